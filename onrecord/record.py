@@ -1,0 +1,152 @@
+"""The record of one article (schema ``onrecord/1``), as typed dataclasses.
+
+Every span carries character offsets into ``Record.text`` and the exact text at those offsets,
+so any consumer can highlight it on the analysed text. ``Record.to_dict()`` is the JSON contract;
+``Record.from_dict()`` reads it back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA = "onrecord/1"
+
+Form = Literal["direct", "indirect", "mixed"]
+SpeakerKind = Literal["person", "organization", "group", "document", "unknown"]
+ViaKind = Literal["outlet", "person", "organization", "document"]
+Severity = Literal["high", "medium", "low"]
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Boilerplate(Span):
+    reason: str = "boilerplate"
+
+
+@dataclass
+class Speaker(Span):
+    name: str = ""
+    actor: str | None = None
+    kind: SpeakerKind = "unknown"
+    role: str | None = None
+
+
+@dataclass
+class Via(Span):
+    name: str = ""
+    kind: ViaKind = "outlet"
+
+
+@dataclass
+class Attribution:
+    id: str
+    speaker: Speaker | None
+    cue: Span | None
+    content: Span
+    form: Form
+    via: list[Via] = field(default_factory=list)
+    when: str | None = None
+
+
+@dataclass
+class Flag(Span):
+    code: str = ""
+    severity: Severity = "medium"
+    explanation: str = ""
+    related: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Unsourced(Span):
+    id: str = ""
+    checkworthiness: float = 0.0
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Actor:
+    id: str
+    name: str
+    kind: SpeakerKind
+    roles: list[str] = field(default_factory=list)
+    mentions: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Position:
+    actor: str
+    issue: str
+    stance: str
+    attribution: str
+    confidence: float = 1.0
+
+
+@dataclass
+class Article:
+    id: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+    language: str = "en"
+
+
+@dataclass
+class Record:
+    article: Article
+    text: str
+    boilerplate: list[Boilerplate] = field(default_factory=list)
+    attributions: list[Attribution] = field(default_factory=list)
+    unsourced: list[Unsourced] = field(default_factory=list)
+    actors: list[Actor] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    schema: str = SCHEMA
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON-ready data, ``schema`` first."""
+        data = dataclasses.asdict(self)
+        return {"schema": data.pop("schema"), **data}
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        def spans(kind: type, items: list[dict[str, Any]] | None) -> list[Any]:
+            return [kind(**item) for item in items or []]
+
+        attributions = []
+        for item in data.get("attributions") or []:
+            speaker = item.get("speaker")
+            cue = item.get("cue")
+            attributions.append(Attribution(
+                id=item["id"],
+                speaker=Speaker(**speaker) if speaker else None,
+                cue=Span(**cue) if cue else None,
+                content=Span(**item["content"]),
+                form=item["form"],
+                via=spans(Via, item.get("via")),
+                when=item.get("when"),
+            ))
+        actors = [Actor(**{**a, "mentions": spans(Span, a.get("mentions"))}) for a in data.get("actors") or []]
+        return cls(
+            schema=data.get("schema", SCHEMA),
+            article=Article(**data["article"]),
+            text=data["text"],
+            boilerplate=spans(Boilerplate, data.get("boilerplate")),
+            attributions=attributions,
+            unsourced=spans(Unsourced, data.get("unsourced")),
+            actors=actors,
+            positions=spans(Position, data.get("positions")),
+            flags=spans(Flag, data.get("flags")),
+        )
