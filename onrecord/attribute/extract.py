@@ -1,0 +1,542 @@
+"""Attributions: who says what, through which cue and channel, in which form.
+
+Each rule reads one sentence's dependency parse with the article's quotations:
+
+- ``verb_attributions``: a reporting verb with a subject and a clause, quotation or content object
+  ("X said that …", "“…,” X said", "X expressed doubt about …");
+- ``according_to_attributions``: "according to X, …" (a source, or a channel when the sentence
+  already names a speaker);
+- ``nominal_attributions``: a cue noun with a clause ("a claim by X that …");
+- ``bare_quote_attributions``: quotations attributed by a dash or a colon ("“…” — X", "X: “…”").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from onrecord.attribute.actors import Actor, ActorIndex
+from onrecord.attribute.lexicon import (
+    CHANNEL_NOUNS,
+    DOCUMENT_NOUNS,
+    GROUP_NOUNS,
+    NOMINAL_CUES,
+    OBJECT_CONTENT_VERBS,
+    PERSONAL_PRONOUNS,
+    SPEECH_VERBS,
+    TITLE_WORDS,
+)
+from onrecord.attribute.quotes import Quote
+
+_EDGE = " \t\n,;:.\u2014\u2013-"
+_SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+_CLAUSES = ("ccomp", "xcomp", "parataxis")
+_OUTLET_LABELS = ("ORG", "PERSON", "GPE", "FAC", "PRODUCT", "WORK_OF_ART", "NORP")
+
+
+@dataclass
+class Found:
+    """An attribution found in the parse, in character offsets (text filled in later)."""
+
+    content: tuple[int, int]
+    form: str
+    cue: tuple[int, int] | None = None
+    speaker: tuple[int, int] | None = None
+    speaker_name: str | None = None
+    speaker_kind: str = "unknown"
+    actor: Actor | None = None
+    role: str | None = None
+    via: list[tuple[int, int, str, str]] = field(default_factory=list)  # start, end, name, kind
+    when: str | None = None
+    cue_token: int | None = None  # index of the cue verb, for rules that compare clauses
+
+
+# --- spans -------------------------------------------------------------------------------
+
+
+def trim(text: str, start: int, end: int, chars: str = _EDGE) -> tuple[int, int]:
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
+def subtree_bounds(token: Token, exclude: set[int] | None = None) -> tuple[int, int]:
+    """Character bounds of a token's subtree, leaving out the subtrees rooted at ``exclude``."""
+    exclude = exclude or set()
+    tokens = []
+    stack = [token]
+    while stack:
+        t = stack.pop()
+        if t.i in exclude and t is not token:
+            continue
+        tokens.append(t)
+        stack.extend(t.children)
+    start = min(t.idx for t in tokens)
+    end = max(t.idx + len(t.text) for t in tokens)
+    return start, end
+
+
+def quote_containing(quotes: list[Quote], start: int, end: int) -> Quote | None:
+    """The quotation whose marks enclose [start, end) (allowing the trimmed edge punctuation)."""
+    for q in quotes:
+        if q.open_mark <= start and end <= q.close_mark + 1:
+            return q
+    return None
+
+
+def form_of(text: str, start: int, end: int, quotes: list[Quote]) -> str:
+    inner = [q for q in quotes if (start <= q.open_mark and q.close_mark < end) or start <= q.start < end]
+    return "mixed" if inner else "indirect"
+
+
+def in_quote(quotes: list[Quote], pos: int) -> bool:
+    return any(q.start <= pos < q.end for q in quotes)
+
+
+# --- speakers ------------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    start: int
+    end: int
+    name: str
+    kind: str
+    actor: Actor | None
+    role: str | None
+
+
+def _role_prefix(span: Span, ent: Span) -> str | None:
+    """Title words before a name in one noun phrase: 'Ukraine President' in 'Ukraine President Volodymyr Zelensky'."""
+    prefix = [t for t in span if t.i < ent.start and not t.is_punct and t.dep_ != "det" and not t.is_stop]
+    if prefix and any(t.lower_ in TITLE_WORDS for t in prefix):
+        return span.doc[prefix[0].i : ent.start].text.strip()
+    return None
+
+
+def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = None) -> Source:
+    """The speaker named by the noun phrase headed by ``head`` (or lying in ``bounds``): its words,
+    canonical name, kind and role."""
+    doc = head.doc
+    text = doc.text
+    appos = [c for c in head.children if c.dep_ == "appos"] if bounds is None else []
+    relcl = [c for c in head.children if c.dep_ == "relcl" or (c.dep_ == "acl" and c.tag_ == "VBG")]
+    start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
+    role = None
+    if appos:
+        a_start, a_end = trim(text, *subtree_bounds(appos[0]))
+        role = text[a_start:a_end]
+        if head.idx > appos[0].idx:  # "a member of the delegation, Ivan Petrov, said"
+            start = head.idx if head.ent_iob_ == "O" else doc[head.i].ent_start_char()
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return Source(start, end, text[start:end], "unknown", None, role)
+    lower = head.lower_
+    if lower in PERSONAL_PRONOUNS and len(span) == 1:
+        kind = PERSONAL_PRONOUNS[lower]
+        actor = actors.resolve_pronoun(head, "person" if kind == "person" else "organization")
+        if actor is None and kind == "group":
+            return Source(start, end, span.text, "group", None, None)
+        if actor is None:
+            return Source(start, end, span.text, "unknown", None, None)
+        return Source(start, end, actor.name, actor.kind, actor, None)
+    actor = actors.actor_for(span)
+    if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
+        return Source(start, end, actor.name if actor else span.text, "document", actor, role)
+    if actor is not None and actor.kind == "person":
+        ent = next((e for e in span.ents if e.label_ == "PERSON"), None)
+        if role is None and ent is not None:
+            role = _role_prefix(span, ent)
+        actor.add_role(role)
+        return Source(start, end, actor.name, "person", actor, role)
+    if actor is not None and (head.ent_type_ or head.pos_ == "PROPN"):
+        return Source(start, end, actor.name, actor.kind, actor, role)
+    if span[0].lower_ == "the" and head.lower_ in TITLE_WORDS:
+        described = actors.resolve_description(head)
+        if described is not None:
+            return Source(start, end, described.name, "person", described, None)
+    if head.tag_ in ("NNS", "NNPS") or (head.lower_ in GROUP_NOUNS and head.tag_ != "NN"):
+        return Source(start, end, span.text, "group", None, role)
+    if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
+        return Source(start, end, span.text, "person", None, role or span.text)
+    if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN":
+        return Source(start, end, span.text, "organization", None, role)
+    return Source(start, end, span.text, "unknown", None, role)
+
+
+def subject_of(verb: Token) -> Token | None:
+    """The clause subject of a verb, following conjunctions and control verbs up the tree."""
+    seen = 0
+    while seen < 4:
+        for child in verb.children:
+            if (child.dep_ in ("nsubj", "nsubjpass") and child.lower_ not in ("it", "there")) or child.dep_ == "nsubj":
+                if child.dep_ == "nsubjpass" and child.lower_ == "it":
+                    return None
+                return child
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        if agent is not None:
+            pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+        if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
+            verb = verb.head
+            seen += 1
+            continue
+        return None
+    return None
+
+
+_SKIP_LEFT = {"all", "also", "both", "each", "then", "later", "reportedly", "separately", "too", "have", "has", "had"}
+
+
+def recover_subject(verb: Token) -> tuple[int, int, Token] | None:
+    """A subject the parser lost: the noun phrase just left of the verb, skipping adverbs and a
+    relative clause ('… officials and diplomats who talked to CNN all expressed …')."""
+    doc = verb.doc
+    sent = verb.sent
+    j = verb.i - 1
+    while j >= sent.start and (doc[j].lower_ in _SKIP_LEFT or doc[j].dep_ in ("advmod", "aux", "neg")):
+        j -= 1
+    # step over a relative clause back to the noun it modifies
+    k = j
+    while k >= sent.start and doc[k].lower_ not in ("who", "which", "that") and doc[k].text not in ",;":
+        k -= 1
+    if k >= sent.start and doc[k].lower_ in ("who", "which") and k - 1 >= sent.start:
+        j = k - 1
+    if j < sent.start or doc[j].pos_ not in ("NOUN", "PROPN"):
+        return None
+    head = doc[j]
+    i = j
+    while i - 1 >= sent.start and (doc[i - 1].pos_ in ("NOUN", "PROPN", "ADJ", "CCONJ", "DET", "NUM")):
+        i -= 1
+    while i < j and doc[i].pos_ == "CCONJ":
+        i += 1
+    return doc[i].idx, head.idx + len(head.text), head
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+def channel_name(np_head: Token) -> tuple[int, int, str, str]:
+    """A channel from its noun phrase: the outlet's proper name where there is one
+    ('Russian state news agency RIA' -> RIA)."""
+    doc = np_head.doc
+    start, end = trim(doc.text, *subtree_bounds(np_head))
+    name = doc.text[start:end]
+    kind = "outlet"
+    if np_head.pos_ == "PROPN" or np_head.ent_type_:
+        left = np_head.i
+        while left > 0 and doc[left - 1].dep_ in ("compound", "flat") and doc[left - 1].pos_ == "PROPN":
+            left -= 1
+        ent = next((e for e in doc.ents if e.start <= np_head.i < e.end), None)
+        name = ent.text if ent is not None and ent.label_ != "NORP" else doc[left : np_head.i + 1].text
+    else:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        ents = [e for e in span.ents if e.label_ in _OUTLET_LABELS and e.label_ != "NORP"] if span else []
+        if ents:
+            name = ents[-1].text
+        if np_head.lower_ in ("statement", "letter", "memo", "post", "tweet", "report", "filing"):
+            kind = "document"
+    return start, end, name, kind
+
+
+def _is_outlet(token: Token) -> bool:
+    return token.ent_type_ in ("ORG", "WORK_OF_ART", "PRODUCT", "FAC") or token.lower_ in CHANNEL_NOUNS or (
+        token.pos_ == "PROPN" and token.ent_type_ not in ("PERSON", "GPE", "NORP") and token.is_upper
+    )
+
+
+def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int, int, str, str]]:
+    """Channels on a reporting verb ('told CNN', 'in an interview with …', 'on state TV') and on
+    its subject ('officials who talked to CNN')."""
+    found = []
+    for child in verb.children:
+        if child.dep_ in ("dative", "dobj") and verb.lemma_ in ("tell", "say") and _is_outlet(child):
+            found.append(channel_name(child))
+        elif child.dep_ == "prep" and child.lower_ in ("in", "on", "to", "during", "via", "through"):
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is None:
+                continue
+            with_ = [c for c in pobj.children if c.dep_ == "prep" and c.lower_ in ("with", "to", "on")]
+            inner = next((c for w in with_ for c in w.children if c.dep_ == "pobj"), None)
+            if inner is not None and _is_outlet(inner):
+                found.append(channel_name(inner))
+            elif pobj.lower_ in CHANNEL_NOUNS or (_is_outlet(pobj) and child.lower_ != "in"):
+                found.append(channel_name(pobj))
+    if speaker is not None:  # between the speaker and the verb: "officials who talked to CNN said"
+        doc = verb.doc
+        for t in doc.char_span(speaker[0], verb.idx, alignment_mode="expand") or []:
+            if t.dep_ in ("pobj", "dative", "dobj") and t.head.lemma_ in ("to", "talk", "speak", "tell") and (
+                _is_outlet(t)
+            ):
+                found.append(channel_name(t))
+    return found
+
+
+def according_to_phrases(sent: Span) -> list[tuple[Token, Token]]:
+    """('according' token, head noun of its object) for each 'according to X' in a sentence."""
+    out = []
+    for t in sent:
+        if t.lower_ == "according" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "to":
+            to = t.doc[t.i + 1]
+            pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+            if pobj is None:
+                pobj = next((c for c in t.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                out.append((t, pobj))
+    return out
+
+
+def when_of(sent: Span, content: tuple[int, int], cue: Token | None = None) -> str | None:
+    """The time expression of the reporting clause ('on Friday'), if the sentence gives one: a date
+    on the cue itself, or else anywhere outside the content when the sentence has no other cue."""
+    for ent in sent.ents:
+        if ent.label_ not in ("DATE", "TIME") or content[0] <= ent.start_char < content[1]:
+            continue
+        if cue is not None and cue not in (ent.root.head, ent.root.head.head):
+            continue
+        prev = ent.doc[ent.start - 1] if ent.start > sent.start else None
+        if prev is not None and prev.lower_ in ("on", "in", "at", "during", "last", "earlier", "late"):
+            return ent.doc.text[prev.idx : ent.end_char]
+        return ent.text
+    return None
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def cue_bounds(verb: Token) -> tuple[int, int]:
+    """The cue with its auxiliaries and particles: 'has stated', 'pointed out'."""
+    start, end = verb.idx, verb.idx + len(verb.text)
+    for child in verb.children:
+        if child.dep_ in ("aux", "auxpass", "neg") and child.i < verb.i and child.i >= verb.i - 3:
+            start = min(start, child.idx)
+        if child.dep_ == "prt" and child.i == verb.i + 1:
+            end = child.idx + len(child.text)
+    return start, end
+
+
+def is_cue_verb(token: Token) -> bool:
+    return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in SPEECH_VERBS
+
+
+def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The complement clause of a reporting verb, without 'that' and without attribution phrases."""
+    clauses = [c for c in verb.children if c.dep_ in ("ccomp",) or (c.dep_ == "xcomp" and c.pos_ == "VERB"
+               and any(g.dep_ == "mark" for g in c.children))]
+    if clauses:  # "stated that A, but that B": B hangs on the verb as a conjunct
+        clauses += [c for c in verb.children if c.dep_ == "conj" and any(g.dep_ == "mark" for g in c.children)]
+    if not clauses and verb.lemma_.lower() in OBJECT_CONTENT_VERBS:
+        clauses = [c for c in verb.children if c.dep_ == "dobj"]
+    if not clauses:
+        return None
+    start = min(subtree_bounds(c)[0] for c in clauses)
+    end = max(subtree_bounds(c)[1] for c in clauses)
+    for c_start, _ in cut:  # a trailing ", according to X" belongs to the outer sentence
+        if start < c_start < end:
+            end = min(end, c_start)
+    start, end = trim(text, start, end)
+    mark = verb.doc.char_span(start, start + 4)
+    if mark is not None and mark.text.lower() == "that" and mark[0].dep_ == "mark":
+        start, end = trim(text, start + 4, end)
+    return (start, end) if end > start else None
+
+
+def _adjacent_quote(verb: Token, quotes: list[Quote], speaker: tuple[int, int] | None) -> Quote | None:
+    """A quotation right before or after the reporting clause: '“…,” X said' / 'X said: “…”'."""
+    text = verb.doc.text
+    sent = verb.sent
+    left = min(verb.idx, speaker[0]) if speaker else verb.idx
+    right = max(verb.idx + len(verb.text), speaker[1]) if speaker else verb.idx + len(verb.text)
+    for q in quotes:
+        gap_before = text[q.close_mark + 1 : left]
+        ends_clause = text[q.close_mark - 1] in ",?!." or "," in gap_before or "\u2014" in gap_before
+        if q.close_mark < left and len(gap_before) <= 3 and not gap_before.strip(" ,\u2014\u2013-\n") and ends_clause:
+            return q
+    for q in quotes:
+        gap_after = text[right : q.open_mark]
+        if (right <= q.open_mark and q.open_mark < sent.end_char + 2 and not gap_after.strip(" ,:\u2014\u2013-\n")) or (
+            right <= q.open_mark and len(gap_after) < 40 and gap_after.strip().endswith(":")
+        ):
+            return q
+    return None
+
+
+def verb_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
+    text = sent.doc.text
+    found = []
+    for verb in sent:
+        if not is_cue_verb(verb) or in_quote(quotes, verb.idx) or (verb.dep_ == "acl" and verb.tag_ == "VBN"):
+            continue
+        subject = subject_of(verb)
+        bounds = None
+        if subject is None and verb.dep_ in ("acl", "relcl", "conj", "ROOT", "advcl"):
+            recovered = recover_subject(verb)
+            if recovered is not None:
+                *bounds, subject = recovered
+        if subject is None or in_quote(quotes, subject.idx) or subject.lower_ in ("i", "we", "you"):
+            continue
+        source = source_of(subject, actors, tuple(bounds) if bounds else None)
+        speaker = (source.start, source.end)
+        clause = _clause_content(verb, text, cut)
+        quote = None
+        if clause is not None:
+            quote = quote_containing(quotes, *clause)
+        if quote is None and (clause is None or verb.dep_ in ("parataxis", "ROOT")):
+            adjacent = _adjacent_quote(verb, quotes, speaker)
+            if adjacent is not None and (clause is None or (adjacent.open_mark <= clause[0]
+                                                             and clause[1] <= adjacent.close_mark + 1)):
+                quote = adjacent
+        if quote is not None:
+            start, end = trim(text, quote.start, quote.end, " \n,")
+            content, form = (start, end), "direct"
+        elif clause is not None:
+            content, form = clause, form_of(text, *clause, quotes)
+        else:
+            continue
+        found.append(Found(content, form, cue_bounds(verb), speaker, source.name, source.kind, source.actor,
+                           source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i))
+    return found
+
+
+_SUBORDINATORS = {"while", "although", "though", "whereas", "as", "after", "before", "since", "when", "because"}
+
+
+def split_fronted_clauses(sent: Span, found: list[Found], quotes: list[Quote]) -> list[Found]:
+    """'While X said A, Y said B': the content of the fronted clause ends before Y.
+
+    The small parser often hangs the main clause inside the fronted one; the comma before the
+    other speaker is the boundary."""
+    doc = sent.doc
+    for f in found:
+        if f.form == "direct" or f.cue_token is None:
+            continue
+        if not any(c.dep_ == "mark" and c.lower_ in _SUBORDINATORS for c in doc[f.cue_token].children):
+            continue
+        for g in found:
+            if g is not f and g.speaker and f.content[0] < g.speaker[0] < f.content[1]:
+                comma = doc.text.rfind(",", f.content[0], g.speaker[0])
+                if comma != -1 and not doc.text[comma + 1 : g.speaker[0]].strip():
+                    f.content = trim(doc.text, f.content[0], comma)
+                    f.form = form_of(doc.text, *f.content, quotes)
+    return found
+
+
+def according_to_attributions(sent: Span, found: list[Found], actors: ActorIndex) -> list[Found]:
+    """'According to X, …': X is the source, or a channel of the sentence's speakers."""
+    text = sent.doc.text
+    out = []
+    for according, pobj in according_to_phrases(sent):
+        p_start, p_end = according.idx, subtree_bounds(pobj)[1]
+        if found:
+            channel = channel_name(pobj)
+            for f in found:
+                f.via.append(channel)
+            continue
+        source = source_of(pobj, actors)
+        # the content is the rest of the sentence, either side of the phrase
+        before = trim(text, sent.start_char, p_start)
+        after = trim(text, p_end, sent.end_char)
+        content = after if after[1] - after[0] >= before[1] - before[0] else before
+        if content[1] <= content[0]:
+            continue
+        out.append(Found(content, form_of(text, *content, []), (according.idx, according.doc[according.i + 1].idx + 2),
+                         (source.start, source.end), source.name, source.kind, source.actor, source.role, [],
+                         when_of(sent, content)))
+    return out
+
+
+def nominal_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex) -> list[Found]:
+    """A cue noun with its clause: 'a claim by X that …', 'X's warning that …'."""
+    text = sent.doc.text
+    out = []
+    for noun in sent:
+        if noun.lemma_.lower() not in NOMINAL_CUES or noun.pos_ != "NOUN" or in_quote(quotes, noun.idx):
+            continue
+        clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp")
+                       and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+        if clause is None:
+            continue
+        holder = next((c for c in noun.children if c.dep_ == "poss"), None)
+        if holder is None:
+            by = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")), None)
+            holder = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+        if holder is None:
+            continue
+        source = source_of(holder, actors)
+        start, end = trim(text, *subtree_bounds(clause))
+        if text[start:start + 5].lower() == "that ":
+            start += 5
+        content = (start, end)
+        out.append(Found(content, form_of(text, *content, quotes), (noun.idx, noun.idx + len(noun.text)),
+                         (source.start, source.end), source.name, source.kind, source.actor, source.role, [],
+                         when_of(sent, content)))
+    return out
+
+
+def bare_quote_attributions(doc: Doc, quotes: list[Quote], taken: list[tuple[int, int]],
+                            actors: ActorIndex) -> list[Found]:
+    """Quotations attributed by punctuation alone: '“…” — X' and 'X: “…”'."""
+    text = doc.text
+    out = []
+    for q in quotes:
+        if any(s <= q.start < e for s, e in taken):
+            continue
+        after = text[q.close_mark + 1 : q.close_mark + 80]
+        before = text[max(0, q.open_mark - 80) : q.open_mark]
+        speaker_span = None
+        stripped = after.lstrip(" ,")
+        if stripped[:1] in "\u2014\u2013" or stripped.startswith("- "):
+            offset = q.close_mark + 1 + (len(after) - len(stripped)) + 1
+            line_end = text.find("\n", offset)
+            line_end = len(text) if line_end == -1 else line_end
+            speaker_span = trim(text, offset, min(line_end, offset + 79), " \t,.;\u2014\u2013-")
+        elif before.rstrip().endswith(":"):
+            line_start = text.rfind("\n", 0, q.open_mark) + 1
+            colon = text.rfind(":", line_start, q.open_mark)
+            speaker_span = trim(text, line_start, colon)
+        if not speaker_span or speaker_span[1] <= speaker_span[0]:
+            continue
+        span = doc.char_span(*speaker_span, alignment_mode="expand")
+        if span is None or len(span) > 8 or not any(t.pos_ in ("PROPN", "NOUN", "PRON") for t in span):
+            continue
+        if any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" for t in span):
+            continue
+        source = source_of(span.root, actors)
+        start, end = trim(text, q.start, q.end, " \n,")
+        out.append(Found((start, end), "direct", None, (source.start, source.end), source.name, source.kind,
+                         source.actor, source.role, [], None))
+    return out
+
+
+def find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex,
+                      skip: list[tuple[int, int]] | None = None) -> list[Found]:
+    """Every attribution in the document, in text order."""
+    skip = skip or []
+    found: list[Found] = []
+    for sent in doc.sents:
+        if any(s <= sent.start_char < e for s, e in skip):
+            continue
+        cut = [(a.idx, subtree_bounds(p)[1]) for a, p in according_to_phrases(sent)]
+        cut = [(trim(doc.text, sent.start_char, s)[1], e) for s, e in cut]
+        in_sent = split_fronted_clauses(sent, verb_attributions(sent, quotes, actors, cut), quotes)
+        in_sent += according_to_attributions(sent, in_sent, actors)
+        in_sent += nominal_attributions(sent, quotes, actors)
+        found += in_sent
+    found += bare_quote_attributions(doc, quotes, [f.content for f in found], actors)
+    found = _dedupe(found)
+    found.sort(key=lambda f: f.content[0])
+    return found
+
+
+def _dedupe(found: list[Found]) -> list[Found]:
+    """One attribution per content span: keep the first found (verb rules run first)."""
+    out: list[Found] = []
+    for f in found:
+        if any(f.content == g.content for g in out):
+            continue
+        out.append(f)
+    return out

@@ -1,0 +1,84 @@
+"""Word lists the attribution rules read: reporting verbs, nominal cues, kinds of sources.
+
+Lemmas, lower case. The lists describe the genre (news English), not any one article.
+"""
+
+from __future__ import annotations
+
+# Verbs that report speech, writing, thought or findings and take the reported content as a
+# clause ("said that …", "warned …") or a quotation.
+SPEECH_VERBS = frozenset("""
+say state tell warn insist deny acknowledge claim argue note add confirm announce suggest believe report write
+explain predict promise vow pledge threaten urge accuse allege admit concede contend maintain assert declare
+estimate indicate reveal show find conclude express voice reply respond answer recall remark observe comment
+stress emphasize emphasise underline reiterate repeat agree disagree complain lament tweet post testify
+caution hint signal disclose assure reassure demand ask question doubt dismiss reject describe characterize
+portray call predict forecast project anticipate expect hope fear worry think feel know point mention counter
+retort rebut dispute contest charge blame praise criticize criticise condemn decry boast brag joke quip muse
+speculate surmise theorize posit propose recommend advise order instruct inform notify brief announce proclaim
+affirm aver attest certify swear guarantee vouch recount relate narrate describe detail outline summarize
+summarise clarify specify conclude determine rule judge estimate calculate gather learn hear
+""".split())
+
+# Verbs that only report when they take a clause or quote; used as the finding verb of documents.
+FINDING_VERBS = frozenset("""
+find show suggest indicate reveal conclude estimate project predict put
+""".split())
+
+# Content-taking object verbs: "expressed doubt about …", "voiced concern that …".
+OBJECT_CONTENT_VERBS = frozenset("""
+express voice raise signal cast
+""".split())
+
+# Nouns that carry attribution: "in a statement", "a claim by X that …".
+NOMINAL_CUES = frozenset("""
+statement claim assertion allegation announcement warning remark comment testimony interview briefing report
+declaration admission denial insistence promise pledge vow accusation charge argument suggestion prediction
+estimate assessment view belief opinion position contention
+""".split())
+
+# Heads of noun phrases that name documents, data and polls.
+DOCUMENT_NOUNS = frozenset("""
+study survey poll polls report analysis data figure figures statistics research review audit assessment census
+document memo letter filing indictment complaint lawsuit ruling verdict transcript paper article record
+records estimate estimates projection index tally count
+""".split())
+
+# Heads of noun phrases for unnamed pluralities of people.
+GROUP_NOUNS = frozenset("""
+official officials diplomat diplomats source sources analyst analysts expert experts resident residents
+witness witnesses observer observers critic critics supporter supporters lawmaker lawmakers legislator
+legislators leader leaders member members people person insider insiders aide aides adviser advisers advisor
+advisors investigator investigators researcher researchers scientist scientists economist economists activist
+activists protester protesters voter voters negotiator negotiators commander commanders soldier soldiers
+doctor doctors worker workers employee employees staff spokespeople
+""".split())
+
+# Title words that make a role ("Foreign Minister", "a spokesman for …").
+TITLE_WORDS = frozenset("""
+president minister prime secretary chancellor premier king queen prince governor mayor senator representative
+rep. sen. gov. congressman congresswoman spokesman spokeswoman spokesperson chief head director general
+commander ambassador envoy negotiator leader chairman chairwoman chair ceo founder official adviser advisor
+aide deputy member judge justice attorney prosecutor lawyer candidate nominee speaker lawmaker legislator mp
+mep delegate delegation analyst professor researcher economist editor correspondent reporter officer sheriff
+chief-of-staff counsel
+""".split())
+
+# Channels: how a statement reached the article ("told CNN", "in an interview with …").
+CHANNEL_NOUNS = frozenset("""
+agency broadcaster newspaper paper channel network television tv radio outlet website site interview statement
+briefing conference post tweet video broadcast programme program podcast telegram twitter facebook x youtube
+instagram newsletter blog
+""".split())
+
+PERSONAL_PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person",
+                     "they": "group", "them": "group", "it": "organization", "we": "group", "i": "person"}
+
+# Events that end someone's time in office, liberty or life; used by the conflict check.
+STATUS_VERBS = {
+    "resign": "resigned", "quit": "quit", "die": "died", "kill": "was killed", "assassinate": "was assassinated",
+    "arrest": "was arrested", "detain": "was detained", "jail": "was jailed", "imprison": "was imprisoned",
+    "flee": "fled", "oust": "was ousted", "depose": "was deposed", "fire": "was fired", "sack": "was sacked",
+    "dismiss": "was dismissed", "remove": "was removed", "execute": "was executed", "abdicate": "abdicated",
+    "overthrow": "was overthrown",
+}

