@@ -15,7 +15,7 @@ from onrecord.errors import InputError, OnrecordError
 from onrecord.record import Record
 
 if TYPE_CHECKING:
-    from onrecord.analyze import analyze, analyze_many
+    from onrecord.analysis import analyze, analyze_many
 
 __all__ = ["InputError", "OnrecordError", "Record", "analyze", "analyze_many"]
 __version__ = "0.1.0"
@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> Any:
     # spaCy loads only when analysis is asked for, so `import onrecord` stays light
     if name in ("analyze", "analyze_many"):
-        from onrecord import analyze as module
+        from onrecord import analysis as module
 
         return getattr(module, name)
     raise AttributeError(name)
