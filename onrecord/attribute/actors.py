@@ -81,12 +81,19 @@ class ActorIndex:
         self.doc = doc
         self.actors: list[Actor] = []
         skip = skip or []
-        for ent in doc.ents:
-            kind = _ACTOR_LABELS.get(ent.label_)
-            if kind is None or any(s <= ent.start_char < e for s, e in skip):
-                continue
-            self.add_mention(ent, kind)
+        ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)]
+        # people first, so that a surname the tagger labelled ORG or GPE still finds its person
+        for ent in ents:
+            if ent.label_ == "PERSON":
+                self.add_mention(ent, "person")
+        for ent in ents:
+            if ent.label_ != "PERSON":
+                words = _name_tokens(ent)
+                is_person = bool(words) and any(a.kind == "person" and same_surname(a.surname, words[-1])
+                                                for a in self.actors)
+                self.add_mention(ent, "person" if is_person else _ACTOR_LABELS[ent.label_])
         self._add_untagged_surnames(skip)
+        self.actors.sort(key=lambda a: min(a.mentions))
 
     def _add_untagged_surnames(self, skip: list[tuple[int, int]]) -> None:
         """Proper nouns the tagger missed that spell a known person's surname (Zelenskyy for Zelensky)."""

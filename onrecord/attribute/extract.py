@@ -127,10 +127,14 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
     role = None
     if appos:
-        a_start, a_end = trim(text, *subtree_bounds(appos[0]))
-        role = text[a_start:a_end]
-        if head.idx > appos[0].idx:  # "a member of the delegation, Ivan Petrov, said"
-            start = head.idx if head.ent_iob_ == "O" else doc[head.i].ent_start_char()
+        named = appos[0]
+        a_start, a_end = trim(text, *subtree_bounds(named))
+        if named.pos_ == "PROPN" and head.pos_ != "PROPN" and not head.ent_type_:
+            # "The mayor, Clara Jensen, said": the appositive names, the head is the role
+            role = text[start : head.idx + len(head.text)]
+            (start, end), head = (a_start, a_end), named
+        else:
+            role = text[a_start:a_end]
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return Source(start, end, text[start:end], "unknown", None, role)
@@ -290,6 +294,18 @@ def according_to_phrases(sent: Span) -> list[tuple[Token, Token]]:
     return out
 
 
+def according_phrase(according: Token, pobj: Token) -> tuple[int, int]:
+    """Bounds of 'according to X': a fronted phrase ends at its comma (the parser often hangs the
+    whole sentence on it); elsewhere it is the object's subtree."""
+    text = according.doc.text
+    end = subtree_bounds(pobj)[1]
+    if according.i == according.sent.start or according.doc[according.i - 1].is_punct:
+        comma = text.find(",", pobj.idx, end)
+        if comma != -1:
+            end = comma
+    return according.idx, end
+
+
 def when_of(sent: Span, content: tuple[int, int], cue: Token | None = None) -> str | None:
     """The time expression of the reporting clause ('on Friday'), if the sentence gives one: a date
     on the cue itself, or else anywhere outside the content when the sentence has no other cue."""
@@ -425,25 +441,25 @@ def split_fronted_clauses(sent: Span, found: list[Found], quotes: list[Quote]) -
     return found
 
 
-def according_to_attributions(sent: Span, found: list[Found], actors: ActorIndex) -> list[Found]:
+def according_to_attributions(sent: Span, found: list[Found], quotes: list[Quote], actors: ActorIndex) -> list[Found]:
     """'According to X, …': X is the source, or a channel of the sentence's speakers."""
     text = sent.doc.text
     out = []
     for according, pobj in according_to_phrases(sent):
-        p_start, p_end = according.idx, subtree_bounds(pobj)[1]
+        p_start, p_end = according_phrase(according, pobj)
         if found:
             channel = channel_name(pobj)
             for f in found:
                 f.via.append(channel)
             continue
-        source = source_of(pobj, actors)
+        source = source_of(pobj, actors, trim(text, according.idx + len("according to"), p_end))
         # the content is the rest of the sentence, either side of the phrase
         before = trim(text, sent.start_char, p_start)
         after = trim(text, p_end, sent.end_char)
         content = after if after[1] - after[0] >= before[1] - before[0] else before
         if content[1] <= content[0]:
             continue
-        out.append(Found(content, form_of(text, *content, []), (according.idx, according.doc[according.i + 1].idx + 2),
+        out.append(Found(content, form_of(text, *content, quotes), (according.idx, according.doc[according.i + 1].idx + 2),
                          (source.start, source.end), source.name, source.kind, source.actor, source.role, [],
                          when_of(sent, content)))
     return out
@@ -456,8 +472,7 @@ def nominal_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex) ->
     for noun in sent:
         if noun.lemma_.lower() not in NOMINAL_CUES or noun.pos_ != "NOUN" or in_quote(quotes, noun.idx):
             continue
-        clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp")
-                       and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+        clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp") and c.left_edge.lower_ == "that"), None)
         if clause is None:
             continue
         holder = next((c for c in noun.children if c.dep_ == "poss"), None)
@@ -520,10 +535,10 @@ def find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex,
     for sent in doc.sents:
         if any(s <= sent.start_char < e for s, e in skip):
             continue
-        cut = [(a.idx, subtree_bounds(p)[1]) for a, p in according_to_phrases(sent)]
+        cut = [according_phrase(a, p) for a, p in according_to_phrases(sent)]
         cut = [(trim(doc.text, sent.start_char, s)[1], e) for s, e in cut]
         in_sent = split_fronted_clauses(sent, verb_attributions(sent, quotes, actors, cut), quotes)
-        in_sent += according_to_attributions(sent, in_sent, actors)
+        in_sent += according_to_attributions(sent, in_sent, quotes, actors)
         in_sent += nominal_attributions(sent, quotes, actors)
         found += in_sent
     found += bare_quote_attributions(doc, quotes, [f.content for f in found], actors)

