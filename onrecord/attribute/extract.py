@@ -459,8 +459,8 @@ def according_to_attributions(sent: Span, found: list[Found], quotes: list[Quote
         content = after if after[1] - after[0] >= before[1] - before[0] else before
         if content[1] <= content[0]:
             continue
-        out.append(Found(content, form_of(text, *content, quotes), (according.idx, according.doc[according.i + 1].idx + 2),
-                         (source.start, source.end), source.name, source.kind, source.actor, source.role, [],
+        cue = (according.idx, according.doc[according.i + 1].idx + 2)
+        out.append(Found(content, form_of(text, *content, quotes), cue, (source.start, source.end), source.name, source.kind, source.actor, source.role, [],
                          when_of(sent, content)))
     return out
 
