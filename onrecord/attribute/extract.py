@@ -460,8 +460,8 @@ def according_to_attributions(sent: Span, found: list[Found], quotes: list[Quote
         if content[1] <= content[0]:
             continue
         cue = (according.idx, according.doc[according.i + 1].idx + 2)
-        out.append(Found(content, form_of(text, *content, quotes), cue, (source.start, source.end), source.name, source.kind, source.actor, source.role, [],
-                         when_of(sent, content)))
+        out.append(Found(content, form_of(text, *content, quotes), cue, (source.start, source.end), source.name,
+                         source.kind, source.actor, source.role, [], when_of(sent, content)))
     return out
 
 
