@@ -132,16 +132,17 @@ def read_text(text: str, *, html: bool = False, name: str = "-", **metadata: Any
     return Document(text=text, name=name, **fields)
 
 
-def read_jsonl(stream: TextIO) -> Iterator[Document | InputError]:
+def read_jsonl(stream: TextIO, *, max_bytes: int | None = None) -> Iterator[Document | InputError]:
     """Read one JSON object per line (``text`` or ``html``, plus optional metadata).
 
     A bad line yields an :class:`InputError` naming its line number and the iteration goes on, so one broken
-    record in a batch does not lose the rest. Blank lines are skipped.
+    record in a batch does not lose the rest. Blank lines are skipped (``Document.name`` ends in the true line
+    number). ``max_bytes`` limits each line.
     """
     base = getattr(stream, "name", "-")
     if not isinstance(base, str) or base.startswith("<"):
         base = "-"  # sys.stdin is called "<stdin>"
-    limit = _limit(None)
+    limit = _limit(max_bytes)
     for lineno, line in enumerate(stream, start=1):
         if not line.strip():
             continue

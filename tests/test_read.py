@@ -376,3 +376,6 @@ def test_jsonl_record_over_the_limit(monkeypatch) -> None:
     monkeypatch.setenv("ONRECORD_MAX_BYTES", "100")
     (result,) = list(read_jsonl(io.StringIO(json.dumps({"text": STORY}))))
     assert isinstance(result, InputError) and "too large" in str(result)
+    monkeypatch.delenv("ONRECORD_MAX_BYTES")
+    (result,) = list(read_jsonl(io.StringIO(json.dumps({"text": STORY})), max_bytes=120))
+    assert isinstance(result, InputError) and "120" in str(result)
