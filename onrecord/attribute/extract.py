@@ -270,7 +270,7 @@ def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int,
                 found.append(channel_name(inner))
             elif pobj.lower_ in CHANNEL_NOUNS or (_is_outlet(pobj) and child.lower_ != "in"):
                 found.append(channel_name(pobj))
-    if speaker is not None:  # between the speaker and the verb: "officials who talked to CNN said"
+    if speaker is not None and speaker[0] < verb.idx:  # "officials who talked to CNN said"
         doc = verb.doc
         for t in doc.char_span(speaker[0], verb.idx, alignment_mode="expand") or []:
             if t.dep_ in ("pobj", "dative", "dobj") and t.head.lemma_ in ("to", "talk", "speak", "tell") and (
