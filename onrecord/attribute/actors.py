@@ -28,7 +28,8 @@ def slug(name: str) -> str:
 
 
 def _name_tokens(span: Span) -> list[str]:
-    words = [t.text for t in span if not t.is_punct and t.lower_ not in _HONORIFICS and t.lower_ != "the"]
+    words = [t.text for t in span if not t.is_punct and not t.is_space and t.text.strip()
+             and t.lower_ not in _HONORIFICS and t.lower_ != "the"]
     while words and words[-1].lower() in {"'s", "’s"}:
         words.pop()
     return words
