@@ -29,7 +29,8 @@ from onrecord.attribute.lexicon import (
 )
 from onrecord.attribute.quotes import Quote
 
-_EDGE = " \t\n,;:.\u2014\u2013-"
+_DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
+_EDGE = " \t\n,;:.-" + _DASHES
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 _CLAUSES = ("ccomp", "xcomp", "parataxis")
 _OUTLET_LABELS = ("ORG", "PERSON", "GPE", "FAC", "PRODUCT", "WORK_OF_ART", "NORP")
@@ -369,12 +370,12 @@ def _adjacent_quote(verb: Token, quotes: list[Quote], speaker: tuple[int, int] |
     right = max(verb.idx + len(verb.text), speaker[1]) if speaker else verb.idx + len(verb.text)
     for q in quotes:
         gap_before = text[q.close_mark + 1 : left]
-        ends_clause = text[q.close_mark - 1] in ",?!." or "," in gap_before or "\u2014" in gap_before
-        if q.close_mark < left and len(gap_before) <= 3 and not gap_before.strip(" ,\u2014\u2013-\n") and ends_clause:
+        ends_clause = text[q.close_mark - 1] in ",?!." or "," in gap_before or any(d in gap_before for d in _DASHES)
+        if q.close_mark < left and len(gap_before) <= 3 and not gap_before.strip(" ,-\n" + _DASHES) and ends_clause:
             return q
     for q in quotes:
         gap_after = text[right : q.open_mark]
-        if (right <= q.open_mark and q.open_mark < sent.end_char + 2 and not gap_after.strip(" ,:\u2014\u2013-\n")) or (
+        if (right <= q.open_mark and q.open_mark < sent.end_char + 2 and not gap_after.strip(" ,:-\n" + _DASHES)) or (
             right <= q.open_mark and len(gap_after) < 40 and gap_after.strip().endswith(":")
         ):
             return q
@@ -504,11 +505,11 @@ def bare_quote_attributions(doc: Doc, quotes: list[Quote], taken: list[tuple[int
         before = text[max(0, q.open_mark - 80) : q.open_mark]
         speaker_span = None
         stripped = after.lstrip(" ,")
-        if stripped[:1] in "\u2014\u2013" or stripped.startswith("- "):
+        if stripped[:1] in _DASHES or stripped.startswith("- "):
             offset = q.close_mark + 1 + (len(after) - len(stripped)) + 1
             line_end = text.find("\n", offset)
             line_end = len(text) if line_end == -1 else line_end
-            speaker_span = trim(text, offset, min(line_end, offset + 79), " \t,.;\u2014\u2013-")
+            speaker_span = trim(text, offset, min(line_end, offset + 79), " \t,.;-" + _DASHES)
         elif before.rstrip().endswith(":"):
             line_start = text.rfind("\n", 0, q.open_mark) + 1
             colon = text.rfind(":", line_start, q.open_mark)
@@ -544,7 +545,28 @@ def find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex,
     found += bare_quote_attributions(doc, quotes, [f.content for f in found], actors)
     found = _dedupe(found)
     found.sort(key=lambda f: f.content[0])
+    continue_quotes(doc, found, quotes)
+    found.sort(key=lambda f: f.content[0])
     return found
+
+
+def continue_quotes(doc: Doc, found: list[Found], quotes: list[Quote]) -> None:
+    """'“A,” X said. “B.”': a quotation right after the reporting clause, in the same paragraph and
+    attributed to no one else, continues the same statement; the content runs from A to B."""
+    text = doc.text
+    starts = {f.content[0] for f in found}
+    for f in found:
+        if f.form == "indirect" or f.cue is None or f.cue[0] < f.content[1]:
+            continue
+        tail = max(f.cue[1], f.speaker[1] if f.speaker else 0)
+        nxt = next((q for q in quotes if q.open_mark >= tail), None)
+        if nxt is None or nxt.start in starts or trim(text, nxt.start, nxt.end, " \n,")[0] in starts:
+            continue
+        gap = text[tail : nxt.open_mark]
+        # the reporting clause ends its sentence and nothing but a date or place may follow it
+        if "\n" in gap or len(gap) > 40 or not gap.rstrip().endswith((".", ":", ",")) or in_quote(quotes, tail):
+            continue
+        f.content = (f.content[0], trim(text, nxt.start, nxt.end, " \n,")[1])
 
 
 def _dedupe(found: list[Found]) -> list[Found]:

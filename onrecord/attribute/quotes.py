@@ -38,14 +38,14 @@ def _is_straight_open(text: str, i: int) -> bool:
     after = text[i + 1] if i + 1 < len(text) else " "
     if after.isspace():
         return False
-    return before.isspace() or before in "([{\u2014\u2013-:;,/" or i == 0
+    return before.isspace() or before in "([{\u2014\u2013\u2015-:;,/" or i == 0
 
 
 def _opens_single(text: str, i: int) -> bool:
     """‘ opens a quote only before a letter or digit and after a space, bracket or start."""
     before = text[i - 1] if i else " "
     after = text[i + 1] if i + 1 < len(text) else " "
-    return (before.isspace() or before in "([{\u2014\u2013-:\u201c\"") and (after.isalnum())
+    return (before.isspace() or before in "([{\u2014\u2013\u2015-:\u201c\"") and (after.isalnum())
 
 
 def _closes_single(text: str, i: int) -> bool:
@@ -91,7 +91,7 @@ def _scan_paragraph(text: str, start: int, end: int) -> tuple[list[tuple[int, in
 
 def _closes_here(text: str, i: int) -> bool:
     after = text[i + 1] if i + 1 < len(text) else " "
-    return after.isspace() or after in ".,;:!?)]\u2014\u2013-"
+    return after.isspace() or after in ".,;:!?)]\u2014\u2013\u2015-"
 
 
 def _starts_with_open(text: str, start: int, end: int) -> int | None:
