@@ -1,0 +1,302 @@
+"""Check-worthiness of unsourced statements: how much a sentence reads like a specific, checkable factual claim.
+
+A linear model over three feature blocks: TF-IDF of word 1-2grams, TF-IDF of character 2-5grams inside word
+boundaries, and a few handcrafted cues (numbers, percentages, money, capitalised names, comparatives, past-tense
+event verbs, first/second person, hedges, opinion words, questions). It is trained by
+``onrecord.train.checkworthiness``, which imports the feature functions below, so training and inference tokenise
+identically. Weights ship as one ``.npz`` of plain arrays (no pickle): inference needs only numpy and ``re``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "onrecord-checkworthiness/1"
+# Bump when any feature function below changes: weights trained on other features must not load silently.
+FEATURE_VERSION = 1
+
+_WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d")
+# Words (with inner apostrophes), numbers (kept whole, then reduced to a shape), and a few symbols that carry meaning.
+_WORD_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[%$£€?!]")
+
+
+def _number_shape(token: str) -> str:
+    """Numbers collapse to a shape so '37' and '52' share a feature; 4-digit years keep their own shape."""
+    if re.fullmatch(r"(?:1[89]|20)\d\d", token):
+        return "<year>"
+    return "<num>" if "." not in token else "<dec>"
+
+
+def word_terms(text: str) -> list[str]:
+    """Lower-cased word unigrams and bigrams (numbers as shapes) of one sentence."""
+    toks = [
+        _number_shape(t) if t[0].isdigit() else t.replace("’", "'")
+        for t in _WORD_TOKEN.findall(text.lower())
+    ]
+    return toks + [f"{a} {b}" for a, b in itertools.pairwise(toks)]
+
+
+def char_terms(text: str, min_n: int = 2, max_n: int = 5) -> list[str]:
+    """Character n-grams inside space-padded words (digits folded to 0), like scikit-learn's ``char_wb``."""
+    out: list[str] = []
+    for w in _DIGITS.sub("0", text.lower()).split():
+        w = f" {w} "
+        size = len(w)
+        for n in range(min_n, min(max_n, size) + 1):
+            out.extend(w[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+# Handcrafted cues, each a log-scaled count. Word lists are short on purpose; the n-grams do the rest.
+# Lists are matched by one pass over the sentence's lower-cased words and word pairs (fast: no regex per list).
+_WORD_CUES: dict[str, tuple[str, ...]] = {
+    "number_word": (
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty",
+        "thirty", "forty", "fifty", "hundred", "thousand", "dozen", "dozens", "half", "twice", "double", "triple",
+        "quarter",
+    ),
+    "percent_word": ("percent", "per cent", "percentage"),
+    "money": ("dollar", "dollars", "euro", "euros", "pound", "pounds", "cents", "budget", "tax", "taxes", "deficit",
+              "debt"),
+    "magnitude": ("million", "billion", "trillion", "thousands", "millions", "billions"),
+    "time_ref": (
+        "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+        "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday",
+        "last year", "last week", "last month", "ago", "since", "decade", "decades", "years",
+    ),
+    "comparative": (
+        "more", "less", "fewer", "most", "least", "than", "highest", "lowest", "largest", "biggest", "smallest",
+        "worst", "record", "increase", "increased", "decrease", "decreased", "rose", "risen", "fell", "fallen",
+        "doubled", "tripled", "grew", "grown", "cut", "raised", "lowered", "only", "every", "all", "none", "never",
+        "first",
+    ),
+    "event_verb": (
+        "was", "were", "had", "did", "voted", "passed", "signed", "vetoed", "created", "lost", "won", "spent",
+        "paid", "killed", "died", "invaded", "attacked", "announced", "approved", "rejected", "launched",
+        "closed", "opened", "elected", "appointed", "fired", "arrested", "charged", "convicted", "sentenced",
+        "reported", "released", "banned", "sold", "bought", "built", "caused", "led", "went", "came",
+    ),
+    "cause": ("because", "cause", "caused", "due to", "result in", "resulted in", "led to", "therefore"),
+    "first_singular": ("i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "myself"),
+    "first_plural": ("we", "we're", "we've", "we'll", "we'd", "us", "our", "ours", "ourselves"),
+    "second_person": ("you", "you're", "you've", "you'll", "you'd", "your", "yours", "yourself"),
+    "hedge": (
+        "think", "believe", "feel", "maybe", "perhaps", "probably", "possibly", "might", "could", "may", "seem",
+        "seems", "guess", "hope", "suppose", "apparently", "likely", "kind of", "sort of",
+    ),
+    "obligation": ("should", "must", "ought", "need to", "needs to", "have to", "has to", "let's", "let us"),
+    "future": ("will", "won't", "going to", "gonna", "plan", "promise", "would"),
+    "opinion": (
+        "great", "good", "bad", "terrible", "wonderful", "horrible", "wrong", "right", "best", "awful",
+        "important", "disaster", "disgrace", "amazing", "beautiful", "fair", "unfair", "ridiculous", "sad",
+        "love", "hate", "proud", "strong", "weak", "crazy", "stupid", "smart", "tremendous", "incredible",
+    ),
+    "greeting": (
+        "thank", "thanks", "hello", "welcome", "congratulations", "applause", "laughter", "ladies", "gentlemen",
+        "good evening", "good morning", "good night", "please", "sorry", "okay", "ok", "yes", "no", "well",
+    ),
+    "negation": ("not", "no", "never", "nobody", "nothing", "don't", "doesn't", "didn't", "isn't", "wasn't",
+                 "aren't", "won't", "can't", "couldn't", "wouldn't"),
+}
+_REGEX_CUES: dict[str, re.Pattern[str]] = {
+    "number": re.compile(r"\d+(?:[.,]\d+)*"),
+    "percent_sign": re.compile(r"%"),
+    "currency_sign": re.compile(r"[$£€]"),
+    "year": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:19|20)\d0s\b"),
+    # A capitalised word that does not start the sentence: a rough stand-in for a named entity.
+    "capitalised": re.compile(r"(?<=[\s,;:(\"'“‘-])[A-Z][\w’'.-]*[a-z]\w*"),
+    "acronym": re.compile(r"\b[A-Z]{2,}\b"),
+    "past_ed": re.compile(r"\b[a-z]{3,}ed\b", re.IGNORECASE),
+    "question": re.compile(r"\?"),
+    "exclamation": re.compile(r"!"),
+    "quote": re.compile(r"[\"“”]"),
+}
+_CUE_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+
+
+def _cue_index() -> dict[str, list[int]]:
+    """Word or word pair -> the word-list cues it counts for (a word may sit in several lists)."""
+    index: dict[str, list[int]] = {}
+    for i, words in enumerate(_WORD_CUES.values()):
+        for w in words:
+            index.setdefault(w, []).append(i)
+    return index
+
+
+_CUE_INDEX = _cue_index()
+DENSE_NAMES: tuple[str, ...] = (*_WORD_CUES, *_REGEX_CUES, "n_words", "no_number_short")
+
+
+def dense_features(texts: Sequence[str]) -> np.ndarray:
+    """Handcrafted cue features, one row per text: log1p of cue counts, plus length cues."""
+    n_word_cues, n_regex_cues = len(_WORD_CUES), len(_REGEX_CUES)
+    counts = np.zeros((len(texts), len(DENSE_NAMES)), dtype=np.float64)
+    for i, text in enumerate(texts):
+        row = counts[i]
+        words = _CUE_WORD.findall(text.lower().replace("’", "'"))
+        for term in itertools.chain(words, (f"{a} {b}" for a, b in itertools.pairwise(words))):
+            for j in _CUE_INDEX.get(term, ()):
+                row[j] += 1
+        for j, pattern in enumerate(_REGEX_CUES.values(), start=n_word_cues):
+            row[j] = len(pattern.findall(text))
+        n_words = len(text.split())
+        row[n_word_cues + n_regex_cues] = n_words
+        # Short sentences without any number are rarely checkable (interjections, fragments).
+        row[-1] = float(n_words < 8 and not _DIGITS.search(text))
+    counts[:, :-1] = np.log1p(counts[:, :-1])
+    return counts
+
+
+ANALYZERS = {"word": word_terms, "char": char_terms}
+
+
+@dataclass
+class SparseBlock:
+    """One TF-IDF block: ``(1 + log tf) * idf``, L2-normalised per sentence, dotted with ``coef``."""
+
+    analyzer: str
+    vocab: list[str]
+    idf: np.ndarray
+    coef: np.ndarray
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {t: i for i, t in enumerate(self.vocab)}
+
+    def decision(self, texts: Sequence[str]) -> np.ndarray:
+        """This block's contribution to the linear score of each text."""
+        n = len(texts)
+        if not n or not self.vocab:
+            return np.zeros(n)
+        get, analyze = self.index.get, ANALYZERS[self.analyzer]
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        for i, text in enumerate(texts):
+            idx = np.fromiter((get(t, -1) for t in analyze(text)), dtype=np.int64)
+            idx = idx[idx >= 0]
+            cols.append(idx)
+            rows.append(np.full(idx.size, i, dtype=np.int64))
+        row, col = np.concatenate(rows), np.concatenate(cols)
+        # Count each (sentence, term) pair once, vectorised across the batch.
+        keys, counts = np.unique(row * len(self.vocab) + col, return_counts=True)
+        row, col = keys // len(self.vocab), keys % len(self.vocab)
+        vals = (1.0 + np.log(counts)) * self.idf[col]
+        norm = np.sqrt(np.bincount(row, vals * vals, minlength=n))
+        dot = np.bincount(row, vals * self.coef[col], minlength=n)
+        return dot / np.where(norm > 0, norm, 1.0)
+
+
+@dataclass
+class CheckworthinessModel:
+    """Logistic model over sparse TF-IDF blocks and standardised dense cues; ``score`` gives probabilities."""
+
+    blocks: list[SparseBlock]
+    dense_mean: np.ndarray
+    dense_scale: np.ndarray
+    dense_coef: np.ndarray
+    intercept: float
+    threshold: float = 0.5  # decision threshold chosen on the dev split (for yes/no use); scores stay probabilities
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> CheckworthinessModel:
+        """Load weights from ``path``, or the shipped weights (read once per process) when ``path`` is None."""
+        if path is None:
+            return _shipped()
+        with np.load(Path(path), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+        if meta.get("format") != FORMAT or meta.get("feature_version") != FEATURE_VERSION:
+            raise ValueError(f"{path}: not {FORMAT} weights with feature version {FEATURE_VERSION}")
+        if list(meta.get("dense_names", [])) != list(DENSE_NAMES):
+            raise ValueError(f"{path}: handcrafted feature names differ from this code's")
+        blocks = [
+            SparseBlock(
+                analyzer=name,
+                vocab=_split_vocab(arrays[f"{name}_vocab"]),
+                idf=arrays[f"{name}_idf"].astype(np.float64),
+                coef=arrays[f"{name}_coef"].astype(np.float64),
+            )
+            for name in meta["blocks"]
+        ]
+        return cls(
+            blocks=blocks,
+            dense_mean=arrays["dense_mean"].astype(np.float64),
+            dense_scale=arrays["dense_scale"].astype(np.float64),
+            dense_coef=arrays["dense_coef"].astype(np.float64),
+            intercept=float(meta["intercept"]),
+            threshold=float(meta.get("threshold", 0.5)),
+            meta=meta,
+        )
+
+    def save(self, path: str | Path) -> None:
+        """Write the weights as one compressed ``.npz`` of plain arrays (float32, UTF-8 bytes; no pickle)."""
+        meta = {
+            **self.meta,
+            "format": FORMAT,
+            "feature_version": FEATURE_VERSION,
+            "blocks": [b.analyzer for b in self.blocks],
+            "dense_names": list(DENSE_NAMES),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+        }
+        arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+        for b in self.blocks:
+            if any("\n" in t for t in b.vocab):  # cannot happen with the analyzers above; the format relies on it
+                raise ValueError("vocabulary terms must not contain newlines")
+            arrays[f"{b.analyzer}_vocab"] = np.frombuffer("\n".join(b.vocab).encode("utf-8"), dtype=np.uint8)
+            arrays[f"{b.analyzer}_idf"] = b.idf.astype(np.float32)
+            arrays[f"{b.analyzer}_coef"] = b.coef.astype(np.float32)
+        arrays["dense_mean"] = self.dense_mean.astype(np.float32)
+        arrays["dense_scale"] = self.dense_scale.astype(np.float32)
+        arrays["dense_coef"] = self.dense_coef.astype(np.float32)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+
+    def decision(self, sentences: Sequence[str]) -> np.ndarray:
+        """Linear score (log-odds) of each sentence."""
+        texts = [normalise(s) for s in sentences]
+        z = np.full(len(texts), self.intercept, dtype=np.float64)
+        for b in self.blocks:
+            z += b.decision(texts)
+        if self.dense_coef.size and texts:
+            z += ((dense_features(texts) - self.dense_mean) / self.dense_scale) @ self.dense_coef
+        return z
+
+    def score(self, sentences: Sequence[str]) -> list[float]:
+        """Probability (0-1) that each sentence is a check-worthy factual claim."""
+        z = np.clip(self.decision(sentences), -50.0, 50.0)
+        return (1.0 / (1.0 + np.exp(-z))).tolist()
+
+
+def normalise(text: str) -> str:
+    """Whitespace normalisation applied before featurising, in training and inference alike."""
+    return _WS.sub(" ", text).strip()
+
+
+def _split_vocab(raw: np.ndarray) -> list[str]:
+    text = raw.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> CheckworthinessModel:
+    with resources.as_file(resources.files("onrecord") / "data" / "checkworthiness.npz") as p:
+        return CheckworthinessModel.load(p)
+
+
+def checkworthiness(sentences: Sequence[str]) -> list[float]:
+    """Check-worthiness probability (0-1) of each sentence, with the shipped model."""
+    return CheckworthinessModel.load().score(sentences)

@@ -1,0 +1,183 @@
+"""Check-worthiness scorer: shipped weights behave sensibly on news sentences; training runs end to end."""
+
+from __future__ import annotations
+
+import csv
+import random
+import time
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from onrecord.assess.checkworthiness import CheckworthinessModel, checkworthiness
+
+# Specific, verifiable assertions in a news register: numbers, named bodies, dated events, causes.
+CLAIMS = [
+    "The city council approved a $4.5 million budget for road repairs on Tuesday.",
+    "Unemployment in the region rose to 8.3 percent in 2021, the highest level in a decade.",
+    "The bill passed the Senate by a vote of 52 to 48.",
+    "More than 1,200 residents were evacuated after the river burst its banks on Sunday.",
+    "Wheat prices doubled within three months of the export ban taking effect.",
+    "The company cut 3,000 jobs last year after its sales fell by a fifth.",
+    "Inflation reached 9.1 percent in June, the fastest rise since 1981.",
+    "The governor signed the law in March, raising the minimum wage to $15 an hour.",
+    "Two police officers were charged with assault over the arrest.",
+    "The plant was closed in 2015 because the parent company lost its defence contract.",
+]
+
+# Opinions, hedges, vague statements, pleasantries and questions.
+NON_CLAIMS = [
+    "The new stadium is a beautiful addition to the neighbourhood.",
+    "Many people feel that things could be better.",
+    "Good morning, and welcome to the programme.",
+    "What happens next is anyone's guess.",
+    "Perhaps the talks will lead somewhere, perhaps not.",
+    "It was a wonderful evening for everyone involved.",
+    "Thank you all for coming tonight.",
+    "Will the government finally act?",
+    "I think we should all be a little kinder to each other.",
+    "Let's hope for the best.",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> CheckworthinessModel:
+    return CheckworthinessModel.load()
+
+
+def test_shipped_weights_are_small_plain_arrays() -> None:
+    path = resources.files("onrecord") / "data" / "checkworthiness.npz"
+    assert path.is_file()
+    with resources.as_file(path) as p:
+        assert p.stat().st_size < 5_000_000
+        with np.load(p, allow_pickle=False) as z:  # would raise if anything needed unpickling
+            assert all(z[k].dtype != object for k in z.files)
+
+
+def test_scores_are_probabilities(model: CheckworthinessModel) -> None:
+    scores = model.score([*CLAIMS, *NON_CLAIMS, "", "   ", "?", "42"])
+    assert len(scores) == len(CLAIMS) + len(NON_CLAIMS) + 4
+    assert all(isinstance(s, float) and 0.0 <= s <= 1.0 for s in scores)
+    assert model.score([]) == []
+
+
+def test_claims_outscore_opinions_on_average(model: CheckworthinessModel) -> None:
+    claims = np.array(model.score(CLAIMS))
+    others = np.array(model.score(NON_CLAIMS))
+    assert claims.mean() - others.mean() > 0.4
+    # Most claims clear the model's own threshold; most non-claims do not.
+    assert (claims >= model.threshold).mean() >= 0.8
+    assert (others < model.threshold).mean() >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("claim", "other"),
+    [
+        ("The factory laid off 450 workers in May.", "The factory is a sad place these days."),
+        ("Crime fell by 12 percent in the city between 2019 and 2022.", "The city feels safer than it used to."),
+        ("The minister resigned on Friday after the audit found $2 million missing.", "Will the minister resign?"),
+        ("The storm killed at least 14 people across three provinces.", "Our thoughts are with everyone affected."),
+        ("The central bank raised interest rates to 5.25 percent.", "Maybe rates will go up, maybe they won't."),
+    ],
+)
+def test_clear_pairs_are_ordered(model: CheckworthinessModel, claim: str, other: str) -> None:
+    s_claim, s_other = model.score([claim, other])
+    assert s_claim > s_other
+
+
+def test_batch_equals_single_and_convenience(model: CheckworthinessModel) -> None:
+    sentences = [*CLAIMS, *NON_CLAIMS]
+    batch = model.score(sentences)
+    single = [model.score([s])[0] for s in sentences]
+    assert batch == pytest.approx(single, abs=1e-12)
+    assert checkworthiness(sentences) == pytest.approx(batch, abs=1e-12)
+    # Whitespace layout does not change the score.
+    assert model.score(["The bill passed  the Senate\n by a vote of 52 to 48."]) == pytest.approx(
+        model.score([CLAIMS[2]]), abs=1e-12
+    )
+
+
+def test_shipped_model_is_cached(model: CheckworthinessModel) -> None:
+    assert CheckworthinessModel.load() is CheckworthinessModel.load()
+
+
+def test_scoring_is_fast(model: CheckworthinessModel) -> None:
+    sentences = [*CLAIMS, *NON_CLAIMS] * 100
+    t0 = time.perf_counter()
+    model.score(sentences)
+    assert time.perf_counter() - t0 < 2.0  # 2,000 sentences; typically well under half a second
+
+
+def test_rejects_foreign_npz(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, meta=np.frombuffer(b'{"format": "something-else"}', dtype=np.uint8))
+    with pytest.raises(ValueError):
+        CheckworthinessModel.load(bad)
+
+
+# --- training, on a small synthetic dataset generated here (the real data is not needed) ---
+
+_PLACES = ["Riverton", "Eastbrook", "Maple County", "the northern district", "Port Alden", "Greenfield"]
+_THINGS = ["unemployment", "the deficit", "crime", "school funding", "housing costs", "the tax rate"]
+
+
+def _synthetic_rows(rng: random.Random, n: int, start_id: int) -> list[tuple[int, str, str]]:
+    """Positive rows state numbers, dates and events; negative rows are opinions, hedges and pleasantries."""
+    positive = [
+        "In {year}, {thing} in {place} rose by {n} percent.",
+        "{place} spent ${n} million on {thing} last year.",
+        "The council voted {n} to {m} to cut {thing} in {year}.",
+        "{thing} fell to {n} percent in {place} after the law passed in {year}.",
+    ]
+    negative = [
+        "I think {thing} is a terrible problem for all of us.",
+        "Thank you so much, it is great to be here in {place}.",
+        "Maybe we should talk about {thing} some other time.",
+        "Do you really believe that {thing} matters?",
+    ]
+    rows = []
+    for k in range(n):
+        is_pos = k % 2 == 0
+        template = rng.choice(positive if is_pos else negative)
+        text = template.format(
+            year=rng.randint(1990, 2023), thing=rng.choice(_THINGS), place=rng.choice(_PLACES),
+            n=rng.randint(2, 90), m=rng.randint(2, 90),
+        )
+        rows.append((start_id + k, text[0].upper() + text[1:], "Yes" if is_pos else "No"))
+    return rows
+
+
+def _write_tsv(path: Path, rows: list[tuple[int, str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t")
+        writer.writerow(["Sentence_id", "Text", "class_label"])
+        writer.writerows(rows)
+
+
+def test_training_end_to_end_on_synthetic_data(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from onrecord.train.checkworthiness import train
+
+    rng = random.Random(7)
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_tsv(data / "synthetic_train.tsv", _synthetic_rows(rng, 48, 1))
+    _write_tsv(data / "synthetic_dev.tsv", _synthetic_rows(rng, 16, 1000))
+    _write_tsv(data / "synthetic_dev-test.tsv", _synthetic_rows(rng, 16, 2000))
+    out = tmp_path / "model" / "cw.npz"
+
+    figures = train(data, out)
+
+    assert out.is_file() and out.with_suffix(".json").is_file()
+    for split in ("dev", "dev_test"):
+        assert set(figures[split]) >= {"precision", "recall", "f1"}
+        assert figures[split]["f1"] >= 0.9  # the synthetic classes are easy to tell apart
+    assert figures["export_max_abs_diff"] < 1e-3
+
+    loaded = CheckworthinessModel.load(out)
+    fresh_pos = "In 2004, crime in Port Alden rose by 31 percent."
+    fresh_neg = "I think crime is a terrible problem for all of us."
+    s_pos, s_neg = loaded.score([fresh_pos, fresh_neg])
+    assert 0.0 <= s_neg < s_pos <= 1.0
