@@ -1,13 +1,24 @@
-"""``analyze``: one article's text in, its record out; ``analyze_many`` for a stream of them."""
+"""``analyze``: one article's text in, its record out; ``analyze_many`` for a stream of them.
+
+Long texts are parsed in paragraph-aligned chunks and joined into one ``Doc`` before onrecord's
+component runs, so the parser's memory stays bounded while coreference still sees the whole text.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator
+
+from spacy.tokens import Doc
 
 from onrecord.parse import load_pipeline
 from onrecord.read import Document, check_text
 from onrecord.record import Article, Record
+
+CHUNK_CHARS = 100_000  # the parser needs memory in proportion to the text it sees at once
+FLUSH_DOCS = 1000  # documents held before a pipe is drained: bounds memory, amortises worker start-up
+_PARAGRAPH_END = re.compile(r"\n\s*\n")
 
 
 def _with_metadata(record: Record, metadata: dict[str, str | None]) -> Record:
@@ -17,20 +28,65 @@ def _with_metadata(record: Record, metadata: dict[str, str | None]) -> Record:
     return record
 
 
+def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """``text`` cut at paragraph breaks (or, failing that, line breaks or spaces) into pieces of at
+    most about ``size`` characters; joined, the pieces are exactly ``text``."""
+    pieces, start = [], 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = max((m.end() for m in _PARAGRAPH_END.finditer(window)), default=0)
+        if cut == 0:
+            cut = max(window.rfind("\n"), window.rfind(" ")) + 1 or size
+        pieces.append(text[start : start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def parse(text: str) -> Doc:
+    """The analysed ``Doc`` of one text, chunked when long."""
+    nlp = load_pipeline()
+    if len(text) <= CHUNK_CHARS:
+        return nlp(text)
+    nlp.max_length = max(nlp.max_length, len(text) + 1)
+    with nlp.select_pipes(disable=["onrecord"]):
+        parts = list(nlp.pipe(chunks(text)))
+    doc = Doc.from_docs(parts, ensure_whitespace=False)
+    return nlp.get_pipe("onrecord")(doc)
+
+
 def analyze(text: str, **metadata: str | None) -> Record:
     """The record of one article. ``metadata`` may give id, title, url, published, outlet.
 
     Raises ``InputError`` for text that cannot be analysed (empty, binary, not English).
     """
     check_text(text)
-    doc = load_pipeline()(text)
-    return _with_metadata(doc._.record, metadata)
+    return _with_metadata(parse(text)._.record, metadata)
 
 
 def analyze_many(documents: Iterable[Document], n_process: int = 1, batch_size: int = 16) -> Iterator[Record]:
-    """Records of many already-read documents, in order (spaCy batches them; n_process > 1 forks)."""
+    """Records of many already-read documents, in order (spaCy batches them; n_process > 1 forks).
+
+    Long documents are analysed one by one in chunks, in their place in the order."""
     nlp = load_pipeline()
-    pairs = ((doc.text, doc) for doc in documents)
-    for parsed, document in nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
-        metadata = {k: getattr(document, k) for k in ("id", "title", "url", "published", "outlet")}
-        yield _with_metadata(parsed._.record, metadata)
+
+    def metadata(document: Document) -> dict[str, str | None]:
+        return {k: getattr(document, k) for k in ("id", "title", "url", "published", "outlet")}
+
+    batch: list[Document] = []
+
+    def flush() -> Iterator[Record]:
+        pairs = ((d.text, d) for d in batch)
+        for parsed, document in nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
+            yield _with_metadata(parsed._.record, metadata(document))
+        batch.clear()
+
+    for document in documents:
+        if len(document.text) > CHUNK_CHARS:
+            yield from flush()
+            yield _with_metadata(parse(document.text)._.record, metadata(document))
+        else:
+            batch.append(document)
+            if len(batch) >= FLUSH_DOCS:
+                yield from flush()
+    yield from flush()

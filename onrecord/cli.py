@@ -15,7 +15,6 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from onrecord.errors import InputError, OnrecordError
 from onrecord.record import SCHEMA
@@ -25,26 +24,25 @@ EXIT_ERROR = 2  # the command could not run: bad input or usage
 
 
 def _documents(sources: list[str], max_bytes: int | None) -> Iterator[tuple[str, object]]:
-    """(name, Document or InputError) for each source, in order; '-' reads stdin."""
+    """(name, Document or InputError) for each source, in order.
+
+    '-' reads stdin: JSON Lines (one object with "text" or "html" per line) when it starts with '{',
+    streamed line by line; otherwise one article, read up to the size limit."""
+    import io
+
     from onrecord import read
 
     for source in sources:
         if source == "-":
-            data = sys.stdin.buffer.read()
-            stripped = data.lstrip()
-            if stripped.startswith(b"{"):  # JSON Lines with a "text" or "html" field
-                import io
-
-                for line_no, item in enumerate(read.read_jsonl(io.StringIO(data.decode("utf-8", "replace"))), 1):
-                    yield f"-:{line_no}", item
-            else:
-                try:
-                    yield "-", read.read_bytes(data, name="-", max_bytes=max_bytes)
-                except InputError as exc:
-                    yield "-", exc
-            continue
+            stdin = sys.stdin.buffer
+            head = stdin.peek(256)[:256] if hasattr(stdin, "peek") else b""
+            if head.lstrip().startswith(b"{"):
+                lines = io.TextIOWrapper(stdin, encoding="utf-8", errors="replace")
+                for item in read.read_jsonl(lines, max_bytes=max_bytes):
+                    yield (item.name if isinstance(item, read.Document) else "-"), item
+                continue
         try:
-            yield source, read.read_path(Path(source), max_bytes=max_bytes)
+            yield source, read.read_path(source, max_bytes=max_bytes)
         except InputError as exc:
             yield source, exc
 
@@ -92,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("files", nargs="*", help="article files; '-' or nothing reads stdin")
     analyze.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
     analyze.add_argument("--max-bytes", type=int, default=None,
-                         help="refuse inputs larger than this (default 1 MB or $ONRECORD_MAX_BYTES)")
+                         help="refuse inputs larger than this (default 5 MB or $ONRECORD_MAX_BYTES)")
     analyze.set_defaults(func=cmd_analyze)
 
     from onrecord import evaluate

@@ -17,7 +17,7 @@ import hashlib
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from onrecord.assess.checkworthiness import checkworthiness
+from onrecord.assess.checkworthiness import CheckworthinessModel
 from onrecord.assess.conflicts import count_conflicts, status_conflicts
 from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import ActorIndex
@@ -35,8 +35,6 @@ from onrecord.record import (
     Unsourced,
     Via,
 )
-
-CHECKWORTHY = 0.5  # unsourced statements at or above this score are flagged
 
 
 def _record(doc: Doc) -> Record:
@@ -75,16 +73,18 @@ def _span(text: str, bounds: tuple[int, int]) -> Span:
 class OnrecordComponent:
     """Finds attributions, actors, unsourced statements and flags; see the module docstring."""
 
-    def __init__(self, checkworthy: float = CHECKWORTHY) -> None:
-        self.checkworthy = checkworthy
+    def __init__(self, checkworthy: float | None = None) -> None:
+        self.model = CheckworthinessModel.load()
+        # flag at the threshold the model was tuned to on held-out data, unless configured
+        self.checkworthy = self.model.threshold if checkworthy is None else checkworthy
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.onrecord = analyse_doc(doc, self.checkworthy).to_dict()
+        doc._.onrecord = analyse_doc(doc, self.model, self.checkworthy).to_dict()
         return doc
 
 
-@Language.factory("onrecord", default_config={"checkworthy": CHECKWORTHY})
-def make_onrecord(nlp: Language, name: str, checkworthy: float) -> OnrecordComponent:
+@Language.factory("onrecord", default_config={"checkworthy": None})
+def make_onrecord(nlp: Language, name: str, checkworthy: float | None) -> OnrecordComponent:
     return OnrecordComponent(checkworthy)
 
 
@@ -98,7 +98,7 @@ def _attribution(text: str, index: int, f: Found) -> Attribution:
                        f.form, via, f.when)  # type: ignore[arg-type]
 
 
-def analyse_doc(doc: Doc, checkworthy: float = CHECKWORTHY) -> Record:
+def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float) -> Record:
     """The record of a parsed document (article metadata left empty: ``analyze`` fills it)."""
     text = doc.text
     boilerplate = find_boilerplate(text)
@@ -111,7 +111,7 @@ def analyse_doc(doc: Doc, checkworthy: float = CHECKWORTHY) -> Record:
 
     used = [s for f in found for s in (f.content, f.cue, f.speaker) if s is not None]
     bounds = unsourced_sentences(doc, used, quotes, skip)
-    scores = checkworthiness([text[s:e] for s, e in bounds]) if bounds else []
+    scores = model.score([text[s:e] for s, e in bounds]) if bounds else []
     unsourced = [Unsourced(s, e, text[s:e], id=f"u{i}", checkworthiness=round(float(score), 3))
                  for i, ((s, e), score) in enumerate(zip(bounds, scores, strict=True), 1)]
 
@@ -125,7 +125,7 @@ def analyse_doc(doc: Doc, checkworthy: float = CHECKWORTHY) -> Record:
         if u.checkworthiness >= checkworthy:
             u.flags.append("unsourced-claim")
             flags.append(Flag(u.start, u.end, u.text, code="unsourced-claim",
-                              severity="high" if u.checkworthiness >= 0.75 else "medium",
+                              severity="high" if u.checkworthiness >= (1 + checkworthy) / 2 else "medium",
                               explanation=("The author states this as fact without naming a source; it reads as a "
                                            f"checkable claim (check-worthiness {u.checkworthiness:.2f})."),
                               related=[u.id]))
