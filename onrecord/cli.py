@@ -69,7 +69,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             record = analyze(item.text, **meta)
         except OnrecordError as exc:
             if args.format != "jsonl":
-                raise
+                raise OnrecordError(f"{name}: {exc}") from None
             failed += 1
             print(json.dumps(_error_record(name, str(exc)), ensure_ascii=False), flush=True)
             print(f"onrecord: {name}: {exc}", file=sys.stderr)
