@@ -12,12 +12,16 @@ Errors are one line on stderr and a non-zero exit; never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Iterator
 
 from onrecord.errors import InputError, OnrecordError
 from onrecord.record import SCHEMA
+
+# Modules that add subcommands (each has ``register(subparsers)`` setting ``func=run``).
+COMMANDS = ("onrecord.evaluate",)
 
 EXIT_FAILED = 1  # some documents of a batch failed (their records carry "error")
 EXIT_ERROR = 2  # the command could not run: bad input or usage
@@ -93,9 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="refuse inputs larger than this (default 5 MB or $ONRECORD_MAX_BYTES)")
     analyze.set_defaults(func=cmd_analyze)
 
-    from onrecord import evaluate
-
-    evaluate.register(sub)
+    for module in COMMANDS:  # each command module adds its subparser with register(sub)
+        importlib.import_module(module).register(sub)
     return parser
 
 

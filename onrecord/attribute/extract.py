@@ -26,6 +26,7 @@ from onrecord.attribute.lexicon import (
     PERSONAL_PRONOUNS,
     SPEECH_VERBS,
     TITLE_WORDS,
+    learned_cues,
 )
 from onrecord.attribute.quotes import Quote
 
@@ -419,6 +420,79 @@ def verb_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: 
     return found
 
 
+# Relations a learned cue may take its content on: a clause, an object, a complement, or the object
+# of a preposition ("spoke about X", "called for X").
+_CONTENT_RELATIONS = ("ccomp", "xcomp", "dobj", "oprd", "acomp", "dative", "advcl")
+LEARNED_RATE = 0.3  # P(cue | lemma with that dependent) from training, at or above which a verb is a cue
+LEARNED_MIN = 3  # times a lemma must have been a cue in training
+
+
+def _learned_content(verb: Token) -> tuple[str, list[Token]] | None:
+    """The dependent that holds the content of ``verb`` if the learned lexicon says a verb of this
+    lemma with such a dependent is usually a cue: (relation, heads of the content)."""
+    entry = learned_cues().get(f"{verb.lemma_.lower()}/{verb.pos_}")
+    if entry is None or entry.cue < LEARNED_MIN:
+        return None
+    best: tuple[float, str, list[Token]] | None = None
+    for child in verb.children:
+        if child.dep_ in _CONTENT_RELATIONS:
+            relation, heads = child.dep_, [child]
+        elif child.dep_ == "prep" and child.i > verb.i:
+            relation = f"prep:{child.lower_}"
+            heads = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+        else:
+            continue
+        rate = entry.rate(relation)
+        if heads and rate >= LEARNED_RATE and (best is None or rate > best[0]):
+            best = (rate, relation, heads)
+    return (best[1], best[2]) if best else None
+
+
+def learned_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: list[tuple[int, int]],
+                         taken: set[int]) -> list[Found]:
+    """Verbs the learned lexicon marks as cues with the dependent they have ('cited X', 'called for X',
+    'wants to X'), for verbs no hand-written rule took."""
+    text = sent.doc.text
+    found = []
+    for verb in sent:
+        if verb.pos_ != "VERB" or verb.i in taken or in_quote(quotes, verb.idx):
+            continue
+        if verb.dep_ == "acl" and verb.tag_ == "VBN":
+            continue
+        learned = _learned_content(verb)
+        if learned is None:
+            continue
+        relation, heads = learned
+        subject = subject_of(verb)
+        if subject is None or in_quote(quotes, subject.idx) or subject.lower_ in ("i", "we", "you", "it", "there"):
+            continue
+        if any(subject.i in range(h.left_edge.i, h.right_edge.i + 1) for h in heads):
+            continue
+        start = min(subtree_bounds(h)[0] for h in heads)
+        end = max(subtree_bounds(h)[1] for h in heads)
+        for c_start, _ in cut:
+            if start < c_start < end:
+                end = min(end, c_start)
+        start, end = trim(text, start, end)
+        if text[start : start + 5].lower() == "that " and relation == "ccomp":
+            start, end = trim(text, start + 5, end)
+        if end <= start:
+            continue
+        cue_start, cue_end = cue_bounds(verb)
+        if relation.startswith("prep:"):
+            prep = heads[0].head
+            if prep.i <= verb.i + 2:
+                cue_end = prep.idx + len(prep.text)
+        source = source_of(subject, actors)
+        speaker = (source.start, source.end)
+        quote = quote_containing(quotes, start, end)
+        content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
+                         else ((start, end), form_of(text, start, end, quotes)))
+        found.append(Found(content, form, (cue_start, cue_end), speaker, source.name, source.kind, source.actor,
+                           source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i))
+    return found
+
+
 _SUBORDINATORS = {"while", "although", "though", "whereas", "as", "after", "before", "since", "when", "because"}
 
 
@@ -541,6 +615,8 @@ def find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex,
         in_sent = split_fronted_clauses(sent, verb_attributions(sent, quotes, actors, cut), quotes)
         in_sent += according_to_attributions(sent, in_sent, quotes, actors)
         in_sent += nominal_attributions(sent, quotes, actors)
+        taken = {f.cue_token for f in in_sent if f.cue_token is not None}
+        in_sent += learned_attributions(sent, quotes, actors, cut, taken)
         found += in_sent
     found += bare_quote_attributions(doc, quotes, [f.content for f in found], actors)
     found = _dedupe(found)

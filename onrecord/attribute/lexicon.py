@@ -5,6 +5,11 @@ Lemmas, lower case. The lists describe the genre (news English), not any one art
 
 from __future__ import annotations
 
+import json
+import pathlib
+from dataclasses import dataclass
+from functools import lru_cache
+
 # Verbs that report speech, writing, thought or findings and take the reported content as a
 # clause ("said that …", "warned …") or a quotation.
 SPEECH_VERBS = frozenset("""
@@ -82,3 +87,33 @@ STATUS_VERBS = {
     "dismiss": "was dismissed", "remove": "was removed", "execute": "was executed", "abdicate": "abdicated",
     "overthrow": "was overthrown",
 }
+
+
+# --- learned cues ---------------------------------------------------------------------------------
+
+LEARNED = pathlib.Path(__file__).resolve().parent.parent / "data" / "cues.json"
+
+
+@dataclass(frozen=True)
+class LearnedCue:
+    """How often a lemma with a given dependent headed an annotated cue in the training corpus."""
+
+    cue: int
+    total: int
+    content: dict[str, int]  # relation of the content to the cue -> times
+    with_: dict[str, int]  # relation -> times the lemma had such a dependent at all
+
+    def rate(self, relation: str) -> float:
+        """P(cue with its content on ``relation`` | lemma has a ``relation`` dependent), smoothed."""
+        return self.content.get(relation, 0) / (self.with_.get(relation, 0) + 2)
+
+
+@lru_cache(maxsize=1)
+def learned_cues(path: pathlib.Path = LEARNED) -> dict[str, LearnedCue]:
+    """The cue lexicon learned by ``python -m onrecord.train.cues`` ("lemma/POS" -> counts); empty if absent."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {key: LearnedCue(v["cue"], v["total"], v.get("content", {}), v.get("with", {}))
+            for key, v in data.get("lemmas", {}).items()}
