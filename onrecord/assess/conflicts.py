@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
 from onrecord.attribute.extract import Found, subtree_bounds, trim
@@ -22,16 +22,46 @@ from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
 _MODALS = {"will", "would", "could", "may", "might", "should", "must", "can", "shall"}
 _IRREALIS_HEADS = {"threaten", "plan", "refuse", "decline", "consider", "want", "urge", "call", "demand", "ask",
                    "deny", "expect", "intend", "offer", "vow", "pledge", "hope", "fail", "try", "rumour", "rumor"}
-_COUNTS = {
+_CASUALTIES = {
     "kill": "killed", "die": "killed", "dead": "killed", "death": "killed", "toll": "killed", "fatality": "killed",
     "injure": "injured", "wound": "injured", "hurt": "injured", "injury": "injured",
     "arrest": "arrested", "detain": "arrested", "displace": "displaced", "evacuate": "evacuated",
 }
+# nouns too general to say two figures count the same thing
+_GENERIC_NOUNS = {"people", "person", "persons", "time", "times", "year", "day", "week", "month", "hour", "minute",
+                  "percent", "%", "point", "km", "kilometre", "kilometer", "mile", "metre", "meter", "one", "member",
+                  "case", "number", "vote", "seat", "dollar", "euro", "pound"}
 _APPROXIMATE = {"least", "more", "over", "nearly", "about", "around", "almost", "roughly", "some", "than", "up",
-                "approximately", "estimated", "rise", "climb", "increase", "reach"}
-
-
+                "approximately", "estimated", "under", "fewer", "less", "most", "upwards"}
+_UPDATES = {"rise", "climb", "increase", "reach", "grow", "jump", "swell", "mount", "update", "revise"}
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _TRAILING_CC = re.compile(r"[\s,;]+(?:and|but|or|while)?[\s,;]*$")
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+                      "ninety": 90, "hundred": 100, "dozen": 12})
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+
+
+def number_value(text: str) -> float | None:
+    """The value of a cardinal written in digits or words: '3,100', 'Twelve', 'two million', 'forty-five'."""
+    words = text.lower().replace(",", "").replace("-", " ").split()
+    if not words:
+        return None
+    total, current = 0.0, 0.0
+    for word in words:
+        if re.fullmatch(r"\d+(\.\d+)?", word):
+            current += float(word)
+        elif word in _NUMBER_WORDS and word != "hundred":
+            current += _NUMBER_WORDS[word]
+        elif word in _SCALES:
+            current = max(current, 1) * _SCALES[word]
+            if _SCALES[word] >= 1_000:
+                total, current = total + current, 0.0
+        elif word != "and":
+            return None
+    return total + current
 
 
 @dataclass
@@ -112,45 +142,88 @@ def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
     return out
 
 
-def _count_key(number: Token) -> str | None:
-    """Which count a number gives: 'killed' for '12 people were killed', 'a death toll of 19'."""
-    node: Token | None = number
+@dataclass
+class _Count:
+    value: float
+    approximate: bool
+    event: str | None  # killed, injured, … for casualty figures
+    noun: str | None  # the counted noun when it is specific ("dockworker")
+    places: set[str]
+    sent: Span
+
+
+def _count_of(ent: Span) -> _Count | None:
+    """What a cardinal counts: '12 people were killed', 'a death toll of 19', '3,100 striking dockworkers'."""
+    value = number_value(" ".join(t.text for t in ent if t.lower_ not in _APPROXIMATE))
+    if value is None:
+        return None
+    root = ent.root
+    sent = ent.sent
+    if any(t.lemma_.lower() in _UPDATES for t in sent):
+        return None  # a figure that moves ("rose to 19") updates rather than contradicts
+    noun = root.head if root.dep_ == "nummod" else None
+    event = None
+    node: Token | None = root
     for _ in range(4):
         if node is None:
             break
         lemma = node.lemma_.lower()
-        if lemma in _COUNTS:
-            return _COUNTS[lemma]
+        if lemma in _CASUALTIES:
+            event = _CASUALTIES[lemma]
+            break
         for child in node.children:
-            if child.lemma_.lower() in _COUNTS and child.dep_ in ("amod", "compound", "acl", "relcl"):
-                return _COUNTS[child.lemma_.lower()]
+            if child.lemma_.lower() in _CASUALTIES and child.dep_ in ("amod", "compound", "acl", "relcl"):
+                event = _CASUALTIES[child.lemma_.lower()]
+        if event:
+            break
         node = node.head if node.head is not node else None
-    return None
+    noun_lemma = noun.lemma_.lower() if noun is not None and noun.pos_ == "NOUN" else None
+    if noun_lemma in _GENERIC_NOUNS:
+        noun_lemma = None
+    if event is None and noun_lemma is None:
+        return None
+    approximate = any(t.lower_ in _APPROXIMATE for t in ent.doc[max(sent.start, ent.start - 3) : ent.start]) or any(
+        t.lower_ in _APPROXIMATE for t in ent)
+    # where and when the count applies: named places, proper nouns after in/at/near, and weekdays
+    places = {e.text.lower() for e in sent.ents if e.label_ in ("GPE", "LOC", "FAC")}
+    places |= {t.lower_ for t in sent if t.lower_ in _WEEKDAYS
+               or (t.pos_ == "PROPN" and t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "near"))}
+    return _Count(value, approximate, event, noun_lemma, places, sent)
+
+
+def _disagree(a: _Count, b: _Count) -> bool:
+    same_thing = (a.event is not None and a.event == b.event) or (a.noun is not None and a.noun == b.noun)
+    if not same_thing or a.value == b.value:
+        return False
+    if a.places and b.places and not (a.places <= b.places or b.places <= a.places):
+        return False  # figures for different places or days
+    if a.approximate or b.approximate:
+        return abs(a.value - b.value) > 0.25 * max(a.value, b.value)
+    return True
+
+
+def _show(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,}"
 
 
 def count_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
+    """A figure that disagrees with an earlier figure for the same count, both stated by the author."""
     attributed = [f.content for f in found]
-    seen: dict[str, list[tuple[int, Token]]] = {}
+    counts: list[_Count] = []
     for ent in doc.ents:
         if ent.label_ != "CARDINAL" or any(s <= ent.start_char < e for s, e in skip + attributed):
             continue
-        if any(t.lower_ in _APPROXIMATE or t.lemma_.lower() in _APPROXIMATE for t in ent.sent):
-            continue
-        try:
-            value = int(ent.text.replace(",", ""))
-        except ValueError:
-            continue
-        key = _count_key(ent.root)
-        if key:
-            seen.setdefault(key, []).append((value, ent.root))
+        count = _count_of(ent)
+        if count is not None:
+            counts.append(count)
     out = []
-    for key, values in seen.items():
-        distinct = {v for v, _ in values}
-        if len(distinct) < 2:
+    for i, later in enumerate(counts):
+        earlier = next((c for c in counts[:i] if c.sent != later.sent and _disagree(c, later)), None)
+        if earlier is None:
             continue
-        (v1, t1), (v2, t2) = values[0], next(item for item in values if item[0] != values[0][0])
-        s1, s2 = t1.sent, t2.sent
-        explanation = (f"The article gives two different figures for the number {key}: {v1} here and {v2} "
-                       f"elsewhere (“{s2.text.strip()[:80]}”).")
-        out.append(Conflict(s1.start_char, s1.end_char, explanation, [], "medium"))
+        what = later.event or f"{later.noun}s"
+        explanation = (f"This gives {_show(later.value)} for the number {what}, but the article said earlier "
+                       f"“{' '.join(earlier.sent.text.split())[:100]}” ({_show(earlier.value)}); "
+                       "the two figures cannot both be right.")
+        out.append(Conflict(later.sent.start_char, later.sent.end_char, explanation, [], "medium"))
     return out
