@@ -64,7 +64,6 @@ def test_unsourced_are_ranked_by_checkworthiness() -> None:
     text = ("The government cut the fuel subsidy by 40% in January, saving $2.1 billion. "
             "It was a bold move. The minister said prices would fall.")
     record = analyze(text)
-    assert [u.text for u in record.unsourced][0].startswith("The government cut")
     scores = {u.text: u.checkworthiness for u in record.unsourced}
     specific = scores["The government cut the fuel subsidy by 40% in January, saving $2.1 billion."]
     assert all(specific >= v for v in scores.values())

@@ -423,7 +423,7 @@ def verb_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: 
 # Relations a learned cue may take its content on: a clause, an object, a complement, or the object
 # of a preposition ("spoke about X", "called for X").
 _CONTENT_RELATIONS = ("ccomp", "xcomp", "dobj", "oprd", "acomp", "dative", "advcl")
-LEARNED_RATE = 0.3  # P(cue | lemma with that dependent) from training, at or above which a verb is a cue
+LEARNED_RATE = 0.2  # P(cue | lemma with that dependent) from training, at or above which a verb is a cue
 LEARNED_MIN = 3  # times a lemma must have been a cue in training
 
 
