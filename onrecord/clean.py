@@ -2,7 +2,7 @@
 
 Boilerplate is recognised line by line (a line is a paragraph in our texts): teaser links to other stories,
 credits and copyright notices, subscribe and share prompts, and advertisement markers. Each finding is the whole
-line, so a later stage can blank it with :func:`strip_boilerplate` and keep every offset valid.
+line; later stages skip those spans, and every offset stays valid.
 
 Precision matters more than recall here: a sentence of the story that is wrongly removed is lost to every later
 stage. So a prompt must open its line, be followed by a separator or the end of the line, and the line must be
@@ -12,9 +12,8 @@ short; a sentence that merely contains "read", "share" or "follow" is never touc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
-from onrecord.record import Boilerplate, Span
+from onrecord.record import Boilerplate
 
 # Prompts and teasers are short lines; a longer line that opens with "Related:" is prose that happens to.
 MAX_PROMPT_CHARS = 200
@@ -146,15 +145,33 @@ _WIRE_CREDIT = re.compile(
     r"\(\s*(?:additional\s+)?(?:reporting|writing|editing)\s+by\b[^()]*\)\s*$", re.IGNORECASE
 )
 
+# Press-release furniture; everything after "ENDS" or "Notes to editors" is about the sender, not the news.
+_RELEASE = re.compile(
+    rf"^{_LEAD}(?:for\s+immediate\s+release|embargoed\s+(?:until|till)\b.*|press\s+release|news\s+release|"
+    r"(?:for\s+)?(?:media|press)\s+(?:enquiries|inquiries|contacts?)\b.*|contact\s*:.*)\s*$",
+    re.IGNORECASE,
+)
+_RELEASE_END = re.compile(
+    rf"^{_LEAD}(?:[-–—#\s]*ends?[-–—#\s]*|notes?\s+(?:to|for)\s+editors?\s*:?|about\s+[\w .&'’-]{{1,60}}:)\s*$",
+    re.IGNORECASE,
+)
+# Live-page furniture: "Posted by the Politics Desk | Refresh for latest updates", "Updated 14:02 GMT".
+_LIVE = re.compile(
+    rf"^{_LEAD}(?:(?i:posted\s+by)\s+(?:the\s+)?{_BY_NAME}(?:\s*(?:,|at|on)\s*[\w:., ]{{1,30}})?|"
+    r"(?i:(?:last\s+)?updated)\s*:?\s*(?=[^|]*\d)[\d:.,\w ]{0,40}|"
+    r"(?i:refresh\s+(?:for|to\s+see)\s+(?:the\s+)?latest(?:\s+updates)?))(?:\s*\|\s*.{0,80})?\s*$"
+)
+
 _LINE = re.compile(r"[^\n]+")
 
 
 def find_boilerplate(text: str) -> list[Boilerplate]:
     """Boilerplate lines of ``text`` as spans (``text == text[start:end]``), in order, each with its reason.
 
-    Reasons: ``related-link``, ``credit``, ``subscribe``, ``share``, ``advertisement``.
+    Reasons: ``related-link``, ``credit``, ``subscribe``, ``share``, ``advertisement``, ``press-release``.
     """
     found: list[Boilerplate] = []
+    trailer = False  # inside a press release's closing section
     for match in _LINE.finditer(text):
         line = match.group()
         stripped = line.strip()
@@ -162,7 +179,9 @@ def find_boilerplate(text: str) -> list[Boilerplate]:
             continue
         start = match.start() + (len(line) - len(line.lstrip()))
         end = start + len(stripped)
-        reason = classify_line(stripped)
+        if _RELEASE_END.match(stripped):
+            trailer = True
+        reason = "press-release" if trailer else classify_line(stripped)
         if reason:
             found.append(Boilerplate(start=start, end=end, text=text[start:end], reason=reason))
             continue
@@ -185,7 +204,9 @@ def classify_line(line: str) -> str | None:
             return "share"
         if _SUBSCRIBE.match(line):
             return "subscribe"
-        if any(p.match(line) for p in (_BYLINE, _STAFF_CREDIT, _SOURCE_ONLY, _PICTURE_BY)):
+        if _RELEASE.match(line):
+            return "press-release"
+        if any(p.match(line) for p in (_BYLINE, _STAFF_CREDIT, _SOURCE_ONLY, _PICTURE_BY, _LIVE)):
             return "credit"
         if _CREDIT_TAIL.search(line) and not _looks_like_prose(line):
             return "credit"
@@ -200,18 +221,3 @@ def _looks_like_prose(line: str) -> bool:
     # A caption's credit follows a slash, a bar, "via" or brackets; "told Reuters." has none of those and
     # is not matched at all. What remains to rule out is a long multi-sentence paragraph that ends so.
     return body.count(". ") >= 2
-
-
-def strip_boilerplate(text: str, spans: Iterable[Span]) -> str:
-    """``text`` with every span blanked by spaces of the same length, so offsets into it stay valid.
-
-    Line breaks inside a span are kept, so the line structure of the text does not change either.
-    """
-    chars = list(text)
-    for span in spans:
-        if not 0 <= span.start <= span.end <= len(text):
-            raise ValueError(f"span {span.start}:{span.end} is outside the text (length {len(text)})")
-        for i in range(span.start, span.end):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return "".join(chars)

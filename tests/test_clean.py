@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from onrecord.clean import classify_line, find_boilerplate, strip_boilerplate
-from onrecord.record import Span
+from onrecord.clean import classify_line, find_boilerplate
 
 NBSP = "\u00a0"
 
@@ -177,23 +176,6 @@ def test_spans_have_exact_offsets_in_a_whole_article() -> None:
     assert found[2].text == "Advertisement"
 
 
-def test_strip_boilerplate_keeps_offsets() -> None:
-    text = f"Talks resumed.\n\nAlso read:{NBSP}Sanctions widen\n\nBoth sides left.\n"
-    spans = find_boilerplate(text)
-    blanked = strip_boilerplate(text, spans)
-    assert len(blanked) == len(text)
-    assert "Also read" not in blanked and "Sanctions" not in blanked
-    start = text.index("Both sides")
-    assert blanked[start : start + 10] == "Both sides"
-    assert blanked.count("\n") == text.count("\n")
-    assert blanked[spans[0].start : spans[0].end] == " " * len(spans[0].text)
-
-
-def test_strip_boilerplate_keeps_line_breaks_inside_a_span() -> None:
-    text = "a\nbc\nd"
-    assert strip_boilerplate(text, [Span(start=1, end=5, text="\nbc\n")]) == "a\n  \nd"
-    with pytest.raises(ValueError):
-        strip_boilerplate(text, [Span(start=3, end=99, text="")])
 
 
 def test_no_boilerplate_in_plain_story() -> None:
@@ -202,4 +184,31 @@ def test_no_boilerplate_in_plain_story() -> None:
         "Officials said both sides share the goal of a ceasefire, and would follow up next week."
     )
     assert find_boilerplate(text) == []
-    assert strip_boilerplate(text, []) == text
+
+
+def test_press_release_furniture_and_closing_section() -> None:
+    text = (
+        "FOR IMMEDIATE RELEASE\n\n"
+        "The transport ministry will open three new rail lines in 2027, the minister said on Monday.\n\n"
+        "- ENDS -\n\n"
+        "The ministry runs the national rail network.\n\n"
+        "For media enquiries: press office, 555 0100\n"
+    )
+    reasons = [(b.text, b.reason) for b in find_boilerplate(text)]
+    assert reasons == [("FOR IMMEDIATE RELEASE", "press-release"), ("- ENDS -", "press-release"),
+                       ("The ministry runs the national rail network.", "press-release"),
+                       ("For media enquiries: press office, 555 0100", "press-release")]
+
+
+def test_notes_to_editors_start_the_trailer_but_a_story_about_editors_does_not() -> None:
+    text = "Notes to editors\n\nThe agency was founded in 1990.\n"
+    assert [b.reason for b in find_boilerplate(text)] == ["press-release", "press-release"]
+    prose = "The notes to editors were leaked on Monday, the newspaper said.\n"
+    assert find_boilerplate(prose) == []
+
+
+def test_live_page_furniture() -> None:
+    assert classify_line("Posted by the Politics Desk | Refresh for latest updates") == "credit"
+    assert classify_line("Updated 14:02 GMT") == "credit"
+    assert classify_line("Posted by the army on its website, the video showed tanks near the border.") is None
+    assert classify_line("Updated guidance was issued on Monday") is None
