@@ -78,3 +78,19 @@ def test_boilerplate_is_not_analysed() -> None:
     assert [b.reason for b in record.boilerplate] == ["related-link", "related-link"]
     assert all("500 rebels" not in a.content.text for a in record.attributions)
     assert all("things to know" not in u.text for u in record.unsourced)
+
+
+def test_question_shaped_headlines_are_not_assertions() -> None:
+    text = ("Why the coalition's budget gamble may backfire\n\n"
+            "The coalition cut the defence budget by 8% in its first year.\n\n"
+            "Whether voters will accept it is another matter.")
+    assert [u.text for u in analyze(text).unsourced] == [
+        "The coalition cut the defence budget by 8% in its first year."]
+
+
+def test_intervals() -> None:
+    from onrecord.assess.unsourced import Intervals
+
+    spans = Intervals([(10, 20), (15, 30), (40, 50)])
+    assert spans.touches(25, 35) and not spans.touches(30, 40) and spans.touches(0, 11)
+    assert spans.covered(0, 100) == 30 and spans.covered(25, 45) == 10

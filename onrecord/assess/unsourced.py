@@ -1,28 +1,58 @@
 """Unsourced statements: sentences in the author's own voice that assert something.
 
 A sentence is the author's when no attribution touches it (no speaker, cue or content inside it)
-and it is not itself mostly a quotation. Questions, fragments and boilerplate are not assertions.
+and it is not itself mostly a quotation. Questions (including headlines shaped as questions),
+fragments and boilerplate are not assertions.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from onrecord.attribute.quotes import Quote
 
 _WORD = re.compile(r"[^\W\d_]+")
 _EDGE = " \t\n"
+# "Why the plan may fail", "What we know about the talks", "Whether voters agree is another matter"
+_QUESTION_SHAPED = re.compile(r"^(?:why|how|what|whether)\b", re.IGNORECASE)
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+class Intervals:
+    """Disjoint, sorted character intervals; answers 'does [start, end) touch any?' in log time."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [s for s, _ in merged]
+        self.ends = [e for _, e in merged]
+
+    def touches(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end) - 1  # the last interval starting before ``end``
+        return i >= 0 and self.ends[i] > start
+
+    def covered(self, start: int, end: int) -> int:
+        """How many characters of [start, end) the intervals cover."""
+        total = 0
+        for i in range(max(0, bisect_right(self.ends, start)), bisect_left(self.starts, end)):
+            total += max(0, min(self.ends[i], end) - max(self.starts[i], start))
+        return total
 
 
-def _quoted_share(sent: Span, quotes: list[Quote]) -> float:
-    inside = sum(max(0, min(q.close_mark + 1, sent.end_char) - max(q.open_mark, sent.start_char)) for q in quotes)
-    return inside / max(1, sent.end_char - sent.start_char)
+def _is_assertion(text: str) -> bool:
+    if len(_WORD.findall(text)) < 4:
+        return False
+    if text.rstrip("\u201d\"’' )").endswith("?"):
+        return False
+    question_shaped = _QUESTION_SHAPED.match(text)
+    headline = not text.rstrip("\u201d\"’' )").endswith((".", "!"))
+    return not (question_shaped and (headline or text[:7].lower() == "whether"))
 
 
 def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: list[Quote],
@@ -33,6 +63,8 @@ def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: lis
     boilerplate spans.
     """
     text = doc.text
+    used, skipped = Intervals(attributed), Intervals(skip)
+    quoted = Intervals([(q.open_mark, q.close_mark + 1) for q in quotes])
     out = []
     for sent in doc.sents:
         start, end = sent.start_char, sent.end_char
@@ -40,12 +72,9 @@ def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: lis
             start += 1
         while end > start and text[end - 1] in _EDGE:
             end -= 1
-        bounds = (start, end)
-        if end <= start or any(_overlaps(bounds, s) for s in skip):
+        if end <= start or skipped.touches(start, end) or used.touches(start, end):
             continue
-        if len(_WORD.findall(text[start:end])) < 4 or text[start:end].rstrip("\u201d\"’' )").endswith("?"):
+        if not _is_assertion(text[start:end]) or quoted.covered(start, end) > (end - start) / 2:
             continue
-        if any(_overlaps(bounds, a) for a in attributed) or _quoted_share(sent, quotes) > 0.5:
-            continue
-        out.append(bounds)
+        out.append((start, end))
     return out
