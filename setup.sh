@@ -4,6 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
+# the browser tests drive Debian's Chromium (never a downloaded browser)
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium not found and cannot install it; browser tests will be skipped" >&2
+  fi
+fi
 "$PY" -m venv .venv
 # a new venv's pip skips lxml_html_clean, which trafilatura needs: upgrade first
 .venv/bin/python -m pip install --quiet --upgrade "pip==26.3"

@@ -1,0 +1,44 @@
+"""analyze(): chunked parsing of long texts keeps one record with exact offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+import onrecord.analysis as analysis
+from onrecord import analyze, analyze_many
+from onrecord.read import Document
+
+PARAGRAPHS = [
+    "Foreign Minister Lena Vogt told CNN that sanctions would remain in place.",
+    "“We will not lift them before the troops leave,” Vogt said on Monday.",
+    "Grain exports fell by 30% in March, the lowest level since 2019.",
+    "She added that talks with the envoy would resume in Geneva next week.",
+]
+
+
+def test_chunks_join_to_the_text() -> None:
+    text = "\n\n".join(PARAGRAPHS * 30)
+    pieces = analysis.chunks(text, 500)
+    assert "".join(pieces) == text and len(pieces) > 5
+    assert all(len(p) <= 500 for p in pieces)
+
+
+def test_long_text_is_parsed_in_chunks_with_the_same_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "\n\n".join(PARAGRAPHS * 6)
+    whole = analyze(text)
+    monkeypatch.setattr(analysis, "CHUNK_CHARS", 400)
+    chunked = analyze(text)
+    assert [(a.content.start, a.speaker.name) for a in chunked.attributions] == [
+        (a.content.start, a.speaker.name) for a in whole.attributions]
+    for a in chunked.attributions:
+        assert chunked.text[a.content.start : a.content.end] == a.content.text
+    # coreference crosses chunk boundaries: every "She" resolves to the minister
+    assert {a.speaker.name for a in chunked.attributions} == {"Lena Vogt"}
+
+
+def test_analyze_many_keeps_order_and_metadata() -> None:
+    docs = [Document(text=p + " The ministry said the plan was ready.", name=str(i), url=f"https://example.org/{i}")
+            for i, p in enumerate(PARAGRAPHS)]
+    records = list(analyze_many(docs))
+    assert [r.article.url for r in records] == [d.url for d in docs]
+    assert all(r.article.id for r in records)
