@@ -1,0 +1,302 @@
+"""The corpus commands: ``ingest``, ``said``, ``actors``, ``claims``, ``sql``, ``export``.
+
+    onrecord ingest articles/ feed.jsonl crawl.warc.gz --store corpus.duckdb [--jobs N] [--aliases aliases.toml]
+    onrecord said "Zelensky" --about grain --since 2024-01 --store corpus.duckdb
+    onrecord actors --store corpus.duckdb [--aliases aliases.toml]
+    onrecord claims --unsourced --top 20 --store corpus.duckdb
+    onrecord sql "SELECT outlet, count(*) FROM articles GROUP BY 1" --store corpus.duckdb
+    onrecord export --store corpus.duckdb --parquet out/ --jsonl out/ --claimreview claims.jsonld
+
+--store defaults to $ONRECORD_STORE. Query output is a table, or --format json (JSON Lines) or csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from onrecord.errors import InputError
+
+STORE_ENV = "ONRECORD_STORE"
+EXIT_FAILED = 1
+
+
+# ------------------------------------------------------------------------------------------------------ output
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return "; ".join(_cell(v) if not isinstance(v, dict) else json.dumps(v, ensure_ascii=False) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return " ".join(str(_plain(value)).split())
+
+
+WIDE = {"content": 70, "text": 70, "title": 36, "url": 36, "aliases": 48, "article": 36}
+
+
+def render_table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """Rows as aligned columns; long cells are cut with an ellipsis (the json/csv formats keep them whole)."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = []
+    for i, name in enumerate(columns):
+        cap = WIDE.get(name, 28)
+        widths.append(min(cap, max([len(name), *(len(r[i]) for r in cells)])))
+
+    def line(values: list[str]) -> str:
+        parts = [(v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(values, widths, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    out = [line(columns), line(["-" * w for w in widths])]
+    out.extend(line(r) for r in cells)
+    return "\n".join(out) + "\n"
+
+
+def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str,
+         view: Callable[[list[str], list[tuple[Any, ...]]], tuple[list[str], list[tuple[Any, ...]]]] | None = None
+         ) -> None:
+    out = sys.stdout
+    if fmt == "json":
+        for row in rows:
+            out.write(json.dumps({c: _plain(v) for c, v in zip(columns, row, strict=True)}, ensure_ascii=False,
+                                 default=str) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(v) if isinstance(v, list | tuple | dict) else _plain(v) for v in row])
+    else:
+        if not rows:
+            print("(nothing found)", file=sys.stderr)
+            return
+        cols, shown = view(columns, rows) if view else (columns, rows)
+        out.write(render_table(cols, shown))
+    out.flush()
+
+
+def _statement_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """said / claims --attributed as a person reads them: when, who, how, what, through whom, where."""
+    out = []
+    for row in rows:
+        r = dict(zip(columns, row, strict=True))
+        article = r["title"] or r["url"] or r["article_id"][:12]
+        out.append((r["date"], r["speaker"] or r["actor"], r["form"], r["cue"], r["content"], r["via"], article,
+                    f"{r['article_id'][:8]}/{r['statement']} {r['content_start']}-{r['content_end']}"))
+    return ["date", "speaker", "form", "cue", "content", "via", "article", "where"], out
+
+
+def _claims_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    out = []
+    for row in rows:
+        r = dict(zip(columns, row, strict=True))
+        article = r["title"] or r["url"] or r["article_id"][:12]
+        out.append((f"{r['checkworthiness']:.2f}" + ("*" if r["flagged"] else ""), r["text"], r["articles"],
+                    r["date"], r["outlet"], article,
+                    f"{r['article_id'][:8]}/{r['statement']} {r['start_char']}-{r['end_char']}"))
+    return ["score", "text", "articles", "date", "outlet", "article", "where"], out
+
+
+def _actors_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    out = []
+    for row in rows:
+        r = dict(zip(columns, row, strict=True))
+        others = [a for a in r["aliases"] or [] if a != r["name"]]
+        out.append((r["name"], r["kind"], r["statements"], r["articles"], others, r["id"]))
+    return ["name", "kind", "statements", "articles", "aliases", "id"], out
+
+
+# ---------------------------------------------------------------------------------------------------- commands
+
+
+def _store(args: argparse.Namespace) -> str:
+    store = args.store or os.environ.get(STORE_ENV)
+    if not store:
+        raise InputError(f"which store? give --store FILE.duckdb (or set {STORE_ENV})")
+    return store
+
+
+def _readonly(args: argparse.Namespace, *, sandbox: bool = False) -> Any:
+    from onrecord.store import schema
+
+    return schema.connect(_store(args), read_only=True, sandbox=sandbox)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from onrecord.store.ingest import ingest
+
+    summary = ingest(args.sources, _store(args), jobs=args.jobs, batch_size=args.batch_size, aliases=args.aliases,
+                     max_bytes=args.max_bytes, progress=not args.quiet)
+    rate = summary.done / summary.seconds if summary.seconds else 0.0
+    line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
+            f"{summary.failed} failed in {summary.seconds:.1f} s ({rate:.1f} articles/s) -> {summary.store}")
+    if summary.failed:
+        line += "; see: onrecord sql \"SELECT * FROM failures\""
+    print(line, file=sys.stderr)
+    return EXIT_FAILED if summary.failed else 0
+
+
+def run_said(args: argparse.Namespace) -> int:
+    from onrecord.store import queries
+
+    con = _readonly(args)
+    with con:
+        columns, rows = queries.said(con, args.actor, about=args.about, since=args.since, until=args.until,
+                                     outlet=args.outlet, limit=args.limit)
+    emit(columns, rows, args.format, _statement_view)
+    return 0
+
+
+def run_actors(args: argparse.Namespace) -> int:
+    from onrecord.store import queries, schema
+
+    if args.aliases:
+        from onrecord.store import canonical
+
+        rules = canonical.load_rules(args.aliases)
+        con = schema.connect(_store(args))
+        with con:
+            count = canonical.reapply(con, rules)
+        print(f"onrecord actors: {len(rules)} alias rules applied; {count} actors", file=sys.stderr)
+    con = _readonly(args)
+    with con:
+        columns, rows = queries.actors(con, match=args.match, kind=args.kind, top=args.top or None)
+    emit(columns, rows, args.format, _actors_view)
+    return 0
+
+
+def run_claims(args: argparse.Namespace) -> int:
+    from onrecord.store import queries
+
+    con = _readonly(args)
+    with con:
+        columns, rows = queries.claims(con, attributed=args.attributed, about=args.about, since=args.since,
+                                       until=args.until, outlet=args.outlet, top=args.top or None,
+                                       min_score=args.min_score)
+    emit(columns, rows, args.format, _statement_view if args.attributed else _claims_view)
+    return 0
+
+
+def run_sql(args: argparse.Namespace) -> int:
+    from onrecord.store import queries
+
+    con = _readonly(args, sandbox=True)
+    with con:
+        columns, rows = queries.sql(con, args.query)
+    if columns:
+        emit(columns, rows, args.format)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from onrecord.store import export
+
+    if not (args.parquet or args.jsonl or args.claimreview):
+        raise InputError("say what to write: --parquet DIR, --jsonl DIR and/or --claimreview FILE")
+    con = _readonly(args)
+    with con:
+        for fmt, folder in (("parquet", args.parquet), ("jsonl", args.jsonl)):
+            if folder:
+                paths = export.export_tables(con, folder, fmt)
+                print(f"onrecord export: {len(paths)} tables -> {folder}", file=sys.stderr)
+        if args.claimreview:
+            count = export.export_claimreview(con, args.claimreview)
+            print(f"onrecord export: {count} ClaimReview items -> {args.claimreview}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------- parsers
+
+
+def _common(p: argparse.ArgumentParser, *, output: bool = True) -> None:
+    p.add_argument("--store", metavar="FILE", help=f"the DuckDB store (default: ${STORE_ENV})")
+    if output:
+        p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                       help="table (default), json (JSON Lines) or csv")
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--about", metavar="TEXT", help="only statements containing TEXT (or all of its words)")
+    p.add_argument("--since", metavar="DATE", help="published on or after DATE (YYYY[-MM[-DD]])")
+    p.add_argument("--until", metavar="DATE", help="published on or before DATE (YYYY[-MM[-DD]])")
+    p.add_argument("--outlet", metavar="NAME", help="only articles whose outlet contains NAME")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the corpus commands to the CLI."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = subparsers.add_parser("ingest", help="analyse articles into a DuckDB store (parallel, resumable)",
+                              description=__doc__, formatter_class=fmt)
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="a folder of .txt/.html, a .jsonl/.csv file (text or html column), a .warc[.gz], or - "
+                        "(JSON Lines on stdin)")
+    _common(p, output=False)
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPU cores)")
+    p.add_argument("--batch-size", type=int, default=200, metavar="N", help="articles per transaction (200)")
+    p.add_argument("--aliases", metavar="FILE", help="actor merges and splits (TOML), kept in the store")
+    p.add_argument("--max-bytes", type=int, default=None, metavar="N", help="refuse articles larger than N bytes")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_ingest)
+
+    p = subparsers.add_parser("said", help="what an actor said across the corpus, newest first")
+    p.add_argument("actor", metavar="ACTOR", help="name, id or alias (case-insensitive)")
+    _filters(p)
+    p.add_argument("--limit", type=_count, default=None, metavar="N")
+    _common(p)
+    p.set_defaults(func=run_said)
+
+    p = subparsers.add_parser("actors", help="the actors of the corpus: statements, articles, aliases")
+    p.add_argument("--aliases", metavar="FILE", help="apply these merges and splits (TOML) to the store first")
+    p.add_argument("--match", metavar="NAME", help="only actors matching NAME")
+    p.add_argument("--kind", choices=("person", "organization", "group", "document", "unknown"))
+    p.add_argument("--top", type=_count, default=50, metavar="N", help="at most N actors (50; 0 = all)")
+    _common(p)
+    p.set_defaults(func=run_actors)
+
+    p = subparsers.add_parser("claims", help="check-worthy unsourced statements across the corpus")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--unsourced", action="store_true",
+                       help="unsourced statements, most check-worthy first (the default)")
+    scope.add_argument("--attributed", action="store_true", help="attributed statements instead, newest first")
+    p.add_argument("--top", type=_count, default=20, metavar="N", help="at most N (20; 0 = all)")
+    p.add_argument("--min-score", type=float, default=None, metavar="X", help="check-worthiness at least X")
+    _filters(p)
+    _common(p)
+    p.set_defaults(func=run_claims)
+
+    p = subparsers.add_parser("sql", help="run a read-only SQL query on the store")
+    p.add_argument("query", metavar="SQL")
+    _common(p)
+    p.set_defaults(func=run_sql)
+
+    p = subparsers.add_parser("export", help="write the store as Parquet / JSON Lines, or ClaimReview JSON-LD")
+    _common(p, output=False)
+    p.add_argument("--parquet", metavar="DIR", help="one .parquet file per table")
+    p.add_argument("--jsonl", metavar="DIR", help="one .jsonl file per table")
+    p.add_argument("--claimreview", metavar="FILE", help="statements as schema.org ClaimReview JSON-LD")
+    p.set_defaults(func=run_export)
