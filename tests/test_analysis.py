@@ -42,3 +42,21 @@ def test_analyze_many_keeps_order_and_metadata() -> None:
     records = list(analyze_many(docs))
     assert [r.article.url for r in records] == [d.url for d in docs]
     assert all(r.article.id for r in records)
+
+
+def test_every_span_is_exact_on_the_gold_articles() -> None:
+    from pathlib import Path
+
+    from onrecord.read import read_path
+
+    articles = sorted((Path(__file__).parent / "gold" / "articles").glob("*.*"))
+    assert articles
+    for path in articles:
+        record = analyze(read_path(path).text)
+        spans = [*record.boilerplate, *record.unsourced, *record.flags]
+        spans += [m for actor in record.actors for m in actor.mentions]
+        for a in record.attributions:
+            spans += [s for s in (a.content, a.cue, a.speaker, *a.via) if s is not None]
+        for span in spans:
+            assert record.text[span.start : span.end] == span.text, (path.name, span)
+        assert len({a.id for a in record.attributions}) == len(record.attributions)
