@@ -100,16 +100,16 @@ class Rule:
     def target(self) -> str:
         return fold(self.canonical)
 
+    def row(self, n: int) -> dict[str, Any]:
+        return {"n": n, "rule": self.rule, "canonical": self.canonical, "names": list(self.names),
+                "kind": self.kind, "articles": list(self.articles)}
+
 
 def _rule_ids(rule: Rule) -> tuple[str, str]:
     """The id a rule's actor takes: the slug of its name, or, when an actor of another origin has that slug,
     the slug with a suffix that depends only on the rule (so every batch finds the same actor)."""
     digest = hashlib.sha256(f"{rule.rule}\0{rule.canonical}".encode()).hexdigest()[:8]
     return rule.target, f"{rule.target}-{digest}"
-
-    def row(self, n: int) -> dict[str, Any]:
-        return {"n": n, "rule": self.rule, "canonical": self.canonical, "names": list(self.names),
-                "kind": self.kind, "articles": list(self.articles)}
 
 
 def load_rules(path: str | Path) -> list[Rule]:
@@ -280,7 +280,7 @@ class Resolver:
     # -- loading the candidates this batch can touch
 
     def _load(self, names: list[tuple[str, str]]) -> None:
-        keys = {match_key(n, k) for n, k in names}
+        keys = {match_key(n, k) for n, k in names} | {match_key(n, "person") for n, _ in names}
         ids = {fold(n) for n, _ in names} | {i for r in self.rules for i in _rule_ids(r)}
         rows = self.con.execute(
             f"SELECT id, name, kind, aliases, origin, match_key, first_seq FROM {self.table} "
@@ -341,9 +341,16 @@ class Resolver:
         exact = [c for c in candidates if f in c.folds]
         if exact:
             return min(exact, key=lambda c: (c.first_seq, c.id))
-        if not person:
-            return None
         words = _words(name)
+        if not person:
+            # the tagger sometimes calls a person's full name an organisation: a strong match to a known
+            # person (given names agree, surname a variant) wins; a single word never jumps kinds
+            if len(words) < 2:
+                return None
+            people = [c for c in self.by_key.get(match_key(name, "person"), [])
+                      if c.origin != "split" and c.kind == "person"]
+            strong = [c for c in people if f in c.folds or self._strong(words, c)]
+            return min(strong, key=lambda c: (c.first_seq, c.id)) if strong else None
         if not words:
             return None
         strong, weak = [], []
@@ -351,9 +358,8 @@ class Resolver:
             other = _words(c.name)
             if not other or not same_surname(other[-1], words[-1]):
                 continue
-            given, other_given = words[:-1], other[:-1]
-            if given and other_given:
-                if _given_agree(given, other_given):
+            if words[:-1] and other[:-1]:
+                if self._strong(words, c):
                     strong.append(c)
             else:
                 weak.append(c)
@@ -362,6 +368,13 @@ class Resolver:
         if len(weak) == 1:
             return weak[0]
         return None
+
+    @staticmethod
+    def _strong(words: list[str], canon: Canon) -> bool:
+        """Both names have given names, they agree, and the surnames are spelling variants."""
+        other = _words(canon.name)
+        return (len(words) > 1 and len(other) > 1 and same_surname(other[-1], words[-1])
+                and _given_agree(words[:-1], other[:-1]))
 
     def _new(self, name: str, kind: str, seq: int, origin: str, key: str, ident: str | None = None) -> Canon:
         ident = ident or fold(name) or "actor"

@@ -453,13 +453,12 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
                 for outcome in outcomes:
                     before = summary.done
                     writer.add(outcome)
-                    if summary.done != before and on_batch:
-                        on_batch(summary)
+                    if summary.done != before:  # a batch was committed
+                        _committed(summary, bar, on_batch)
                 if bar is not None:
                     bar.update(len(outcomes))
             writer.flush()
-            if on_batch:
-                on_batch(summary)
+            _committed(summary, bar, on_batch)
         finally:
             if bar is not None:
                 bar.set_postfix(stored=summary.stored, skipped=summary.skipped, failed=summary.failed)
@@ -468,6 +467,14 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
         con.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _committed(summary: Summary, bar: Any, on_batch: Callable[[Summary], None] | None) -> None:
+    """After each committed batch: the bar shows what is safely in the store (stored=… counts committed rows)."""
+    if bar is not None:
+        bar.set_postfix(stored=summary.stored, skipped=summary.skipped, failed=summary.failed, refresh=True)
+    if on_batch:
+        on_batch(summary)
 
 
 def _total(sources: list[str]) -> int | None:

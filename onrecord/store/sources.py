@@ -191,14 +191,14 @@ def _csv(path: Path, source: str, limit: int) -> Iterator[Item]:
         if "text" not in fields and "html" not in fields:
             raise InputError(f"{source}: the CSV needs a 'text' or 'html' column (it has: {', '.join(fields)})")
         while True:
+            name = f"{path}:{reader.line_num + 1}"  # the line the row starts on (a text may span lines)
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:  # the rest of the file cannot be trusted to line up
-                yield Item(source, f"{path}:{reader.line_num}", "error", f"broken CSV: {exc}")
+                yield Item(source, name, "error", f"broken CSV: {exc}")
                 return
-            name = f"{path}:{reader.line_num}"
             if None in row:  # more fields than the header: the quoting is off
                 yield Item(source, name, "error", "the row has more fields than the header")
                 continue
@@ -220,9 +220,9 @@ def _warc(path: Path, source: str, limit: int) -> Iterator[Item]:
                 status = record.http_headers.get_statuscode() or ""
                 if not content_type.startswith(HTML_TYPES) or not status.startswith("2"):
                     continue
-                name = f"{path}#{iterator.get_record_offset()}"
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 body = record.content_stream().read(limit + 1)
+                name = f"{path}#{iterator.get_record_offset()}"  # after the read: asking first empties the body
                 if len(body) > limit:
                     yield Item(source, name, "error", read._too_large("the response body", len(body), limit))
                 else:
