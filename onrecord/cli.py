@@ -21,7 +21,7 @@ from onrecord.errors import InputError, OnrecordError
 from onrecord.record import SCHEMA
 
 # Modules that add subcommands (each has ``register(subparsers)`` setting ``func=run``).
-COMMANDS = ("onrecord.evaluate", "onrecord.store.commands")
+COMMANDS = ("onrecord.evaluate", "onrecord.store.commands", "onrecord.render.report")
 
 EXIT_FAILED = 1  # some documents of a batch failed (their records carry "error")
 EXIT_ERROR = 2  # the command could not run: bad input or usage
@@ -80,6 +80,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             continue
         if args.format == "text":
             sys.stdout.write(summary(record))
+        elif args.format == "html":
+            from onrecord.render.html import report_html
+
+            sys.stdout.write(report_html(record))  # ASCII only, whatever the terminal's encoding
         else:
             print(record.to_json(indent=2 if args.format == "json" else None), flush=True)
     return EXIT_FAILED if failed else 0
@@ -92,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="the record of one or more articles (.txt, .html, JSON Lines on stdin)")
     analyze.add_argument("files", nargs="*", help="article files; '-' or nothing reads stdin")
-    analyze.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
+    analyze.add_argument("--format", choices=("text", "json", "jsonl", "html"), default="text")
     analyze.add_argument("--max-bytes", type=int, default=None,
                          help="refuse inputs larger than this (default 5 MB or $ONRECORD_MAX_BYTES)")
     analyze.set_defaults(func=cmd_analyze)
