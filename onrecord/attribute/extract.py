@@ -12,7 +12,7 @@ Each rule reads one sentence's dependency parse with the article's quotations:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Span, Token
 
@@ -422,8 +422,11 @@ def verb_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: 
 
 # Relations a learned cue may take its content on: a clause, an object, a complement, or the object
 # of a preposition ("spoke about X", "called for X").
-_CONTENT_RELATIONS = ("ccomp", "xcomp", "dobj", "oprd", "acomp", "dative", "advcl")
-LEARNED_RATE = 0.2  # P(cue | lemma with that dependent) from training, at or above which a verb is a cue
+_CONTENT_RELATIONS = ("ccomp", "xcomp", "dobj", "oprd", "acomp", "dative", "advcl", "prep")
+# P(cue | lemma with that dependent) from training, at or above which a verb is a cue: a clause
+# ("suggested that …") is reported speech or thought far more often than an object ("rejected X")
+LEARNED_RATE_CLAUSE = 0.2
+LEARNED_RATE = 0.5
 LEARNED_MIN = 3  # times a lemma must have been a cue in training
 
 
@@ -437,13 +440,15 @@ def _learned_content(verb: Token) -> tuple[str, list[Token]] | None:
     for child in verb.children:
         if child.dep_ in _CONTENT_RELATIONS:
             relation, heads = child.dep_, [child]
-        elif child.dep_ == "prep" and child.i > verb.i:
+        elif child.dep_ == "prep" and child.i > verb.i and "prep" in _CONTENT_RELATIONS:
             relation = f"prep:{child.lower_}"
             heads = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
         else:
             continue
         rate = entry.rate(relation)
-        if heads and rate >= LEARNED_RATE and (best is None or rate > best[0]):
+        if relation != "ccomp" and (rate < LEARNED_RATE or any(h.tag_ in ("WDT", "WP") for h in heads)):
+            continue
+        if heads and rate >= LEARNED_RATE_CLAUSE and (best is None or rate > best[0]):
             best = (rate, relation, heads)
     return (best[1], best[2]) if best else None
 
@@ -620,17 +625,18 @@ def find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex,
         found += in_sent
     found += bare_quote_attributions(doc, quotes, [f.content for f in found], actors)
     found = _dedupe(found)
-    found.sort(key=lambda f: f.content[0])
-    continue_quotes(doc, found, quotes)
+    found += continue_quotes(doc, found, quotes)
     found.sort(key=lambda f: f.content[0])
     return found
 
 
-def continue_quotes(doc: Doc, found: list[Found], quotes: list[Quote]) -> None:
+def continue_quotes(doc: Doc, found: list[Found], quotes: list[Quote]) -> list[Found]:
     """'“A,” X said. “B.”': a quotation right after the reporting clause, in the same paragraph and
-    attributed to no one else, continues the same statement; the content runs from A to B."""
+    attributed to no one else, continues the same statement: a second attribution with the
+    speaker and cue of the first (the project's guideline; PolNeAR joins A and B in one content)."""
     text = doc.text
     starts = {f.content[0] for f in found}
+    out = []
     for f in found:
         if f.form == "indirect" or f.cue is None or f.cue[0] < f.content[1]:
             continue
@@ -642,7 +648,10 @@ def continue_quotes(doc: Doc, found: list[Found], quotes: list[Quote]) -> None:
         # the reporting clause ends its sentence and nothing but a date or place may follow it
         if "\n" in gap or len(gap) > 40 or not gap.rstrip().endswith((".", ":", ",")) or in_quote(quotes, tail):
             continue
-        f.content = (f.content[0], trim(text, nxt.start, nxt.end, " \n,")[1])
+        content = trim(text, nxt.start, nxt.end, " \n,")
+        starts.add(content[0])
+        out.append(replace(f, content=content, form="direct", via=list(f.via), when=None))
+    return out
 
 
 def _dedupe(found: list[Found]) -> list[Found]:
