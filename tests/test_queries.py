@@ -1,0 +1,154 @@
+"""said / actors / claims / sql on a store of articles written for these tests (dates, outlets, speakers)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from onrecord.cli import main
+from onrecord.errors import InputError, OnrecordError
+from onrecord.store import queries, schema
+from onrecord.store.ingest import ingest
+
+ARTICLES = [
+    {"published": "2024-01-10", "outlet": "Harbour Times", "title": "Tariffs stay", "url": "https://ht.example/1",
+     "text": "Trade Minister Carla Mendes said on Tuesday that tariffs on steel would stay in place.\n\n"
+             "“We will not lower the tariffs this year,” Mendes told reporters.\n\n"
+             "Steel imports fell by 12% in 2023.\n"},
+    {"published": "2024-03-05", "outlet": "Valley Post", "title": "Budget talks", "url": "https://vp.example/2",
+     "text": "Carla Mendes said the budget would include new money for schools.\n\n"
+             "“Teachers deserve better pay,” Mendes said at a press conference.\n\n"
+             "The school budget was cut by 40 million euros in 2022.\n"},
+    {"published": "2024-06-20", "outlet": "Harbour Times", "title": "Port strike", "url": "https://ht.example/3",
+     "text": "Union leader Piet Olsen said the port strike would continue until Friday.\n\n"
+             "“Our members are united,” Olsen told the Harbour Times.\n\n"
+             "The port handled 3.2 million containers last year.\n"},
+    {"published": "2024-08-01", "outlet": "Valley Post", "title": "Tariff change", "url": "https://vp.example/4",
+     "text": "Trade Minister Carla Mendez said on Monday that steel tariffs would be reviewed in the autumn.\n\n"
+             "“A review of the tariff regime is overdue,” Mendez said.\n\n"
+             "The port handled 3.2 million containers last year.\n"},
+]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("q")
+    feed = base / "feed.jsonl"
+    feed.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
+    path = base / "q.duckdb"
+    summary = ingest([str(feed)], path, jobs=1, batch_size=2, progress=False)
+    assert summary.stored == len(ARTICLES)
+    return path
+
+
+@pytest.fixture()
+def con(store: Path) -> duckdb.DuckDBPyConnection:
+    connection = schema.connect(store, read_only=True)
+    yield connection
+    connection.close()
+
+
+def as_dicts(result: queries.Result) -> list[dict]:
+    columns, rows = result
+    return [dict(zip(columns, r, strict=True)) for r in rows]
+
+
+def test_said_newest_first_across_spellings(con: duckdb.DuckDBPyConnection) -> None:
+    rows = as_dicts(queries.said(con, "carla mendes"))
+    dates = [str(r["date"]) for r in rows]
+    assert dates == sorted(dates, reverse=True)
+    # Mendes and Mendez (same given name, a spelling variant of the surname) are one actor
+    assert {"2024-01-10", "2024-03-05", "2024-08-01"} <= set(dates)
+    assert all(r["speaker_kind"] == "person" for r in rows)
+    first = rows[0]
+    assert first["title"] == "Tariff change" and first["url"] == "https://vp.example/4"
+    text = con.execute("SELECT text FROM articles WHERE id = ?", [first["article_id"]]).fetchone()[0]
+    assert text[first["content_start"] : first["content_end"]] == first["content"]
+    assert {r["form"] for r in rows} >= {"direct", "indirect"}
+
+
+def test_said_filters(con: duckdb.DuckDBPyConnection) -> None:
+    about = as_dicts(queries.said(con, "Mendes", about="tariff"))
+    assert about and all("tariff" in r["content"].lower() for r in about)
+    assert {str(r["date"]) for r in about} == {"2024-01-10", "2024-08-01"}
+    words = as_dicts(queries.said(con, "Mendes", about="teachers pay"))  # every word, anywhere
+    assert [r["content"] for r in words] == ["Teachers deserve better pay,"] or all(
+        "teachers" in r["content"].lower() and "pay" in r["content"].lower() for r in words)
+    assert words
+    window = as_dicts(queries.said(con, "Mendes", since="2024-02", until="2024-07"))
+    assert {str(r["date"]) for r in window} == {"2024-03-05"}
+    outlet = as_dicts(queries.said(con, "Mendes", outlet="harbour"))
+    assert {r["outlet"] for r in outlet} == {"Harbour Times"}
+    assert as_dicts(queries.said(con, "Mendes", about="containers")) == []
+    with pytest.raises(OnrecordError, match="no actor matches"):
+        queries.said(con, "Nobody Atall")
+    with pytest.raises(InputError, match="not a date"):
+        queries.said(con, "Mendes", since="last week")
+
+
+def test_actor_lookup_by_id_alias_and_spelling(con: duckdb.DuckDBPyConnection) -> None:
+    ids = queries.match_actors(con, "carla-mendes")
+    assert len(ids) == 1
+    assert queries.match_actors(con, "CARLA MENDEZ") == ids  # an alias
+    assert queries.match_actors(con, "Olsen") == queries.match_actors(con, "piet olsen")  # a part of the name
+    assert queries.match_actors(con, "Olsenn") == queries.match_actors(con, "piet olsen")  # a spelling variant
+
+
+def test_actors_counts(con: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["name"]: r for r in as_dicts(queries.actors(con))}
+    mendes = next(r for name, r in rows.items() if name.startswith("Carla Mende"))
+    assert mendes["articles"] == 3 and mendes["statements"] >= 4
+    assert {"Carla Mendes", "Carla Mendez"} <= set(mendes["aliases"])
+    olsen = rows["Piet Olsen"]
+    assert olsen["articles"] == 1 and olsen["statements"] >= 1
+    top = as_dicts(queries.actors(con, top=1))
+    assert top[0]["id"] == mendes["id"]
+
+
+def test_claims_unsourced_grouped_and_ranked(con: duckdb.DuckDBPyConnection) -> None:
+    rows = as_dicts(queries.claims(con, top=None))
+    scores = [r["checkworthiness"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    containers = [r for r in rows if "3.2 million containers" in r["text"]]
+    assert len(containers) == 1 and containers[0]["articles"] == 2  # the same sentence in two articles
+    assert containers[0]["title"] == "Port strike"  # its first appearance
+    assert as_dicts(queries.claims(con, top=2)) == rows[:2]
+    only = as_dicts(queries.claims(con, outlet="valley", top=None))
+    assert only and all(r["outlet"] == "Valley Post" for r in only)
+    attributed = as_dicts(queries.claims(con, attributed=True, about="strike"))
+    assert attributed and all("strike" in r["content"].lower() for r in attributed)
+
+
+def test_sql_is_read_only(store: Path) -> None:
+    sandbox = schema.connect(store, read_only=True, sandbox=True)
+    try:
+        columns, rows = queries.sql(sandbox, "SELECT outlet, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1")
+        assert columns == ["outlet", "n"] and rows == [("Harbour Times", 2), ("Valley Post", 2)]
+        for query in ("DELETE FROM articles", f"COPY articles TO '{store.parent / 'x.csv'}'",
+                      "SELECT * FROM read_csv('/etc/hostname')"):
+            with pytest.raises(InputError):
+                queries.sql(sandbox, query)
+    finally:
+        sandbox.close()
+
+
+def test_cli_formats(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["said", "Mendes", "--store", str(store), "--format", "json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines and all(line["actor"].startswith("Carla Mende") for line in lines)
+    assert main(["claims", "--unsourced", "--top", "3", "--store", str(store), "--format", "csv"]) == 0
+    table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert table[0][:3] == ["checkworthiness", "flagged", "text"] and len(table) == 4
+    assert main(["actors", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[:4] == ["name", "kind", "statements", "articles"]
+    assert "Piet Olsen" in out
+    assert main(["sql", "SELECT count(*) AS n FROM articles", "--store", str(store), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"n": 4}
+    assert main(["said", "Mendes", "--store", str(store.parent / "missing.duckdb")]) == 2
+    assert "no store at" in capsys.readouterr().err
