@@ -390,6 +390,7 @@ padding:0 0 16px;margin:0 0 22px;border-bottom:1px solid var(--line)}
 color:#20262d}
 .para.bp-all{font:13px/1.6 SANS;color:#9aa3ac}
 .notes{display:flex;flex-direction:column;gap:8px;padding-bottom:14px}
+.notes:empty{display:none}
 .gap{white-space:normal}
 .s{border-radius:2px;-webkit-box-decoration-break:clone;box-decoration-break:clone}
 .s.un{background-image:repeating-linear-gradient(135deg,rgba(var(--un),.17) 0 2px,transparent 2px 6px)}
