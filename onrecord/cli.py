@@ -21,7 +21,8 @@ from onrecord.errors import InputError, OnrecordError
 from onrecord.record import SCHEMA
 
 # Modules that add subcommands (each has ``register(subparsers)`` setting ``func=run``).
-COMMANDS = ("onrecord.evaluate", "onrecord.store.commands", "onrecord.render.report", "onrecord.positions_cli")
+COMMANDS = ("onrecord.evaluate", "onrecord.store.commands", "onrecord.render.report", "onrecord.positions_cli",
+            "onrecord.serve.commands")
 
 EXIT_FAILED = 1  # some documents of a batch failed (their records carry "error")
 EXIT_ERROR = 2  # the command could not run: bad input or usage

@@ -1,0 +1,294 @@
+"""A small pool of analysis processes for the web server.
+
+spaCy is CPU-bound and holds the GIL, so analyses run in separate processes, each loading the pipeline once.
+Unlike ``concurrent.futures.ProcessPoolExecutor`` this pool knows which process runs which job, so an analysis
+that overruns its time limit is stopped by ending that one process (and starting a fresh one in its place)
+instead of occupying a worker for ever or taking the other requests' workers down with it.
+
+The event loop never blocks on a worker: results are awaited with ``loop.add_reader`` on the worker's pipe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import signal
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+# A sentence of our own, analysed once at start-up so that lazily loaded parts (lexicons, the check-worthiness
+# model) are warm before the first real request.
+WARM_UP = (
+    "The city council said on Monday that the old bridge would reopen in May. "
+    "\u201cWe are confident the repairs will hold,\u201d the engineer Maria Olsen told reporters."
+)
+
+
+class Busy(Exception):
+    """No worker became free in time, or too many requests are already waiting."""
+
+
+class AnalysisTimeout(Exception):
+    """The analysis ran past its time limit and its worker was stopped."""
+
+
+class WorkerFailed(Exception):
+    """The worker died or raised an unexpected error (a bug, not bad input)."""
+
+
+class Unavailable(Exception):
+    """No worker can start (the pipeline fails to load): every analysis would fail the same way."""
+
+
+class JobInputError(Exception):
+    """The worker refused the input (an ``onrecord.errors.OnrecordError``): the message is for the user."""
+
+
+# ------------------------------------------------------------------------------------------------ worker side
+
+
+def execute(job: dict[str, Any]) -> Any:
+    """Read, analyse and render one job; runs inside a worker process.
+
+    ``job``: ``kind`` "text" | "html" | "bytes", ``data`` (str or bytes), ``name`` (a file name for bytes),
+    ``metadata`` (title, url, published, outlet, id), ``max_bytes``, ``want`` "record" | "report".
+    """
+    from onrecord import read
+    from onrecord.analysis import analyze
+
+    metadata = {k: v for k, v in job.get("metadata", {}).items() if v is not None}
+    if job["kind"] == "bytes":
+        name = job.get("name") or "upload"
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        html = True if suffix in {"html", "htm", "xhtml"} else None  # else sniffed from the content
+        document = read.read_bytes(job["data"], name=name, html=html, max_bytes=job.get("max_bytes"))
+        for key, value in metadata.items():  # what the caller says wins over what the page says
+            setattr(document, key, value)
+    else:
+        document = read.read_text(job["data"], html=job["kind"] == "html", name="-", **metadata)
+    meta = {k: getattr(document, k) for k in read.METADATA_FIELDS}
+    record = analyze(document.text, **meta)
+    if job.get("want") == "report":
+        from onrecord.render.html import report_html
+
+        return report_html(record)
+    return record.to_dict()
+
+
+def worker_main(conn: Connection) -> None:
+    """A worker process: load the pipeline, say "ready", then answer jobs until the pipe closes."""
+    from onrecord.errors import OnrecordError
+
+    # Ctrl-C in a terminal reaches the whole process group; the server decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        from onrecord.analysis import analyze
+
+        analyze(WARM_UP)
+    except Exception as exc:  # e.g. the model is missing: the server reports it instead of waiting for ever
+        conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the server has gone
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", execute(job))
+        except OnrecordError as exc:
+            reply = ("input", str(exc))
+        except Exception as exc:
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(reply)
+        except Exception as exc:  # an unpicklable or unsendable result is a bug: report it, keep serving
+            with contextlib.suppress(Exception):
+                conn.send(("error", f"could not send the result ({type(exc).__name__}: {exc})"))
+
+
+# ------------------------------------------------------------------------------------------------ server side
+
+
+@dataclass(eq=False)  # identity, so workers can live in a set
+class _Worker:
+    process: Any  # multiprocessing.context.SpawnProcess
+    conn: Connection
+    jobs: int = 0
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(2)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(2)
+
+
+@dataclass
+class PoolStats:
+    workers: int
+    ready: int = 0
+    busy: int = 0
+    waiting: int = 0
+    started: int = 0
+    stopped_for_timeout: int = 0
+    fatal: str | None = None
+
+
+class WorkerPool:
+    """``size`` analysis processes; ``run(job, timeout)`` hands a job to a free one."""
+
+    def __init__(self, size: int, max_waiting: int) -> None:
+        if size < 1:
+            raise ValueError("a pool needs at least one worker")
+        self.size = size
+        self.max_waiting = max_waiting
+        self._ctx = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded server
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+        self.stats = PoolStats(workers=size)
+
+    # -- life cycle
+
+    async def start(self) -> None:
+        """Start every worker; they become usable as each finishes loading (requests wait for them meanwhile)."""
+        for _ in range(self.size):
+            self._spawn()
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        workers = list(self._all)
+        self._all.clear()
+        await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+
+    def _spawn(self) -> None:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=worker_main, args=(child,), daemon=True, name="onrecord-analysis")
+        process.start()
+        child.close()  # the parent keeps only its end, so a dead worker shows as EOF
+        worker = _Worker(process, parent)
+        self._all.add(worker)
+        self.stats.started += 1
+        self._background(self._await_ready(worker))
+
+    def _background(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # marks it retrieved: a request that went away must not log "never retrieved"
+
+    async def _await_ready(self, worker: _Worker) -> None:
+        try:
+            kind, message = await self._receive(worker, timeout=None)
+        except WorkerFailed as exc:
+            kind, message = "fatal", str(exc)
+        if self._closed:
+            return
+        if kind == "ready":
+            self.stats.ready += 1
+            self._idle.put_nowait(worker)
+        else:  # a worker that cannot load the pipeline will not load it next time either: no restart loop
+            self.stats.fatal = message
+            self._all.discard(worker)
+            await asyncio.to_thread(worker.stop)
+
+    def _retire(self, worker: _Worker) -> None:
+        """Take a worker out of service now (the counts must be right at once) and replace it in the background."""
+        self._all.discard(worker)
+        self.stats.ready -= 1
+        self._background(self._replace(worker))
+
+    async def _replace(self, worker: _Worker) -> None:
+        await asyncio.to_thread(worker.stop)
+        if not self._closed:
+            self._spawn()
+
+    # -- jobs
+
+    async def run(self, job: dict[str, Any], timeout: float) -> Any:
+        """The worker's result for ``job``.
+
+        Raises ``Busy`` (no worker free within ``timeout``, or too many waiting), ``AnalysisTimeout``,
+        ``JobInputError`` (the user's input was refused) or ``WorkerFailed``."""
+        if self.stats.fatal and not self._all:
+            raise Unavailable(f"the analysis cannot start: {self.stats.fatal}")
+        if self.stats.waiting >= self.max_waiting:
+            raise Busy(f"{self.stats.waiting} analyses are already waiting")
+        # Waiting and the exchange run as their own task: if the request is cancelled (client gone), the worker
+        # is still waited for and then returned to the pool, or replaced, rather than lost.
+        task = self._background(self._run(job, timeout))
+        kind, payload = await asyncio.shield(task)
+        if kind == "ok":
+            return payload
+        if kind == "input":
+            raise JobInputError(payload)
+        raise WorkerFailed(payload)
+
+    async def _run(self, job: dict[str, Any], timeout: float) -> tuple[str, Any]:
+        self.stats.waiting += 1
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout)
+        except TimeoutError:
+            raise Busy(f"no analysis worker became free within {timeout:g} s") from None
+        finally:
+            self.stats.waiting -= 1
+        return await self._exchange(worker, job, timeout)
+
+    async def _exchange(self, worker: _Worker, job: dict[str, Any], timeout: float) -> tuple[str, Any]:
+        self.stats.busy += 1
+        healthy = False
+        try:
+            worker.jobs += 1
+            await asyncio.to_thread(worker.conn.send, job)  # a large job must not stall the event loop
+            reply = await self._receive(worker, timeout)
+            healthy = True
+            return reply
+        except TimeoutError:
+            self.stats.stopped_for_timeout += 1
+            raise AnalysisTimeout(f"the analysis took longer than {timeout:g} s and was stopped") from None
+        except (OSError, EOFError) as exc:
+            raise WorkerFailed(f"the analysis worker died ({type(exc).__name__})") from None
+        finally:
+            self.stats.busy -= 1
+            if healthy:
+                self._idle.put_nowait(worker)
+            else:  # overran, died or was cancelled mid-job: its state is unknown, so start a fresh one
+                self._retire(worker)
+
+    @staticmethod
+    async def _receive(worker: _Worker, timeout: float | None) -> tuple[str, Any]:
+        """The next message from a worker, waiting without blocking the loop; TimeoutError after ``timeout``."""
+        loop = asyncio.get_running_loop()
+        readable: asyncio.Future[None] = loop.create_future()
+        fd = worker.conn.fileno()
+
+        def wake() -> None:
+            if not readable.done():
+                readable.set_result(None)
+
+        loop.add_reader(fd, wake)
+        try:
+            await asyncio.wait_for(readable, timeout)
+        finally:
+            loop.remove_reader(fd)
+        try:
+            # The message has started arriving; reading the rest in a thread keeps a large record from
+            # holding up the loop while the worker is still writing it.
+            return await asyncio.to_thread(worker.conn.recv)
+        except (EOFError, OSError) as exc:
+            code = worker.process.exitcode
+            raise WorkerFailed(f"the analysis worker died (exit code {code}, {type(exc).__name__})") from None
