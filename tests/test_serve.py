@@ -23,6 +23,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings  # schemathesis brings hypothesis
+from schemathesis.checks import not_a_server_error
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_BYTES = 300_000  # the test server's request limit: small, so oversize requests stay cheap
@@ -559,9 +562,6 @@ def test_timeout_stops_the_analysis_and_the_server_recovers() -> None:
 
 # schemathesis's own pytest integration does not run under pytest 9 (it reads request.node._nodeid), so each
 # operation's strategy is driven with hypothesis directly.
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402  (schemathesis brings hypothesis)
-from schemathesis.checks import not_a_server_error  # noqa: E402
 
 OPERATIONS = [("POST", "/analyze"), ("POST", "/report"), ("GET", "/health"), ("GET", "/said"), ("GET", "/actors"),
               ("GET", "/claims")]

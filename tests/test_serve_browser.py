@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_serve import ARTICLE, ServerProcess, running_server
@@ -24,7 +25,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
                                 reason=f"{CHROMIUM} is not installed (Debian: apt-get install chromium)")
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
 
 @pytest.fixture(scope="module")
