@@ -221,3 +221,37 @@ def test_spacy_component() -> None:
     doc = nlp("“The ceasefire holds,” General Ruth Ames said.")
     assert doc._.attributions[0].speaker.name == "Ruth Ames"
     assert doc._.record.attributions[0].content.text == "The ceasefire holds"
+
+
+# --- continuations, host clauses, learned cues ------------------------------------------------
+
+
+def test_quote_continued_after_its_cue_is_a_second_attribution() -> None:
+    r = analyze("“The harbour will reopen next week,” port director Ines Calloway said. “The cranes are already back.”")
+    first, second = only(r, "harbour will reopen"), only(r, "cranes are already back")
+    assert first.form == second.form == "direct"
+    assert second.content.text == "The cranes are already back."
+    assert second.speaker.name == first.speaker.name == "Ines Calloway" and second.cue.text == "said"
+    offsets_exact(r)
+
+
+def test_quote_after_cue_attributed_to_someone_else_is_not_a_continuation() -> None:
+    r = analyze("“The harbour will reopen next week,” Ines Calloway said. “Nobody believes that,” a docker replied.")
+    assert only(r, "Nobody believes").speaker.text == "a docker"
+
+
+def test_horizontal_bar_dash_attributes_a_quote() -> None:
+    r = analyze("“The river has never been this low.” \u2015 Marta Oyelaran\n\nThe drought entered its third month.")
+    assert only(r, "river has never").speaker.name == "Marta Oyelaran"
+
+
+def test_learned_cue_with_an_object() -> None:
+    # 'cite' is no hand-listed speech verb: the learned lexicon makes its object the content
+    r = analyze("Governor Lena Marsh cited rising insurance costs in her budget speech.")
+    a = only(r, "rising insurance costs")
+    assert a.speaker.name == "Lena Marsh" and a.cue.text == "cited" and a.form == "indirect"
+
+
+def test_hedged_verb_is_no_report() -> None:
+    r = analyze("The appeals court would rule on the request by the end of the month.")
+    assert not r.attributions

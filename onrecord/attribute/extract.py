@@ -383,6 +383,23 @@ def _adjacent_quote(verb: Token, quotes: list[Quote], speaker: tuple[int, int] |
     return None
 
 
+def _hedged(verb: Token) -> bool:
+    """A modal on the verb ('would rule', 'can reveal'): a possible or future act, not a report."""
+    return any(c.dep_ == "aux" and c.tag_ == "MD" for c in verb.children)
+
+
+def _host_clause(verb: Token, text: str) -> tuple[int, int] | None:
+    """'The plan will fail, he said.': the reporting clause hangs on the clause it reports (the
+    parser's parataxis); the content is that clause without the reporting clause."""
+    host = verb.head
+    if verb.dep_ != "parataxis" or host.i >= verb.i or host.pos_ not in ("VERB", "AUX") or _hedged(verb):
+        return None
+    start, end = subtree_bounds(host, {verb.i})
+    end = min(end, verb.left_edge.idx)
+    start, end = trim(text, start, end)
+    return (start, end) if end > start else None
+
+
 def verb_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
     text = sent.doc.text
     found = []
@@ -413,6 +430,8 @@ def verb_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: 
             content, form = (start, end), "direct"
         elif clause is not None:
             content, form = clause, form_of(text, *clause, quotes)
+        elif (host := _host_clause(verb, text)) is not None:
+            content, form = host, form_of(text, *host, quotes)
         else:
             continue
         found.append(Found(content, form, cue_bounds(verb), speaker, source.name, source.kind, source.actor,
@@ -462,7 +481,7 @@ def learned_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cu
     for verb in sent:
         if verb.pos_ != "VERB" or verb.i in taken or in_quote(quotes, verb.idx):
             continue
-        if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        if (verb.dep_ == "acl" and verb.tag_ == "VBN") or _hedged(verb):
             continue
         learned = _learned_content(verb)
         if learned is None:
