@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from onrecord.errors import InputError, OnrecordError
-from onrecord.record import Record
+from onrecord.torchless import hide_torch_from_thinc
+
+hide_torch_from_thinc()  # before anything imports spaCy
+
+from onrecord.errors import InputError, OnrecordError  # noqa: E402
+from onrecord.record import Record  # noqa: E402
 
 if TYPE_CHECKING:
     from onrecord.analysis import analyze, analyze_many

@@ -18,7 +18,6 @@ parties with most positions on the issue are compared.
 from __future__ import annotations
 
 import argparse
-import importlib.abc
 import json
 import sys
 from collections import Counter
@@ -28,31 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.errors import InputError, OnrecordError
-
-
-class _HideTorchFromThinc(importlib.abc.MetaPathFinder):
-    """thinc (spaCy's backend) imports torch at import time whenever it is installed: seconds of start-up and
-    hundreds of MB for every `onrecord analyze`, though spaCy's pipelines here never use it. This finder makes
-    that one import fail (thinc then runs without torch, as it does when torch is absent); any other importer,
-    such as the sentence encoder for positions, gets torch as usual."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "torch":
-            frame = sys._getframe(1)
-            while frame is not None:
-                if frame.f_globals.get("__name__") == "thinc.compat":
-                    raise ImportError("torch is not used by onrecord's spaCy pipeline")
-                frame = frame.f_back
-        return None
-
-
-def hide_torch_from_thinc() -> None:
-    """Install the finder once, before spaCy is first imported (the CLI imports command modules first)."""
-    if "thinc.compat" not in sys.modules and not any(isinstance(f, _HideTorchFromThinc) for f in sys.meta_path):
-        sys.meta_path.insert(0, _HideTorchFromThinc())
-
-
-hide_torch_from_thinc()
 
 
 def register(subparsers: Any) -> None:
