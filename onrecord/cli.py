@@ -64,6 +64,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     sources = args.files or ["-"]
     if args.format != "jsonl" and len(sources) > 1:
         raise OnrecordError("several inputs need --format jsonl (one record per line)")
+    issues = None
+    if args.issues:  # positions need the sentence encoder (torch): only when asked for
+        from onrecord.assess.issues import load_issues
+        from onrecord.assess.positions import add_positions
+
+        issues = load_issues(args.issues)
     failed = 0
     for name, item in _documents(sources, args.max_bytes):
         try:
@@ -72,6 +78,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             assert isinstance(item, Document)
             meta = {k: getattr(item, k) for k in ("id", "title", "url", "published", "outlet")}
             record = analyze(item.text, **meta)
+            if issues is not None:
+                record = add_positions(record, issues)
         except OnrecordError as exc:
             if args.format != "jsonl":
                 raise OnrecordError(f"{name}: {exc}") from None
@@ -98,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="the record of one or more articles (.txt, .html, JSON Lines on stdin)")
     analyze.add_argument("files", nargs="*", help="article files; '-' or nothing reads stdin")
     analyze.add_argument("--format", choices=("text", "json", "jsonl", "html"), default="text")
+    analyze.add_argument("--issues", metavar="FILE", help="an issues file: add each actor's positions (see examples/)")
     analyze.add_argument("--max-bytes", type=int, default=None,
                          help="refuse inputs larger than this (default 5 MB or $ONRECORD_MAX_BYTES)")
     analyze.set_defaults(func=cmd_analyze)

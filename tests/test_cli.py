@@ -121,3 +121,12 @@ def test_unbalanced_quotes_never_fail(tmp_path: Path) -> None:
 def test_several_inputs_need_jsonl(tmp_path: Path) -> None:
     proc = run("analyze", "--format", "json", str(EXAMPLE), str(EXAMPLE))
     assert proc.returncode == 2 and "jsonl" in no_traceback(proc)
+
+
+def test_analyze_with_issues_adds_positions(tmp_path: Path) -> None:
+    path = tmp_path / "nato.txt"
+    path.write_text("President Amara Diallo said on Monday that her country would never join NATO.\n", encoding="utf-8")
+    proc = run("analyze", "--issues", str(ROOT / "examples" / "issues.toml"), "--format", "json", str(path))
+    assert proc.returncode == 0, proc.stderr
+    positions = json.loads(proc.stdout)["positions"]
+    assert [(p["actor"], p["issue"]) for p in positions] == [("amara-diallo", "nato")]
