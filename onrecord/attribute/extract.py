@@ -56,6 +56,18 @@ class Found:
 
 # --- spans -------------------------------------------------------------------------------
 
+_TEXT_KEY = ("onrecord", "text")
+
+
+def doc_text(doc: Doc) -> str:
+    """The document's text, built once: spaCy's ``Doc.text`` joins every token on each call, and the
+    rules ask for it per sentence and per speaker."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 
 def trim(text: str, start: int, end: int, chars: str = _EDGE) -> tuple[int, int]:
     while start < end and text[start] in chars:
@@ -123,7 +135,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     """The speaker named by the noun phrase headed by ``head`` (or lying in ``bounds``): its words,
     canonical name, kind and role."""
     doc = head.doc
-    text = doc.text
+    text = doc_text(doc)
     appos = [c for c in head.children if c.dep_ == "appos"] if bounds is None else []
     relcl = [c for c in head.children if c.dep_ == "relcl" or (c.dep_ == "acl" and c.tag_ == "VBG")]
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
@@ -230,8 +242,8 @@ def channel_name(np_head: Token) -> tuple[int, int, str, str]:
     """A channel from its noun phrase: the outlet's proper name where there is one
     ('Russian state news agency RIA' -> RIA)."""
     doc = np_head.doc
-    start, end = trim(doc.text, *subtree_bounds(np_head))
-    name = doc.text[start:end]
+    start, end = trim(doc_text(doc), *subtree_bounds(np_head))
+    name = doc_text(doc)[start:end]
     kind = "outlet"
     if np_head.pos_ == "PROPN" or np_head.ent_type_:
         left = np_head.i
@@ -299,7 +311,7 @@ def according_to_phrases(sent: Span) -> list[tuple[Token, Token]]:
 def according_phrase(according: Token, pobj: Token) -> tuple[int, int]:
     """Bounds of 'according to X': a fronted phrase ends at its comma (the parser often hangs the
     whole sentence on it); elsewhere it is the object's subtree."""
-    text = according.doc.text
+    text = doc_text(according.doc)
     end = subtree_bounds(pobj)[1]
     if according.i == according.sent.start or according.doc[according.i - 1].is_punct:
         comma = text.find(",", pobj.idx, end)
@@ -318,7 +330,7 @@ def when_of(sent: Span, content: tuple[int, int], cue: Token | None = None) -> s
             continue
         prev = ent.doc[ent.start - 1] if ent.start > sent.start else None
         if prev is not None and prev.lower_ in ("on", "in", "at", "during", "last", "earlier", "late"):
-            return ent.doc.text[prev.idx : ent.end_char]
+            return doc_text(ent.doc)[prev.idx : ent.end_char]
         return ent.text
     return None
 
@@ -365,7 +377,7 @@ def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple
 
 def _adjacent_quote(verb: Token, quotes: list[Quote], speaker: tuple[int, int] | None) -> Quote | None:
     """A quotation right before or after the reporting clause: '“…,” X said' / 'X said: “…”'."""
-    text = verb.doc.text
+    text = doc_text(verb.doc)
     sent = verb.sent
     left = min(verb.idx, speaker[0]) if speaker else verb.idx
     right = max(verb.idx + len(verb.text), speaker[1]) if speaker else verb.idx + len(verb.text)
@@ -401,7 +413,7 @@ def _host_clause(verb: Token, text: str) -> tuple[int, int] | None:
 
 
 def verb_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
-    text = sent.doc.text
+    text = doc_text(sent.doc)
     found = []
     for verb in sent:
         if not is_cue_verb(verb) or in_quote(quotes, verb.idx) or (verb.dep_ == "acl" and verb.tag_ == "VBN"):
@@ -476,7 +488,7 @@ def learned_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cu
                          taken: set[int]) -> list[Found]:
     """Verbs the learned lexicon marks as cues with the dependent they have ('cited X', 'called for X',
     'wants to X'), for verbs no hand-written rule took."""
-    text = sent.doc.text
+    text = doc_text(sent.doc)
     found = []
     for verb in sent:
         if verb.pos_ != "VERB" or verb.i in taken or in_quote(quotes, verb.idx):
@@ -533,16 +545,16 @@ def split_fronted_clauses(sent: Span, found: list[Found], quotes: list[Quote]) -
             continue
         for g in found:
             if g is not f and g.speaker and f.content[0] < g.speaker[0] < f.content[1]:
-                comma = doc.text.rfind(",", f.content[0], g.speaker[0])
-                if comma != -1 and not doc.text[comma + 1 : g.speaker[0]].strip():
-                    f.content = trim(doc.text, f.content[0], comma)
-                    f.form = form_of(doc.text, *f.content, quotes)
+                comma = doc_text(doc).rfind(",", f.content[0], g.speaker[0])
+                if comma != -1 and not doc_text(doc)[comma + 1 : g.speaker[0]].strip():
+                    f.content = trim(doc_text(doc), f.content[0], comma)
+                    f.form = form_of(doc_text(doc), *f.content, quotes)
     return found
 
 
 def according_to_attributions(sent: Span, found: list[Found], quotes: list[Quote], actors: ActorIndex) -> list[Found]:
     """'According to X, …': X is the source, or a channel of the sentence's speakers."""
-    text = sent.doc.text
+    text = doc_text(sent.doc)
     out = []
     for according, pobj in according_to_phrases(sent):
         p_start, p_end = according_phrase(according, pobj)
@@ -566,7 +578,7 @@ def according_to_attributions(sent: Span, found: list[Found], quotes: list[Quote
 
 def nominal_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex) -> list[Found]:
     """A cue noun with its clause: 'a claim by X that …', 'X's warning that …'."""
-    text = sent.doc.text
+    text = doc_text(sent.doc)
     out = []
     for noun in sent:
         if noun.lemma_.lower() not in NOMINAL_CUES or noun.pos_ != "NOUN" or in_quote(quotes, noun.idx):
@@ -594,7 +606,7 @@ def nominal_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex) ->
 def bare_quote_attributions(doc: Doc, quotes: list[Quote], taken: list[tuple[int, int]],
                             actors: ActorIndex) -> list[Found]:
     """Quotations attributed by punctuation alone: '“…” — X' and 'X: “…”'."""
-    text = doc.text
+    text = doc_text(doc)
     out = []
     for q in quotes:
         if any(s <= q.start < e for s, e in taken):
@@ -629,13 +641,19 @@ def bare_quote_attributions(doc: Doc, quotes: list[Quote], taken: list[tuple[int
 def find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex,
                       skip: list[tuple[int, int]] | None = None) -> list[Found]:
     """Every attribution in the document, in text order."""
-    skip = skip or []
+    try:
+        return _find_attributions(doc, quotes, actors, skip or [])
+    finally:
+        doc.user_data.pop(_TEXT_KEY, None)  # the cache must not travel with the Doc
+
+
+def _find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex, skip: list[tuple[int, int]]) -> list[Found]:
     found: list[Found] = []
     for sent in doc.sents:
         if any(s <= sent.start_char < e for s, e in skip):
             continue
         cut = [according_phrase(a, p) for a, p in according_to_phrases(sent)]
-        cut = [(trim(doc.text, sent.start_char, s)[1], e) for s, e in cut]
+        cut = [(trim(doc_text(doc), sent.start_char, s)[1], e) for s, e in cut]
         in_sent = split_fronted_clauses(sent, verb_attributions(sent, quotes, actors, cut), quotes)
         in_sent += according_to_attributions(sent, in_sent, quotes, actors)
         in_sent += nominal_attributions(sent, quotes, actors)
@@ -653,7 +671,7 @@ def continue_quotes(doc: Doc, found: list[Found], quotes: list[Quote]) -> list[F
     """'“A,” X said. “B.”': a quotation right after the reporting clause, in the same paragraph and
     attributed to no one else, continues the same statement: a second attribution with the
     speaker and cue of the first (the project's guideline; PolNeAR joins A and B in one content)."""
-    text = doc.text
+    text = doc_text(doc)
     starts = {f.content[0] for f in found}
     out = []
     for f in found:
