@@ -161,7 +161,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         if actor is None:
             return Source(start, end, span.text, "unknown", None, None)
         return Source(start, end, actor.name, actor.kind, actor, None)
-    actor = actors.actor_for(span)
+    actor = actors.actor_at(head) or actors.actor_for(span)
     if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
         return Source(start, end, actor.name if actor else span.text, "document", actor, role)
     if actor is not None and actor.kind == "person":

@@ -66,7 +66,8 @@ rep. sen. gov. congressman congresswoman spokesman spokeswoman spokesperson chie
 commander ambassador envoy negotiator leader chairman chairwoman chair ceo founder official adviser advisor
 aide deputy member judge justice attorney prosecutor lawyer candidate nominee speaker lawmaker legislator mp
 mep delegate delegation analyst professor researcher economist editor correspondent reporter officer sheriff
-chief-of-staff counsel
+chief-of-staff counsel councillor councilor councilman councilwoman alderman commissioner inspector
+superintendent trustee treasurer presenter host
 """.split())
 
 # Channels: how a statement reached the article ("told CNN", "in an interview with …").
