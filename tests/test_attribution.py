@@ -255,3 +255,30 @@ def test_learned_cue_with_an_object() -> None:
 def test_hedged_verb_is_no_report() -> None:
     r = analyze("The appeals court would rule on the request by the end of the month.")
     assert not r.attributions
+
+
+def test_description_resolves_through_a_title_abbreviation() -> None:
+    text = ("State Sen. Rosa Ibarra toured the flooded district on Sunday.\n\n"
+            "The senator said the state would pay for new levees.")
+    a = only(analyze(text), "new levees")
+    assert a.speaker.name == "Rosa Ibarra" and a.speaker.text == "The senator"
+
+
+def test_person_of_an_organisation_is_the_person() -> None:
+    r = analyze("Matteo Ricci of the Institute for Fiscal Studies said the deficit would keep growing.")
+    assert only(r, "deficit would keep").speaker.name == "Matteo Ricci"
+
+
+def test_diacritics_and_double_barrelled_surnames_merge() -> None:
+    text = ("President Recep Erdogan met the delegation. Erdoğan said that the corridor would reopen.\n\n"
+            "Governor Maria Delgado-Ruiz visited the port. Delgado said the port would stay open.")
+    r = analyze(text)
+    assert only(r, "corridor would reopen").speaker.name == "Recep Erdogan"
+    assert only(r, "port would stay open").speaker.name == "Maria Delgado-Ruiz"
+
+
+def test_pronoun_falls_back_to_the_previous_sentences_person() -> None:
+    text = ("Prime Minister Vera Kalnins, nicknamed \"the Iron Lady\" by her supporters, announced the vote.\n\n"
+            "\"This reform returns power to the people,\" she told Reuters.")
+    a = only(analyze(text), "returns power")
+    assert a.speaker.name == "Vera Kalnins" and [v.name for v in a.via] == ["Reuters"]
