@@ -282,3 +282,12 @@ def test_pronoun_falls_back_to_the_previous_sentences_person() -> None:
             "\"This reform returns power to the people,\" she told Reuters.")
     a = only(analyze(text), "returns power")
     assert a.speaker.name == "Vera Kalnins" and [v.name for v in a.via] == ["Reuters"]
+
+
+def test_clause_after_a_comma_is_not_part_of_the_speaker() -> None:
+    r = analyze("Two diplomats familiar with the talks, who asked not to be named, said the deal was close.\n\n"
+                "Internal board papers, seen by the Gazette, show that three wards will close.")
+    a = only(r, "deal was close")
+    assert a.speaker.text == "Two diplomats familiar with the talks"
+    b = only(r, "three wards")
+    assert b.speaker.text == "Internal board papers" and [v.name for v in b.via] == ["Gazette"]

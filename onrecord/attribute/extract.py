@@ -139,6 +139,12 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     appos = [c for c in head.children if c.dep_ == "appos"] if bounds is None else []
     relcl = [c for c in head.children if c.dep_ == "relcl" or (c.dep_ == "acl" and c.tag_ == "VBG")]
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
+    if bounds is None:
+        # a clause set off by a comma describes the speaker rather than naming it:
+        # "Two diplomats familiar with the talks, who asked not to be named", "papers, seen by the Gazette"
+        for t in head.subtree:
+            if t.dep_ in ("relcl", "acl") and t.i > head.i and t.left_edge.i > 0 and doc[t.left_edge.i - 1].text == ",":
+                end = min(end, trim(text, start, doc[t.left_edge.i - 1].idx)[1])
     role = None
     if appos:
         named = appos[0]
@@ -287,9 +293,9 @@ def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int,
     if speaker is not None and speaker[0] < verb.idx:  # "officials who talked to CNN said"
         doc = verb.doc
         for t in doc.char_span(speaker[0], verb.idx, alignment_mode="expand") or []:
-            if t.dep_ in ("pobj", "dative", "dobj") and t.head.lemma_ in ("to", "talk", "speak", "tell") and (
-                _is_outlet(t)
-            ):
+            told = t.head.lemma_ in ("to", "talk", "speak", "tell")
+            seen = t.head.lower_ == "by" and t.head.head.lemma_ in ("see", "obtain", "review", "leak", "publish")
+            if t.dep_ in ("pobj", "dative", "dobj") and ((told and _is_outlet(t)) or (seen and t.pos_ == "PROPN")):
                 found.append(channel_name(t))
     return found
 
