@@ -28,7 +28,7 @@ from onrecord.attribute.lexicon import (
     TITLE_WORDS,
     learned_cues,
 )
-from onrecord.attribute.quotes import Quote
+from onrecord.attribute.quotes import Quote, Quotes
 
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
 _EDGE = " \t\n,;:.-" + _DASHES
@@ -93,21 +93,22 @@ def subtree_bounds(token: Token, exclude: set[int] | None = None) -> tuple[int, 
     return start, end
 
 
-def quote_containing(quotes: list[Quote], start: int, end: int) -> Quote | None:
+def quote_containing(quotes: Quotes, start: int, end: int) -> Quote | None:
     """The quotation whose marks enclose [start, end) (allowing the trimmed edge punctuation)."""
-    for q in quotes:
+    for q in quotes.near(start, start + 1):
         if q.open_mark <= start and end <= q.close_mark + 1:
             return q
     return None
 
 
-def form_of(text: str, start: int, end: int, quotes: list[Quote]) -> str:
-    inner = [q for q in quotes if (start <= q.open_mark and q.close_mark < end) or start <= q.start < end]
+def form_of(text: str, start: int, end: int, quotes: Quotes) -> str:
+    near = quotes.near(start, end)
+    inner = [q for q in near if (start <= q.open_mark and q.close_mark < end) or start <= q.start < end]
     return "mixed" if inner else "indirect"
 
 
-def in_quote(quotes: list[Quote], pos: int) -> bool:
-    return any(q.start <= pos < q.end for q in quotes)
+def in_quote(quotes: Quotes, pos: int) -> bool:
+    return quotes.containing(pos) is not None
 
 
 # --- speakers ------------------------------------------------------------------------------
@@ -381,18 +382,18 @@ def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple
     return (start, end) if end > start else None
 
 
-def _adjacent_quote(verb: Token, quotes: list[Quote], speaker: tuple[int, int] | None) -> Quote | None:
+def _adjacent_quote(verb: Token, quotes: Quotes, speaker: tuple[int, int] | None) -> Quote | None:
     """A quotation right before or after the reporting clause: '“…,” X said' / 'X said: “…”'."""
     text = doc_text(verb.doc)
     sent = verb.sent
     left = min(verb.idx, speaker[0]) if speaker else verb.idx
     right = max(verb.idx + len(verb.text), speaker[1]) if speaker else verb.idx + len(verb.text)
-    for q in quotes:
+    for q in quotes.near(left - 4, left):
         gap_before = text[q.close_mark + 1 : left]
         ends_clause = text[q.close_mark - 1] in ",?!." or "," in gap_before or any(d in gap_before for d in _DASHES)
         if q.close_mark < left and len(gap_before) <= 3 and not gap_before.strip(" ,-\n" + _DASHES) and ends_clause:
             return q
-    for q in quotes:
+    for q in quotes.near(right, max(sent.end_char + 2, right + 40)):
         gap_after = text[right : q.open_mark]
         if (right <= q.open_mark and q.open_mark < sent.end_char + 2 and not gap_after.strip(" ,:-\n" + _DASHES)) or (
             right <= q.open_mark and len(gap_after) < 40 and gap_after.strip().endswith(":")
@@ -418,7 +419,7 @@ def _host_clause(verb: Token, text: str) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
-def verb_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
+def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
     text = doc_text(sent.doc)
     found = []
     for verb in sent:
@@ -490,7 +491,7 @@ def _learned_content(verb: Token) -> tuple[str, list[Token]] | None:
     return (best[1], best[2]) if best else None
 
 
-def learned_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cut: list[tuple[int, int]],
+def learned_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[tuple[int, int]],
                          taken: set[int]) -> list[Found]:
     """Verbs the learned lexicon marks as cues with the dependent they have ('cited X', 'called for X',
     'wants to X'), for verbs no hand-written rule took."""
@@ -538,7 +539,7 @@ def learned_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex, cu
 _SUBORDINATORS = {"while", "although", "though", "whereas", "as", "after", "before", "since", "when", "because"}
 
 
-def split_fronted_clauses(sent: Span, found: list[Found], quotes: list[Quote]) -> list[Found]:
+def split_fronted_clauses(sent: Span, found: list[Found], quotes: Quotes) -> list[Found]:
     """'While X said A, Y said B': the content of the fronted clause ends before Y.
 
     The small parser often hangs the main clause inside the fronted one; the comma before the
@@ -558,7 +559,7 @@ def split_fronted_clauses(sent: Span, found: list[Found], quotes: list[Quote]) -
     return found
 
 
-def according_to_attributions(sent: Span, found: list[Found], quotes: list[Quote], actors: ActorIndex) -> list[Found]:
+def according_to_attributions(sent: Span, found: list[Found], quotes: Quotes, actors: ActorIndex) -> list[Found]:
     """'According to X, …': X is the source, or a channel of the sentence's speakers."""
     text = doc_text(sent.doc)
     out = []
@@ -582,7 +583,7 @@ def according_to_attributions(sent: Span, found: list[Found], quotes: list[Quote
     return out
 
 
-def nominal_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex) -> list[Found]:
+def nominal_attributions(sent: Span, quotes: Quotes, actors: ActorIndex) -> list[Found]:
     """A cue noun with its clause: 'a claim by X that …', 'X's warning that …'."""
     text = doc_text(sent.doc)
     out = []
@@ -609,7 +610,7 @@ def nominal_attributions(sent: Span, quotes: list[Quote], actors: ActorIndex) ->
     return out
 
 
-def bare_quote_attributions(doc: Doc, quotes: list[Quote], taken: list[tuple[int, int]],
+def bare_quote_attributions(doc: Doc, quotes: Quotes, taken: list[tuple[int, int]],
                             actors: ActorIndex) -> list[Found]:
     """Quotations attributed by punctuation alone: '“…” — X' and 'X: “…”'."""
     text = doc_text(doc)
@@ -644,7 +645,7 @@ def bare_quote_attributions(doc: Doc, quotes: list[Quote], taken: list[tuple[int
     return out
 
 
-def find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex,
+def find_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex,
                       skip: list[tuple[int, int]] | None = None) -> list[Found]:
     """Every attribution in the document, in text order."""
     try:
@@ -653,7 +654,7 @@ def find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex,
         doc.user_data.pop(_TEXT_KEY, None)  # the cache must not travel with the Doc
 
 
-def _find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex, skip: list[tuple[int, int]]) -> list[Found]:
+def _find_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]]) -> list[Found]:
     found: list[Found] = []
     for sent in doc.sents:
         if any(s <= sent.start_char < e for s, e in skip):
@@ -673,7 +674,7 @@ def _find_attributions(doc: Doc, quotes: list[Quote], actors: ActorIndex, skip: 
     return found
 
 
-def continue_quotes(doc: Doc, found: list[Found], quotes: list[Quote]) -> list[Found]:
+def continue_quotes(doc: Doc, found: list[Found], quotes: Quotes) -> list[Found]:
     """'“A,” X said. “B.”': a quotation right after the reporting clause, in the same paragraph and
     attributed to no one else, continues the same statement: a second attribution with the
     speaker and cue of the first (the project's guideline; PolNeAR joins A and B in one content)."""

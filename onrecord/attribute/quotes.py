@@ -8,6 +8,8 @@ closing from the characters around them. A mark that never closes is dropped, no
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # opening mark -> the closing marks that end it
@@ -31,6 +33,27 @@ class Quote:
     open_mark: int  # offset of the first opening mark
     close_mark: int  # offset of the last closing mark
     paragraphs: int = 1
+
+
+class Quotes(list[Quote]):
+    """Quotations in text order, with lookups by position in log time (quotes do not overlap)."""
+
+    def __init__(self, items: Iterable[Quote] = ()) -> None:
+        super().__init__(items)
+        self.opens = [q.open_mark for q in self]
+
+    def near(self, lo: int, hi: int) -> list[Quote]:
+        """The quotations whose marks overlap [lo, hi)."""
+        i = max(0, bisect_right(self.opens, lo) - 1)
+        j = bisect_left(self.opens, hi)
+        return [q for q in self[i:j] if q.close_mark >= lo]
+
+    def containing(self, pos: int) -> Quote | None:
+        """The quotation whose words include ``pos``."""
+        i = bisect_right(self.opens, pos) - 1
+        if i >= 0 and self[i].start <= pos < self[i].end:
+            return self[i]
+        return None
 
 
 def _is_straight_open(text: str, i: int) -> bool:
@@ -104,7 +127,7 @@ def _starts_with_open(text: str, start: int, end: int) -> int | None:
     return None
 
 
-def find_quotes(text: str) -> list[Quote]:
+def find_quotes(text: str) -> Quotes:
     """All top-level quotations in ``text``, in order, with multi-paragraph quotes joined."""
     quotes: list[Quote] = []
     carry: tuple[int, int] | None = None  # (first open mark, paragraphs so far) of a quote running on
@@ -127,7 +150,7 @@ def find_quotes(text: str) -> list[Quote]:
         if unclosed is not None:
             carry = (unclosed, 1)
     quotes.sort(key=lambda q: q.start)
-    return [q for q in quotes if text[q.start:q.end].strip()]
+    return Quotes(q for q in quotes if text[q.start:q.end].strip())
 
 
 def word_count(text: str) -> int:
