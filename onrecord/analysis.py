@@ -16,7 +16,7 @@ from onrecord.parse import load_pipeline
 from onrecord.read import Document, check_text
 from onrecord.record import Article, Record
 
-CHUNK_CHARS = 100_000  # the parser needs memory in proportion to the text it sees at once
+CHUNK_CHARS = 50_000  # the parser needs memory in proportion to the text it sees at once
 FLUSH_DOCS = 1000  # documents held before a pipe is drained: bounds memory, amortises worker start-up
 _PARAGRAPH_END = re.compile(r"\n\s*\n")
 

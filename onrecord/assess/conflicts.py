@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
-from onrecord.attribute.extract import Found, subtree_bounds, trim
+from onrecord.attribute.extract import Found, ents_in, subtree_bounds, trim
 from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
 
 _MODALS = {"will", "would", "could", "may", "might", "should", "must", "can", "shall"}
@@ -185,7 +185,7 @@ def _count_of(ent: Span) -> _Count | None:
     approximate = any(t.lower_ in _APPROXIMATE for t in ent.doc[max(sent.start, ent.start - 3) : ent.start]) or any(
         t.lower_ in _APPROXIMATE for t in ent)
     # where and when the count applies: named places, proper nouns after in/at/near, and weekdays
-    places = {e.text.lower() for e in sent.ents if e.label_ in ("GPE", "LOC", "FAC")}
+    places = {e.text.lower() for e in ents_in(sent) if e.label_ in ("GPE", "LOC", "FAC")}
     places |= {t.lower_ for t in sent if t.lower_ in _WEEKDAYS
                or (t.pos_ == "PROPN" and t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "near"))}
     return _Count(value, approximate, event, noun_lemma, places, sent)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -127,6 +129,8 @@ class ActorIndex:
     def __init__(self, doc: Doc, skip: list[tuple[int, int]] | None = None) -> None:
         self.doc = doc
         self.actors: list[Actor] = []
+        self._people: dict[str, list[Actor]] = {}  # by the first letters of the surname
+        self._bodies: dict[str, Actor] = {}
         skip = skip or []
         ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)]
         # people first, so that a surname the tagger labelled ORG or GPE still finds its person
@@ -136,12 +140,12 @@ class ActorIndex:
         for ent in ents:
             if ent.label_ != "PERSON":
                 words = _name_tokens(ent)
-                is_person = bool(words) and any(a.kind == "person" and same_surname(a.surname, words[-1])
-                                                for a in self.actors)
+                is_person = bool(words) and self._match(words[-1:], "person") is not None
                 self.add_mention(ent, "person" if is_person else _ACTOR_LABELS[ent.label_])
         self._add_untagged_surnames(skip)
         self.actors.sort(key=lambda a: min(a.mentions))
         self._collect_roles_and_gender()
+        self._build_index()
 
     def _collect_roles_and_gender(self) -> None:
         """Roles from titles and appositives around every mention of a person ("Finance Minister Ole
@@ -173,14 +177,22 @@ class ActorIndex:
 
     def _add_untagged_surnames(self, skip: list[tuple[int, int]]) -> None:
         """Proper nouns the tagger missed that spell a known person's surname (Zelenskyy for Zelensky)."""
-        people = [a for a in self.actors if a.kind == "person"]
+        people: dict[str, list[Actor]] = {}
+        for actor in self.actors:
+            if actor.kind == "person":
+                people.setdefault(_fold(actor.surname)[:4], []).append(actor)
+        skipped = sorted(skip)
         for token in self.doc:
             # a capitalised noun too: sentence-initial names are often tagged NOUN
             if not (token.pos_ == "PROPN" or (token.pos_ == "NOUN" and token.is_title)) or token.ent_type_:
                 continue
-            if any(s <= token.idx < e for s, e in skip):
+            candidates = people.get(_fold(token.text)[:4], [])
+            if not candidates:
                 continue
-            for actor in people:
+            i = bisect_left(skipped, (token.idx + 1,)) - 1
+            if i >= 0 and skipped[i][0] <= token.idx < skipped[i][1]:
+                continue
+            for actor in candidates:
                 if same_surname(actor.surname, token.text):
                     actor.mentions.append((token.idx, token.idx + len(token.text)))
                     if _is_subject(self.doc[token.i : token.i + 1]):
@@ -195,6 +207,11 @@ class ActorIndex:
         if actor is None:
             actor = Actor(" ".join(words), kind)
             self.actors.append(actor)
+            if kind == "person":
+                for part in {_fold(words[-1])[:4]} | {_fold(p)[:4] for p in words[-1].split("-")}:
+                    self._people.setdefault(part, []).append(actor)
+            else:
+                self._bodies[actor.name.lower()] = actor
         elif kind == "person" and len(words) > len(actor.name.split()):
             actor.name = " ".join(words)  # the fullest form is the canonical one
         mention = (span.start_char, span.end_char)
@@ -206,77 +223,82 @@ class ActorIndex:
 
     def _match(self, words: list[str], kind: str) -> Actor | None:
         if kind == "person":
-            for actor in reversed(self.actors):
-                if actor.kind == "person" and same_surname(actor.surname, words[-1]):
+            for actor in reversed(self._people.get(_fold(words[-1])[:4], [])):
+                if same_surname(actor.surname, words[-1]):
                     given, other = words[:-1], actor.name.split()[:-1]
                     if not given or not other or given[0][0].lower() == other[0][0].lower():
                         return actor
             return None
-        key = " ".join(words).lower()
-        for actor in self.actors:
-            if actor.kind != "person" and actor.name.lower() == key:
+        return self._bodies.get(" ".join(words).lower())
+
+    def _build_index(self) -> None:
+        """Every mention in text order, for lookups by position (bisect) instead of scans."""
+        self._mentions = sorted((s, e, actor) for actor in self.actors for s, e in actor.mentions)
+        self._starts = [s for s, _, _ in self._mentions]
+        self._subjects = {(at, id(actor)) for actor in self.actors for at in actor.subject_at}
+
+    def _before(self, pos: int) -> Iterator[tuple[int, int, Actor]]:
+        """Mentions starting before ``pos``, nearest first."""
+        for i in range(bisect_left(self._starts, pos) - 1, -1, -1):
+            yield self._mentions[i]
+
+    def actor_at(self, token: Token) -> Actor | None:
+        """The actor with a mention covering ``token`` (the head of a speaker's noun phrase)."""
+        for s, e, actor in self._before(token.idx + 1):
+            if e > token.idx:
                 return actor
+            if token.idx - s > 200:
+                break
         return None
 
     def actor_for(self, span: Span) -> Actor | None:
         """The actor whose mention lies inside ``span`` (the longest one), if any."""
         best: tuple[int, Actor] | None = None
-        for actor in self.actors:
-            for s, e in actor.mentions:
-                if span.start_char <= s and e <= span.end_char and (best is None or e - s > best[0]):
-                    best = (e - s, actor)
+        for i in range(bisect_left(self._starts, span.start_char), bisect_left(self._starts, span.end_char)):
+            s, e, actor = self._mentions[i]
+            if e <= span.end_char and (best is None or e - s > best[0]):
+                best = (e - s, actor)
         return best[1] if best else None
-
-    def actor_at(self, token: Token) -> Actor | None:
-        """The actor with a mention covering ``token`` (the head of a speaker's noun phrase)."""
-        for actor in self.actors:
-            if any(s <= token.idx < e for s, e in actor.mentions):
-                return actor
-        return None
 
     def resolve_pronoun(self, token: Token, kind: str = "person") -> Actor | None:
-        """The most recent actor before ``token`` that fits (kind, and gender for he/she), preferring
-        earlier clause subjects; for 'it', else the nearest body named in the previous sentence."""
-        before = token.idx
+        """The actor a pronoun refers to: the nearest earlier clause subject that fits (kind, and gender
+        for he/she), unless a fitting actor is named closer in the same sentence; failing both, the
+        nearest fitting mention in the two previous sentences."""
         sent_start = token.sent.start_char
         want = _PRONOUN_GENDER.get(token.lower_)
-        fitting = [a for a in self.actors if a.kind == kind and not (want and _contradicts(a, want))]
-        # 1. a subject earlier in this sentence or the nearest previous subject
-        best: tuple[int, Actor] | None = None
-        for actor in fitting:
-            for at in actor.subject_at:
-                if at < before and (best is None or at > best[0]):
-                    best = (at, actor)
-        # 2. any mention in this sentence before the pronoun, if closer than the subject
-        for actor in fitting:
-            for s, _ in actor.mentions:
-                if sent_start <= s < before and (best is None or (s > best[0] and best[0] < sent_start)):
-                    best = (s, actor)
-        if best is None and token.sent.start > 0:
-            # 3. else the nearest fitting mention in the two previous sentences
-            earlier = self.doc[token.sent.start - 1].sent
+        same_sentence: Actor | None = None
+        for s, _, actor in self._before(token.idx):
+            if actor.kind != kind or (want and _contradicts(actor, want)):
+                continue
+            if s >= sent_start and same_sentence is None:
+                same_sentence = actor
+            if (s, id(actor)) in self._subjects:
+                return same_sentence if same_sentence is not None and s < sent_start else actor
+        if same_sentence is not None:
+            return same_sentence
+        earlier = token.sent
+        for _ in range(2):
             if earlier.start > 0:
                 earlier = self.doc[earlier.start - 1].sent
-            for actor in fitting:
-                for s, _ in actor.mentions:
-                    if earlier.start_char <= s < before and (best is None or s > best[0]):
-                        best = (s, actor)
-        return best[1] if best else None
+        for s, _, actor in self._before(token.idx):
+            if s < earlier.start_char:
+                break
+            if actor.kind == kind and not (want and _contradicts(actor, want)):
+                return actor
+        return None
 
     def resolve_description(self, head: Token) -> Actor | None:
         """'the minister', 'the Russian leader': the latest person whose role shares the title word."""
         title = head.lemma_.lower()
         if title not in TITLE_WORDS and head.lower_ not in TITLE_WORDS:
             return None
-        latest: tuple[int, Actor] | None = None
-        for actor in self.actors:
+        for _, _, actor in self._before(head.idx):
             if actor.kind != "person":
                 continue
+            if title == "leader":
+                return actor
             role_words = {_TITLE_ABBREVIATIONS.get(w.lower(), w.strip(",.").lower()) for role in actor.roles
                           for w in role.split()}
-            if title != "leader" and not any((w[:5] == title[:5] and len(w) >= 5) or w == title for w in role_words):
-                continue
-            for s, _ in actor.mentions:
-                if s < head.idx and (latest is None or s > latest[0]):
-                    latest = (s, actor)
-        return latest[1] if latest else None
+            if any((w[:5] == title[:5] and len(w) >= 5) or w == title for w in role_words):
+                return actor
+        return None

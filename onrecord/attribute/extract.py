@@ -93,6 +93,39 @@ def subtree_bounds(token: Token, exclude: set[int] | None = None) -> tuple[int, 
     return start, end
 
 
+def ents_in(span: Span) -> list[Span]:
+    """The named entities inside ``span``, read off its tokens (``Span.ents`` scans every entity of
+    the document, which is quadratic on long texts)."""
+    doc = span.doc
+    out = []
+    i = span.start
+    while i < span.end:
+        token = doc[i]
+        if token.ent_iob_ == "B":
+            j = i + 1
+            while j < len(doc) and doc[j].ent_iob_ == "I":
+                j += 1
+            if j <= span.end:
+                out.append(Span(doc, i, j, label=token.ent_type_))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def entity_at(token: Token) -> Span | None:
+    """The named entity a token belongs to, if any."""
+    if not token.ent_type_:
+        return None
+    doc, i = token.doc, token.i
+    while i > 0 and doc[i].ent_iob_ == "I":
+        i -= 1
+    j = token.i + 1
+    while j < len(doc) and doc[j].ent_iob_ == "I":
+        j += 1
+    return Span(doc, i, j, label=token.ent_type_)
+
+
 def quote_containing(quotes: Quotes, start: int, end: int) -> Quote | None:
     """The quotation whose marks enclose [start, end) (allowing the trimmed edge punctuation)."""
     for q in quotes.near(start, start + 1):
@@ -172,7 +205,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
         return Source(start, end, actor.name if actor else span.text, "document", actor, role)
     if actor is not None and actor.kind == "person":
-        ent = next((e for e in span.ents if e.label_ == "PERSON"), None)
+        ent = next((e for e in ents_in(span) if e.label_ == "PERSON"), None)
         if role is None and ent is not None:
             role = _role_prefix(span, ent)
         actor.add_role(role)
@@ -256,11 +289,11 @@ def channel_name(np_head: Token) -> tuple[int, int, str, str]:
         left = np_head.i
         while left > 0 and doc[left - 1].dep_ in ("compound", "flat") and doc[left - 1].pos_ == "PROPN":
             left -= 1
-        ent = next((e for e in doc.ents if e.start <= np_head.i < e.end), None)
+        ent = entity_at(np_head)
         name = ent.text if ent is not None and ent.label_ != "NORP" else doc[left : np_head.i + 1].text
     else:
         span = doc.char_span(start, end, alignment_mode="expand")
-        ents = [e for e in span.ents if e.label_ in _OUTLET_LABELS and e.label_ != "NORP"] if span else []
+        ents = [e for e in ents_in(span) if e.label_ in _OUTLET_LABELS and e.label_ != "NORP"] if span else []
         if ents:
             name = ents[-1].text
         if np_head.lower_ in ("statement", "letter", "memo", "post", "tweet", "report", "filing"):
@@ -330,7 +363,7 @@ def according_phrase(according: Token, pobj: Token) -> tuple[int, int]:
 def when_of(sent: Span, content: tuple[int, int], cue: Token | None = None) -> str | None:
     """The time expression of the reporting clause ('on Friday'), if the sentence gives one: a date
     on the cue itself, or else anywhere outside the content when the sentence has no other cue."""
-    for ent in sent.ents:
+    for ent in ents_in(sent):
         if ent.label_ not in ("DATE", "TIME") or content[0] <= ent.start_char < content[1]:
             continue
         if cue is not None and cue not in (ent.root.head, ent.root.head.head):

@@ -1,4 +1,4 @@
-"""The corpus commands: ``ingest``, ``said``, ``actors``, ``claims``, ``sql``, ``export``.
+"""The corpus commands: ``ingest``, ``said``, ``actors``, ``claims``, ``sql``, ``export``, ``corroborate``, ``cluster``.
 
     onrecord ingest articles/ feed.jsonl crawl.warc.gz --store corpus.duckdb [--jobs N] [--aliases aliases.toml]
     onrecord said "Zelensky" --about grain --since 2024-01 --store corpus.duckdb
@@ -6,6 +6,8 @@
     onrecord claims --unsourced --top 20 --store corpus.duckdb
     onrecord sql "SELECT outlet, count(*) FROM articles GROUP BY 1" --store corpus.duckdb
     onrecord export --store corpus.duckdb --parquet out/ --jsonl out/ --claimreview claims.jsonld
+    onrecord corroborate --store corpus.duckdb          # clusters, independent outlets, conflicts across articles
+    onrecord cluster 12 --store corpus.duckdb           # the statements of one cluster (or ARTICLE/STATEMENT)
 
 --store defaults to $ONRECORD_STORE. Query output is a table, or --format json (JSON Lines) or csv.
 """
@@ -90,15 +92,32 @@ def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str,
     out.flush()
 
 
+def _seen(r: dict[str, Any]) -> tuple[Any, Any, str]:
+    """outlets, first sighting ("date article/statement" of the cluster's first article) and corpus flags."""
+    first = None
+    if r.get("cluster") is not None:
+        first = " ".join(str(p) for p in (_plain(r["first_seen"]), (r["first_article"] or "")[:8]) if p)
+    return r.get("outlets"), first, ", ".join(r.get("corpus_flags") or [])
+
+
+def _drop_empty(columns: list[str], rows: list[tuple[Any, ...]], optional: set[str]
+                ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Leave out the optional columns that are empty in every row (a store not corroborated)."""
+    keep = [i for i, c in enumerate(columns) if c not in optional or any(r[i] not in (None, "") for r in rows)]
+    return [columns[i] for i in keep], [tuple(r[i] for i in keep) for r in rows]
+
+
 def _statement_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
     """said / claims --attributed as a person reads them: when, who, how, what, through whom, where."""
     out = []
     for row in rows:
         r = dict(zip(columns, row, strict=True))
         article = r["title"] or r["url"] or r["article_id"][:12]
-        out.append((r["date"], r["speaker"] or r["actor"], r["form"], r["cue"], r["content"], r["via"], article,
-                    f"{r['article_id'][:8]}/{r['statement']} {r['content_start']}-{r['content_end']}"))
-    return ["date", "speaker", "form", "cue", "content", "via", "article", "where"], out
+        where = f"{r['article_id'][:8]}/{r['statement']} {r['content_start']}-{r['content_end']}"
+        out.append((r["date"], r["speaker"] or r["actor"], r["form"], r["cue"], r["content"], r["via"],
+                    *_seen(r), article, where))
+    return _drop_empty(["date", "speaker", "form", "cue", "content", "via", "outlets", "first", "corpus", "article",
+                        "where"], out, {"outlets", "first", "corpus"})
 
 
 def _claims_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -107,9 +126,25 @@ def _claims_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[
         r = dict(zip(columns, row, strict=True))
         article = r["title"] or r["url"] or r["article_id"][:12]
         out.append((f"{r['checkworthiness']:.2f}" + ("*" if r["flagged"] else ""), r["text"], r["articles"],
-                    r["date"], r["outlet"], article,
+                    *_seen(r), r["date"], r["outlet"], article,
                     f"{r['article_id'][:8]}/{r['statement']} {r['start_char']}-{r['end_char']}"))
-    return ["score", "text", "articles", "date", "outlet", "article", "where"], out
+    return _drop_empty(["score", "text", "articles", "outlets", "first", "corpus", "date", "outlet", "article",
+                        "where"], out, {"outlets", "first", "corpus"})
+
+
+def _cluster_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    if "source" not in columns:  # the list of clusters
+        out = [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], f"{r[7][:8]}/{r[8]}") for r in rows]
+        return ["cluster", "outlets", "articles", "statements", "first_seen", "first_outlet", "text", "first"], out
+    out = []
+    for i, row in enumerate(rows):
+        r = dict(zip(columns, row, strict=True))
+        source = r["source"] + (f" (copy of {r['copy_of'][:8]})" if r["copy_of"] else "") if r["source"] else ""
+        out.append(("first" if i == 0 else "", r["date"], r["outlet"], source, r["speaker"], r["text"],
+                    r["similarity"], ", ".join(r["corpus_flags"] or []), r["title"] or r["url"],
+                    f"{r['article_id'][:8]}/{r['statement']} {r['start_char']}-{r['end_char']}"))
+    return _drop_empty(["", "date", "outlet", "source", "speaker", "text", "similarity", "corpus", "article",
+                        "where"], out, {"corpus"})
 
 
 def _actors_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -141,14 +176,43 @@ def run_ingest(args: argparse.Namespace) -> int:
     from onrecord.store.ingest import ingest
 
     summary = ingest(args.sources, _store(args), jobs=args.jobs, batch_size=args.batch_size, aliases=args.aliases,
-                     max_bytes=args.max_bytes, progress=not args.quiet)
+                     max_bytes=args.max_bytes, progress=not args.quiet, corroborate=args.corroborate)
     rate = summary.done / summary.seconds if summary.seconds else 0.0
     line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
             f"{summary.failed} failed in {summary.seconds:.1f} s ({rate:.1f} articles/s) -> {summary.store}")
     if summary.failed:
         line += "; see: onrecord sql \"SELECT * FROM failures\""
     print(line, file=sys.stderr)
+    if summary.corroboration is not None:
+        _report(summary.corroboration)
     return EXIT_FAILED if summary.failed else 0
+
+
+def _report(summary: Any) -> None:
+    flags = ", ".join(f"{n} {code}" for code, n in summary.flags.items()) or "none"
+    print(f"onrecord corroborate: {summary.articles} new articles, {summary.statements} new statements; "
+          f"{summary.clusters} statements carried by 2+ articles, {summary.copies} syndicated copies; corpus flags: "
+          f"{flags} ({summary.seconds:.1f} s)", file=sys.stderr)
+
+
+def run_corroborate(args: argparse.Namespace) -> int:
+    from onrecord.store import schema
+    from onrecord.store.corroborate import corroborate
+
+    con = schema.connect(_store(args))
+    with con:
+        _report(corroborate(con, rebuild=args.rebuild, progress=not args.quiet))
+    return 0
+
+
+def run_cluster(args: argparse.Namespace) -> int:
+    from onrecord.store import queries
+
+    con = _readonly(args)
+    with con:
+        columns, rows = queries.cluster(con, args.id, about=args.about, top=args.top or None)
+    emit(columns, rows, args.format, _cluster_view)
+    return 0
 
 
 def run_said(args: argparse.Namespace) -> int:
@@ -172,6 +236,9 @@ def run_actors(args: argparse.Namespace) -> int:
         con = schema.connect(_store(args))
         with con:
             count = canonical.reapply(con, rules)
+            from onrecord.store import corroborate
+
+            corroborate.refresh(con)  # corpus flags name actors: follow the new merges (when corroborated)
         print(f"onrecord actors: {len(rules)} alias rules applied; {count} actors", file=sys.stderr)
     con = _readonly(args)
     with con:
@@ -261,6 +328,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--aliases", metavar="FILE", help="actor merges and splits (TOML), kept in the store")
     p.add_argument("--max-bytes", type=int, default=None, metavar="N", help="refuse articles larger than N bytes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--corroborate", action=argparse.BooleanOptionalAction, default=None,
+                   help="then cluster the new statements and refresh corpus conflicts (default: when the store "
+                        "has been corroborated before)")
     p.set_defaults(func=run_ingest)
 
     p = subparsers.add_parser("said", help="what an actor said across the corpus, newest first")
@@ -300,3 +370,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--jsonl", metavar="DIR", help="one .jsonl file per table")
     p.add_argument("--claimreview", metavar="FILE", help="statements as schema.org ClaimReview JSON-LD")
     p.set_defaults(func=run_export)
+
+    p = subparsers.add_parser("corroborate", help="cluster statements across articles, count independent outlets, "
+                                                  "flag conflicts with the rest of the store")
+    _common(p, output=False)
+    p.add_argument("--rebuild", action="store_true", help="forget earlier clusters and start again")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=run_corroborate)
+
+    p = subparsers.add_parser("cluster", help="the statements of one cluster, or the most corroborated clusters")
+    p.add_argument("id", nargs="?", metavar="ID", help="a cluster id, or ARTICLE/STATEMENT (article id or prefix)")
+    p.add_argument("--about", metavar="TEXT", help="without ID: only clusters whose text contains TEXT")
+    p.add_argument("--top", type=_count, default=20, metavar="N", help="without ID: at most N clusters (20; 0 = all)")
+    _common(p)
+    p.set_defaults(func=run_cluster)

@@ -73,6 +73,7 @@ class Summary:
     failed: int = 0
     seconds: float = 0.0
     store: str = ""
+    corroboration: Any = None  # onrecord.store.corroborate.Summary when clusters and corpus flags were updated
 
     @property
     def done(self) -> int:
@@ -424,8 +425,11 @@ def _items(sources: list[str], max_bytes: int | None) -> Iterator[Item]:
 
 def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, batch_size: int = DEFAULT_BATCH,
            aliases: str | Path | None = None, max_bytes: int | None = None, progress: bool = True,
-           on_batch: Callable[[Summary], None] | None = None) -> Summary:
-    """Analyse every article of ``sources`` not yet in ``store`` and write their records. See the module doc."""
+           on_batch: Callable[[Summary], None] | None = None, corroborate: bool | None = None) -> Summary:
+    """Analyse every article of ``sources`` not yet in ``store`` and write their records. See the module doc.
+
+    ``corroborate``: then cluster the new statements and refresh the corpus flags (onrecord.store.corroborate);
+    None (the default) does so when the store has been corroborated before, so it stays up to date."""
     if not sources:
         raise InputError("nothing to ingest: give a folder, a .jsonl/.csv/.warc file, or - for stdin")
     jobs = jobs or os.cpu_count() or 1
@@ -463,6 +467,10 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
             if bar is not None:
                 bar.set_postfix(stored=summary.stored, skipped=summary.skipped, failed=summary.failed)
                 bar.close()
+        from onrecord.store import corroborate as corroboration
+
+        if corroborate or (corroborate is None and corroboration.enabled(con)):
+            summary.corroboration = corroboration.corroborate(con, progress=progress)
     finally:
         con.close()
     summary.seconds = time.monotonic() - started

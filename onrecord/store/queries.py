@@ -105,6 +105,42 @@ STATEMENT_COLUMNS = """a.published_date AS date, ac.name AS actor, t.speaker_nam
     t.form, t.cue, t.content, t.via_chain AS via, a.outlet, a.title, a.url, t.article_id, t.id AS statement,
     t.content_start, t.content_end"""
 
+# What corroboration adds to a statement (NULL until ``onrecord corroborate`` has run on the store).
+CORROBORATION_COLUMNS = ("cluster", "outlets", "first_seen", "first_article", "corpus_flags")
+
+
+def _has(con: duckdb.DuckDBPyConnection, table: str, column: str | None = None) -> bool:
+    query = "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?"
+    params = [table]
+    if column:
+        query += " AND column_name = ?"
+        params.append(column)
+    return bool(con.execute(query, params).fetchone()[0])
+
+
+def corroboration(con: duckdb.DuckDBPyConnection, alias: str, kind: str) -> tuple[str, str]:
+    """(select list, joins) giving each statement of ``alias`` (attributions or unsourced, per ``kind``) its
+    cluster, independent outlets, first sighting and corpus flag codes."""
+    joins, columns = "", []
+    if _has(con, "cluster_members") and _has(con, "clusters"):
+        joins += f"""
+        LEFT JOIN cluster_members cm ON cm.kind = '{kind}' AND cm.article_id = {alias}.article_id
+                                    AND cm.statement_id = {alias}.id
+        LEFT JOIN clusters cl ON cl.cluster_id = cm.cluster_id"""
+        columns += ["cl.cluster_id", "cl.outlets", "cl.first_date", "cl.first_article_id"]
+    else:
+        columns += ["NULL::BIGINT", "NULL::INTEGER", "NULL::DATE", "NULL::VARCHAR"]
+    if _has(con, "flags", "statement"):
+        joins += f"""
+        LEFT JOIN (SELECT article_id, statement, list(DISTINCT code ORDER BY code) AS codes FROM flags
+                   WHERE origin = 'corpus' GROUP BY 1, 2) cf
+               ON cf.article_id = {alias}.article_id AND cf.statement = {alias}.id"""
+        columns.append("cf.codes")
+    else:
+        columns.append("NULL::VARCHAR[]")
+    select = ", ".join(f"{c} AS {name}" for c, name in zip(columns, CORROBORATION_COLUMNS, strict=True))
+    return select, joins
+
 
 def said(con: duckdb.DuckDBPyConnection, actor: str, *, about: str | None = None, since: str | None = None,
          until: str | None = None, outlet: str | None = None, limit: int | None = None) -> Result:
@@ -115,9 +151,10 @@ def said(con: duckdb.DuckDBPyConnection, actor: str, *, about: str | None = None
     where, params = _filters(about, since, until, outlet, "t.content")
     where.insert(0, "t.actor_id IN (SELECT unnest(?::VARCHAR[]))")
     params.insert(0, ids)
+    extra, joins = corroboration(con, "t", "attribution")
     return _run(con, f"""
-        SELECT {STATEMENT_COLUMNS}
-        FROM attributions t JOIN articles a ON a.id = t.article_id LEFT JOIN actors ac ON ac.id = t.actor_id
+        SELECT {STATEMENT_COLUMNS}, {extra}
+        FROM attributions t JOIN articles a ON a.id = t.article_id LEFT JOIN actors ac ON ac.id = t.actor_id {joins}
         WHERE {' AND '.join(where)}
         ORDER BY a.published_date DESC NULLS LAST, a.seq DESC, t.content_start
         {_limit(limit)}""", params)
@@ -148,14 +185,17 @@ def actors(con: duckdb.DuckDBPyConnection, *, match: str | None = None, kind: st
 def claims(con: duckdb.DuckDBPyConnection, *, attributed: bool = False, about: str | None = None,
            since: str | None = None, until: str | None = None, outlet: str | None = None, top: int | None = None,
            min_score: float | None = None) -> Result:
-    """Unsourced statements, most check-worthy first, one row per distinct text (``articles`` counts where it
-    appears; the other columns describe its first appearance). ``attributed``: attributed statements instead,
-    newest first."""
+    """Unsourced statements, most check-worthy first, one row per cluster of near-identical statements (per
+    distinct text when the store has not been corroborated): ``articles`` counts where it appears, ``outlets``
+    the independent sources carrying it, the other columns describe its first appearance (by published date,
+    then ingest order). ``attributed``: attributed statements instead, newest first."""
     if attributed:
         where, params = _filters(about, since, until, outlet, "t.content")
+        extra, joins = corroboration(con, "t", "attribution")
         return _run(con, f"""
-            SELECT {STATEMENT_COLUMNS}
+            SELECT {STATEMENT_COLUMNS}, {extra}
             FROM attributions t JOIN articles a ON a.id = t.article_id LEFT JOIN actors ac ON ac.id = t.actor_id
+            {joins}
             WHERE {' AND '.join(where) or 'TRUE'}
             ORDER BY a.published_date DESC NULLS LAST, a.seq DESC, t.content_start
             {_limit(top)}""", params)
@@ -163,19 +203,75 @@ def claims(con: duckdb.DuckDBPyConnection, *, attributed: bool = False, about: s
     if min_score is not None:
         where.append("u.checkworthiness >= ?")
         params.append(min_score)
+    extra, joins = corroboration(con, "u", "unsourced")
     return _run(con, f"""
-        WITH u AS (SELECT u.*, a.seq, a.published_date, a.outlet, a.title, a.url
-                   FROM unsourced u JOIN articles a ON a.id = u.article_id
+        WITH u AS (SELECT u.*, a.seq, a.published_date, a.outlet, a.title, a.url, {extra}
+                   FROM unsourced u JOIN articles a ON a.id = u.article_id {joins}
                    WHERE {' AND '.join(where) or 'TRUE'}),
-             g AS (SELECT text, max(checkworthiness) AS checkworthiness, count(DISTINCT article_id) AS articles,
-                          bool_or(list_contains(flags, 'unsourced-claim')) AS flagged
-                   FROM u GROUP BY text),
-             f AS (SELECT * FROM u QUALIFY row_number() OVER (PARTITION BY text ORDER BY seq, start_char) = 1)
-        SELECT g.checkworthiness, g.flagged, g.text, g.articles, f.published_date AS date, f.outlet, f.title, f.url,
-               f.article_id, f.id AS statement, f.start_char, f.end_char
-        FROM g JOIN f ON f.text = g.text
-        ORDER BY g.checkworthiness DESC, g.articles DESC, g.text
+             k AS (SELECT *, coalesce('c' || cluster, 't' || text) AS grp FROM u),
+             g AS (SELECT grp, max(checkworthiness) AS checkworthiness, count(DISTINCT article_id) AS articles,
+                          bool_or(list_contains(flags, 'unsourced-claim')) AS flagged,
+                          list_sort(list_distinct(flatten(list(coalesce(corpus_flags, []))))) AS codes
+                   FROM k GROUP BY grp),
+             f AS (SELECT * FROM k QUALIFY row_number() OVER (
+                       PARTITION BY grp ORDER BY published_date NULLS LAST, seq, start_char) = 1)
+        SELECT g.checkworthiness, g.flagged, f.text, g.articles, f.published_date AS date, f.outlet, f.title, f.url,
+               f.article_id, f.id AS statement, f.start_char, f.end_char, f.cluster, f.outlets, f.first_seen,
+               f.first_article, CASE WHEN len(g.codes) > 0 THEN g.codes END AS corpus_flags
+        FROM g JOIN f ON f.grp = g.grp
+        ORDER BY g.checkworthiness DESC, g.articles DESC, f.text, f.article_id, f.start_char
         {_limit(top)}""", params)
+
+
+CLUSTER_MEMBER_COLUMNS = """cm.cluster_id AS cluster, a.published_date AS date, a.outlet, s.source_key AS source,
+    s.copy_of, cm.kind, coalesce(ac.name, t.speaker_name) AS speaker, coalesce(t.content, u.text) AS text,
+    cm.similarity, a.title, a.url, cm.article_id, cm.statement_id AS statement, cm.start_char, cm.end_char,
+    cf.codes AS corpus_flags"""
+
+
+def cluster(con: duckdb.DuckDBPyConnection, ref: str | None = None, *, about: str | None = None,
+            top: int | None = None) -> Result:
+    """The statements of one cluster (``ref``: a cluster id, or ``ARTICLE/STATEMENT`` with an article id or
+    its prefix), first sighting first; without ``ref``, the clusters carried by most independent outlets."""
+    if not (_has(con, "clusters") and _has(con, "cluster_members")):
+        raise OnrecordError("the store has no clusters yet (run: onrecord corroborate --store …)")
+    if ref is None:
+        where, params = _filters(about, None, None, None, "c.text")
+        return _run(con, f"""
+            SELECT c.cluster_id AS cluster, c.outlets, c.articles, c.size AS statements, c.first_date AS first_seen,
+                   c.first_outlet, c.text, c.first_article_id AS first_article, c.first_statement_id AS first_statement
+            FROM clusters c WHERE c.articles > 1 {''.join(' AND ' + w for w in where)}
+            ORDER BY c.outlets DESC, c.articles DESC, c.first_date NULLS LAST, c.cluster_id
+            {_limit(top)}""", params)
+    ref = ref.strip()
+    if re.fullmatch(r"\d+", ref):
+        cluster_id = int(ref)
+    else:
+        article, _, statement = ref.rpartition("/")
+        if not article or not statement:
+            raise InputError(f"not a cluster: {ref!r} (give a cluster id, or ARTICLE/STATEMENT such as 3fa2c9/a2)")
+        found = con.execute("SELECT DISTINCT cluster_id FROM cluster_members WHERE starts_with(article_id, ?) "
+                            "AND statement_id = ?", [article, statement]).fetchall()
+        if len(found) > 1:
+            raise InputError(f"{ref!r} names statements of several articles: give more of the article id")
+        cluster_id = found[0][0] if found else -1
+    codes = "(SELECT NULL AS article_id, NULL AS statement, NULL::VARCHAR[] AS codes)"
+    if _has(con, "flags", "statement"):
+        codes = ("(SELECT article_id, statement, list(DISTINCT code ORDER BY code) AS codes FROM flags "
+                 "WHERE origin = 'corpus' GROUP BY 1, 2)")
+    result = _run(con, f"""
+        SELECT {CLUSTER_MEMBER_COLUMNS}
+        FROM cluster_members cm JOIN articles a ON a.id = cm.article_id
+        LEFT JOIN article_sources s ON s.article_id = cm.article_id
+        LEFT JOIN attributions t ON cm.kind = 'attribution' AND t.article_id = cm.article_id AND t.id = cm.statement_id
+        LEFT JOIN actors ac ON ac.id = t.actor_id
+        LEFT JOIN unsourced u ON cm.kind = 'unsourced' AND u.article_id = cm.article_id AND u.id = cm.statement_id
+        LEFT JOIN {codes} cf ON cf.article_id = cm.article_id AND cf.statement = cm.statement_id
+        WHERE cm.cluster_id = ?
+        ORDER BY a.published_date NULLS LAST, a.seq, cm.start_char""", [cluster_id])
+    if not result[1]:
+        raise OnrecordError(f"no cluster {ref!r} (list them with: onrecord cluster --store …)")
+    return result
 
 
 def sql(con: duckdb.DuckDBPyConnection, query: str) -> Result:

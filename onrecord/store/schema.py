@@ -112,7 +112,8 @@ FLAGS = Table("flags", (
     ("article_id", TEXT), ("code", TEXT), ("severity", TEXT), ("text", TEXT), ("start_char", _INT),
     ("end_char", _INT), ("explanation", TEXT),
     ("related", TEXTS),  # ids of attributions / unsourced statements of the same article
-    ("origin", TEXT),  # "record" for flags from one article's analysis
+    ("origin", TEXT),  # "record" for flags from one article's analysis, "corpus" for flags across articles
+    ("statement", TEXT),  # corpus flags: the id of the statement flagged (related holds "<article id>/<id>")
 ), order=("article_id", "start_char", "code", "explanation"))
 
 BOILERPLATE = Table("boilerplate", (
@@ -141,11 +142,23 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables; refuse a store written by an incompatible version."""
     for table in TABLES:
         con.execute(table.ddl())
-    row = con.execute("SELECT value FROM store_info WHERE key = 'schema'").fetchone()
+        add_columns(con, table)
+    # fetchall, not fetchone: DuckDB refuses register() on a connection left with an unfinished result
+    rows = con.execute("SELECT value FROM store_info WHERE key = 'schema'").fetchall()
+    row = rows[0] if rows else None
     if row is None:
         con.execute("INSERT INTO store_info VALUES ('schema', ?)", [STORE_SCHEMA])
     elif row[0] != STORE_SCHEMA:
         raise OnrecordError(f"the store has schema {row[0]!r}; this onrecord writes {STORE_SCHEMA!r}")
+
+
+def add_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Columns added to a table's definition since the store was created (additions only keep the schema)."""
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = ? AND table_schema = 'main'", [table.name]).fetchall()}
+    for name, kind in table.columns:
+        if name not in have:
+            con.execute(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind[0]}")
 
 
 def connect(path: str | Path, *, read_only: bool = False, sandbox: bool = False) -> duckdb.DuckDBPyConnection:

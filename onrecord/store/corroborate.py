@@ -1,0 +1,964 @@
+"""Corroboration and conflict across the articles of a store (``onrecord corroborate``, or ``ingest --corroborate``).
+
+What it adds (tables described in onrecord/store/README.md, "Corroboration and conflict"):
+
+* **Clusters of statements.** Every statement (an attribution's content, an unsourced statement) joins the
+  cluster of its most similar earlier statement, or founds one. Similarity is over word 3-gram shingles:
+  Jaccard >= 0.5, or one statement at least 80% inside the other with 6+ shingles shared; statements of 4-5
+  words only match an identical (normalised) text, shorter ones stay alone. Candidates come from MinHash LSH
+  (48 hashes in 24 bands of 2, plain numpy) stored in ``statement_buckets``, so a new statement is compared with
+  a handful of earlier ones, never with the whole store.
+* **Independent outlets.** Syndicated copies of one story count once. An article is a copy of an earlier one
+  when most of its text (70% of its 4-gram shingles) is inside it, or when the two share most statements (at
+  least 4, 80% of the smaller article's and half of the larger one's, two of them in the author's own words).
+  Copies form a group; a group's source is the wire it credits (a dateline "(Reuters) -", a credit line, an
+  outlet field or URL naming the agency), else the outlet of its earliest article. ``clusters.outlets`` counts
+  distinct sources among the articles carrying the statement.
+* **Conflicts with the store** (rows of ``flags`` with ``origin = 'corpus'``, each on the later statement of the
+  pair, ``related`` = ``["<article id>/<statement id>"]`` of the other): an actor reported resigned, dead,
+  arrested… while another article of the same period or later reports them speaking (in office); two figures
+  for the same casualty count of what looks like the same event (same count, shared place, publication dates
+  within two days, no different weekday; a higher figure published later is an update, not a conflict); a
+  stance on an issue that flips (``position-change``, low, or ``conflict`` when on the same day).
+
+Order and idempotence: articles are processed once, in ingest order (``seq``), in chunks, each chunk in one
+transaction; a statement only ever joins an earlier one, so running after every ingest or once over the whole
+store gives the same clusters, cluster ids included. The summary table ``clusters``, the articles' sources and
+the corpus flags are rebuilt from those rows at the end of every run (deleted and written again in one
+transaction), so re-running changes nothing and never duplicates a flag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import time
+import unicodedata
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from onrecord.attribute.actors import slug
+from onrecord.store import schema
+from onrecord.store.schema import TEXT, TEXTS, Table
+
+VERSION = "1"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
+CHUNK = 1000  # articles per transaction
+
+_INT = ("INTEGER", pa.int32())
+_BIG = ("BIGINT", pa.int64())
+_FLOAT = ("DOUBLE", pa.float64())
+_BOOL = ("BOOLEAN", pa.bool_())
+
+# --- thresholds (why these values: see the module doc and the README) ----------------------------------------
+SHINGLE = 3  # words per statement shingle
+ARTICLE_SHINGLE = 4  # words per article shingle: longer, so that shared quotes alone do not make a copy
+MIN_EXACT_WORDS = 4  # shorter statements ("No.", "We will see") never match anything
+MIN_FUZZY_WORDS = 6  # shorter statements match only an identical text
+JACCARD = 0.5
+CONTAINED = 0.8
+MIN_SHARED = 6
+ARTICLE_CONTAINED = 0.7
+MIN_ARTICLE_SHARED = 20
+SHARE_MIN = 4  # statements two articles must share (and 80% of the smaller one's) to be copies
+SHARE_FRACTION = 0.8
+BUCKET_CAP = 50  # earliest members looked at per LSH bucket or cluster: a bucket of boilerplate does not blow up
+HASHES, BANDS = 48, 24
+STATUS_WINDOW = 30  # days after a status report within which speaking in office is a conflict
+COUNT_WINDOW = 2  # days between publications of two figures for the same event
+POSITION_WINDOW = 90  # days within which a stance reversal is flagged
+
+TABLES = (
+    Table("cluster_members", (
+        ("member", _BIG),  # processing order: articles by seq, statements by position
+        ("cluster_id", _BIG),
+        ("article_id", TEXT), ("statement_id", TEXT),
+        ("kind", TEXT),  # attribution | unsourced
+        ("start_char", _INT), ("end_char", _INT),
+        ("words", _INT),  # normalised words of the statement
+        ("matched", _BIG),  # the earlier member it matched (NULL: it founded the cluster)
+        ("similarity", _FLOAT),  # Jaccard of word shingles with ``matched``
+    ), order=("member",)),
+    Table("statement_buckets", (("bucket", _BIG), ("member", _BIG)), order=("bucket", "member")),
+    Table("article_sources", (
+        ("article_id", TEXT), ("seq", _BIG),
+        ("wire", TEXT),  # the agency the article credits (reuters, ap, afp, …), NULL when none
+        ("outlet_key", TEXT),  # wire:…, outlet:…, host:… or article:<id>: the article's own source
+        ("copy_of", TEXT),  # the earlier article it copies (NULL: none)
+        ("how", TEXT),  # text | statements: how the copy was recognised
+        ("similarity", _FLOAT),  # share of its shingles (or statements) found in ``copy_of``
+        ("group_id", TEXT),  # the first article of its group of copies
+        ("source_key", TEXT),  # the group's independent source (rebuilt every run)
+    ), order=("seq",)),
+    Table("article_buckets", (("bucket", _BIG), ("seq", _BIG)), order=("bucket", "seq")),
+    Table("statement_facts", (
+        ("article_id", TEXT), ("statement_id", TEXT), ("kind", TEXT),  # status | count
+        ("start_char", _INT), ("end_char", _INT),  # the statement
+        ("lemma", TEXT),  # status: the verb's lemma (resign, die, …); count: the event (killed, injured, …)
+        ("subject_start", _INT), ("subject_end", _INT), ("subject_text", TEXT), ("pronoun", _BOOL),
+        ("value", _FLOAT), ("approximate", _BOOL), ("noun", TEXT), ("places", TEXTS), ("weekday", TEXT),
+        ("figure", TEXT),  # the figure as written
+    ), order=("article_id", "start_char", "kind", "lemma", "value")),
+    Table("clusters", (
+        ("cluster_id", _BIG),
+        ("size", _INT),  # statements
+        ("articles", _INT),  # distinct articles
+        ("outlets", _INT),  # independent sources (syndicated copies and one wire's stories count once)
+        ("first_article_id", TEXT), ("first_statement_id", TEXT),  # by published date, then ingest order
+        ("first_date", ("DATE", pa.date32())), ("first_outlet", TEXT),
+        ("text", TEXT),  # the first statement's text
+        ("statements", TEXTS),  # "<article id>/<statement id>", first first
+        ("sources", TEXTS),  # the distinct source keys
+    ), order=("cluster_id",)),
+)
+BY_NAME = {t.name: t for t in TABLES}
+
+
+# ------------------------------------------------------------------------------------------------ shingles
+
+
+_WORD = re.compile(r"\w+(?:[.,'’]\w+)*")
+# "LISBON, May 6 (Reuters) - ": a dateline some outlets keep and others drop, not part of what was said
+_DATELINE_START = re.compile(r"^\s*[A-Z][A-Z .'-]+(?:,\s*[A-Z][a-z]+\.? \d{1,2})?\s*(?:\([^)\n]{1,40}\)\s*)?[-–—]+\s+")
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
+                      "ninety": "90", "dozen": "12"})
+_SCALE_WORDS = {"hundred", "thousand", "million", "billion", "trillion", "percent"}
+_NEGATIONS = {"not", "no", "never", "n't", "nobody", "nothing", "neither", "nor", "without", "none", "cannot"}
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words: quotes, dashes and a leading dateline ignored, thousands separators dropped ('3,100' =
+    '3100'), small numbers in digits ('nine' = '9')."""
+    out = []
+    text = _DATELINE_START.sub("", unicodedata.normalize("NFKC", text))
+    for w in _WORD.findall(text.lower().replace("n’t", " n't").replace("n't", " n't")):
+        w = w.replace("’", "'")
+        w = _NUMBER_WORDS.get(w, w)
+        out.append(w.replace(",", "") if w[0].isdigit() else w)
+    return out
+
+
+def _gist(tokens: list[str]) -> tuple[frozenset[str], int]:
+    """What two near-identical wordings must share to say the same thing: their figures and whether they deny."""
+    numbers = frozenset(t for t in tokens if t[0].isdigit() or t in _SCALE_WORDS)
+    return numbers, sum(t in _NEGATIONS for t in tokens) % 2
+
+
+def shingles(tokens: list[str], n: int) -> set[int]:
+    """crc32 of each n-word shingle (the whole text when shorter): deterministic across processes and runs."""
+    if not tokens:
+        return set()
+    if len(tokens) <= n:
+        return {zlib.crc32(" ".join(tokens).encode())}
+    return {zlib.crc32(" ".join(tokens[i : i + n]).encode()) for i in range(len(tokens) - n + 1)}
+
+
+def _coefficients(name: str) -> np.ndarray:
+    # derived from a hash, not a random generator, so they never change with a numpy version
+    return np.array([int.from_bytes(hashlib.blake2b(f"{name}{i}".encode(), digest_size=4).digest(), "little") >> 1
+                     | 1 for i in range(HASHES)], dtype=np.uint64)
+
+
+_A, _B = _coefficients("a"), _coefficients("b")
+_PRIME = np.uint64(4294967311)  # the first prime above 2**32: a*x + b stays below 2**64 for a, b < 2**31
+_FNV = np.uint64(1099511628211)
+
+
+def signature(hashes: set[int]) -> np.ndarray:
+    """MinHash signature: per hash function, the least (a*x + b) mod p over the shingles."""
+    x = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
+    return ((_A[:, None] * x[None, :] + _B[:, None]) % _PRIME).min(axis=1)
+
+
+def band_buckets(sig: np.ndarray) -> list[int]:
+    """One bucket per band (FNV-style mix of the band's rows and its number), as non-negative int64."""
+    rows = sig.reshape(BANDS, HASHES // BANDS)
+    h = np.full(BANDS, 1469598103934665603, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows.shape[1]):
+            h = (h ^ rows[:, r]) * _FNV
+        h = (h ^ np.arange(BANDS, dtype=np.uint64)) * _FNV
+    return [int(v) for v in (h >> np.uint64(1))]
+
+
+def exact_bucket(tokens: list[str]) -> int:
+    digest = hashlib.blake2b(("=" + " ".join(tokens)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+# ------------------------------------------------------------------------------------------------- sources
+
+# Agencies whose stories other outlets reprint, with the names they go by in datelines, credits and outlet fields.
+WIRES = {
+    "reuters": r"reuters|thomson reuters",
+    "ap": r"ap|the associated press|associated press|ap news",
+    "afp": r"afp|agence france[- ]presse|agence france presse",
+    "dpa": r"dpa|deutsche presse[- ]agentur",
+    "efe": r"efe|agencia efe",
+    "ansa": r"ansa",
+    "bloomberg": r"bloomberg|bloomberg news",
+    "upi": r"upi|united press international",
+    "xinhua": r"xinhua|xinhua news agency",
+    "kyodo": r"kyodo|kyodo news",
+    "pti": r"pti|press trust of india",
+    "aap": r"aap|australian associated press",
+}
+_WIRE_NAMES = "|".join(f"(?P<{k}>{v})" for k, v in WIRES.items())
+_WIRE_HOSTS = {"reuters.com": "reuters", "apnews.com": "ap", "afp.com": "afp", "dpa.com": "dpa",
+               "bloomberg.com": "bloomberg", "upi.com": "upi", "xinhuanet.com": "xinhua"}
+# "LISBON, May 6 (Reuters) -": the agency in brackets before a dash, near the start
+_DATELINE = re.compile(rf"\((?:{_WIRE_NAMES})\)\s*[-–—:]", re.IGNORECASE)
+_CREDITS = (
+    (re.compile(r"^\s*\(Reporting by\b[^\n]*\)\s*$", re.MULTILINE), "reuters"),  # Reuters' closing credit line
+    (re.compile(rf"(?:copyright|©|\(c\))\s*(?:©\s*)?\d{{4}}\s+(?:{_WIRE_NAMES})\b", re.IGNORECASE), None),
+    (re.compile(r"\bAssociated Press writers? [A-Z][^\n]{0,120}\bcontributed\b"), "ap"),
+)
+
+
+def _wire_in(match: re.Match[str]) -> str | None:
+    return next((k for k in WIRES if match.group(k)), None)
+
+
+def wire_of(text: str, outlet: str | None, url: str | None) -> str | None:
+    """The agency an article credits: its dateline, a credit line, its outlet field or its URL's host."""
+    match = _DATELINE.search(text[:400])
+    if match:
+        return _wire_in(match)
+    for pattern, wire in _CREDITS:
+        match = pattern.search(text)
+        if match:
+            return wire or _wire_in(match)
+    if outlet:
+        name = " ".join(re.sub(r"[^\w\s-]", " ", outlet.lower()).replace(".com", " ").split())
+        match = re.fullmatch(_WIRE_NAMES, name)
+        if match:
+            return _wire_in(match)
+    host = _host(url)
+    return next((w for h, w in _WIRE_HOSTS.items() if host == h or host.endswith("." + h)), None) if host else None
+
+
+def _host(url: str | None) -> str | None:
+    match = re.match(r"[a-z][a-z0-9+.-]*://([^/?#:]+)", url or "", re.IGNORECASE)
+    if not match:
+        return None
+    host = match.group(1).lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def outlet_key(article_id: str, outlet: str | None, url: str | None, wire: str | None) -> str:
+    """The article's own source: the wire it credits, else its outlet, else its URL's host, else itself."""
+    if wire:
+        return f"wire:{wire}"
+    name = slug(outlet or "")
+    if name.startswith("the-"):
+        name = name[4:]
+    if name:
+        return f"outlet:{name}"
+    host = _host(url)
+    return f"host:{host}" if host else f"article:{article_id}"
+
+
+# ---------------------------------------------------------------------------------------------------- facts
+
+# Word forms of the status verbs: only statements containing one are parsed for status events.
+_STATUS_FORMS = re.compile(
+    r"\b(?:resign|quit|died|dies|dying|die\b|kill|assassinat|arrest|detain|jail|imprison|fled|flee|oust|depos|"
+    r"fired|fires|sacked|dismiss|removed|execut|abdicat|overthr)", re.IGNORECASE)
+_CASUALTY_FORMS = re.compile(
+    r"\b(?:kill|dead|die|death|toll|fatalit|injur|wound|hurt|arrest|detain|displac|evacuat)", re.IGNORECASE)
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+                     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+                     r"ninety|hundred|thousand|million|dozen)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_PAST_WORDS = {"ago", "former", "formerly", "previously", "once"}
+_DEATHS = {"die", "kill", "assassinate", "execute"}  # after these, any later statement is a conflict
+_OBJECT_VERBS = {"kill", "arrest", "detain", "oust", "fire", "sack", "dismiss", "remove", "execute", "jail",
+                 "imprison", "depose", "overthrow", "assassinate"}
+
+
+def _candidate(text: str) -> bool:
+    return bool(_STATUS_FORMS.search(text) or (_CASUALTY_FORMS.search(text) and _NUMBER.search(text)))
+
+
+def _status_facts(doc: Any, offset: int, published: date | None) -> Iterator[dict[str, Any]]:
+    """'X resigned', 'X was arrested', 'troops killed X' stated as having happened (not denied, planned,
+    hypothetical or long past), with the span of X in the article."""
+    from onrecord.assess.conflicts import _realis
+    from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
+
+    for verb in doc:
+        lemma = verb.lemma_.lower()
+        if lemma not in STATUS_VERBS or verb.pos_ != "VERB" or not _realis(verb):
+            continue
+        if any(c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in verb.children):
+            continue  # "had resigned": told as background, before the story's time
+        sent = verb.sent
+        if any(t.lower_ in _PAST_WORDS for t in sent) or any(
+                int(y) != published.year for y in _YEAR.findall(sent.text) if published):
+            continue  # "resigned in 2019", "two years ago": an old event, not news of this period
+        passive = verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children)
+        roles = ("nsubjpass",) if passive else ("dobj",) if lemma in _OBJECT_VERBS else ("nsubj",)
+        target = next((c for c in verb.children if c.dep_ in roles), None)
+        pronoun = target is not None and PERSONAL_PRONOUNS.get(target.lower_) == "person" and target.lower_ != "i"
+        if target is None or not (target.pos_ == "PROPN" or pronoun):
+            continue  # only named people (and he/she for them) can be matched to the store's actors
+        start, end = target.left_edge.idx, target.idx + len(target.text)
+        yield {"lemma": lemma, "subject_start": offset + start, "subject_end": offset + end,
+               "subject_text": doc.text[start:end], "pronoun": pronoun}
+
+
+def _count_facts(doc: Any) -> Iterator[dict[str, Any]]:
+    """Casualty figures ('14 people were killed'), as the single-article check reads them."""
+    from onrecord.assess.conflicts import _WEEKDAYS, _count_of
+
+    for ent in doc.ents:
+        if ent.label_ != "CARDINAL":
+            continue
+        # "At least 14": the figure from its first number on ("least" still makes it approximate)
+        first = next((t.i for t in ent if t.like_num), ent.start)
+        count = _count_of(doc[first : ent.end] if first > ent.start else ent)
+        if count is None or count.event is None:
+            continue
+        weekdays = sorted(p for p in count.places if p in _WEEKDAYS)
+        yield {"lemma": count.event, "value": count.value, "approximate": count.approximate, "noun": count.noun,
+               "places": sorted(p for p in count.places if p not in _WEEKDAYS),
+               "weekday": weekdays[0] if len(weekdays) == 1 else None, "figure": ent.text}
+
+
+def extract_facts(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Status events and casualty figures in the statements (only those whose words suggest one are parsed)."""
+    todo = [s for s in statements if s["text"] and _candidate(s["text"])]
+    if not todo:
+        return []
+    from onrecord.parse import load_pipeline
+
+    nlp = load_pipeline()
+    rows: list[dict[str, Any]] = []
+    with nlp.select_pipes(disable=["onrecord"]):
+        for s, doc in zip(todo, nlp.pipe([s["text"] for s in todo], batch_size=64), strict=True):
+            base = {"article_id": s["article_id"], "statement_id": s["statement_id"], "start_char": s["start_char"],
+                    "end_char": s["end_char"]}
+            for fact in _status_facts(doc, s["start_char"], s["published_date"]):
+                rows.append({**base, "kind": "status", **fact})
+            for fact in _count_facts(doc):
+                rows.append({**base, "kind": "count", **fact})
+    return rows
+
+
+# -------------------------------------------------------------------------------------------------- running
+
+
+@dataclass
+class Summary:
+    articles: int = 0  # newly processed
+    statements: int = 0
+    clusters: int = 0  # clusters with statements from 2+ articles, in the whole store
+    copies: int = 0  # articles recognised as copies of an earlier one, in the whole store
+    flags: dict[str, int] = field(default_factory=dict)  # corpus flags by code, in the whole store
+    seconds: float = 0.0
+
+
+def _row(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+    """The first row, the result read to its end (DuckDB refuses register() while a result is unfinished)."""
+    rows = con.execute(query, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    return int(con.execute(query).fetchall()[0][0])
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> bool:
+    """Create the tables; drop them first when they were written by another version. True if they were reset."""
+    row = _row(con, "SELECT value FROM store_info WHERE key = 'corroborate'")
+    reset = row is not None and row[0] != VERSION
+    if reset:
+        drop(con)
+    for table in TABLES:
+        con.execute(table.ddl())
+    return reset
+
+
+def drop(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget all corroboration: its tables, its flags and the setting that runs it after each ingest."""
+    for table in TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table.name}")
+    con.execute("DELETE FROM flags WHERE origin = 'corpus'")
+    con.execute("DELETE FROM store_info WHERE key = 'corroborate'")
+
+
+def enabled(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store keeps its clusters up to date (it has been corroborated once)."""
+    return _count(con, "SELECT count(*) FROM store_info WHERE key = 'corroborate'") > 0
+
+
+def corroborate(store: str | Path | duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False,
+                chunk: int = CHUNK) -> Summary:
+    """Cluster the statements of articles not yet processed, then rebuild ``clusters``, the sources and the
+    corpus flags. ``store`` is a path or an open writable connection."""
+    started = time.monotonic()
+    con = schema.connect(store) if isinstance(store, str | Path) else store
+    try:
+        if rebuild:
+            drop(con)
+        ensure(con)
+        con.execute("INSERT OR REPLACE INTO store_info VALUES ('corroborate', ?)", [VERSION])
+        summary = Summary()
+        state = _State.load(con)
+        pending = _count(con, "SELECT count(*) FROM articles a ANTI JOIN article_sources s ON s.article_id = a.id")
+        done = 0
+        while True:
+            articles = _fetch_articles(con, state.last_seq, chunk)
+            if not articles:
+                break
+            _process(con, state, articles, summary)
+            done += len(articles)
+            if progress:
+                print(f"\rcorroborate: {done}/{pending} articles", end="", file=sys.stderr, flush=True)
+        if progress and pending:
+            print(file=sys.stderr)
+        refresh(con, summary)
+    finally:
+        if isinstance(store, str | Path):
+            con.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+@dataclass
+class _State:
+    """Counters carried from chunk to chunk."""
+
+    last_seq: int
+    next_member: int
+    next_cluster: int
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> _State:
+        seq = con.execute("SELECT coalesce(max(seq), 0) FROM article_sources").fetchall()[0][0]
+        member, cluster = con.execute(
+            "SELECT coalesce(max(member), 0) + 1, coalesce(max(cluster_id), 0) + 1 FROM cluster_members").fetchall()[0]
+        return cls(int(seq), int(member), int(cluster))
+
+
+def _fetch_articles(con: duckdb.DuckDBPyConnection, after: int, limit: int) -> list[dict[str, Any]]:
+    cursor = con.execute("""
+        SELECT id, seq, text, outlet, url, published_date FROM articles a
+        WHERE seq > ? AND NOT EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = a.id)
+        ORDER BY seq LIMIT ?""", [after, limit])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _statements(con: duckdb.DuckDBPyConnection, first: int, last: int) -> list[dict[str, Any]]:
+    cursor = con.execute("""
+        SELECT s.article_id, s.statement_id, s.kind, s.start_char, s.end_char, s.text, a.seq, a.published_date
+        FROM (SELECT article_id, id AS statement_id, 'attribution' AS kind, content_start AS start_char,
+                     content_end AS end_char, content AS text FROM attributions
+              UNION ALL
+              SELECT article_id, id, 'unsourced', start_char, end_char, text FROM unsourced) s
+        JOIN articles a ON a.id = s.article_id
+        WHERE a.seq BETWEEN ? AND ?
+        ORDER BY a.seq, s.start_char, s.kind, s.statement_id""", [first, last])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _lookup(con: duckdb.DuckDBPyConnection, table: str, column: str, buckets: Iterable[int]) -> dict[int, list[int]]:
+    """Stored rows of each bucket (the earliest BUCKET_CAP of each)."""
+    wanted = sorted(set(buckets))
+    if not wanted:
+        return {}
+    con.register("_wanted", pa.table({"bucket": pa.array(wanted, pa.int64())}))
+    try:
+        rows = con.execute(f"""
+            SELECT b.bucket, b.{column} FROM {table} b SEMI JOIN _wanted w ON w.bucket = b.bucket
+            QUALIFY row_number() OVER (PARTITION BY b.bucket ORDER BY b.{column}) <= {BUCKET_CAP}""").fetchall()
+    finally:
+        con.unregister("_wanted")
+    out: dict[int, list[int]] = defaultdict(list)
+    for bucket, key in rows:
+        out[bucket].append(key)
+    return out
+
+
+def _first(bucket: int, stored: dict[int, list[int]], local: dict[int, list[int]]) -> list[int]:
+    """The earliest BUCKET_CAP rows of a bucket, stored ones first (they are older): the same rows whether the
+    earlier ones were written by an earlier chunk or sit in this one."""
+    rows = stored.get(bucket, [])
+    if len(rows) >= BUCKET_CAP:
+        return rows
+    return rows + local.get(bucket, [])[: BUCKET_CAP - len(rows)]
+
+
+def _process(con: duckdb.DuckDBPyConnection, state: _State, articles: list[dict[str, Any]],
+             summary: Summary) -> None:
+    """One chunk of articles (in seq order): sources, statement clusters, facts; written in one transaction."""
+    sources, article_buckets = _match_articles(con, articles)
+    statements = _statements(con, articles[0]["seq"], articles[-1]["seq"])
+    members, statement_buckets = _cluster(con, state, statements)
+    facts = extract_facts(statements)
+    con.begin()
+    try:
+        schema.insert(con, BY_NAME["cluster_members"], members)
+        schema.insert(con, BY_NAME["statement_buckets"], statement_buckets)
+        _match_by_statements(con, articles, sources)
+        schema.insert(con, BY_NAME["article_sources"], list(sources.values()))
+        schema.insert(con, BY_NAME["article_buckets"], article_buckets)
+        schema.insert(con, BY_NAME["statement_facts"], facts)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    state.last_seq = articles[-1]["seq"]
+    summary.articles += len(articles)
+    summary.statements += len(statements)
+
+
+def _match_articles(con: duckdb.DuckDBPyConnection,
+                    articles: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Each article's wire and, when most of its text is inside an earlier article's, that article."""
+    prepared = []
+    for a in articles:
+        sh = shingles(words(a["text"]), ARTICLE_SHINGLE)
+        prepared.append((a, sh, band_buckets(signature(sh)) if sh else []))
+    stored = _lookup(con, "article_buckets", "seq", (b for _, _, bs in prepared for b in bs))
+    wanted = sorted({s for keys in stored.values() for s in keys})
+    known: dict[int, tuple[str, set[int], str]] = {}  # seq -> (id, shingles, group)
+    if wanted:
+        rows = con.execute("""SELECT a.seq, a.id, a.text, s.group_id FROM articles a
+                              JOIN article_sources s ON s.article_id = a.id
+                              WHERE a.seq IN (SELECT unnest(?::BIGINT[]))""", [wanted]).fetchall()
+        known = {seq: (aid, shingles(words(text), ARTICLE_SHINGLE), group) for seq, aid, text, group in rows}
+    local: dict[int, list[int]] = defaultdict(list)
+    sources: dict[str, dict[str, Any]] = {}
+    bucket_rows = []
+    for a, sh, buckets in prepared:
+        candidates = sorted({s for b in buckets for s in _first(b, stored, local) if s in known})
+        best: tuple[float, int] | None = None
+        for seq in candidates:
+            shared = len(sh & known[seq][1])
+            share = shared / len(sh) if sh else 0.0
+            if shared >= MIN_ARTICLE_SHARED and share >= ARTICLE_CONTAINED and (best is None or share > best[0]):
+                best = (share, seq)
+        wire = wire_of(a["text"], a["outlet"], a["url"])
+        row = {"article_id": a["id"], "seq": a["seq"], "wire": wire,
+               "outlet_key": outlet_key(a["id"], a["outlet"], a["url"], wire), "copy_of": None, "how": None,
+               "similarity": None, "group_id": a["id"], "source_key": None}
+        if best is not None:
+            other = known[best[1]]
+            row.update(copy_of=other[0], how="text", similarity=round(best[0], 4), group_id=other[2])
+        sources[a["id"]] = row
+        known[a["seq"]] = (a["id"], sh, row["group_id"])
+        for b in buckets:
+            local[b].append(a["seq"])
+            bucket_rows.append({"bucket": b, "seq": a["seq"]})
+    return sources, bucket_rows
+
+
+def _match_by_statements(con: duckdb.DuckDBPyConnection, articles: list[dict[str, Any]],
+                         sources: dict[str, dict[str, Any]]) -> None:
+    """Articles whose texts differ (a rewrite around the wire copy) but which carry mostly the same statements
+    are copies: they share at least SHARE_MIN statements, SHARE_FRACTION of the smaller article's and half of the
+    larger one's, two of them in the author's own words (unsourced or reported speech: independent reporters
+    quote the same sound bites word for word but do not write the same sentences). Runs inside the chunk's
+    transaction, after its statements joined their clusters."""
+    todo = [a["id"] for a in articles if sources[a["id"]]["copy_of"] is None]
+    if not todo:
+        return
+    eligible = f"cm.words >= {MIN_FUZZY_WORDS}"
+    rows = con.execute(f"""
+        WITH xm AS (SELECT DISTINCT cm.article_id, cm.cluster_id,
+                           cm.kind = 'unsourced' OR coalesce(t.form, '') <> 'direct' AS own
+                    FROM cluster_members cm
+                    LEFT JOIN attributions t ON cm.kind = 'attribution' AND t.article_id = cm.article_id
+                                             AND t.id = cm.statement_id
+                    WHERE {eligible} AND cm.article_id IN (SELECT unnest(?::VARCHAR[]))),
+             ym AS (SELECT DISTINCT article_id, cluster_id FROM (
+                        SELECT cm.article_id, cm.cluster_id FROM cluster_members cm
+                        SEMI JOIN xm ON xm.cluster_id = cm.cluster_id WHERE {eligible}
+                        QUALIFY row_number() OVER (PARTITION BY cm.cluster_id ORDER BY cm.member) <= {BUCKET_CAP})),
+             p AS (SELECT x.article_id AS x, y.article_id AS y, count(DISTINCT x.cluster_id) AS shared,
+                          count(DISTINCT x.cluster_id) FILTER (WHERE x.own) AS own
+                   FROM xm x JOIN ym y ON y.cluster_id = x.cluster_id AND y.article_id <> x.article_id
+                   GROUP BY 1, 2),
+             n AS (SELECT cm.article_id, count(DISTINCT cm.cluster_id) AS n FROM cluster_members cm
+                   WHERE {eligible} AND cm.article_id IN (SELECT x FROM p UNION SELECT y FROM p) GROUP BY 1)
+        SELECT p.x, p.y, p.shared / least(nx.n, ny.n) AS share
+        FROM p JOIN n nx ON nx.article_id = p.x JOIN n ny ON ny.article_id = p.y
+        JOIN articles ax ON ax.id = p.x JOIN articles ay ON ay.id = p.y
+        WHERE ay.seq < ax.seq AND p.shared >= {SHARE_MIN} AND p.own >= 2
+          AND p.shared >= {SHARE_FRACTION} * least(nx.n, ny.n) AND p.shared >= 0.5 * greatest(nx.n, ny.n)
+        ORDER BY ax.seq, share DESC, p.shared DESC, ay.seq""", [todo]).fetchall()
+    best: dict[str, tuple[str, float]] = {}
+    for x, y, share in rows:
+        best.setdefault(x, (y, share))
+    if not best:
+        return  # no group changed: the text copies already have their groups
+    outside = sorted({y for y, _ in best.values()} - set(sources))
+    groups = dict(con.execute("SELECT article_id, group_id FROM article_sources WHERE article_id IN "
+                              "(SELECT unnest(?::VARCHAR[]))", [outside]).fetchall()) if outside else {}
+    for a in articles:  # in seq order: a copy of an article of this chunk takes that article's final group
+        row = sources[a["id"]]
+        if a["id"] in best:
+            other, share = best[a["id"]]
+            row.update(copy_of=other, how="statements", similarity=round(share, 4))
+        if row["copy_of"] is not None:
+            row["group_id"] = groups.get(row["copy_of"], row["group_id"])
+        groups[a["id"]] = row["group_id"]
+
+
+def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
+             statements: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each statement joins the cluster of its most similar earlier statement (ties: the earliest), or founds
+    one."""
+    prepared = []
+    for s in statements:
+        tokens = words(s["text"] or "")
+        sh = shingles(tokens, SHINGLE)
+        buckets = []
+        if len(tokens) >= MIN_EXACT_WORDS:
+            buckets.append(exact_bucket(tokens))
+        if len(tokens) >= MIN_FUZZY_WORDS:
+            buckets.extend(band_buckets(signature(sh)))
+        prepared.append((s, tokens, sh, buckets))
+    stored = _lookup(con, "statement_buckets", "member", (b for *_, bs in prepared for b in bs))
+    wanted = sorted({m for keys in stored.values() for m in keys})
+    known: dict[int, tuple[int, list[str], set[int]]] = {}  # member -> (cluster, tokens, shingles)
+    if wanted:
+        rows = con.execute("""
+            SELECT m.member, m.cluster_id, coalesce(t.content, u.text)
+            FROM cluster_members m
+            LEFT JOIN attributions t ON m.kind = 'attribution' AND t.article_id = m.article_id
+                                     AND t.id = m.statement_id
+            LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id AND u.id = m.statement_id
+            WHERE m.member IN (SELECT unnest(?::BIGINT[]))""", [wanted]).fetchall()
+        for member, cluster, text in rows:
+            tokens = words(text or "")
+            known[member] = (cluster, tokens, shingles(tokens, SHINGLE))
+    local: dict[int, list[int]] = defaultdict(list)
+    members, bucket_rows = [], []
+    for s, tokens, sh, buckets in prepared:
+        member = state.next_member
+        state.next_member += 1
+        candidates = sorted({m for b in buckets for m in _first(b, stored, local) if m in known})
+        best: tuple[float, int] | None = None
+        for m in candidates:
+            score = _similar(tokens, sh, known[m][1], known[m][2])
+            if score is not None and (best is None or score > best[0]):
+                best = (score, m)
+        if best is None:
+            cluster, matched, similarity = state.next_cluster, None, None
+            state.next_cluster += 1
+        else:
+            cluster, matched, similarity = known[best[1]][0], best[1], round(best[0], 4)
+        known[member] = (cluster, tokens, sh)
+        for b in buckets:
+            local[b].append(member)
+            bucket_rows.append({"bucket": b, "member": member})
+        members.append({"member": member, "cluster_id": cluster, "article_id": s["article_id"],
+                        "statement_id": s["statement_id"], "kind": s["kind"], "start_char": s["start_char"],
+                        "end_char": s["end_char"], "words": len(tokens), "matched": matched,
+                        "similarity": similarity})
+    return members, bucket_rows
+
+
+def _similar(tokens: list[str], sh: set[int], other_tokens: list[str], other: set[int]) -> float | None:
+    """The Jaccard similarity of two statements when they say the same thing, else None."""
+    if len(tokens) < MIN_EXACT_WORDS or len(other_tokens) < MIN_EXACT_WORDS:
+        return None
+    if tokens == other_tokens:
+        return 1.0
+    if len(tokens) < MIN_FUZZY_WORDS or len(other_tokens) < MIN_FUZZY_WORDS or _gist(tokens) != _gist(other_tokens):
+        return None  # "Nine people were killed" and "14 people were killed" differ where it matters
+    shared = len(sh & other)
+    jaccard = shared / len(sh | other)
+    if jaccard >= JACCARD or (shared >= MIN_SHARED and shared >= CONTAINED * min(len(sh), len(other))):
+        return jaccard
+    return None
+
+
+# ------------------------------------------------------------------------------------------- summary, flags
+
+
+def refresh(con: duckdb.DuckDBPyConnection, summary: Summary | None = None) -> Summary:
+    """Rebuild the articles' independent sources, ``clusters`` and the corpus flags (one transaction)."""
+    summary = summary or Summary()
+    if not enabled(con) or not all(_has_table(con, t.name) for t in TABLES):
+        return summary
+    flags = corpus_flags(con)
+    con.begin()
+    try:
+        con.execute("""
+            UPDATE article_sources s SET source_key = g.key FROM (
+                SELECT s.group_id, coalesce('wire:' || min(s.wire),
+                       first(s.outlet_key ORDER BY a.published_date NULLS LAST, s.seq)) AS key
+                FROM article_sources s JOIN articles a ON a.id = s.article_id GROUP BY s.group_id) g
+            WHERE g.group_id = s.group_id""")
+        con.execute("DELETE FROM clusters")
+        con.execute("""
+            INSERT INTO clusters BY NAME
+            WITH m AS (
+                SELECT m.cluster_id, m.article_id, m.statement_id, m.start_char, a.published_date, a.seq, a.outlet,
+                       s.source_key, coalesce(t.content, u.text) AS text
+                FROM cluster_members m JOIN articles a ON a.id = m.article_id
+                JOIN article_sources s ON s.article_id = m.article_id
+                LEFT JOIN attributions t ON m.kind = 'attribution' AND t.article_id = m.article_id
+                                         AND t.id = m.statement_id
+                LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id
+                                      AND u.id = m.statement_id)
+            SELECT cluster_id, count(*) AS size, count(DISTINCT article_id) AS articles,
+                   count(DISTINCT source_key) AS outlets,
+                   first(article_id ORDER BY published_date NULLS LAST, seq, start_char) AS first_article_id,
+                   first(statement_id ORDER BY published_date NULLS LAST, seq, start_char) AS first_statement_id,
+                   first(published_date ORDER BY published_date NULLS LAST, seq, start_char) AS first_date,
+                   first(outlet ORDER BY published_date NULLS LAST, seq, start_char) AS first_outlet,
+                   first(text ORDER BY published_date NULLS LAST, seq, start_char) AS text,
+                   list(article_id || '/' || statement_id ORDER BY published_date NULLS LAST, seq, start_char)
+                       AS statements,
+                   list_sort(list_distinct(list(source_key))) AS sources
+            FROM m GROUP BY cluster_id""")
+        con.execute("DELETE FROM flags WHERE origin = 'corpus'")
+        schema.insert(con, schema.FLAGS, flags)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    summary.clusters = _count(con, "SELECT count(*) FROM clusters WHERE articles > 1")
+    summary.copies = _count(con, "SELECT count(*) FROM article_sources WHERE copy_of IS NOT NULL")
+    summary.flags = dict(con.execute("SELECT code, count(*) FROM flags WHERE origin = 'corpus' "
+                                     "GROUP BY 1 ORDER BY 1").fetchall())
+    return summary
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    query = "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'"
+    return bool(con.execute(query, [name]).fetchall()[0][0])
+
+
+@dataclass(frozen=True)
+class _Statement:
+    article_id: str
+    statement_id: str
+    start: int
+    end: int
+    text: str
+    day: date | None
+    seq: int
+    outlet: str | None
+    attributed: bool = True
+
+    @property
+    def ref(self) -> str:
+        return f"{self.article_id}/{self.statement_id}"
+
+    @property
+    def order(self) -> tuple[date, int, int]:
+        return (self.day or date.max, self.seq, self.start)
+
+
+def _flag(on: _Statement, other: _Statement, code: str, severity: str, explanation: str) -> dict[str, Any]:
+    return {"article_id": on.article_id, "code": code, "severity": severity, "text": on.text,
+            "start_char": on.start, "end_char": on.end, "explanation": explanation, "related": [other.ref],
+            "origin": "corpus", "statement": on.statement_id}
+
+
+def _where(s: _Statement) -> str:
+    parts = [p for p in (s.outlet, s.day.isoformat() if s.day else None) if p]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _quote(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
+
+
+def corpus_flags(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every corpus flag, computed afresh from the stored rows (sorted, so a re-run writes the same rows)."""
+    flags = _status_conflicts(con) + _count_conflicts(con) + _position_changes(con)
+    # one flag per statement, code and related statement
+    unique = {(f["article_id"], f["statement"], f["code"], f["related"][0]): f for f in flags}
+    return sorted(unique.values(), key=lambda f: (f["article_id"], f["start_char"], f["code"], f["related"]))
+
+
+_STATEMENTS_SQL = """
+    SELECT s.article_id, s.statement_id, s.start_char, s.end_char, s.text, a.published_date, a.seq, a.outlet,
+           s.attributed
+    FROM (SELECT article_id, id AS statement_id, content_start AS start_char, content_end AS end_char,
+                 content AS text, TRUE AS attributed FROM attributions
+          UNION ALL
+          SELECT article_id, id, start_char, end_char, text, FALSE FROM unsourced) s
+    JOIN articles a ON a.id = s.article_id"""
+
+
+def _statement(row: tuple[Any, ...]) -> _Statement:
+    return _Statement(*row)
+
+
+def _status_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """An actor reported resigned / dead / arrested while another article reports them speaking later (for
+    deaths: saying anything; otherwise: speaking with a title, in office), within STATUS_WINDOW days."""
+    from onrecord.attribute.lexicon import STATUS_VERBS
+
+    facts = con.execute(f"""
+        SELECT f.lemma, f.subject_start, f.subject_end, f.pronoun, st.*
+        FROM statement_facts f JOIN ({_STATEMENTS_SQL}) st
+          ON st.article_id = f.article_id AND st.statement_id = f.statement_id
+        WHERE f.kind = 'status' AND st.published_date IS NOT NULL""").fetchall()
+    if not facts:
+        return []
+    # who each event happened to, by the article's own (canonical) actor mentions
+    article_ids = sorted({r[4] for r in facts})
+    mentions: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for aid, start, end, actor in con.execute("""
+            SELECT article_id, start_char, end_char, actor_id FROM mentions
+            WHERE kind = 'person' AND actor_id IS NOT NULL AND start_char IS NOT NULL
+              AND article_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY article_id, start_char""",
+                                              [article_ids]).fetchall():
+        mentions[aid].append((start, end, actor))
+    events: dict[str, list[tuple[_Statement, str]]] = defaultdict(list)  # actor -> (status statement, lemma)
+    for lemma, s_start, s_end, pronoun, *row in facts:
+        st = _statement(tuple(row))
+        own = mentions.get(st.article_id, [])
+        actor = next((a for start, end, a in own if start < s_end and s_start < end), None)
+        if actor is None and pronoun:  # "he resigned": the person last named shortly before
+            before = [(start, a) for start, end, a in own if end <= s_start and s_start - start <= 300]
+            actor = before[-1][1] if before else None
+        if actor is not None:
+            events[actor].append((st, lemma))
+    if not events:
+        return []
+    reporting = {(st.article_id, actor) for actor, items in events.items() for st, _ in items}
+    names = dict(con.execute("SELECT id, name FROM actors WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                             [sorted(events)]).fetchall())
+    spoken = con.execute(f"""
+        SELECT t.actor_id, t.speaker_role, t.said_when, st.*
+        FROM attributions t JOIN ({_STATEMENTS_SQL}) st ON st.article_id = t.article_id AND st.statement_id = t.id
+        WHERE t.actor_id IN (SELECT unnest(?::VARCHAR[])) AND st.published_date IS NOT NULL
+        ORDER BY st.seq, st.start_char""", [sorted(events)]).fetchall()
+    out = []
+    seen: set[tuple[str, str]] = set()  # (article, actor): one flag per article and actor
+    for actor, role, when, *row in spoken:
+        st = _statement(tuple(row))
+        if (st.article_id, actor) in reporting or (st.article_id, actor) in seen:
+            continue  # the article reports the event itself (the single-article check covers it)
+        if when and re.search(r"\b(last|ago|earlier|previously|(?:19|20)\d\d)\b", when, re.IGNORECASE):
+            continue  # said before the event
+        for deaths in (True, False):
+            found = sorted(((ev, lemma) for ev, lemma in events[actor]
+                            if (lemma in _DEATHS) == deaths and ev.day is not None and st.day is not None
+                            and 0 <= (st.day - ev.day).days <= STATUS_WINDOW and (deaths or role)),
+                           key=lambda x: x[0].order)
+            if not found:
+                continue
+            event, lemma = found[0]
+            gap = (st.day - event.day).days
+            later, earlier = (st, event) if st.order > event.order else (event, st)
+            severity = ("high" if gap else "medium") if deaths else ("medium" if gap else "low")
+            name = names.get(actor, actor)
+            when_text = "on the same day" if not gap else f"{gap} day{'s' if gap > 1 else ''} later"
+            explanation = (f"Another article{_where(event)} says {name} {STATUS_VERBS[lemma]} "
+                           f"({_quote(event.text)}), yet {name} is reported speaking"
+                           f"{' as ' + role if role else ''} {when_text}{_where(st)}: {_quote(st.text)} — both "
+                           "cannot be current; check which is true.")
+            out.append(_flag(later, earlier, "conflict", severity, explanation))
+            seen.add((st.article_id, actor))
+            break
+    return out
+
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _event_day(day: date | None, weekday: str | None) -> date | None:
+    """The date a weekday in an article refers to: the latest such day on or before publication."""
+    if day is None or weekday not in _DAYS:
+        return None
+    return day - timedelta(days=(day.weekday() - _DAYS.index(weekday)) % 7)
+
+
+def _show(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+
+
+def _count_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Two figures for the same count of what looks like the same event in different articles."""
+    rows = con.execute(f"""
+        SELECT f.lemma, f.noun, f.value, f.approximate, f.places, f.weekday, st.*
+        FROM statement_facts f JOIN ({_STATEMENTS_SQL}) st
+          ON st.article_id = f.article_id AND st.statement_id = f.statement_id
+        WHERE f.kind = 'count' AND st.published_date IS NOT NULL AND len(f.places) > 0
+        ORDER BY st.published_date, st.seq, st.start_char, f.value""").fetchall()
+    by_count: dict[tuple[str, str | None], list[tuple[_Statement, float, bool, set[str], date | None]]] = (
+        defaultdict(list))
+    for lemma, noun, value, approximate, places, weekday, *row in rows:
+        st = _statement(tuple(row))
+        by_count[(lemma, noun)].append((st, value, approximate, set(places), _event_day(st.day, weekday)))
+    out = []
+    for (event, noun), items in by_count.items():
+        lo = 0  # items are in date order: only the last COUNT_WINDOW days are compared
+        for i, (st, value, approx, places, day) in enumerate(items):
+            assert st.day is not None
+            while items[lo][0].day < st.day - timedelta(days=COUNT_WINDOW):  # type: ignore[operator]
+                lo += 1
+            for other, o_value, o_approx, o_places, o_day in items[lo:i]:
+                if other.article_id == st.article_id or other.day is None:
+                    continue
+                gap = (st.day - other.day).days
+                if gap > COUNT_WINDOW or not (places & o_places) or (day and o_day and day != o_day):
+                    continue
+                if value == o_value or ((approx or o_approx) and abs(value - o_value) <= 0.25 * max(value, o_value)):
+                    continue
+                if gap > 0 and value > o_value:
+                    continue  # a higher figure published later: the count has grown, an update
+                what = event if noun is None else f"{noun}s {event}"
+                where = ", ".join(p.title() for p in sorted(places & o_places))
+                explanation = (f"This gives {_show(value)} for the number {what} ({where}), but another "
+                               f"article{_where(other)} gave {_show(o_value)} for what looks like the same event: "
+                               f"{_quote(other.text)}; the two figures cannot both be right.")
+                severity = "medium" if not (st.attributed or other.attributed) else "low"
+                out.append(_flag(st, other, "conflict", severity, explanation))
+                break
+    return out
+
+
+def _position_changes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """An actor whose stance on an issue differs from their previous one within POSITION_WINDOW days."""
+    rows = con.execute(f"""
+        SELECT p.actor_id, p.issue, p.stance, ac.name, st.*
+        FROM positions p JOIN ({_STATEMENTS_SQL}) st
+          ON st.article_id = p.article_id AND st.statement_id = p.attribution_id
+        LEFT JOIN actors ac ON ac.id = p.actor_id
+        WHERE p.actor_id IS NOT NULL AND st.published_date IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY p.article_id, p.attribution_id, p.issue
+                                   ORDER BY p.confidence DESC NULLS LAST, p.origin, p.stance) = 1
+        ORDER BY p.actor_id, p.issue, st.published_date, st.seq, st.start_char""").fetchall()
+    out = []
+    previous: tuple[str, str, str, _Statement] | None = None
+    for actor, issue, stance, name, *row in rows:
+        st = _statement(tuple(row))
+        if previous is not None and previous[:2] == (actor, issue):
+            _, _, before, earlier = previous
+            gap = (st.day - earlier.day).days if st.day and earlier.day else None
+            if stance != before and earlier.article_id != st.article_id and gap is not None \
+                    and gap <= POSITION_WINDOW:
+                same_day = gap == 0
+                explanation = (f"{name or actor}'s stance on {issue!r} was {before!r} in another "
+                               f"article{_where(earlier)}: {_quote(earlier.text)}; here it is {stance!r}"
+                               f"{' on the same day' if same_day else f', {gap} days later'}.")
+                out.append(_flag(st, earlier, "conflict" if same_day else "position-change",
+                                 "medium" if same_day else "low", explanation))
+        previous = (actor, issue, stance, st)
+    return out
