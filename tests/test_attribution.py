@@ -291,3 +291,12 @@ def test_clause_after_a_comma_is_not_part_of_the_speaker() -> None:
     assert a.speaker.text == "Two diplomats familiar with the talks"
     b = only(r, "three wards")
     assert b.speaker.text == "Internal board papers" and [v.name for v in b.via] == ["Gazette"]
+
+
+def test_straight_single_quotes_of_tabloid_style() -> None:
+    r = analyze("Opposition spokeswoman Priya Nair fumed: 'This stinks. Ministers think the rules are for them.'\n\n"
+                "It's the voters' money, and the '90s are over.")
+    a = only(r, "This stinks")
+    assert a.form == "direct" and a.speaker.name == "Priya Nair"
+    assert len(r.attributions) == 1
+    assert find_quotes("It's the voters' money, and the '90s are over.") == []

@@ -23,6 +23,7 @@ retort rebut dispute contest charge blame praise criticize criticise condemn dec
 speculate surmise theorize posit propose recommend advise order instruct inform notify brief announce proclaim
 affirm aver attest certify swear guarantee vouch recount relate narrate describe detail outline summarize
 summarise clarify specify conclude determine rule judge estimate calculate gather learn hear
+fume blast slam snap scoff sneer rant thunder gush rage
 """.split())
 
 # Verbs that only report when they take a clause or quote; used as the finding verb of documents.

@@ -19,7 +19,9 @@ _PAIRS = {
     "\u00ab": "\u00bb",  # « … »
     '"': "\"\u201d",
     "\u2018": "\u2019'",  # ‘ … ’ (single marks: only where they clearly open, see _opens_single)
+    "'": "'\u2019",  # tabloid style 'quote' with straight singles, same rule
 }
+_SINGLE_OPENERS = "\u2018'"
 _DOUBLE = "\u201c\u201d\u201e\u201f\u00ab\u00bb\""
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[\u201c\u201e\u00ab\"\u2018])")
 
@@ -97,9 +99,9 @@ def _scan_paragraph(text: str, start: int, end: int) -> tuple[list[tuple[int, in
         ch = text[i]
         if opened is None:
             straight = ch == '"' and _is_straight_open(text, i)
-            if ch in "\u201c\u201e\u00ab" or straight or (ch == "\u2018" and _opens_single(text, i)):
+            if ch in "\u201c\u201e\u00ab" or straight or (ch in _SINGLE_OPENERS and _opens_single(text, i)):
                 opened, closers = i, _PAIRS[ch]
-        elif ch in closers and (text[opened] != "\u2018" or _closes_single(text, i)):
+        elif ch in closers and (text[opened] not in _SINGLE_OPENERS or _closes_single(text, i)):
             if ch == '"' and _is_straight_open(text, i) and not _closes_here(text, i):
                 # a straight mark that looks like an opening: the previous one never closed
                 opened = i
@@ -122,7 +124,7 @@ def _starts_with_open(text: str, start: int, end: int) -> int | None:
     i = start
     while i < end and text[i].isspace():
         i += 1
-    if i < end and text[i] in "\u201c\u201e\u00ab\"\u2018":
+    if i < end and text[i] in "\u201c\u201e\u00ab\"\u2018'":
         return i
     return None
 
