@@ -300,3 +300,15 @@ def test_straight_single_quotes_of_tabloid_style() -> None:
     assert a.form == "direct" and a.speaker.name == "Priya Nair"
     assert len(r.attributions) == 1
     assert find_quotes("It's the voters' money, and the '90s are over.") == []
+
+
+def test_impersonal_passive_is_attributed_to_nobody_named() -> None:
+    r = analyze("It has been claimed on social media that the figures leave out asylum seekers.")
+    a = only(r, "leave out asylum seekers")
+    assert a.speaker is None and a.cue.text == "has been claimed" and [v.name for v in a.via] == ["social media"]
+    assert r.unsourced == []
+
+
+def test_body_noun_speaker_and_statement_channel() -> None:
+    a = only(analyze("The ministry said in a statement that the border would reopen."), "border would reopen")
+    assert a.speaker.kind == "organization" and [v.kind for v in a.via] == ["document"]

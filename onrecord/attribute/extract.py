@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
 from onrecord.attribute.lexicon import (
+    BODY_NOUNS,
     CHANNEL_NOUNS,
     DOCUMENT_NOUNS,
     GROUP_NOUNS,
@@ -220,30 +221,27 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         return Source(start, end, span.text, "group", None, role)
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
         return Source(start, end, span.text, "person", None, role or span.text)
-    if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN":
+    if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
         return Source(start, end, span.text, "organization", None, role)
     return Source(start, end, span.text, "unknown", None, role)
 
 
 def subject_of(verb: Token) -> Token | None:
-    """The clause subject of a verb, following conjunctions and control verbs up the tree."""
-    seen = 0
-    while seen < 4:
-        for child in verb.children:
-            if (child.dep_ in ("nsubj", "nsubjpass") and child.lower_ not in ("it", "there")) or child.dep_ == "nsubj":
-                if child.dep_ == "nsubjpass" and child.lower_ == "it":
-                    return None
-                return child
+    """The clause subject of a verb, following conjunctions and control verbs up the tree; for a
+    passive, the agent ("it was reported by the broadcaster that …")."""
+    for _ in range(4):
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
-        if agent is not None:
-            pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
-            if pobj is not None:
+        pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+        for child in verb.children:
+            if child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and child.lower_ not in ("it", "there")):
+                return child
+            if child.dep_ == "nsubjpass":  # impersonal passive: only an agent can be the source
                 return pobj
-        if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
-            verb = verb.head
-            seen += 1
-            continue
-        return None
+        if pobj is not None:
+            return pobj
+        if verb.dep_ not in ("conj", "xcomp", "advcl") or verb.head is verb:
+            return None
+        verb = verb.head
     return None
 
 
@@ -464,6 +462,13 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
             recovered = recover_subject(verb)
             if recovered is not None:
                 *bounds, subject = recovered
+        impersonal = subject is None and any(c.dep_ == "nsubjpass" and c.lower_ == "it" for c in verb.children)
+        if impersonal:  # "It has been claimed that …": attributed, to nobody named
+            clause = _clause_content(verb, text, cut)
+            if clause is not None:
+                found.append(Found(clause, form_of(text, *clause, quotes), cue_bounds(verb), None, None, "unknown",
+                                   None, None, channels_of(verb, None), when_of(sent, clause, verb), verb.i))
+            continue
         if subject is None or in_quote(quotes, subject.idx) or subject.lower_ in ("i", "we", "you"):
             continue
         source = source_of(subject, actors, tuple(bounds) if bounds else None)

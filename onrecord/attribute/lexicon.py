@@ -50,6 +50,16 @@ document memo letter filing indictment complaint lawsuit ruling verdict transcri
 records estimate estimates projection index tally count
 """.split())
 
+# Heads of noun phrases that name a body: "the ministry said", "the army confirmed".
+BODY_NOUNS = frozenset("""
+ministry government army military police court council committee commission department agency office party
+campaign company union parliament administration embassy navy force forces authority authorities regulator
+board bank firm administration cabinet senate congress assembly tribunal prosecutor's coalition opposition
+alliance organisation organization group federation association institute foundation network broadcaster
+newspaper agency kremlin presidency secretariat mission delegation team club church hospital trust school
+university city county state region province municipality
+""".split())
+
 # Heads of noun phrases for unnamed pluralities of people.
 GROUP_NOUNS = frozenset("""
 official officials diplomat diplomats source sources analyst analysts expert experts resident residents
@@ -75,7 +85,7 @@ superintendent trustee treasurer presenter host
 CHANNEL_NOUNS = frozenset("""
 agency broadcaster newspaper paper channel network television tv radio outlet website site interview statement
 briefing conference post tweet video broadcast programme program podcast telegram twitter facebook x youtube
-instagram newsletter blog
+instagram newsletter blog media
 """.split())
 
 PERSONAL_PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person",
