@@ -69,7 +69,7 @@ def max_bytes_default() -> int:
 
 def read_path(path: str | Path, *, max_bytes: int | None = None) -> Document:
     """Read a file ("-" reads stdin); HTML is recognised by its .html/.htm extension or by sniffing the markup."""
-    limit = _limit(max_bytes)
+    limit = size_limit(max_bytes)
     if str(path) == "-":
         data = sys.stdin.buffer.read(limit + 1)
         return read_bytes(data, name="-", max_bytes=limit)
@@ -85,7 +85,7 @@ def read_path(path: str | Path, *, max_bytes: int | None = None) -> Document:
     # A regular file's size is known without reading it; pipes and devices report 0, so the bounded read below
     # still stops at limit + 1 bytes.
     if info.st_size > limit:
-        raise InputError(_too_large(p.name, info.st_size, limit))
+        raise InputError(too_large(p.name, info.st_size, limit))
     try:
         with p.open("rb") as fh:
             data = fh.read(limit + 1)
@@ -97,10 +97,10 @@ def read_path(path: str | Path, *, max_bytes: int | None = None) -> Document:
 
 def read_bytes(data: bytes, *, name: str = "-", html: bool | None = None, max_bytes: int | None = None) -> Document:
     """Decode raw input and read it; ``html=None`` sniffs whether it is markup."""
-    limit = _limit(max_bytes)
+    limit = size_limit(max_bytes)
     if len(data) > limit:
         # The caller may have read only limit + 1 bytes, so the true size is unknown: say "more than".
-        raise InputError(_too_large(_label(name), len(data), limit))
+        raise InputError(too_large(_label(name), len(data), limit))
     if not data.strip():
         raise InputError(_empty_message(data))
     # An ASCII-compatible peek is enough to see tags and find a charset label before decoding; the decoded text
@@ -142,7 +142,7 @@ def read_jsonl(stream: TextIO, *, max_bytes: int | None = None) -> Iterator[Docu
     base = getattr(stream, "name", "-")
     if not isinstance(base, str) or base.startswith("<"):
         base = "-"  # sys.stdin is called "<stdin>"
-    limit = _limit(max_bytes)
+    limit = size_limit(max_bytes)
     for lineno, line in enumerate(stream, start=1):
         if not line.strip():
             continue
@@ -544,7 +544,7 @@ def _script_name(unicode_word: str) -> str:
 # -------------------------------------------------------------------------------------------------------- helpers
 
 
-def _limit(max_bytes: int | None) -> int:
+def size_limit(max_bytes: int | None) -> int:
     if max_bytes is None:
         return max_bytes_default()
     if max_bytes <= 0:
@@ -560,7 +560,7 @@ def _human(n: int) -> str:
     return f"{n} bytes"
 
 
-def _too_large(label: str, size: int, limit: int) -> str:
+def too_large(label: str, size: int, limit: int) -> str:
     amount = _human(size) if size != limit + 1 else f"more than {_human(limit)}"
     return (
         f"{label} is too large ({amount}; the limit is {limit:,} bytes); "
@@ -576,16 +576,22 @@ def _empty_message(data: bytes | str) -> str:
     return "the input is empty" if not data else "the input contains only whitespace"
 
 
-def _jsonl_document(line: str, lineno: int, name: str, limit: int) -> Document:
-    size = len(line.encode("utf-8", "surrogatepass"))
-    if size > limit:
-        raise InputError(_too_large("the record", size, limit))
+def json_object(line: str) -> dict[str, Any]:
+    """One JSON Lines record as a dict, or InputError saying what is wrong with it."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(obj, dict):
         raise InputError(f"expected a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+def _jsonl_document(line: str, lineno: int, name: str, limit: int) -> Document:
+    size = len(line.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise InputError(too_large("the record", size, limit))
+    obj = json_object(line)
     has_text, has_html = isinstance(obj.get("text"), str), isinstance(obj.get("html"), str)
     if not (has_text or has_html):
         raise InputError('the object needs a "text" or "html" string')

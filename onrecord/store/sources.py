@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -42,7 +41,7 @@ class Item:
 
 def iter_items(source: str, *, max_bytes: int | None = None) -> Iterator[Item]:
     """The items of one SOURCE, in order. An unusable SOURCE as a whole is an InputError."""
-    limit = read._limit(max_bytes)
+    limit = read.size_limit(max_bytes)
     if source == "-":
         yield from _jsonl(sys.stdin.buffer, source, "-", limit)
         return
@@ -88,7 +87,7 @@ def count_items(source: str) -> int | None:
 
 def read_item(item: Item, max_bytes: int | None = None) -> read.Document:
     """Read one item into a Document (raises InputError when it cannot be analysed)."""
-    limit = read._limit(max_bytes)
+    limit = read.size_limit(max_bytes)
     if item.kind == "error":
         raise InputError(item.payload)
     if item.kind == "file":
@@ -98,13 +97,7 @@ def read_item(item: Item, max_bytes: int | None = None) -> read.Document:
             line = item.payload.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(f"the line is not UTF-8 (byte 0x{item.payload[exc.start]:02x})") from None
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"expected a JSON object, got {type(obj).__name__}")
-        return from_mapping(obj, item.name, limit)
+        return from_mapping(read.json_object(line), item.name, limit)
     if item.kind == "row":
         return from_mapping(item.payload, item.name, limit)
     if item.kind == "html":
@@ -125,7 +118,7 @@ def from_mapping(obj: dict[str, Any], name: str, limit: int) -> read.Document:
     body = text if text is not None else html
     size = len(body.encode("utf-8", "surrogatepass"))
     if size > limit:
-        raise InputError(read._too_large("the article", size, limit))
+        raise InputError(read.too_large("the article", size, limit))
     metadata: dict[str, str] = {}
     for key in read.METADATA_FIELDS:
         value = obj.get(key)
@@ -175,7 +168,7 @@ def _jsonl(fh: BinaryIO, source: str, base: str, limit: int) -> Iterator[Item]:
                 size += len(rest)
                 if not rest or rest.endswith(b"\n"):
                     break
-            yield Item(source, name, "error", read._too_large(f"line {lineno}", size, limit))
+            yield Item(source, name, "error", read.too_large(f"line {lineno}", size, limit))
             continue
         if line.strip():
             yield Item(source, name, "json", line)
@@ -224,7 +217,7 @@ def _warc(path: Path, source: str, limit: int) -> Iterator[Item]:
                 body = record.content_stream().read(limit + 1)
                 name = f"{path}#{iterator.get_record_offset()}"  # after the read: asking first empties the body
                 if len(body) > limit:
-                    yield Item(source, name, "error", read._too_large("the response body", len(body), limit))
+                    yield Item(source, name, "error", read.too_large("the response body", len(body), limit))
                 else:
                     yield Item(source, name, "html", body, url=url)
         except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
