@@ -4,8 +4,9 @@ What it adds (tables described in onrecord/store/README.md, "Corroboration and c
 
 * **Clusters of statements.** Every statement (an attribution's content, an unsourced statement) joins the
   cluster of its most similar earlier statement, or founds one. Similarity is over word 3-gram shingles:
-  Jaccard >= 0.5, or one statement at least 80% inside the other with 6+ shingles shared; statements of 4-5
-  words only match an identical (normalised) text, shorter ones stay alone. Candidates come from MinHash LSH
+  Jaccard >= 0.5, or one statement at least 80% inside the other with 6+ shingles shared, with the same figures
+  and negation; statements of 4-5 words only match an identical (normalised) text, shorter ones and those of
+  fewer than two content words ("I don't know") stay alone. Candidates come from MinHash LSH
   (48 hashes in 24 bands of 2, plain numpy) stored in ``statement_buckets``, so a new statement is compared with
   a handful of earlier ones, never with the whole store.
 * **Independent outlets.** Syndicated copies of one story count once. An article is a copy of an earlier one
@@ -40,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +150,18 @@ def words(text: str) -> list[str]:
         w = _NUMBER_WORDS.get(w, w)
         out.append(w.replace(",", "") if w[0].isdigit() else w)
     return out
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # imported when first needed: queries never load spaCy
+
+    return frozenset(STOP_WORDS) | {"'s", "'re", "'ve", "'ll", "'m"}
+
+
+def _content_words(tokens: list[str]) -> int:
+    stop = _stop_words()
+    return sum(t not in stop for t in tokens)
 
 
 def _gist(tokens: list[str]) -> tuple[frozenset[str], int]:
@@ -283,6 +297,8 @@ _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
                      r"ninety|hundred|thousand|million|dozen)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _PAST_WORDS = {"ago", "former", "formerly", "previously", "once"}
+_FORMER = re.compile(r"\b(?:former|formerly|ex|onetime|one-time|erstwhile|then|retired|late|outgoing)\b",
+                     re.IGNORECASE)
 _DEATHS = {"die", "kill", "assassinate", "execute"}  # after these, any later statement is a conflict
 _OBJECT_VERBS = {"kill", "arrest", "detain", "oust", "fire", "sack", "dismiss", "remove", "execute", "jail",
                  "imprison", "depose", "overthrow", "assassinate"}
@@ -308,13 +324,21 @@ def _status_facts(doc: Any, offset: int, published: date | None) -> Iterator[dic
         if any(t.lower_ in _PAST_WORDS for t in sent) or any(
                 int(y) != published.year for y in _YEAR.findall(sent.text) if published):
             continue  # "resigned in 2019", "two years ago": an old event, not news of this period
+        if any(c.tag_ == "VBG" and c.dep_ in ("xcomp", "dobj", "ccomp", "pcomp") for c in verb.children):
+            continue  # "quit giving paid speeches": stopped doing something, not left office
         passive = verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children)
         roles = ("nsubjpass",) if passive else ("dobj",) if lemma in _OBJECT_VERBS else ("nsubj",)
         target = next((c for c in verb.children if c.dep_ in roles), None)
         pronoun = target is not None and PERSONAL_PRONOUNS.get(target.lower_) == "person" and target.lower_ != "i"
         if target is None or not (target.pos_ == "PROPN" or pronoun):
-            continue  # only named people (and he/she for them) can be matched to the store's actors
-        start, end = target.left_edge.idx, target.idx + len(target.text)
+            continue  # only named people (and he/she, when the analysis resolved them) match the store's actors
+        # the name itself: "Braden Joplin" in "Carson campaign volunteer Braden Joplin", not the modifiers
+        first = target
+        for child in reversed(list(target.lefts)):
+            if child.i != first.i - 1 or child.pos_ != "PROPN" or child.dep_ not in ("compound", "flat"):
+                break
+            first = child
+        start, end = first.idx, target.idx + len(target.text)
         yield {"lemma": lemma, "subject_start": offset + start, "subject_end": offset + end,
                "subject_text": doc.text[start:end], "pronoun": pronoun}
 
@@ -626,17 +650,16 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
     one."""
     prepared = []
     for s in statements:
-        tokens = words(s["text"] or "")
-        sh = shingles(tokens, SHINGLE)
+        text = Text.of(s["text"] or "")
         buckets = []
-        if len(tokens) >= MIN_EXACT_WORDS:
-            buckets.append(exact_bucket(tokens))
-        if len(tokens) >= MIN_FUZZY_WORDS:
-            buckets.extend(band_buckets(signature(sh)))
-        prepared.append((s, tokens, sh, buckets))
+        if len(text.tokens) >= MIN_EXACT_WORDS:
+            buckets.append(exact_bucket(text.tokens))
+        if len(text.tokens) >= MIN_FUZZY_WORDS:
+            buckets.extend(band_buckets(signature(text.shingles)))
+        prepared.append((s, text, buckets))
     stored = _lookup(con, "statement_buckets", "member", (b for *_, bs in prepared for b in bs))
     wanted = sorted({m for keys in stored.values() for m in keys})
-    known: dict[int, tuple[int, list[str], set[int]]] = {}  # member -> (cluster, tokens, shingles)
+    known: dict[int, tuple[int, Text]] = {}  # member -> (cluster, text)
     if wanted:
         rows = con.execute("""
             SELECT m.member, m.cluster_id, coalesce(t.content, u.text)
@@ -645,18 +668,16 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
                                      AND t.id = m.statement_id
             LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id AND u.id = m.statement_id
             WHERE m.member IN (SELECT unnest(?::BIGINT[]))""", [wanted]).fetchall()
-        for member, cluster, text in rows:
-            tokens = words(text or "")
-            known[member] = (cluster, tokens, shingles(tokens, SHINGLE))
+        known = {member: (cluster, Text.of(text or "")) for member, cluster, text in rows}
     local: dict[int, list[int]] = defaultdict(list)
     members, bucket_rows = [], []
-    for s, tokens, sh, buckets in prepared:
+    for s, text, buckets in prepared:
         member = state.next_member
         state.next_member += 1
         candidates = sorted({m for b in buckets for m in _first(b, stored, local) if m in known})
         best: tuple[float, int] | None = None
         for m in candidates:
-            score = _similar(tokens, sh, known[m][1], known[m][2])
+            score = similar(text, known[m][1])
             if score is not None and (best is None or score > best[0]):
                 best = (score, m)
         if best is None:
@@ -664,28 +685,63 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
             state.next_cluster += 1
         else:
             cluster, matched, similarity = known[best[1]][0], best[1], round(best[0], 4)
-        known[member] = (cluster, tokens, sh)
+        known[member] = (cluster, text)
         for b in buckets:
             local[b].append(member)
             bucket_rows.append({"bucket": b, "member": member})
         members.append({"member": member, "cluster_id": cluster, "article_id": s["article_id"],
                         "statement_id": s["statement_id"], "kind": s["kind"], "start_char": s["start_char"],
-                        "end_char": s["end_char"], "words": len(tokens), "matched": matched,
+                        "end_char": s["end_char"], "words": len(text.tokens), "matched": matched,
                         "similarity": similarity})
     return members, bucket_rows
 
 
-def _similar(tokens: list[str], sh: set[int], other_tokens: list[str], other: set[int]) -> float | None:
-    """The Jaccard similarity of two statements when they say the same thing, else None."""
-    if len(tokens) < MIN_EXACT_WORDS or len(other_tokens) < MIN_EXACT_WORDS:
-        return None
-    if tokens == other_tokens:
+_CAPITALISED = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
+_TITLES = {"Mr", "Mrs", "Ms", "Dr", "Prof", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Sgt", "Rev", "Sir", "Dame"}
+# a full stop after these is not the end of a sentence ("Mrs. Clinton", "J. Smith", "the U.S. Senate")
+_ABBREVIATION = re.compile(r"(?:\b(?:" + "|".join(_TITLES) + r"|St|Jr|Sr|[A-Z])|\b[A-Z]\.[A-Z])\.$")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A statement as compared: its words, their shingles, and the names in it."""
+
+    tokens: list[str]
+    shingles: set[int]
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> Text:
+        tokens = words(text)
+        return cls(tokens, shingles(tokens, SHINGLE), names(text))
+
+
+def names(text: str) -> frozenset[str]:
+    """Capitalised words not opening a sentence or quote (names, mostly), in the form ``words`` gives them."""
+    text = _DATELINE_START.sub("", unicodedata.normalize("NFKC", text))
+    out = set()
+    for match in _CAPITALISED.finditer(text):
+        before = text[max(0, match.start() - 12) : match.start()].rstrip()
+        opens = not before or before[-1] in "!?:;\"“‘'(—–-" or (before[-1] == "." and not _ABBREVIATION.search(before))
+        if opens or match.group() in ("I", "I'm", "I’m") or match.group().rstrip(".") in _TITLES:
+            continue
+        out.update(words(match.group()))
+    return frozenset(out)
+
+
+def similar(a: Text, b: Text) -> float | None:
+    """The Jaccard similarity of two statements' shingles when they say the same thing, else None."""
+    if len(a.tokens) < MIN_EXACT_WORDS or len(b.tokens) < MIN_EXACT_WORDS or _content_words(a.tokens) < 2:
+        return None  # "I don't know", "And that wasn't all": said everywhere, by everyone
+    if a.tokens == b.tokens:
         return 1.0
-    if len(tokens) < MIN_FUZZY_WORDS or len(other_tokens) < MIN_FUZZY_WORDS or _gist(tokens) != _gist(other_tokens):
+    if len(a.tokens) < MIN_FUZZY_WORDS or len(b.tokens) < MIN_FUZZY_WORDS or _gist(a.tokens) != _gist(b.tokens):
         return None  # "Nine people were killed" and "14 people were killed" differ where it matters
-    shared = len(sh & other)
-    jaccard = shared / len(sh | other)
-    if jaccard >= JACCARD or (shared >= MIN_SHARED and shared >= CONTAINED * min(len(sh), len(other))):
+    if (a.names - b.names) and (b.names - a.names):
+        return None  # "a big fan of Paul" and "a big fan of Elizabeth Warren": one name put for another
+    shared = len(a.shingles & b.shingles)
+    jaccard = shared / len(a.shingles | b.shingles)
+    if jaccard >= JACCARD or (shared >= MIN_SHARED and shared >= CONTAINED * min(len(a.shingles), len(b.shingles))):
         return jaccard
     return None
 
@@ -810,7 +866,7 @@ def _statement(row: tuple[Any, ...]) -> _Statement:
 def _status_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """An actor reported resigned / dead / arrested while another article reports them speaking later (for
     deaths: saying anything; otherwise: speaking with a title, in office), within STATUS_WINDOW days."""
-    from onrecord.attribute.lexicon import STATUS_VERBS
+    from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
 
     facts = con.execute(f"""
         SELECT f.lemma, f.subject_start, f.subject_end, f.pronoun, st.*
@@ -829,13 +885,11 @@ def _status_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                                               [article_ids]).fetchall():
         mentions[aid].append((start, end, actor))
     events: dict[str, list[tuple[_Statement, str]]] = defaultdict(list)  # actor -> (status statement, lemma)
-    for lemma, s_start, s_end, pronoun, *row in facts:
+    for lemma, s_start, s_end, _pronoun, *row in facts:
         st = _statement(tuple(row))
-        own = mentions.get(st.article_id, [])
-        actor = next((a for start, end, a in own if start < s_end and s_start < end), None)
-        if actor is None and pronoun:  # "he resigned": the person last named shortly before
-            before = [(start, a) for start, end, a in own if end <= s_start and s_start - start <= 300]
-            actor = before[-1][1] if before else None
+        # a pronoun counts only when the analysis resolved it (then it is a mention of its actor)
+        actor = next((a for start, end, a in mentions.get(st.article_id, []) if start < s_end and s_start < end),
+                     None)
         if actor is not None:
             events[actor].append((st, lemma))
     if not events:
@@ -844,16 +898,20 @@ def _status_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = dict(con.execute("SELECT id, name FROM actors WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                              [sorted(events)]).fetchall())
     spoken = con.execute(f"""
-        SELECT t.actor_id, t.speaker_role, t.said_when, st.*
+        SELECT t.actor_id, t.speaker_role, t.said_when, t.speaker_text, st.*
         FROM attributions t JOIN ({_STATEMENTS_SQL}) st ON st.article_id = t.article_id AND st.statement_id = t.id
         WHERE t.actor_id IN (SELECT unnest(?::VARCHAR[])) AND st.published_date IS NOT NULL
         ORDER BY st.seq, st.start_char""", [sorted(events)]).fetchall()
     out = []
     seen: set[tuple[str, str]] = set()  # (article, actor): one flag per article and actor
-    for actor, role, when, *row in spoken:
+    for actor, role, when, speaker, *row in spoken:
         st = _statement(tuple(row))
         if (st.article_id, actor) in reporting or (st.article_id, actor) in seen:
             continue  # the article reports the event itself (the single-article check covers it)
+        if (speaker or "").strip().lower() in PERSONAL_PRONOUNS or re.search(r"\w['’]s\b", speaker or ""):
+            continue  # "they said", "Scott's relatives said", resolved to the actor: too weak to contradict
+        if role and (_FORMER.search(role) or _STATUS_FORMS.search(role)):
+            role = None  # "former campaign manager", "whom Trump fired": not speaking in office
         if when and re.search(r"\b(last|ago|earlier|previously|(?:19|20)\d\d)\b", when, re.IGNORECASE):
             continue  # said before the event
         for deaths in (True, False):
