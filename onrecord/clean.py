@@ -221,3 +221,18 @@ def _looks_like_prose(line: str) -> bool:
     # A caption's credit follows a slash, a bar, "via" or brackets; "told Reuters." has none of those and
     # is not matched at all. What remains to rule out is a long multi-sentence paragraph that ends so.
     return body.count(". ") >= 2
+
+
+# "GENEVA, May 14 (Reuters) - ", "KYIV (AP) — ": where a wire story's first sentence really starts
+_DATELINE = re.compile(
+    r"^[ \t]*[A-Z][A-Z.'’\- ]{1,40}(?:,\s*[A-Z][A-Za-z.]*\s+\d{1,2})?(?:\s*\([A-Za-z0-9 .&'’-]{1,30}\))?"
+    r"\s*[-–—]{1,2}\s+",
+    re.MULTILINE,
+)
+
+
+def find_dateline(text: str, within: int = 2000) -> tuple[int, int] | None:
+    """The dateline that opens a wire story's first paragraph, if there is one near the top."""
+    match = _DATELINE.search(text, 0, within)
+    return (match.start(), match.end()) if match else None
+

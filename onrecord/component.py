@@ -23,7 +23,7 @@ from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import ActorIndex
 from onrecord.attribute.extract import Found, find_attributions
 from onrecord.attribute.quotes import find_quotes
-from onrecord.clean import find_boilerplate
+from onrecord.clean import find_boilerplate, find_dateline
 from onrecord.record import (
     Actor,
     Article,
@@ -106,6 +106,11 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float) -> Re
     quotes = find_quotes(text)
     actors = ActorIndex(doc, skip)
     found = find_attributions(doc, quotes, actors, skip)
+    dateline = find_dateline(text)
+    if dateline is not None:  # "GENEVA, May 14 (Reuters) - X said …": the dateline is nobody's words
+        for f in found:
+            if f.content[0] < dateline[1] < f.content[1]:
+                f.content = (dateline[1], f.content[1])
     attributions = [_attribution(text, i, f) for i, f in enumerate(found, 1)]
     by_content = {f.content: a.id for f, a in zip(found, attributions, strict=True)}
 

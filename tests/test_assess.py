@@ -94,3 +94,9 @@ def test_intervals() -> None:
     spans = Intervals([(10, 20), (15, 30), (40, 50)])
     assert spans.touches(25, 35) and not spans.touches(30, 40) and spans.touches(0, 11)
     assert spans.covered(0, 100) == 30 and spans.covered(25, 45) == 10
+
+
+def test_at_least_figure_is_read() -> None:
+    text = ("At least 14 people were killed when a bus crashed near Dornik on Monday. "
+            "The crash near Dornik killed 3 people, the deadliest this year.")
+    assert len(conflicts(text)) == 1

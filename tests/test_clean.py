@@ -212,3 +212,13 @@ def test_live_page_furniture() -> None:
     assert classify_line("Updated 14:02 GMT") == "credit"
     assert classify_line("Posted by the army on its website, the video showed tanks near the border.") is None
     assert classify_line("Updated guidance was issued on Monday") is None
+
+
+def test_dateline() -> None:
+    from onrecord.clean import find_dateline
+
+    text = "Talks resume\n\nGENEVA, May 14 (Wire) - Negotiators agreed to extend the ceasefire, an envoy said."
+    start, end = find_dateline(text)
+    assert text[start:end] == "GENEVA, May 14 (Wire) - "
+    assert find_dateline("KYIV (Reuters) — Air raid sirens sounded.") == (0, 17)
+    assert find_dateline("The minister - who spoke on Monday - said no.") is None

@@ -154,7 +154,7 @@ class _Count:
 
 def _count_of(ent: Span) -> _Count | None:
     """What a cardinal counts: '12 people were killed', 'a death toll of 19', '3,100 striking dockworkers'."""
-    value = number_value(" ".join(t.text for t in ent if t.lower_ not in _APPROXIMATE))
+    value = number_value(" ".join(t.text for t in ent if t.lower_ not in _APPROXIMATE and t.lower_ != "at"))
     if value is None:
         return None
     root = ent.root
