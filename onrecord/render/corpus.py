@@ -20,6 +20,7 @@ from onrecord.render.html import CSS, FORMS, PALETTE, _clip, _pick, _sha256, esc
 
 CORPUS_CSS = """
 .top{margin-top:4px}
+.top+.chart{margin-top:20px}
 .aliases{margin:6px 0 0;color:var(--muted);font-size:13px}
 .summary.c4{grid-template-columns:repeat(4,minmax(0,1fr))}
 .group{margin:0 0 14px;padding:12px 16px}
