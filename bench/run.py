@@ -267,8 +267,30 @@ def measure(key: str, n_process: int, batch_size: int, files: list[Path]) -> dic
     }
 
 
+AB_KEYS = ["spacy", "onrecord-pipe", "onrecord"]
+
+
+def measure_ab(pairs: int, batch_size: int, files: list[Path]) -> dict[str, Any]:
+    """Bare spaCy and onrecord loaded side by side in one process, timed pass after pass in alternation.
+
+    Separate processes differ from one another by several percent even on a quiet machine (memory layout, what
+    else runs at that moment); alternating passes in one process cancels most of that, so this measures
+    onrecord's own overhead more finely than the table's ratios can.
+    """
+    documents = read_texts(files)
+    runners = {key: _runner(key, 1, batch_size)[0] for key in AB_KEYS}
+    cpu: dict[str, list[float]] = {key: [] for key in AB_KEYS}
+    for i in range(pairs):
+        order = AB_KEYS[i % len(AB_KEYS):] + AB_KEYS[: i % len(AB_KEYS)]
+        for key in order:
+            c = time.process_time()
+            runners[key](documents)
+            cpu[key].append(time.process_time() - c)
+    return {"passes": pairs, "cpu_s": cpu}
+
+
 def run_subprocess(key: str, n_process: int, batch_size: int, data: Path | None, min_bytes: int,
-                   timeout: float, code: Path | None = None) -> dict[str, Any]:
+                   timeout: float, code: Path | None = None, ab: int = 0) -> dict[str, Any]:
     """One configuration in a fresh interpreter; its result comes back as one JSON line on stdout.
 
     With ``code`` (a folder holding an ``onrecord`` package) that package is imported instead of the working tree's:
@@ -278,7 +300,7 @@ def run_subprocess(key: str, n_process: int, batch_size: int, data: Path | None,
     if code is not None:
         env["PYTHONPATH"] = os.pathsep.join(x for x in (str(code), env.get("PYTHONPATH", "")) if x)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", key, "--n-process", str(n_process),
-           "--batch-size", str(batch_size), "--min-bytes", str(min_bytes)]
+           "--batch-size", str(batch_size), "--min-bytes", str(min_bytes), "--ab", str(ab)]
     if data is not None:
         cmd += ["--data", str(data)]
     try:
@@ -389,12 +411,28 @@ def render(rows: list[dict[str, Any]], info: dict[str, str], meta: dict[str, Any
             f"{r['ratio']:.2f}{spread} | {r['cpu_ratio']:.2f} | {r['elapsed_s']:.1f} s / {r['cpu_s']:.1f} s | "
             f"{r['warmup_s']:.1f} s | {r['peak_process_mb']:,.0f} MB | {r['peak_total_mb']:,.0f} MB | {found} |"
         )
+    ab = meta.get("ab")
+    if ab:
+        base = _median(ab["cpu_s"][BASELINE])
+        lines += ["", "### Overhead, in one process", "",
+                  f"Bare spaCy and onrecord loaded side by side in one process (`n_process=1`), {ab['passes']} timed "
+                  "passes each over the same articles, in alternation (median CPU time per pass). This cancels the "
+                  "process-to-process variance of the table above and measures onrecord's own cost most finely.",
+                  "", "| configuration | CPU per pass | × spaCy |", "|---|---:|---:|"]
+        for key in AB_KEYS:
+            med = _median(ab["cpu_s"][key])
+            lines.append(f"| {BY_KEY[key].label} | {med:.1f} s | {base / med:.2f} |")
     lines += ["", "## Targets", "", "| target | n_process | measured | met |", "|---|---:|---:|---|"]
     for r in rows:
         if r["key"].startswith("onrecord"):
             ok = r["ratio"] >= TARGET_RATIO
             lines.append(f"| {BY_KEY[r['key']].label} ≥ {TARGET_RATIO}× bare spaCy throughput | {r['n_process']} | "
                          f"{r['ratio']:.2f}× wall ({r['cpu_ratio']:.2f}× CPU) | {'yes' if ok else '**no**'} |")
+            if ab and r["n_process"] == 1:
+                in_one = _median(ab["cpu_s"][BASELINE]) / _median(ab["cpu_s"][r["key"]])
+                ok = in_one >= TARGET_RATIO
+                lines.append(f"| the same, in one process (above) | 1 | {in_one:.2f}× CPU | "
+                             f"{'yes' if ok else '**no**'} |")
     for r in rows:
         if r["key"].startswith("onrecord"):
             ok = r["peak_process_mb"] <= TARGET_RSS_MB
@@ -549,12 +587,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="with --profile: how many functions to list")
     parser.add_argument("--commit", metavar="REF",
                         help="measure onrecord/ as committed at REF (e.g. HEAD) instead of the working tree")
-    parser.add_argument("--worker", choices=list(BY_KEY), help=argparse.SUPPRESS)
+    parser.add_argument("--ab", type=int, default=3, metavar="N",
+                        help="then N alternating passes of each in one process, for a finer overhead figure (0: none)")
+    parser.add_argument("--worker", choices=[*BY_KEY, "ab"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data: not a folder: {args.data}")
     files = input_files(args.data, args.min_bytes)
 
+    if args.worker == "ab":
+        print(json.dumps(measure_ab(args.ab, args.batch_size, files)))
+        return 0
     if args.worker:
         print(json.dumps(measure(args.worker, args.n_process[0], args.batch_size, files)))
         return 0
@@ -582,6 +625,10 @@ def bench(args: argparse.Namespace, files: list[Path], argv: list[str] | None) -
     before = fingerprint(code_root)
     load_before = os.getloadavg()[0]
     rounds = list(rounds_of(args, keys, args.n_process))
+    ab = None
+    if args.ab > 0:
+        ab = run_subprocess("ab", 1, args.batch_size, args.data, args.min_bytes, args.timeout, args.code, args.ab)
+        print(f"in-process A/B: {json.dumps(ab['cpu_s'])}", file=sys.stderr)
     load_after = os.getloadavg()[0]
     changed = fingerprint(code_root) != before
     versions = sorted({v for r in rounds for x in r.values() for v in x["versions"] if not v.startswith("spaCy")})
@@ -601,7 +648,7 @@ def bench(args: argparse.Namespace, files: list[Path], argv: list[str] | None) -
         "command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "input": f"{first['articles']} articles from {source} ({first['chars']:,} characters, "
                  f"{first['tokens']:,} tokens)",
-        "rounds": args.rounds, "batch_size": args.batch_size, "versions": versions,
+        "rounds": args.rounds, "batch_size": args.batch_size, "versions": versions, "ab": ab,
     }
     table = render(summarise(rounds), info, meta)
     print(table)
