@@ -26,11 +26,6 @@ summarise clarify specify conclude determine rule judge estimate calculate gathe
 fume blast slam snap scoff sneer rant thunder gush rage
 """.split())
 
-# Verbs that only report when they take a clause or quote; used as the finding verb of documents.
-FINDING_VERBS = frozenset("""
-find show suggest indicate reveal conclude estimate project predict put
-""".split())
-
 # Content-taking object verbs: "expressed doubt about …", "voiced concern that …".
 OBJECT_CONTENT_VERBS = frozenset("""
 express voice raise signal cast

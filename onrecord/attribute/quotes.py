@@ -22,7 +22,6 @@ _PAIRS = {
     "'": "'\u2019",  # tabloid style 'quote' with straight singles, same rule
 }
 _SINGLE_OPENERS = "\u2018'"
-_DOUBLE = "\u201c\u201d\u201e\u201f\u00ab\u00bb\""
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[\u201c\u201e\u00ab\"\u2018])")
 
 
@@ -153,11 +152,3 @@ def find_quotes(text: str) -> Quotes:
             carry = (unclosed, 1)
     quotes.sort(key=lambda q: q.start)
     return Quotes(q for q in quotes if text[q.start:q.end].strip())
-
-
-def word_count(text: str) -> int:
-    return len(re.findall(r"\w+", text))
-
-
-def is_double(text: str, quote: Quote) -> bool:
-    return text[quote.open_mark] in _DOUBLE
