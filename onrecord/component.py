@@ -21,7 +21,7 @@ from onrecord.assess.checkworthiness import CheckworthinessModel
 from onrecord.assess.conflicts import count_conflicts, status_conflicts
 from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import ActorIndex
-from onrecord.attribute.extract import Found, find_attributions
+from onrecord.attribute.extract import Found, doc_text, find_attributions, forget_text
 from onrecord.attribute.quotes import find_quotes
 from onrecord.clean import find_boilerplate, find_dateline
 from onrecord.record import (
@@ -79,7 +79,10 @@ class OnrecordComponent:
         self.checkworthy = self.model.threshold if checkworthy is None else checkworthy
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.onrecord = analyse_doc(doc, self.model, self.checkworthy).to_dict()
+        try:
+            doc._.onrecord = analyse_doc(doc, self.model, self.checkworthy).to_dict()
+        finally:
+            forget_text(doc)
         return doc
 
 
@@ -100,7 +103,7 @@ def _attribution(text: str, index: int, f: Found) -> Attribution:
 
 def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float) -> Record:
     """The record of a parsed document (article metadata left empty: ``analyze`` fills it)."""
-    text = doc.text
+    text = doc_text(doc)
     boilerplate = find_boilerplate(text)
     skip = [(b.start, b.end) for b in boilerplate]
     quotes = find_quotes(text)

@@ -60,3 +60,15 @@ def test_every_span_is_exact_on_the_gold_articles() -> None:
         for span in spans:
             assert record.text[span.start : span.end] == span.text, (path.name, span)
         assert len({a.id for a in record.attributions}) == len(record.attributions)
+
+
+def test_docs_carry_only_the_record_and_survive_docbin() -> None:
+    from spacy.tokens import DocBin
+
+    from onrecord.parse import load_pipeline
+
+    nlp = load_pipeline()
+    doc = nlp("“The ceasefire holds,” General Ruth Ames said on Monday.")
+    assert [k for k in doc.user_data if isinstance(k, tuple) and k[0] == "onrecord"] == []
+    restored = next(iter(DocBin(docs=[doc], store_user_data=True).get_docs(nlp.vocab)))
+    assert restored._.record.attributions[0].speaker.name == "Ruth Ames"

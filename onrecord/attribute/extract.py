@@ -69,6 +69,10 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+def forget_text(doc: Doc) -> None:
+    """Drop the cached text: it must not travel with the Doc (pickling, DocBin, n_process)."""
+    doc.user_data.pop(_TEXT_KEY, None)
+
 
 def trim(text: str, start: int, end: int, chars: str = _EDGE) -> tuple[int, int]:
     while start < end and text[start] in chars:
@@ -686,13 +690,7 @@ def bare_quote_attributions(doc: Doc, quotes: Quotes, taken: list[tuple[int, int
 def find_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex,
                       skip: list[tuple[int, int]] | None = None) -> list[Found]:
     """Every attribution in the document, in text order."""
-    try:
-        return _find_attributions(doc, quotes, actors, skip or [])
-    finally:
-        doc.user_data.pop(_TEXT_KEY, None)  # the cache must not travel with the Doc
-
-
-def _find_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]]) -> list[Found]:
+    skip = skip or []
     found: list[Found] = []
     for sent in doc.sents:
         if any(s <= sent.start_char < e for s, e in skip):
