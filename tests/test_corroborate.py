@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from feeds import write_feed
 
 from onrecord.cli import main
 from onrecord.store import corroborate, queries, schema
@@ -106,11 +107,6 @@ PART2 = [
     {"id": "w4", "outlet": "Valley Post", "published": "2024-05-09", "title": "Trains to return", "text": REWRITE},
 ]
 MINE = ("cluster_members", "statement_buckets", "article_sources", "article_buckets", "statement_facts", "clusters")
-
-
-def write_feed(path: Path, articles: list[dict[str, str]]) -> str:
-    path.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
-    return str(path)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from feeds import write_feed
 
 from onrecord.cli import main
 from onrecord.errors import InputError, OnrecordError
@@ -38,10 +39,8 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("q")
-    feed = base / "feed.jsonl"
-    feed.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
     path = base / "q.duckdb"
-    summary = ingest([str(feed)], path, jobs=1, batch_size=2, progress=False)
+    summary = ingest([write_feed(base / "feed.jsonl", ARTICLES)], path, jobs=1, batch_size=2, progress=False)
     assert summary.stored == len(ARTICLES)
     return path
 

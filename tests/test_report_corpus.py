@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from feeds import write_feed
 
 from onrecord.cli import main
 from onrecord.errors import OnrecordError
@@ -36,10 +36,8 @@ ARTICLES = [
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("corpus")
-    feed = base / "feed.jsonl"
-    feed.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES), encoding="utf-8")
     path = base / "corpus.duckdb"
-    assert ingest([str(feed)], path, jobs=1, progress=False).stored == len(ARTICLES)
+    assert ingest([write_feed(base / "feed.jsonl", ARTICLES)], path, jobs=1, progress=False).stored == len(ARTICLES)
     return path
 
 
