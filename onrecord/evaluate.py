@@ -179,7 +179,6 @@ def load_onrecord_gold(path: pathlib.Path) -> GoldDoc:
 
 # PolNeAR conversion: the same rules as polnear.py, so brat gold scores as its converted gold would.
 SENTENCE_END = re.compile(r'(?<=[.!?])["\u201d\u2019)]*\s+(?=["\u201c\u2018(]?[A-Z0-9])|\n+')
-BRAT_ROLES = {"source": "Source", "cue": "Cue", "content": "Content"}
 
 
 def read_ann(text: str) -> tuple[dict[str, tuple[str, list[Span]]], list[dict[str, str]]]:

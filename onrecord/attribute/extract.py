@@ -33,8 +33,6 @@ from onrecord.attribute.quotes import Quote, Quotes
 
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
 _EDGE = " \t\n,;:.-" + _DASHES
-_SUBJECTS = ("nsubj", "nsubjpass", "csubj")
-_CLAUSES = ("ccomp", "xcomp", "parataxis")
 _OUTLET_LABELS = ("ORG", "PERSON", "GPE", "FAC", "PRODUCT", "WORK_OF_ART", "NORP")
 
 
