@@ -43,9 +43,9 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
     return pieces
 
 
-def parse(text: str) -> Doc:
+def parse(text: str, convention: str = "onrecord") -> Doc:
     """The analysed ``Doc`` of one text, chunked when long."""
-    nlp = load_pipeline()
+    nlp = load_pipeline(convention=convention)
     if len(text) <= CHUNK_CHARS:
         return nlp(text)
     nlp.max_length = max(nlp.max_length, len(text) + 1)
@@ -55,20 +55,22 @@ def parse(text: str) -> Doc:
     return nlp.get_pipe("onrecord")(doc)
 
 
-def analyze(text: str, **metadata: str | None) -> Record:
-    """The record of one article. ``metadata`` may give id, title, url, published, outlet.
+def analyze(text: str, *, convention: str = "onrecord", **metadata: str | None) -> Record:
+    """The record of one article. ``metadata`` may give id, title, url, published, outlet;
+    ``convention`` says what counts as an attribution (``onrecord.component.CONVENTIONS``).
 
     Raises ``InputError`` for text that cannot be analysed (empty, binary, not English).
     """
     check_text(text)
-    return _with_metadata(parse(text)._.record, metadata)
+    return _with_metadata(parse(text, convention)._.record, metadata)
 
 
-def analyze_many(documents: Iterable[Document], n_process: int = 1, batch_size: int = 16) -> Iterator[Record]:
+def analyze_many(documents: Iterable[Document], n_process: int = 1, batch_size: int = 16,
+                 convention: str = "onrecord") -> Iterator[Record]:
     """Records of many already-read documents, in order (spaCy batches them; n_process > 1 forks).
 
     Long documents are analysed one by one in chunks, in their place in the order."""
-    nlp = load_pipeline()
+    nlp = load_pipeline(convention=convention)
 
     def metadata(document: Document) -> dict[str, str | None]:
         return {k: getattr(document, k) for k in ("id", "title", "url", "published", "outlet")}
@@ -84,7 +86,7 @@ def analyze_many(documents: Iterable[Document], n_process: int = 1, batch_size: 
     for document in documents:
         if len(document.text) > CHUNK_CHARS:
             yield from flush()
-            yield _with_metadata(parse(document.text)._.record, metadata(document))
+            yield _with_metadata(parse(document.text, convention)._.record, metadata(document))
         else:
             batch.append(document)
             if len(batch) >= FLUSH_DOCS:

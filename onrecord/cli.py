@@ -77,7 +77,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 raise item
             assert isinstance(item, Document)
             meta = {k: getattr(item, k) for k in ("id", "title", "url", "published", "outlet")}
-            record = analyze(item.text, **meta)
+            record = analyze(item.text, convention=args.convention, **meta)
             if issues is not None:
                 record = add_positions(record, issues)
         except OnrecordError as exc:
@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--issues", metavar="FILE", help="an issues file: add each actor's positions (see examples/)")
     analyze.add_argument("--max-bytes", type=int, default=None,
                          help="refuse inputs larger than this (default 5 MB or $ONRECORD_MAX_BYTES)")
+    analyze.add_argument("--convention", choices=("onrecord", "polnear"), default="onrecord",
+                         help="what counts as an attribution: onrecord's guideline (default) or PolNeAR's, "
+                              "which adds stances shown by acts and intentions")
     analyze.set_defaults(func=cmd_analyze)
 
     for module in COMMANDS:  # each command module adds its subparser with register(sub)

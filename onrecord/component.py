@@ -8,6 +8,9 @@
 
 The component stores the record as plain data in ``doc._.onrecord`` so documents survive
 ``nlp.pipe(n_process=…)`` and ``DocBin``; the other extensions are typed views of it.
+
+``nlp.add_pipe("onrecord", config={"convention": "polnear"})`` reads attributions by PolNeAR's
+convention instead of onrecord's (see ``CONVENTIONS``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from onrecord.assess.conflicts import count_conflicts, status_conflicts
 from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import ActorIndex
 from onrecord.attribute.extract import Found, doc_text, find_attributions, forget_text
+from onrecord.attribute.learned import AttributionModel, polnear_attributions
 from onrecord.attribute.quotes import find_quotes
 from onrecord.clean import find_boilerplate, find_dateline
 from onrecord.record import (
@@ -35,6 +39,13 @@ from onrecord.record import (
     Unsourced,
     Via,
 )
+
+# What counts as an attribution. "onrecord" (the default, the project's annotation guideline):
+# speech, writing, beliefs and findings reported with their content. "polnear": PolNeAR's
+# guideline, which also counts stances shown by acts and intentions ("called for X", "rejected X",
+# "plans to X") and joins a quotation interrupted by its reporting clause into one content; a
+# judge trained on PolNeAR accepts or rejects each candidate.
+CONVENTIONS = ("onrecord", "polnear")
 
 
 def _record(doc: Doc) -> Record:
@@ -73,22 +84,29 @@ def _span(text: str, bounds: tuple[int, int]) -> Span:
 class OnrecordComponent:
     """Finds attributions, actors, unsourced statements and flags; see the module docstring."""
 
-    def __init__(self, checkworthy: float | None = None) -> None:
+    def __init__(self, checkworthy: float | None = None, convention: str = "onrecord") -> None:
+        if convention not in CONVENTIONS:
+            raise ValueError(f"unknown convention {convention!r}: one of {', '.join(CONVENTIONS)}")
+        self.convention = convention
+        self.judge = AttributionModel.load() if convention == "polnear" else None
+        if convention == "polnear" and self.judge is None:
+            raise ValueError("the polnear convention needs its trained judge: "
+                             "python -m onrecord.train.attributions DATA")
         self.model = CheckworthinessModel.load()
         # flag at the threshold the model was tuned to on held-out data, unless configured
         self.checkworthy = self.model.threshold if checkworthy is None else checkworthy
 
     def __call__(self, doc: Doc) -> Doc:
         try:
-            doc._.onrecord = analyse_doc(doc, self.model, self.checkworthy).to_dict()
+            doc._.onrecord = analyse_doc(doc, self.model, self.checkworthy, self.judge).to_dict()
         finally:
             forget_text(doc)
         return doc
 
 
-@Language.factory("onrecord", default_config={"checkworthy": None})
-def make_onrecord(nlp: Language, name: str, checkworthy: float | None) -> OnrecordComponent:
-    return OnrecordComponent(checkworthy)
+@Language.factory("onrecord", default_config={"checkworthy": None, "convention": "onrecord"})
+def make_onrecord(nlp: Language, name: str, checkworthy: float | None, convention: str) -> OnrecordComponent:
+    return OnrecordComponent(checkworthy, convention)
 
 
 def _attribution(text: str, index: int, f: Found) -> Attribution:
@@ -101,14 +119,17 @@ def _attribution(text: str, index: int, f: Found) -> Attribution:
                        f.form, via, f.when)  # type: ignore[arg-type]
 
 
-def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float) -> Record:
-    """The record of a parsed document (article metadata left empty: ``analyze`` fills it)."""
+def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
+                judge: AttributionModel | None = None) -> Record:
+    """The record of a parsed document (article metadata left empty: ``analyze`` fills it). With a
+    ``judge``, attributions follow the PolNeAR convention (see ``CONVENTIONS``)."""
     text = doc_text(doc)
     boilerplate = find_boilerplate(text)
     skip = [(b.start, b.end) for b in boilerplate]
     quotes = find_quotes(text)
     actors = ActorIndex(doc, skip)
-    found = find_attributions(doc, quotes, actors, skip)
+    found = (find_attributions(doc, quotes, actors, skip) if judge is None
+             else polnear_attributions(doc, quotes, actors, skip, judge))
     dateline = find_dateline(text)
     if dateline is not None:  # "GENEVA, May 14 (Reuters) - X said …": the dateline is nobody's words
         for f in found:

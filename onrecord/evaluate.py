@@ -38,6 +38,7 @@ import bisect
 import collections
 import concurrent.futures
 import difflib
+import functools
 import json
 import os
 import pathlib
@@ -693,10 +694,10 @@ def figures(n: collections.Counter[str]) -> dict[str, float | int]:
 # --- running the analysis -----------------------------------------------------------------------
 
 
-def default_analyze() -> AnalyzeFn:
+def default_analyze(convention: str = "onrecord") -> AnalyzeFn:
     from onrecord import analyze  # imported late: loading the pipeline is the expensive part
 
-    return analyze
+    return functools.partial(analyze, convention=convention)
 
 
 def default_read() -> ReadFn:
@@ -847,6 +848,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     ap.add_argument("--jobs", type=int, default=1, metavar="N", help="analyse in N worker processes")
     ap.add_argument("--per-doc", action="store_true", help="also show figures per document")
     ap.add_argument("--errors", metavar="FILE", help="write every miss as JSON lines to FILE, for error analysis")
+    ap.add_argument("--convention", choices=("onrecord", "polnear"), default="onrecord",
+                    help="what counts as an attribution (as `onrecord analyze --convention`)")
     ap.set_defaults(func=run)
     return ap
 
@@ -858,6 +861,8 @@ def run(args: argparse.Namespace, analyze_fn: AnalyzeFn | None = None, read_fn: 
             raise InputError("--limit must be >= 0 and --jobs >= 1")
         mins = parse_mins(args.min)
         golds = load_golds(args.gold, args.limit)
+        if analyze_fn is None and getattr(args, "convention", "onrecord") != "onrecord":
+            analyze_fn = default_analyze(args.convention)
         ev = evaluate_documents(golds, analyze_fn, read_fn, args.jobs)
         if args.errors:
             try:

@@ -51,6 +51,8 @@ class Found:
     via: list[tuple[int, int, str, str]] = field(default_factory=list)  # start, end, name, kind
     when: str | None = None
     cue_token: int | None = None  # index of the cue verb, for rules that compare clauses
+    rule: str = ""  # which rule found it: verb, learned, according, nominal, bare, continued, stance
+    relation: str | None = None  # how the content hangs on the cue, where a rule knows it
 
 
 # --- spans -------------------------------------------------------------------------------
@@ -469,7 +471,8 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
             clause = _clause_content(verb, text, cut)
             if clause is not None:
                 found.append(Found(clause, form_of(text, *clause, quotes), cue_bounds(verb), None, None, "unknown",
-                                   None, None, channels_of(verb, None), when_of(sent, clause, verb), verb.i))
+                                   None, None, channels_of(verb, None), when_of(sent, clause, verb), verb.i,
+                                   rule="verb"))
             continue
         if subject is None or in_quote(quotes, subject.idx) or subject.lower_ in ("i", "we", "you"):
             continue
@@ -494,7 +497,8 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
         else:
             continue
         found.append(Found(content, form, cue_bounds(verb), speaker, source.name, source.kind, source.actor,
-                           source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i))
+                           source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i,
+                           rule="verb"))
     return found
 
 
@@ -572,7 +576,8 @@ def learned_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: li
         content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
                          else ((start, end), form_of(text, start, end, quotes)))
         found.append(Found(content, form, (cue_start, cue_end), speaker, source.name, source.kind, source.actor,
-                           source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i))
+                           source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i,
+                           rule="learned", relation=relation))
     return found
 
 
@@ -619,7 +624,7 @@ def according_to_attributions(sent: Span, found: list[Found], quotes: Quotes, ac
             continue
         cue = (according.idx, according.doc[according.i + 1].idx + 2)
         out.append(Found(content, form_of(text, *content, quotes), cue, (source.start, source.end), source.name,
-                         source.kind, source.actor, source.role, [], when_of(sent, content)))
+                         source.kind, source.actor, source.role, [], when_of(sent, content), rule="according"))
     return out
 
 
@@ -646,7 +651,7 @@ def nominal_attributions(sent: Span, quotes: Quotes, actors: ActorIndex) -> list
         content = (start, end)
         out.append(Found(content, form_of(text, *content, quotes), (noun.idx, noun.idx + len(noun.text)),
                          (source.start, source.end), source.name, source.kind, source.actor, source.role, [],
-                         when_of(sent, content)))
+                         when_of(sent, content), noun.i, rule="nominal"))
     return out
 
 
@@ -681,7 +686,7 @@ def bare_quote_attributions(doc: Doc, quotes: Quotes, taken: list[tuple[int, int
         source = source_of(span.root, actors)
         start, end = trim(text, q.start, q.end, " \n,")
         out.append(Found((start, end), "direct", None, (source.start, source.end), source.name, source.kind,
-                         source.actor, source.role, [], None))
+                         source.actor, source.role, [], None, rule="bare"))
     return out
 
 
@@ -728,7 +733,7 @@ def continue_quotes(doc: Doc, found: list[Found], quotes: Quotes) -> list[Found]
             continue
         content = trim(text, nxt.start, nxt.end, " \n,")
         starts.add(content[0])
-        out.append(replace(f, content=content, form="direct", via=list(f.via), when=None))
+        out.append(replace(f, content=content, form="direct", via=list(f.via), when=None, rule="continued"))
     return out
 
 

@@ -128,8 +128,17 @@ def _starts_with_open(text: str, start: int, end: int) -> int | None:
     return None
 
 
+_DOUBLED = re.compile(r"''|``")
+
+
 def find_quotes(text: str) -> Quotes:
-    """All top-level quotations in ``text``, in order, with multi-paragraph quotes joined."""
+    """All top-level quotations in ``text``, in order, with multi-paragraph quotes joined.
+
+    Doubled marks (two apostrophes, or two backticks, as some newsroom systems write a double quote) count as one
+    double mark: they are read as a space and a straight mark, which keeps every offset."""
+    original = text
+    if "''" in text or "``" in text:
+        text = _DOUBLED.sub(' "', text)
     quotes: list[Quote] = []
     carry: tuple[int, int] | None = None  # (first open mark, paragraphs so far) of a quote running on
     for p_start, p_end in _paragraph_bounds(text):
@@ -151,4 +160,8 @@ def find_quotes(text: str) -> Quotes:
         if unclosed is not None:
             carry = (unclosed, 1)
     quotes.sort(key=lambda q: q.start)
+    if original is not text:  # a doubled mark starts one character earlier than the mark read
+        quotes = [Quote(q.start, q.end - (original[q.end - 1 : q.end + 1] in ("''", "``")),
+                        q.open_mark - (original[q.open_mark - 1 : q.open_mark + 1] in ("''", "``")),
+                        q.close_mark, q.paragraphs) for q in quotes]
     return Quotes(q for q in quotes if text[q.start:q.end].strip())

@@ -1,0 +1,491 @@
+"""A learned judge of attribution candidates, for the PolNeAR convention.
+
+PolNeAR (and the research built on it) counts more as an attribution than onrecord's own
+guideline does: stances shown by acts and intentions ("called for X", "rejected X", "plans to X",
+"supports X") as well as speech, thought and findings. Which verb-and-dependent pairs are such
+stances depends on the verb, the dependent and the sentence, so a rule list stalls; this module
+proposes every plausible pair (``stance_candidates``), describes each candidate by a few dozen
+features of the parse (``features``), and scores it with a logistic regression trained on PolNeAR
+train by ``python -m onrecord.train.attributions`` (``AttributionModel``).
+
+Inference is numpy only: the features are hashed (CRC32) into a fixed weight vector stored in
+``data/attributions.npz``; no corpus text is stored.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+from spacy.tokens import Doc, Span, Token
+
+from onrecord.attribute.actors import ActorIndex
+from onrecord.attribute.extract import (
+    Found,
+    according_phrase,
+    according_to_phrases,
+    channels_of,
+    cue_bounds,
+    doc_text,
+    find_attributions,
+    form_of,
+    in_quote,
+    quote_containing,
+    source_of,
+    subject_of,
+    subtree_bounds,
+    trim,
+    when_of,
+)
+from onrecord.attribute.lexicon import SPEECH_VERBS, learned_cues
+from onrecord.attribute.quotes import Quotes
+
+MODEL = pathlib.Path(__file__).resolve().parent.parent / "data" / "attributions.npz"
+BITS = 18  # 2**18 float32 weights: 1 MB
+TENSOR_WIDTH = 96  # the small English model's token vectors
+DENSE = 3 * TENSOR_WIDTH
+
+# Dependents that may hold a stance's content: a clause, an object, a complement, or a
+# preposition's object ("called for X", "spoke about X").
+_RELATIONS = ("ccomp", "xcomp", "dobj", "acomp", "oprd", "attr", "prep")
+_NOUN_RELATIONS = ("acl", "ccomp", "prep")
+
+
+def _content_heads(token: Token) -> list[tuple[str, Token]]:
+    """(relation, head of content) for each dependent of ``token`` that could be its content."""
+    out = []
+    relations = _NOUN_RELATIONS if token.pos_ == "NOUN" else _RELATIONS
+    for child in token.children:
+        if child.dep_ not in relations:
+            continue
+        if child.dep_ == "prep":
+            if child.i < token.i:
+                continue
+            for obj in child.children:
+                if obj.dep_ in ("pobj", "pcomp"):
+                    out.append((f"prep:{child.lower_}", obj))
+        else:
+            out.append((child.dep_, child))
+    return out
+
+
+def _holder(noun: Token) -> Token | None:
+    """Who holds a nominal stance: 'X's call for …', 'a call by X for …'."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            return child
+    for child in noun.children:
+        if child.dep_ == "prep" and child.lower_ in ("by", "from"):
+            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _stance_subject(token: Token) -> Token | None:
+    """Who takes the stance: the clause subject, else the noun a participle describes ('a tweet
+    attacking X'), else the subject of the verb a gerund hangs on ('began by marveling at X')."""
+    if token.pos_ == "NOUN":
+        return _holder(token)
+    subject = subject_of(token)
+    if subject is not None:
+        return subject
+    if token.dep_ == "acl" and token.head.pos_ in ("NOUN", "PROPN", "PRON"):
+        return token.head
+    if token.dep_ == "pcomp" and token.head.dep_ == "prep" and token.head.head.pos_ in ("VERB", "AUX"):
+        return subject_of(token.head.head)
+    return None
+
+
+def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]]:
+    """(relation, start, end, head) of each stretch that could be the content of ``token``: each dependent
+    that could hold it (not for a cue a rule already read), everything the cue governs to its right
+    ('cited X as Y', 'blasted him for Z'), and the clause before a trailing reporting clause
+    ('A, but B, the source added')."""
+    out: list[tuple[str, int, int, Token | None]] = []
+    if not taken:
+        out += [(relation, *subtree_bounds(head), head) for relation, head in _content_heads(token)]
+    right = [t for t in token.subtree if t.i > token.i and not (t.dep_ == "prt" and t.i == token.i + 1)]
+    if right:
+        out.append(("rest", right[0].idx, subtree_bounds(token)[1], None))
+    sent = token.sent
+    left_edge = token.left_edge
+    if left_edge.i > sent.start + 2 and token.doc[left_edge.i - 1].text == ",":
+        out.append(("before", sent.start_char, token.doc[left_edge.i - 1].idx, None))
+    return out
+
+
+def stance_candidates(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[tuple[int, int]],
+                      taken: set[int]) -> list[Found]:
+    """Every verb (or cue noun) of ``sent`` that was a cue in training, with each stretch that could
+    hold its content (see ``_spans``), as a candidate attribution (rule ``stance``). Cues in
+    ``taken`` (read by a rule) get only the alternative stretches."""
+    doc = sent.doc
+    text = doc_text(doc)
+    lexicon = learned_cues()
+    out = []
+    for token in sent:
+        if token.pos_ not in ("VERB", "NOUN", "ADJ") or in_quote(quotes, token.idx):
+            continue
+        entry = lexicon.get(f"{token.lemma_.lower()}/{token.pos_}")
+        if (entry is None or entry.cue < 2) and token.lemma_.lower() not in SPEECH_VERBS:
+            continue
+        subject = _stance_subject(token)
+        if subject is not None and in_quote(quotes, subject.idx):
+            continue
+        source = source_of(subject, actors) if subject is not None else None
+        speaker = (source.start, source.end) if source is not None else None
+        via = channels_of(token, speaker) if token.pos_ == "VERB" and source is not None else []
+        cue_start, cue_end = (token.idx, token.idx + len(token.text)) if token.pos_ != "VERB" else cue_bounds(token)
+        seen: set[tuple[int, int]] = set()
+        for relation, start, end, head in _spans(token, token.i in taken):
+            if subject is not None and start <= subject.idx < end:
+                continue
+            for c_start, _ in cut:
+                if start < c_start < end:
+                    end = min(end, c_start)
+            start, end = trim(text, start, end)
+            if end - start < 3 or (start, end) in seen or start <= cue_start < end:
+                continue
+            seen.add((start, end))
+            c_end = cue_end
+            if head is not None and relation.startswith("prep:") and head.head.i <= token.i + 2:
+                c_end = head.head.idx + len(head.head.text)
+            quote = quote_containing(quotes, start, end)
+            content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
+                             else ((start, end), form_of(text, start, end, quotes)))
+            out.append(Found(content, form, (cue_start, c_end), speaker, source.name if source else None,
+                             source.kind if source else "unknown", source.actor if source else None,
+                             source.role if source else None, list(via), when_of(sent, content, token), token.i,
+                             rule="stance", relation=relation))
+    return out
+
+
+def _bucket(n: int) -> str:
+    for limit in (1, 2, 4, 8, 16, 32, 64):
+        if n <= limit:
+            return str(limit)
+    return "more"
+
+
+def _subject_class(doc_token: Token | None) -> str:
+    if doc_token is None:
+        return "none"
+    if doc_token.pos_ == "PRON":
+        return "pron:" + doc_token.lower_
+    if doc_token.ent_type_:
+        return "ent:" + doc_token.ent_type_
+    return doc_token.pos_ + ":" + doc_token.tag_
+
+
+def cue_features(members: Sequence[Found], sent: Span, quotes: Quotes) -> list[str]:
+    """What the first judge sees of a cue (is it an attribution at all?): its word, its place in the
+    parse and its neighbours, its subject, which rules proposed it and which dependents it has."""
+    doc = sent.doc
+    text = doc_text(doc)
+    first = next((f for f in members if f.rule != "stance"), members[0])
+    quoted = bool(quotes.near(sent.start_char, sent.end_char))
+    feats = [f"n={_bucket(len(members))}", f"kind={first.speaker_kind}", f"speaker={'yes' if first.speaker else 'no'}",
+             f"headline={sent.start == 0}", f"sent_quote={quoted}"]
+    feats += sorted({f"rule={f.rule}" for f in members} | {f"has={f.relation}" for f in members if f.relation}
+                    | {f"form={f.form}" for f in members})
+    if first.cue is not None:
+        feats += [f"cue_text={text[first.cue[0]:first.cue[1]].lower()}",
+                  f"cue_in_quote={in_quote(quotes, first.cue[0])}"]
+    if first.cue_token is None:
+        return [*feats, f"only={first.rule}"]
+    cue = doc[first.cue_token]
+    lemma = cue.lemma_.lower()
+    subject = _stance_subject(cue)
+    subj = _subject_class(subject)
+    prev = doc[cue.i - 1].lower_ if cue.i > sent.start else "<s>"
+    nxt = doc[cue.i + 1].lower_ if cue.i + 1 < sent.end else "</s>"
+    head = cue.head
+    entry = learned_cues().get(f"{lemma}/{cue.pos_}")
+    rate = entry.cue / entry.total if entry and entry.total else 0.0
+    feats += [
+        f"lemma={lemma}", f"pos={cue.pos_}", f"tag={cue.tag_}", f"dep={cue.dep_}", f"lemma|dep={lemma}|{cue.dep_}",
+        f"lemma|tag={lemma}|{cue.tag_}", f"subj={subj}", f"lemma|subj={lemma}|{subj.split(':')[0]}",
+        f"neg={any(c.dep_ == 'neg' for c in cue.children)}", f"modal={any(c.tag_ == 'MD' for c in cue.children)}",
+        f"head={head.lemma_.lower() if head is not cue else 'ROOT'}", f"head_pos={head.pos_}",
+        f"speech={lemma in SPEECH_VERBS}", f"prev={prev}", f"next={nxt}", f"lemma|next={lemma}|{nxt}",
+        f"lemma|prev={lemma}|{prev}", f"rate={round(rate, 1)}",
+        f"subj_ent={subject.ent_type_ if subject is not None else '-'}",
+    ]
+    feats += sorted({f"lemma|has={lemma}|{f.relation}" for f in members if f.relation}
+                    | {f"lemma|rule={lemma}|{f.rule}" for f in members})
+    if entry is not None:
+        feats += sorted({f"rel_rate={f.relation}|{round(entry.rate(f.relation), 1)}" for f in members if f.relation})
+    return feats
+
+
+def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
+    """What the second judge sees of one candidate content for a cue: how the content hangs on the
+    cue, and the content's size, shape, first word, head and quote marks."""
+    doc = sent.doc
+    text = doc_text(doc)
+    rule = found.rule or "rule"
+    cue = doc[found.cue_token] if found.cue_token is not None else None
+    start, end = found.content
+    n_content = len(text[start:end].split())
+    feats = [f"rule={rule}", f"form={found.form}", f"len={_bucket(n_content)}", f"kind={found.speaker_kind}",
+             f"rule|form={rule}|{found.form}", f"speaker={'yes' if found.speaker else 'no'}",
+             f"content_first={'yes' if start <= sent.start_char + 1 else 'no'}",
+             f"content_last={'yes' if end >= sent.end_char - 2 else 'no'}"]
+    if cue is not None:
+        lemma = cue.lemma_.lower()
+        relation = found.relation or "none"
+        head = cue.head
+        subject = subject_of(cue) if cue.pos_ != "NOUN" else _holder(cue)
+        subj = _subject_class(subject)
+        negated = any(c.dep_ == "neg" for c in cue.children)
+        modal = any(c.tag_ == "MD" for c in cue.children)
+        feats += [
+            f"lemma={lemma}", f"lemma|rel={lemma}|{relation}", f"rel={relation}", f"pos={cue.pos_}",
+            f"tag={cue.tag_}", f"dep={cue.dep_}", f"lemma|dep={lemma}|{cue.dep_}", f"lemma|tag={lemma}|{cue.tag_}",
+            f"subj={subj}", f"lemma|subj={lemma}|{subj.split(':')[0]}", f"neg={negated}", f"modal={modal}",
+            f"head={head.lemma_.lower() if head is not cue else 'ROOT'}", f"head_pos={head.pos_}",
+            f"speech={lemma in SPEECH_VERBS}", f"rel|form={relation}|{found.form}",
+            f"rel|len={relation}|{_bucket(n_content)}", f"lemma|len={lemma}|{_bucket(n_content)}",
+            f"after={'yes' if cue.idx >= end else 'no'}",
+        ]
+        content_span = doc.char_span(start, end, alignment_mode="expand")
+        if content_span is not None and len(content_span):
+            first = content_span[0]
+            first_word = first.lower_ if first.is_stop else first.pos_
+            croot = content_span.root
+            feats += [f"first={first_word}", f"rel|first={relation}|{first_word}",
+                      f"lemma|rel|first={lemma}|{relation}|{first_word}",
+                      f"has_verb={any(t.pos_ in ('VERB', 'AUX') for t in content_span)}",
+                      f"croot={croot.pos_}", f"lemma|croot={lemma}|{croot.pos_}",
+                      f"croot_ent={croot.ent_type_ or '-'}", f"lemma|croot_ent={lemma}|{croot.ent_type_ or '-'}",
+                      f"lemma|rel|subj={lemma}|{relation}|{subj.split(':')[0]}",
+                      f"lemma|rel|croot={lemma}|{relation}|{croot.pos_}"]
+        entry = learned_cues().get(f"{lemma}/{cue.pos_}")
+        rel_rate = entry.rate(relation) if entry else 0.0
+        feats.append(f"rel_rate={round(rel_rate, 1)}")
+    return feats
+
+
+def _token_at(doc: Doc, bounds: tuple[int, int] | None) -> Token | None:
+    span = doc.char_span(bounds[0], bounds[1], alignment_mode="expand") if bounds else None
+    return span.root if span is not None and len(span) else None
+
+
+def dense_features(found: Found, sent: Span) -> np.ndarray:
+    """The parser's own context vectors (``doc.tensor``) of the cue word, the content's head and the
+    speaker's head, side by side (zeros where one is missing)."""
+    doc = sent.doc
+    tensor = doc.tensor
+    width = tensor.shape[1] if tensor is not None and tensor.ndim == 2 and tensor.shape[0] == len(doc) else 0
+    out = np.zeros(DENSE, dtype=np.float32)
+    if width != TENSOR_WIDTH:
+        return out
+    cue = doc[found.cue_token] if found.cue_token is not None else _token_at(doc, found.cue)
+    for k, token in enumerate((cue, _token_at(doc, found.content), _token_at(doc, found.speaker))):
+        if token is not None:
+            out[k * width : (k + 1) * width] = tensor[token.i]
+    return out
+
+
+def _hash(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & ((1 << BITS) - 1)
+
+
+def feature_indices(feats: Sequence[str]) -> list[int]:
+    return [_hash(f) for f in feats]
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A logistic regression over hashed features plus dense columns."""
+
+    weights: np.ndarray
+    dense: np.ndarray
+    bias: float
+
+    def score(self, rows: Sequence[Sequence[str]], dense: np.ndarray) -> np.ndarray:
+        """P(yes) for each row: its feature list and its row of ``dense``."""
+        z = np.full(len(rows), self.bias, dtype=np.float64)
+        for i, feats in enumerate(rows):
+            z[i] += float(self.weights[feature_indices(feats)].sum())
+        if len(rows):
+            z += dense @ self.dense
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass(frozen=True)
+class AttributionModel:
+    """Two judges: ``cue`` says whether a cue word is an attribution at all, ``span`` which of its
+    candidate contents is the content. A cue is accepted at ``threshold``."""
+
+    cue: Linear
+    span: Linear
+    threshold: float
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls, path: pathlib.Path = MODEL) -> AttributionModel | None:
+        """The shipped model, or None when it has not been trained."""
+        try:
+            with np.load(path) as data:
+                judges = [Linear(data[f"{n}_weights"].astype(np.float32), data[f"{n}_dense"].astype(np.float32),
+                                 float(data[f"{n}_bias"])) for n in ("cue", "span")]
+                return cls(judges[0], judges[1], float(data["threshold"]))
+        except (OSError, KeyError):
+            return None
+
+    def save(self, path: pathlib.Path) -> None:
+        np.savez_compressed(path, cue_weights=self.cue.weights, cue_dense=self.cue.dense,
+                            cue_bias=np.float64(self.cue.bias), span_weights=self.span.weights,
+                            span_dense=self.span.dense, span_bias=np.float64(self.span.bias),
+                            threshold=np.float64(self.threshold))
+
+
+_LABEL = re.compile(r"^[ \t]*([^\n:]{2,60}?):[ \t]+(\S[^\n]*)", re.MULTILINE)
+
+
+def colon_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]]) -> list[Found]:
+    """A line that opens with a short name and a colon: a transcript's speaker label
+    ('SMITH: Well, …') or a headline's source ('Poll: Voters …'); the content is the rest of the line."""
+    text = doc_text(doc)
+    out = []
+    for m in _LABEL.finditer(text):
+        label = doc.char_span(m.start(1), m.end(1), alignment_mode="contract")
+        if label is None or not 0 < len(label) <= 6 or any(s <= m.start() < e for s, e in skip):
+            continue
+        if not any(t.pos_ in ("PROPN", "NOUN") for t in label) or any(t.pos_ in ("VERB", "AUX") for t in label):
+            continue
+        start, end = trim(text, m.start(2), m.end(2))
+        if end - start < 3 or in_quote(quotes, m.start(1)):
+            continue
+        source = source_of(label.root, actors, (label.start_char, label.end_char))
+        quote = quote_containing(quotes, start, end)
+        content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
+                         and quote.open_mark <= start + 1 else ((start, end), form_of(text, start, end, quotes)))
+        out.append(Found(content, form, (m.end(1), m.end(1) + 1), (source.start, source.end), source.name,
+                         source.kind, source.actor, source.role, [], None, rule="colon",
+                         relation="upper" if label.text.isupper() else "label"))
+    return out
+
+
+MAX_JOINED = 3  # quotations after the first that one statement may run on to
+
+
+def joined_quotes(doc: Doc, quotes: Quotes, found: Sequence[Found]) -> list[Found]:
+    """'“A,” X said. “B.” “C.”' and '“A,” he said, “B.”': a quotation and the next ones in its
+    paragraph, up to another attribution's words, as one attribution from A to the last (PolNeAR
+    joins them); one candidate per length, for the span judge to choose from."""
+    text = doc_text(doc)
+    marks = sorted(m for f in found for m in (f.cue, f.speaker) if m is not None)
+    out = []
+    for f in found:
+        if f.form != "direct" or f.cue is None or f.rule == "continued":
+            continue
+        end = max(f.content[1], f.cue[1], f.speaker[1] if f.speaker else 0)
+        paragraph_end = text.find("\n", end)
+        paragraph_end = len(text) if paragraph_end == -1 else paragraph_end
+        others = [m for m in marks if m[0] >= end and m != f.cue and m != f.speaker]
+        limit = min([paragraph_end, *(m[0] for m in others)])
+        following = [q for q in quotes.near(end, limit) if q.open_mark >= end and q.end <= limit]
+        for q in following[:MAX_JOINED]:
+            out.append(replace(f, content=(f.content[0], trim(text, q.start, q.end, " \n,")[1]), via=list(f.via),
+                               rule="joined"))
+    return out
+
+
+def candidates(doc: Doc, quotes: Quotes, actors: ActorIndex,
+               skip: list[tuple[int, int]]) -> list[tuple[Found, Span]]:
+    """Every candidate attribution with its sentence: what the rules find, quotations joined to the
+    ones that continue them, the stance candidates of every sentence and colon labels."""
+    text = doc_text(doc)
+    found = find_attributions(doc, quotes, actors, skip)
+    found += joined_quotes(doc, quotes, found)
+    out = [(f, doc[doc.char_span(f.content[0], f.content[1], alignment_mode="expand").start].sent)
+           for f in found]
+    taken = {f.cue_token for f in found if f.cue_token is not None}
+    for sent in doc.sents:
+        if any(s <= sent.start_char < e for s, e in skip):
+            continue
+        cut = [according_phrase(a, p) for a, p in according_to_phrases(sent)]
+        cut = [(trim(text, sent.start_char, s)[1], e) for s, e in cut]
+        out += [(f, sent) for f in stance_candidates(sent, quotes, actors, cut, taken)]
+    contents = {f.content for f, _ in out}
+    for f in colon_candidates(doc, quotes, actors, skip):
+        if f.content not in contents:
+            out.append((f, doc[doc.char_span(*f.content, alignment_mode="expand").start].sent))
+    return out
+
+
+def groups(pairs: Sequence[tuple[Found, Span]]) -> list[tuple[list[Found], Span]]:
+    """Candidates that share a cue word (or, without one, a content), in order of appearance."""
+    out: dict[object, tuple[list[Found], Span]] = {}
+    for f, sent in pairs:
+        key = f.cue_token if f.cue_token is not None else ("content", f.content)
+        out.setdefault(key, ([], sent))[0].append(f)
+    return list(out.values())
+
+
+def dense_cue(members: Sequence[Found], sent: Span) -> np.ndarray:
+    """The cue judge's dense columns: the cue's and the speaker's vectors (no content yet)."""
+    out = dense_features(members[0], sent)
+    out[TENSOR_WIDTH : 2 * TENSOR_WIDTH] = 0.0
+    return out
+
+
+def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
+          model: AttributionModel) -> list[tuple[Found, float]]:
+    """For each cue: its best content by the span judge, with the cue judge's probability."""
+    if not grouped:
+        return []
+    p_cue = model.cue.score([cue_features(m, sent, quotes) for m, sent in grouped],
+                            np.stack([dense_cue(m, sent) for m, sent in grouped]))
+    out = []
+    for (members, sent), p in zip(grouped, p_cue, strict=True):
+        best = members[0]
+        if len(members) > 1:
+            p_span = model.span.score([span_features(f, sent, quotes) for f in members],
+                                      np.stack([dense_features(f, sent) for f in members]))
+            best = members[int(np.argmax(p_span))]
+        out.append((best, float(p)))
+    return out
+
+
+def choose(scored: Sequence[tuple[Found, float]], threshold: float) -> list[Found]:
+    """The cues accepted at ``threshold``, one attribution per content span (the likelier), in
+    text order."""
+    out: list[Found] = []
+    for f, p in sorted(scored, key=lambda fp: -fp[1]):
+        if p >= threshold and all(f.content != g.content for g in out):
+            out.append(f)
+    out.sort(key=lambda f: f.content[0])
+    return out
+
+
+def whole_source(doc: Doc, found: Found) -> None:
+    """PolNeAR's source span: the speaker's whole noun phrase, appositives and relative clauses
+    included ('X, head of Y, who …'), as long as it stays clear of the cue and the content."""
+    if found.speaker is None:
+        return
+    span = doc.char_span(*found.speaker, alignment_mode="expand")
+    if span is None or not len(span):
+        return
+    start, end = trim(doc_text(doc), *subtree_bounds(span.root))
+    start, end = min(start, found.speaker[0]), max(end, found.speaker[1])
+    for other in (found.cue, found.content):
+        if other is not None and other[0] < end and start < other[1]:
+            return
+    found.speaker = (start, end)
+
+
+def polnear_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]],
+                         model: AttributionModel) -> list[Found]:
+    """Attributions by PolNeAR's convention: the candidates the trained judge accepts, with whole
+    noun phrases as sources."""
+    chosen = choose(judge(groups(candidates(doc, quotes, actors, skip)), quotes, model), model.threshold)
+    for f in chosen:
+        whole_source(doc, f)
+    return chosen
