@@ -64,6 +64,8 @@ CONFIGS = [
            "`onrecord.parse.load_pipeline()` then `nlp.pipe(texts)`; the record as plain data in `doc._.onrecord`"),
     Config("onrecord", "onrecord `analyze_many`",
            "`onrecord.analysis.analyze_many(documents, n_process=…)`: records as `Record` objects"),
+    Config("onrecord-polnear", "onrecord `analyze_many`, PolNeAR convention",
+           "the same with `convention=\"polnear\"`: stance candidates and the learned two-stage judge"),
 ]
 BY_KEY = {c.key: c for c in CONFIGS}
 BASELINE = "spacy"
@@ -205,7 +207,8 @@ def _runner(key: str, n_process: int, batch_size: int) -> tuple[Callable[[list[A
     from onrecord.assess.checkworthiness import CheckworthinessModel
     from onrecord.parse import load_pipeline
 
-    nlp = load_pipeline()
+    convention = "polnear" if key == "onrecord-polnear" else "onrecord"
+    nlp = load_pipeline(convention=convention)
     CheckworthinessModel.load()  # the shipped weights, read once; forked workers inherit them
     nlp(WARMUP_TEXT)
     if key == "onrecord-pipe":
@@ -220,7 +223,7 @@ def _runner(key: str, n_process: int, batch_size: int) -> tuple[Callable[[list[A
 
     def run(documents: list[Any]) -> dict[str, int]:
         found = 0
-        for record in analyze_many(documents, n_process=n_process, batch_size=batch_size):
+        for record in analyze_many(documents, n_process=n_process, batch_size=batch_size, convention=convention):
             found += len(record.attributions)
         return {"found": found}
 

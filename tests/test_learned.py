@@ -73,12 +73,13 @@ def test_unknown_convention_is_a_clear_error() -> None:
         load_pipeline(convention="tabloid")
 
 
-def test_choose_keeps_one_attribution_per_content_above_threshold() -> None:
+def test_choose_keeps_the_likelier_of_two_readings_of_one_content() -> None:
     a = Found((0, 10), "indirect", cue_token=1)
-    b = Found((0, 10), "indirect", cue_token=5)
+    b = Found((0, 12), "indirect", cue_token=5)  # mostly the same words as a
     c = Found((20, 30), "direct", cue_token=9)
-    d = Found((40, 50), "direct", cue_token=12)
-    assert choose([(a, 0.6), (b, 0.9), (c, 0.7), (d, 0.2)], 0.5) == [b, c]
+    d = Found((40, 50), "direct", cue_token=12)  # below the threshold
+    e = Found((20, 60), "indirect", cue_token=14)  # an outer statement containing c is its own
+    assert choose([(a, 0.6), (b, 0.9), (c, 0.7), (d, 0.2), (e, 0.8)], 0.5) == [b, e, c]
 
 
 def test_doubled_apostrophes_are_double_quote_marks() -> None:

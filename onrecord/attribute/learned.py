@@ -454,12 +454,20 @@ def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
     return out
 
 
+SAME_CONTENT = 0.5  # two contents sharing this much of their length are one statement read twice
+
+
+def _shared(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """How much two spans share: twice their overlap over their summed lengths."""
+    return 2 * max(0, min(a[1], b[1]) - max(a[0], b[0])) / max(1, a[1] - a[0] + b[1] - b[0])
+
+
 def choose(scored: Sequence[tuple[Found, float]], threshold: float) -> list[Found]:
-    """The cues accepted at ``threshold``, one attribution per content span (the likelier), in
-    text order."""
+    """The cues accepted at ``threshold``, likeliest first, leaving out a content that is mostly
+    one already kept (the same quotation read by two rules); in text order."""
     out: list[Found] = []
     for f, p in sorted(scored, key=lambda fp: -fp[1]):
-        if p >= threshold and all(f.content != g.content for g in out):
+        if p >= threshold and all(_shared(f.content, g.content) < SAME_CONTENT for g in out):
             out.append(f)
     out.sort(key=lambda f: f.content[0])
     return out
@@ -481,11 +489,24 @@ def whole_source(doc: Doc, found: Found) -> None:
     found.speaker = (start, end)
 
 
+def with_complementiser(doc: Doc, found: Found) -> None:
+    """PolNeAR's content keeps the 'that' which opens a reported clause ('said that X' -> 'that X')."""
+    start = found.content[0]
+    text = doc_text(doc)
+    head = text[:start].rstrip()
+    if not head.lower().endswith("that") or (len(head) > 4 and head[-5].isalnum()):
+        return
+    token = doc.char_span(len(head) - 4, len(head))
+    if token is not None and token[0].dep_ == "mark":
+        found.content = (len(head) - 4, found.content[1])
+
+
 def polnear_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]],
                          model: AttributionModel) -> list[Found]:
     """Attributions by PolNeAR's convention: the candidates the trained judge accepts, with whole
-    noun phrases as sources."""
+    noun phrases as sources and 'that' kept in reported clauses."""
     chosen = choose(judge(groups(candidates(doc, quotes, actors, skip)), quotes, model), model.threshold)
     for f in chosen:
         whole_source(doc, f)
+        with_complementiser(doc, f)
     return chosen
