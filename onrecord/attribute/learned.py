@@ -102,15 +102,24 @@ def _stance_subject(token: Token) -> Token | None:
 
 def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]]:
     """(relation, start, end, head) of each stretch that could be the content of ``token``: each dependent
-    that could hold it (not for a cue a rule already read), everything the cue governs to its right
-    ('cited X as Y', 'blasted him for Z'), and the clause before a trailing reporting clause
-    ('A, but B, the source added')."""
+    that could hold it (not for a cue a rule already read); everything the cue governs to its right
+    up to a coordinated clause, from its first word or from each such dependent ('cited X as Y',
+    'blasted him for Z', 'tweeted early on Friday that X'); a passive's subject ('X was endorsed by
+    Y'); and the clause before a trailing reporting clause ('A, but B, the source added')."""
     out: list[tuple[str, int, int, Token | None]] = []
+    heads = _content_heads(token)
     if not taken:
-        out += [(relation, *subtree_bounds(head), head) for relation, head in _content_heads(token)]
-    right = [t for t in token.subtree if t.i > token.i and not (t.dep_ == "prt" and t.i == token.i + 1)]
+        out += [(relation, *subtree_bounds(head), head) for relation, head in heads]
+    coordinated = {t.i for c in token.children if c.dep_ in ("cc", "conj") and c.i > token.i for t in c.subtree}
+    right = [t for t in token.subtree if t.i > token.i and t.i not in coordinated
+             and not (t.dep_ == "prt" and t.i == token.i + 1)]
     if right:
-        out.append(("rest", right[0].idx, subtree_bounds(token)[1], None))
+        end = right[-1].idx + len(right[-1].text)
+        out.append(("rest", right[0].idx, end, None))
+        out += [(f"from:{relation}", head.left_edge.idx, end, None) for relation, head in heads
+                if head.left_edge.i > right[0].i and not relation.startswith("prep:")]
+    if any(c.dep_ == "agent" for c in token.children):
+        out += [("passive", *subtree_bounds(c), None) for c in token.children if c.dep_ == "nsubjpass"]
     sent = token.sent
     left_edge = token.left_edge
     if left_edge.i > sent.start + 2 and token.doc[left_edge.i - 1].text == ",":
@@ -136,6 +145,9 @@ def stance_candidates(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
         subject = _stance_subject(token)
         if subject is not None and in_quote(quotes, subject.idx):
             continue
+        if subject is not None and subject.dep_ == "nsubjpass":  # 'X was endorsed by Y': Y takes the stance
+            agent = next((c for c in token.children if c.dep_ == "agent"), None)
+            subject = next((c for c in agent.children if c.dep_ == "pobj"), subject) if agent is not None else subject
         source = source_of(subject, actors) if subject is not None else None
         speaker = (source.start, source.end) if source is not None else None
         via = channels_of(token, speaker) if token.pos_ == "VERB" and source is not None else []

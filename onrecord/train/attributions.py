@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cache", type=pathlib.Path, default=None, help="keep the parsed articles here")
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--C", type=float, default=0.5, dest="c")
+    ap.add_argument("--C", type=float, default=0.2, dest="c", help="inverse regularisation strength")
     args = ap.parse_args(argv)
     card = train(args.data, args.out, args.jobs, args.cache, args.limit, args.c)
     print(json.dumps({k: v for k, v in card.items() if k != "curve"}, indent=1), file=sys.stderr)
