@@ -270,7 +270,7 @@ def measure(key: str, n_process: int, batch_size: int, files: list[Path]) -> dic
     }
 
 
-AB_KEYS = ["spacy", "onrecord-pipe", "onrecord"]
+AB_KEYS = ["spacy", "onrecord-pipe", "onrecord", "onrecord-polnear"]
 
 
 def measure_ab(pairs: int, batch_size: int, files: list[Path]) -> dict[str, Any]:
@@ -431,7 +431,7 @@ def render(rows: list[dict[str, Any]], info: dict[str, str], meta: dict[str, Any
             ok = r["ratio"] >= TARGET_RATIO
             lines.append(f"| {BY_KEY[r['key']].label} ≥ {TARGET_RATIO}× bare spaCy throughput | {r['n_process']} | "
                          f"{r['ratio']:.2f}× wall ({r['cpu_ratio']:.2f}× CPU) | {'yes' if ok else '**no**'} |")
-            if ab and r["n_process"] == 1:
+            if ab and r["n_process"] == 1 and r["key"] in ab["cpu_s"]:
                 in_one = _median(ab["cpu_s"][BASELINE]) / _median(ab["cpu_s"][r["key"]])
                 ok = in_one >= TARGET_RATIO
                 lines.append(f"| the same, in one process (above) | 1 | {in_one:.2f}× CPU | "
