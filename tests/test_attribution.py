@@ -312,3 +312,10 @@ def test_impersonal_passive_is_attributed_to_nobody_named() -> None:
 def test_body_noun_speaker_and_statement_channel() -> None:
     a = only(analyze("The ministry said in a statement that the border would reopen."), "border would reopen")
     assert a.speaker.kind == "organization" and [v.kind for v in a.via] == ["document"]
+
+
+def test_relative_pronoun_speaker_is_its_antecedent() -> None:
+    r = analyze("The inspector, who said the dam was safe, resigned a week later.")
+    a = only(r, "dam was safe")
+    assert a.speaker.text == "who" and a.speaker.name == "The inspector"
+    offsets_exact(r)

@@ -130,3 +130,11 @@ def test_training_command_writes_a_judge_that_loads_and_reads(tmp_path: pathlib.
     assert card["true_cues"] > 0 and card["held_out"]["f1"] > 0.5
     model = AttributionModel.load.__wrapped__(AttributionModel, out)
     assert model is not None and model.cue.weights.shape == model.span.weights.shape
+
+
+def test_a_time_is_never_a_content() -> None:
+    r = analyze("Senator Maria Lopez, who has called for a ban on the pesticide, spoke on Monday.",
+                convention="polnear")
+    assert all(a.content.text != "on Monday" for a in r.attributions)
+    (a,) = [a for a in r.attributions if "ban" in a.content.text]
+    assert a.speaker.text == "who" and a.speaker.name == "Maria Lopez"

@@ -175,6 +175,11 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     canonical name, kind and role."""
     doc = head.doc
     text = doc_text(doc)
+    if head.tag_ in ("WP", "WDT") and head.head.dep_ == "relcl" and bounds is None:
+        # "Lopez, who has said …": the relative pronoun is the words, its antecedent the speaker
+        antecedent = source_of(head.head.head, actors)
+        return Source(head.idx, head.idx + len(head.text), antecedent.name, antecedent.kind, antecedent.actor,
+                      antecedent.role)
     appos = [c for c in head.children if c.dep_ == "appos"] if bounds is None else []
     relcl = [c for c in head.children if c.dep_ == "relcl" or (c.dep_ == "acl" and c.tag_ == "VBG")]
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))

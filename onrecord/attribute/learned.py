@@ -100,6 +100,13 @@ def _stance_subject(token: Token) -> Token | None:
     return None
 
 
+def _only_time(doc: Doc, start: int, end: int) -> bool:
+    """'on Monday', 'in recent days': a time, never what anyone said."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    words = [t for t in span or [] if not t.is_punct and t.pos_ not in ("ADP", "DET")]
+    return bool(words) and all(t.ent_type_ in ("DATE", "TIME") for t in words)
+
+
 def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]]:
     """(relation, start, end, head) of each stretch that could be the content of ``token``: each dependent
     that could hold it (not for a cue a rule already read); everything the cue governs to its right
@@ -160,7 +167,7 @@ def stance_candidates(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
                 if start < c_start < end:
                     end = min(end, c_start)
             start, end = trim(text, start, end)
-            if end - start < 3 or (start, end) in seen or start <= cue_start < end:
+            if end - start < 3 or (start, end) in seen or start <= cue_start < end or _only_time(doc, start, end):
                 continue
             seen.add((start, end))
             c_end = cue_end
