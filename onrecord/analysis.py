@@ -57,7 +57,7 @@ def parse(text: str, convention: str = "onrecord") -> Doc:
 
 def analyze(text: str, *, convention: str = "onrecord", **metadata: str | None) -> Record:
     """The record of one article. ``metadata`` may give id, title, url, published, outlet;
-    ``convention`` says what counts as an attribution (``onrecord.component.CONVENTIONS``).
+    ``convention`` says what counts as an attribution (``onrecord.record.CONVENTIONS``).
 
     Raises ``InputError`` for text that cannot be analysed (empty, binary, not English).
     """

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator
 
 from onrecord.errors import InputError, OnrecordError
-from onrecord.record import SCHEMA
+from onrecord.record import CONVENTIONS, SCHEMA
 
 # Modules that add subcommands (each has ``register(subparsers)`` setting ``func=run``).
 COMMANDS = ("onrecord.evaluate", "onrecord.store.commands", "onrecord.render.report", "onrecord.positions_cli",
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--issues", metavar="FILE", help="an issues file: add each actor's positions (see examples/)")
     analyze.add_argument("--max-bytes", type=int, default=None,
                          help="refuse inputs larger than this (default 5 MB or $ONRECORD_MAX_BYTES)")
-    analyze.add_argument("--convention", choices=("onrecord", "polnear"), default="onrecord",
+    analyze.add_argument("--convention", choices=CONVENTIONS, default="onrecord",
                          help="what counts as an attribution: onrecord's guideline (default) or PolNeAR's, "
                               "which adds stances shown by acts and intentions")
     analyze.set_defaults(func=cmd_analyze)

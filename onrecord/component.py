@@ -10,7 +10,7 @@ The component stores the record as plain data in ``doc._.onrecord`` so documents
 ``nlp.pipe(n_process=…)`` and ``DocBin``; the other extensions are typed views of it.
 
 ``nlp.add_pipe("onrecord", config={"convention": "polnear"})`` reads attributions by PolNeAR's
-convention instead of onrecord's (see ``CONVENTIONS``).
+convention instead of onrecord's (see ``onrecord.record.CONVENTIONS``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from onrecord.attribute.learned import AttributionModel, polnear_attributions
 from onrecord.attribute.quotes import find_quotes
 from onrecord.clean import find_boilerplate, find_dateline
 from onrecord.record import (
+    CONVENTIONS,
     Actor,
     Article,
     Attribution,
@@ -39,13 +40,6 @@ from onrecord.record import (
     Unsourced,
     Via,
 )
-
-# What counts as an attribution. "onrecord" (the default, the project's annotation guideline):
-# speech, writing, beliefs and findings reported with their content. "polnear": PolNeAR's
-# guideline, which also counts stances shown by acts and intentions ("called for X", "rejected X",
-# "plans to X") and joins a quotation interrupted by its reporting clause into one content; a
-# judge trained on PolNeAR accepts or rejects each candidate.
-CONVENTIONS = ("onrecord", "polnear")
 
 
 def _record(doc: Doc) -> Record:
@@ -87,7 +81,6 @@ class OnrecordComponent:
     def __init__(self, checkworthy: float | None = None, convention: str = "onrecord") -> None:
         if convention not in CONVENTIONS:
             raise ValueError(f"unknown convention {convention!r}: one of {', '.join(CONVENTIONS)}")
-        self.convention = convention
         self.judge = AttributionModel.load() if convention == "polnear" else None
         if convention == "polnear" and self.judge is None:
             raise ValueError("the polnear convention needs its trained judge: "

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onrecord.errors import InputError, OnrecordError
+from onrecord.record import CONVENTIONS
 
 AnalyzeFn = Callable[..., Any]
 ReadFn = Callable[[pathlib.Path], Any]
@@ -848,7 +849,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     ap.add_argument("--jobs", type=int, default=1, metavar="N", help="analyse in N worker processes")
     ap.add_argument("--per-doc", action="store_true", help="also show figures per document")
     ap.add_argument("--errors", metavar="FILE", help="write every miss as JSON lines to FILE, for error analysis")
-    ap.add_argument("--convention", choices=("onrecord", "polnear"), default="onrecord",
+    ap.add_argument("--convention", choices=CONVENTIONS, default="onrecord",
                     help="what counts as an attribution (as `onrecord analyze --convention`)")
     ap.set_defaults(func=run)
     return ap

