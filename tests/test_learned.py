@@ -7,6 +7,7 @@ import json
 import pathlib
 
 import pytest
+from test_attribution import offsets_exact
 
 from onrecord import analyze
 from onrecord.attribute.extract import Found
@@ -14,7 +15,6 @@ from onrecord.attribute.learned import MODEL, AttributionModel, choose
 from onrecord.attribute.quotes import find_quotes
 from onrecord.errors import OnrecordError
 from onrecord.parse import load_pipeline
-from onrecord.record import Record
 
 ARTICLE = (
     "Union leaders called for a national strike on Monday after the talks collapsed.\n\n"
@@ -23,13 +23,6 @@ ARTICLE = (
     "The ministry rejected the demand and plans to publish its own offer next week.\n\n"
     "Kovacs said the offer would be read carefully."
 )
-
-
-def offsets_exact(record: Record) -> None:
-    for a in record.attributions:
-        for span in [a.content, a.cue, a.speaker, *a.via]:
-            if span is not None:
-                assert record.text[span.start : span.end] == span.text
 
 
 def test_shipped_judge_is_small_and_loads() -> None:

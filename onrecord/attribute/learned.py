@@ -3,13 +3,21 @@
 PolNeAR (and the research built on it) counts more as an attribution than onrecord's own
 guideline does: stances shown by acts and intentions ("called for X", "rejected X", "plans to X",
 "supports X") as well as speech, thought and findings. Which verb-and-dependent pairs are such
-stances depends on the verb, the dependent and the sentence, so a rule list stalls; this module
-proposes every plausible pair (``stance_candidates``), describes each candidate by a few dozen
-features of the parse (``features``), and scores it with a logistic regression trained on PolNeAR
-train by ``python -m onrecord.train.attributions`` (``AttributionModel``).
+stances depends on the verb, the dependent and the sentence, so a rule list stalls. This module:
 
-Inference is numpy only: the features are hashed (CRC32) into a fixed weight vector stored in
-``data/attributions.npz``; no corpus text is stored.
+- proposes candidates (``candidates``): what the rules find, quotations joined to the ones that
+  continue them (``joined_quotes``), every verb or cue noun seen as a cue in training with each
+  stretch that could be its content (``stance_candidates``), and colon labels (``colon_candidates``);
+- groups them by cue word (``groups``) and judges them in two stages (``judge``): the cue judge
+  (``cue_features``) says whether the cue is an attribution at all, the span judge
+  (``span_features``) which of its candidate contents is the content; both also see the parser's
+  token vectors (``dense_features``);
+- keeps the accepted ones (``choose``) and gives them PolNeAR's spans (``whole_source``,
+  ``with_complementiser``).
+
+Both judges are logistic regressions trained on PolNeAR train by ``python -m
+onrecord.train.attributions``. Inference is numpy only: features are hashed (CRC32) into fixed
+weight vectors stored in ``data/attributions.npz``; no corpus text is stored.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ from onrecord.attribute.learned import (
 from onrecord.attribute.quotes import Quotes, find_quotes
 from onrecord.clean import find_boilerplate
 from onrecord.evaluate import brat_reading, match_words, overlap
-from onrecord.train.cues import _articles
+from onrecord.train.cues import annotated_articles
 
 THRESHOLDS = [round(t, 3) for t in np.arange(0.1, 0.7, 0.025)]
 
@@ -171,7 +171,7 @@ def end_figures(scored: list[tuple[list[tuple[Found, float]], str, list[str]]], 
 def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path | None, limit: int,
           c: float) -> dict[str, object]:
     t0 = time.perf_counter()
-    articles = _articles(data)
+    articles = annotated_articles(data)
     if limit:
         articles = articles[:limit]
     if not articles:

@@ -27,7 +27,8 @@ OUT = pathlib.Path(__file__).resolve().parent.parent / "data" / "cues.json"
 POS = ("VERB", "NOUN", "ADJ", "AUX")
 
 
-def _articles(folder: pathlib.Path) -> list[tuple[pathlib.Path, pathlib.Path]]:
+def annotated_articles(folder: pathlib.Path) -> list[tuple[pathlib.Path, pathlib.Path]]:
+    """(text, annotation) of every article of a brat folder, one annotator each (the id that sorts first)."""
     chosen: dict[str, tuple[str, pathlib.Path]] = {}
     for ann in (folder / "attributions").glob("*.ann"):
         article, _, annotator = ann.stem.rpartition("_")
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     import onrecord.component  # noqa: F401  (registers onrecord_paragraphs)
     from onrecord.parse import MODEL
 
-    articles = _articles(args.data)
+    articles = annotated_articles(args.data)
     if args.limit:
         articles = articles[: args.limit]
     if not articles:
