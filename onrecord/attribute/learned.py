@@ -163,11 +163,8 @@ def stance_candidates(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
         if subject is not None and subject.dep_ == "nsubjpass":  # 'X was endorsed by Y': Y takes the stance
             agent = next((c for c in token.children if c.dep_ == "agent"), None)
             subject = next((c for c in agent.children if c.dep_ == "pobj"), subject) if agent is not None else subject
-        source = source_of(subject, actors) if subject is not None else None
-        speaker = (source.start, source.end) if source is not None else None
-        via = channels_of(token, speaker) if token.pos_ == "VERB" and source is not None else []
         cue_start, cue_end = (token.idx, token.idx + len(token.text)) if token.pos_ != "VERB" else cue_bounds(token)
-        seen: set[tuple[int, int]] = set()
+        stretches: dict[tuple[int, int], tuple[str, int]] = {}  # content -> (relation, cue end)
         for relation, start, end, head in _spans(token, token.i in taken):
             if subject is not None and start <= subject.idx < end:
                 continue
@@ -175,19 +172,27 @@ def stance_candidates(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
                 if start < c_start < end:
                     end = min(end, c_start)
             start, end = trim(text, start, end)
-            if end - start < 3 or (start, end) in seen or start <= cue_start < end or _only_time(doc, start, end):
+            if end - start < 3 or (start, end) in stretches or start <= cue_start < end or _only_time(doc, start, end):
                 continue
-            seen.add((start, end))
             c_end = cue_end
             if head is not None and relation.startswith("prep:") and head.head.i <= token.i + 2:
                 c_end = head.head.idx + len(head.head.text)
+            stretches[(start, end)] = (relation, c_end)
+        if not stretches:
+            continue
+        # the speaker is read once per cue, and only for a cue with some content
+        speaker = Found((0, 0), "indirect", cue_token=token.i, rule="stance")
+        if subject is not None:
+            source = source_of(subject, actors)
+            speaker = replace(speaker, speaker=(source.start, source.end), speaker_name=source.name,
+                              speaker_kind=source.kind, actor=source.actor, role=source.role,
+                              via=channels_of(token, (source.start, source.end)) if token.pos_ == "VERB" else [])
+        for (start, end), (relation, c_end) in stretches.items():
             quote = quote_containing(quotes, start, end)
             content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
                              else ((start, end), form_of(text, start, end, quotes)))
-            out.append(Found(content, form, (cue_start, c_end), speaker, source.name if source else None,
-                             source.kind if source else "unknown", source.actor if source else None,
-                             source.role if source else None, list(via), when_of(sent, content, token), token.i,
-                             rule="stance", relation=relation))
+            out.append(replace(speaker, content=content, form=form, cue=(cue_start, c_end), via=list(speaker.via),
+                               when=when_of(sent, content, token), relation=relation))
     return out
 
 
@@ -302,20 +307,27 @@ def _token_at(doc: Doc, bounds: tuple[int, int] | None) -> Token | None:
     return span.root if span is not None and len(span) else None
 
 
-def dense_features(found: Found, sent: Span) -> np.ndarray:
-    """The parser's own context vectors (``doc.tensor``) of the cue word, the content's head and the
-    speaker's head, side by side (zeros where one is missing)."""
-    doc = sent.doc
+def _vectors(doc: Doc, tokens: Sequence[Token | None]) -> np.ndarray:
+    """The parser's own context vectors (``doc.tensor``) of ``tokens``, side by side (zeros where a
+    token is missing, or the parse has no vectors)."""
     tensor = doc.tensor
-    width = tensor.shape[1] if tensor is not None and tensor.ndim == 2 and tensor.shape[0] == len(doc) else 0
     out = np.zeros(DENSE, dtype=np.float32)
-    if width != TENSOR_WIDTH:
+    if tensor is None or tensor.ndim != 2 or tensor.shape != (len(doc), TENSOR_WIDTH):
         return out
-    cue = doc[found.cue_token] if found.cue_token is not None else _token_at(doc, found.cue)
-    for k, token in enumerate((cue, _token_at(doc, found.content), _token_at(doc, found.speaker))):
+    for k, token in enumerate(tokens):
         if token is not None:
-            out[k * width : (k + 1) * width] = tensor[token.i]
+            out[k * TENSOR_WIDTH : (k + 1) * TENSOR_WIDTH] = tensor[token.i]
     return out
+
+
+def _cue_token(doc: Doc, found: Found) -> Token | None:
+    return doc[found.cue_token] if found.cue_token is not None else _token_at(doc, found.cue)
+
+
+def dense_features(found: Found, sent: Span) -> np.ndarray:
+    """The vectors of the cue word, the content's head and the speaker's head."""
+    doc = sent.doc
+    return _vectors(doc, (_cue_token(doc, found), _token_at(doc, found.content), _token_at(doc, found.speaker)))
 
 
 def _hash(feature: str) -> int:
@@ -458,20 +470,22 @@ def groups(pairs: Sequence[tuple[Found, Span]]) -> list[tuple[list[Found], Span]
 
 def dense_cue(members: Sequence[Found], sent: Span) -> np.ndarray:
     """The cue judge's dense columns: the cue's and the speaker's vectors (no content yet)."""
-    out = dense_features(members[0], sent)
-    out[TENSOR_WIDTH : 2 * TENSOR_WIDTH] = 0.0
-    return out
+    doc = sent.doc
+    return _vectors(doc, (_cue_token(doc, members[0]), None, _token_at(doc, members[0].speaker)))
 
 
 def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
           model: AttributionModel) -> list[tuple[Found, float]]:
-    """For each cue: its best content by the span judge, with the cue judge's probability."""
+    """For each cue the cue judge accepts (at ``model.threshold``): its best content by the span
+    judge, with the cue judge's probability."""
     if not grouped:
         return []
     p_cue = model.cue.score([cue_features(m, sent, quotes) for m, sent in grouped],
                             np.stack([dense_cue(m, sent) for m, sent in grouped]))
     out = []
     for (members, sent), p in zip(grouped, p_cue, strict=True):
+        if p < model.threshold:
+            continue  # no span judging for a cue that is not an attribution
         best = members[0]
         if len(members) > 1:
             p_span = model.span.score([span_features(f, sent, quotes) for f in members],

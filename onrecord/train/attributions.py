@@ -186,7 +186,7 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
             add_rows(a, cue_rows, span_rows)
         else:
             held_out.append(a)
-    model = AttributionModel(cue_rows.fit(c), span_rows.fit(c), 0.5)
+    model = AttributionModel(cue_rows.fit(c), span_rows.fit(c), 0.0)  # judge every cue; the curve sets the threshold
     scored = [(judge(a.grouped, a.quotes, model), a.text, a.gold) for a in held_out]
     curve = [end_figures(scored, t) for t in THRESHOLDS]
     best = max(curve, key=lambda row: row["f1"])
