@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import pathlib
 
+import numpy as np
 import pytest
 from test_attribution import offsets_exact
 
@@ -13,6 +14,7 @@ from onrecord import analyze
 from onrecord.attribute.extract import Found
 from onrecord.attribute.learned import MODEL, AttributionModel, choose
 from onrecord.attribute.quotes import find_quotes
+from onrecord.attribute.roles import CHANNELS, WINDOW, RoleReader, token_probs, windows
 from onrecord.errors import OnrecordError
 from onrecord.parse import load_pipeline
 
@@ -113,16 +115,55 @@ def _brat_corpus(folder: pathlib.Path, n: int) -> pathlib.Path:
     return folder
 
 
-def test_training_command_writes_a_judge_that_loads_and_reads(tmp_path: pathlib.Path) -> None:
+def test_training_command_writes_a_judge_and_a_reader_that_load_and_read(tmp_path: pathlib.Path) -> None:
     from onrecord.train.attributions import main
 
     data = _brat_corpus(tmp_path / "brat", 20)
     out = tmp_path / "judge.npz"
-    assert main([str(data), "--out", str(out), "--jobs", "1"]) == 0
+    assert main([str(data), "--out", str(out), "--jobs", "1", "--epochs", "1"]) == 0
     card = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     assert card["true_cues"] > 0 and card["held_out"]["f1"] > 0.5
     model = AttributionModel.load.__wrapped__(AttributionModel, out)
     assert model is not None and model.cue.weights.shape == model.span.weights.shape
+    reader = RoleReader.from_weights(tmp_path / "roles.safetensors")
+    doc = load_pipeline()("Ana Ruiz said the budget would pass in the spring.")
+    readings = reader.tokens(doc)
+    assert readings.shape == (len(doc), len(CHANNELS)) and ((readings >= 0) & (readings <= 1)).all()
+
+
+def test_reading_windows_cover_every_piece_once_at_least() -> None:
+    for n in (0, 1, 254, 255, 600, 1000):
+        spans = windows(n)
+        covered = set().union(*(range(s, e) for s, e in spans)) if spans else set()
+        assert covered == set(range(n)) and all(e - s <= WINDOW - 2 for s, e in spans)
+
+
+def test_piece_labels_mark_roles_and_content_edges() -> None:
+    from onrecord.train.roles import piece_labels
+
+    text = "Ana said it rained."
+    offsets = np.array([(0, 3), (4, 8), (9, 11), (12, 18), (18, 19)])
+    ann = ("T1\tSource 0 3\tAna\nT2\tCue 4 8\tsaid\nT3\tContent 9 18\tit rained\n"
+           "E1\tAttribution:T2 Source:T1 Cue:T2 Content:T3\n")
+    labels = piece_labels(ann, offsets)
+    assert text[9:18] == "it rained"
+    assert labels[:, CHANNELS.index("source")].tolist() == [1, 0, 0, 0, 0]
+    assert labels[:, CHANNELS.index("cue")].tolist() == [0, 1, 0, 0, 0]
+    assert labels[:, CHANNELS.index("content")].tolist() == [0, 0, 1, 1, 0]
+    assert labels[:, CHANNELS.index("content_begin")].tolist() == [0, 0, 1, 0, 0]
+    assert labels[:, CHANNELS.index("content_end")].tolist() == [0, 0, 0, 1, 0]
+
+
+def test_token_readings_take_the_strongest_piece() -> None:
+    doc = load_pipeline()("Unbelievable, he said.")
+    # "unbelievable" is two pieces here; the comma, "he", "said", "." one each
+    offsets = np.array([(0, 2), (2, 12), (12, 13), (14, 16), (17, 21), (21, 22)])
+    probs = np.zeros((6, len(CHANNELS)), dtype=np.float32)
+    probs[1, 1] = 0.9
+    probs[4, 0] = 0.8
+    readings = token_probs(doc, offsets, probs)
+    assert readings[0, 1] == pytest.approx(0.9) and readings[3, 0] == pytest.approx(0.8)
+    assert readings[1].max() == 0 and readings[2, 1] == 0
 
 
 def test_a_time_is_never_a_content() -> None:

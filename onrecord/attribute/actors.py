@@ -85,7 +85,7 @@ class Actor:
 
 def _is_subject(span: Span) -> bool:
     head = span.root
-    while head.dep_ in ("compound", "flat", "appos") and head.head is not head:
+    while head.dep_ in ("compound", "flat", "appos") and head.head.i != head.i:
         head = head.head
     return head.dep_ in ("nsubj", "nsubjpass")
 

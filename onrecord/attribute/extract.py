@@ -200,7 +200,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         else:
             role = text[a_start:a_end]
     span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None:
+    if span is None or not len(span):
         return Source(start, end, text[start:end], "unknown", None, role)
     lower = head.lower_
     if lower in PERSONAL_PRONOUNS and len(span) == 1:
@@ -248,7 +248,7 @@ def subject_of(verb: Token) -> Token | None:
                 return pobj
         if pobj is not None:
             return pobj
-        if verb.dep_ not in ("conj", "xcomp", "advcl") or verb.head is verb:
+        if verb.dep_ not in ("conj", "xcomp", "advcl") or verb.head.i == verb.i:
             return None
         verb = verb.head
     return None

@@ -7,17 +7,19 @@ stances depends on the verb, the dependent and the sentence, so a rule list stal
 
 - proposes candidates (``candidates``): what the rules find, quotations joined to the ones that
   continue them (``joined_quotes``), every verb or cue noun seen as a cue in training with each
-  stretch that could be its content (``stance_candidates``), and colon labels (``colon_candidates``);
+  stretch that could be its content (``stance_candidates``), the contents a fine-tuned encoder
+  reads (``tagged_candidates``, from ``onrecord.attribute.roles``) and colon labels
+  (``colon_candidates``);
 - groups them by cue word (``groups``) and judges them in two stages (``judge``): the cue judge
   (``cue_features``) says whether the cue is an attribution at all, the span judge
   (``span_features``) which of its candidate contents is the content; both also see the parser's
-  token vectors (``dense_features``);
+  token vectors and the encoder's role readings (``dense_cue``, ``dense_features``);
 - keeps the accepted ones (``choose``) and gives them PolNeAR's spans (``whole_source``,
   ``with_complementiser``).
 
 Both judges are logistic regressions trained on PolNeAR train by ``python -m
-onrecord.train.attributions``. Inference is numpy only: features are hashed (CRC32) into fixed
-weight vectors stored in ``data/attributions.npz``; no corpus text is stored.
+onrecord.train.attributions``. Their inference is numpy only: features are hashed (CRC32) into
+fixed weight vectors stored in ``data/attributions.npz``; no corpus text is stored.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from onrecord.attribute.extract import (
 )
 from onrecord.attribute.lexicon import SPEECH_VERBS, learned_cues
 from onrecord.attribute.quotes import Quotes
+from onrecord.attribute.roles import RoleReader
+from onrecord.errors import OnrecordError
 
 MODEL = pathlib.Path(__file__).resolve().parent.parent / "data" / "attributions.npz"
 BITS = 18  # 2**18 float32 weights: 1 MB
@@ -218,7 +222,7 @@ def cue_features(members: Sequence[Found], sent: Span, quotes: Quotes) -> list[s
     parse and its neighbours, its subject, which rules proposed it and which dependents it has."""
     doc = sent.doc
     text = doc_text(doc)
-    first = next((f for f in members if f.rule != "stance"), members[0])
+    first = next((f for f in members if f.rule not in ("stance", "tagged")), members[0])
     quoted = bool(quotes.near(sent.start_char, sent.end_char))
     feats = [f"n={_bucket(len(members))}", f"kind={first.speaker_kind}", f"speaker={'yes' if first.speaker else 'no'}",
              f"headline={sent.start == 0}", f"sent_quote={quoted}"]
@@ -242,7 +246,7 @@ def cue_features(members: Sequence[Found], sent: Span, quotes: Quotes) -> list[s
         f"lemma={lemma}", f"pos={cue.pos_}", f"tag={cue.tag_}", f"dep={cue.dep_}", f"lemma|dep={lemma}|{cue.dep_}",
         f"lemma|tag={lemma}|{cue.tag_}", f"subj={subj}", f"lemma|subj={lemma}|{subj.split(':')[0]}",
         f"neg={any(c.dep_ == 'neg' for c in cue.children)}", f"modal={any(c.tag_ == 'MD' for c in cue.children)}",
-        f"head={head.lemma_.lower() if head is not cue else 'ROOT'}", f"head_pos={head.pos_}",
+        f"head={head.lemma_.lower() if head.i != cue.i else 'ROOT'}", f"head_pos={head.pos_}",
         f"speech={lemma in SPEECH_VERBS}", f"prev={prev}", f"next={nxt}", f"lemma|next={lemma}|{nxt}",
         f"lemma|prev={lemma}|{prev}", f"rate={round(rate, 1)}",
         f"subj_ent={subject.ent_type_ if subject is not None else '-'}",
@@ -279,7 +283,7 @@ def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
             f"lemma={lemma}", f"lemma|rel={lemma}|{relation}", f"rel={relation}", f"pos={cue.pos_}",
             f"tag={cue.tag_}", f"dep={cue.dep_}", f"lemma|dep={lemma}|{cue.dep_}", f"lemma|tag={lemma}|{cue.tag_}",
             f"subj={subj}", f"lemma|subj={lemma}|{subj.split(':')[0]}", f"neg={negated}", f"modal={modal}",
-            f"head={head.lemma_.lower() if head is not cue else 'ROOT'}", f"head_pos={head.pos_}",
+            f"head={head.lemma_.lower() if head.i != cue.i else 'ROOT'}", f"head_pos={head.pos_}",
             f"speech={lemma in SPEECH_VERBS}", f"rel|form={relation}|{found.form}",
             f"rel|len={relation}|{_bucket(n_content)}", f"lemma|len={lemma}|{_bucket(n_content)}",
             f"after={'yes' if cue.idx >= end else 'no'}",
@@ -324,10 +328,66 @@ def _cue_token(doc: Doc, found: Found) -> Token | None:
     return doc[found.cue_token] if found.cue_token is not None else _token_at(doc, found.cue)
 
 
+ROLES = "onrecord_roles"  # doc.user_data key of the per-token role readings (``onrecord.attribute.roles``)
+N_ROLE_SPAN = 13
+N_ROLE_CUE = 5
+
+
+def _words(doc: Doc, bounds: tuple[int, int] | None) -> list[int]:
+    """Indices of the tokens of a char span, punctuation and spaces left out (unless that is all)."""
+    span = doc.char_span(bounds[0], bounds[1], alignment_mode="expand") if bounds else None
+    if span is None or not len(span):
+        return []
+    words = [t.i for t in span if not (t.is_punct or t.is_space)]
+    return words or [t.i for t in span]
+
+
+def _neighbour(doc: Doc, i: int, step: int) -> int | None:
+    """The nearest word before (step -1) or after (step 1) token ``i`` in its sentence, if any."""
+    sent = doc[i].sent
+    j = i + step
+    while sent.start <= j < sent.end:
+        if not (doc[j].is_punct or doc[j].is_space):
+            return j
+        j += step
+    return None
+
+
+def role_span_features(doc: Doc, found: Found) -> np.ndarray:
+    """What the role reader reads on a candidate: the cue's cue reading; the content's content
+    reading (mean, min, share above one half) and just outside it; how much its first word reads
+    as a beginning and its last as an end, and any word inside as either; the speaker's source
+    and content readings. Zeros without readings."""
+    out = np.zeros(N_ROLE_SPAN, dtype=np.float32)
+    roles = doc.user_data.get(ROLES)
+    if roles is None or len(roles) != len(doc):
+        return out
+    cue = [found.cue_token] if found.cue_token is not None else _words(doc, found.cue)
+    if cue:
+        out[0] = roles[cue, 0].max()
+    words = _words(doc, found.content)
+    if words:
+        content = roles[words, 1]
+        out[1:3] = content.mean(), content.min()
+        before, after = _neighbour(doc, words[0], -1), _neighbour(doc, words[-1], 1)
+        out[3] = roles[before, 1] if before is not None else 0.0
+        out[4] = roles[after, 1] if after is not None else 0.0
+        out[5], out[7] = roles[words[0], 3], roles[words[-1], 4]
+        out[6] = roles[words[1:], 3].max() if len(words) > 1 else 0.0
+        out[8] = roles[words[:-1], 4].max() if len(words) > 1 else 0.0
+        out[12] = float((content > 0.5).mean())
+    speaker = _words(doc, found.speaker)
+    if speaker:
+        out[9], out[10], out[11] = roles[speaker, 2].mean(), 1.0, roles[speaker, 1].mean()
+    return out
+
+
 def dense_features(found: Found, sent: Span) -> np.ndarray:
-    """The vectors of the cue word, the content's head and the speaker's head."""
+    """The vectors of the cue word, the content's head and the speaker's head, and the role
+    reader's readings of the candidate."""
     doc = sent.doc
-    return _vectors(doc, (_cue_token(doc, found), _token_at(doc, found.content), _token_at(doc, found.speaker)))
+    vectors = _vectors(doc, (_cue_token(doc, found), _token_at(doc, found.content), _token_at(doc, found.speaker)))
+    return np.concatenate([vectors, role_span_features(doc, found)])
 
 
 def _hash(feature: str) -> int:
@@ -436,10 +496,95 @@ def joined_quotes(doc: Doc, quotes: Quotes, found: Sequence[Found]) -> list[Foun
     return out
 
 
+READ = 0.5  # a reading this strong marks a token's role, for the reader's own candidates
+
+
+def _content_runs(doc: Doc, roles: np.ndarray) -> list[tuple[int, int]]:
+    """Token ranges the reader reads as one content: runs of content readings, cut at a paragraph
+    break, before a word read as a beginning and after one read as an end."""
+    runs, start = [], None
+    for t in doc:
+        breaks = t.is_space and "\n" in t.text
+        if breaks or roles[t.i, 1] < READ or (start is not None and roles[t.i, 3] >= READ and t.i > start):
+            if start is not None:
+                runs.append((start, t.i))
+            start = None if breaks or roles[t.i, 1] < READ else t.i
+            continue
+        if start is None:
+            start = t.i
+        if roles[t.i, 4] >= READ and not t.is_punct:
+            runs.append((start, t.i + 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(doc)))
+    return [(a, b) for a, b in runs if sum(not (t.is_punct or t.is_space) for t in doc[a:b]) >= 2]
+
+
+def _paragraph(doc: Doc, i: int) -> tuple[int, int]:
+    start = i
+    while start > 0 and not (doc[start - 1].is_space and "\n" in doc[start - 1].text):
+        start -= 1
+    end = i + 1
+    while end < len(doc) and not (doc[end].is_space and "\n" in doc[end].text):
+        end += 1
+    return start, end
+
+
+def tagged_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]],
+                      found: Sequence[Found]) -> list[Found]:
+    """Contents as the role reader reads them (rule ``tagged``), each given to the nearest word in
+    its paragraph that the reader reads as a cue. A cue some rule already proposed keeps that
+    rule's speaker; a new cue gets the nearest stretch read as a source in its sentence."""
+    roles = doc.user_data.get(ROLES)
+    if roles is None or len(roles) != len(doc):
+        return []
+    text = doc_text(doc)
+    cues = [t.i for t in doc if roles[t.i, 0] >= READ and not (t.is_punct or t.is_space)
+            and not any(s <= t.idx < e for s, e in skip)]
+    if not cues:
+        return []
+    cue_set = set(cues)
+    by_cue = {f.cue_token: f for f in reversed(found) if f.cue_token is not None}  # the first reading of each cue
+    out = []
+    for a, b in _content_runs(doc, roles):
+        p_start, p_end = _paragraph(doc, a)
+        near = [i for i in cues if p_start <= i < p_end and not a <= i < b]
+        if not near:
+            continue
+        cue = doc[min(near, key=lambda i: a - i if i < a else i - b + 1)]
+        while cue.head.i != cue.i and cue.head.i in cue_set and not a <= cue.head.i < b:
+            cue = cue.head  # 'according to': the word that heads the cue
+        start, end = trim(text, doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text))
+        if end - start < 3:
+            continue
+        quote = quote_containing(quotes, start, end)
+        content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
+                         else ((start, end), form_of(text, start, end, quotes)))
+        cue_span = (cue.idx, cue.idx + len(cue.text))
+        if cue.i in by_cue:
+            out.append(replace(by_cue[cue.i], content=content, form=form, via=list(by_cue[cue.i].via), rule="tagged",
+                               relation=None))
+            continue
+        sent = cue.sent
+        sources = [t for t in sent if roles[t.i, 2] >= READ and not a <= t.i < b and t.i != cue.i
+                   and not (t.is_punct or t.is_space)]
+        speaker = Found(content, form, cue_span, cue_token=cue.i, rule="tagged", when=when_of(sent, content, cue))
+        if sources:
+            head = min(sources, key=lambda t: abs(t.i - cue.i))
+            while head.head in sources and head.head.i != head.i:
+                head = head.head
+            source = source_of(head, actors)
+            speaker = replace(speaker, speaker=(source.start, source.end), speaker_name=source.name,
+                              speaker_kind=source.kind, actor=source.actor, role=source.role)
+        out.append(speaker)
+    return out
+
+
 def candidates(doc: Doc, quotes: Quotes, actors: ActorIndex,
                skip: list[tuple[int, int]]) -> list[tuple[Found, Span]]:
     """Every candidate attribution with its sentence: what the rules find, quotations joined to the
-    ones that continue them, the stance candidates of every sentence and colon labels."""
+    ones that continue them, the stance candidates of every sentence, the contents the role reader
+    reads and colon labels."""
     text = doc_text(doc)
     found = find_attributions(doc, quotes, actors, skip)
     found += joined_quotes(doc, quotes, found)
@@ -453,6 +598,10 @@ def candidates(doc: Doc, quotes: Quotes, actors: ActorIndex,
         cut = [(trim(text, sent.start_char, s)[1], e) for s, e in cut]
         out += [(f, sent) for f in stance_candidates(sent, quotes, actors, cut, taken)]
     contents = {f.content for f, _ in out}
+    for f in tagged_candidates(doc, quotes, actors, skip, [f for f, _ in out]):
+        if f.content not in contents:
+            contents.add(f.content)
+            out.append((f, doc[f.cue_token].sent))
     for f in colon_candidates(doc, quotes, actors, skip):
         if f.content not in contents:
             out.append((f, doc[doc.char_span(*f.content, alignment_mode="expand").start].sent))
@@ -469,9 +618,18 @@ def groups(pairs: Sequence[tuple[Found, Span]]) -> list[tuple[list[Found], Span]
 
 
 def dense_cue(members: Sequence[Found], sent: Span) -> np.ndarray:
-    """The cue judge's dense columns: the cue's and the speaker's vectors (no content yet)."""
+    """The cue judge's dense columns: the cue's and the speaker's vectors, the role reader's cue and
+    source readings, the best content reading among the members, and the sentence's strongest
+    content and beginning readings."""
     doc = sent.doc
-    return _vectors(doc, (_cue_token(doc, members[0]), None, _token_at(doc, members[0].speaker)))
+    vectors = _vectors(doc, (_cue_token(doc, members[0]), None, _token_at(doc, members[0].speaker)))
+    roles = doc.user_data.get(ROLES)
+    extra = np.zeros(N_ROLE_CUE, dtype=np.float32)
+    if roles is not None and len(roles) == len(doc):
+        spans = np.stack([role_span_features(doc, f) for f in members])
+        extra[:] = spans[0, 0], spans[0, 9], spans[:, 1].max(), roles[sent.start:sent.end, 1].max(), \
+            roles[sent.start:sent.end, 3].max()
+    return np.concatenate([vectors, extra])
 
 
 def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
@@ -542,11 +700,27 @@ def with_complementiser(doc: Doc, found: Found) -> None:
         found.content = (len(head) - 4, found.content[1])
 
 
+def read_roles(doc: Doc) -> np.ndarray:
+    """The shipped role reader's per-token readings of ``doc``."""
+    reader = RoleReader.load()
+    if reader is None:
+        raise OnrecordError("the PolNeAR convention's role reader is missing (onrecord/data/roles.safetensors): "
+                            "reinstall onrecord or train it with python -m onrecord.train.attributions")
+    return reader.tokens(doc)
+
+
 def polnear_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]],
                          model: AttributionModel) -> list[Found]:
     """Attributions by PolNeAR's convention: the candidates the trained judge accepts, with whole
     noun phrases as sources and 'that' kept in reported clauses."""
-    chosen = choose(judge(groups(candidates(doc, quotes, actors, skip)), quotes, model), model.threshold)
+    supplied = ROLES in doc.user_data  # training supplies readings by a reader that never saw the article
+    if not supplied:
+        doc.user_data[ROLES] = read_roles(doc)
+    try:
+        chosen = choose(judge(groups(candidates(doc, quotes, actors, skip)), quotes, model), model.threshold)
+    finally:
+        if not supplied:
+            del doc.user_data[ROLES]  # readings must not travel with the Doc
     for f in chosen:
         whole_source(doc, f)
         with_complementiser(doc, f)
