@@ -329,8 +329,8 @@ def _cue_token(doc: Doc, found: Found) -> Token | None:
 
 
 ROLES = "onrecord_roles"  # doc.user_data key of the per-token role readings (``onrecord.attribute.roles``)
-N_ROLE_SPAN = 13
-N_ROLE_CUE = 5
+N_ROLE_SPAN = 14
+N_ROLE_CUE = 8
 
 
 def _words(doc: Doc, bounds: tuple[int, int] | None) -> list[int]:
@@ -376,10 +376,17 @@ def role_span_features(doc: Doc, found: Found) -> np.ndarray:
         out[6] = roles[words[1:], 3].max() if len(words) > 1 else 0.0
         out[8] = roles[words[:-1], 4].max() if len(words) > 1 else 0.0
         out[12] = float((content > 0.5).mean())
+        out[13] = out[1] * out[5] * out[7]  # the reader agrees on the whole stretch, edges included
     speaker = _words(doc, found.speaker)
     if speaker:
         out[9], out[10], out[11] = roles[speaker, 2].mean(), 1.0, roles[speaker, 1].mean()
     return out
+
+
+def _with_logits(readings: np.ndarray) -> np.ndarray:
+    """Readings and their log-odds (clipped): a linear judge then tells 0.9 from 0.999 as well."""
+    p = np.clip(readings, 1e-3, 1 - 1e-3)
+    return np.concatenate([readings, np.log(p / (1 - p))]).astype(np.float32)
 
 
 def dense_features(found: Found, sent: Span) -> np.ndarray:
@@ -387,7 +394,7 @@ def dense_features(found: Found, sent: Span) -> np.ndarray:
     reader's readings of the candidate."""
     doc = sent.doc
     vectors = _vectors(doc, (_cue_token(doc, found), _token_at(doc, found.content), _token_at(doc, found.speaker)))
-    return np.concatenate([vectors, role_span_features(doc, found)])
+    return np.concatenate([vectors, _with_logits(role_span_features(doc, found))])
 
 
 def _hash(feature: str) -> int:
@@ -617,19 +624,27 @@ def groups(pairs: Sequence[tuple[Found, Span]]) -> list[tuple[list[Found], Span]
     return list(out.values())
 
 
-def dense_cue(members: Sequence[Found], sent: Span) -> np.ndarray:
-    """The cue judge's dense columns: the cue's and the speaker's vectors, the role reader's cue and
-    source readings, the best content reading among the members, and the sentence's strongest
-    content and beginning readings."""
+def role_cue_features(members: Sequence[Found], sent: Span) -> np.ndarray:
+    """The role reader's readings of a cue: its cue and its speaker's source readings; among its
+    candidate contents the best content reading, the best agreement on a whole stretch and the
+    largest share read as content; the sentence's strongest content, beginning and source readings.
+    Zeros without readings."""
     doc = sent.doc
-    vectors = _vectors(doc, (_cue_token(doc, members[0]), None, _token_at(doc, members[0].speaker)))
+    out = np.zeros(N_ROLE_CUE, dtype=np.float32)
     roles = doc.user_data.get(ROLES)
-    extra = np.zeros(N_ROLE_CUE, dtype=np.float32)
     if roles is not None and len(roles) == len(doc):
         spans = np.stack([role_span_features(doc, f) for f in members])
-        extra[:] = spans[0, 0], spans[0, 9], spans[:, 1].max(), roles[sent.start:sent.end, 1].max(), \
-            roles[sent.start:sent.end, 3].max()
-    return np.concatenate([vectors, extra])
+        in_sent = roles[sent.start:sent.end]
+        out[:] = (spans[0, 0], spans[0, 9], spans[:, 1].max(), spans[:, 13].max(), spans[:, 12].max(),
+                  in_sent[:, 1].max(), in_sent[:, 3].max(), in_sent[:, 2].max())
+    return out
+
+
+def dense_cue(members: Sequence[Found], sent: Span) -> np.ndarray:
+    """The cue judge's dense columns: the cue's and the speaker's vectors and the cue's role readings."""
+    doc = sent.doc
+    vectors = _vectors(doc, (_cue_token(doc, members[0]), None, _token_at(doc, members[0].speaker)))
+    return np.concatenate([vectors, _with_logits(role_cue_features(members, sent))])
 
 
 def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,

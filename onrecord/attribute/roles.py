@@ -103,6 +103,7 @@ class RoleReader:
         import torch
 
         self.model = model.eval()
+        self.pid = os.getpid()
         self.tokenizer = tokenizer()
         self.torch = torch
 
@@ -126,6 +127,9 @@ class RoleReader:
 
     def pieces(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The word pieces' character offsets (n, 2) and role probabilities (n, len(CHANNELS))."""
+        if os.getpid() != self.pid:  # forked into a worker of analyze_many(n_process=N): siblings use the other cores
+            self.torch.set_num_threads(1)
+            self.pid = os.getpid()
         enc = self.tokenizer.encode(text, add_special_tokens=False)
         ids, offsets = np.asarray(enc.ids, dtype=np.int64), np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
         probs = np.zeros((len(ids), len(CHANNELS)), dtype=np.float32)
