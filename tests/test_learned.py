@@ -12,9 +12,9 @@ from test_attribution import offsets_exact
 
 from onrecord import analyze
 from onrecord.attribute.extract import Found
-from onrecord.attribute.learned import MODEL, AttributionModel, choose
+from onrecord.attribute.learned import MODEL, ROLES, AttributionModel, choose
 from onrecord.attribute.quotes import find_quotes
-from onrecord.attribute.roles import CHANNELS, WINDOW, RoleReader, token_probs, windows
+from onrecord.attribute.roles import CHANNELS, WEIGHTS, WINDOW, RoleReader, token_probs, windows
 from onrecord.errors import OnrecordError
 from onrecord.parse import load_pipeline
 
@@ -34,6 +34,26 @@ def test_shipped_judge_is_small_and_loads() -> None:
     assert 0.0 < model.threshold < 1.0
     card = json.loads(MODEL.with_suffix(".json").read_text(encoding="utf-8"))
     assert card["held_out"]["f1"] > 0.6  # the judge was measured on articles it was not fitted on
+
+
+def test_shipped_role_reader_is_small_and_reads_a_speech_verb_as_a_cue() -> None:
+    assert WEIGHTS.stat().st_size < 50_000_000
+    reader = RoleReader.load()
+    assert reader is not None, "onrecord/data/roles.safetensors is missing"
+    doc = load_pipeline()("The minister said on Tuesday that the bridge would reopen in May.")
+    readings = reader.tokens(doc)
+    said = next(t.i for t in doc if t.text == "said")
+    bridge = next(t.i for t in doc if t.text == "bridge")
+    cue, content = CHANNELS.index("cue"), CHANNELS.index("content")
+    assert readings[said, cue] > 0.5 > readings[bridge, cue]
+    assert readings[bridge, content] > 0.5 > readings[said, content]
+
+
+def test_a_missing_role_reader_is_a_clear_error(tmp_path: pathlib.Path) -> None:
+    assert RoleReader.load.__wrapped__(RoleReader, tmp_path / "none.safetensors") is None
+    (tmp_path / "bad.safetensors").write_bytes(b"not weights")
+    with pytest.raises(OnrecordError, match=r"bad\.safetensors"):
+        RoleReader.from_weights(tmp_path / "bad.safetensors")
 
 
 def test_polnear_convention_adds_stances_and_joins_quotes() -> None:
@@ -172,3 +192,8 @@ def test_a_time_is_never_a_content() -> None:
     assert all(a.content.text != "on Monday" for a in r.attributions)
     (a,) = [a for a in r.attributions if "ban" in a.content.text]
     assert a.speaker.text == "who" and a.speaker.name == "Maria Lopez"
+
+
+def test_role_readings_do_not_travel_with_the_doc() -> None:
+    doc = load_pipeline(convention="polnear")(ARTICLE)
+    assert doc._.onrecord["attributions"] and ROLES not in doc.user_data

@@ -112,8 +112,11 @@ class RoleReader:
         """The packaged encoder with the fine-tuned weights of ``weights`` over it."""
         from safetensors.torch import load_file
 
+        try:
+            tuned = {k: v.float() for k, v in load_file(str(weights)).items()}
+        except Exception as exc:  # safetensors raises its own error types for a damaged file
+            raise OnrecordError(f"{weights} is not a role reader's weights ({exc}): retrain or reinstall") from None
         model = build_model()
-        tuned = {k: v.float() for k, v in load_file(str(weights)).items()}
         unexpected = model.load_state_dict(tuned, strict=False).unexpected_keys
         if unexpected or set(tuned) != set(tuned_names(model)):
             raise OnrecordError(f"{weights} does not fit the encoder: retrain it or reinstall onrecord")
