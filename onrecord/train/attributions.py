@@ -59,6 +59,12 @@ from onrecord.evaluate import brat_reading, match_words, overlap
 from onrecord.train import roles
 from onrecord.train.cues import annotated_articles
 
+
+def progress(message: str) -> None:
+    """Training progress, on stderr (stdout stays for results)."""
+    print(message, file=sys.stderr, flush=True)
+
+
 THRESHOLDS = [round(t, 3) for t in np.arange(0.1, 0.7, 0.025)]
 
 
@@ -187,7 +193,7 @@ def readings(articles: list[tuple[pathlib.Path, pathlib.Path]], epochs: int,
             lengths, offsets, probs = data["lengths"], data["offsets"], data["probs"]  # each read once
         bounds = np.cumsum([0, *lengths])
         return [(offsets[a:b], probs[a:b]) for a, b in itertools.pairwise(bounds)]
-    out = roles.crossfit(articles, epochs, log=lambda m: print(m, file=sys.stderr, flush=True))
+    out = roles.crossfit(articles, epochs, log=progress)
     if key is not None:
         key.parent.mkdir(parents=True, exist_ok=True)
         np.savez(key, lengths=np.array([len(o) for o, _ in out]), offsets=np.concatenate([o for o, _ in out]),
@@ -226,7 +232,7 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
     model.save(out)
     t1 = time.perf_counter()
     reader_out = out.with_name(WEIGHTS.name)
-    roles.save(roles.fit(roles.examples(articles), epochs, log=lambda m: print(m, file=sys.stderr, flush=True)),
+    roles.save(roles.fit(roles.examples(articles), epochs, log=progress),
                reader_out)
     card = {"trained_on": f"{data.name}: {len(articles) - held} articles fitted, {held} held out for the threshold, "
                           "then all refitted",

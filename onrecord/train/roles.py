@@ -79,7 +79,6 @@ def fit(data: Sequence[tuple[np.ndarray, np.ndarray]], epochs: int = 2, seed: in
     import torch
 
     torch.manual_seed(seed)
-    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     rng = random.Random(seed)
     model = build_model()
     tuned = set(tuned_names(model))
