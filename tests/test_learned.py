@@ -12,7 +12,17 @@ from test_attribution import offsets_exact
 
 from onrecord import analyze
 from onrecord.attribute.extract import Found
-from onrecord.attribute.learned import MODEL, ROLES, AttributionModel, choose
+from onrecord.attribute.learned import (
+    MODEL,
+    N_ROLE_CUE,
+    N_ROLE_SPAN,
+    NO_RIVAL,
+    ROLES,
+    AttributionModel,
+    Decision,
+    choose,
+    decision_features,
+)
 from onrecord.attribute.quotes import find_quotes
 from onrecord.attribute.roles import CHANNELS, WEIGHTS, WINDOW, RoleReader, token_probs, windows
 from onrecord.errors import OnrecordError
@@ -97,6 +107,34 @@ def test_choose_keeps_the_likelier_of_two_readings_of_one_content() -> None:
     assert choose([(a, 0.6), (b, 0.9), (c, 0.7), (d, 0.2), (e, 0.8)], 0.5) == [b, e, c]
 
 
+def test_decision_features_see_the_other_cues_of_the_sentence_and_rivals_for_one_content() -> None:
+    readings = np.zeros(N_ROLE_CUE + N_ROLE_SPAN, dtype=np.float32)
+    said = Decision(2.0, 1, 0, (10, 40), readings)
+    rival = Decision(-1.0, 3, 0, (12, 40), readings)  # another verb reading most of the same stretch
+    alone = Decision(0.5, 2, 50, (60, 80), readings)  # another sentence
+    x = decision_features([said, rival, alone])
+    assert x.shape == (3, 6 + N_ROLE_CUE + N_ROLE_SPAN)
+    assert x[0, :6].tolist() == [2.0, 1.0, 1.0, -1.0, -1.0, 3.0]
+    assert x[1, :6].tolist() == [-1.0, 3.0, 1.0, 2.0, 2.0, -3.0]
+    assert x[2, :6].tolist() == [0.5, 2.0, 0.0, NO_RIVAL, NO_RIVAL, 0.5 - NO_RIVAL]
+    assert decision_features([]).shape == (0, 6 + N_ROLE_CUE + N_ROLE_SPAN)
+
+
+def test_trees_in_numpy_give_what_they_learned() -> None:
+    from onrecord.train.attributions import fit_trees
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 4)).astype(np.float32)
+    y = ((x[:, 0] > 0.3) & (x[:, 2] < 0.5)).astype(np.int64)  # an interaction no single line draws
+    trees = fit_trees(x, y)  # checks its numpy probabilities against scikit-learn's itself
+    test = rng.normal(size=(500, 4)).astype(np.float32)
+    truth = (test[:, 0] > 0.3) & (test[:, 2] < 0.5)
+    assert ((trees.score(test) > 0.5) == truth).mean() > 0.95
+    assert trees.score(np.zeros((0, 4))).shape == (0,)
+    constant = fit_trees(x, np.ones(2000, dtype=np.int64))
+    assert (constant.score(test) > 0.99).all()
+
+
 def test_doubled_apostrophes_are_double_quote_marks() -> None:
     text = "''It is over,'' she said. ''We lost.'' He said it's the voters' call."
     spans = [text[q.start : q.end] for q in find_quotes(text)]
@@ -145,6 +183,7 @@ def test_training_command_writes_a_judge_and_a_reader_that_load_and_read(tmp_pat
     assert card["true_cues"] > 0 and card["held_out"]["f1"] > 0.5
     model = AttributionModel.load.__wrapped__(AttributionModel, out)
     assert model is not None and model.cue.weights.shape == model.span.weights.shape
+    assert (model.last.feature < 6 + N_ROLE_CUE + N_ROLE_SPAN).all()
     reader = RoleReader.from_weights(tmp_path / "roles.safetensors")
     doc = load_pipeline()("Ana Ruiz said the budget would pass in the spring.")
     readings = reader.tokens(doc)

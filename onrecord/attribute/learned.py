@@ -10,16 +10,19 @@ stances depends on the verb, the dependent and the sentence, so a rule list stal
   stretch that could be its content (``stance_candidates``), the contents a fine-tuned encoder
   reads (``tagged_candidates``, from ``onrecord.attribute.roles``) and colon labels
   (``colon_candidates``);
-- groups them by cue word (``groups``) and judges them in two stages (``judge``): the cue judge
-  (``cue_features``) says whether the cue is an attribution at all, the span judge
+- groups them by cue word (``groups``) and judges them (``judge``): the cue judge
+  (``cue_features``) reads whether the cue is an attribution at all, the span judge
   (``span_features``) which of its candidate contents is the content; both also see the parser's
-  token vectors and the encoder's role readings (``dense_cue``, ``dense_features``);
+  token vectors and the encoder's role readings (``dense_cue``, ``dense_features``); the last
+  judge weighs the cue judge's word against the role readings and the other cues around it
+  (``decision_features``) and gives the probability a cue is accepted on;
 - keeps the accepted ones (``choose``) and gives them PolNeAR's spans (``whole_source``,
   ``with_complementiser``).
 
-Both judges are logistic regressions trained on PolNeAR train by ``python -m
-onrecord.train.attributions``. Their inference is numpy only: features are hashed (CRC32) into
-fixed weight vectors stored in ``data/attributions.npz``; no corpus text is stored.
+The cue and span judges are logistic regressions, the last judge boosted trees, all trained on
+PolNeAR train by ``python -m onrecord.train.attributions``. Their inference is numpy only: features
+are hashed (CRC32) into fixed weight vectors, and the trees are arrays of nodes, stored in
+``data/attributions.npz``; no corpus text is stored.
 """
 
 from __future__ import annotations
@@ -413,23 +416,60 @@ class Linear:
     dense: np.ndarray
     bias: float
 
-    def score(self, rows: Sequence[Sequence[str]], dense: np.ndarray) -> np.ndarray:
-        """P(yes) for each row: its feature list and its row of ``dense``."""
+    def logits(self, rows: Sequence[Sequence[int]], dense: np.ndarray) -> np.ndarray:
+        """Log-odds of yes for each row: its hashed features (``feature_indices``) and its row of ``dense``."""
         z = np.full(len(rows), self.bias, dtype=np.float64)
-        for i, feats in enumerate(rows):
-            z[i] += float(self.weights[feature_indices(feats)].sum())
+        for i, indices in enumerate(rows):
+            z[i] += float(self.weights[list(indices)].sum())
         if len(rows):
             z += dense @ self.dense
-        return 1.0 / (1.0 + np.exp(-z))
+        return z
+
+
+@dataclass(frozen=True)
+class Trees:
+    """Boosted regression trees over rows of numbers (log-loss), evaluated with numpy. Node ``k``
+    sends a row left when ``row[feature[k]] <= threshold[k]``; a leaf has feature -1 and adds its
+    ``value`` to the log-odds."""
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    roots: np.ndarray
+    bias: float
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """P(yes) for each row of ``x``."""
+        return 1.0 / (1.0 + np.exp(-self.logits(x)))
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Log-odds of yes for each row of ``x``."""
+        x = np.asarray(x, dtype=np.float32)  # trees split float32 values, as they were fitted
+        at = np.tile(self.roots, (len(x), 1))
+        rows = np.arange(len(x))[:, None]
+        inner = self.feature[at] >= 0
+        while inner.any():
+            go_left = x[rows, np.where(inner, self.feature[at], 0)] <= self.threshold[at]
+            at = np.where(inner, np.where(go_left, self.left[at], self.right[at]), at)
+            inner = self.feature[at] >= 0
+        return self.bias + self.value[at].sum(axis=1)
+
+
+TREE_PARTS = ("feature", "threshold", "left", "right", "value", "roots")
 
 
 @dataclass(frozen=True)
 class AttributionModel:
-    """Two judges: ``cue`` says whether a cue word is an attribution at all, ``span`` which of its
-    candidate contents is the content. A cue is accepted at ``threshold``."""
+    """Three judges: ``cue`` reads whether a cue word is an attribution at all, ``span`` which of
+    its candidate contents is the content, and ``last`` weighs the cue judge's word against the
+    role readings and the cues around it (``decision_features``). A cue is accepted when ``last``
+    gives it ``threshold`` or more."""
 
     cue: Linear
     span: Linear
+    last: Trees
     threshold: float
 
     @classmethod
@@ -440,7 +480,8 @@ class AttributionModel:
             with np.load(path) as data:
                 judges = [Linear(data[f"{n}_weights"].astype(np.float32), data[f"{n}_dense"].astype(np.float32),
                                  float(data[f"{n}_bias"])) for n in ("cue", "span")]
-                return cls(judges[0], judges[1], float(data["threshold"]))
+                last = Trees(*(data[f"last_{part}"] for part in TREE_PARTS), float(data["last_bias"]))
+                return cls(judges[0], judges[1], last, float(data["threshold"]))
         except (OSError, KeyError):
             return None
 
@@ -448,7 +489,8 @@ class AttributionModel:
         np.savez_compressed(path, cue_weights=self.cue.weights, cue_dense=self.cue.dense,
                             cue_bias=np.float64(self.cue.bias), span_weights=self.span.weights,
                             span_dense=self.span.dense, span_bias=np.float64(self.span.bias),
-                            threshold=np.float64(self.threshold))
+                            **{f"last_{part}": getattr(self.last, part) for part in TREE_PARTS},
+                            last_bias=np.float64(self.last.bias), threshold=np.float64(self.threshold))
 
 
 _LABEL = re.compile(r"^[ \t]*([^\n:]{2,60}?):[ \t]+(\S[^\n]*)", re.MULTILINE)
@@ -645,32 +687,68 @@ def role_cue_features(members: Sequence[Found], sent: Span) -> np.ndarray:
     return out
 
 
-def dense_cue(members: Sequence[Found], sent: Span) -> np.ndarray:
-    """The cue judge's dense columns: the cue's and the speaker's vectors and the cue's role readings."""
+def dense_cue(members: Sequence[Found], sent: Span, readings: np.ndarray) -> np.ndarray:
+    """The cue judge's dense columns: the cue's and the speaker's vectors and the cue's role
+    readings (``role_cue_features``)."""
     doc = sent.doc
     vectors = _vectors(doc, (_cue_token(doc, members[0]), None, _token_at(doc, members[0].speaker)))
-    return np.concatenate([vectors, _with_logits(role_cue_features(members, sent))])
+    return np.concatenate([vectors, _with_logits(readings)])
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One cue as the last judge sees it: the cue judge's log-odds, the number of candidate
+    contents, the best one (by the span judge) and the role readings of the cue and of that content."""
+
+    logit: float
+    members: int
+    sentence: int  # the sentence's first token
+    content: tuple[int, int]
+    readings: np.ndarray  # role_cue_features, then role_span_features of the best content
+
+
+N_DECISION = 6 + N_ROLE_CUE + N_ROLE_SPAN
+NO_RIVAL = -10.0  # the log-odds given to a rival cue that is not there
+RIVAL_SHARE = 0.3  # two contents sharing this much are rivals for one statement
+
+
+def decision_features(decisions: Sequence[Decision]) -> np.ndarray:
+    """The last judge's columns for each cue of an article: its log-odds and number of contents;
+    how many other cues its sentence has and the strongest of their log-odds; the strongest
+    log-odds of a rival (another cue whose best content shares ``RIVAL_SHARE`` of it) and its own
+    margin over that; then its role readings. Whether a cue is an attribution depends on the
+    others around it: two verbs rarely both report one stretch."""
+    out = np.zeros((len(decisions), N_DECISION), dtype=np.float32)
+    for i, d in enumerate(decisions):
+        same = [e.logit for j, e in enumerate(decisions) if j != i and e.sentence == d.sentence]
+        rival = max((e.logit for j, e in enumerate(decisions)
+                     if j != i and _shared(e.content, d.content) >= RIVAL_SHARE), default=NO_RIVAL)
+        out[i, :6] = d.logit, d.members, len(same), max(same, default=NO_RIVAL), rival, d.logit - rival
+        out[i, 6:] = d.readings
+    return out
+
+
+def best_content(members: Sequence[Found], sent: Span, quotes: Quotes, span: Linear) -> int:
+    """Which of a cue's candidate contents the span judge likes best (its index)."""
+    if len(members) == 1:
+        return 0
+    dense = np.stack([dense_features(f, sent) for f in members])
+    return int(np.argmax(span.logits([feature_indices(span_features(f, sent, quotes)) for f in members], dense)))
 
 
 def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
           model: AttributionModel) -> list[tuple[Found, float]]:
-    """For each cue the cue judge accepts (at ``model.threshold``): its best content by the span
-    judge, with the cue judge's probability."""
+    """Every cue with its best content by the span judge, and the probability the last judge gives it."""
     if not grouped:
         return []
-    p_cue = model.cue.score([cue_features(m, sent, quotes) for m, sent in grouped],
-                            np.stack([dense_cue(m, sent) for m, sent in grouped]))
-    out = []
-    for (members, sent), p in zip(grouped, p_cue, strict=True):
-        if p < model.threshold:
-            continue  # no span judging for a cue that is not an attribution
-        best = members[0]
-        if len(members) > 1:
-            p_span = model.span.score([span_features(f, sent, quotes) for f in members],
-                                      np.stack([dense_features(f, sent) for f in members]))
-            best = members[int(np.argmax(p_span))]
-        out.append((best, float(p)))
-    return out
+    readings = [role_cue_features(m, sent) for m, sent in grouped]
+    logits = model.cue.logits([feature_indices(cue_features(m, sent, quotes)) for m, sent in grouped],
+                              np.stack([dense_cue(m, sent, r) for (m, sent), r in zip(grouped, readings, strict=True)]))
+    best = [m[best_content(m, sent, quotes, model.span)] for m, sent in grouped]
+    decisions = [Decision(float(z), len(m), sent.start, f.content, np.concatenate([r, role_span_features(sent.doc, f)]))
+                 for (m, sent), z, r, f in zip(grouped, logits, readings, best, strict=True)]
+    p = model.last.score(decision_features(decisions))
+    return list(zip(best, p.tolist(), strict=True))
 
 
 SAME_CONTENT = 0.5  # two contents sharing this much of their length are one statement read twice

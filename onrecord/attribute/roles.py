@@ -74,7 +74,7 @@ def build_model():  # -> RoleModel (torch is imported lazily)
     model = RoleModel(BertConfig.from_json_file(str(path / "config.json")))
     state = {k: v for k, v in load_file(str(path / "model.safetensors")).items() if not k.startswith("pooler.")}
     state.pop("embeddings.position_ids", None)
-    missing = model.encoder.load_state_dict(state, strict=False).missing_keys
+    missing = model.encoder.load_state_dict(state, strict=False, assign=True).missing_keys  # no second copy
     if any(not k.endswith("position_ids") for k in missing):
         raise OnrecordError(f"the encoder package's weights do not fit: missing {missing[:3]}")
     return model

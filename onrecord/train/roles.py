@@ -24,6 +24,7 @@ import numpy as np
 
 from onrecord.attribute.roles import (
     CHANNELS,
+    FROZEN,
     STRIDE,
     WINDOW,
     RoleReader,
@@ -36,6 +37,7 @@ from onrecord.evaluate import read_ann
 
 BATCH = 16
 TRAIN_STRIDE = 224  # training windows overlap less than reading windows: cheaper, and every piece is seen
+SETTING = f"frozen{FROZEN}-stride{TRAIN_STRIDE}-batch{BATCH}"  # names cached readers and readings
 
 
 def piece_labels(ann: str, offsets: np.ndarray) -> np.ndarray:
