@@ -14,6 +14,7 @@ from onrecord import analyze
 from onrecord.attribute.extract import Found
 from onrecord.attribute.learned import (
     MODEL,
+    N_DECISION,
     N_ROLE_CUE,
     N_ROLE_SPAN,
     NO_RIVAL,
@@ -22,6 +23,7 @@ from onrecord.attribute.learned import (
     Decision,
     choose,
     decision_features,
+    pick_content,
 )
 from onrecord.attribute.quotes import find_quotes
 from onrecord.attribute.roles import CHANNELS, WEIGHTS, WINDOW, RoleReader, token_probs, windows
@@ -109,15 +111,16 @@ def test_choose_keeps_the_likelier_of_two_readings_of_one_content() -> None:
 
 def test_decision_features_see_the_other_cues_of_the_sentence_and_rivals_for_one_content() -> None:
     readings = np.zeros(N_ROLE_CUE + N_ROLE_SPAN, dtype=np.float32)
-    said = Decision(2.0, 1, 0, (10, 40), readings)
-    rival = Decision(-1.0, 3, 0, (12, 40), readings)  # another verb reading most of the same stretch
-    alone = Decision(0.5, 2, 50, (60, 80), readings)  # another sentence
+    said = Decision(2.0, 1, 0, (10, 40), pick_content(np.zeros(1))[1:], readings)
+    rival = Decision(-1.0, 3, 0, (12, 40), (1.5, 0.5), readings)  # another verb reading most of the same stretch
+    alone = Decision(0.5, 2, 50, (60, 80), (0.0, 2.0), readings)  # another sentence
     x = decision_features([said, rival, alone])
-    assert x.shape == (3, 6 + N_ROLE_CUE + N_ROLE_SPAN)
-    assert x[0, :6].tolist() == [2.0, 1.0, 1.0, -1.0, -1.0, 3.0]
-    assert x[1, :6].tolist() == [-1.0, 3.0, 1.0, 2.0, 2.0, -3.0]
-    assert x[2, :6].tolist() == [0.5, 2.0, 0.0, NO_RIVAL, NO_RIVAL, 0.5 - NO_RIVAL]
-    assert decision_features([]).shape == (0, 6 + N_ROLE_CUE + N_ROLE_SPAN)
+    assert x.shape == (3, 8 + N_ROLE_CUE + N_ROLE_SPAN)
+    assert x[0, :8].tolist() == [2.0, 1.0, 1.0, -1.0, -1.0, 3.0, 0.0, -NO_RIVAL]
+    assert x[1, :8].tolist() == [-1.0, 3.0, 1.0, 2.0, 2.0, -3.0, 1.5, 0.5]
+    assert x[2, :8].tolist() == [0.5, 2.0, 0.0, NO_RIVAL, NO_RIVAL, 0.5 - NO_RIVAL, 0.0, 2.0]
+    assert decision_features([]).shape == (0, 8 + N_ROLE_CUE + N_ROLE_SPAN)
+    assert pick_content(np.array([0.5, 2.0, -1.0])) == (1, 2.0, 1.5)
 
 
 def test_trees_in_numpy_give_what_they_learned() -> None:
@@ -183,7 +186,7 @@ def test_training_command_writes_a_judge_and_a_reader_that_load_and_read(tmp_pat
     assert card["true_cues"] > 0 and card["held_out"]["f1"] > 0.5
     model = AttributionModel.load.__wrapped__(AttributionModel, out)
     assert model is not None and model.cue.weights.shape == model.span.weights.shape
-    assert (model.last.feature < 6 + N_ROLE_CUE + N_ROLE_SPAN).all()
+    assert (model.last.feature < N_DECISION).all()
     reader = RoleReader.from_weights(tmp_path / "roles.safetensors")
     doc = load_pipeline()("Ana Ruiz said the budget would pass in the spring.")
     readings = reader.tokens(doc)

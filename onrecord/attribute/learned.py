@@ -698,16 +698,18 @@ def dense_cue(members: Sequence[Found], sent: Span, readings: np.ndarray) -> np.
 @dataclass(frozen=True)
 class Decision:
     """One cue as the last judge sees it: the cue judge's log-odds, the number of candidate
-    contents, the best one (by the span judge) and the role readings of the cue and of that content."""
+    contents, the best one by the span judge (its log-odds and margin over the runner-up) and the
+    role readings of the cue and of that content."""
 
     logit: float
     members: int
     sentence: int  # the sentence's first token
     content: tuple[int, int]
+    span: tuple[float, float]  # the best content's log-odds and its margin (see ``pick_content``)
     readings: np.ndarray  # role_cue_features, then role_span_features of the best content
 
 
-N_DECISION = 6 + N_ROLE_CUE + N_ROLE_SPAN
+N_DECISION = 8 + N_ROLE_CUE + N_ROLE_SPAN
 NO_RIVAL = -10.0  # the log-odds given to a rival cue that is not there
 RIVAL_SHARE = 0.3  # two contents sharing this much are rivals for one statement
 
@@ -716,24 +718,34 @@ def decision_features(decisions: Sequence[Decision]) -> np.ndarray:
     """The last judge's columns for each cue of an article: its log-odds and number of contents;
     how many other cues its sentence has and the strongest of their log-odds; the strongest
     log-odds of a rival (another cue whose best content shares ``RIVAL_SHARE`` of it) and its own
-    margin over that; then its role readings. Whether a cue is an attribution depends on the
+    margin over that; the span judge's log-odds of its best content and margin over the runner-up;
+    then its role readings. Whether a cue is an attribution depends on the
     others around it: two verbs rarely both report one stretch."""
     out = np.zeros((len(decisions), N_DECISION), dtype=np.float32)
     for i, d in enumerate(decisions):
         same = [e.logit for j, e in enumerate(decisions) if j != i and e.sentence == d.sentence]
         rival = max((e.logit for j, e in enumerate(decisions)
                      if j != i and _shared(e.content, d.content) >= RIVAL_SHARE), default=NO_RIVAL)
-        out[i, :6] = d.logit, d.members, len(same), max(same, default=NO_RIVAL), rival, d.logit - rival
-        out[i, 6:] = d.readings
+        out[i, :8] = d.logit, d.members, len(same), max(same, default=NO_RIVAL), rival, d.logit - rival, *d.span
+        out[i, 8:] = d.readings
     return out
 
 
-def best_content(members: Sequence[Found], sent: Span, quotes: Quotes, span: Linear) -> int:
-    """Which of a cue's candidate contents the span judge likes best (its index)."""
+def pick_content(logits: np.ndarray) -> tuple[int, float, float]:
+    """The best of a cue's candidate contents by the span judge's log-odds: its index, log-odds and
+    margin over the runner-up (a lone content, never judged, gets 0 and ``-NO_RIVAL``)."""
+    if len(logits) == 1:
+        return 0, 0.0, -NO_RIVAL
+    order = np.argsort(-logits)
+    return int(order[0]), float(logits[order[0]]), float(logits[order[0]] - logits[order[1]])
+
+
+def content_logits(members: Sequence[Found], sent: Span, quotes: Quotes, span: Linear) -> np.ndarray:
+    """The span judge's log-odds of each of a cue's candidate contents (a lone one is not judged: 0)."""
     if len(members) == 1:
-        return 0
+        return np.zeros(1)
     dense = np.stack([dense_features(f, sent) for f in members])
-    return int(np.argmax(span.logits([feature_indices(span_features(f, sent, quotes)) for f in members], dense)))
+    return span.logits([feature_indices(span_features(f, sent, quotes)) for f in members], dense)
 
 
 def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
@@ -744,9 +756,11 @@ def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
     readings = [role_cue_features(m, sent) for m, sent in grouped]
     logits = model.cue.logits([feature_indices(cue_features(m, sent, quotes)) for m, sent in grouped],
                               np.stack([dense_cue(m, sent, r) for (m, sent), r in zip(grouped, readings, strict=True)]))
-    best = [m[best_content(m, sent, quotes, model.span)] for m, sent in grouped]
-    decisions = [Decision(float(z), len(m), sent.start, f.content, np.concatenate([r, role_span_features(sent.doc, f)]))
-                 for (m, sent), z, r, f in zip(grouped, logits, readings, best, strict=True)]
+    picks = [pick_content(content_logits(m, sent, quotes, model.span)) for m, sent in grouped]
+    best = [m[j] for (m, _), (j, _, _) in zip(grouped, picks, strict=True)]
+    decisions = [Decision(float(z), len(m), sent.start, f.content, pick[1:],
+                          np.concatenate([r, role_span_features(sent.doc, f)]))
+                 for (m, sent), z, r, f, pick in zip(grouped, logits, readings, best, picks, strict=True)]
     p = model.last.score(decision_features(decisions))
     return list(zip(best, p.tolist(), strict=True))
 

@@ -17,8 +17,9 @@ reader (``onrecord.attribute.roles``) on a brat corpus annotated like PolNeAR, t
    articles, and the linear judges too.
 3. The shipped role reader is fine-tuned on the whole corpus (``roles.safetensors`` beside OUT).
 
-Weights, threshold and a card of figures are written; no text of the corpus is. About 50 minutes
-on 2 cores (``--cache`` keeps the parse, the step-1 readings and the step-3 reader for a rerun).
+Weights, threshold and a card of figures are written; no text of the corpus is. About 80 minutes
+on 2 cores: the parse 4, each pass of a reader over the whole corpus 16 (two in step 1, two in step 3),
+the judges 11 (``--cache`` keeps the parse, the step-1 readings and the step-3 reader for a rerun).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from onrecord.attribute.learned import (
     dense_features,
     feature_indices,
     groups,
+    pick_content,
     role_cue_features,
     role_span_features,
     span_features,
@@ -244,8 +246,8 @@ def decisions(a: Article, cue: Linear, span: Linear) -> tuple[list[Decision], li
     out, best = [], []
     for k in a.cues:
         logit = float(cue.logits([k.hashed], k.dense[None])[0])
-        j = int(np.argmax(span.logits(k.span_hashed, k.span_dense))) if len(k.members) > 1 else 0
-        out.append(Decision(logit, len(k.members), k.sentence, k.members[j].content,
+        j, *pick = pick_content(span.logits(k.span_hashed, k.span_dense) if len(k.members) > 1 else np.zeros(1))
+        out.append(Decision(logit, len(k.members), k.sentence, k.members[j].content, (pick[0], pick[1]),
                             np.concatenate([k.readings, k.span_readings[j]])))
         best.append(k.members[j])
     return out, best
