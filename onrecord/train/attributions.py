@@ -246,8 +246,9 @@ def decisions(a: Article, cue: Linear, span: Linear) -> tuple[list[Decision], li
     out, best = [], []
     for k in a.cues:
         logit = float(cue.logits([k.hashed], k.dense[None])[0])
-        j, *pick = pick_content(span.logits(k.span_hashed, k.span_dense) if len(k.members) > 1 else np.zeros(1))
-        out.append(Decision(logit, len(k.members), k.sentence, k.members[j].content, (pick[0], pick[1]),
+        j, best_logit, margin = pick_content(span.logits(k.span_hashed, k.span_dense) if len(k.members) > 1
+                                             else np.zeros(1))
+        out.append(Decision(logit, len(k.members), k.sentence, k.members[j].content, (best_logit, margin),
                             np.concatenate([k.readings, k.span_readings[j]])))
         best.append(k.members[j])
     return out, best
