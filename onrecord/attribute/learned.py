@@ -392,12 +392,17 @@ def _with_logits(readings: np.ndarray) -> np.ndarray:
     return np.concatenate([readings, np.log(p / (1 - p))]).astype(np.float32)
 
 
-def dense_features(found: Found, sent: Span) -> np.ndarray:
+def member_readings(members: Sequence[Found], doc: Doc) -> np.ndarray:
+    """``role_span_features`` of each candidate of a cue, read once for all the judges."""
+    return np.stack([role_span_features(doc, f) for f in members])
+
+
+def dense_features(found: Found, sent: Span, readings: np.ndarray) -> np.ndarray:
     """The vectors of the cue word, the content's head and the speaker's head, and the role
-    reader's readings of the candidate."""
+    reader's readings of the candidate (its row of ``member_readings``)."""
     doc = sent.doc
     vectors = _vectors(doc, (_cue_token(doc, found), _token_at(doc, found.content), _token_at(doc, found.speaker)))
-    return np.concatenate([vectors, _with_logits(role_span_features(doc, found))])
+    return np.concatenate([vectors, _with_logits(readings)])
 
 
 def _hash(feature: str) -> int:
@@ -671,16 +676,15 @@ def groups(pairs: Sequence[tuple[Found, Span]]) -> list[tuple[list[Found], Span]
     return list(out.values())
 
 
-def role_cue_features(members: Sequence[Found], sent: Span) -> np.ndarray:
-    """The role reader's readings of a cue: its cue and its speaker's source readings; among its
-    candidate contents the best content reading, the best agreement on a whole stretch and the
-    largest share read as content; the sentence's strongest content, beginning and source readings.
-    Zeros without readings."""
+def role_cue_features(spans: np.ndarray, sent: Span) -> np.ndarray:
+    """The role reader's readings of a cue, from its candidates' ``member_readings``: its cue and
+    its speaker's source readings; among its candidate contents the best content reading, the best
+    agreement on a whole stretch and the largest share read as content; the sentence's strongest
+    content, beginning and source readings. Zeros without readings."""
     doc = sent.doc
     out = np.zeros(N_ROLE_CUE, dtype=np.float32)
     roles = doc.user_data.get(ROLES)
     if roles is not None and len(roles) == len(doc):
-        spans = np.stack([role_span_features(doc, f) for f in members])
         in_sent = roles[sent.start:sent.end]
         out[:] = (spans[0, 0], spans[0, 9], spans[:, 1].max(), spans[:, 13].max(), spans[:, 12].max(),
                   in_sent[:, 1].max(), in_sent[:, 3].max(), in_sent[:, 2].max())
@@ -740,11 +744,12 @@ def pick_content(logits: np.ndarray) -> tuple[int, float, float]:
     return int(order[0]), float(logits[order[0]]), float(logits[order[0]] - logits[order[1]])
 
 
-def content_logits(members: Sequence[Found], sent: Span, quotes: Quotes, span: Linear) -> np.ndarray:
+def content_logits(members: Sequence[Found], sent: Span, quotes: Quotes, span: Linear,
+                   spans: np.ndarray) -> np.ndarray:
     """The span judge's log-odds of each of a cue's candidate contents (a lone one is not judged: 0)."""
     if len(members) == 1:
         return np.zeros(1)
-    dense = np.stack([dense_features(f, sent) for f in members])
+    dense = np.stack([dense_features(f, sent, r) for f, r in zip(members, spans, strict=True)])
     return span.logits([feature_indices(span_features(f, sent, quotes)) for f in members], dense)
 
 
@@ -753,14 +758,15 @@ def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
     """Every cue with its best content by the span judge, and the probability the last judge gives it."""
     if not grouped:
         return []
-    readings = [role_cue_features(m, sent) for m, sent in grouped]
+    spans = [member_readings(m, sent.doc) for m, sent in grouped]
+    readings = [role_cue_features(s, sent) for (_, sent), s in zip(grouped, spans, strict=True)]
     logits = model.cue.logits([feature_indices(cue_features(m, sent, quotes)) for m, sent in grouped],
                               np.stack([dense_cue(m, sent, r) for (m, sent), r in zip(grouped, readings, strict=True)]))
-    picks = [pick_content(content_logits(m, sent, quotes, model.span)) for m, sent in grouped]
+    picks = [pick_content(content_logits(m, sent, quotes, model.span, s))
+             for (m, sent), s in zip(grouped, spans, strict=True)]
+    decisions = [Decision(float(z), len(m), sent.start, m[j].content, (best, margin), np.concatenate([r, s[j]]))
+                 for (m, sent), z, r, s, (j, best, margin) in zip(grouped, logits, readings, spans, picks, strict=True)]
     best = [m[j] for (m, _), (j, _, _) in zip(grouped, picks, strict=True)]
-    decisions = [Decision(float(z), len(m), sent.start, f.content, pick[1:],
-                          np.concatenate([r, role_span_features(sent.doc, f)]))
-                 for (m, sent), z, r, f, pick in zip(grouped, logits, readings, best, picks, strict=True)]
     p = model.last.score(decision_features(decisions))
     return list(zip(best, p.tolist(), strict=True))
 

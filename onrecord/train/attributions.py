@@ -56,9 +56,9 @@ from onrecord.attribute.learned import (
     dense_features,
     feature_indices,
     groups,
+    member_readings,
     pick_content,
     role_cue_features,
-    role_span_features,
     span_features,
 )
 from onrecord.attribute.quotes import find_quotes
@@ -191,7 +191,7 @@ class Cue:
     readings: np.ndarray  # role_cue_features
     span_hashed: list[list[int]]  # the span judge's, per member
     span_dense: np.ndarray
-    span_readings: np.ndarray  # role_span_features, per member
+    span_readings: np.ndarray  # member_readings
 
 
 @dataclass
@@ -219,12 +219,12 @@ def article(doc: Doc, ann: str) -> Article:
                               and (f.cue is None or not g.pieces.get("cue") or _overlaps(f.cue, g.pieces["cue"])
                                    or _overlaps(f.speaker, g.pieces.get("source", [])))
                               for g in golds))
-        readings = role_cue_features(members, sent)
+        spans = member_readings(members, doc)
+        readings = role_cue_features(spans, sent)
         cues.append(Cue(members, sent.start, labels, feature_indices(cue_features(members, sent, quotes)),
                         dense_cue(members, sent, readings), readings,
                         [feature_indices(span_features(f, sent, quotes)) for f in members],
-                        np.stack([dense_features(f, sent) for f in members]),
-                        np.stack([role_span_features(doc, f) for f in members])))
+                        np.stack([dense_features(f, sent, r) for f, r in zip(members, spans, strict=True)]), spans))
     return Article(text, cues, [g.content for g in golds])
 
 
