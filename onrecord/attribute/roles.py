@@ -218,7 +218,8 @@ class RoleReader:
             return offsets, probs
         spans = windows(len(ids))
         best = np.full(len(ids), -1, dtype=np.int64)  # each piece's distance to its window's nearer edge
-        batch = np.zeros((len(spans), WINDOW), dtype=np.int64)
+        # a short text is read at its own length: padding to WINDOW would cost as much as real pieces
+        batch = np.zeros((len(spans), max(e - s for s, e in spans) + 2), dtype=np.int64)
         mask = np.zeros_like(batch)
         for row, (s, e) in enumerate(spans):
             batch[row, : e - s + 2] = [101, *ids[s:e], 102]  # [CLS] … [SEP]

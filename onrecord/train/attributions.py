@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import multiprocessing
 import pathlib
 import shutil
 import sys
@@ -228,6 +229,29 @@ def article(doc: Doc, ann: str) -> Article:
     return Article(text, cues, [g.content for g in golds])
 
 
+_PARSED: list[tuple[Doc, str]] = []  # what forked workers of ``articles`` read (copy-on-write, never sent)
+
+
+def _article_at(i: int) -> Article:
+    doc, ann = _PARSED[i]
+    out = article(doc, ann)
+    forget_text(doc)
+    return out
+
+
+def articles_of(docs: list[Doc], anns: list[str], jobs: int) -> list[Article]:
+    """Every article's labelled candidates and judge inputs, in ``jobs`` forked processes."""
+    global _PARSED
+    _PARSED = list(zip(docs, anns, strict=True))
+    try:
+        if jobs < 2 or len(docs) < 2:
+            return [_article_at(i) for i in range(len(docs))]
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return pool.map(_article_at, range(len(docs)), chunksize=4)
+    finally:
+        _PARSED = []
+
+
 def fit_linear(articles: list[Article], c: float) -> tuple[Linear, Linear, int, int]:
     """The cue judge (learns from every cue) and the span judge (from the contents of true cues
     with a choice), with their numbers of rows."""
@@ -309,13 +333,13 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
     if not articles:
         raise SystemExit(f"no annotated articles in {data}")
     docs = parse(articles, jobs, cache)
+    progress(f"parsed {len(docs)} articles: {time.perf_counter() - t0:.0f} s")
     for doc, (offsets, probs) in zip(docs, readings(articles, epochs, cache), strict=True):
         doc.user_data[ROLES] = token_probs(doc, offsets, probs)
+    progress(f"read by the cross-fitted readers: {time.perf_counter() - t0:.0f} s")
     held = max(1, len(articles) // 10)
-    annotated = []
-    for doc, (_, ann_path) in zip(docs, articles, strict=True):
-        annotated.append(article(doc, ann_path.read_text(encoding="utf-8")))
-        forget_text(doc)
+    annotated = articles_of(docs, [a.read_text(encoding="utf-8") for _, a in articles], jobs)
+    progress(f"candidates of {len(annotated)} articles: {time.perf_counter() - t0:.0f} s")
     # the last judge learns from what the linear judges say of articles they were not fitted on
     seen: list[tuple[list[Decision], list[Found]]] = [([], [])] * len(annotated)
     for fold in range(FOLDS):
@@ -331,6 +355,8 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
               for (_, best), rows, a in zip(seen[fitted:], x[fitted:], annotated[fitted:], strict=True)]
     curve = [end_figures(scored, t) for t in THRESHOLDS]
     best = max(curve, key=lambda row: row["f1"])
+    progress(f"last judge fitted, threshold {best['threshold']} (held-out F1 {best['f1']}): "
+             f"{time.perf_counter() - t0:.0f} s")
     # the threshold is set: the held-out tenth now adds to what the judges learn from
     trees = fit_trees(np.concatenate(x), np.concatenate(y))
     cue, span, n_cues, n_spans = fit_linear(annotated, c)
@@ -338,6 +364,7 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     t1 = time.perf_counter()
+    progress(f"judges refitted on all and saved: {t1 - t0:.0f} s")
     reader_out = out.with_name(WEIGHTS.name)
     trained = final_reader(articles, epochs, cache, reader_out)
     card = {"trained_on": f"{data.name}: {len(articles) - held} articles fitted, {held} held out for the threshold, "
