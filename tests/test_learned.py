@@ -61,6 +61,31 @@ def test_shipped_role_reader_is_small_and_reads_a_speech_verb_as_a_cue() -> None
     assert readings[bridge, content] > 0.5 > readings[said, content]
 
 
+def test_the_plain_torch_encoder_reads_as_the_reference_bert_and_its_frozen_layers_can_be_cached() -> None:
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from safetensors.torch import load_file
+
+    from onrecord.attribute.roles import FROZEN, build_model, encoder_path
+
+    path = encoder_path()
+    reference = transformers.BertModel(transformers.BertConfig.from_json_file(str(path / "config.json")),
+                                       add_pooling_layer=False)
+    reference.load_state_dict({k: v for k, v in load_file(str(path / "model.safetensors")).items()
+                               if not k.startswith("pooler.")}, strict=False)
+    model = build_model().eval()
+    ids = torch.randint(1000, 20000, (3, 40), generator=torch.Generator().manual_seed(0))
+    mask = torch.ones_like(ids)
+    mask[1, 25:] = 0  # a padded window
+    with torch.inference_mode():
+        expected = reference.eval()(input_ids=ids, attention_mask=mask).last_hidden_state
+        ours = model.encoder(ids, mask)
+        resumed = model.encoder(ids, mask, first=FROZEN, hidden=model.encoder(ids, mask, last=FROZEN))
+    real = mask.bool()
+    assert torch.allclose(ours[real], expected[real], atol=1e-4)
+    assert torch.equal(resumed, ours)  # training starts from the frozen layers' cached states
+
+
 def test_a_missing_role_reader_is_a_clear_error(tmp_path: pathlib.Path) -> None:
     assert RoleReader.load.__wrapped__(RoleReader, tmp_path / "none.safetensors") is None
     (tmp_path / "bad.safetensors").write_bytes(b"not weights")
