@@ -744,6 +744,16 @@ def pick_content(logits: np.ndarray) -> tuple[int, float, float]:
     return int(order[0]), float(logits[order[0]]), float(logits[order[0]] - logits[order[1]])
 
 
+def decide(members: Sequence[Found], sentence: int, logit: float, contents: np.ndarray, readings: np.ndarray,
+           spans: np.ndarray) -> tuple[Decision, int]:
+    """One cue as the last judge sees it, from the cue judge's log-odds, the span judge's log-odds of
+    each content (``content_logits``), the cue's role readings and each content's; and the index of
+    its best content."""
+    j, best, margin = pick_content(contents)
+    return Decision(logit, len(members), sentence, members[j].content, (best, margin),
+                    np.concatenate([readings, spans[j]])), j
+
+
 def content_logits(members: Sequence[Found], sent: Span, quotes: Quotes, span: Linear,
                    spans: np.ndarray) -> np.ndarray:
     """The span judge's log-odds of each of a cue's candidate contents (a lone one is not judged: 0)."""
@@ -762,13 +772,10 @@ def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
     readings = [role_cue_features(s, sent) for (_, sent), s in zip(grouped, spans, strict=True)]
     logits = model.cue.logits([feature_indices(cue_features(m, sent, quotes)) for m, sent in grouped],
                               np.stack([dense_cue(m, sent, r) for (m, sent), r in zip(grouped, readings, strict=True)]))
-    picks = [pick_content(content_logits(m, sent, quotes, model.span, s))
-             for (m, sent), s in zip(grouped, spans, strict=True)]
-    decisions = [Decision(float(z), len(m), sent.start, m[j].content, (best, margin), np.concatenate([r, s[j]]))
-                 for (m, sent), z, r, s, (j, best, margin) in zip(grouped, logits, readings, spans, picks, strict=True)]
-    best = [m[j] for (m, _), (j, _, _) in zip(grouped, picks, strict=True)]
-    p = model.last.score(decision_features(decisions))
-    return list(zip(best, p.tolist(), strict=True))
+    decided = [decide(m, sent.start, float(z), content_logits(m, sent, quotes, model.span, s), r, s)
+               for (m, sent), z, r, s in zip(grouped, logits, readings, spans, strict=True)]
+    p = model.last.score(decision_features([d for d, _ in decided]))
+    return [(m[j], float(q)) for (m, _), (_, j), q in zip(grouped, decided, p, strict=True)]
 
 
 SAME_CONTENT = 0.5  # two contents sharing this much of their length are one statement read twice

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -53,6 +54,16 @@ def windows(n: int, width: int = WINDOW - 2, stride: int = STRIDE) -> list[tuple
     out = [(s, s + width) for s in range(0, n - width, stride)]
     out.append((n - width, n))
     return out
+
+
+def window_batch(pieces: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Some windows' piece ids between [CLS] and [SEP], padded to the longest, and their attention mask."""
+    ids = np.zeros((len(pieces), max(len(p) for p in pieces) + 2), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, p in enumerate(pieces):
+        ids[row, : len(p) + 2] = np.concatenate([[101], p, [102]])  # [CLS] … [SEP]
+        mask[row, : len(p) + 2] = 1
+    return ids, mask
 
 
 def build_model():  # -> RoleModel (torch is imported lazily)
@@ -219,11 +230,7 @@ class RoleReader:
         spans = windows(len(ids))
         best = np.full(len(ids), -1, dtype=np.int64)  # each piece's distance to its window's nearer edge
         # a short text is read at its own length: padding to WINDOW would cost as much as real pieces
-        batch = np.zeros((len(spans), max(e - s for s, e in spans) + 2), dtype=np.int64)
-        mask = np.zeros_like(batch)
-        for row, (s, e) in enumerate(spans):
-            batch[row, : e - s + 2] = [101, *ids[s:e], 102]  # [CLS] … [SEP]
-            mask[row, : e - s + 2] = 1
+        batch, mask = window_batch([ids[s:e] for s, e in spans])
         with self.torch.inference_mode():
             logits = np.concatenate([self.model(self.torch.from_numpy(batch[i:i + 8]),
                                                 self.torch.from_numpy(mask[i:i + 8])).numpy()

@@ -54,13 +54,13 @@ from onrecord.attribute.learned import (
     candidates,
     choose,
     cue_features,
+    decide,
     decision_features,
     dense_cue,
     dense_features,
     feature_indices,
     groups,
     member_readings,
-    pick_content,
     role_cue_features,
     span_features,
 )
@@ -271,11 +271,10 @@ def decisions(a: Article, cue: Linear, span: Linear) -> tuple[list[Decision], li
     """What the last judge sees of each cue of ``a`` given these two judges, and each cue's best content."""
     out, best = [], []
     for k in a.cues:
-        logit = float(cue.logits([k.hashed], k.dense[None])[0])
-        j, best_logit, margin = pick_content(span.logits(k.span_hashed, k.span_dense) if len(k.members) > 1
-                                             else np.zeros(1))
-        out.append(Decision(logit, len(k.members), k.sentence, k.members[j].content, (best_logit, margin),
-                            np.concatenate([k.readings, k.span_readings[j]])))
+        contents = span.logits(k.span_hashed, k.span_dense) if len(k.members) > 1 else np.zeros(1)  # as content_logits
+        d, j = decide(k.members, k.sentence, float(cue.logits([k.hashed], k.dense[None])[0]), contents,
+                      k.readings, k.span_readings)
+        out.append(d)
         best.append(k.members[j])
     return out, best
 

@@ -33,6 +33,7 @@ from onrecord.attribute.roles import (
     build_model,
     tokenizer,
     tuned_names,
+    window_batch,
     windows,
 )
 from onrecord.evaluate import read_ann
@@ -78,19 +79,6 @@ def examples(articles: Sequence[tuple[pathlib.Path, pathlib.Path]]) -> list[tupl
     return out
 
 
-def _batch(chunk: Sequence[tuple[np.ndarray, np.ndarray]]):
-    """Padded piece ids with [CLS] and [SEP], and the attention mask, of some windows."""
-    import torch
-
-    width = max(len(ids) for ids, _ in chunk) + 2
-    ids = torch.zeros((len(chunk), width), dtype=torch.long)
-    mask = torch.zeros((len(chunk), width), dtype=torch.long)
-    for row, (piece_ids, _) in enumerate(chunk):
-        ids[row, : len(piece_ids) + 2] = torch.from_numpy(np.concatenate([[101], piece_ids, [102]]))
-        mask[row, : len(piece_ids) + 2] = 1
-    return ids, mask
-
-
 def frozen_states(model, data: Sequence[tuple[np.ndarray, np.ndarray]]) -> list:
     """Each window's hidden states (pieces + 2, width) after the layers that stay as shipped: they do
     not change while the upper layers learn, so they are computed once, not at every step of every
@@ -103,7 +91,7 @@ def frozen_states(model, data: Sequence[tuple[np.ndarray, np.ndarray]]) -> list:
     with torch.no_grad():
         for b in range(0, len(order), 4 * BATCH):
             rows = order[b:b + 4 * BATCH]
-            ids, mask = _batch([data[i] for i in rows])
+            ids, mask = map(torch.from_numpy, window_batch([data[i][0] for i in rows]))
             hidden = model.encoder(ids, mask, last=FROZEN)
             for row, i in enumerate(rows):
                 out[i] = hidden[row, : len(data[i][0]) + 2].clone()
@@ -137,7 +125,7 @@ def fit(data: Sequence[tuple[np.ndarray, np.ndarray]], epochs: int = 2, seed: in
         total = 0.0
         for b in range(0, len(order), BATCH):
             chunk = [data[i] for i in order[b:b + BATCH]]
-            ids, mask = _batch(chunk)
+            ids, mask = map(torch.from_numpy, window_batch([piece_ids for piece_ids, _ in chunk]))
             hidden = torch.zeros((*ids.shape, lower[0].shape[-1]))
             gold = torch.zeros((*ids.shape, len(CHANNELS)))
             for row, i in enumerate(order[b:b + BATCH]):
