@@ -245,6 +245,25 @@ def test_horizontal_bar_dash_attributes_a_quote() -> None:
     assert only(r, "river has never").speaker.name == "Marta Oyelaran"
 
 
+def test_a_quote_opened_with_a_closing_mark_and_glued_to_its_dash() -> None:
+    # web copy types ” for “ and glues the dash to the mark; the speaker is only the name after it
+    text = ("Readers wrote in after the vote.\n\n"
+            "\u201dThe cuts will hurt rural schools.\u201d\u2015\u00a0Ines Carvalho\u00a0\n\n"
+            "\u201cNobody asked the teachers.\u201d \u2014 Tom Becker")
+    assert [text[q.start:q.end] for q in find_quotes(text)] == ["The cuts will hurt rural schools.",
+                                                                "Nobody asked the teachers."]
+    r = analyze(text)
+    offsets_exact(r)
+    for needle, name, dash in (("rural schools", "Ines Carvalho", "\u2015"), ("teachers", "Tom Becker", "\u2014")):
+        a = only(r, needle)
+        assert (a.speaker.text, a.speaker.name, a.cue.text, a.form) == (name, name, dash, "direct")
+
+
+def test_a_closing_mark_inside_a_sentence_opens_nothing() -> None:
+    assert find_quotes("He called it \u201cfair\u201d and left. She said \u201d fine.") == find_quotes(
+        "He called it \u201cfair\u201d and left. She said fine.")[:1]
+
+
 def test_learned_cue_with_an_object() -> None:
     # 'cite' is no hand-listed speech verb: the learned lexicon makes its object the content
     r = analyze("Governor Lena Marsh cited rising insurance costs in her budget speech.")

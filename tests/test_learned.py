@@ -264,3 +264,36 @@ def test_a_time_is_never_a_content() -> None:
 def test_role_readings_do_not_travel_with_the_doc() -> None:
     doc = load_pipeline(convention="polnear")(ARTICLE)
     assert doc._.onrecord["attributions"] and ROLES not in doc.user_data
+
+
+def test_a_cues_stretches_stop_before_a_coordinated_or_participle_clause() -> None:
+    from onrecord.attribute.learned import _spans
+
+    doc = load_pipeline()("The mayor said the city was safe, adding that police were ready.\n\n"
+                          "The ministry rejected the demand and has since left the talks.")
+    for lemma, later in (("say", "adding"), ("reject", "left")):
+        (cue,) = [t for t in doc if t.lemma_ == lemma]
+        stretches = [doc.text[start:end] for _, start, end, _ in _spans(cue, taken=False)]
+        assert stretches and not any(later in s for s in stretches), stretches
+    # the participle is a statement of its own: the convention reads both
+    r = analyze("“We see no link to terrorism,” the mayor said, adding that it would take more hours "
+                "before details emerge.", convention="polnear")
+    contents = {a.cue.text: a.content.text for a in r.attributions}
+    assert "terrorism" in contents.get("said", "") and "more hours" in contents.get("adding", ""), contents
+
+
+def test_transcript_labels_are_candidates_even_inside_a_quotation_running_on() -> None:
+    from onrecord.attribute.actors import ActorIndex
+    from onrecord.attribute.learned import colon_candidates
+
+    # each paragraph opens a quotation mark that never closes, as transcripts are often pasted
+    text = ("The interview, in part:\n\n"
+            "\"HOST: Will the senator attend the hearing tomorrow?\n\n"
+            "\"OKAFOR: She will not attend, and her office has said so twice.\n\n"
+            "Follow the reporter on social media.")
+    doc = load_pipeline()(text)
+    quotes = find_quotes(text)
+    found = colon_candidates(doc, quotes, ActorIndex(doc), [])
+    read = {text[f.speaker[0]:f.speaker[1]]: (text[f.cue[0]:f.cue[1]], text[f.content[0]:f.content[1]]) for f in found}
+    assert read["HOST"] == (":", "Will the senator attend the hearing tomorrow?")
+    assert read["OKAFOR"] == (":", "She will not attend, and her office has said so twice")

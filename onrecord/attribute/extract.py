@@ -32,7 +32,8 @@ from onrecord.attribute.lexicon import (
 from onrecord.attribute.quotes import Quote, Quotes
 
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
-_EDGE = " \t\n,;:.-" + _DASHES
+_EDGE = " \t\n\u00a0,;:.-" + _DASHES
+_SPEAKER_EDGE = _EDGE + "\"\u201c\u201d"  # around a name set off by a dash or colon
 _OUTLET_LABELS = ("ORG", "PERSON", "GPE", "FAC", "PRODUCT", "WORK_OF_ART", "NORP")
 
 
@@ -662,7 +663,7 @@ def nominal_attributions(sent: Span, quotes: Quotes, actors: ActorIndex) -> list
 
 def bare_quote_attributions(doc: Doc, quotes: Quotes, taken: list[tuple[int, int]],
                             actors: ActorIndex) -> list[Found]:
-    """Quotations attributed by punctuation alone: '“…” — X' and 'X: “…”'."""
+    """Quotations attributed by punctuation alone: '“…” — X' and 'X: “…”'; the dash or colon is the cue."""
     text = doc_text(doc)
     out = []
     for q in quotes:
@@ -670,17 +671,19 @@ def bare_quote_attributions(doc: Doc, quotes: Quotes, taken: list[tuple[int, int
             continue
         after = text[q.close_mark + 1 : q.close_mark + 80]
         before = text[max(0, q.open_mark - 80) : q.open_mark]
-        speaker_span = None
-        stripped = after.lstrip(" ,")
+        speaker_span = cue = None
+        stripped = after.lstrip(" ,\u00a0")
         if stripped[:1] in _DASHES or stripped.startswith("- "):
-            offset = q.close_mark + 1 + (len(after) - len(stripped)) + 1
-            line_end = text.find("\n", offset)
+            mark = q.close_mark + 1 + (len(after) - len(stripped))
+            line_end = text.find("\n", mark)
             line_end = len(text) if line_end == -1 else line_end
-            speaker_span = trim(text, offset, min(line_end, offset + 79), " \t,.;-" + _DASHES)
+            cue = (mark, mark + 1)
+            speaker_span = trim(text, mark + 1, min(line_end, mark + 80), _SPEAKER_EDGE)
         elif before.rstrip().endswith(":"):
             line_start = text.rfind("\n", 0, q.open_mark) + 1
             colon = text.rfind(":", line_start, q.open_mark)
-            speaker_span = trim(text, line_start, colon)
+            cue = (colon, colon + 1)
+            speaker_span = trim(text, line_start, colon, _SPEAKER_EDGE)
         if not speaker_span or speaker_span[1] <= speaker_span[0]:
             continue
         span = doc.char_span(*speaker_span, alignment_mode="expand")
@@ -689,8 +692,12 @@ def bare_quote_attributions(doc: Doc, quotes: Quotes, taken: list[tuple[int, int
         if any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" for t in span):
             continue
         source = source_of(span.root, actors)
+        if source.start < speaker_span[0] or source.end > speaker_span[1]:
+            # the parse glued the mark to the name ('”― Pamela'): the speaker is only what follows it
+            bounds = trim(text, max(source.start, speaker_span[0]), min(source.end, speaker_span[1]), _SPEAKER_EDGE)
+            source = source_of(span.root, actors, bounds if bounds[0] < bounds[1] else speaker_span)
         start, end = trim(text, q.start, q.end, " \n,")
-        out.append(Found((start, end), "direct", None, (source.start, source.end), source.name, source.kind,
+        out.append(Found((start, end), "direct", cue, (source.start, source.end), source.name, source.kind,
                          source.actor, source.role, [], None, rule="bare"))
     return out
 

@@ -27,6 +27,7 @@ are hashed (CRC32) into fixed weight vectors, and the trees are arrays of nodes,
 
 from __future__ import annotations
 
+import itertools
 import pathlib
 import re
 import zlib
@@ -125,16 +126,21 @@ def _only_time(doc: Doc, start: int, end: int) -> bool:
 def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]]:
     """(relation, start, end, head) of each stretch that could be the content of ``token``: each dependent
     that could hold it (not for a cue a rule already read); everything the cue governs to its right
-    up to a coordinated clause, from its first word or from each such dependent ('cited X as Y',
-    'blasted him for Z', 'tweeted early on Friday that X'); a passive's subject ('X was endorsed by
-    Y'); and the clause before a trailing reporting clause ('A, but B, the source added')."""
+    up to a coordinated clause or a participle clause after a comma ('said, adding that X'), from
+    its first word or from each such dependent ('cited X as Y', 'blasted him for Z', 'tweeted early
+    on Friday that X'); a passive's subject ('X was endorsed by Y'); and the clause before a
+    trailing reporting clause ('A, but B, the source added')."""
     out: list[tuple[str, int, int, Token | None]] = []
     heads = _content_heads(token)
     if not taken:
         out += [(relation, *subtree_bounds(head), head) for relation, head in heads]
-    coordinated = {t.i for c in token.children if c.dep_ in ("cc", "conj") and c.i > token.i for t in c.subtree}
-    right = [t for t in token.subtree if t.i > token.i and t.i not in coordinated
-             and not (t.dep_ == "prt" and t.i == token.i + 1)]
+    doc = token.doc
+    # such a clause is a statement of its own, and the stretch ends before it
+    coordinated = {t.i for c in token.children if c.i > token.i and (
+        c.dep_ in ("cc", "conj") or (c.dep_ == "advcl" and c.tag_ == "VBG" and doc[c.left_edge.i - 1].text == ","))
+        for t in c.subtree}
+    right = list(itertools.takewhile(lambda t: t.i not in coordinated, (t for t in token.subtree if t.i > token.i)))
+    right = [t for t in right if not (t.dep_ == "prt" and t.i == token.i + 1)]
     if right:
         end = right[-1].idx + len(right[-1].text)
         out.append(("rest", right[0].idx, end, None))
@@ -498,7 +504,8 @@ class AttributionModel:
                             last_bias=np.float64(self.last.bias), threshold=np.float64(self.threshold))
 
 
-_LABEL = re.compile(r"^[ \t]*([^\n:]{2,60}?):[ \t]+(\S[^\n]*)", re.MULTILINE)
+# a transcript's paragraphs may each open with a quotation mark that never closes ('"SMITH: Well, …')
+_LABEL = re.compile(r"^[ \t]*(\"|\u201c)?([^\n:\"\u201c]{2,60}?):[ \t]+(\S[^\n]*)", re.MULTILINE)
 
 
 def colon_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]]) -> list[Found]:
@@ -507,19 +514,19 @@ def colon_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tu
     text = doc_text(doc)
     out = []
     for m in _LABEL.finditer(text):
-        label = doc.char_span(m.start(1), m.end(1), alignment_mode="contract")
+        label = doc.char_span(m.start(2), m.end(2), alignment_mode="contract")
         if label is None or not 0 < len(label) <= 6 or any(s <= m.start() < e for s, e in skip):
             continue
         if not any(t.pos_ in ("PROPN", "NOUN") for t in label) or any(t.pos_ in ("VERB", "AUX") for t in label):
             continue
-        start, end = trim(text, m.start(2), m.end(2))
-        if end - start < 3 or in_quote(quotes, m.start(1)):
+        start, end = trim(text, m.start(3), m.end(3))
+        if end - start < 3 or (m.group(1) is None and in_quote(quotes, m.start(2))):
             continue
         source = source_of(label.root, actors, (label.start_char, label.end_char))
         quote = quote_containing(quotes, start, end)
         content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
                          and quote.open_mark <= start + 1 else ((start, end), form_of(text, start, end, quotes)))
-        out.append(Found(content, form, (m.end(1), m.end(1) + 1), (source.start, source.end), source.name,
+        out.append(Found(content, form, (m.end(2), m.end(2) + 1), (source.start, source.end), source.name,
                          source.kind, source.actor, source.role, [], None, rule="colon",
                          relation="upper" if label.text.isupper() else "label"))
     return out

@@ -20,6 +20,7 @@ _PAIRS = {
     '"': "\"\u201d",
     "\u2018": "\u2019'",  # ‘ … ’ (single marks: only where they clearly open, see _opens_single)
     "'": "'\u2019",  # tabloid style 'quote' with straight singles, same rule
+    "\u201d": "\u201d\"",  # ” … ” (a closing mark typed as the opening one, see _opens_reversed)
 }
 _SINGLE_OPENERS = "\u2018'"
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*[\u201c\u201e\u00ab\"\u2018])")
@@ -72,6 +73,14 @@ def _opens_single(text: str, i: int) -> bool:
     return (before.isspace() or before in "([{\u2014\u2013\u2015-:\u201c\"") and (after.isalnum())
 
 
+def _opens_reversed(text: str, i: int) -> bool:
+    """” typed where “ was meant ('”Fear. I am afraid,” she wrote'): it opens a quote only where
+    nothing is open, after a space or at the start, and before a letter or digit."""
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return before.isspace() and after.isalnum()
+
+
 def _closes_single(text: str, i: int) -> bool:
     """’ closes a single quote only when not an apostrophe inside a word (don’t, Ukrainians’ …)."""
     after = text[i + 1] if i + 1 < len(text) else " "
@@ -97,8 +106,10 @@ def _scan_paragraph(text: str, start: int, end: int) -> tuple[list[tuple[int, in
     while i < end:
         ch = text[i]
         if opened is None:
-            straight = ch == '"' and _is_straight_open(text, i)
-            if ch in "\u201c\u201e\u00ab" or straight or (ch in _SINGLE_OPENERS and _opens_single(text, i)):
+            opens = (ch in "\u201c\u201e\u00ab" or (ch == '"' and _is_straight_open(text, i))
+                     or (ch == "\u201d" and _opens_reversed(text, i))
+                     or (ch in _SINGLE_OPENERS and _opens_single(text, i)))
+            if opens:
                 opened, closers = i, _PAIRS[ch]
         elif ch in closers and (text[opened] not in _SINGLE_OPENERS or _closes_single(text, i)):
             if ch == '"' and _is_straight_open(text, i) and not _closes_here(text, i):
