@@ -70,7 +70,11 @@ def words(text: str | None) -> list[str]:
     return WORD.findall(text.translate(QUOTES).replace("\u00a0", " ").lower())
 
 
-def _bag_f1(a: collections.Counter[str], b: collections.Counter[str]) -> float:
+MATCH = 0.5  # word F1 at which two spans are the same statement, as in the team's scorer
+
+
+def bag_f1(a: collections.Counter[str], b: collections.Counter[str]) -> float:
+    """F1 of two word multisets."""
     common = sum((a & b).values())
     if not common:
         return 0.0
@@ -81,7 +85,7 @@ def _bag_f1(a: collections.Counter[str], b: collections.Counter[str]) -> float:
 
 def overlap(a: str | None, b: str | None) -> float:
     """F1 of the word multisets of `a` and `b`."""
-    return _bag_f1(collections.Counter(words(a)), collections.Counter(words(b)))
+    return bag_f1(collections.Counter(words(a)), collections.Counter(words(b)))
 
 
 def greedy(scores: Iterable[tuple[float, int, int]], threshold: float) -> list[tuple[int, int]]:
@@ -104,11 +108,11 @@ def greedy(scores: Iterable[tuple[float, int, int]], threshold: float) -> list[t
 
 
 def match_words(gold: Sequence[str | None], pred: Sequence[str | None],
-                threshold: float = 0.5) -> list[tuple[int, int]]:
+                threshold: float = MATCH) -> list[tuple[int, int]]:
     """Greedy one-to-one matching of two lists of strings by word overlap."""
     gb = [collections.Counter(words(g)) for g in gold]
     pb = [collections.Counter(words(p)) for p in pred]
-    return greedy(((_bag_f1(g, p), gi, pi) for gi, g in enumerate(gb) for pi, p in enumerate(pb)), threshold)
+    return greedy(((bag_f1(g, p), gi, pi) for gi, g in enumerate(gb) for pi, p in enumerate(pb)), threshold)
 
 
 def text_of(value: Any, sub: str = "text") -> str | None:

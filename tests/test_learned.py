@@ -45,7 +45,7 @@ def test_shipped_judge_is_small_and_loads() -> None:
     assert MODEL.stat().st_size < 5_000_000
     assert 0.0 < model.threshold < 1.0
     card = json.loads(MODEL.with_suffix(".json").read_text(encoding="utf-8"))
-    assert card["held_out"]["f1"] > 0.6  # the judge was measured on articles it was not fitted on
+    assert card["cross_validated"]["f1"] > 0.6  # the judge was measured on articles it was not fitted on
 
 
 def test_shipped_role_reader_is_small_and_reads_a_speech_verb_as_a_cue() -> None:
@@ -208,7 +208,7 @@ def test_training_command_writes_a_judge_and_a_reader_that_load_and_read(tmp_pat
     out = tmp_path / "judge.npz"
     assert main([str(data), "--out", str(out), "--jobs", "1", "--epochs", "1"]) == 0
     card = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    assert card["true_cues"] > 0 and card["held_out"]["f1"] > 0.5
+    assert card["true_cues"] > 0 and card["cross_validated"]["f1"] > 0.5
     model = AttributionModel.load.__wrapped__(AttributionModel, out)
     assert model is not None and model.cue.weights.shape == model.span.weights.shape
     assert (model.last.feature < N_DECISION).all()
@@ -289,11 +289,39 @@ def test_transcript_labels_are_candidates_even_inside_a_quotation_running_on() -
     # each paragraph opens a quotation mark that never closes, as transcripts are often pasted
     text = ("The interview, in part:\n\n"
             "\"HOST: Will the senator attend the hearing tomorrow?\n\n"
-            "\"OKAFOR: She will not attend, and her office has said so twice.\n\n"
+            "\"OKAFOR: She will not attend. Her office called the hearing \u201ca stunt.\u201d\n\n"
             "Follow the reporter on social media.")
     doc = load_pipeline()(text)
     quotes = find_quotes(text)
     found = colon_candidates(doc, quotes, ActorIndex(doc), [])
     read = {text[f.speaker[0]:f.speaker[1]]: (text[f.cue[0]:f.cue[1]], text[f.content[0]:f.content[1]]) for f in found}
     assert read["HOST"] == (":", "Will the senator attend the hearing tomorrow?")
-    assert read["OKAFOR"] == (":", "She will not attend, and her office has said so twice")
+    assert read["OKAFOR"] == (":", "She will not attend. Her office called the hearing \u201ca stunt.\u201d")
+
+
+def test_a_cue_whose_line_ends_in_a_colon_may_have_the_next_paragraph_as_content() -> None:
+    from onrecord.attribute.learned import _spans
+
+    doc = load_pipeline()("The governor added:\n\nIt is typical of her. She knows nothing.\n\nThe vote is on Friday.")
+    (cue,) = [t for t in doc if t.lemma_ == "add"]
+    stretches = {relation: doc.text[start:end] for relation, start, end, _ in _spans(cue, taken=False)}
+    assert stretches["next"] == "It is typical of her. She knows nothing."
+
+
+def test_the_threshold_curve_counts_matches_as_the_scorer_does() -> None:
+    from onrecord.evaluate import match_words
+    from onrecord.train.attributions import end_figures
+
+    text = "Lopez said taxes will rise. Kim said taxes will rise next year. The mayor denied it. Rain fell."
+    spans = [(text.find(s), text.find(s) + len(s)) for s in
+             ("taxes will rise.", "taxes will rise next year", "it", "The mayor denied it", "Rain fell")]
+    likelihoods = (0.9, 0.6, 0.5, 0.4, 0.2)
+    judged = [(Found(span, "indirect", cue=(0, 1)), p) for span, p in zip(spans, likelihoods, strict=True)]
+    gold = ["taxes will rise", "taxes will rise next year", "it"]
+    curve = end_figures([(judged, text, gold)], [0.1, 0.45, 0.55, 0.95])
+    for row in curve:
+        kept = [text[f.content[0]:f.content[1]] for f in choose(judged, row["threshold"])]
+        tp = len(match_words(gold, kept))
+        p = tp / len(kept) if kept else 0.0
+        assert row["p"] == round(p, 4) and row["r"] == round(tp / len(gold), 4)
+    assert [row["r"] for row in curve] == [1.0, 1.0, round(2 / 3, 4), 0.0]

@@ -128,8 +128,9 @@ def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]
     that could hold it (not for a cue a rule already read); everything the cue governs to its right
     up to a coordinated clause or a participle clause after a comma ('said, adding that X'), from
     its first word or from each such dependent ('cited X as Y', 'blasted him for Z', 'tweeted early
-    on Friday that X'); a passive's subject ('X was endorsed by Y'); and the clause before a
-    trailing reporting clause ('A, but B, the source added')."""
+    on Friday that X'); a passive's subject ('X was endorsed by Y'); the clause before a trailing
+    reporting clause ('A, but B, the source added'); and, when the cue's line ends in a colon, the
+    next paragraph ('The governor added:' and a paragraph of what he said)."""
     out: list[tuple[str, int, int, Token | None]] = []
     heads = _content_heads(token)
     if not taken:
@@ -152,6 +153,12 @@ def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]
     left_edge = token.left_edge
     if left_edge.i > sent.start + 2 and token.doc[left_edge.i - 1].text == ",":
         out.append(("before", sent.start_char, token.doc[left_edge.i - 1].idx, None))
+    text = doc_text(doc)
+    line_end = text.find("\n", token.idx)
+    if line_end > 0 and text[token.idx:line_end].rstrip().endswith(":"):
+        start = len(text) - len(text[line_end:].lstrip())
+        end = text.find("\n", start)
+        out.append(("next", start, len(text) if end == -1 else end, None))
     return out
 
 
@@ -267,9 +274,23 @@ def cue_features(members: Sequence[Found], sent: Span, quotes: Quotes) -> list[s
     return feats
 
 
+def _tail(cue: Token, content: Span) -> str:
+    """How the content's last word hangs on the cue: through which of the cue's dependents ('rejected
+    that argument in a ruling': prep:in, an adjunct the content should stop before), or 'out'."""
+    words = [t for t in content if not (t.is_punct or t.is_space)]
+    if not words:
+        return "none"
+    t = words[-1]
+    while t.head.i != cue.i and t.head.i != t.i:
+        t = t.head
+    if t.head.i != cue.i or t.i == cue.i:
+        return "out"
+    return f"{t.dep_}:{t.lower_}" if t.dep_ == "prep" else t.dep_
+
+
 def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
     """What the second judge sees of one candidate content for a cue: how the content hangs on the
-    cue, and the content's size, shape, first word, head and quote marks."""
+    cue and how it ends (``_tail``), and the content's size, shape, first word, head and quote marks."""
     doc = sent.doc
     text = doc_text(doc)
     rule = found.rule or "rule"
@@ -309,6 +330,8 @@ def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
                       f"croot_ent={croot.ent_type_ or '-'}", f"lemma|croot_ent={lemma}|{croot.ent_type_ or '-'}",
                       f"lemma|rel|subj={lemma}|{relation}|{subj.split(':')[0]}",
                       f"lemma|rel|croot={lemma}|{relation}|{croot.pos_}"]
+            tail = _tail(cue, content_span)
+            feats += [f"tail={tail}", f"rel|tail={relation}|{tail}", f"lemma|tail={lemma}|{tail}"]
         entry = learned_cues().get(f"{lemma}/{cue.pos_}")
         rel_rate = entry.rate(relation) if entry else 0.0
         feats.append(f"rel_rate={round(rel_rate, 1)}")
@@ -523,7 +546,7 @@ def colon_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tu
         if end - start < 3 or (m.group(1) is None and in_quote(quotes, m.start(2))):
             continue
         source = source_of(label.root, actors, (label.start_char, label.end_char))
-        quote = quote_containing(quotes, start, end)
+        quote = quote_containing(quotes, start, end) if m.group(1) is None else None  # a transcript: the line
         content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
                          and quote.open_mark <= start + 1 else ((start, end), form_of(text, start, end, quotes)))
         out.append(Found(content, form, (m.end(2), m.end(2) + 1), (source.start, source.end), source.name,
@@ -649,8 +672,8 @@ def tagged_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[t
 def candidates(doc: Doc, quotes: Quotes, actors: ActorIndex,
                skip: list[tuple[int, int]]) -> list[tuple[Found, Span]]:
     """Every candidate attribution with its sentence: what the rules find, quotations joined to the
-    ones that continue them, the stance candidates of every sentence, the contents the role reader
-    reads and colon labels."""
+    ones that continue them, the stance candidates of every sentence, colon labels and the contents
+    the role reader reads."""
     text = doc_text(doc)
     found = find_attributions(doc, quotes, actors, skip)
     found += joined_quotes(doc, quotes, found)
@@ -664,13 +687,15 @@ def candidates(doc: Doc, quotes: Quotes, actors: ActorIndex,
         cut = [(trim(text, sent.start_char, s)[1], e) for s, e in cut]
         out += [(f, sent) for f in stance_candidates(sent, quotes, actors, cut, taken)]
     contents = {f.content for f, _ in out}
+    # a label's line is its content by the layout itself: it goes before the reader's guesses
+    for f in colon_candidates(doc, quotes, actors, skip):
+        if f.content not in contents:
+            contents.add(f.content)
+            out.append((f, doc[doc.char_span(*f.content, alignment_mode="expand").start].sent))
     for f in tagged_candidates(doc, quotes, actors, skip, [f for f, _ in out]):
         if f.content not in contents:
             contents.add(f.content)
             out.append((f, doc[f.cue_token].sent))
-    for f in colon_candidates(doc, quotes, actors, skip):
-        if f.content not in contents:
-            out.append((f, doc[doc.char_span(*f.content, alignment_mode="expand").start].sent))
     return out
 
 

@@ -27,6 +27,7 @@ parse, the step-1 readings and the step-3 reader for a rerun of the judges alone
 from __future__ import annotations
 
 import argparse
+import collections
 import itertools
 import json
 import multiprocessing
@@ -67,7 +68,7 @@ from onrecord.attribute.learned import (
 from onrecord.attribute.quotes import find_quotes
 from onrecord.attribute.roles import WEIGHTS, token_probs
 from onrecord.clean import find_boilerplate
-from onrecord.evaluate import brat_reading, match_words, overlap
+from onrecord.evaluate import MATCH, bag_f1, brat_reading, greedy, overlap, words
 from onrecord.train import roles
 from onrecord.train.cues import annotated_articles
 
@@ -218,7 +219,7 @@ def article(doc: Doc, ann: str) -> Article:
         labels = []
         for f in members:
             content = text[f.content[0]:f.content[1]]
-            labels.append(any(overlap(g.content, content) >= 0.5
+            labels.append(any(overlap(g.content, content) >= MATCH
                               and (f.cue is None or not g.pieces.get("cue") or _overlaps(f.cue, g.pieces["cue"])
                                    or _overlaps(f.speaker, g.pieces.get("source", [])))
                               for g in golds))
@@ -279,18 +280,30 @@ def decisions(a: Article, cue: Linear, span: Linear) -> tuple[list[Decision], li
     return out, best
 
 
-def end_figures(scored: list[tuple[list[tuple[Found, float]], str, list[str]]], threshold: float) -> dict[str, float]:
-    """Attribution P/R/F1 (word match, as the team's scorer) of what ``choose`` keeps."""
-    tp = n_pred = n_gold = 0
+def end_figures(scored: list[tuple[list[tuple[Found, float]], str, list[str]]],
+                thresholds: list[float]) -> list[dict[str, float]]:
+    """Attribution P/R/F1 (word match, as the team's scorer) of what ``choose`` keeps at each
+    threshold. Word overlaps are computed once per article, not once per threshold."""
+    counts = {t: [0, 0, 0] for t in thresholds}  # true positives, predictions, gold
     for judged, text, gold in scored:
-        pred = [text[f.content[0]:f.content[1]] for f in choose(judged, threshold)]
-        tp += len(match_words(gold, pred))
-        n_pred += len(pred)
-        n_gold += len(gold)
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    return {"threshold": threshold, "p": round(p, 4), "r": round(r, 4),
-            "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4)}
+        index = {id(f): i for i, (f, _) in enumerate(judged)}
+        bags = [collections.Counter(words(g)) for g in gold]
+        contents = [collections.Counter(words(text[f.content[0]:f.content[1]])) for f, _ in judged]
+        scores = [(f1, gi, pi) for gi, g in enumerate(bags) for pi, c in enumerate(contents)
+                  if (f1 := bag_f1(g, c)) >= MATCH]
+        for t in thresholds:
+            kept = {index[id(f)]: k for k, f in enumerate(choose(judged, t))}  # as match_words numbers them
+            counts[t][0] += len(greedy(((f1, gi, kept[pi]) for f1, gi, pi in scores if pi in kept), MATCH))
+            counts[t][1] += len(kept)
+            counts[t][2] += len(gold)
+    out = []
+    for t in thresholds:
+        tp, n_pred, n_gold = counts[t]
+        p = tp / n_pred if n_pred else 0.0
+        r = tp / n_gold if n_gold else 0.0
+        out.append({"threshold": t, "p": round(p, 4), "r": round(r, 4),
+                    "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4)})
+    return out
 
 
 def readings(articles: list[tuple[pathlib.Path, pathlib.Path]], epochs: int,
@@ -338,7 +351,6 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
     for doc, (offsets, probs) in zip(docs, readings(articles, epochs, cache), strict=True):
         doc.user_data[ROLES] = token_probs(doc, offsets, probs)
     progress(f"read by the cross-fitted readers: {time.perf_counter() - t0:.0f} s")
-    held = max(1, len(articles) // 10)
     annotated = articles_of(docs, [a.read_text(encoding="utf-8") for _, a in articles], jobs)
     progress(f"candidates of {len(annotated)} articles: {time.perf_counter() - t0:.0f} s")
     # the last judge learns from what the linear judges say of articles they were not fitted on
@@ -350,15 +362,19 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
         progress(f"linear judges, fold {fold + 1}/{FOLDS}: {time.perf_counter() - t0:.0f} s")
     x = [decision_features(d) for d, _ in seen]
     y = [np.array([any(k.labels) for k in a.cues], dtype=np.int64) for a in annotated]
-    fitted = len(annotated) - held
-    trees = fit_trees(np.concatenate(x[:fitted]), np.concatenate(y[:fitted]))
-    scored = [(list(zip(best, trees.score(rows).tolist(), strict=True)), a.text, a.gold)
-              for (_, best), rows, a in zip(seen[fitted:], x[fitted:], annotated[fitted:], strict=True)]
-    curve = [end_figures(scored, t) for t in THRESHOLDS]
+    # the threshold is the one that gives the best F1 over every article, each scored by trees
+    # fitted on the other folds (articles are sorted by outlet, so a held-out slice would be one outlet)
+    scored: list[tuple[list[tuple[Found, float]], str, list[str]]] = [([], "", [])] * len(annotated)
+    for fold in range(FOLDS):
+        rest = [i for i in range(len(annotated)) if i % FOLDS != fold]
+        trees = fit_trees(np.concatenate([x[i] for i in rest]), np.concatenate([y[i] for i in rest]))
+        for i in range(fold, len(annotated), FOLDS):
+            scored[i] = (list(zip(seen[i][1], trees.score(x[i]).tolist(), strict=True)), annotated[i].text,
+                         annotated[i].gold)
+    curve = end_figures(scored, THRESHOLDS)
     best = max(curve, key=lambda row: row["f1"])
-    progress(f"last judge fitted, threshold {best['threshold']} (held-out F1 {best['f1']}): "
+    progress(f"last judge cross-fitted, threshold {best['threshold']} (cross-validated F1 {best['f1']}): "
              f"{time.perf_counter() - t0:.0f} s")
-    # the threshold is set: the held-out tenth now adds to what the judges learn from
     trees = fit_trees(np.concatenate(x), np.concatenate(y))
     cue, span, n_cues, n_spans = fit_linear(annotated, c)
     model = AttributionModel(cue, span, trees, best["threshold"])
@@ -368,10 +384,10 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
     progress(f"judges refitted on all and saved: {t1 - t0:.0f} s")
     reader_out = out.with_name(WEIGHTS.name)
     trained = final_reader(articles, epochs, cache, reader_out)
-    card = {"trained_on": f"{data.name}: {len(articles) - held} articles fitted, {held} held out for the threshold, "
+    card = {"trained_on": f"{data.name}: {len(articles)} articles, {FOLDS}-fold cross-fitted for the threshold, "
                           "then all refitted",
             "cues": n_cues, "true_cues": int(sum(v.sum() for v in y)), "spans": n_spans,
-            "C": c, "folds": FOLDS, "trees": TREES, "held_out": best, "curve": curve,
+            "C": c, "folds": FOLDS, "trees": TREES, "cross_validated": best, "curve": curve,
             "role_reader": {"epochs": epochs, "setting": roles.SETTING, "from_cache": not trained,
                             "file_bytes": reader_out.stat().st_size,
                             "seconds": round(time.perf_counter() - t1, 1)},
