@@ -137,10 +137,10 @@ def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]
         out += [(relation, *subtree_bounds(head), head) for relation, head in heads]
     doc = token.doc
     # such a clause is a statement of its own, and the stretch ends before it
-    coordinated = {t.i for c in token.children if c.i > token.i and (
+    separate = {t.i for c in token.children if c.i > token.i and (
         c.dep_ in ("cc", "conj") or (c.dep_ == "advcl" and c.tag_ == "VBG" and doc[c.left_edge.i - 1].text == ","))
         for t in c.subtree}
-    right = list(itertools.takewhile(lambda t: t.i not in coordinated, (t for t in token.subtree if t.i > token.i)))
+    right = list(itertools.takewhile(lambda t: t.i not in separate, (t for t in token.subtree if t.i > token.i)))
     right = [t for t in right if not (t.dep_ == "prt" and t.i == token.i + 1)]
     if right:
         end = right[-1].idx + len(right[-1].text)
