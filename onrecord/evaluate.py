@@ -73,7 +73,7 @@ def words(text: str | None) -> list[str]:
 MATCH = 0.5  # word F1 at which two spans are the same statement, as in the team's scorer
 
 
-def bag_f1(a: collections.Counter[str], b: collections.Counter[str]) -> float:
+def _bag_f1(a: collections.Counter[str], b: collections.Counter[str]) -> float:
     """F1 of two word multisets."""
     common = sum((a & b).values())
     if not common:
@@ -85,7 +85,7 @@ def bag_f1(a: collections.Counter[str], b: collections.Counter[str]) -> float:
 
 def overlap(a: str | None, b: str | None) -> float:
     """F1 of the word multisets of `a` and `b`."""
-    return bag_f1(collections.Counter(words(a)), collections.Counter(words(b)))
+    return _bag_f1(collections.Counter(words(a)), collections.Counter(words(b)))
 
 
 def greedy(scores: Iterable[tuple[float, int, int]], threshold: float) -> list[tuple[int, int]]:
@@ -107,12 +107,18 @@ def greedy(scores: Iterable[tuple[float, int, int]], threshold: float) -> list[t
     return out
 
 
+def word_scores(gold: Sequence[str | None], pred: Sequence[str | None],
+                threshold: float = MATCH) -> list[tuple[float, int, int]]:
+    """(word F1, gold index, prediction index) of every pair whose word F1 reaches ``threshold``."""
+    gb = [collections.Counter(words(g)) for g in gold]
+    pb = [collections.Counter(words(p)) for p in pred]
+    return [(f1, gi, pi) for gi, g in enumerate(gb) for pi, p in enumerate(pb) if (f1 := _bag_f1(g, p)) >= threshold]
+
+
 def match_words(gold: Sequence[str | None], pred: Sequence[str | None],
                 threshold: float = MATCH) -> list[tuple[int, int]]:
     """Greedy one-to-one matching of two lists of strings by word overlap."""
-    gb = [collections.Counter(words(g)) for g in gold]
-    pb = [collections.Counter(words(p)) for p in pred]
-    return greedy(((bag_f1(g, p), gi, pi) for gi, g in enumerate(gb) for pi, p in enumerate(pb)), threshold)
+    return greedy(word_scores(gold, pred, threshold), threshold)
 
 
 def text_of(value: Any, sub: str = "text") -> str | None:

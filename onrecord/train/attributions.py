@@ -27,7 +27,6 @@ parse, the step-1 readings and the step-3 reader for a rerun of the judges alone
 from __future__ import annotations
 
 import argparse
-import collections
 import itertools
 import json
 import multiprocessing
@@ -68,7 +67,7 @@ from onrecord.attribute.learned import (
 from onrecord.attribute.quotes import find_quotes
 from onrecord.attribute.roles import WEIGHTS, token_probs
 from onrecord.clean import find_boilerplate
-from onrecord.evaluate import MATCH, bag_f1, brat_reading, greedy, overlap, words
+from onrecord.evaluate import MATCH, brat_reading, greedy, overlap, word_scores
 from onrecord.train import roles
 from onrecord.train.cues import annotated_articles
 
@@ -287,10 +286,7 @@ def end_figures(scored: list[tuple[list[tuple[Found, float]], str, list[str]]],
     counts = {t: [0, 0, 0] for t in thresholds}  # true positives, predictions, gold
     for judged, text, gold in scored:
         index = {id(f): i for i, (f, _) in enumerate(judged)}
-        bags = [collections.Counter(words(g)) for g in gold]
-        contents = [collections.Counter(words(text[f.content[0]:f.content[1]])) for f, _ in judged]
-        scores = [(f1, gi, pi) for gi, g in enumerate(bags) for pi, c in enumerate(contents)
-                  if (f1 := bag_f1(g, c)) >= MATCH]
+        scores = word_scores(gold, [text[f.content[0]:f.content[1]] for f, _ in judged])
         for t in thresholds:
             kept = {index[id(f)]: k for k, f in enumerate(choose(judged, t))}  # as match_words numbers them
             counts[t][0] += len(greedy(((f1, gi, kept[pi]) for f1, gi, pi in scores if pi in kept), MATCH))
