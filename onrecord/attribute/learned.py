@@ -50,11 +50,15 @@ from onrecord.attribute.extract import (
     form_of,
     in_quote,
     quote_containing,
+    sentence_of,
     source_of,
     subject_of,
     subtree_bounds,
+    token_index,
+    token_range,
     trim,
     when_of,
+    with_pos,
 )
 from onrecord.attribute.lexicon import SPEECH_VERBS, learned_cues
 from onrecord.attribute.quotes import Quotes
@@ -118,9 +122,14 @@ def _stance_subject(token: Token) -> Token | None:
 
 def _only_time(doc: Doc, start: int, end: int) -> bool:
     """'on Monday', 'in recent days': a time, never what anyone said."""
-    span = doc.char_span(start, end, alignment_mode="expand")
-    words = [t for t in span or [] if not t.is_punct and t.pos_ not in ("ADP", "DET")]
-    return bool(words) and all(t.ent_type_ in ("DATE", "TIME") for t in words)
+    tokens = token_range(doc, start, end)
+    words = (t for t in doc[slice(*tokens)] if not t.is_punct and t.pos_ not in ("ADP", "DET")) if tokens else ()
+    seen = False
+    for t in words:  # most stretches fail on their first word: stop there
+        if t.ent_type_ not in ("DATE", "TIME"):
+            return False
+        seen = True
+    return seen
 
 
 def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]]:
@@ -171,8 +180,8 @@ def stance_candidates(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
     text = doc_text(doc)
     lexicon = learned_cues()
     out = []
-    for token in sent:
-        if token.pos_ not in ("VERB", "NOUN", "ADJ") or in_quote(quotes, token.idx):
+    for token in with_pos(sent, ("VERB", "NOUN", "ADJ")):
+        if in_quote(quotes, token.idx):
             continue
         entry = lexicon.get(f"{token.lemma_.lower()}/{token.pos_}")
         if (entry is None or entry.cue < 2) and token.lemma_.lower() not in SPEECH_VERBS:
@@ -250,18 +259,19 @@ def cue_features(members: Sequence[Found], sent: Span, quotes: Quotes) -> list[s
     if first.cue_token is None:
         return [*feats, f"only={first.rule}"]
     cue = doc[first.cue_token]
-    lemma = cue.lemma_.lower()
+    lemma, pos, dep = cue.lemma_.lower(), cue.pos_, cue.dep_
     subject = _stance_subject(cue)
     subj = _subject_class(subject)
     prev = doc[cue.i - 1].lower_ if cue.i > sent.start else "<s>"
     nxt = doc[cue.i + 1].lower_ if cue.i + 1 < sent.end else "</s>"
     head = cue.head
-    entry = learned_cues().get(f"{lemma}/{cue.pos_}")
+    entry = learned_cues().get(f"{lemma}/{pos}")
     rate = entry.cue / entry.total if entry and entry.total else 0.0
+    negated, modal = _negated_modal(cue)
     feats += [
-        f"lemma={lemma}", f"pos={cue.pos_}", f"tag={cue.tag_}", f"dep={cue.dep_}", f"lemma|dep={lemma}|{cue.dep_}",
+        f"lemma={lemma}", f"pos={pos}", f"tag={cue.tag_}", f"dep={dep}", f"lemma|dep={lemma}|{dep}",
         f"lemma|tag={lemma}|{cue.tag_}", f"subj={subj}", f"lemma|subj={lemma}|{subj.split(':')[0]}",
-        f"neg={any(c.dep_ == 'neg' for c in cue.children)}", f"modal={any(c.tag_ == 'MD' for c in cue.children)}",
+        f"neg={negated}", f"modal={modal}",
         f"head={head.lemma_.lower() if head.i != cue.i else 'ROOT'}", f"head_pos={head.pos_}",
         f"speech={lemma in SPEECH_VERBS}", f"prev={prev}", f"next={nxt}", f"lemma|next={lemma}|{nxt}",
         f"lemma|prev={lemma}|{prev}", f"rate={round(rate, 1)}",
@@ -274,18 +284,26 @@ def cue_features(members: Sequence[Found], sent: Span, quotes: Quotes) -> list[s
     return feats
 
 
+def _negated_modal(cue: Token) -> tuple[bool, bool]:
+    """Whether a cue has a negation ('did not say') and a modal ('would say'), in one pass over its children."""
+    children = [(c.dep_, c.tag_) for c in cue.children]
+    return any(d == "neg" for d, _ in children), any(t == "MD" for _, t in children)
+
+
 def _tail(cue: Token, content: Span) -> str:
     """How the content's last word hangs on the cue: through which of the cue's dependents ('rejected
     that argument in a ruling': prep:in, an adjunct the content should stop before), or 'out'."""
-    words = [t for t in content if not (t.is_punct or t.is_space)]
-    if not words:
+    index = token_index(cue.doc)
+    heads = index.head
+    t = content.end - 1 if index.word[content.end - 1] else int(index.prev_word[content.end - 1])
+    if t < content.start:
         return "none"
-    t = words[-1]
-    while t.head.i != cue.i and t.head.i != t.i:
-        t = t.head
-    if t.head.i != cue.i or t.i == cue.i:
+    while heads[t] != cue.i and heads[t] != t:
+        t = heads[t]
+    if heads[t] != cue.i or t == cue.i:
         return "out"
-    return f"{t.dep_}:{t.lower_}" if t.dep_ == "prep" else t.dep_
+    token = cue.doc[t]
+    return f"{token.dep_}:{token.lower_}" if token.dep_ == "prep" else token.dep_
 
 
 def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
@@ -296,40 +314,43 @@ def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
     rule = found.rule or "rule"
     cue = doc[found.cue_token] if found.cue_token is not None else None
     start, end = found.content
-    n_content = len(text[start:end].split())
-    feats = [f"rule={rule}", f"form={found.form}", f"len={_bucket(n_content)}", f"kind={found.speaker_kind}",
+    size = _bucket(len(text[start:end].split()))
+    feats = [f"rule={rule}", f"form={found.form}", f"len={size}", f"kind={found.speaker_kind}",
              f"rule|form={rule}|{found.form}", f"speaker={'yes' if found.speaker else 'no'}",
              f"content_first={'yes' if start <= sent.start_char + 1 else 'no'}",
              f"content_last={'yes' if end >= sent.end_char - 2 else 'no'}"]
     if cue is not None:
-        lemma = cue.lemma_.lower()
+        lemma, pos, dep = cue.lemma_.lower(), cue.pos_, cue.dep_
         relation = found.relation or "none"
         head = cue.head
-        subject = subject_of(cue) if cue.pos_ != "NOUN" else _holder(cue)
+        subject = subject_of(cue) if pos != "NOUN" else _holder(cue)
         subj = _subject_class(subject)
-        negated = any(c.dep_ == "neg" for c in cue.children)
-        modal = any(c.tag_ == "MD" for c in cue.children)
+        subj_class = subj.split(":")[0]
+        negated, modal = _negated_modal(cue)
         feats += [
-            f"lemma={lemma}", f"lemma|rel={lemma}|{relation}", f"rel={relation}", f"pos={cue.pos_}",
-            f"tag={cue.tag_}", f"dep={cue.dep_}", f"lemma|dep={lemma}|{cue.dep_}", f"lemma|tag={lemma}|{cue.tag_}",
-            f"subj={subj}", f"lemma|subj={lemma}|{subj.split(':')[0]}", f"neg={negated}", f"modal={modal}",
+            f"lemma={lemma}", f"lemma|rel={lemma}|{relation}", f"rel={relation}", f"pos={pos}",
+            f"tag={cue.tag_}", f"dep={dep}", f"lemma|dep={lemma}|{dep}", f"lemma|tag={lemma}|{cue.tag_}",
+            f"subj={subj}", f"lemma|subj={lemma}|{subj_class}", f"neg={negated}", f"modal={modal}",
             f"head={head.lemma_.lower() if head.i != cue.i else 'ROOT'}", f"head_pos={head.pos_}",
             f"speech={lemma in SPEECH_VERBS}", f"rel|form={relation}|{found.form}",
-            f"rel|len={relation}|{_bucket(n_content)}", f"lemma|len={lemma}|{_bucket(n_content)}",
+            f"rel|len={relation}|{size}", f"lemma|len={lemma}|{size}",
             f"after={'yes' if cue.idx >= end else 'no'}",
         ]
-        content_span = doc.char_span(start, end, alignment_mode="expand")
-        if content_span is not None and len(content_span):
+        tokens = token_range(doc, start, end)
+        if tokens is not None and tokens[0] < tokens[1]:
+            content_span = doc[tokens[0] : tokens[1]]
             first = content_span[0]
             first_word = first.lower_ if first.is_stop else first.pos_
             croot = content_span.root
+            croot_pos, croot_ent = croot.pos_, croot.ent_type_ or "-"
+            tags = token_index(doc).pos
             feats += [f"first={first_word}", f"rel|first={relation}|{first_word}",
                       f"lemma|rel|first={lemma}|{relation}|{first_word}",
-                      f"has_verb={any(t.pos_ in ('VERB', 'AUX') for t in content_span)}",
-                      f"croot={croot.pos_}", f"lemma|croot={lemma}|{croot.pos_}",
-                      f"croot_ent={croot.ent_type_ or '-'}", f"lemma|croot_ent={lemma}|{croot.ent_type_ or '-'}",
-                      f"lemma|rel|subj={lemma}|{relation}|{subj.split(':')[0]}",
-                      f"lemma|rel|croot={lemma}|{relation}|{croot.pos_}"]
+                      f"has_verb={any(tags[i] in ('VERB', 'AUX') for i in range(*tokens))}",
+                      f"croot={croot_pos}", f"lemma|croot={lemma}|{croot_pos}",
+                      f"croot_ent={croot_ent}", f"lemma|croot_ent={lemma}|{croot_ent}",
+                      f"lemma|rel|subj={lemma}|{relation}|{subj_class}",
+                      f"lemma|rel|croot={lemma}|{relation}|{croot_pos}"]
             tail = _tail(cue, content_span)
             feats += [f"tail={tail}", f"rel|tail={relation}|{tail}", f"lemma|tail={lemma}|{tail}"]
         entry = learned_cues().get(f"{lemma}/{cue.pos_}")
@@ -339,8 +360,8 @@ def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
 
 
 def _token_at(doc: Doc, bounds: tuple[int, int] | None) -> Token | None:
-    span = doc.char_span(bounds[0], bounds[1], alignment_mode="expand") if bounds else None
-    return span.root if span is not None and len(span) else None
+    tokens = token_range(doc, *bounds) if bounds else None
+    return doc[tokens[0] : tokens[1]].root if tokens is not None and tokens[0] < tokens[1] else None
 
 
 def _vectors(doc: Doc, tokens: Sequence[Token | None]) -> np.ndarray:
@@ -365,53 +386,78 @@ N_ROLE_SPAN = 14
 N_ROLE_CUE = 8
 
 
-def _words(doc: Doc, bounds: tuple[int, int] | None) -> list[int]:
-    """Indices of the tokens of a char span, punctuation and spaces left out (unless that is all)."""
-    span = doc.char_span(bounds[0], bounds[1], alignment_mode="expand") if bounds else None
-    if span is None or not len(span):
-        return []
-    words = [t.i for t in span if not (t.is_punct or t.is_space)]
-    return words or [t.i for t in span]
+def _word_lists(doc: Doc, spans: Sequence[tuple[int, int] | None]) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens of each char span, punctuation and spaces left out (unless that is all), one list
+    after another, and where each span's list begins in it (and where the last ends)."""
+    index = token_index(doc)
+    lists = []
+    for span in spans:
+        tokens = token_range(doc, *span) if span else None
+        if tokens is None or tokens[0] >= tokens[1]:
+            lists.append(index.words[:0])
+            continue
+        a, b = tokens
+        first, end = index.words_before[a], index.words_before[b]
+        lists.append(index.words[first:end] if end > first else np.arange(a, b))
+    return np.concatenate(lists), np.cumsum([0, *map(len, lists)])
 
 
-def _neighbour(doc: Doc, i: int, step: int) -> int | None:
-    """The nearest word before (step -1) or after (step 1) token ``i`` in its sentence, if any."""
-    sent = doc[i].sent
-    j = i + step
-    while sent.start <= j < sent.end:
-        if not (doc[j].is_punct or doc[j].is_space):
-            return j
-        j += step
-    return None
+def _means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``values[s:e].mean()`` for each segment, to the bit: numpy sums float32 pairwise, which
+    ``np.add.reduceat`` does not, and divides that float32 sum by the count in float64."""
+    sums = np.array([np.add.reduce(values[s:e]) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)],
+                    dtype=np.float32)
+    return (sums.astype(np.float64) / (ends - starts)).astype(np.float32)
 
 
-def role_span_features(doc: Doc, found: Found) -> np.ndarray:
-    """What the role reader reads on a candidate: the cue's cue reading; the content's content
-    reading (mean, min, share above one half) and just outside it; how much its first word reads
-    as a beginning and its last as an end, and any word inside as either; the speaker's source
-    and content readings. Zeros without readings."""
-    out = np.zeros(N_ROLE_SPAN, dtype=np.float32)
+def _segment_max(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``values[s:e].max()`` for each non-empty segment."""
+    bounds = np.stack([starts, ends], axis=1).ravel()  # reduceat reads [s, e) at even places
+    return np.maximum.reduceat(np.append(values, 0), bounds)[::2]
+
+
+def member_readings(members: Sequence[Found], doc: Doc) -> np.ndarray:
+    """What the role reader reads on each candidate, read once for all the judges (``judge`` reads
+    all of an article's at once): the cue's cue reading; the content's content reading (mean, min,
+    share above one half) and just outside it; how much its first word reads as a beginning and its
+    last as an end, and any word inside as either; the speaker's source and content readings.
+    Zeros without readings."""
+    out = np.zeros((len(members), N_ROLE_SPAN), dtype=np.float32)
     roles = doc.user_data.get(ROLES)
-    if roles is None or len(roles) != len(doc):
+    if roles is None or len(roles) != len(doc) or not members:
         return out
-    cue = [found.cue_token] if found.cue_token is not None else _words(doc, found.cue)
-    if cue:
-        out[0] = roles[cue, 0].max()
-    words = _words(doc, found.content)
-    if words:
-        content = roles[words, 1]
-        out[1:3] = content.mean(), content.min()
-        before, after = _neighbour(doc, words[0], -1), _neighbour(doc, words[-1], 1)
-        out[3] = roles[before, 1] if before is not None else 0.0
-        out[4] = roles[after, 1] if after is not None else 0.0
-        out[5], out[7] = roles[words[0], 3], roles[words[-1], 4]
-        out[6] = roles[words[1:], 3].max() if len(words) > 1 else 0.0
-        out[8] = roles[words[:-1], 4].max() if len(words) > 1 else 0.0
-        out[12] = float((content > 0.5).mean())
-        out[13] = out[1] * out[5] * out[7]  # the reader agrees on the whole stretch, edges included
-    speaker = _words(doc, found.speaker)
-    if speaker:
-        out[9], out[10], out[11] = roles[speaker, 2].mean(), 1.0, roles[speaker, 1].mean()
+    index = token_index(doc)
+    by_token = [k for k, f in enumerate(members) if f.cue_token is not None]
+    out[by_token, 0] = roles[[members[k].cue_token for k in by_token], 0]
+    cues, at = _word_lists(doc, [f.cue if f.cue_token is None else None for f in members])
+    some = at[1:] > at[:-1]
+    out[some, 0] = _segment_max(roles[cues, 0], at[:-1][some], at[1:][some])
+
+    words, at = _word_lists(doc, [f.content for f in members])
+    some = at[1:] > at[:-1]
+    starts, ends = at[:-1][some], at[1:][some]
+    content = roles[words, 1]
+    first, last = words[starts], words[ends - 1]
+    out[some, 1] = _means(content, starts, ends)
+    out[some, 2] = np.minimum.reduceat(content, starts)
+    # the nearest word before and after the content, in its sentence
+    before, after = index.prev_word[first], index.next_word[last]
+    out[some, 3] = np.where(before >= index.sent_start[first], roles[before, 1], 0.0)
+    out[some, 4] = np.where(after < index.sent_end[last], roles[np.minimum(after, len(doc) - 1), 1], 0.0)
+    out[some, 5], out[some, 7] = roles[first, 3], roles[last, 4]
+    longer = ends - starts > 1
+    rows = np.flatnonzero(some)[longer]
+    out[rows, 6] = _segment_max(roles[words, 3], starts[longer] + 1, ends[longer])
+    out[rows, 8] = _segment_max(roles[words, 4], starts[longer], ends[longer] - 1)
+    out[some, 12] = np.add.reduceat((content > 0.5).astype(np.int64), starts) / (ends - starts)
+    out[:, 13] = out[:, 1] * out[:, 5] * out[:, 7]  # the reader agrees on the whole stretch, edges included
+
+    words, at = _word_lists(doc, [f.speaker for f in members])
+    some = at[1:] > at[:-1]
+    starts, ends = at[:-1][some], at[1:][some]
+    out[some, 9] = _means(roles[words, 2], starts, ends)
+    out[some, 10] = 1.0
+    out[some, 11] = _means(roles[words, 1], starts, ends)
     return out
 
 
@@ -419,11 +465,6 @@ def _with_logits(readings: np.ndarray) -> np.ndarray:
     """Readings and their log-odds (clipped): a linear judge then tells 0.9 from 0.999 as well."""
     p = np.clip(readings, 1e-3, 1 - 1e-3)
     return np.concatenate([readings, np.log(p / (1 - p))]).astype(np.float32)
-
-
-def member_readings(members: Sequence[Found], doc: Doc) -> np.ndarray:
-    """``role_span_features`` of each candidate of a cue, read once for all the judges."""
-    return np.stack([role_span_features(doc, f) for f in members])
 
 
 def dense_features(found: Found, sent: Span, readings: np.ndarray) -> np.ndarray:
@@ -434,12 +475,10 @@ def dense_features(found: Found, sent: Span, readings: np.ndarray) -> np.ndarray
     return np.concatenate([vectors, _with_logits(readings)])
 
 
-def _hash(feature: str) -> int:
-    return zlib.crc32(feature.encode("utf-8")) & ((1 << BITS) - 1)
-
-
 def feature_indices(feats: Sequence[str]) -> list[int]:
-    return [_hash(f) for f in feats]
+    """Each feature hashed (CRC32) into the ``BITS``-bit weight vectors."""
+    mask = (1 << BITS) - 1
+    return [zlib.crc32(f.encode("utf-8")) & mask for f in feats]
 
 
 @dataclass(frozen=True)
@@ -453,9 +492,11 @@ class Linear:
     def logits(self, rows: Sequence[Sequence[int]], dense: np.ndarray) -> np.ndarray:
         """Log-odds of yes for each row: its hashed features (``feature_indices``) and its row of ``dense``."""
         z = np.full(len(rows), self.bias, dtype=np.float64)
-        for i, indices in enumerate(rows):
-            z[i] += float(self.weights[list(indices)].sum())
         if len(rows):
+            # one gather for all rows; each row's float32 sum is still numpy's own (pairwise) sum
+            weights = self.weights[np.fromiter(itertools.chain.from_iterable(rows), dtype=np.intp)]
+            bounds = np.cumsum([0, *map(len, rows)]).tolist()
+            z += [float(np.add.reduce(weights[a:b])) for a, b in itertools.pairwise(bounds)]
             z += dense @ self.dense
         return z
 
@@ -583,38 +624,37 @@ def joined_quotes(doc: Doc, quotes: Quotes, found: Sequence[Found]) -> list[Foun
 READ = 0.5  # a reading this strong marks a token's role, for the reader's own candidates
 
 
-def _line_break(token: Token) -> bool:
-    return token.is_space and "\n" in token.text  # spaCy makes every line break a token of its own
-
-
 def _content_runs(doc: Doc, roles: np.ndarray) -> list[tuple[int, int]]:
     """Token ranges the reader reads as one content: runs of content readings, cut at a paragraph
     break, before a word read as a beginning and after one read as an end."""
+    index = token_index(doc)
+    readings = zip(index.line_break, (roles[:, 1] < READ).tolist(), (roles[:, 3] >= READ).tolist(),
+                   ((roles[:, 4] >= READ) & ~index.punct).tolist(), strict=True)
     runs, start = [], None
-    for t in doc:
-        breaks = _line_break(t)
-        if breaks or roles[t.i, 1] < READ or (start is not None and roles[t.i, 3] >= READ and t.i > start):
+    for i, (breaks, outside, begins, ends) in enumerate(readings):
+        if breaks or outside or (start is not None and begins and i > start):
             if start is not None:
-                runs.append((start, t.i))
-            start = None if breaks or roles[t.i, 1] < READ else t.i
+                runs.append((start, i))
+            start = None if breaks or outside else i
             continue
         if start is None:
-            start = t.i
-        if roles[t.i, 4] >= READ and not t.is_punct:
-            runs.append((start, t.i + 1))
+            start = i
+        if ends:
+            runs.append((start, i + 1))
             start = None
     if start is not None:
         runs.append((start, len(doc)))
-    return [(a, b) for a, b in runs if sum(not (t.is_punct or t.is_space) for t in doc[a:b]) >= 2]
+    return [(a, b) for a, b in runs if np.count_nonzero(index.word[a:b]) >= 2]
 
 
 def _paragraph(doc: Doc, i: int) -> tuple[int, int]:
     """The token range of the line (paragraph) holding token ``i``."""
+    breaks = token_index(doc).line_break
     start = i
-    while start > 0 and not _line_break(doc[start - 1]):
+    while start > 0 and not breaks[start - 1]:
         start -= 1
     end = i + 1
-    while end < len(doc) and not _line_break(doc[end]):
+    while end < len(breaks) and not breaks[end]:
         end += 1
     return start, end
 
@@ -628,8 +668,9 @@ def tagged_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[t
     if roles is None or len(roles) != len(doc):
         return []
     text = doc_text(doc)
-    cues = [t.i for t in doc if roles[t.i, 0] >= READ and not (t.is_punct or t.is_space)
-            and not any(s <= t.idx < e for s, e in skip)]
+    starts = token_index(doc).starts
+    cues = [i for i in np.flatnonzero((roles[:, 0] >= READ) & token_index(doc).word).tolist()
+            if not any(s <= starts[i] < e for s, e in skip)]
     if not cues:
         return []
     cue_set = set(cues)
@@ -677,8 +718,7 @@ def candidates(doc: Doc, quotes: Quotes, actors: ActorIndex,
     text = doc_text(doc)
     found = find_attributions(doc, quotes, actors, skip)
     found += joined_quotes(doc, quotes, found)
-    out = [(f, doc[doc.char_span(f.content[0], f.content[1], alignment_mode="expand").start].sent)
-           for f in found]
+    out = [(f, _sentence_at(doc, f.content)) for f in found]
     taken = {f.cue_token for f in found if f.cue_token is not None}
     for sent in doc.sents:
         if any(s <= sent.start_char < e for s, e in skip):
@@ -691,12 +731,20 @@ def candidates(doc: Doc, quotes: Quotes, actors: ActorIndex,
     for f in colon_candidates(doc, quotes, actors, skip):
         if f.content not in contents:
             contents.add(f.content)
-            out.append((f, doc[doc.char_span(*f.content, alignment_mode="expand").start].sent))
+            out.append((f, _sentence_at(doc, f.content)))
     for f in tagged_candidates(doc, quotes, actors, skip, [f for f, _ in out]):
         if f.content not in contents:
             contents.add(f.content)
-            out.append((f, doc[f.cue_token].sent))
+            out.append((f, sentence_of(doc, f.cue_token)))
     return out
+
+
+def _sentence_at(doc: Doc, bounds: tuple[int, int]) -> Span:
+    """The sentence of a span's first token."""
+    tokens = token_range(doc, *bounds)
+    if tokens is None:
+        raise ValueError(f"span {bounds} lies outside the text")
+    return sentence_of(doc, tokens[0])
 
 
 def groups(pairs: Sequence[tuple[Found, Span]]) -> list[tuple[list[Found], Span]]:
@@ -758,12 +806,23 @@ def decision_features(decisions: Sequence[Decision]) -> np.ndarray:
     then its role readings. Whether a cue is an attribution depends on the
     others around it: two verbs rarely both report one stretch."""
     out = np.zeros((len(decisions), N_DECISION), dtype=np.float32)
-    for i, d in enumerate(decisions):
-        same = [e.logit for j, e in enumerate(decisions) if j != i and e.sentence == d.sentence]
-        rival = max((e.logit for j, e in enumerate(decisions)
-                     if j != i and _shared(e.content, d.content) >= RIVAL_SHARE), default=NO_RIVAL)
-        out[i, :8] = d.logit, d.members, len(same), max(same, default=NO_RIVAL), rival, d.logit - rival, *d.span
-        out[i, 8:] = d.readings
+    if not decisions:
+        return out
+    logit = np.array([d.logit for d in decisions])
+    sentence = np.array([d.sentence for d in decisions])
+    start, end = np.array([d.content for d in decisions]).T
+    others = ~np.eye(len(decisions), dtype=bool)
+    same = others & (sentence[:, None] == sentence)
+    # _shared of every pair at once (integer spans, so the same float division)
+    overlap = np.maximum(0, np.minimum(end[:, None], end) - np.maximum(start[:, None], start))
+    length = end - start
+    rivals = others & (2 * overlap / np.maximum(1, length[:, None] + length) >= RIVAL_SHARE)
+    strongest = np.where(same.any(axis=1), np.where(same, logit, -np.inf).max(axis=1), NO_RIVAL)
+    rival = np.where(rivals.any(axis=1), np.where(rivals, logit, -np.inf).max(axis=1), NO_RIVAL)
+    out[:, 0], out[:, 1], out[:, 2] = logit, [d.members for d in decisions], same.sum(axis=1)
+    out[:, 3], out[:, 4], out[:, 5] = strongest, rival, logit - rival
+    out[:, 6:8] = [d.span for d in decisions]
+    out[:, 8:] = [d.readings for d in decisions]
     return out
 
 
@@ -800,7 +859,8 @@ def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
     """Every cue with its best content by the span judge, and the probability the last judge gives it."""
     if not grouped:
         return []
-    spans = [member_readings(m, sent.doc) for m, sent in grouped]
+    every = member_readings([f for m, _ in grouped for f in m], grouped[0][1].doc)
+    spans = np.split(every, np.cumsum([len(m) for m, _ in grouped])[:-1])
     readings = [role_cue_features(s, sent) for (_, sent), s in zip(grouped, spans, strict=True)]
     logits = model.cue.logits([feature_indices(cue_features(m, sent, quotes)) for m, sent in grouped],
                               np.stack([dense_cue(m, sent, r) for (m, sent), r in zip(grouped, readings, strict=True)]))
