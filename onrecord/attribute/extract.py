@@ -102,6 +102,7 @@ class TokenIndex:
     next_word: np.ndarray  # the nearest word after each token, len(doc) if none
     ents: list[tuple[int, int, str]]  # named entities as (first token, end token, label), in order
     ent_starts: list[int]  # their first tokens, for bisection
+    memo: dict[object, object] = field(default_factory=dict)  # more per-Doc lookups, made on first use
 
 
 def token_index(doc: Doc) -> TokenIndex:
@@ -135,11 +136,14 @@ def _build_index(doc: Doc) -> TokenIndex:
         while j < n and iob[j] == 1:
             j += 1
         ents.append((i, j, doc[i].ent_type_))
-    return TokenIndex(starts, ends, [POS_NAMES[p] for p in pos.tolist()], (at + head).tolist(), punct != 0, word,
-                      np.flatnonzero(word), np.concatenate([[0], np.cumsum(word)]),
-                      [bool(space[i]) and "\n" in text[starts[i]:ends[i]] for i in range(n)],
-                      first[number], np.append(first[1:], n)[number], np.concatenate([[-1], before])[:n],
-                      np.append(after[1:], n)[:n], ents, [i for i, _, _ in ents])
+    return TokenIndex(
+        starts=starts, ends=ends, pos=[POS_NAMES[p] for p in pos.tolist()], head=(at + head).tolist(),
+        punct=punct != 0, word=word, words=np.flatnonzero(word),
+        words_before=np.concatenate([[0], np.cumsum(word)]),
+        line_break=[bool(space[i]) and "\n" in text[starts[i]:ends[i]] for i in range(n)],
+        sent_start=first[number], sent_end=np.append(first[1:], n)[number],
+        prev_word=np.concatenate([[-1], before])[:n], next_word=np.append(after[1:], n)[:n],
+        ents=ents, ent_starts=[i for i, _, _ in ents])
 
 
 def token_range(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
@@ -192,15 +196,15 @@ def subtree_bounds(token: Token, exclude: set[int] | None = None) -> tuple[int, 
     return start, end
 
 
-def ents_in(span: Span) -> list[Span]:
-    """The named entities inside ``span``, from the token index (``Span.ents`` scans every entity
-    of the document, which is quadratic on long texts)."""
+def ents_in(span: Span, labels: tuple[str, ...] | None = None) -> list[Span]:
+    """The named entities inside ``span`` (of these labels only, if given), from the token index
+    (``Span.ents`` scans every entity of the document, which is quadratic on long texts)."""
     doc = span.doc
     index = token_index(doc)
     out = []
     for k in range(bisect_left(index.ent_starts, span.start), bisect_left(index.ent_starts, span.end)):
         i, j, label = index.ents[k]
-        if j <= span.end:
+        if j <= span.end and (labels is None or label in labels):
             out.append(Span(doc, i, j, label=label))
     return out
 
@@ -267,8 +271,9 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         antecedent = source_of(head.head.head, actors)
         return Source(head.idx, head.idx + len(head.text), antecedent.name, antecedent.kind, antecedent.actor,
                       antecedent.role)
-    appos = [c for c in head.children if c.dep_ == "appos"] if bounds is None else []
-    relcl = [c for c in head.children if c.dep_ == "relcl" or (c.dep_ == "acl" and c.tag_ == "VBG")]
+    children = [(c, c.dep_) for c in head.children]
+    appos = [c for c, dep in children if dep == "appos"] if bounds is None else []
+    relcl = [c for c, dep in children if dep == "relcl" or (dep == "acl" and c.tag_ == "VBG")]
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
     if bounds is None:
         # a clause set off by a comma describes the speaker rather than naming it:
@@ -348,7 +353,7 @@ def recover_subject(verb: Token) -> tuple[int, int, Token] | None:
     """A subject the parser lost: the noun phrase just left of the verb, skipping adverbs and a
     relative clause ('… officials and diplomats who talked to CNN all expressed …')."""
     doc = verb.doc
-    sent = verb.sent
+    sent = sentence_of(verb.doc, verb.i)
     j = verb.i - 1
     while j >= sent.start and (doc[j].lower_ in _SKIP_LEFT or doc[j].dep_ in ("advmod", "aux", "neg")):
         j -= 1
@@ -420,7 +425,8 @@ def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int,
                 found.append(channel_name(pobj))
     if speaker is not None and speaker[0] < verb.idx:  # "officials who talked to CNN said"
         doc = verb.doc
-        for t in doc.char_span(speaker[0], verb.idx, alignment_mode="expand") or []:
+        tokens = token_range(doc, speaker[0], verb.idx)
+        for t in doc[tokens[0] : tokens[1]] if tokens else []:
             told = t.head.lemma_ in ("to", "talk", "speak", "tell")
             seen = t.head.lower_ == "by" and t.head.head.lemma_ in ("see", "obtain", "review", "leak", "publish")
             if t.dep_ in ("pobj", "dative", "dobj") and ((told and _is_outlet(t)) or (seen and t.pos_ == "PROPN")):
@@ -449,7 +455,7 @@ def according_phrase(according: Token, pobj: Token) -> tuple[int, int]:
     whole sentence on it); elsewhere it is the object's subtree."""
     text = doc_text(according.doc)
     end = subtree_bounds(pobj)[1]
-    if according.i == according.sent.start or according.doc[according.i - 1].is_punct:
+    if according.i == sentence_of(according.doc, according.i).start or according.doc[according.i - 1].is_punct:
         comma = text.find(",", pobj.idx, end)
         if comma != -1:
             end = comma
@@ -459,8 +465,8 @@ def according_phrase(according: Token, pobj: Token) -> tuple[int, int]:
 def when_of(sent: Span, content: tuple[int, int], cue: Token | None = None) -> str | None:
     """The time expression of the reporting clause ('on Friday'), if the sentence gives one: a date
     on the cue itself, or else anywhere outside the content when the sentence has no other cue."""
-    for ent in ents_in(sent):
-        if ent.label_ not in ("DATE", "TIME") or content[0] <= ent.start_char < content[1]:
+    for ent in ents_in(sent, ("DATE", "TIME")):
+        if content[0] <= ent.start_char < content[1]:
             continue
         if cue is not None and cue not in (ent.root.head, ent.root.head.head):
             continue
@@ -514,7 +520,7 @@ def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple
 def _adjacent_quote(verb: Token, quotes: Quotes, speaker: tuple[int, int] | None) -> Quote | None:
     """A quotation right before or after the reporting clause: '“…,” X said' / 'X said: “…”'."""
     text = doc_text(verb.doc)
-    sent = verb.sent
+    sent = sentence_of(verb.doc, verb.i)
     left = min(verb.idx, speaker[0]) if speaker else verb.idx
     right = max(verb.idx + len(verb.text), speaker[1]) if speaker else verb.idx + len(verb.text)
     for q in quotes.near(left - 4, left):

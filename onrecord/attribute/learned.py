@@ -60,7 +60,7 @@ from onrecord.attribute.extract import (
     when_of,
     with_pos,
 )
-from onrecord.attribute.lexicon import SPEECH_VERBS, learned_cues
+from onrecord.attribute.lexicon import SPEECH_VERBS, LearnedCue, learned_cues
 from onrecord.attribute.quotes import Quotes
 from onrecord.attribute.roles import RoleReader
 from onrecord.errors import OnrecordError
@@ -105,13 +105,22 @@ def _holder(noun: Token) -> Token | None:
     return None
 
 
+def _clause_subject(token: Token) -> Token | None:
+    """The clause subject of a verb (``subject_of``), the holder of a nominal stance (``_holder``);
+    found once per article: the stance rule and both linear judges ask for it."""
+    memo = token_index(token.doc).memo
+    subject = memo.get(("subject", token.i))
+    if not isinstance(subject, int):
+        found = subject_of(token) if token.pos_ != "NOUN" else _holder(token)
+        subject = memo[("subject", token.i)] = found.i if found is not None else -1
+    return token.doc[subject] if subject >= 0 else None
+
+
 def _stance_subject(token: Token) -> Token | None:
     """Who takes the stance: the clause subject, else the noun a participle describes ('a tweet
     attacking X'), else the subject of the verb a gerund hangs on ('began by marveling at X')."""
-    if token.pos_ == "NOUN":
-        return _holder(token)
-    subject = subject_of(token)
-    if subject is not None:
+    subject = _clause_subject(token)
+    if subject is not None or token.pos_ == "NOUN":
         return subject
     if token.dep_ == "acl" and token.head.pos_ in ("NOUN", "PROPN", "PRON"):
         return token.head
@@ -158,10 +167,10 @@ def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]
                 if head.left_edge.i > right[0].i and not relation.startswith("prep:")]
     if any(c.dep_ == "agent" for c in token.children):
         out += [("passive", *subtree_bounds(c), None) for c in token.children if c.dep_ == "nsubjpass"]
-    sent = token.sent
+    sent = sentence_of(doc, token.i)
     left_edge = token.left_edge
-    if left_edge.i > sent.start + 2 and token.doc[left_edge.i - 1].text == ",":
-        out.append(("before", sent.start_char, token.doc[left_edge.i - 1].idx, None))
+    if left_edge.i > sent.start + 2 and doc[left_edge.i - 1].text == ",":
+        out.append(("before", sent.start_char, doc[left_edge.i - 1].idx, None))
     text = doc_text(doc)
     line_end = text.find("\n", token.idx)
     if line_end > 0 and text[token.idx:line_end].rstrip().endswith(":"):
@@ -210,18 +219,16 @@ def stance_candidates(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
         if not stretches:
             continue
         # the speaker is read once per cue, and only for a cue with some content
-        speaker = Found((0, 0), "indirect", cue_token=token.i, rule="stance")
-        if subject is not None:
-            source = source_of(subject, actors)
-            speaker = replace(speaker, speaker=(source.start, source.end), speaker_name=source.name,
-                              speaker_kind=source.kind, actor=source.actor, role=source.role,
-                              via=channels_of(token, (source.start, source.end)) if token.pos_ == "VERB" else [])
+        source = source_of(subject, actors) if subject is not None else None
+        who = (((source.start, source.end), source.name, source.kind, source.actor, source.role) if source is not None
+               else (None, None, "unknown", None, None))  # speaker, speaker_name, speaker_kind, actor, role
+        via = channels_of(token, who[0]) if source is not None and token.pos_ == "VERB" else []
         for (start, end), (relation, c_end) in stretches.items():
             quote = quote_containing(quotes, start, end)
             content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
                              else ((start, end), form_of(text, start, end, quotes)))
-            out.append(replace(speaker, content=content, form=form, cue=(cue_start, c_end), via=list(speaker.via),
-                               when=when_of(sent, content, token), relation=relation))
+            out.append(Found(content, form, (cue_start, c_end), *who, list(via), when_of(sent, content, token),
+                             token.i, "stance", relation))
     return out
 
 
@@ -259,20 +266,17 @@ def cue_features(members: Sequence[Found], sent: Span, quotes: Quotes) -> list[s
     if first.cue_token is None:
         return [*feats, f"only={first.rule}"]
     cue = doc[first.cue_token]
-    lemma, pos, dep = cue.lemma_.lower(), cue.pos_, cue.dep_
+    word = _cue_word(cue)
+    lemma, dep, tag, entry = word.lemma, word.dep, word.tag, word.entry
     subject = _stance_subject(cue)
     subj = _subject_class(subject)
     prev = doc[cue.i - 1].lower_ if cue.i > sent.start else "<s>"
     nxt = doc[cue.i + 1].lower_ if cue.i + 1 < sent.end else "</s>"
-    head = cue.head
-    entry = learned_cues().get(f"{lemma}/{pos}")
     rate = entry.cue / entry.total if entry and entry.total else 0.0
-    negated, modal = _negated_modal(cue)
     feats += [
-        f"lemma={lemma}", f"pos={pos}", f"tag={cue.tag_}", f"dep={dep}", f"lemma|dep={lemma}|{dep}",
-        f"lemma|tag={lemma}|{cue.tag_}", f"subj={subj}", f"lemma|subj={lemma}|{subj.split(':')[0]}",
-        f"neg={negated}", f"modal={modal}",
-        f"head={head.lemma_.lower() if head.i != cue.i else 'ROOT'}", f"head_pos={head.pos_}",
+        f"lemma={lemma}", f"pos={word.pos}", f"tag={tag}", f"dep={dep}", f"lemma|dep={lemma}|{dep}",
+        f"lemma|tag={lemma}|{tag}", f"subj={subj}", f"lemma|subj={lemma}|{subj.split(':')[0]}",
+        f"neg={word.negated}", f"modal={word.modal}", f"head={word.head}", f"head_pos={word.head_pos}",
         f"speech={lemma in SPEECH_VERBS}", f"prev={prev}", f"next={nxt}", f"lemma|next={lemma}|{nxt}",
         f"lemma|prev={lemma}|{prev}", f"rate={round(rate, 1)}",
         f"subj_ent={subject.ent_type_ if subject is not None else '-'}",
@@ -284,10 +288,34 @@ def cue_features(members: Sequence[Found], sent: Span, quotes: Quotes) -> list[s
     return feats
 
 
-def _negated_modal(cue: Token) -> tuple[bool, bool]:
-    """Whether a cue has a negation ('did not say') and a modal ('would say'), in one pass over its children."""
-    children = [(c.dep_, c.tag_) for c in cue.children]
-    return any(d == "neg" for d, _ in children), any(t == "MD" for _, t in children)
+@dataclass(frozen=True)
+class _CueWord:
+    """A cue word as both linear judges read it, made once per article (``_cue_word``): the span
+    judge reads it again with each of the cue's candidate contents."""
+
+    lemma: str
+    pos: str
+    tag: str
+    dep: str
+    head: str  # the head's lemma, ROOT for a root
+    head_pos: str
+    negated: bool  # 'did not say'
+    modal: bool  # 'would say'
+    subject: str  # the span judge's class (``_subject_class``) of the clause subject or the noun's holder
+    entry: LearnedCue | None  # the cue lexicon's counts for the word
+
+
+def _cue_word(cue: Token) -> _CueWord:
+    memo = token_index(cue.doc).memo
+    word = memo.get(("cue", cue.i))
+    if not isinstance(word, _CueWord):
+        lemma, pos, head = cue.lemma_.lower(), cue.pos_, cue.head
+        children = [(c.dep_, c.tag_) for c in cue.children]
+        word = memo[("cue", cue.i)] = _CueWord(
+            lemma, pos, cue.tag_, cue.dep_, head.lemma_.lower() if head.i != cue.i else "ROOT", head.pos_,
+            any(d == "neg" for d, _ in children), any(t == "MD" for _, t in children),
+            _subject_class(_clause_subject(cue)), learned_cues().get(f"{lemma}/{pos}"))
+    return word
 
 
 def _tail(cue: Token, content: Span) -> str:
@@ -320,18 +348,15 @@ def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
              f"content_first={'yes' if start <= sent.start_char + 1 else 'no'}",
              f"content_last={'yes' if end >= sent.end_char - 2 else 'no'}"]
     if cue is not None:
-        lemma, pos, dep = cue.lemma_.lower(), cue.pos_, cue.dep_
+        word = _cue_word(cue)
+        lemma, dep, tag, subj = word.lemma, word.dep, word.tag, word.subject
         relation = found.relation or "none"
-        head = cue.head
-        subject = subject_of(cue) if pos != "NOUN" else _holder(cue)
-        subj = _subject_class(subject)
         subj_class = subj.split(":")[0]
-        negated, modal = _negated_modal(cue)
         feats += [
-            f"lemma={lemma}", f"lemma|rel={lemma}|{relation}", f"rel={relation}", f"pos={pos}",
-            f"tag={cue.tag_}", f"dep={dep}", f"lemma|dep={lemma}|{dep}", f"lemma|tag={lemma}|{cue.tag_}",
-            f"subj={subj}", f"lemma|subj={lemma}|{subj_class}", f"neg={negated}", f"modal={modal}",
-            f"head={head.lemma_.lower() if head.i != cue.i else 'ROOT'}", f"head_pos={head.pos_}",
+            f"lemma={lemma}", f"lemma|rel={lemma}|{relation}", f"rel={relation}", f"pos={word.pos}",
+            f"tag={tag}", f"dep={dep}", f"lemma|dep={lemma}|{dep}", f"lemma|tag={lemma}|{tag}",
+            f"subj={subj}", f"lemma|subj={lemma}|{subj_class}", f"neg={word.negated}", f"modal={word.modal}",
+            f"head={word.head}", f"head_pos={word.head_pos}",
             f"speech={lemma in SPEECH_VERBS}", f"rel|form={relation}|{found.form}",
             f"rel|len={relation}|{size}", f"lemma|len={lemma}|{size}",
             f"after={'yes' if cue.idx >= end else 'no'}",
@@ -341,7 +366,7 @@ def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
             content_span = doc[tokens[0] : tokens[1]]
             first = content_span[0]
             first_word = first.lower_ if first.is_stop else first.pos_
-            croot = content_span.root
+            croot = _root(doc, *tokens)
             croot_pos, croot_ent = croot.pos_, croot.ent_type_ or "-"
             tags = token_index(doc).pos
             feats += [f"first={first_word}", f"rel|first={relation}|{first_word}",
@@ -353,28 +378,24 @@ def span_features(found: Found, sent: Span, quotes: Quotes) -> list[str]:
                       f"lemma|rel|croot={lemma}|{relation}|{croot_pos}"]
             tail = _tail(cue, content_span)
             feats += [f"tail={tail}", f"rel|tail={relation}|{tail}", f"lemma|tail={lemma}|{tail}"]
-        entry = learned_cues().get(f"{lemma}/{cue.pos_}")
-        rel_rate = entry.rate(relation) if entry else 0.0
+        rel_rate = word.entry.rate(relation) if word.entry else 0.0
         feats.append(f"rel_rate={round(rel_rate, 1)}")
     return feats
 
 
+def _root(doc: Doc, start: int, end: int) -> Token:
+    """``doc[start:end].root``, found once per article: every candidate of a cue asks for its
+    speaker's, and the dense rows and the span judge each for a content's."""
+    memo = token_index(doc).memo
+    root = memo.get(("root", start, end))
+    if not isinstance(root, int):
+        root = memo[("root", start, end)] = doc[start:end].root.i
+    return doc[root]
+
+
 def _token_at(doc: Doc, bounds: tuple[int, int] | None) -> Token | None:
     tokens = token_range(doc, *bounds) if bounds else None
-    return doc[tokens[0] : tokens[1]].root if tokens is not None and tokens[0] < tokens[1] else None
-
-
-def _vectors(doc: Doc, tokens: Sequence[Token | None]) -> np.ndarray:
-    """The parser's own context vectors (``doc.tensor``) of ``tokens``, side by side (zeros where a
-    token is missing, or the parse has no vectors)."""
-    tensor = doc.tensor
-    out = np.zeros(DENSE, dtype=np.float32)
-    if tensor is None or tensor.ndim != 2 or tensor.shape != (len(doc), TENSOR_WIDTH):
-        return out
-    for k, token in enumerate(tokens):
-        if token is not None:
-            out[k * TENSOR_WIDTH : (k + 1) * TENSOR_WIDTH] = tensor[token.i]
-    return out
+    return _root(doc, *tokens) if tokens is not None and tokens[0] < tokens[1] else None
 
 
 def _cue_token(doc: Doc, found: Found) -> Token | None:
@@ -461,24 +482,40 @@ def member_readings(members: Sequence[Found], doc: Doc) -> np.ndarray:
     return out
 
 
-def _with_logits(readings: np.ndarray) -> np.ndarray:
-    """Readings and their log-odds (clipped): a linear judge then tells 0.9 from 0.999 as well."""
+def _dense(doc: Doc, tokens: Sequence[tuple[Token | None, Token | None, Token | None]],
+           readings: np.ndarray) -> np.ndarray:
+    """Dense rows, one per triple of ``tokens``: the parser's own context vectors (``doc.tensor``) of
+    the three side by side (zeros where a token is missing, or the parse has no vectors), then the
+    row of ``readings`` and its log-odds (clipped: a linear judge then tells 0.9 from 0.999 as well)."""
+    vectors = np.zeros((len(tokens), DENSE), dtype=np.float32)
+    tensor = doc.tensor
+    if tensor is not None and tensor.ndim == 2 and tensor.shape == (len(doc), TENSOR_WIDTH):
+        for k in range(3):
+            rows = [n for n, triple in enumerate(tokens) if triple[k] is not None]
+            vectors[rows, k * TENSOR_WIDTH : (k + 1) * TENSOR_WIDTH] = tensor[[tokens[n][k].i for n in rows]]
     p = np.clip(readings, 1e-3, 1 - 1e-3)
-    return np.concatenate([readings, np.log(p / (1 - p))]).astype(np.float32)
+    return np.concatenate([vectors, readings, np.log(p / (1 - p))], axis=1).astype(np.float32)
+
+
+def _content_tokens(doc: Doc, found: Found) -> tuple[Token | None, Token | None, Token | None]:
+    """The cue word, the content's head and the speaker's head of a candidate."""
+    return _cue_token(doc, found), _token_at(doc, found.content), _token_at(doc, found.speaker)
 
 
 def dense_features(found: Found, sent: Span, readings: np.ndarray) -> np.ndarray:
     """The vectors of the cue word, the content's head and the speaker's head, and the role
     reader's readings of the candidate (its row of ``member_readings``)."""
-    doc = sent.doc
-    vectors = _vectors(doc, (_cue_token(doc, found), _token_at(doc, found.content), _token_at(doc, found.speaker)))
-    return np.concatenate([vectors, _with_logits(readings)])
+    return _dense(sent.doc, [_content_tokens(sent.doc, found)], readings[None])[0]
 
 
 def feature_indices(feats: Sequence[str]) -> list[int]:
     """Each feature hashed (CRC32) into the ``BITS``-bit weight vectors."""
-    mask = (1 << BITS) - 1
-    return [zlib.crc32(f.encode("utf-8")) & mask for f in feats]
+    return [_feature_index(f) for f in feats]
+
+
+@lru_cache(maxsize=1 << 16)  # most features recur (rule=, form=, lemma=say …): a lookup beats encoding and CRC
+def _feature_index(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & ((1 << BITS) - 1)
 
 
 @dataclass(frozen=True)
@@ -491,14 +528,13 @@ class Linear:
 
     def logits(self, rows: Sequence[Sequence[int]], dense: np.ndarray) -> np.ndarray:
         """Log-odds of yes for each row: its hashed features (``feature_indices``) and its row of ``dense``."""
-        z = np.full(len(rows), self.bias, dtype=np.float64)
-        if len(rows):
-            # one gather for all rows; each row's float32 sum is still numpy's own (pairwise) sum
-            weights = self.weights[np.fromiter(itertools.chain.from_iterable(rows), dtype=np.intp)]
-            bounds = np.cumsum([0, *map(len, rows)]).tolist()
-            z += [float(np.add.reduce(weights[a:b])) for a, b in itertools.pairwise(bounds)]
-            z += dense @ self.dense
-        return z
+        if not len(rows):
+            return np.full(0, self.bias)
+        # one gather for all rows; each row's float32 sum is still numpy's own (pairwise) sum
+        weights = self.weights[np.fromiter(itertools.chain.from_iterable(rows), dtype=np.intp)]
+        bounds = itertools.pairwise(itertools.accumulate(map(len, rows), initial=0))
+        sums = np.array([np.add.reduce(weights[a:b]) for a, b in bounds], dtype=np.float64)
+        return (self.bias + sums) + dense @ self.dense
 
 
 @dataclass(frozen=True)
@@ -695,7 +731,7 @@ def tagged_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[t
             out.append(replace(by_cue[cue.i], content=content, form=form, via=list(by_cue[cue.i].via), rule="tagged",
                                relation=None))
             continue
-        sent = cue.sent
+        sent = sentence_of(doc, cue.i)
         sources = [t for t in sent if roles[t.i, 2] >= READ and not a <= t.i < b and t.i != cue.i
                    and not (t.is_punct or t.is_space)]
         speaker = Found(content, form, cue_span, cue_token=cue.i, rule="tagged", when=when_of(sent, content, cue))
@@ -765,18 +801,21 @@ def role_cue_features(spans: np.ndarray, sent: Span) -> np.ndarray:
     out = np.zeros(N_ROLE_CUE, dtype=np.float32)
     roles = doc.user_data.get(ROLES)
     if roles is not None and len(roles) == len(doc):
-        in_sent = roles[sent.start:sent.end]
-        out[:] = (spans[0, 0], spans[0, 9], spans[:, 1].max(), spans[:, 13].max(), spans[:, 12].max(),
-                  in_sent[:, 1].max(), in_sent[:, 3].max(), in_sent[:, 2].max())
+        out[:2] = spans[0, 0], spans[0, 9]
+        out[2:5] = spans[:, [1, 13, 12]].max(axis=0)
+        out[5:] = roles[sent.start : sent.end, [1, 3, 2]].max(axis=0)
     return out
+
+
+def _cue_tokens(doc: Doc, members: Sequence[Found]) -> tuple[Token | None, None, Token | None]:
+    """The cue word and the speaker's head of a cue."""
+    return _cue_token(doc, members[0]), None, _token_at(doc, members[0].speaker)
 
 
 def dense_cue(members: Sequence[Found], sent: Span, readings: np.ndarray) -> np.ndarray:
     """The cue judge's dense columns: the cue's and the speaker's vectors and the cue's role
     readings (``role_cue_features``)."""
-    doc = sent.doc
-    vectors = _vectors(doc, (_cue_token(doc, members[0]), None, _token_at(doc, members[0].speaker)))
-    return np.concatenate([vectors, _with_logits(readings)])
+    return _dense(sent.doc, [_cue_tokens(sent.doc, members)], readings[None])[0]
 
 
 @dataclass(frozen=True)
@@ -846,26 +885,36 @@ def decide(members: Sequence[Found], sentence: int, logit: float, contents: np.n
 
 
 def content_logits(members: Sequence[Found], sent: Span, quotes: Quotes, span: Linear,
-                   spans: np.ndarray) -> np.ndarray:
-    """The span judge's log-odds of each of a cue's candidate contents (a lone one is not judged: 0)."""
-    if len(members) == 1:
+                   dense: np.ndarray | None) -> np.ndarray:
+    """The span judge's log-odds of each of a cue's candidate contents, given their rows of
+    ``dense_features`` (a lone content is not judged: 0)."""
+    if len(members) == 1 or dense is None:
         return np.zeros(1)
-    dense = np.stack([dense_features(f, sent, r) for f, r in zip(members, spans, strict=True)])
     return span.logits([feature_indices(span_features(f, sent, quotes)) for f in members], dense)
 
 
 def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
           model: AttributionModel) -> list[tuple[Found, float]]:
-    """Every cue with its best content by the span judge, and the probability the last judge gives it."""
+    """Every cue with its best content by the span judge, and the probability the last judge gives it.
+    The readings and dense rows of all of the article's candidates are built at once."""
     if not grouped:
         return []
-    every = member_readings([f for m, _ in grouped for f in m], grouped[0][1].doc)
+    doc = grouped[0][1].doc
+    every = member_readings([f for m, _ in grouped for f in m], doc)
     spans = np.split(every, np.cumsum([len(m) for m, _ in grouped])[:-1])
     readings = [role_cue_features(s, sent) for (_, sent), s in zip(grouped, spans, strict=True)]
     logits = model.cue.logits([feature_indices(cue_features(m, sent, quotes)) for m, sent in grouped],
-                              np.stack([dense_cue(m, sent, r) for (m, sent), r in zip(grouped, readings, strict=True)]))
-    decided = [decide(m, sent.start, float(z), content_logits(m, sent, quotes, model.span, s), r, s)
-               for (m, sent), z, r, s in zip(grouped, logits, readings, spans, strict=True)]
+                              _dense(doc, [_cue_tokens(doc, m) for m, _ in grouped], np.stack(readings)))
+    # dense rows only for the contents of cues with a choice of them (a lone content is not judged)
+    chosen = [len(m) > 1 for m, _ in grouped]
+    judged = [f for (m, _), c in zip(grouped, chosen, strict=True) if c for f in m]
+    rows = _dense(doc, [_content_tokens(doc, f) for f in judged],
+                  np.concatenate([s for s, c in zip(spans, chosen, strict=True) if c] or [every[:0]]))
+    ends = itertools.accumulate(len(m) if c else 0 for (m, _), c in zip(grouped, chosen, strict=True))
+    dense = [rows[end - len(m) : end].copy() if c else None  # each cue's own array, as the span judge saw in training
+             for (m, _), c, end in zip(grouped, chosen, ends, strict=True)]
+    decided = [decide(m, sent.start, float(z), content_logits(m, sent, quotes, model.span, d), r, s)
+               for (m, sent), z, r, s, d in zip(grouped, logits, readings, spans, dense, strict=True)]
     p = model.last.score(decision_features([d for d, _ in decided]))
     return [(m[j], float(q)) for (m, _), (_, j), q in zip(grouped, decided, p, strict=True)]
 
