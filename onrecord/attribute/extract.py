@@ -83,19 +83,21 @@ def forget_text(doc: Doc) -> None:
 
 @dataclass(frozen=True)
 class TokenIndex:
-    """A Doc's tokens as plain lists, built once (``token_index``): spaCy builds a Token object on
+    """A Doc's tokens as plain lists and arrays, built once (``token_index``): spaCy builds a Token on
     every ``doc[i]``, ``Doc.char_span`` builds a Span and ``Token.sent`` walks the sentence, and the
     PolNeAR judges ask such things thousands of times per article. Valid while the Doc is unchanged."""
 
     starts: list[int]  # each token's first character
     ends: list[int]  # each token's last character + 1 (its trailing space left out)
     pos: list[str]  # each token's pos_
+    ent_type: list[str]  # each token's ent_type_
     head: list[int]  # each token's head
     punct: np.ndarray  # bool
     word: np.ndarray  # bool: neither punctuation nor space
     words: np.ndarray  # the words' token indices
     words_before: np.ndarray  # how many words come before each token (and before the end)
     line_break: list[bool]  # a space token holding a line break (spaCy gives each its own token)
+    breaks: list[int]  # the line breaks' token indices
     sent_start: np.ndarray  # the first token of each token's sentence
     sent_end: np.ndarray  # the token after each token's sentence
     prev_word: np.ndarray  # the nearest word before each token, -1 if none
@@ -115,8 +117,10 @@ def token_index(doc: Doc) -> TokenIndex:
 
 def _build_index(doc: Doc) -> TokenIndex:
     n = len(doc)
-    idx, length, pos, head, punct, space, sent, iob = doc.to_array(
-        ["IDX", "LENGTH", "POS", "HEAD", "IS_PUNCT", "IS_SPACE", "SENT_START", "ENT_IOB"]).astype(np.int64).T
+    columns = doc.to_array(["IDX", "LENGTH", "POS", "HEAD", "IS_PUNCT", "IS_SPACE", "SENT_START", "ENT_IOB",
+                            "ENT_TYPE"])  # the last: string ids, uint64 as the StringStore takes them
+    idx, length, pos, head, punct, space, sent, iob = columns[:, :-1].astype(np.int64).T
+    strings = doc.vocab.strings
     text = doc_text(doc)
     starts = idx.tolist()
     ends = (idx + length).tolist()
@@ -135,12 +139,20 @@ def _build_index(doc: Doc) -> TokenIndex:
         j = i + 1
         while j < n and iob[j] == 1:
             j += 1
-        ents.append((i, j, doc[i].ent_type_))
+        ents.append((i, j, strings[columns[i, -1]]))
+    ent_type = [""] * n  # outside entities: string id 0, the empty string
+    for i in np.flatnonzero(columns[:, -1]).tolist():
+        ent_type[i] = strings[columns[i, -1]]
+    breaks = [i for i in np.flatnonzero(space).tolist() if "\n" in text[starts[i] : ends[i]]]
+    line_break = [False] * n
+    for i in breaks:
+        line_break[i] = True
     return TokenIndex(
-        starts=starts, ends=ends, pos=[POS_NAMES[p] for p in pos.tolist()], head=(at + head).tolist(),
+        starts=starts, ends=ends, pos=[POS_NAMES[p] for p in pos.tolist()],
+        ent_type=ent_type, head=(at + head).tolist(),
         punct=punct != 0, word=word, words=np.flatnonzero(word),
         words_before=np.concatenate([[0], np.cumsum(word)]),
-        line_break=[bool(space[i]) and "\n" in text[starts[i]:ends[i]] for i in range(n)],
+        line_break=line_break, breaks=breaks,
         sent_start=first[number], sent_end=np.append(first[1:], n)[number],
         prev_word=np.concatenate([[-1], before])[:n], next_word=np.append(after[1:], n)[:n],
         ents=ents, ent_starts=[i for i, _, _ in ents])
@@ -182,17 +194,15 @@ def trim(text: str, start: int, end: int, chars: str = _EDGE) -> tuple[int, int]
 
 def subtree_bounds(token: Token, exclude: set[int] | None = None) -> tuple[int, int]:
     """Character bounds of a token's subtree, leaving out the subtrees rooted at ``exclude``."""
+    index = token_index(token.doc)
     exclude = exclude or set()
-    tokens = []
-    stack = [token]
+    start, end = index.starts[token.i], index.ends[token.i]
+    stack = list(token.children)
     while stack:
         t = stack.pop()
-        if t.i in exclude and t is not token:
-            continue
-        tokens.append(t)
-        stack.extend(t.children)
-    start = min(t.idx for t in tokens)
-    end = max(t.idx + len(t.text) for t in tokens)
+        if t.i not in exclude:
+            start, end = min(start, index.starts[t.i]), max(end, index.ends[t.i])
+            stack.extend(t.children)
     return start, end
 
 
@@ -331,9 +341,10 @@ def subject_of(verb: Token) -> Token | None:
     """The clause subject of a verb, following conjunctions and control verbs up the tree; for a
     passive, the agent ("it was reported by the broadcaster that …")."""
     for _ in range(4):
-        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        children = list(verb.children)
+        agent = next((c for c in children if c.dep_ == "agent"), None)
         pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
-        for child in verb.children:
+        for child in children:
             if child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and child.lower_ not in ("it", "there")):
                 return child
             if child.dep_ == "nsubjpass":  # impersonal passive: only an agent can be the source
@@ -410,8 +421,9 @@ def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int,
     """Channels on a reporting verb ('told CNN', 'in an interview with …', 'on state TV') and on
     its subject ('officials who talked to CNN')."""
     found = []
+    telling = verb.lemma_ in ("tell", "say")
     for child in verb.children:
-        if child.dep_ in ("dative", "dobj") and verb.lemma_ in ("tell", "say") and _is_outlet(child):
+        if child.dep_ in ("dative", "dobj") and telling and _is_outlet(child):
             found.append(channel_name(child))
         elif child.dep_ == "prep" and child.lower_ in ("in", "on", "to", "during", "via", "through"):
             pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -427,9 +439,12 @@ def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int,
         doc = verb.doc
         tokens = token_range(doc, speaker[0], verb.idx)
         for t in doc[tokens[0] : tokens[1]] if tokens else []:
-            told = t.head.lemma_ in ("to", "talk", "speak", "tell")
-            seen = t.head.lower_ == "by" and t.head.head.lemma_ in ("see", "obtain", "review", "leak", "publish")
-            if t.dep_ in ("pobj", "dative", "dobj") and ((told and _is_outlet(t)) or (seen and t.pos_ == "PROPN")):
+            if t.dep_ not in ("pobj", "dative", "dobj"):
+                continue
+            head = t.head
+            told = head.lemma_ in ("to", "talk", "speak", "tell")
+            seen = head.lower_ == "by" and head.head.lemma_ in ("see", "obtain", "review", "leak", "publish")
+            if (told and _is_outlet(t)) or (seen and t.pos_ == "PROPN"):
                 found.append(channel_name(t))
     return found
 
@@ -644,10 +659,10 @@ def learned_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: li
     for verb in with_pos(sent, ("VERB",)):
         if verb.i in taken or in_quote(quotes, verb.idx):
             continue
-        if (verb.dep_ == "acl" and verb.tag_ == "VBN") or _hedged(verb):
+        if verb.dep_ == "acl" and verb.tag_ == "VBN":
             continue
         learned = _learned_content(verb)
-        if learned is None:
+        if learned is None or _hedged(verb):
             continue
         relation, heads = learned
         subject = subject_of(verb)

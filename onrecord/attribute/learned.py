@@ -31,11 +31,13 @@ import itertools
 import pathlib
 import re
 import zlib
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import ActorIndex
@@ -132,10 +134,12 @@ def _stance_subject(token: Token) -> Token | None:
 def _only_time(doc: Doc, start: int, end: int) -> bool:
     """'on Monday', 'in recent days': a time, never what anyone said."""
     tokens = token_range(doc, start, end)
-    words = (t for t in doc[slice(*tokens)] if not t.is_punct and t.pos_ not in ("ADP", "DET")) if tokens else ()
+    index = token_index(doc)
     seen = False
-    for t in words:  # most stretches fail on their first word: stop there
-        if t.ent_type_ not in ("DATE", "TIME"):
+    for i in range(*tokens) if tokens else ():  # most stretches fail on their first word: stop there
+        if index.punct[i] or index.pos[i] in ("ADP", "DET"):
+            continue
+        if index.ent_type[i] not in ("DATE", "TIME"):
             return False
         seen = True
     return seen
@@ -167,10 +171,11 @@ def _spans(token: Token, taken: bool) -> list[tuple[str, int, int, Token | None]
                 if head.left_edge.i > right[0].i and not relation.startswith("prep:")]
     if any(c.dep_ == "agent" for c in token.children):
         out += [("passive", *subtree_bounds(c), None) for c in token.children if c.dep_ == "nsubjpass"]
-    sent = sentence_of(doc, token.i)
+    index = token_index(doc)
+    sent_start = index.sent_start.item(token.i)
     left_edge = token.left_edge
-    if left_edge.i > sent.start + 2 and doc[left_edge.i - 1].text == ",":
-        out.append(("before", sent.start_char, doc[left_edge.i - 1].idx, None))
+    if left_edge.i > sent_start + 2 and doc[left_edge.i - 1].text == ",":
+        out.append(("before", index.starts[sent_start], doc[left_edge.i - 1].idx, None))
     text = doc_text(doc)
     line_end = text.find("\n", token.idx)
     if line_end > 0 and text[token.idx:line_end].rstrip().endswith(":"):
@@ -190,10 +195,9 @@ def stance_candidates(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
     lexicon = learned_cues()
     out = []
     for token in with_pos(sent, ("VERB", "NOUN", "ADJ")):
-        if in_quote(quotes, token.idx):
-            continue
-        entry = lexicon.get(f"{token.lemma_.lower()}/{token.pos_}")
-        if (entry is None or entry.cue < 2) and token.lemma_.lower() not in SPEECH_VERBS:
+        lemma = token.lemma_.lower()
+        entry = lexicon.get(f"{lemma}/{token.pos_}")
+        if ((entry is None or entry.cue < 2) and lemma not in SPEECH_VERBS) or in_quote(quotes, token.idx):
             continue
         subject = _stance_subject(token)
         if subject is not None and in_quote(quotes, subject.idx):
@@ -306,6 +310,7 @@ class _CueWord:
 
 
 def _cue_word(cue: Token) -> _CueWord:
+    """The ``_CueWord`` of ``cue``, from the token index's memo after its first reading."""
     memo = token_index(cue.doc).memo
     word = memo.get(("cue", cue.i))
     if not isinstance(word, _CueWord):
@@ -431,10 +436,10 @@ def _means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     return (sums.astype(np.float64) / (ends - starts)).astype(np.float32)
 
 
-def _segment_max(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``values[s:e].max()`` for each non-empty segment."""
+def _segment_max(values: np.ndarray, starts: npt.ArrayLike, ends: npt.ArrayLike) -> np.ndarray:
+    """``values[s:e].max(axis=0)`` for each non-empty segment."""
     bounds = np.stack([starts, ends], axis=1).ravel()  # reduceat reads [s, e) at even places
-    return np.maximum.reduceat(np.append(values, 0), bounds)[::2]
+    return np.maximum.reduceat(np.concatenate([values, np.zeros_like(values[:1])]), bounds, axis=0)[::2]
 
 
 def member_readings(members: Sequence[Found], doc: Doc) -> np.ndarray:
@@ -510,12 +515,8 @@ def dense_features(found: Found, sent: Span, readings: np.ndarray) -> np.ndarray
 
 def feature_indices(feats: Sequence[str]) -> list[int]:
     """Each feature hashed (CRC32) into the ``BITS``-bit weight vectors."""
-    return [_feature_index(f) for f in feats]
-
-
-@lru_cache(maxsize=1 << 16)  # most features recur (rule=, form=, lemma=say …): a lookup beats encoding and CRC
-def _feature_index(feature: str) -> int:
-    return zlib.crc32(feature.encode("utf-8")) & ((1 << BITS) - 1)
+    mask = (1 << BITS) - 1
+    return [zlib.crc32(f.encode("utf-8")) & mask for f in feats]
 
 
 @dataclass(frozen=True)
@@ -558,14 +559,15 @@ class Trees:
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Log-odds of yes for each row of ``x``."""
         x = np.asarray(x, dtype=np.float32)  # trees split float32 values, as they were fitted
-        at = np.tile(self.roots, (len(x), 1))
-        rows = np.arange(len(x))[:, None]
-        inner = self.feature[at] >= 0
-        while inner.any():
-            go_left = x[rows, np.where(inner, self.feature[at], 0)] <= self.threshold[at]
-            at = np.where(inner, np.where(go_left, self.left[at], self.right[at]), at)
-            inner = self.feature[at] >= 0
-        return self.bias + self.value[at].sum(axis=1)
+        at = np.tile(self.roots, len(x))  # the node each row is at in each tree, row after row
+        row = np.repeat(np.arange(len(x)), len(self.roots))
+        inner = np.flatnonzero(self.feature[at] >= 0)  # only those not at a leaf yet go on down
+        while len(inner):
+            node = at[inner]
+            go_left = x[row[inner], self.feature[node]] <= self.threshold[node]
+            at[inner] = np.where(go_left, self.left[node], self.right[node])
+            inner = inner[self.feature[at[inner]] >= 0]
+        return self.bias + self.value[at.reshape(len(x), len(self.roots))].sum(axis=1)
 
 
 TREE_PARTS = ("feature", "threshold", "left", "right", "value", "roots")
@@ -684,15 +686,11 @@ def _content_runs(doc: Doc, roles: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _paragraph(doc: Doc, i: int) -> tuple[int, int]:
-    """The token range of the line (paragraph) holding token ``i``."""
-    breaks = token_index(doc).line_break
-    start = i
-    while start > 0 and not breaks[start - 1]:
-        start -= 1
-    end = i + 1
-    while end < len(breaks) and not breaks[end]:
-        end += 1
-    return start, end
+    """The token range of the line (paragraph) holding token ``i``: from after the last line break
+    before it to the next one after it."""
+    breaks = token_index(doc).breaks
+    before, after = bisect_left(breaks, i) - 1, bisect_left(breaks, i + 1)
+    return breaks[before] + 1 if before >= 0 else 0, breaks[after] if after < len(breaks) else len(doc)
 
 
 def tagged_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]],
@@ -714,7 +712,7 @@ def tagged_candidates(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[t
     out = []
     for a, b in _content_runs(doc, roles):
         p_start, p_end = _paragraph(doc, a)
-        near = [i for i in cues if p_start <= i < p_end and not a <= i < b]
+        near = [i for i in cues[bisect_left(cues, p_start) : bisect_left(cues, p_end)] if not a <= i < b]
         if not near:
             continue
         cue = doc[min(near, key=lambda i: a - i if i < a else i - b + 1)]
@@ -797,13 +795,20 @@ def role_cue_features(spans: np.ndarray, sent: Span) -> np.ndarray:
     its speaker's source readings; among its candidate contents the best content reading, the best
     agreement on a whole stretch and the largest share read as content; the sentence's strongest
     content, beginning and source readings. Zeros without readings."""
-    doc = sent.doc
-    out = np.zeros(N_ROLE_CUE, dtype=np.float32)
+    return _role_cue_rows(spans, [0], [sent])[0]
+
+
+def _role_cue_rows(spans: np.ndarray, firsts: Sequence[int], sents: Sequence[Span]) -> np.ndarray:
+    """``role_cue_features`` of several cues at once (``judge``: all of an article's): ``spans``
+    holds their candidates' readings, one cue after another, each cue's from ``firsts``."""
+    out = np.zeros((len(sents), N_ROLE_CUE), dtype=np.float32)
+    doc = sents[0].doc
     roles = doc.user_data.get(ROLES)
     if roles is not None and len(roles) == len(doc):
-        out[:2] = spans[0, 0], spans[0, 9]
-        out[2:5] = spans[:, [1, 13, 12]].max(axis=0)
-        out[5:] = roles[sent.start : sent.end, [1, 3, 2]].max(axis=0)
+        ends = [*firsts[1:], len(spans)]
+        out[:, :2] = spans[firsts][:, [0, 9]]
+        out[:, 2:5] = _segment_max(spans[:, [1, 13, 12]], firsts, ends)
+        out[:, 5:] = _segment_max(roles[:, [1, 3, 2]], [s.start for s in sents], [s.end for s in sents])
     return out
 
 
@@ -901,18 +906,21 @@ def judge(grouped: Sequence[tuple[list[Found], Span]], quotes: Quotes,
         return []
     doc = grouped[0][1].doc
     every = member_readings([f for m, _ in grouped for f in m], doc)
-    spans = np.split(every, np.cumsum([len(m) for m, _ in grouped])[:-1])
-    readings = [role_cue_features(s, sent) for (_, sent), s in zip(grouped, spans, strict=True)]
+    firsts = list(itertools.accumulate((len(m) for m, _ in grouped[:-1]), initial=0))
+    spans = np.split(every, firsts[1:])
+    readings = _role_cue_rows(every, firsts, [sent for _, sent in grouped])
     logits = model.cue.logits([feature_indices(cue_features(m, sent, quotes)) for m, sent in grouped],
-                              _dense(doc, [_cue_tokens(doc, m) for m, _ in grouped], np.stack(readings)))
+                              _dense(doc, [_cue_tokens(doc, m) for m, _ in grouped], readings))
     # dense rows only for the contents of cues with a choice of them (a lone content is not judged)
-    chosen = [len(m) > 1 for m, _ in grouped]
-    judged = [f for (m, _), c in zip(grouped, chosen, strict=True) if c for f in m]
+    several = [len(m) > 1 for m, _ in grouped]
+    judged = [f for (m, _), c in zip(grouped, several, strict=True) if c for f in m]
     rows = _dense(doc, [_content_tokens(doc, f) for f in judged],
-                  np.concatenate([s for s, c in zip(spans, chosen, strict=True) if c] or [every[:0]]))
-    ends = itertools.accumulate(len(m) if c else 0 for (m, _), c in zip(grouped, chosen, strict=True))
-    dense = [rows[end - len(m) : end].copy() if c else None  # each cue's own array, as the span judge saw in training
-             for (m, _), c, end in zip(grouped, chosen, ends, strict=True)]
+                  np.concatenate([s for s, c in zip(spans, several, strict=True) if c] or [every[:0]]))
+    ends = itertools.accumulate(len(m) if c else 0 for (m, _), c in zip(grouped, several, strict=True))
+    # each cue's rows as an array of its own, as np.stack made them: a matrix product may round
+    # differently on a view into a larger array
+    dense = [rows[end - len(m) : end].copy() if c else None
+             for (m, _), c, end in zip(grouped, several, ends, strict=True)]
     decided = [decide(m, sent.start, float(z), content_logits(m, sent, quotes, model.span, d), r, s)
                for (m, sent), z, r, s, d in zip(grouped, logits, readings, spans, dense, strict=True)]
     p = model.last.score(decision_features([d for d, _ in decided]))
