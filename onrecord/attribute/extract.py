@@ -87,6 +87,7 @@ class TokenIndex:
     every ``doc[i]``, ``Doc.char_span`` builds a Span and ``Token.sent`` walks the sentence, and the
     PolNeAR judges ask such things thousands of times per article. Valid while the Doc is unchanged."""
 
+    size: int  # the text's length
     starts: list[int]  # each token's first character
     ends: list[int]  # each token's last character + 1 (its trailing space left out)
     pos: list[str]  # each token's pos_
@@ -148,7 +149,7 @@ def _build_index(doc: Doc) -> TokenIndex:
     for i in breaks:
         line_break[i] = True
     return TokenIndex(
-        starts=starts, ends=ends, pos=[POS_NAMES[p] for p in pos.tolist()],
+        size=len(text), starts=starts, ends=ends, pos=[POS_NAMES[p] for p in pos.tolist()],
         ent_type=ent_type, head=(at + head).tolist(),
         punct=punct != 0, word=word, words=np.flatnonzero(word),
         words_before=np.concatenate([[0], np.cumsum(word)]),
@@ -162,8 +163,7 @@ def token_range(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     """The tokens ``doc.char_span(start, end, alignment_mode="expand")`` would hold, as a range
     [first, end), without building the Span; None where it gives None."""
     index = token_index(doc)
-    size = len(doc_text(doc))
-    if not (0 <= start < size and 0 < end <= size):
+    if not (0 <= start < index.size and 0 < end <= index.size):
         return None
     first = bisect_right(index.starts, start) - 1
     if start == index.ends[first]:  # in the trailing space of a token: the span opens after it

@@ -399,8 +399,15 @@ def _root(doc: Doc, start: int, end: int) -> Token:
 
 
 def _token_at(doc: Doc, bounds: tuple[int, int] | None) -> Token | None:
-    tokens = token_range(doc, *bounds) if bounds else None
-    return _root(doc, *tokens) if tokens is not None and tokens[0] < tokens[1] else None
+    """The head of a char span (``_root``), or None for no tokens; found once per span and article."""
+    if not bounds:
+        return None
+    memo = token_index(doc).memo
+    root = memo.get(("at", *bounds))
+    if not isinstance(root, int):
+        tokens = token_range(doc, *bounds)
+        root = memo[("at", *bounds)] = _root(doc, *tokens).i if tokens is not None and tokens[0] < tokens[1] else -1
+    return doc[root] if root >= 0 else None
 
 
 def _cue_token(doc: Doc, found: Found) -> Token | None:
@@ -559,15 +566,14 @@ class Trees:
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Log-odds of yes for each row of ``x``."""
         x = np.asarray(x, dtype=np.float32)  # trees split float32 values, as they were fitted
-        at = np.tile(self.roots, len(x))  # the node each row is at in each tree, row after row
-        row = np.repeat(np.arange(len(x)), len(self.roots))
-        inner = np.flatnonzero(self.feature[at] >= 0)  # only those not at a leaf yet go on down
-        while len(inner):
-            node = at[inner]
-            go_left = x[row[inner], self.feature[node]] <= self.threshold[node]
-            at[inner] = np.where(go_left, self.left[node], self.right[node])
-            inner = inner[self.feature[at[inner]] >= 0]
-        return self.bias + self.value[at.reshape(len(x), len(self.roots))].sum(axis=1)
+        at = np.tile(self.roots, (len(x), 1))
+        rows = np.arange(len(x))[:, None]
+        inner = self.feature[at] >= 0
+        while inner.any():
+            go_left = x[rows, np.where(inner, self.feature[at], 0)] <= self.threshold[at]
+            at = np.where(inner, np.where(go_left, self.left[at], self.right[at]), at)
+            inner = self.feature[at] >= 0
+        return self.bias + self.value[at].sum(axis=1)
 
 
 TREE_PARTS = ("feature", "threshold", "left", "right", "value", "roots")
