@@ -37,7 +37,7 @@ from onrecord.evaluate import read_ann
 
 WINDOW = 256  # tokens per training window
 BATCH = 32
-EPOCHS = 6
+EPOCHS = 10
 
 
 def token_labels(doc: Doc, ann: str) -> np.ndarray:
