@@ -2,7 +2,7 @@
 reader (``onrecord.attribute.roles``) on a brat corpus annotated like PolNeAR, training part only.
 
     python -m onrecord.train.attributions DATA_DIR [--out onrecord/data/attributions.npz] [--jobs N]
-                                                   [--cache DIR] [--limit N] [--epochs 6]
+                                                   [--cache DIR] [--limit N] [--epochs 10]
 
 1. Every article is parsed with onrecord's pipeline and read by a role reader (a small tagger over
    the parser's token vectors) fitted on the other half of the corpus (two folds), so that the

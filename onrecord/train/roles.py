@@ -4,7 +4,7 @@
 Every token of every parsed article is labelled with the roles it has in some annotated attribution
 (cue, content, source; a content's first and last token). The tagger is written here in torch, layer
 for layer as the numpy reader computes it, and fitted with a per-channel logistic loss on windows of
-256 tokens (AdamW, one-cycle schedule, dropout 0.1, seed given). About 20 seconds an epoch over
+256 tokens (AdamW, one-cycle schedule, dropout 0.1, seed given). About 40 seconds a pass over
 PolNeAR train on 2 cores. The fitted weights are handed to the numpy reader, which is what reads
 from then on, in training as in use; no text of the corpus is kept.
 
