@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from spacy.attrs import DEP, IDX, IS_PUNCT, IS_TITLE, LOWER, SENT_START, TAG
+from spacy.attrs import DEP, IS_PUNCT, IS_TITLE, LOWER, TAG
 from spacy.tokens import Doc
 
+from onrecord.attribute.extract import doc_text, token_index
 from onrecord.attribute.quotes import Quotes
 from onrecord.errors import OnrecordError
 
@@ -104,21 +105,21 @@ class Inputs:
 def inputs(doc: Doc, quotes: Quotes) -> Inputs:
     """The tagger's inputs for ``doc``, whose quotations are ``quotes``."""
     n = len(doc)
-    attrs = doc.to_array([LOWER, DEP, TAG, IS_TITLE, IS_PUNCT, SENT_START, IDX]).reshape(n, 7)
+    index = token_index(doc)  # offsets and sentence bounds, shared with the candidates' rules
+    attrs = doc.to_array([LOWER, DEP, TAG, IS_TITLE, IS_PUNCT]).reshape(n, 5)
     ids = np.stack([attrs[:, 0] % WORDS, attrs[:, 1] % LABELS, attrs[:, 2] % LABELS], axis=1).astype(np.int64)
-    starts = attrs[:, 6].astype(np.int64)
-    lengths = np.fromiter((len(t) for t in doc), dtype=np.int64, count=n)
+    starts = np.asarray(index.starts, dtype=np.int64)
     in_quote = np.zeros(n, dtype=bool)
     for q in quotes:
         in_quote[np.searchsorted(starts, q.open_mark):np.searchsorted(starts, q.close_mark, side="right")] = True
-    text = doc.text
-    paragraph = np.fromiter((i == 0 or text[i - 1] == "\n" for i in starts.tolist()), dtype=bool, count=n)
-    sentence = attrs[:, 5].astype(np.int64) == 1  # SENT_START: 1 starts a sentence, -1 does not
+    text = doc_text(doc)
+    paragraph = np.fromiter((i == 0 or text[i - 1] == "\n" for i in index.starts), dtype=bool, count=n)
+    sentence = index.sent_start == np.arange(n)
     flags = np.stack([attrs[:, 3] > 0, attrs[:, 4] > 0, in_quote, paragraph, sentence], axis=1).astype(np.float32)
     tensor = doc.tensor
     vectors = (np.asarray(tensor, dtype=np.float32) if tensor is not None and tensor.shape == (n, VECTOR_WIDTH)
                else np.zeros((n, VECTOR_WIDTH), dtype=np.float32))
-    return Inputs(vectors, piece_vectors(text, starts, starts + lengths), ids, flags)
+    return Inputs(vectors, piece_vectors(text, starts, np.asarray(index.ends, dtype=np.int64)), ids, flags)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
