@@ -18,7 +18,7 @@ reader (``onrecord.attribute.roles``) on a brat corpus annotated like PolNeAR, t
 3. The shipped role reader is fitted on the whole corpus (``roles.npz`` beside OUT).
 
 Weights, threshold and a card of figures are written; no text of the corpus is. ``--cache`` keeps
-the parse (the longest step) for a rerun.
+the parse (4 of about 29 minutes) for a rerun.
 """
 
 from __future__ import annotations
