@@ -470,22 +470,22 @@ def render(rows: list[dict[str, Any]], info: dict[str, str], meta: dict[str, Any
 # --------------------------------------------------------------------------------------------------- profile
 
 
-def profile(files: list[Path], batch_size: int, top: int) -> None:
-    """cProfile of ``analyze_many`` (n_process=1) after warm-up: where the time goes inside onrecord/."""
+def profile(key: str, files: list[Path], batch_size: int, top: int) -> None:
+    """cProfile of configuration ``key`` (n_process=1) after warm-up: where the time goes inside onrecord/."""
     import cProfile
     import io
     import pstats
 
     documents = read_texts(files)
-    run, _ = _runner("onrecord", 1, batch_size)
-    component_times(documents)
+    run, _ = _runner(key, 1, batch_size)
+    component_times(documents, "polnear" if key == "onrecord-polnear" else "onrecord")
     prof = cProfile.Profile()
     start = time.perf_counter()
     prof.enable()
     run(documents)
     prof.disable()
     total = time.perf_counter() - start
-    print(f"\ncProfile of analyze_many on {len(documents)} articles: {total:.1f} s with the profiler on\n")
+    print(f"\ncProfile of {BY_KEY[key].label} on {len(documents)} articles: {total:.1f} s with the profiler on\n")
     # Only onrecord's own files (not a venv's site-packages, whose paths may contain "onrecord" too).
     package = Path(sys.modules["onrecord"].__file__).parent  # the working tree's, or a --commit snapshot's
     within = re.escape(str(package) + os.sep)
@@ -498,11 +498,11 @@ def profile(files: list[Path], batch_size: int, top: int) -> None:
         print(body.replace(str(package.parent) + os.sep, "").rstrip() + "\n")
 
 
-def component_times(documents: list[Any]) -> None:
+def component_times(documents: list[Any], convention: str) -> None:
     """Wall time of each pipeline component over all articles, without the profiler's overhead."""
     from onrecord.parse import load_pipeline
 
-    nlp = load_pipeline()
+    nlp = load_pipeline(convention=convention)
     times = dict.fromkeys(["tokenizer", *nlp.pipe_names], 0.0)
     for d in documents:
         t = time.perf_counter()
@@ -587,7 +587,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(REPO / "BENCH.md"), help="markdown file to write ('-': none)")
     parser.add_argument("--wait", type=float, default=600, help="seconds to wait for the check-worthiness weights")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one configuration may take")
-    parser.add_argument("--profile", action="store_true", help="profile onrecord (n_process=1) instead")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the first onrecord configuration of --configs (n_process=1) instead")
     parser.add_argument("--top", type=int, default=25, help="with --profile: how many functions to list")
     parser.add_argument("--commit", metavar="REF",
                         help="measure onrecord/ as committed at REF (e.g. HEAD) instead of the working tree")
@@ -622,7 +623,8 @@ def bench(args: argparse.Namespace, files: list[Path], argv: list[str] | None) -
     if any(k.startswith("onrecord") for k in args.configs) or args.profile:
         wait_for_weights(args.wait, code_root / "onrecord" / "data" / "checkworthiness.npz")
     if args.profile:
-        profile(files, args.batch_size, args.top)
+        key = next((k for k in args.configs if k.startswith("onrecord")), "onrecord")
+        profile(key, files, args.batch_size, args.top)
         return 0
 
     keys = list(dict.fromkeys([BASELINE, *args.configs]))  # the baseline is always measured: ratios need it

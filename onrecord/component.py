@@ -16,9 +16,11 @@ convention instead of onrecord's (see ``onrecord.record.CONVENTIONS``).
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from threadpoolctl import ThreadpoolController
 
 from onrecord.assess.checkworthiness import CheckworthinessModel
 from onrecord.assess.conflicts import count_conflicts, status_conflicts
@@ -71,6 +73,11 @@ def paragraphs(doc: Doc) -> Doc:
     return doc
 
 
+@lru_cache(maxsize=1)
+def _thread_pools() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
 def _span(text: str, bounds: tuple[int, int]) -> Span:
     return Span(bounds[0], bounds[1], text[bounds[0] : bounds[1]])
 
@@ -90,8 +97,11 @@ class OnrecordComponent:
         self.checkworthy = self.model.threshold if checkworthy is None else checkworthy
 
     def __call__(self, doc: Doc) -> Doc:
+        # One article's matrices are small: a second BLAS thread barely shortens them but spins while
+        # it waits, taking the core that spaCy or a second worker (n_process=2) would use.
         try:
-            doc._.onrecord = analyse_doc(doc, self.model, self.checkworthy, self.judge).to_dict()
+            with _thread_pools().limit(limits=1, user_api="blas"):
+                doc._.onrecord = analyse_doc(doc, self.model, self.checkworthy, self.judge).to_dict()
         finally:
             forget_text(doc)
         return doc

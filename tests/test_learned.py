@@ -26,7 +26,7 @@ from onrecord.attribute.learned import (
     pick_content,
 )
 from onrecord.attribute.quotes import find_quotes
-from onrecord.attribute.roles import CHANNELS, FLAGS, WEIGHTS, RoleReader, inputs
+from onrecord.attribute.roles import CHANNELS, FLAGS, WEIGHTS, RoleReader, inputs, piece_embeddings
 from onrecord.errors import OnrecordError
 from onrecord.parse import load_pipeline
 
@@ -74,8 +74,8 @@ def test_the_numpy_reader_reads_as_the_torch_tagger_it_was_fitted_as() -> None:
     doc = load_pipeline()("“We will not sign,” the minister said.\n\nTalks resume on Monday, officials said.")
     x = inputs(doc, find_quotes(doc.text))
     with torch.no_grad():
-        expected = torch.sigmoid(model(*(torch.from_numpy(a)[None] for a in (x.vectors, x.pieces, x.ids, x.flags)))
-                                 )[0].numpy()
+        dense = (x.vectors, x.pieces(piece_embeddings()), x.ids, x.flags)
+        expected = torch.sigmoid(model(*(torch.from_numpy(a)[None] for a in dense)))[0].numpy()
     ours = to_reader(model).read(x)
     assert ours.shape == (len(doc), len(CHANNELS))
     assert np.allclose(ours, expected, atol=1e-4)
@@ -93,20 +93,27 @@ def test_reader_inputs_mark_quotations_paragraphs_and_sentences() -> None:
     assert x.vectors.shape == (len(doc), 96) and np.abs(x.vectors).sum() > 0  # the parser's own vectors
     assert len({int(i) for i in x.ids[:, 0]}) == len({t.lower_ for t in doc})  # one bucket per word here
     space = next(t.i for t in doc if t.is_space)
-    assert not x.pieces[space].any() and all(x.pieces[t.i].any() for t in doc if not t.is_space)
+    pieces = x.pieces(piece_embeddings())
+    assert not pieces[space].any() and all(pieces[t.i].any() for t in doc if not t.is_space)
 
 
 def test_a_token_of_several_word_pieces_reads_their_mean_embedding() -> None:
-    from onrecord.attribute.roles import piece_vectors, word_pieces
+    from onrecord.attribute.roles import piece_tokenizer, word_pieces
 
-    tokenizer, table = word_pieces()
+    table = piece_embeddings()
     text = "Zelenskyy, he said."
-    pieces = tokenizer.encode(text, add_special_tokens=False)
+    pieces = piece_tokenizer().encode(text, add_special_tokens=False)
     inside = [i for i, (s, e) in zip(pieces.ids, pieces.offsets, strict=True) if e <= len("Zelenskyy")]
     assert len(inside) > 1  # the test needs a word the encoder splits
-    got = piece_vectors(text, np.array([0, 9, 11]), np.array([9, 10, 13]))
-    assert np.allclose(got[0], table[inside].astype(np.float32).mean(axis=0), atol=1e-5)
-    assert np.allclose(got[2], table[pieces.ids[2 + len(inside) - 1]].astype(np.float32), atol=1e-5)
+    doc = load_pipeline()(text)
+    assert [t.idx for t in doc] == [0, 9, 11, 14, 18]
+    x = inputs(doc, find_quotes(text))
+    got = x.pieces(table)
+    assert np.allclose(got[0], table[inside].mean(axis=0), atol=1e-5)
+    assert np.allclose(got[2], table[pieces.ids[len(inside) + 1]], atol=1e-5)  # "he": after the comma's piece
+    assert np.allclose(x.pieces(table, 2, 4), got[2:4])  # a window reads as the whole does
+    ids, spans = word_pieces(text, np.array([0, 9]), np.array([9, 10]))
+    assert list(ids[spans[0, 0]:spans[0, 1]]) == inside
 
 
 def test_a_missing_role_reader_is_a_clear_error(tmp_path: pathlib.Path) -> None:

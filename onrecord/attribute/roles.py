@@ -43,6 +43,7 @@ LABELS = 1 << 10  # buckets of the dependency labels and tags (spaCy's symbols: 
 WIDTHS = {"word": 48, "dep": 16, "tag": 16, "hidden": 128}
 GAPS = (1, 2, 4, 8)  # the convolutions' dilations: each token sees 30 tokens either side
 EPS = 1e-5  # layer norm
+PIECE_COLUMNS = slice(VECTOR_WIDTH, VECTOR_WIDTH + PIECE_WIDTH)  # the input layer reads [vectors | pieces | …]
 
 
 def encoder_path() -> pathlib.Path:
@@ -61,35 +62,36 @@ def encoder_path() -> pathlib.Path:
 
 
 @lru_cache(maxsize=1)
-def word_pieces():  # -> (tokenizers.Tokenizer, (vocabulary, PIECE_WIDTH) float16 array)
-    """The packaged encoder's word-piece tokenizer and input embedding table (float16: 23 MB)."""
-    from safetensors import safe_open
+def piece_tokenizer():  # -> tokenizers.Tokenizer
+    """The packaged encoder's word-piece tokenizer."""
     from tokenizers import Tokenizer
 
-    path = encoder_path()
-    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
     tokenizer.no_truncation()
     tokenizer.no_padding()
-    with safe_open(str(path / "model.safetensors"), framework="np") as weights:
-        table = weights.get_tensor("embeddings.word_embeddings.weight").astype(np.float16)
+    return tokenizer
+
+
+def piece_embeddings() -> np.ndarray:
+    """The packaged encoder's input embedding table, (vocabulary, PIECE_WIDTH) float32."""
+    from safetensors import safe_open
+
+    with safe_open(str(encoder_path() / "model.safetensors"), framework="np") as weights:
+        table = weights.get_tensor("embeddings.word_embeddings.weight")
     if table.shape[1] != PIECE_WIDTH:
         raise OnrecordError(f"the encoder package's embeddings are {table.shape[1]} wide, not {PIECE_WIDTH}")
-    return tokenizer, table
+    # rounded as the weights were when the reader was fitted; the reader then keeps only a projection of it
+    return table.astype(np.float16).astype(np.float32)
 
 
-def piece_vectors(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """(tokens, PIECE_WIDTH): for each token [start, end) of ``text``, the mean input embedding of
-    the word pieces it overlaps (zeros for none: whitespace)."""
-    tokenizer, table = word_pieces()
-    enc = tokenizer.encode(text, add_special_tokens=False)
+def word_pieces(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The word-piece ids of ``text`` and, for each token [start, end), the range [first, last) of
+    the pieces it overlaps (empty for none: whitespace)."""
+    enc = piece_tokenizer().encode(text, add_special_tokens=False)
     offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-    if not len(offsets):
-        return np.zeros((len(starts), PIECE_WIDTH), dtype=np.float32)
     first = np.searchsorted(offsets[:, 1], starts, side="right")  # first piece ending after the token starts
     last = np.maximum(first, np.searchsorted(offsets[:, 0], ends, side="left"))  # pieces starting before its end
-    running = np.zeros((len(offsets) + 1, PIECE_WIDTH), dtype=np.float64)
-    np.cumsum(table[np.asarray(enc.ids, dtype=np.int64)], axis=0, out=running[1:])
-    return ((running[last] - running[first]) / np.maximum(last - first, 1)[:, None]).astype(np.float32)
+    return np.asarray(enc.ids, dtype=np.int64), np.stack([first, last], axis=1)
 
 
 @dataclass
@@ -97,9 +99,28 @@ class Inputs:
     """What the tagger reads of a parsed article, one row per token."""
 
     vectors: np.ndarray  # (n, VECTOR_WIDTH) float32, zeros when the parse has no vectors of that width
-    pieces: np.ndarray  # (n, PIECE_WIDTH) float32, ``piece_vectors``
     ids: np.ndarray  # (n, 3) int64: word, dependency and tag buckets
     flags: np.ndarray  # (n, len(FLAGS)) float32
+    piece_ids: np.ndarray  # (m,) int64: the text's word pieces (``word_pieces``)
+    piece_spans: np.ndarray  # (n, 2) int64: token i's pieces are piece_ids[first:last]
+
+    def pieces(self, table: np.ndarray, start: int = 0, end: int | None = None) -> np.ndarray:
+        """(tokens start:end, table width): each token's mean row of ``table`` (indexed by piece id)
+        over its word pieces, zeros for a token with none."""
+        spans = self.piece_spans[start:end]
+        out = np.zeros((len(spans), table.shape[1]), dtype=np.float32)
+        count = spans[:, 1] - spans[:, 0]
+        one = count == 1  # most tokens are one word piece
+        out[one] = table[self.piece_ids[spans[one, 0]]]
+        several = np.flatnonzero(count > 1)
+        if len(several):
+            lo, hi = int(spans[several, 0].min()), int(spans[several, 1].max())
+            rows = np.zeros((hi - lo + 1, table.shape[1]), dtype=np.float32)  # + a row for reduceat's last index
+            rows[:-1] = table[self.piece_ids[lo:hi]]
+            # sums over [first, last) of each such token: reduceat's even rows; the odd ones are between tokens
+            sums = np.add.reduceat(rows, (spans[several] - lo).ravel())[::2]
+            out[several] = sums / count[several, None]
+        return out
 
 
 def inputs(doc: Doc, quotes: Quotes) -> Inputs:
@@ -119,21 +140,34 @@ def inputs(doc: Doc, quotes: Quotes) -> Inputs:
     tensor = doc.tensor
     vectors = (np.asarray(tensor, dtype=np.float32) if tensor is not None and tensor.shape == (n, VECTOR_WIDTH)
                else np.zeros((n, VECTOR_WIDTH), dtype=np.float32))
-    return Inputs(vectors, piece_vectors(text, starts, np.asarray(index.ends, dtype=np.int64)), ids, flags)
+    piece_ids, piece_spans = word_pieces(text, starts, np.asarray(index.ends, dtype=np.int64))
+    return Inputs(vectors, ids, flags, piece_ids, piece_spans)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    """GELU in its tanh form (torch's ``approximate="tanh"``): numpy has no erf."""
-    inner = np.tanh(0.7978845608028654 * x * (1.0 + 0.044715 * x * x))  # x * x, not x**3: a power is slow
+    """GELU in its tanh form (torch's ``approximate="tanh"``): numpy has no erf. In place where it
+    can be: this runs five times over every token's hidden state."""
+    inner = x * x
+    inner *= 0.7978845608028654 * 0.044715
+    inner += 0.7978845608028654
+    inner *= x
+    np.tanh(inner, out=inner)
     inner += 1.0
-    inner *= 0.5 * x
+    inner *= x
+    inner *= 0.5
     return inner
 
 
 def _norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + EPS) * gain + bias
+    """Layer norm of ``x``, overwriting it."""
+    x -= x.mean(-1, keepdims=True)
+    scale = np.square(x).mean(-1, keepdims=True)
+    scale += EPS
+    np.sqrt(scale, out=scale)
+    x /= scale
+    x *= gain
+    x += bias
+    return x
 
 
 def array_names() -> list[str]:
@@ -151,9 +185,22 @@ class RoleReader:
         if set(arrays) != set(array_names()):
             raise OnrecordError("the role reader's weights do not have the arrays this reader needs")
         self.a = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
-        # each convolution as three (in, out) matrices, contiguous, one per tap (-gap, 0, +gap)
-        self.taps = [[np.ascontiguousarray(self.a[f"conv{k}.weight"][:, :, j].T) for j in range(3)]
+        # The input layer is linear, so the word pieces' mean embedding times its columns equals the
+        # mean of the pieces' projected rows: the embedding table is projected once (``piece_table``)
+        # and the per-token product covers only the other inputs (``rest``).
+        weight = self.a["input.weight"]
+        self.rest = np.ascontiguousarray(np.delete(weight, PIECE_COLUMNS, axis=1).T)
+        self._piece_table: np.ndarray | None = None
+        # each convolution as one (3 * in, out) matrix over the token gap before, itself and gap after
+        self.taps = [np.ascontiguousarray(np.concatenate([self.a[f"conv{k}.weight"][:, :, j].T for j in range(3)]))
                      for k in range(len(GAPS))]
+
+    @property
+    def piece_table(self) -> np.ndarray:
+        """(vocabulary, hidden): the encoder's input embeddings through the input layer's piece columns."""
+        if self._piece_table is None:
+            self._piece_table = piece_embeddings() @ np.ascontiguousarray(self.a["input.weight"][:, PIECE_COLUMNS].T)
+        return self._piece_table
 
     @classmethod
     def from_weights(cls, path: pathlib.Path) -> RoleReader:
@@ -184,12 +231,15 @@ class RoleReader:
         if not n:
             return np.zeros((0, len(CHANNELS)), dtype=np.float32)
         words, deps, tags = x.ids.T
-        h = np.concatenate([x.vectors, x.pieces, a["word"][words], a["dep"][deps], a["tag"][tags], x.flags], axis=1)
-        h = _gelu(h @ a["input.weight"].T + a["input.bias"])
+        h = np.concatenate([x.vectors, a["word"][words], a["dep"][deps], a["tag"][tags], x.flags], axis=1)
+        h = _gelu(h @ self.rest + x.pieces(self.piece_table) + a["input.bias"])
+        width = h.shape[1]
         for k, gap in enumerate(GAPS):
-            before, here, after = self.taps[k]
-            padded = np.pad(h, ((gap, gap), (0, 0)))
-            mixed = padded[:n] @ before + h @ here + padded[2 * gap:] @ after + a[f"conv{k}.bias"]
+            window = np.zeros((n, 3 * width), dtype=np.float32)  # [token - gap | token | token + gap]
+            window[gap:, :width] = h[:-gap]
+            window[:, width:2 * width] = h
+            window[:-gap, 2 * width:] = h[gap:]
+            mixed = window @ self.taps[k] + a[f"conv{k}.bias"]
             h = _norm(h + _gelu(mixed), a[f"norm{k}.weight"], a[f"norm{k}.bias"])
         logits = h @ a["head.weight"].T + a["head.bias"]
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)

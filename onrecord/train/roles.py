@@ -32,6 +32,7 @@ from onrecord.attribute.roles import (
     WORDS,
     Inputs,
     RoleReader,
+    piece_embeddings,
 )
 from onrecord.evaluate import read_ann
 
@@ -110,8 +111,9 @@ def to_reader(model) -> RoleReader:
                        p.detach().numpy().astype(np.float16) for name, p in model.named_parameters()})
 
 
-def _batch(windows: Sequence[tuple[Inputs, np.ndarray, int, int]]):
-    """Padded tensors of some training windows (inputs, labels, a mask of real tokens)."""
+def _batch(windows: Sequence[tuple[Inputs, np.ndarray, int, int]], table: np.ndarray):
+    """Padded tensors of some training windows (inputs, labels, a mask of real tokens); ``table`` is
+    the word pieces' embedding table (``roles.piece_embeddings``)."""
     import torch
 
     n, width = len(windows), max(e - s for _, _, s, e in windows)
@@ -123,7 +125,7 @@ def _batch(windows: Sequence[tuple[Inputs, np.ndarray, int, int]]):
     real = torch.zeros(n, width)
     for row, (x, y, s, e) in enumerate(windows):
         vectors[row, : e - s] = torch.from_numpy(x.vectors[s:e])
-        pieces[row, : e - s] = torch.from_numpy(x.pieces[s:e])
+        pieces[row, : e - s] = torch.from_numpy(x.pieces(table, s, e))
         ids[row, : e - s] = torch.from_numpy(x.ids[s:e])
         flags[row, : e - s] = torch.from_numpy(x.flags[s:e])
         gold[row, : e - s] = torch.from_numpy(y[s:e])
@@ -139,6 +141,7 @@ def fit(data: Sequence[tuple[Inputs, np.ndarray]], epochs: int = EPOCHS, seed: i
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = tagger()
+    table = piece_embeddings()
     windows = [(x, y, s, min(len(y), s + WINDOW)) for x, y in data for s in range(0, len(y), WINDOW)]
     if not windows:
         raise ValueError("no tokens to fit the role reader on")
@@ -152,7 +155,7 @@ def fit(data: Sequence[tuple[Inputs, np.ndarray]], epochs: int = EPOCHS, seed: i
         order = rng.permutation(len(windows))
         total = 0.0
         for b in range(0, len(order), BATCH):
-            vectors, pieces, ids, flags, gold, real = _batch([windows[i] for i in order[b:b + BATCH]])
+            vectors, pieces, ids, flags, gold, real = _batch([windows[i] for i in order[b:b + BATCH]], table)
             loss = (loss_fn(model(vectors, pieces, ids, flags), gold).mean(-1) * real).sum() / real.sum()
             optimiser.zero_grad()
             loss.backward()
