@@ -93,6 +93,7 @@ class TokenIndex:
     pos: list[str]  # each token's pos_
     ent_type: list[str]  # each token's ent_type_
     head: list[int]  # each token's head
+    children: list[list[int]]  # each token's dependents, in order
     punct: np.ndarray  # bool
     word: np.ndarray  # bool: neither punctuation nor space
     words: np.ndarray  # the words' token indices
@@ -148,9 +149,14 @@ def _build_index(doc: Doc) -> TokenIndex:
     line_break = [False] * n
     for i in breaks:
         line_break[i] = True
+    heads = (at + head).tolist()
+    children: list[list[int]] = [[] for _ in range(n)]
+    for i, h in enumerate(heads):
+        if h != i:
+            children[h].append(i)
     return TokenIndex(
         size=len(text), starts=starts, ends=ends, pos=[POS_NAMES[p] for p in pos.tolist()],
-        ent_type=ent_type, head=(at + head).tolist(),
+        ent_type=ent_type, head=heads, children=children,
         punct=punct != 0, word=word, words=np.flatnonzero(word),
         words_before=np.concatenate([[0], np.cumsum(word)]),
         line_break=line_break, breaks=breaks,
@@ -195,15 +201,15 @@ def trim(text: str, start: int, end: int, chars: str = _EDGE) -> tuple[int, int]
 def subtree_bounds(token: Token, exclude: set[int] | None = None) -> tuple[int, int]:
     """Character bounds of a token's subtree, leaving out the subtrees rooted at ``exclude``."""
     index = token_index(token.doc)
-    exclude = exclude or set()
-    start, end = index.starts[token.i], index.ends[token.i]
-    stack = list(token.children)
+    children = index.children
+    first = last = token.i  # tokens are in text order: the bounds are the first's start and the last's end
+    stack = list(children[token.i])
     while stack:
         t = stack.pop()
-        if t.i not in exclude:
-            start, end = min(start, index.starts[t.i]), max(end, index.ends[t.i])
-            stack.extend(t.children)
-    return start, end
+        if exclude is None or t not in exclude:
+            first, last = min(first, t), max(last, t)
+            stack.extend(children[t])
+    return index.starts[first], index.ends[last]
 
 
 def ents_in(span: Span, labels: tuple[str, ...] | None = None) -> list[Span]:

@@ -520,10 +520,21 @@ def dense_features(found: Found, sent: Span, readings: np.ndarray) -> np.ndarray
     return _dense(sent.doc, [_content_tokens(sent.doc, found)], readings[None])[0]
 
 
+_HASHED: dict[str, int] = {}  # feature -> index: most features recur across cues and articles
+_HASHED_MAX = 1 << 17  # emptied when it holds more than this many (≈ 25 MB)
+
+
 def feature_indices(feats: Sequence[str]) -> list[int]:
     """Each feature hashed (CRC32) into the ``BITS``-bit weight vectors."""
-    mask = (1 << BITS) - 1
-    return [zlib.crc32(f.encode("utf-8")) & mask for f in feats]
+    if len(_HASHED) > _HASHED_MAX:
+        _HASHED.clear()
+    out = []
+    for f in feats:
+        i = _HASHED.get(f)
+        if i is None:
+            i = _HASHED[f] = zlib.crc32(f.encode("utf-8")) & ((1 << BITS) - 1)
+        out.append(i)
+    return out
 
 
 @dataclass(frozen=True)
