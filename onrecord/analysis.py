@@ -78,8 +78,10 @@ def analyze_many(documents: Iterable[Document], n_process: int = 1, batch_size: 
     batch: list[Document] = []
 
     def flush() -> Iterator[Record]:
-        pairs = ((d.text, d) for d in batch)
-        for parsed, document in nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
+        # plain texts, paired with their documents by order (``nlp.pipe`` keeps it): with ``as_tuples``
+        # spaCy tokenises in this process and ships Docs to the workers, not texts
+        texts = (d.text for d in batch)
+        for parsed, document in zip(nlp.pipe(texts, n_process=n_process, batch_size=batch_size), batch, strict=True):
             yield _with_metadata(parsed._.record, metadata(document))
         batch.clear()
 

@@ -26,9 +26,10 @@ from onrecord.assess.checkworthiness import CheckworthinessModel
 from onrecord.assess.conflicts import count_conflicts, status_conflicts
 from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import ActorIndex
-from onrecord.attribute.extract import Found, doc_text, find_attributions, forget_text
+from onrecord.attribute.extract import Found, find_attributions
 from onrecord.attribute.learned import AttributionModel, polnear_attributions
 from onrecord.attribute.quotes import find_quotes
+from onrecord.attribute.tokens import doc_text, forget_text
 from onrecord.clean import find_boilerplate, find_dateline
 from onrecord.record import (
     CONVENTIONS,

@@ -108,6 +108,23 @@ class Article:
     language: str = "en"
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` for a record, without its deep copies (a record holds only
+    dataclasses, lists and immutable values); it runs once per article analysed."""
+    if isinstance(value, _ATOMS):
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: _plain(getattr(value, name)) for name in names}
+
+
 @dataclass
 class Record:
     article: Article
@@ -122,7 +139,7 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, ``schema`` first."""
-        data = dataclasses.asdict(self)
+        data = _plain(self)
         return {"schema": data.pop("schema"), **data}
 
     def to_json(self, indent: int | None = None) -> str:

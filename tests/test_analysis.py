@@ -36,12 +36,26 @@ def test_long_text_is_parsed_in_chunks_with_the_same_record(monkeypatch: pytest.
     assert {a.speaker.name for a in chunked.attributions} == {"Lena Vogt"}
 
 
-def test_analyze_many_keeps_order_and_metadata() -> None:
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_analyze_many_keeps_order_and_metadata(n_process: int) -> None:
     docs = [Document(text=p + " The ministry said the plan was ready.", name=str(i), url=f"https://example.org/{i}")
-            for i, p in enumerate(PARAGRAPHS)]
-    records = list(analyze_many(docs))
+            for i, p in enumerate(PARAGRAPHS * 3)]
+    records = list(analyze_many(docs, n_process=n_process, batch_size=2))
     assert [r.article.url for r in records] == [d.url for d in docs]
+    assert [r.text for r in records] == [d.text for d in docs]  # each record is its own document's
     assert all(r.article.id for r in records)
+
+
+def test_record_to_dict_is_dataclasses_asdict_schema_first() -> None:
+    import dataclasses
+
+    record = analyze("\n\n".join(PARAGRAPHS))
+    data = record.to_dict()
+    expected = dataclasses.asdict(record)
+    assert data == {"schema": expected.pop("schema"), **expected} and next(iter(data)) == "schema"
+    assert data["attributions"] and data["actors"][0]["mentions"]
+    data["attributions"][0]["content"]["text"] = "changed"  # plain data, not views of the record
+    assert record.attributions[0].content.text != "changed"
 
 
 def test_every_span_is_exact_on_the_gold_articles() -> None:

@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.lexicon import TITLE_WORDS
+from onrecord.attribute.tokens import doc_text, token_index
 
 _ACTOR_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization"}
 _HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "mr.", "mrs.", "ms.", "dr.", "prof", "prof."}
@@ -182,21 +183,26 @@ class ActorIndex:
             if actor.kind == "person":
                 people.setdefault(_fold(actor.surname)[:4], []).append(actor)
         skipped = sorted(skip)
-        for token in self.doc:
-            # a capitalised noun too: sentence-initial names are often tagged NOUN
-            if not (token.pos_ == "PROPN" or (token.pos_ == "NOUN" and token.is_title)) or token.ent_type_:
+        index, text = token_index(self.doc), doc_text(self.doc)  # no Token built for the other words
+        for i, pos in enumerate(index.pos):
+            if pos not in ("PROPN", "NOUN") or index.ent_type[i]:
                 continue
-            candidates = people.get(_fold(token.text)[:4], [])
+            start, end = index.starts[i], index.ends[i]
+            word = text[start:end]
+            # a capitalised noun too: sentence-initial names are often tagged NOUN
+            if pos == "NOUN" and not word.istitle():
+                continue
+            candidates = people.get(_fold(word)[:4], [])
             if not candidates:
                 continue
-            i = bisect_left(skipped, (token.idx + 1,)) - 1
-            if i >= 0 and skipped[i][0] <= token.idx < skipped[i][1]:
+            k = bisect_left(skipped, (start + 1,)) - 1
+            if k >= 0 and skipped[k][0] <= start < skipped[k][1]:
                 continue
             for actor in candidates:
-                if same_surname(actor.surname, token.text):
-                    actor.mentions.append((token.idx, token.idx + len(token.text)))
-                    if _is_subject(self.doc[token.i : token.i + 1]):
-                        actor.subject_at.append(token.idx)
+                if same_surname(actor.surname, word):
+                    actor.mentions.append((start, end))
+                    if _is_subject(self.doc[i : i + 1]):
+                        actor.subject_at.append(start)
                     break
 
     def add_mention(self, span: Span, kind: str) -> Actor | None:

@@ -47,24 +47,20 @@ from onrecord.attribute.extract import (
     according_to_phrases,
     channels_of,
     cue_bounds,
-    doc_text,
     find_attributions,
     form_of,
     in_quote,
     quote_containing,
-    sentence_of,
     source_of,
     subject_of,
     subtree_bounds,
-    token_index,
-    token_range,
     trim,
     when_of,
-    with_pos,
 )
 from onrecord.attribute.lexicon import SPEECH_VERBS, LearnedCue, learned_cues
 from onrecord.attribute.quotes import Quotes
 from onrecord.attribute.roles import RoleReader
+from onrecord.attribute.tokens import doc_text, sentence_of, token_index, token_range, with_pos
 from onrecord.errors import OnrecordError
 
 MODEL = pathlib.Path(__file__).resolve().parent.parent / "data" / "attributions.npz"

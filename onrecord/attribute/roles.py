@@ -28,8 +28,8 @@ import numpy as np
 from spacy.attrs import DEP, IS_PUNCT, IS_TITLE, LOWER, TAG
 from spacy.tokens import Doc
 
-from onrecord.attribute.extract import doc_text, token_index
 from onrecord.attribute.quotes import Quotes
+from onrecord.attribute.tokens import doc_text, token_index
 from onrecord.errors import OnrecordError
 
 CHANNELS = ("cue", "content", "source", "content_begin", "content_end")

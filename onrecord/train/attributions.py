@@ -37,7 +37,7 @@ from scipy import sparse
 from spacy.tokens import Doc, DocBin
 
 from onrecord.attribute.actors import ActorIndex
-from onrecord.attribute.extract import Found, forget_text
+from onrecord.attribute.extract import Found
 from onrecord.attribute.learned import (
     BITS,
     MODEL,
@@ -61,6 +61,7 @@ from onrecord.attribute.learned import (
 )
 from onrecord.attribute.quotes import find_quotes
 from onrecord.attribute.roles import WEIGHTS, Inputs, inputs
+from onrecord.attribute.tokens import forget_text
 from onrecord.clean import find_boilerplate
 from onrecord.evaluate import MATCH, brat_reading, greedy, overlap, word_scores
 from onrecord.train import roles
