@@ -339,3 +339,22 @@ def test_the_threshold_curve_counts_matches_as_the_scorer_does() -> None:
         p = tp / len(kept) if kept else 0.0
         assert row["p"] == round(p, 4) and row["r"] == round(tp / len(gold), 4)
     assert [row["r"] for row in curve] == [1.0, 1.0, round(2 / 3, 4), 0.0]
+
+
+def test_a_word_the_reader_does_not_read_as_a_cue_is_no_stance_candidate() -> None:
+    from onrecord.attribute.actors import ActorIndex
+    from onrecord.attribute.learned import MIN_CUE_READING, stance_candidates
+
+    doc = load_pipeline()("The senator argued that the tariffs would raise prices.")
+    sent, quotes, actors = next(iter(doc.sents)), find_quotes(doc.text), ActorIndex(doc)
+    argued = next(t.i for t in doc if t.text == "argued")
+    readings = np.full((len(doc), len(CHANNELS)), 0.5, dtype=np.float32)
+    doc.user_data[ROLES] = readings
+
+    def cues(taken: set[int]) -> set[int | None]:
+        return {f.cue_token for f in stance_candidates(sent, quotes, actors, [], taken)}
+
+    assert argued in cues(set())
+    readings[argued, CHANNELS.index("cue")] = MIN_CUE_READING / 2
+    assert argued not in cues(set())
+    assert argued in cues({argued})  # a cue a rule already read keeps its other contents whatever the reader says
