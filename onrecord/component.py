@@ -16,8 +16,11 @@ convention instead of onrecord's (see ``onrecord.record.CONVENTIONS``).
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 
+import numpy as np
+from spacy.attrs import IDX, IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
 from threadpoolctl import ThreadpoolController
@@ -63,14 +66,21 @@ if not Doc.has_extension("onrecord"):
     Doc.set_extension("onrecord", default=None)
 
 
+_LINE_BREAK = re.compile("\n")
+
+
 @Language.component("onrecord_paragraphs")
 def paragraphs(doc: Doc) -> Doc:
     """Start a sentence after every line break, so that no sentence spans two paragraphs or lines."""
-    for token in doc[:-1]:
-        if "\n" in token.text or "\n" in token.whitespace_:
-            nxt = doc[token.i + 1]
-            if not nxt.is_space:
-                nxt.is_sent_start = True
+    if len(doc) < 2:
+        return doc
+    columns = doc.to_array([IDX, IS_SPACE])
+    text = doc.text
+    # the token holding each line break (in its text or its trailing space), found by offset: no Token per word
+    at = np.searchsorted(columns[:, 0], [m.start() for m in _LINE_BREAK.finditer(text)], side="right") - 1
+    for i in np.unique(at[at < len(doc) - 1]).tolist():
+        if not columns[i + 1, 1]:
+            doc[i + 1].is_sent_start = True
     return doc
 
 
