@@ -117,7 +117,7 @@ class AttributeTable:
 
     Each token pattern ("slot") is a set of tests; a token's value in a column is reduced to a
     class (which of the values the tests name it is), so every value test is a table lookup, and
-    a slot holds where the count of its tests that hold equals their number (one matrix product).
+    a slot holds where all its tests hold.
     Rules apply in the ruler's order, a later one overriding an earlier one, each on the token at
     its index within the match — so per attribute a token takes the value of the last rule that
     targets it and writes that attribute."""
@@ -216,19 +216,20 @@ class AttributeTable:
     def _regex_holds(self, read: np.ndarray, held: np.ndarray) -> None:
         """Fill ``held`` for the regex tests (``re.search`` on the value's string, as the
         Matcher does), each value's string searched once per process."""
+        if sum(len(seen) for seen in self._seen.values()) > 1 << 18:  # a corpus's vocabulary is unbounded
+            self._seen.clear()
+            self._hits.clear()
+        empty = np.empty(0, dtype=np.uint64)
         for column in {test.column for _, test in self.regexes}:
             unique = np.unique(read[:, column])
-            seen = self._seen.get(column, np.empty(0, dtype=np.uint64))
-            new = unique[~np.isin(unique, seen, assume_unique=True)] if len(seen) else unique
-            if len(seen) + len(new) > 1 << 18:  # a corpus's vocabulary is unbounded; so would this be
-                seen, new = np.empty(0, dtype=np.uint64), unique
-                self._hits.clear()
+            seen = self._seen.get(column, empty)
+            new = unique[~np.isin(unique, seen, assume_unique=True)]
             self._seen[column] = np.union1d(seen, new)
             strings = [self.strings[value] for value in new.tolist()]
             for row, test in self.regexes:
                 if test.column == column:
-                    found = [v for v, text in zip(new.tolist(), strings, strict=True) if re.search(test.regex, text)]
-                    self._hits[row] = np.union1d(self._hits.get(row, np.empty(0, dtype=np.uint64)), found)
+                    found = new[[re.search(test.regex, text) is not None for text in strings]]
+                    self._hits[row] = np.union1d(self._hits.get(row, empty), found)
         for row, test in self.regexes:
             held[row] = np.isin(read[:, test.column], self._hits[row])
 
