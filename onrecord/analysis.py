@@ -7,7 +7,9 @@ component runs, so the parser's memory stays bounded while coreference still see
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 
 from spacy.tokens import Doc
@@ -65,6 +67,17 @@ def analyze(text: str, *, convention: str = "onrecord", **metadata: str | None) 
     return _with_metadata(parse(text, convention)._.record, metadata)
 
 
+def _stop_workers(stream: Iterator[Doc], running: set[multiprocessing.process.BaseProcess]) -> None:
+    """End a multi-process ``nlp.pipe`` its consumer left early. spaCy's own clean-up joins workers that
+    may be blocked sending parsed documents down a pipe nobody reads (forked, they hold its read end
+    too), which hangs; so the workers this pipe started are terminated first."""
+    for worker in set(multiprocessing.active_children()) - running:
+        worker.terminate()
+    with warnings.catch_warnings():  # spaCy warns that the terminated workers did not exit cleanly
+        warnings.simplefilter("ignore")
+        stream.close()
+
+
 def analyze_many(documents: Iterable[Document], n_process: int = 1, batch_size: int = 16,
                  convention: str = "onrecord") -> Iterator[Record]:
     """Records of many already-read documents, in order (spaCy batches them; n_process > 1 forks).
@@ -81,9 +94,17 @@ def analyze_many(documents: Iterable[Document], n_process: int = 1, batch_size: 
         # plain texts, paired with their documents by order (``nlp.pipe`` keeps it): with ``as_tuples``
         # spaCy tokenises in this process and ships Docs to the workers, not texts
         texts = (d.text for d in batch)
-        for parsed, document in zip(nlp.pipe(texts, n_process=n_process, batch_size=batch_size), batch, strict=True):
-            yield _with_metadata(parsed._.record, metadata(document))
-        batch.clear()
+        running = set(multiprocessing.active_children())
+        stream = nlp.pipe(texts, n_process=n_process, batch_size=batch_size)
+        done = False
+        try:
+            for parsed, document in zip(stream, batch, strict=True):
+                yield _with_metadata(parsed._.record, metadata(document))
+            done = True
+        finally:
+            if not done and n_process > 1:
+                _stop_workers(stream, running)
+            batch.clear()
 
     for document in documents:
         if len(document.text) > CHUNK_CHARS:

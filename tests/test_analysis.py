@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import onrecord.analysis as analysis
@@ -44,6 +48,25 @@ def test_analyze_many_keeps_order_and_metadata(n_process: int) -> None:
     assert [r.article.url for r in records] == [d.url for d in docs]
     assert [r.text for r in records] == [d.text for d in docs]  # each record is its own document's
     assert all(r.article.id for r in records)
+
+
+def test_analyze_many_can_be_left_early_with_workers() -> None:
+    # spaCy's own clean-up joins forked workers blocked on a full pipe: run in a child with a timeout,
+    # so that a regression fails here instead of hanging the test run
+    code = """
+import multiprocessing, pathlib, sys
+from onrecord.analysis import analyze_many
+from onrecord.read import Document
+texts = [p.read_text(encoding="utf-8") for p in sorted(pathlib.Path(sys.argv[1]).glob("*.txt"))] * 6
+records = analyze_many([Document(text=t, name=str(i)) for i, t in enumerate(texts)], n_process=2, batch_size=16)
+first = next(records)
+records.close()
+assert first.attributions and not multiprocessing.active_children()
+print("left early")
+"""
+    articles = str(Path(__file__).parent / "gold" / "articles")
+    done = subprocess.run([sys.executable, "-c", code, articles], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "left early" in done.stdout, done.stderr[-2000:]
 
 
 def test_record_to_dict_is_dataclasses_asdict_schema_first() -> None:

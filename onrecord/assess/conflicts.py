@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span, Token
 from onrecord.attribute.actors import Actor, ActorIndex
 from onrecord.attribute.extract import Found, ents_in, subtree_bounds, trim
 from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
+from onrecord.attribute.tokens import doc_text
 
 _MODALS = {"will", "would", "could", "may", "might", "should", "must", "can", "shall"}
 _IRREALIS_HEADS = {"threaten", "plan", "refuse", "decline", "consider", "want", "urge", "call", "demand", "ask",
@@ -130,12 +131,13 @@ def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
         start, end = sent.start_char, sent.end_char
         # the clause of the event, without coordinated clauses that have subjects of their own
         own = {c.i for c in verb.subtree if c.dep_ == "conj" and any(g.dep_.startswith("nsubj") for g in c.children)}
-        clause = trim(verb.doc.text, *subtree_bounds(verb, own))
+        text = doc_text(verb.doc)
+        clause = trim(text, *subtree_bounds(verb, own))
         for i in own:
             cut = verb.doc[i].left_edge
             if cut.i > verb.i:
-                clause = trim(verb.doc.text, clause[0], min(clause[1], cut.idx))
-        clause = (clause[0], clause[0] + len(_TRAILING_CC.sub("", verb.doc.text[clause[0] : clause[1]])))
+                clause = trim(text, clause[0], min(clause[1], cut.idx))
+        clause = (clause[0], clause[0] + len(_TRAILING_CC.sub("", text[clause[0] : clause[1]])))
         if clause[1] - clause[0] > 10:
             start, end = clause
         out.append(Conflict(start, end, explanation, [f.content for f in speaking]))

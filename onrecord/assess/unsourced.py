@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from spacy.tokens import Doc
 
 from onrecord.attribute.quotes import Quote
+from onrecord.attribute.tokens import doc_text
 
 _WORD = re.compile(r"[^\W\d_]+")
 _EDGE = " \t\n"
@@ -62,7 +63,7 @@ def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: lis
     ``attributed`` holds every span an attribution uses (speaker, cue, content); ``skip`` the
     boilerplate spans.
     """
-    text = doc.text
+    text = doc_text(doc)
     used, skipped = Intervals(attributed), Intervals(skip)
     quoted = Intervals([(q.open_mark, q.close_mark + 1) for q in quotes])
     out = []
