@@ -173,8 +173,8 @@ class AttributeTable:
         for attr in self.written:
             rules = [r for r, w in enumerate(writes) if attr in w]
             self.writers.append((rules, np.array([writes[r][attr] for r in rules], dtype=np.uint64)))
-        self._seen: dict[int, np.ndarray] = {}  # per column, the values whose strings were searched
-        self._hits: dict[int, np.ndarray] = {}  # per regex test, the values that match
+        # per column, the values whose strings were searched; per regex test, the values that match
+        self._regex_cache: tuple[dict[int, np.ndarray], dict[int, np.ndarray]] = ({}, {})
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
@@ -214,24 +214,28 @@ class AttributeTable:
         return doc
 
     def _regex_holds(self, read: np.ndarray, held: np.ndarray) -> None:
-        """Fill ``held`` for the regex tests (``re.search`` on the value's string, as the
-        Matcher does), each value's string searched once per process."""
-        if sum(len(seen) for seen in self._seen.values()) > 1 << 18:  # a corpus's vocabulary is unbounded
-            self._seen.clear()
-            self._hits.clear()
+        """Fill ``held`` for the regex tests (``re.search`` on the value's string, as the Matcher
+        does), each value's string searched once per process. The cache is replaced whole, never
+        changed in place, so a thread always reads a consistent one."""
+        seen, hits = self._regex_cache
+        if sum(len(values) for values in seen.values()) > 1 << 18:  # a corpus's vocabulary is unbounded
+            seen, hits = {}, {}
+        seen, hits = dict(seen), dict(hits)
         empty = np.empty(0, dtype=np.uint64)
         for column in {test.column for _, test in self.regexes}:
             unique = np.unique(read[:, column])
-            seen = self._seen.get(column, empty)
-            new = unique[~np.isin(unique, seen, assume_unique=True)]
-            self._seen[column] = np.union1d(seen, new)
+            new = unique[~np.isin(unique, seen.get(column, empty), assume_unique=True)]
+            if not len(new):
+                continue
+            seen[column] = np.union1d(seen.get(column, empty), new)
             strings = [self.strings[value] for value in new.tolist()]
             for row, test in self.regexes:
                 if test.column == column:
                     found = new[[re.search(test.regex, text) is not None for text in strings]]
-                    self._hits[row] = np.union1d(self._hits.get(row, empty), found)
+                    hits[row] = np.union1d(hits.get(row, empty), found)
+        self._regex_cache = seen, hits
         for row, test in self.regexes:
-            held[row] = np.isin(read[:, test.column], self._hits[row])
+            held[row] = np.isin(read[:, test.column], hits.get(row, empty))
 
 
 class LemmaCache:
