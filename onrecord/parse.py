@@ -164,10 +164,11 @@ class AttributeTable:
             mine = [j for j, ids in enumerate(slots) if len(ids) == k]
             self.slot_groups.append((mine, np.array([slots[j] for j in mine], dtype=np.intp).reshape(len(mine), k)))
         self.n_tests, self.n_slots = len(tests), len(slots)
-        # one-slot rules that set the token they match: their targets are their slots
+        # one-slot rules set the token they match: their targets are their slots; the others' are shifted
         self.simple = [r for r, alts in enumerate(self.rules) if len(alts) == 1 and len(alts[0][0]) == 1]
         self.simple_slots = [self.rules[r][0][0][0] for r in self.simple]
-        self.simple_set = frozenset(self.simple)
+        simple = set(self.simple)
+        self.shifted = [(r, alts) for r, alts in enumerate(self.rules) if r not in simple]
         self.written = sorted({attr for w in writes for attr in w})
         self.writers = []  # per written attribute: the rules that write it, in order, and their values
         for attr in self.written:
@@ -195,9 +196,7 @@ class AttributeTable:
                 matched[slot_ids] = np.logical_and.reduce([held[test_ids[:, j]] for j in range(test_ids.shape[1])])
         targets = np.zeros((len(self.rules), n), dtype=bool)
         targets[self.simple] = matched[self.simple_slots]
-        for r, alternatives in enumerate(self.rules):
-            if r in self.simple_set:
-                continue
+        for r, alternatives in self.shifted:
             for ids, index in alternatives:
                 starts = n - len(ids) + 1
                 if starts <= 0:
