@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onrecord import analyze
+from onrecord.attribute.lexicon import given_names
 from onrecord.attribute.quotes import find_quotes
 from onrecord.record import Attribution, Record
 
@@ -301,6 +302,17 @@ def test_pronoun_falls_back_to_the_previous_sentences_person() -> None:
             "\"This reform returns power to the people,\" she told Reuters.")
     a = only(analyze(text), "returns power")
     assert a.speaker.name == "Vera Kalnins" and [v.name for v in a.via] == ["Reuters"]
+
+
+def test_a_given_name_tells_which_person_a_pronoun_can_be() -> None:
+    text = ("Tomas Becker, a councillor, criticised the budget on Monday.\n\n"
+            "Linda Okafor defended it at a meeting on Tuesday. He said the costs had been hidden for years.\n\n"
+            "Paul Arnott, a local trader, agreed with the council. She said the plan would bring jobs.")
+    r = analyze(text)
+    assert only(r, "costs had been hidden").speaker.name == "Tomas Becker"  # not Linda Okafor, the nearer subject
+    assert only(r, "bring jobs").speaker.name == "Linda Okafor"  # not Paul Arnott
+    names = given_names()
+    assert (names["linda"], names["paul"]) == ("f", "m") and "jean" not in names  # a name both bear says nothing
 
 
 def test_clause_after_a_comma_is_not_part_of_the_speaker() -> None:

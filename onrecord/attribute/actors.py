@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 
 from spacy.tokens import Doc, Span, Token
 
-from onrecord.attribute.lexicon import TITLE_WORDS
+from onrecord.attribute.lexicon import TITLE_WORDS, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
 _ACTOR_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization"}
@@ -150,8 +150,9 @@ class ActorIndex:
 
     def _collect_roles_and_gender(self) -> None:
         """Roles from titles and appositives around every mention of a person ("Finance Minister Ole
-        Brandt", "Graham Pettit, a councillor"), and gender evidence from honorifics and from the
-        pronouns of sentences that mention only that person."""
+        Brandt", "Graham Pettit, a councillor"), and gender evidence from honorifics, from a given
+        name that one gender overwhelmingly bears, and from the pronouns of sentences that mention
+        only that person."""
         doc = self.doc
         people = [a for a in self.actors if a.kind == "person"]
         by_sentence: dict[int, set[int]] = {}
@@ -167,6 +168,12 @@ class ActorIndex:
                 elif first.lower_.rstrip(".") in ("mrs", "ms", "miss", "dame"):
                     actor.gender["f"] = actor.gender.get("f", 0) + 2
                 actor.add_role(mention_role(span))
+        names = given_names()
+        for actor in people:
+            words = actor.name.split()
+            gender = names.get(words[0].lower()) if len(words) > 1 else None
+            if gender:  # as strong as an honorific: "Maria Delgado-Ruiz" is not the "he" of the next line
+                actor.gender[gender] = actor.gender.get(gender, 0) + 2
         for sent_start, members in by_sentence.items():
             if len(members) != 1:
                 continue

@@ -124,3 +124,30 @@ def learned_cues(path: pathlib.Path = LEARNED) -> dict[str, LearnedCue]:
         return {}
     return {key: LearnedCue(v["cue"], v["total"], v.get("content", {}), v.get("with", {}))
             for key, v in data.get("lemmas", {}).items()}
+
+
+GIVEN_NAME_RATIO = 10.0  # how much commoner among one gender a given name must be to say anything
+
+
+@lru_cache(maxsize=1)
+def given_names() -> dict[str, str]:
+    """Given names (lower case) borne overwhelmingly by one gender, "m" or "f": the 1990 US census
+    lists of first names shipped in the ``names`` package (public-domain data, frequencies in % of
+    each gender). A name in both lists counts only when one frequency is ``GIVEN_NAME_RATIO``
+    times the other: "jean" and "leslie" say nothing."""
+    from importlib.resources import files
+
+    shares: dict[str, dict[str, float]] = {}
+    for gender, listing in (("m", "dist.male.first"), ("f", "dist.female.first")):
+        with (files("names") / listing).open(encoding="ascii") as lines:
+            for line in lines:
+                name, share = line.split()[:2]
+                shares.setdefault(name.lower(), {})[gender] = float(share)
+    out = {}
+    for name, by in shares.items():
+        m, f = by.get("m", 0.0), by.get("f", 0.0)
+        if m >= GIVEN_NAME_RATIO * f:
+            out[name] = "m"
+        elif f >= GIVEN_NAME_RATIO * m:
+            out[name] = "f"
+    return out
