@@ -315,6 +315,13 @@ def test_a_given_name_tells_which_person_a_pronoun_can_be() -> None:
     assert (names["linda"], names["paul"]) == ("f", "m") and "jean" not in names  # a name both bear says nothing
 
 
+def test_a_persons_possessive_is_not_part_of_the_name() -> None:
+    r = analyze("Donald Trump’s campaign bus broke down on Monday. Trump said the rally would go ahead.\n\n"
+                "McDonald's said prices would rise.")
+    assert [(a.name, a.kind) for a in r.actors] == [("Donald Trump", "person"), ("McDonald's", "organization")]
+    assert only(r, "rally would go ahead").speaker.name == "Donald Trump"
+
+
 def test_clause_after_a_comma_is_not_part_of_the_speaker() -> None:
     r = analyze("Two diplomats familiar with the talks, who asked not to be named, said the deal was close.\n\n"
                 "Internal board papers, seen by the Gazette, show that three wards will close.")

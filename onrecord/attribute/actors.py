@@ -24,19 +24,26 @@ _ACTOR_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization
 _HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "mr.", "mrs.", "ms.", "dr.", "prof", "prof."}
 
 
+_POSSESSIVE = re.compile(r"['’][sS]$")
+
+
 def slug(name: str) -> str:
     """A stable id for a canonical name: ascii, lower case, hyphens."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "actor"
 
 
-def _name_tokens(span: Span) -> list[str]:
+def _name_tokens(span: Span, person: bool = True) -> list[str]:
+    """The words of a name, without honorifics, leading titles and, for a person, a possessive
+    ("Erdogan's" is Erdogan; a company's "McDonald's" keeps its)."""
     # split on spaces, not tokens, so that "Delgado-Ruiz" stays one word
     words = [w.strip(".,;:!?()[]\"“”'’") for w in span.text.split()]
     words = [w for w in words if w and w.lower() not in _HONORIFICS and w.lower() != "the"]
     while len(words) > 1 and words[0].lower() in TITLE_WORDS:  # "Councillor Graham Pettit"
         words.pop(0)
-    while words and words[-1].lower() in {"'s", "’s"}:
+    if person and words:
+        words[-1] = _POSSESSIVE.sub("", words[-1])
+    while words and words[-1].lower() in {"'s", "’s", ""}:
         words.pop()
     return words
 
@@ -213,7 +220,7 @@ class ActorIndex:
                     break
 
     def add_mention(self, span: Span, kind: str) -> Actor | None:
-        words = _name_tokens(span)
+        words = _name_tokens(span, kind == "person")
         if not words:
             return None
         actor = self._match(words, kind)
