@@ -322,6 +322,16 @@ def test_a_persons_possessive_is_not_part_of_the_name() -> None:
     assert only(r, "rally would go ahead").speaker.name == "Donald Trump"
 
 
+def test_what_a_person_owns_speaks_for_itself_but_a_spokesperson_for_the_owner() -> None:
+    r = analyze("Tayyip Erdogan met the delegation on Monday.\n\n"
+                "Erdogan's office said the talks would resume. Erdogan's lawyers said the case was weak.\n\n"
+                "Erdogan's spokeswoman said the corridor would reopen.")
+    office, lawyers, spokeswoman = (only(r, words).speaker for words in ("talks would", "case was", "corridor"))
+    assert (office.name, office.kind, office.actor) == ("Erdogan's office", "organization", None)
+    assert (lawyers.name, lawyers.kind) == ("Erdogan's lawyers", "group")
+    assert (spokeswoman.name, spokeswoman.role) == ("Tayyip Erdogan", "spokeswoman")
+
+
 def test_clause_after_a_comma_is_not_part_of_the_speaker() -> None:
     r = analyze("Two diplomats familiar with the talks, who asked not to be named, said the deal was close.\n\n"
                 "Internal board papers, seen by the Gazette, show that three wards will close.")

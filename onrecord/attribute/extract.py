@@ -27,6 +27,7 @@ from onrecord.attribute.lexicon import (
     OBJECT_CONTENT_VERBS,
     PERSONAL_PRONOUNS,
     SPEECH_VERBS,
+    SPOKESPERSON_NOUNS,
     TITLE_WORDS,
     learned_cues,
 )
@@ -190,7 +191,15 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         if actor is None:
             return Source(start, end, span.text, "unknown", None, None)
         return Source(start, end, actor.name, actor.kind, actor, None)
-    actor = actors.actor_at(head) or actors.actor_for(span)
+    actor = actors.actor_at(head)
+    if actor is None:
+        possessor = next((c for c in head.children if c.dep_ == "poss"), None)
+        owner = actors.actor_at(possessor) if possessor is not None else None
+        if owner is None or owner.kind != "person":
+            actor = actors.actor_for(span)
+        elif head.lower_ in SPOKESPERSON_NOUNS:  # "Trump's spokeswoman" speaks for Trump
+            return Source(start, end, owner.name, "person", owner, head.text)
+        # else "Erdogan's office", "Trump's lawyers", "Trump's tweet": the possessed noun is the source, not its owner
     if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
         return Source(start, end, actor.name if actor else span.text, "document", actor, role)
     if actor is not None and actor.kind == "person":

@@ -65,6 +65,9 @@ activists protester protesters voter voters negotiator negotiators commander com
 doctor doctors worker workers employee employees staff spokespeople
 """.split())
 
+# A spokesperson speaks for whoever it belongs to: "Trump's spokeswoman said" is Trump speaking.
+SPOKESPERSON_NOUNS = frozenset("spokesman spokeswoman spokesperson".split())
+
 # Title words that make a role ("Foreign Minister", "a spokesman for …").
 TITLE_WORDS = frozenset("""
 president minister prime secretary chancellor premier king queen prince governor mayor senator representative
