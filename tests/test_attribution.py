@@ -330,6 +330,8 @@ def test_what_a_person_owns_speaks_for_itself_but_a_spokesperson_for_the_owner()
     assert (office.name, office.kind, office.actor) == ("Erdogan's office", "organization", None)
     assert (lawyers.name, lawyers.kind) == ("Erdogan's lawyers", "group")
     assert (spokeswoman.name, spokeswoman.role) == ("Tayyip Erdogan", "spokeswoman")
+    for_him = only(analyze("A spokesman for Donald Trump said the talks would resume."), "talks would").speaker
+    assert (for_him.name, for_him.role) == ("Donald Trump", "spokesman")
 
 
 def test_clause_after_a_comma_is_not_part_of_the_speaker() -> None:

@@ -145,7 +145,7 @@ def _role_prefix(span: Span, ent: Span) -> str | None:
     """Title words before a name in one noun phrase: 'Ukraine President' in 'Ukraine President Volodymyr Zelensky'."""
     prefix = [t for t in span if t.i < ent.start and not t.is_punct and t.dep_ != "det" and not t.is_stop]
     if prefix and any(t.lower_ in TITLE_WORDS for t in prefix):
-        return span.doc[prefix[0].i : ent.start].text.strip()
+        return span.doc[prefix[0].i : prefix[-1].i + 1].text  # "a spokesman for X": spokesman, without "for"
     return None
 
 
