@@ -43,8 +43,6 @@ def _name_tokens(span: Span, person: bool = True) -> list[str]:
         words.pop(0)
     if person and words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
-    while words and words[-1].lower() in {"'s", "’s", ""}:
-        words.pop()
     return words
 
 
