@@ -42,6 +42,7 @@ import duckdb
 import numpy as np
 
 from onrecord.errors import InputError, OnrecordError
+from onrecord.limits import limit_memory, memory_limit_mb, out_of_memory
 from onrecord.record import Record
 from onrecord.store import canonical, schema
 from onrecord.store.sources import Item, count_items, iter_items, read_item
@@ -184,6 +185,8 @@ def init_worker(known: np.ndarray, max_bytes: int | None, in_pool: bool = True) 
     if not in_pool:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _WORKER["memory_mb"] = memory_limit_mb()
+    limit_memory(_WORKER["memory_mb"])  # a runaway analysis fails with MemoryError (one failure row), not the host
     parent = os.getppid()
 
     def watch() -> None:  # a killed ingest must not leave its workers behind
@@ -216,6 +219,8 @@ def _is_known(article_id: str) -> bool:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, OnrecordError):
         return str(exc)
+    if isinstance(exc, MemoryError) and _WORKER.get("memory_mb"):
+        return out_of_memory(_WORKER["memory_mb"])
     return f"internal error ({type(exc).__name__}): {exc}"
 
 
