@@ -39,8 +39,3 @@ def limit_memory(megabytes: int) -> None:
         ceiling = min(ceiling, hard)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
 
-
-def out_of_memory(megabytes: int) -> str:
-    """What a user is told when an analysis passed the ceiling."""
-    return (f"the analysis needed more than the worker's memory limit of {megabytes:,} MB and was stopped; "
-            "try a shorter article")

@@ -37,6 +37,7 @@ from onrecord import __version__
 from onrecord.limits import DEFAULT_MEMORY_MB
 from onrecord.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, METADATA_FIELDS
 from onrecord.record import SCHEMA
+from onrecord.serve import contract
 from onrecord.serve.pool import (
     AnalysisTimeout,
     Busy,
@@ -91,10 +92,6 @@ class AnalyzeRequest(BaseModel):
     published: str | None = None
     outlet: str | None = None
     id: str | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: str
 
 
 # --------------------------------------------------------------------------------------------- security headers
@@ -238,7 +235,7 @@ def _valid_unicode(name: str, value: str) -> None:
 
 
 def _job_from_model(req: AnalyzeRequest, max_bytes: int) -> dict[str, Any]:
-    if req.text is not None and req.html is not None:
+    if {"text", "html"} <= req.model_fields_set:  # both given, even as null: the contract says exactly one
         raise ApiError(422, 'give either "text" or "html", not both')
     if req.text is None and req.html is None:
         raise ApiError(422, 'give the article as "text" (plain text) or "html" (the page\'s markup)')
@@ -390,33 +387,6 @@ def error_page(status: int, message: str) -> HTMLResponse:
 
 # -------------------------------------------------------------------------------------------------------- app
 
-_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "malformed body (not JSON, broken form data)"},
-    413: {"model": ErrorResponse, "description": "the request, or the article's text, is larger than the "
-                                                 "server's limit, or its analysis needed more memory than allowed"},
-    415: {"model": ErrorResponse, "description": "unsupported content type"},
-    422: {"model": ErrorResponse, "description": "the input cannot be analysed (empty, binary, not English, …)"},
-    503: {"model": ErrorResponse, "description": "every analysis worker stayed busy; try again"},
-    504: {"model": ErrorResponse, "description": "the analysis ran past --timeout and was stopped"},
-}
-
-_FORM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "text": {"type": "string", "description": "the article, pasted (plain text or HTML markup)"},
-        "file": {"type": "string", "format": "binary", "description": "a .txt or .html file (any encoding)"},
-        **{k: {"type": "string"} for k in METADATA_FIELDS},
-    },
-}
-
-
-def _request_body() -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": AnalyzeRequest.model_json_schema()},
-        "multipart/form-data": {"schema": _FORM_SCHEMA},
-    }}}
-
-
 def create_app(settings: Settings | None = None, pool: WorkerPool | None = None) -> FastAPI:
     """The ASGI app. ``pool`` defaults to ``settings.workers`` processes started with the app."""
     settings = settings or Settings()
@@ -515,7 +485,10 @@ def create_app(settings: Settings | None = None, pool: WorkerPool | None = None)
         media, content = assets[name]
         return Response(content, media_type=media, headers={"Cache-Control": "no-cache"})
 
-    @app.get("/health", summary="liveness and the analysis workers' state")
+    @app.get("/health", summary="liveness and the analysis workers' state", response_model=None,
+             responses={200: {"description": "the server's state",
+                              "content": {"application/json": {"schema": contract.HEALTH}}},
+                        **contract.json_errors(400)})
     async def health(request: Request) -> dict[str, Any]:
         stats = request.app.state.pool.stats
         return {"status": "ok" if not stats.fatal else "failing", "version": VERSION, "schema": SCHEMA,
@@ -523,15 +496,14 @@ def create_app(settings: Settings | None = None, pool: WorkerPool | None = None)
                 "timeouts": stats.stopped_for_timeout,
                 "out_of_memory": stats.stopped_for_memory, "error": stats.fatal, "store": settings.store is not None}
 
-    @app.post("/analyze", summary="the record of one article (schema onrecord/1)", openapi_extra=_request_body(),
-              responses={200: {"description": "the record", "content": {"application/json": {}}},
-                         **_ERROR_RESPONSES})
+    @app.post("/analyze", summary="the record of one article (schema onrecord/1)", response_model=None,
+              openapi_extra=contract.article_request(), responses=contract.analysis_responses(report=False))
     async def analyze(request: Request) -> JSONResponse:
         return JSONResponse(await run_job(request, "record"))
 
-    @app.post("/report", summary="the report of one article as a self-contained HTML page",
-              openapi_extra=_request_body(), response_class=HTMLResponse,
-              responses={200: {"description": "the report", "content": {"text/html": {}}}, **_ERROR_RESPONSES})
+    @app.post("/report", summary="the report of one article as a self-contained HTML page", response_model=None,
+              openapi_extra=contract.article_request(), response_class=HTMLResponse,
+              responses=contract.analysis_responses(report=True))
     async def report(request: Request) -> HTMLResponse:
         document = await run_job(request, "report")
         return HTMLResponse(document, headers={"Content-Security-Policy": report_csp()})

@@ -42,7 +42,7 @@ import duckdb
 import numpy as np
 
 from onrecord.errors import InputError, OnrecordError
-from onrecord.limits import limit_memory, memory_limit_mb, out_of_memory
+from onrecord.limits import limit_memory, memory_limit_mb
 from onrecord.record import Record
 from onrecord.store import canonical, schema
 from onrecord.store.sources import Item, count_items, iter_items, read_item
@@ -219,8 +219,6 @@ def _is_known(article_id: str) -> bool:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, OnrecordError):
         return str(exc)
-    if isinstance(exc, MemoryError) and _WORKER.get("memory_mb"):
-        return out_of_memory(_WORKER["memory_mb"])
     return f"internal error ({type(exc).__name__}): {exc}"
 
 
@@ -230,15 +228,27 @@ def _analyse(documents: list[Any]) -> list[Record | BaseException]:
 
     try:
         return list(analyze_many(documents, n_process=1))
+    except MemoryError:
+        _past_memory_ceiling()
     except Exception:
-        out: list[Record | BaseException] = []
-        for d in documents:
-            try:
-                out.append(analyze(d.text, **{k: getattr(d, k) for k in ("id", "title", "url", "published",
-                                                                           "outlet")}))
-            except Exception as exc:
-                out.append(exc)
-        return out
+        pass
+    out: list[Record | BaseException] = []
+    for d in documents:
+        try:
+            out.append(analyze(d.text, **{k: getattr(d, k) for k in ("id", "title", "url", "published", "outlet")}))
+        except Exception as exc:
+            if isinstance(exc, MemoryError):
+                _past_memory_ceiling()
+            out.append(exc.with_traceback(None))  # its frames would keep the failed analysis's memory
+    return out
+
+
+def _past_memory_ceiling() -> None:
+    """A pool worker past its memory ceiling ends itself: what the failed allocation left behind stays
+    allocated, so the Runner retries its articles one by one in fresh workers, and the article that
+    passes the ceiling again is a failure row. Outside a pool there is no ceiling: the error is the record's."""
+    if _WORKER.get("memory_mb"):
+        os._exit(3)
 
 
 def process(items: list[Item]) -> list[Outcome]:
@@ -331,7 +341,8 @@ class Runner:
                     raise OnrecordError(
                         "the analysis worker processes keep dying (out of memory? try fewer --jobs)") from None
                 outcomes.append(Outcome(item.name, item.source, "failed", stage="analyse",
-                                        reason="the analysis process died on this article (a crash or out of memory)"))
+                                        reason="the analysis process died on this article (a crash, or it needed "
+                                               "more than the workers' memory limit)"))
         for i, (queued, fut) in enumerate(pending):  # tasks queued on the dead pool go again, unless they finished
             if not (fut.done() and not fut.cancelled() and fut.exception() is None):
                 pending[i] = (queued, self._submit(queued))
