@@ -1,8 +1,8 @@
 """`onrecord serve` for real: a server process on a free loopback port, driven with httpx.
 
 Covers the record and report endpoints, bad input (each a 4xx with a one-line message), size limits (413),
-the time limit (504, and the server recovers), concurrency (a health check answers while analyses run), the
-default binding (127.0.0.1 only), and schemathesis-generated requests from the OpenAPI schema (no 5xx).
+the time limit (504, and the server recovers), concurrency (a health check answers while analyses run) and the
+default binding (127.0.0.1 only). The OpenAPI contract is tested with schemathesis in test_schema.py.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings  # schemathesis brings hypothesis
-from schemathesis.checks import not_a_server_error
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_BYTES = 300_000  # the test server's request limit: small, so oversize requests stay cheap
@@ -556,46 +553,3 @@ def test_timeout_stops_the_analysis_and_the_server_recovers() -> None:
         response = c.post("/analyze", json={"text": ARTICLE})
         assert response.status_code == 200, response.text
         assert c.get("/health").json()["timeouts"] == 1
-
-
-# ------------------------------------------------------------------------------------- generated from the schema
-
-# schemathesis's own pytest integration does not run under pytest 9 (it reads request.node._nodeid), so each
-# operation's strategy is driven with hypothesis directly.
-
-OPERATIONS = [("POST", "/analyze"), ("POST", "/report"), ("GET", "/health"), ("GET", "/said"), ("GET", "/actors"),
-              ("GET", "/claims")]
-
-
-@pytest.fixture(scope="module")
-def api_schema(server: ServerProcess) -> object:
-    return schemathesis.openapi.from_url(f"{server.url}/openapi.json")
-
-
-def test_every_operation_is_fuzzed(api_schema: object) -> None:
-    found = {(op.ok().method.upper(), op.ok().path) for op in api_schema.get_all_operations()}  # type: ignore
-    assert found == set(OPERATIONS)
-
-
-# An operation without parameters or body (GET /health) has no invalid input to generate.
-GENERATED = [(m, p, mode) for m, p in OPERATIONS for mode in ("positive", "negative") if p != "/health" or
-             mode == "positive"]
-
-
-@pytest.mark.parametrize(("method", "path", "mode"), GENERATED)
-def test_generated_requests_never_get_a_5xx(api_schema: object, server: ServerProcess, method: str, path: str,
-                                            mode: str) -> None:
-    operation = api_schema[path][method]  # type: ignore[index]
-    strategy = operation.as_strategy(generation_mode=schemathesis.GenerationMode(mode))
-    statuses: list[int] = []
-
-    @given(case=strategy)
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-    def check(case: object) -> None:
-        response = case.call_and_validate(base_url=server.url, checks=[not_a_server_error],  # type: ignore
-                                          timeout=120)
-        statuses.append(response.status_code)
-
-    check()
-    assert statuses
-    print(f"\n{method} {path} {mode}: {len(statuses)} requests, statuses {sorted(set(statuses))}")

@@ -12,7 +12,7 @@ from typing import Any
 from onrecord.read import METADATA_FIELDS
 
 # YYYY, YYYY-MM or YYYY-MM-DD with a real month and a day of 01-31 (a day the month lacks is a 422)
-DAY_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+DAY_PATTERN = r"^[1-9][0-9]{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 UPLOAD_TYPES = "text/plain, text/html, application/xhtml+xml"
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}},
@@ -61,8 +61,8 @@ RECORD = {
     },
 }
 
-_METADATA = {k: {"type": "string", "description": f"the article's {k}, if known"} for k in METADATA_FIELDS}
-_METADATA["published"] = {"type": "string", "description": "the article's publication date, ISO 8601"}
+_METADATA = {k: {"type": ["string", "null"], "description": f"the article's {k}, if known"} for k in METADATA_FIELDS}
+_METADATA["published"] = {"type": ["string", "null"], "description": "the article's publication date, ISO 8601"}
 _ARTICLE_JSON = {
     "description": 'exactly one of "text" (plain text) or "html" (a page\'s markup), with optional metadata',
     "oneOf": [
@@ -86,10 +86,14 @@ _ARTICLE_FORM = {
 }
 
 
+EXAMPLE = {"text": "The city council said on Monday that the old bridge would reopen in May. \u201cWe are confident "
+                   "the repairs will hold,\u201d the engineer Maria Olsen told reporters.", "title": "Bridge to reopen"}
+
+
 def article_request() -> dict[str, Any]:
     """The request body of /analyze and /report."""
     return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": _ARTICLE_JSON},
+        "application/json": {"schema": _ARTICLE_JSON, "example": EXAMPLE},
         "multipart/form-data": {"schema": _ARTICLE_FORM, "encoding": {"file": {"contentType": UPLOAD_TYPES}}},
         "application/x-www-form-urlencoded": {"schema": _ARTICLE_FORM["oneOf"][0]},
     }}}

@@ -146,8 +146,10 @@ def add_routes(app: FastAPI, path: str, timeout: float) -> None:
 
     @app.get("/claims", summary="check-worthy unsourced statements (or attributed ones), across the corpus",
              response_model=None, responses=results("claims"))
-    async def claims(unsourced: bool | None = None, attributed: bool = False, about: About = None, since: Day = None,
-                     until: Day = None, outlet: Text = None,
+    async def claims(unsourced: Annotated[bool | None, Query(include_in_schema=False)] = None,  # the default
+                     attributed: Annotated[bool, Query(description="attributed statements instead of unsourced "
+                                                                   "ones")] = False,
+                     about: About = None, since: Day = None, until: Day = None, outlet: Text = None,
                      top: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 20,
                      min_score: Annotated[float | None, Query(ge=0, le=1)] = None) -> dict[str, Any]:
         if attributed and unsourced:
