@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.errors import InputError, OnrecordError
-from onrecord.render.html import CSS, FORMS, PALETTE, _clip, _pick, _sha256, esc
+from onrecord.render.html import CSS, FORMS, PALETTE, _clip, _pick, _sha256, esc, shown
 
 CORPUS_CSS = """
 .top{margin-top:4px}
@@ -99,16 +99,16 @@ def _positions_of(con: Any, actor_id: str) -> dict[tuple[str, str], list[tuple[s
 def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]]) -> str:
     meta = [f'<span class="tag f-{_pick(r["form"], FORMS, "indirect")}">{esc(r["form"] or "?")}</span>']
     if r["cue"]:
-        meta.append(f"<span>cue <b>{esc(_clip(r['cue'], 60))}</b></span>")
+        meta.append(f"<span>cue <b>{shown(_clip(r['cue'], 60))}</b></span>")
     if r["via"]:
-        meta.append(f"<span>via <b>{esc(_clip(r['via'], 120))}</b></span>")
+        meta.append(f"<span>via <b>{shown(_clip(r['via'], 120))}</b></span>")
     if r["speaker"] and r["speaker"] != r["actor"]:
-        meta.append(f"<span>as <b>{esc(_clip(r['speaker'], 80))}</b></span>")
-    source = " \u00b7 ".join(esc(_clip(x, 140)) for x in (r["outlet"], r["title"]) if x)
+        meta.append(f"<span>as <b>{shown(_clip(r['speaker'], 80))}</b></span>")
+    source = " \u00b7 ".join(shown(_clip(x, 140)) for x in (r["outlet"], r["title"]) if x)
     if source:
         meta.append(f"<span>{source}</span>")
     if r["url"]:
-        meta.append(f'<span class="mono" title="Article address (not a link)">{esc(_clip(r["url"], 160))}</span>')
+        meta.append(f'<span class="mono" title="Article address (not a link)">{shown(_clip(r["url"], 160))}</span>')
     if r.get("outlets"):
         meta.append(f"<span>carried by <b>{esc(r['outlets'])}</b> independent outlet(s)</span>")
     if r.get("corpus_flags"):
@@ -117,7 +117,7 @@ def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]]) ->
         meta.append(f"<span>{esc(issue)}: <b>{esc(stance)}</b> ({conf:.2f})</span>")
     day = r["date"].isoformat() if r["date"] else "undated"
     return (f'<li data-statement="{esc(r["article_id"])}/{esc(r["statement"])}"><span class="d">{esc(day)}</span>'
-            f'<div><blockquote>{esc(_clip(r["content"] or "", 900))}</blockquote>'
+            f'<div><blockquote>{shown(_clip(r["content"] or "", 900))}</blockquote>'
             f'<div class="m">{"".join(meta)}</div></div></li>')
 
 
@@ -132,8 +132,8 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
         if not ids:
             raise OnrecordError(f"no actor matches {actor!r} (list them with: onrecord actors --store {store_path})")
         if len(ids) > 1:
-            shown = ", ".join(ids[:6]) + (", \u2026" if len(ids) > 6 else "")
-            raise OnrecordError(f"{actor!r} matches {len(ids)} actors ({shown}): give one of these ids")
+            listed = ", ".join(ids[:6]) + (", \u2026" if len(ids) > 6 else "")
+            raise OnrecordError(f"{actor!r} matches {len(ids)} actors ({listed}): give one of these ids")
         actor_id = ids[0]
         name, kind, aliases = con.execute("SELECT name, kind, aliases FROM actors WHERE id = ?", [actor_id]).fetchone()
         roles = [r[0] for r in con.execute(
@@ -150,10 +150,10 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
     outlets = {s["outlet"] for s in statements if s["outlet"]}
 
     head = (f'<header class="top"><div class="brand">onrecord \u00b7 on the record across the corpus</div>'
-            f'<h1>{esc(name)}</h1><p class="meta"><span><b>{esc(kind or "unknown")}</b></span>'
+            f'<h1>{shown(name)}</h1><p class="meta"><span><b>{esc(kind or "unknown")}</b></span>'
             f'<span>actor id <span class="mono">{esc(actor_id)}</span></span>'
-            + (f"<span>{esc('; '.join(roles))}</span>" if roles else "") + "</p>"
-            + (f'<p class="aliases">Also written: {esc(", ".join(a for a in (aliases or []) if a != name))}</p>'
+            + (f"<span>{shown('; '.join(roles))}</span>" if roles else "") + "</p>"
+            + (f'<p class="aliases">Also written: {shown(", ".join(a for a in (aliases or []) if a != name))}</p>'
                if [a for a in (aliases or []) if a != name] else "") + "</header>")
     figures = (
         '<section class="summary c4" aria-label="Summary">'
@@ -164,23 +164,23 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
                 f"first quoted <b>{esc(dates[0].isoformat())}</b>" if dates else "no dated article")
         + "</section>")
 
-    shown = statements[:limit] if limit is not None else statements
+    listed = statements[:limit] if limit is not None else statements
     groups: dict[str, list[str]] = {}
-    for s in shown:
+    for s in listed:
         found = stances.get((s["article_id"], s["statement"]), [])
         keys = [issue for issue, _, _ in found] or [""]
         item = _statement_item(s, found)
         for key in keys:
             groups.setdefault(key, []).append(item)
     sections = []
-    if not shown:
+    if not listed:
         sections.append('<section class="panel group"><p class="empty">No statements.</p></section>')
     for key in sorted(groups, key=lambda k: (k == "", k)):
         title = f"Issue {esc(key)}" if key else ("Other statements" if len(groups) > 1 else "Statements, newest first")
         sections.append(f'<details class="panel group" open><summary>{title}<span class="tag">{len(groups[key])}'
                         f'</span></summary><ol class="tl">{"".join(groups[key])}</ol></details>')
-    more = (f'<p class="empty">{len(statements) - len(shown)} older statements not shown.</p>'
-            if len(shown) < len(statements) else "")
+    more = (f'<p class="empty">{len(statements) - len(listed)} older statements not shown.</p>'
+            if len(listed) < len(statements) else "")
     return _page(name, head + figures + "".join(sections) + more)
 
 
@@ -264,8 +264,8 @@ def _issue_section(issue: dict[str, Any], periods: list[str], colours: dict[str,
     for g in issue["groups"]:
         for p in g["periods"]:
             items = "".join(
-                f'<li><span class="d">{esc(s["date"])}</span><div><blockquote>{esc(_clip(s["text"], 600))}'
-                f'</blockquote><div class="m"><span><b>{esc(s["actor"])}</b></span><span>{esc(s["stance"])} '
+                f'<li><span class="d">{esc(s["date"])}</span><div><blockquote>{shown(_clip(s["text"], 600))}'
+                f'</blockquote><div class="m"><span><b>{shown(s["actor"])}</b></span><span>{esc(s["stance"])} '
                 f'({float(s["confidence"]):.2f})</span><span class="mono">{esc(str(s["article"])[:12])} '
                 f'{esc(s["attribution"])}</span></div></div></li>' for s in p["statements"])
             behind.append(f"<h4>{esc(g['name'])}, {esc(p['period'])}: {float(p['score']):+.2f} "

@@ -248,6 +248,11 @@ def _job_from_model(req: AnalyzeRequest, max_bytes: int) -> dict[str, Any]:
             "max_bytes": max_bytes}
 
 
+# What a parameter's pattern means, said to the person who broke it.
+PATTERN_MESSAGES = {"since": "not a date (write YYYY-MM-DD, YYYY-MM or YYYY)",
+                    "until": "not a date (write YYYY-MM-DD, YYYY-MM or YYYY)", "about": "needs a word to look for"}
+
+
 def _validation_message(exc: ValidationError | RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:3]:
@@ -255,6 +260,8 @@ def _validation_message(exc: ValidationError | RequestValidationError) -> str:
         message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "unknown field (known: text, html, " + ", ".join(METADATA_FIELDS) + ")"
+        elif err.get("type") == "string_pattern_mismatch" and where in PATTERN_MESSAGES:
+            message = PATTERN_MESSAGES[where]
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts) or "invalid request"
 
