@@ -311,15 +311,13 @@ _HTML_START = re.compile(
     r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|article|main|div|p|section|h[1-6]|\?xml)\b",
     re.IGNORECASE | re.DOTALL,
 )
-_HTML_TAG = re.compile(r"</?(?:p|div|br|span|a|em|strong|b|i|h[1-6]|li|ul|article|section|blockquote)\b[^>]*>", re.I)
 
 
 def looks_like_html(head: str) -> bool:
-    """Whether the start of an input is markup: it opens with an HTML tag, or is dense with tags."""
-    head = head.lstrip("\ufeff\xef\xbb\xbf")
-    if _HTML_START.match(head):
-        return True
-    return len(_HTML_TAG.findall(head)) >= 4
+    """Whether the start of an input is markup: it opens with an HTML tag (after comments). Text that only
+    contains tags is text: the page, an uploaded file and ``onrecord analyze file.txt`` read it as the JSON
+    API's ``text`` does (one input, one reading)."""
+    return bool(_HTML_START.match(head.lstrip("\ufeff\xef\xbb\xbf")))
 
 
 _BLOCK_TAGS = {

@@ -369,7 +369,7 @@ SERIF = 'Charter,"Bitstream Charter","Sitka Text",Cambria,"Iowan Old Style",Geor
 MONO = 'ui-monospace,"SF Mono",Menlo,Consolas,"DejaVu Sans Mono",monospace'
 
 CSS = """
-:root{--ink:#1b2128;--muted:#5e6a75;--line:#e2e6ea;--bg:#f4f5f7;--paper:#fff;--high:#c92a2a;--medium:#d9480f;
+:root{--ink:#1b2128;--muted:#5e6a75;--line:#e2e6ea;--bg:#f4f5f7;--paper:#fff;--high:#c92a2a;--medium:#b8400c;
 --low:#1864ab;--un:232,110,0}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -396,7 +396,7 @@ h2{font-size:12px;letter-spacing:.09em;text-transform:uppercase;color:var(--mute
 .bar .b-ind{background:#868e96}.bar .b-mix{background:#ced4da}.bar .b-high{background:var(--high)}
 .bar .b-medium{background:var(--medium)}.bar .b-low{background:var(--low)}
 .who{padding:14px 16px 8px;margin-bottom:14px}
-.who ol{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));
+.who ol{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(290px,100%),1fr));
 gap:2px 26px}
 .who li{display:grid;grid-template-columns:14px minmax(0,1fr) 84px 26px;gap:10px;align-items:center;padding:5px 0;
 border-bottom:1px solid #f1f3f5}
@@ -414,7 +414,7 @@ padding:0 0 16px;margin:0 0 22px;border-bottom:1px solid var(--line)}
 .row{display:grid;grid-template-columns:minmax(0,1fr) 236px;gap:24px}
 .para{margin:0 0 1.05em;max-width:700px;font:17.5px/1.72 SERIF;white-space:pre-wrap;overflow-wrap:anywhere;
 color:#20262d}
-.para.bp-all{font:13px/1.6 SANS;color:#9aa3ac}
+.para.bp-all{font:13px/1.6 SANS;color:#6b747d}
 .notes{display:flex;flex-direction:column;gap:8px;padding-bottom:14px}
 .notes:empty{display:none}
 .gap{white-space:normal}
@@ -429,12 +429,12 @@ color:#20262d}
 .s.fl{text-decoration:underline wavy var(--fc);text-decoration-thickness:1.5px;text-underline-offset:5px;
 text-decoration-skip-ink:none}
 .s.fl-high{--fc:var(--high)}.s.fl-medium{--fc:var(--medium)}.s.fl-low{--fc:var(--low)}
-.s.bp{color:#9aa3ac;background:none;font-weight:inherit;border:0}
+.s.bp{color:#6b747d;background:none;font-weight:inherit;border:0}
 .s.k{cursor:pointer}
 .s.on,.s.ct.on{background:var(--co,var(--so,#ffe8a3))}
 .s:focus-visible{outline:2px solid #1c64d8;outline-offset:2px}
 .anc{scroll-margin-top:120px}
-.anc[data-rank]::before{content:"#" attr(data-rank);font:700 10px/1 SANS;color:#fff;background:#e8590c;
+.anc[data-rank]::before{content:"#" attr(data-rank);font:700 10px/1 SANS;color:#fff;background:#b8400c;
 border-radius:7px;padding:2px 5px;margin:0 3px 0 1px;vertical-align:3px}
 .anc[data-fn]::before{content:"\\2691" attr(data-fn);font:700 10px/1 SANS;color:var(--fc);margin:0 2px;
 vertical-align:5px}
@@ -459,7 +459,7 @@ border-radius:4px;padding:1px 6px}
 .rank a{display:grid;grid-template-columns:30px minmax(0,1fr);gap:3px 8px;padding:8px 8px 9px;border-radius:8px;
 color:inherit;text-decoration:none}
 .rank a:hover,.rank a:focus-visible{background:#fff4e6}
-.rank .no{font-weight:700;color:#e8590c;font-size:12px;padding-top:1px}
+.rank .no{font-weight:700;color:#b8400c;font-size:12px;padding-top:1px}
 .rank .sc{display:flex;gap:8px;align-items:center;font-size:12px;font-variant-numeric:tabular-nums;font-weight:700}
 .meter{flex:1;height:5px;background:#eceff2;border-radius:3px;overflow:hidden}
 .meter i{display:block;height:100%;background:#f08c00}
@@ -472,7 +472,7 @@ color:inherit;text-decoration:none}
 .flist .fl-high{--fc:var(--high)}.flist .fl-medium{--fc:var(--medium)}.flist .fl-low{--fc:var(--low)}
 .empty{color:var(--muted);font-size:13px;margin:0 0 18px}
 .appendix{margin-top:26px;padding:18px 20px 20px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(320px,100%),1fr));gap:12px}
 .card{background:#fff;border:1px solid var(--line);border-left:4px solid var(--sk);border-radius:8px;
 padding:10px 12px 11px;font-size:13px;line-height:1.45}
 .card h3{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;margin:0 0 6px;font-size:14.5px}
@@ -480,8 +480,8 @@ padding:10px 12px 11px;font-size:13px;line-height:1.45}
 bdi{unicode-bidi:isolate}.ctl{font:12px ui-monospace,monospace;color:#b3261e;background:#fdeceb;border-radius:3px}
 .tag{font-size:10.5px;font-weight:600;letter-spacing:.05em;text-transform:uppercase;background:#f1f3f5;
 color:#495057;border-radius:4px;padding:1px 6px}
-.tag.f-direct{background:#343a40;color:#fff}.tag.f-mixed{background:#adb5bd;color:#fff}
-.card .id{margin-left:auto;font-family:MONO;font-size:11px;color:#98a1aa}
+.tag.f-direct{background:#343a40;color:#fff}.tag.f-mixed{background:#6b747d;color:#fff}
+.card .id{margin-left:auto;font-family:MONO;font-size:11px;color:#6b747d}
 .card dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:1px 12px;margin:0}
 .card dt{color:var(--muted)}
 .card dd{margin:0;overflow-wrap:anywhere}
