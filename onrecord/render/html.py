@@ -447,7 +447,7 @@ var(--line);border-left:4px solid var(--fc)}
 .note{overflow-wrap:anywhere;min-width:0}
 .note p{margin:0}
 .note .rel{margin-top:4px;color:var(--muted)}
-.note.bpn{border-left-color:#ced4da;color:#8a939c;background:#fafbfc;padding:5px 9px}
+.note.bpn{border-left-color:#ced4da;color:#5f6871;background:#fafbfc;padding:5px 9px}
 .sev{font-size:10.5px;font-weight:700;text-transform:uppercase;letter-spacing:.06em;color:#fff;background:var(--fc);
 border-radius:4px;padding:1px 6px}
 .code{font-family:MONO;font-size:11.5px;color:#343a40;overflow-wrap:anywhere;min-width:0}
