@@ -553,3 +553,29 @@ def test_timeout_stops_the_analysis_and_the_server_recovers() -> None:
         response = c.post("/analyze", json={"text": ARTICLE})
         assert response.status_code == 200, response.text
         assert c.get("/health").json()["timeouts"] == 1
+
+
+# ---------------------------------------------------------------------------------------- one input, one reading
+
+
+def test_tag_dense_text_is_read_the_same_by_the_api_the_page_and_the_cli(client: httpx.Client,
+                                                                           tmp_path: Path) -> None:
+    # Text that mentions markup (a story about a website, say) but is not a page: read as text everywhere.
+    paragraphs = ARTICLE.split("\n\n")
+    text = "\n\n".join([paragraphs[0], "The council's site showed <b>Eastgate</b> in <i>red</i> and "
+                        "<span>blue</span>; a <p> tag and a <div> were left in the <a href=x>notice</a>.",
+                        *paragraphs[1:]])
+    by_json = client.post("/analyze", json={"text": text}).json()
+    by_page = client.post("/analyze", files={"text": (None, text)}).json()  # what the page's form sends
+    path = tmp_path / "article.txt"
+    path.write_text(text, encoding="utf-8")
+    cli = subprocess.run([sys.executable, "-m", "onrecord.cli", "analyze", "--format", "json", str(path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    by_cli = json.loads(cli.stdout)
+
+    def reading(record: dict) -> tuple:
+        return record["text"], [(a["speaker"]["name"], a["content"]["text"]) for a in record["attributions"]]
+
+    assert reading(by_json)[0] == text.strip()
+    assert reading(by_json) == reading(by_page) == reading(by_cli)
+    assert "<b>Eastgate</b>" in by_page["text"]
