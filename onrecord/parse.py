@@ -69,7 +69,9 @@ class RunBoundedTokenizer:
     def __init__(self, tokenizer: Callable[[str], Doc]) -> None:
         self.tokenizer = tokenizer
         self.vocab = tokenizer.vocab
-        self._long_run = re.compile(rf"(?:\S{{{LONG_RUN},}}|[^\w\s]{{{SYMBOL_RUN},}}) ?")
+        # a long word, a run of symbols, or symbols spaced out (as many tokens as prose has words, and no words)
+        self._long_run = re.compile(rf"(?:\S{{{LONG_RUN},}}|[^\w\s]{{{SYMBOL_RUN},}}|(?:[^\w\s]{{1,{SYMBOL_RUN - 1}}} )"
+                                    rf"{{{SYMBOL_RUN},}}[^\w\s]{{0,{SYMBOL_RUN - 1}}}) ?")
 
     def __call__(self, text: str) -> Doc:
         if not self._long_run.search(text):

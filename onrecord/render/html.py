@@ -396,8 +396,8 @@ h2{font-size:12px;letter-spacing:.09em;text-transform:uppercase;color:var(--mute
 .bar .b-ind{background:#868e96}.bar .b-mix{background:#ced4da}.bar .b-high{background:var(--high)}
 .bar .b-medium{background:var(--medium)}.bar .b-low{background:var(--low)}
 .who{padding:14px 16px 8px;margin-bottom:14px}
-.who ol{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(290px,100%),1fr));
-gap:2px 26px}
+.who ol{list-style:none;margin:0;padding:0;display:grid;
+grid-template-columns:repeat(auto-fill,minmax(min(290px,100%),1fr));gap:2px 26px}
 .who li{display:grid;grid-template-columns:14px minmax(0,1fr) 84px 26px;gap:10px;align-items:center;padding:5px 0;
 border-bottom:1px solid #f1f3f5}
 .who .nm{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
