@@ -190,7 +190,7 @@ class HostAllowList:
             if host_name(header) not in self.allowed:
                 shown = header[:100].encode("ascii", "backslashreplace").decode("ascii")
                 await _send_json(send, 400, {"error": f"this server does not answer to the host name {shown!r}; "
-                                                      "its operator can allow it (onrecord serve --allowed-host)"})
+                                                      "its operator can allow the name"})
                 return
         await self.app(scope, receive, send)
 
@@ -204,12 +204,11 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 
 
 def _too_long(length: int, limit: int) -> str:
-    return (f"the article is {length:,} characters long, over the server's limit of {limit:,} characters "
-            "(onrecord serve --max-chars)")
+    return f"the article is {length:,} characters long, over the server's limit of {limit:,} characters"
 
 
 def _too_large(limit: int) -> str:
-    return f"the request is larger than the server's limit of {limit:,} bytes (onrecord serve --max-bytes)"
+    return f"the request is larger than the server's limit of {limit:,} bytes"
 
 
 # ----------------------------------------------------------------------------------------------------- input
@@ -471,8 +470,8 @@ def create_app(settings: Settings | None = None, pool: WorkerPool | None = None)
             raise ApiError(503, f"the server is busy ({exc}); try again shortly",
                            {"Retry-After": str(max(1, round(settings.timeout / 4)))}) from None
         except AnalysisTimeout as exc:
-            raise ApiError(504, f"{exc}; try a shorter article, or start the server with a larger --timeout") \
-                from None
+            raise ApiError(504, f"{exc}; try a shorter article, or ask the server's operator for a longer time "
+                                "limit") from None
         except Unavailable as exc:
             raise ApiError(503, str(exc)) from None
         except WorkerDied as exc:
