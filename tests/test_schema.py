@@ -38,7 +38,7 @@ def test_every_check_over_every_operation_finds_nothing(server: ServerProcess, t
     cmd = [str(schemathesis), "--config-file", str(HERE / "schemathesis.toml"), "run", f"{server.url}/openapi.json",
            "--checks", "all", "--max-examples", str(MAX_EXAMPLES), "--seed", "1", "--workers", "1",
            "--report", "json", "--report-json-path", str(report)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=tmp_path)  # its cache goes there
     assert report.exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     run = json.loads(report.read_text(encoding="utf-8"))
     assert run["complete"] and run["exit_code"] == 0, proc.stdout[-6000:]
