@@ -108,6 +108,10 @@ def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int |
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if max_chars is not None:  # this process's own environment: read.check_text applies it to every job
         os.environ[MAX_CHARS_ENV] = str(max_chars)
+    # One analysis at a time per worker: one math thread. Each thread a math library starts reserves address
+    # space, which the ceiling counts, so on a many-core machine their number alone could pass it.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     try:
         if memory_mb is not None:
             limit_memory(memory_mb)
