@@ -287,7 +287,7 @@ def test_hostile_speaker_name_shows_as_text(records: dict[str, Record], visit: A
     pop = seen.page.locator("#pop")
     assert pop.is_visible()
     assert record.attributions[0].speaker.name in pop.inner_text()  # type: ignore[union-attr]
-    assert seen.page.evaluate("document.querySelectorAll('#pop *:not(article,h3,span,dl,dt,dd,blockquote,a,div,b)')"
+    assert seen.page.evaluate("document.querySelectorAll('#pop *:not(article,h3,span,dl,dt,dd,blockquote,a,div,b,bdi)')"
                               ".length") == 0
     assert seen.page.locator("h1").inner_text() == record.article.title
     assert_nothing_ran(seen, trap)
