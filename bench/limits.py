@@ -31,7 +31,8 @@ def article(n: int) -> str:
 
 def _peak(status: str) -> str:
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    return f"{int(fields['VmHWM'].split()[0]) // 1024} MB RSS, {int(fields['VmPeak'].split()[0]) // 1024} MB address space"
+    rss, space = (int(fields[key].split()[0]) // 1024 for key in ("VmHWM", "VmPeak"))
+    return f"{rss} MB RSS, {space} MB address space"
 
 
 def sizes(lengths: list[int]) -> None:

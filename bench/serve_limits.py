@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from limits import article  # noqa: E402
+from limits import article
 
 
 def workers_of(pid: int) -> list[int]:
