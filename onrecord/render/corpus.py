@@ -282,7 +282,7 @@ def positions_report_html(store_path: str | Path, issues_file: str | Path, issue
     """Stances on each issue over time per actor or party, as inline SVG charts, with convergence between the
     two sides and the statements behind every point. Positions are matched exactly as ``onrecord positions
     --store`` matches them (and written back to the store's ``positions`` table the same way)."""
-    from onrecord.positions_cli import build
+    from onrecord.positions.cli import build
 
     if not Path(store_path).exists():
         raise InputError(f"no store at {store_path} (create one with: onrecord ingest SOURCE --store {store_path})")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from onrecord.assess.positions import Match, parse_date
+from onrecord.positions.match import Match
+from onrecord.positions.timeline import parse_date
 from onrecord.store import schema
 
 ORIGIN = "issues"

@@ -102,7 +102,7 @@ class Issues:
     issues: tuple[Issue, ...]
     parties: tuple[Party, ...] = ()
     source: str = "<issues>"
-    # Exemplar embeddings per encoder, filled by onrecord.assess.positions (computed once per encoder).
+    # Exemplar embeddings per encoder, filled by onrecord.positions.match (computed once per encoder).
     cache: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, issue_id: str) -> Issue:

