@@ -32,8 +32,8 @@ import numpy as np
 
 from onrecord.attribute.roles import encoder_path
 from onrecord.errors import OnrecordError
-from onrecord.positions.issues import Issue, Issues
-from onrecord.record import Position, Record
+from onrecord.positions.issues import Issue, Issues, slug
+from onrecord.record import Position, Record, Speaker
 
 MARGIN_FULL = 0.25  # a lead over the next stance this large counts as fully decisive in the confidence
 
@@ -164,19 +164,22 @@ class _Exemplars:
     opposite: np.ndarray  # (n,) index of that stance's opposite, -1 when none
 
 
-def _exemplars(issues: Issues, encoder: Encoder) -> dict[str, _Exemplars]:
-    """Stance examples embedded once per (issues, encoder)."""
-    cached = issues.cache.get(id(encoder))
+def _exemplars(issues: Issues, encoder: Encoder, implicit_opposites: bool = False) -> dict[str, _Exemplars]:
+    """Stance examples embedded once per (issues, encoder). With ``implicit_opposites`` a stance without a declared
+    opposite takes the one at the other end of the scale (``Issue.opposite``)."""
+    slot = (id(encoder), implicit_opposites)
+    cached = issues.cache.get(slot)
     if cached is not None and cached[0] is encoder:
         return cached[1]
     texts, rows = [], []
     for issue in issues.issues:
         index = {s.id: k for k, s in enumerate(issue.stances)}
         for k, stance in enumerate(issue.stances):
+            opposite = issue.opposite(stance) if implicit_opposites else stance.opposite
             for example in stance.examples:
                 stripped, negations = polarity(example)
                 texts.append(stripped or example)
-                rows.append((issue.id, negations % 2, k, index.get(stance.opposite, -1) if stance.opposite else -1))
+                rows.append((issue.id, negations % 2, k, index[opposite] if opposite else -1))
     vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
     out: dict[str, _Exemplars] = {}
     for issue in issues.issues:
@@ -187,7 +190,7 @@ def _exemplars(issues: Issues, encoder: Encoder) -> dict[str, _Exemplars]:
             stance=np.array([rows[i][2] for i in pick]),
             opposite=np.array([rows[i][3] for i in pick]),
         )
-    issues.cache[id(encoder)] = (encoder, out)
+    issues.cache[slot] = (encoder, out)
     return out
 
 
@@ -249,25 +252,49 @@ def match_statements(statements: Iterable[Statement], issues: Issues, encoder: E
     return [best[slot] for slot in order]
 
 
+def holder(speaker: Speaker | None) -> str | None:
+    """Who holds what a speaker says: the resolved actor; else an organisation, group or document named in the
+    sentence, by its name as an id ("doctors' groups" -> "doctors-groups"); None for an unresolved pronoun."""
+    if speaker is None:
+        return None
+    if speaker.actor:
+        return speaker.actor
+    if speaker.kind in ("group", "organization", "document") and speaker.name:
+        return slug(speaker.name) or None
+    return None
+
+
 def record_statements(record: Record) -> list[Statement]:
-    """The record's attributions whose speaker is a known actor (unnamed groups and unresolved pronouns take
-    no positions: a stance needs someone to hold it)."""
-    return [Statement(key=a.id, actor=a.speaker.actor, content=a.content.text, cue=a.cue.text if a.cue else None)
-            for a in record.attributions if a.speaker is not None and a.speaker.actor]
+    """The record's attributions whose speaker can hold a position (see ``holder``)."""
+    out = []
+    for a in record.attributions:
+        actor = holder(a.speaker)
+        if actor:
+            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None))
+    return out
 
 
-def match_positions(record: Record, issues: Issues, encoder: Encoder) -> list[Position]:
-    """The positions the record's attributions take on ``issues``, in attribution order."""
+def match_positions(record: Record, issues: Issues, encoder: Encoder | None = None,
+                    reader: str = "reader") -> list[Position]:
+    """The positions the record's attributions take on ``issues``, in attribution order. ``reader`` is
+    'reader' (onrecord.positions.stance) or 'embeddings' (nearest stance example, ``match_statements``)."""
+    statements = record_statements(record)
+    if reader == "embeddings":
+        matches = match_statements(statements, issues, encoder or load_encoder())
+    else:
+        from onrecord.positions.stance import read_stances
+
+        matches = read_stances(statements, issues, encoder or load_encoder())
     return [Position(actor=m.actor, issue=m.issue, stance=m.stance, attribution=str(m.key), confidence=m.confidence)
-            for m in match_statements(record_statements(record), issues, encoder)]
+            for m in matches]
 
 
-def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None) -> Record:
+def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None, reader: str = "reader") -> Record:
     """``record`` with ``positions`` set from ``issues`` (positions on other issues are kept). For
     ``onrecord analyze --issues FILE``: ``add_positions(record, load_issues(FILE))``."""
-    encoder = encoder or load_encoder()
     ids = {i.id for i in issues.issues}
-    record.positions = [p for p in record.positions if p.issue not in ids] + match_positions(record, issues, encoder)
+    record.positions = ([p for p in record.positions if p.issue not in ids]
+                        + match_positions(record, issues, encoder, reader))
     return record
 
 

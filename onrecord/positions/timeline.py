@@ -8,12 +8,14 @@ both hold the same stance on average, 0 when they hold the two ends of the scale
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from onrecord.positions.issues import Issue
+from onrecord.positions.issues import Issue, Issues
+from onrecord.record import Record
 
 Period = Literal["week", "month", "quarter"]
 PERIODS: tuple[Period, ...] = ("week", "month", "quarter")
@@ -123,4 +125,78 @@ def convergence(issue: Issue, cells_a: Sequence[Cell], cells_b: Sequence[Cell]) 
         ma, mb = a.get(p), b.get(p)
         value = None if ma is None or mb is None else 1.0 - abs(ma - mb) / span
         out.append(Convergence(period=p, value=value, mean_a=ma, mean_b=mb))
+    return out
+
+
+# --- dates and party cells of records -----------------------------------------------------------------------------
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+# A wire dateline: "CARROW, March 18, 2026 —", "LONDON, 18 March 2026 (Reuters) -" at the start of the text.
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Z .'’-]{1,40},?\s+(?:(?P<m1>[A-Z][a-z]+)\.?\s+(?P<d1>\d{1,2}),?|(?P<d2>\d{1,2})\s+"
+    r"(?P<m2>[A-Z][a-z]+)\.?,?)\s+(?P<y>\d{4})\b")
+
+
+def dateline_date(text: str) -> dt.date | None:
+    """The date of a dateline opening the text, when it names the year (else None: a guessed year misleads)."""
+    m = _DATELINE.match(text[:200])
+    if not m:
+        return None
+    month = (m.group("m1") or m.group("m2")).lower()
+    number = next((n for n, name in enumerate(_MONTHS, 1) if name.startswith(month[:3])), None)
+    if number is None:
+        return None
+    try:
+        return dt.date(int(m.group("y")), number, int(m.group("d1") or m.group("d2")))
+    except ValueError:
+        return None
+
+
+def article_date(record: Record) -> tuple[dt.date | None, str | None]:
+    """The article's date and where it came from: its metadata ('metadata'), else its dateline ('dateline')."""
+    day = parse_date(record.article.published)
+    if day is not None:
+        return day, "metadata"
+    day = dateline_date(record.text)
+    return (day, "dateline") if day is not None else (None, None)
+
+
+def record_observations(record: Record, issues: Issues, by: str = "party") -> list[Observation]:
+    """The record's positions as dated observations, grouped by party (positions of no party left out) or actor."""
+    day, _ = article_date(record)
+    if day is None:
+        return []
+    attributions = {a.id: a for a in record.attributions}
+    names = {a.id: a.name for a in record.actors}
+    out = []
+    for p in record.positions:
+        a = attributions.get(p.attribution)
+        if a is None or a.speaker is None:
+            continue
+        name = names.get(p.actor, a.speaker.name)
+        group = issues.party_of(p.actor, name, a.speaker.role) if by == "party" else p.actor
+        issue = next((i for i in issues.issues if i.id == p.issue), None)
+        if group is None or issue is None:
+            continue
+        out.append(Observation(group=group, issue=p.issue, stance=p.stance, score=issue.stance(p.stance).score,
+                               confidence=p.confidence or 0.0, date=day, actor=name, article=record.article.id or "",
+                               attribution=p.attribution, text=a.content.text))
+    return out
+
+
+def nearest_stance(issue: Issue, score: float) -> str:
+    """The stance whose score is nearest ``score`` (the first on a tie)."""
+    return min(issue.stances, key=lambda s: abs(s.score - score)).id
+
+
+def party_cells(records: Iterable[Record], issues: Issues, period: Period = "week",
+                by: str = "party") -> dict[tuple[str, str, str], tuple[str, float]]:
+    """(group, issue, period) -> (the stance nearest the cell's mean score, that mean)."""
+    observations = [o for r in records for o in record_observations(r, issues, by)]
+    out = {}
+    for (issue_id, group), cells in series(observations, period).items():
+        issue = issues.get(issue_id)
+        for c in cells:
+            out[(group, issue_id, c.period)] = (nearest_stance(issue, c.mean), c.mean)
     return out
