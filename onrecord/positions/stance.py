@@ -62,7 +62,8 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _POSITIVE = """good great best better fair fairer safe safer hope hopes hopeful chance chances achieve* success*
 benefit* protect* help* right overdue needed necessary commit* welcome* support* back backs backed backing
 endorse* praise* improve* save* saves saving progress positive opportunit* worth valuable vital essential
-strengthen* boost* open* gesture faith win wins jobs deserve* favour* favor* agree* accept* constructive""".split()
+strengthen* boost* open opens gesture faith win wins deserve* favour* favor* agree agrees agreed accept*
+constructive survive*""".split()
 _NEGATIVE = """bad worse worst mistake* waste* kill* cost* costs hit hits harm* damag* giveaway insult* futile
 fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject* oppos* against scrap* condemn*
 criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
@@ -70,7 +71,7 @@ denies drive push* hardest little nowhere sham farce pointless undermin* destroy
 
 
 def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
-    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
+    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w).replace(r"\ ", r"\s+") for w in words]
     return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
 
 
@@ -91,7 +92,14 @@ def evaluation(text: str, cue: str | None = None) -> float:
         score = -score
     if cue:
         score += (1 if _CUE_POSITIVE.search(cue) else 0) - (1 if _CUE_NEGATIVE.search(cue) else 0)
+        if _PARTICLES.search(cue.replace("’", "'")):  # "did not believe the talks had failed"
+            score = -score
     return max(-1.0, min(1.0, score / 2))
+
+
+def cue_negates(cue: str | None) -> bool:
+    """Whether the cue turns what it reports around: a denying verb, or a negated cue ("did not believe")."""
+    return bool(cue) and (negating_cue(cue) or bool(_PARTICLES.search(cue.replace("’", "'"))))  # type: ignore[union-attr]
 
 
 def pieces(text: str) -> list[str]:
@@ -217,7 +225,7 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
     """Every (statement, clause) with the issues its keywords gate in."""
     out = []
     for st in statements:
-        flip = 1 if negating_cue(st.cue) else 0
+        flip = 1 if cue_negates(st.cue) else 0
         for clause in pieces(st.content):
             gated = [issue for issue in issues.issues if issue.gated(clause)]
             if gated:

@@ -162,20 +162,45 @@ def article_date(record: Record) -> tuple[dt.date | None, str | None]:
     return (day, "dateline") if day is not None else (None, None)
 
 
-def record_observations(record: Record, issues: Issues, by: str = "party") -> list[Observation]:
-    """The record's positions as dated observations, grouped by party (positions of no party left out) or actor."""
+def speaker_parties(records: Iterable[Record], issues: Issues) -> dict[str, str]:
+    """actor id -> party, from every name and role the actor has anywhere in ``records``: a role stated in one
+    article ("general secretary of the union") places the actor in every other article too."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in records:
+        roles = {a.id: " ".join(a.roles) for a in record.actors}
+        names = {a.id: a.name for a in record.actors}
+        for a in record.attributions:
+            if a.speaker is None or not a.speaker.actor:
+                continue
+            actor = a.speaker.actor
+            role = " ".join(x for x in (a.speaker.role, roles.get(actor)) if x)
+            party = issues.party_of(actor, names.get(actor, a.speaker.name), role or None)
+            if party:
+                votes[actor][party] += 1
+    return {actor: c.most_common(1)[0][0] for actor, c in votes.items()}
+
+
+def record_observations(record: Record, issues: Issues, by: str = "party",
+                        parties: dict[str, str] | None = None) -> list[Observation]:
+    """The record's positions as dated observations, grouped by party (positions of no party left out) or actor.
+    ``parties`` (from ``speaker_parties``) places actors whose role this article does not state."""
     day, _ = article_date(record)
     if day is None:
         return []
     attributions = {a.id: a for a in record.attributions}
     names = {a.id: a.name for a in record.actors}
+    roles = {a.id: " ".join(a.roles) for a in record.actors}
     out = []
     for p in record.positions:
         a = attributions.get(p.attribution)
         if a is None or a.speaker is None:
             continue
         name = names.get(p.actor, a.speaker.name)
-        group = issues.party_of(p.actor, name, a.speaker.role) if by == "party" else p.actor
+        if by == "party":
+            role = " ".join(x for x in (a.speaker.role, roles.get(p.actor)) if x) or None
+            group = (parties or {}).get(p.actor) or issues.party_of(p.actor, name, role)
+        else:
+            group = p.actor
         issue = next((i for i in issues.issues if i.id == p.issue), None)
         if group is None or issue is None:
             continue
@@ -193,7 +218,9 @@ def nearest_stance(issue: Issue, score: float) -> str:
 def party_cells(records: Iterable[Record], issues: Issues, period: Period = "week",
                 by: str = "party") -> dict[tuple[str, str, str], tuple[str, float]]:
     """(group, issue, period) -> (the stance nearest the cell's mean score, that mean)."""
-    observations = [o for r in records for o in record_observations(r, issues, by)]
+    records = list(records)
+    parties = speaker_parties(records, issues) if by == "party" else None
+    observations = [o for r in records for o in record_observations(r, issues, by, parties)]
     out = {}
     for (issue_id, group), cells in series(observations, period).items():
         issue = issues.get(issue_id)

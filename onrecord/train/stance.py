@@ -25,12 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from onrecord.positions.issues import Issue, Issues, load_issues
-from onrecord.positions.match import load_encoder, negating_cue, polarity
+from onrecord.positions.match import load_encoder, polarity
 from onrecord.positions.stance import (
     _CONCESSION,
     FEATURES,
     WEIGHTS,
     clause_features,
+    cue_negates,
     numbers,
     similarities,
     stance_evaluations,
@@ -42,6 +43,7 @@ CONDITIONS = ("only if the other side moves first", "unless the costs are covere
               "only when every condition is met")
 OFFERS = ("if the other side does the same", "if the talks go well")
 CUES = ("said", "argued", "insisted")
+NEGATED_CUES = ("denied", "did not believe")
 TOPIC_ONLY = ("Talks on the {kw} resume on Friday", "The {kw} was discussed at the meeting",
               "A report on the {kw} will be published next month", "The committee met to discuss the {kw}")
 HEDGES = ("it was too early to say whether {ex}", "the question of the {kw} was worth considering")
@@ -107,7 +109,7 @@ def samples(group: str, issues: Issues) -> list[Sample]:
                 negated = negate(body)
                 if negated:
                     add(issue, ex, negated, "said", opposite)
-                add(issue, ex, body, "denied", opposite)
+                add(issue, ex, body, NEGATED_CUES[n % len(NEGATED_CUES)], opposite)
                 shifted = _shift_numbers(body)
                 if shifted:
                     add(issue, ex, shifted, "said", stance.id)
@@ -154,7 +156,7 @@ def featurise(rows: list[Sample], encoder: object) -> tuple[list[np.ndarray], li
         vectors, ex_parity, so, sources = issue_vectors[id(s.issue)]
         keep = np.array([src != s.source for src in sources])
         _, neg = polarity(s.clause)
-        parity = (neg + (1 if negating_cue(s.cue) else 0)) % 2
+        parity = (neg + (1 if cue_negates(s.cue) else 0)) % 2
         n = len(s.issue.stances)
         sims = similarities(vectors[keep], ex_parity[keep], so[keep, 0], so[keep, 1], vector, parity, n)
         concession = s.concession or bool(_CONCESSION.match(s.clause))
