@@ -60,9 +60,10 @@ _LEADING = re.compile(r"^(?:that|and|but|so|also)\s+", re.IGNORECASE)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 _CONTRACTIONS = re.compile(r"\b(won|can|shan|ain)'t\b|\b(\w+)n't\b|\bcannot\b", re.IGNORECASE)
-# Negating particles: taken out of the text before embedding (the parity carries their meaning).
+# Negating particles: taken out of the text before embedding (the parity carries their meaning). "with no X"
+# qualifies a phrase, not the statement ("phased in with no compulsory redundancies"), so it is not counted.
 _NEGATORS = re.compile(
-    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not|never|no(?!-)|none|neither|nor|nobody|nothing)\b",
+    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not|never|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
     re.IGNORECASE,
 )
 # Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of"): counted, but kept
@@ -179,7 +180,9 @@ def _exemplars(issues: Issues, encoder: Encoder, implicit_opposites: bool = Fals
             for example in stance.examples:
                 stripped, negations = polarity(example)
                 texts.append(stripped or example)
-                rows.append((issue.id, negations % 2, k, index[opposite] if opposite else -1))
+                # The reader reads any negation as one ("will not accept less than 12 per cent, not after …").
+                negated = min(negations, 1) if implicit_opposites else negations % 2
+                rows.append((issue.id, negated, k, index[opposite] if opposite else -1))
     vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
     out: dict[str, _Exemplars] = {}
     for issue in issues.issues:

@@ -144,7 +144,9 @@ def stance_evaluations(issue: Issue) -> np.ndarray:
 _NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
                                              "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
                                              .split())}
-_NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# Amounts: digits (not years), and number words only before a unit ("two per cent", not "the two sides").
+_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\b|\b(?:" + "|".join(_NUMBER_WORDS)
+                     + r")\b(?=\s*(?:per\s*cent|percent|%|an\s+hour|a\s+year|points?)\b)", re.IGNORECASE)
 
 
 def numbers(text: str) -> list[float]:
@@ -230,7 +232,7 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
             gated = [issue for issue in issues.issues if issue.gated(clause)]
             if gated:
                 _, negations = polarity(clause)
-                out.append(Candidate(st, clause, (negations + flip) % 2, bool(_CONCESSION.match(clause)), gated))
+                out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated))
     return out
 
 

@@ -143,7 +143,7 @@ def featurise(rows: list[Sample], encoder: object) -> tuple[list[np.ndarray], li
             for ex in st.examples:
                 stripped, neg = polarity(ex)
                 texts.append(stripped or ex)
-                parity.append(neg % 2)
+                parity.append(min(neg, 1))
                 stance.append(k)
                 opposite.append(index[opp] if opp else -1)
                 sources.append(ex)
@@ -156,7 +156,7 @@ def featurise(rows: list[Sample], encoder: object) -> tuple[list[np.ndarray], li
         vectors, ex_parity, so, sources = issue_vectors[id(s.issue)]
         keep = np.array([src != s.source for src in sources])
         _, neg = polarity(s.clause)
-        parity = (neg + (1 if cue_negates(s.cue) else 0)) % 2
+        parity = min(neg, 1) ^ (1 if cue_negates(s.cue) else 0)
         n = len(s.issue.stances)
         sims = similarities(vectors[keep], ex_parity[keep], so[keep, 0], so[keep, 1], vector, parity, n)
         concession = s.concession or bool(_CONCESSION.match(s.clause))
