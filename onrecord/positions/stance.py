@@ -38,14 +38,15 @@ from onrecord.positions.issues import Issue, Issues
 from onrecord.positions.match import Encoder, Match, Statement, _exemplars, negating_cue, polarity
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "stance.json"
-FEATURES = ("sim", "sim_any", "sim_flip", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
+FEATURES = ("sim", "sim_flip", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
             "bare", "relevance")
 
 # Clause boundaries; the connective opens the next piece and is kept with it.
 _SPLIT = re.compile(
     r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z])|\s*[;:]\s+"
     r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+though|however|yet)\s)"
-    r"|\s*,\s+(?=(?:and|so)\s+(?:that|he|she|it|they|we|i|the)\b)", re.IGNORECASE)
+    r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
+    r"|\s*,\s+(?=(?:and|so)\s+the\b)", re.IGNORECASE)
 _CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+though|despite)\b", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"\b(?:only\s+if|unless|provided\s+that|as\s+long\s+as|on\s+condition|before\s+any"
                           r"|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
@@ -174,29 +175,26 @@ def number_agreement(clause: str, stance_numbers: Sequence[Sequence[float]]) -> 
 
 
 def similarities(vectors: np.ndarray, parity: np.ndarray, stance: np.ndarray, opposite: np.ndarray,
-                 vector: np.ndarray, clause_parity: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per stance, the best cosine of the clause to: its examples of the clause's negation parity; any of its
-    examples; examples of its opposite whose parity differs (a negated paraphrase of the opposite)."""
+                 vector: np.ndarray, clause_parity: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per stance, the best cosine of the clause to its examples of the clause's negation parity, and to the
+    examples of its opposite whose parity differs (a negated paraphrase of the opposite)."""
     sims = vectors @ vector
-    agree, any_, flip = np.full(n, -1.0), np.full(n, -1.0), np.full(n, -1.0)
+    agree, flip = np.full(n, -1.0), np.full(n, -1.0)
     for k in range(n):
-        mine = stance == k
-        if mine.any():
-            any_[k] = sims[mine].max()
-            same = mine & (parity == clause_parity)
-            if same.any():
-                agree[k] = sims[same].max()
+        same = (stance == k) & (parity == clause_parity)
+        if same.any():
+            agree[k] = sims[same].max()
         flipped = (opposite == k) & (parity != clause_parity)
         if flipped.any():
             flip[k] = sims[flipped].max()
-    return agree, any_, flip
+    return agree, flip
 
 
-def clause_features(clause: str, cue: str | None, sims: tuple[np.ndarray, np.ndarray, np.ndarray],
+def clause_features(clause: str, cue: str | None, sims: tuple[np.ndarray, np.ndarray],
                     relevance: float, stance_eval: np.ndarray, stance_numbers: Sequence[Sequence[float]],
                     concession: bool) -> np.ndarray:
-    """The (stances × FEATURES) matrix of one clause; ``sims`` are ``similarities``'s three arrays."""
-    agree, any_, flip = sims
+    """The (stances × FEATURES) matrix of one clause; ``sims`` are ``similarities``'s two arrays."""
+    agree, flip = sims
     best = np.maximum(agree, flip)
     n = len(best)
     lead = np.array([best[k] - max((best[j] for j in range(n) if j != k), default=-1.0) for k in range(n)])
@@ -206,7 +204,7 @@ def clause_features(clause: str, cue: str | None, sims: tuple[np.ndarray, np.nda
     bare = not (_MODAL.search(clause) or _POS.search(clause) or _NEG.search(clause) or _PARTICLES.search(clause)
                 or (cue and (_CUE_POSITIVE.search(cue) or _CUE_NEGATIVE.search(cue))))
     shared = [bool(_CONDITIONAL.search(clause)), concession, bool(_UNDECIDED.search(clause)), bare, relevance]
-    return np.column_stack([agree, any_, flip, lead, top, number_agreement(clause, stance_numbers),
+    return np.column_stack([agree, flip, lead, top, number_agreement(clause, stance_numbers),
                             ev * stance_eval, *(np.full(n, float(v)) for v in shared)])
 
 
