@@ -17,8 +17,8 @@ from typing import Literal
 from onrecord.positions.issues import Issue, Issues
 from onrecord.record import Record
 
-Period = Literal["week", "month", "quarter"]
-PERIODS: tuple[Period, ...] = ("week", "month", "quarter")
+Period = Literal["day", "week", "month", "quarter"]
+PERIODS: tuple[Period, ...] = ("day", "week", "month", "quarter")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class Observation:
     article: str
     attribution: str
     text: str = ""
+    outlet: str | None = None
+    title: str | None = None
+    date_source: str | None = None  # 'metadata' or 'dateline'
 
 
 @dataclass
@@ -59,8 +62,36 @@ class Cell:
         return Counter(o.stance for o in self.observations)
 
 
+def trend(values: Sequence[Convergence]) -> str | None:
+    """How the latest run of periods moved: "converging since 2026-W12", "diverging since …", "unchanged
+    since …"; None with fewer than two periods in which both groups spoke."""
+    known = [(c.period, c.value) for c in values if c.value is not None]
+    if len(known) < 2:
+        return None
+
+    def sign(x: float) -> int:
+        return (x > 1e-9) - (x < -1e-9)
+
+    last = sign(known[-1][1] - known[-2][1])  # type: ignore[operator]
+    start = len(known) - 2
+    while start > 0 and sign(known[start][1] - known[start - 1][1]) == last:  # type: ignore[operator]
+        start -= 1
+    word = {1: "converging", -1: "diverging", 0: "unchanged"}[last]
+    return f"{word} since {known[start][0]}"
+
+
+def first_and_latest(observations: Sequence[Observation]) -> tuple[Observation, Observation] | None:
+    """A group's earliest and latest position on an issue (by date, then article order)."""
+    if not observations:
+        return None
+    ordered = sorted(observations, key=lambda o: (o.date, o.article, o.attribution))
+    return ordered[0], ordered[-1]
+
+
 def period_of(day: dt.date, period: Period) -> str:
-    """The period label: 2022-W11 (ISO week), 2022-03, 2022-Q1."""
+    """The period label: 2022-03-14 (day), 2022-W11 (ISO week), 2022-03, 2022-Q1."""
+    if period == "day":
+        return day.isoformat()
     if period == "week":
         year, week, _ = day.isocalendar()
         return f"{year}-W{week:02d}"
@@ -73,6 +104,8 @@ def period_of(day: dt.date, period: Period) -> str:
 
 def period_start(label: str) -> dt.date:
     """The first day of a period label made by ``period_of``."""
+    if label.count("-") == 2:
+        return dt.date.fromisoformat(label)
     if "-W" in label:
         year, week = label.split("-W")
         return dt.date.fromisocalendar(int(year), int(week), 1)
@@ -184,7 +217,7 @@ def record_observations(record: Record, issues: Issues, by: str = "party",
                         parties: dict[str, str] | None = None) -> list[Observation]:
     """The record's positions as dated observations, grouped by party (positions of no party left out) or actor.
     ``parties`` (from ``speaker_parties``) places actors whose role this article does not state."""
-    day, _ = article_date(record)
+    day, source = article_date(record)
     if day is None:
         return []
     attributions = {a.id: a for a in record.attributions}
@@ -206,7 +239,8 @@ def record_observations(record: Record, issues: Issues, by: str = "party",
             continue
         out.append(Observation(group=group, issue=p.issue, stance=p.stance, score=issue.stance(p.stance).score,
                                confidence=p.confidence or 0.0, date=day, actor=name, article=record.article.id or "",
-                               attribution=p.attribution, text=a.content.text))
+                               attribution=p.attribution, text=a.content.text, outlet=record.article.outlet,
+                               title=record.article.title, date_source=source))
     return out
 
 
