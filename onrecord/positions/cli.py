@@ -50,6 +50,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--plot", metavar="OUT", help="draw stances and convergence over time to OUT (.png or .svg)")
     p.set_defaults(func=run)
+    from onrecord.positions.draft import register as register_issues
+
+    register_issues(subparsers)  # `onrecord issues draft|check`
 
 
 @dataclass

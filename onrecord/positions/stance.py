@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -234,38 +234,62 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
     return out
 
 
-def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encoder,
-                 reader: Reader | None = None, batch_size: int = 256) -> list[Match]:
-    """The stances taken in ``statements``: at most one per statement and issue (its most probable clause)."""
+@dataclass(frozen=True)
+class Reading:
+    """One clause read against one issue: every stance's probability."""
+
+    statement: Statement
+    clause: str
+    issue: Issue
+    probabilities: np.ndarray
+    similarity: np.ndarray  # per stance, the best parity-aware cosine to its examples
+
+    @property
+    def best(self) -> int:
+        return int(np.argmax(self.probabilities))
+
+
+def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, reader: Reader | None = None,
+             batch_size: int = 256) -> Iterator[Reading]:
+    """Every (clause, gated issue) of ``statements`` with its stances' probabilities (``onrecord issues check``
+    shows them; ``read_stances`` keeps the decisive ones)."""
     reader = reader or load_reader()
     found = candidates(statements, issues)
     if not found:
-        return []
+        return
     examples = _exemplars(issues, encoder, implicit_opposites=True)
     evals = {i.id: stance_evaluations(i) for i in issues.issues}
     amounts = {i.id: stance_numbers(i) for i in issues.issues}
     texts = [polarity(c.clause)[0] or c.clause for c in found]
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
-    best: dict[tuple[Hashable, str], Match] = {}
-    order: list[tuple[Hashable, str]] = []
     for c, vector in zip(found, vectors, strict=True):
         for issue in c.issues:
             ex = examples[issue.id]
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
             feats = clause_features(c.clause, c.statement.cue, sims, float((ex.vectors @ vector).max()),
                                     evals[issue.id], amounts[issue.id], c.concession)
-            p = reader.probabilities(feats)
-            k = int(np.argmax(p))
-            if p[k] < reader.threshold:
-                continue
-            m = Match(key=c.statement.key, actor=c.statement.actor, issue=issue.id, stance=issue.stances[k].id,
-                      confidence=round(float(p[k]), 3), similarity=round(float(feats[k, 0]), 4),
-                      lead=round(float(feats[k, FEATURES.index("lead")]), 4), clause=c.clause)
-            slot = (c.statement.key, issue.id)
-            if slot not in best:
-                order.append(slot)
-                best[slot] = m
-            elif m.confidence > best[slot].confidence:
-                best[slot] = m
+            yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims))
+
+
+def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encoder,
+                 reader: Reader | None = None) -> list[Match]:
+    """The stances taken in ``statements``: at most one per statement and issue (its most probable clause)."""
+    reader = reader or load_reader()
+    best: dict[tuple[Hashable, str], Match] = {}
+    order: list[tuple[Hashable, str]] = []
+    for r in readings(statements, issues, encoder, reader):
+        k = r.best
+        p = float(r.probabilities[k])
+        if p < reader.threshold:
+            continue
+        m = Match(key=r.statement.key, actor=r.statement.actor, issue=r.issue.id, stance=r.issue.stances[k].id,
+                  confidence=round(p, 3), similarity=round(float(r.similarity[k]), 4),
+                  lead=round(p - float(np.delete(r.probabilities, k).max()), 3), clause=r.clause)
+        slot = (r.statement.key, r.issue.id)
+        if slot not in best:
+            order.append(slot)
+            best[slot] = m
+        elif m.confidence > best[slot].confidence:
+            best[slot] = m
     return [best[slot] for slot in order]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from onrecord.positions.draft import negate
 from onrecord.positions.issues import Issue, Issues, load_issues
 from onrecord.positions.match import load_encoder, polarity
 from onrecord.positions.stance import (
@@ -37,8 +38,6 @@ from onrecord.positions.stance import (
     stance_evaluations,
 )
 
-_AUX = re.compile(r"\b(will|would|should|must|can|could|is|are|was|were|has|have|had|may|might)\b")
-_NEGATION = re.compile(r"\b(?:not|never)\s+|n't\b")
 CONDITIONS = ("only if the other side moves first", "unless the costs are covered",
               "only when every condition is met")
 OFFERS = ("if the other side does the same", "if the talks go well")
@@ -60,17 +59,6 @@ class Sample:
     cue: str
     label: str | None
     concession: bool = False
-
-
-def negate(example: str) -> str | None:
-    """The example with its negation taken out, or 'not' put after its first auxiliary; None when neither fits."""
-    if re.search(r"\bno\b|\bnone\b|\bnothing\b|\bcannot\b|\bwon't\b|\bcan't\b", example, re.IGNORECASE):
-        return None
-    if _NEGATION.search(example):
-        return _NEGATION.sub("", example, count=1)
-    if _AUX.search(example):
-        return _AUX.sub(r"\1 not", example, count=1)
-    return None
 
 
 def _shift_numbers(text: str) -> str | None:
