@@ -38,7 +38,7 @@ from onrecord.positions.issues import Issue, Issues
 from onrecord.positions.match import Encoder, Match, Statement, _exemplars, negating_cue, polarity
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "stance.json"
-FEATURES = ("sim", "sim_flip", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
+FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
             "bare", "relevance")
 
 # Clause boundaries; the connective opens the next piece and is kept with it.
@@ -204,7 +204,7 @@ def clause_features(clause: str, cue: str | None, sims: tuple[np.ndarray, np.nda
     bare = not (_MODAL.search(clause) or _POS.search(clause) or _NEG.search(clause) or _PARTICLES.search(clause)
                 or (cue and (_CUE_POSITIVE.search(cue) or _CUE_NEGATIVE.search(cue))))
     shared = [bool(_CONDITIONAL.search(clause)), concession, bool(_UNDECIDED.search(clause)), bare, relevance]
-    return np.column_stack([agree, flip, lead, top, number_agreement(clause, stance_numbers),
+    return np.column_stack([best, lead, top, number_agreement(clause, stance_numbers),
                             ev * stance_eval, *(np.full(n, float(v)) for v in shared)])
 
 
