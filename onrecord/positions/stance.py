@@ -135,11 +135,11 @@ def load_reader(path: str = str(WEIGHTS)) -> Reader:
 
 
 def stance_evaluations(issue: Issue) -> np.ndarray:
-    """Per stance: the mean evaluation of its examples, centred on the issue and scaled to at most 1."""
+    """Per stance: the mean evaluation of its examples, centred on the issue, doubled and clipped to [-1, 1].
+    Not scaled up: stances that differ little in evaluation (both sides "welcome" something) must not read as
+    opposed in it."""
     raw = np.array([np.mean([evaluation(e) for e in s.examples]) for s in issue.stances])
-    raw = raw - raw.mean()
-    peak = np.abs(raw).max()
-    return raw / peak if peak > 1e-9 else raw
+    return np.clip(2 * (raw - raw.mean()), -1.0, 1.0)
 
 
 _NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
