@@ -5,10 +5,10 @@ which statements each stance would take.
     onrecord issues check issues.toml --store news.duckdb           # per stance, the statements it would take
 
 ``draft`` finds what speakers argue about as the content words and word pairs that recur in the attributed
-statements of at least two speakers (terms in more than a third of all statements say nothing about an issue);
-terms whose statements mostly coincide become one issue's keywords. An issue's statements are split by how they
-evaluate (opinion words, the cue, negation: onrecord.positions.stance.evaluation) into a "for" and an "against"
-stance, each with the corpus's own clearest phrasings as examples; a side the corpus never takes gets the
+statements of at least two speakers (in 30 statements or more, terms in more than a third of them say nothing
+about an issue); terms whose statements mostly coincide become one issue's keywords. An issue's statements are
+split by how they evaluate (opinion words, the cue, negation: onrecord.positions.stance.evaluation) into a "for"
+and an "against" stance, each with the corpus's own clearest phrasings as examples; a side the corpus never takes gets the
 other's examples negated, marked for editing. The result is a valid issues file to edit, not a finished one.
 
 ``check`` reads every statement with the stance reader and lists, per issue and stance, the statements it takes
@@ -132,7 +132,7 @@ def find_issues(said: list[Said], max_issues: int = 8, min_statements: int = 3) 
     for n, s in enumerate(said):
         for t in terms(s.content):
             where[t].add(n)
-    limit = max(min_statements, len(said) // 3)
+    limit = len(said) // 3 if len(said) >= 30 else len(said)  # in a small corpus every term may be an issue
     scored = []
     for t, rows in where.items():
         speakers = {said[n].actor for n in rows}

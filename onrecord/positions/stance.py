@@ -108,8 +108,10 @@ def pieces(text: str) -> list[str]:
     out = []
     for part in _SPLIT.split(text.replace("“", '"').replace("”", '"')):
         part = (part or "").strip(" \t\n,.!?\"'")
-        if len(part.split()) >= 2:
-            out.append(part)
+        # "while we deserve more, a deal is possible": the concession ends at its comma.
+        head, comma, rest = part.partition(", ")
+        parts = [head, rest] if comma and _CONCESSION.match(part) else [part]
+        out += [p.strip(" ,") for p in parts if len(p.split()) >= 2]
     return out
 
 

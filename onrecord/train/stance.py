@@ -44,7 +44,9 @@ OFFERS = ("if the other side does the same", "if the talks go well")
 CUES = ("said", "argued", "insisted")
 NEGATED_CUES = ("denied", "did not believe")
 TOPIC_ONLY = ("Talks on the {kw} resume on Friday", "The {kw} was discussed at the meeting",
-              "A report on the {kw} will be published next month", "The committee met to discuss the {kw}")
+              "A report on the {kw} will be published next month", "The committee met to discuss the {kw}",
+              "The {kw} was on the agenda again", "A vote on the {kw} is expected next week",
+              "Both sides met for three hours to talk about the {kw}", "The {kw} came up at the press conference")
 HEDGES = ("it was too early to say whether {ex}", "the question of the {kw} was worth considering")
 GOOD = ("the {kw} is a good thing", "the {kw} shows what we can achieve", "the {kw} deserves a chance")
 BAD = ("the {kw} is a mistake", "the {kw} will cost us dearly", "the {kw} is a waste of time")
