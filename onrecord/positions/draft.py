@@ -8,8 +8,8 @@ which statements each stance would take.
 statements of at least two speakers (in 30 statements or more, terms in more than a third of them say nothing
 about an issue); terms whose statements mostly coincide become one issue's keywords. An issue's statements are
 split by how they evaluate (opinion words, the cue, negation: onrecord.positions.stance.evaluation) into a "for"
-and an "against" stance, each with the corpus's own clearest phrasings as examples; a side the corpus never takes gets the
-other's examples negated, marked for editing. The result is a valid issues file to edit, not a finished one.
+and an "against" stance, each with the corpus's own clearest phrasings as examples; a side the corpus never takes
+gets the other's examples negated, marked for editing. The result is a valid issues file to edit, not a finished one.
 
 ``check`` reads every statement with the stance reader and lists, per issue and stance, the statements it takes
 (most confident first), then the near misses (gated by a keyword, best stance below the threshold): the
