@@ -224,15 +224,17 @@ class Candidate:
 
 
 def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidate]:
-    """Every (statement, clause) with the issues its keywords gate in."""
+    """Every (statement, clause) with the issues the statement's keywords gate in: a keyword anywhere in the
+    statement opens the issue for each of its clauses ("the 12 per cent claim …: machines will never …")."""
     out = []
     for st in statements:
         flip = 1 if cue_negates(st.cue) else 0
+        gated = [issue for issue in issues.issues if issue.gated(st.content)]
+        if not gated:
+            continue
         for clause in pieces(st.content):
-            gated = [issue for issue in issues.issues if issue.gated(clause)]
-            if gated:
-                _, negations = polarity(clause)
-                out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated))
+            _, negations = polarity(clause)
+            out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated))
     return out
 
 
