@@ -383,6 +383,10 @@ def test_positions_command_by_party(records_jsonl: Path, tmp_path: Path, capsys,
                       "ukraine": [("2022-02", -1.0, {"join": 1}), ("2022-03", 1.0, {"neutral": 1})]}
     conv = {p["period"]: p["value"] for p in nato["convergence"]["periods"]}
     assert conv == {"2022-02": 0.0, "2022-03": 1.0}  # apart, then together
+    assert nato["convergence"]["trend"] == "converging since 2022-02"
+    ukraine = next(g for g in nato["groups"] if g["group"] == "ukraine")
+    assert (ukraine["first"]["stance"], ukraine["latest"]["stance"]) == ("join", "neutral")
+    assert ukraine["first"]["date_source"] == "metadata" and "outlet" in ukraine["first"]
     assert sorted(nato["convergence"]["between"]) == ["russia", "ukraine"]
     assert result["counts"]["undated"] == 1
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
