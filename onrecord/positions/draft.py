@@ -12,8 +12,9 @@ and an "against" stance, each with the corpus's own clearest phrasings as exampl
 gets the other's examples negated, marked for editing. The result is a valid issues file to edit, not a finished one.
 
 ``check`` reads every statement with the stance reader and lists, per issue and stance, the statements it takes
-(most confident first), then the near misses (gated by a keyword, best stance below the threshold): the
-statements a keyword or an example should be added for.
+(most confident first), then the near misses (gated by a keyword, best stance below the threshold) and the
+statements close to an issue's examples that carry none of its keywords: where an example or a keyword is
+missing.
 """
 
 from __future__ import annotations
@@ -253,6 +254,7 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
         slot = taken[(r.issue.id, row["stance"])] if p >= reader.threshold else near[r.issue.id]
         if key not in slot or slot[key]["confidence"] < p:  # type: ignore[index]
             slot[key] = row  # type: ignore[index]
+    unkeyed = _unkeyed(said, issues, load_encoder())
     out = []
     for issue in issues.issues:
         stances = []
@@ -262,8 +264,34 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
         took = {k for st in issue.stances for k in taken[(issue.id, st.id)]}
         misses = sorted((v for k, v in near[issue.id].items() if k not in took), key=lambda x: -x["confidence"])
         out.append({"id": issue.id, "question": issue.question, "gated": gated[issue.id], "stances": stances,
-                    "near_misses": misses})
+                    "near_misses": misses, "without_keyword": unkeyed.get(issue.id, [])})
     return {"statements": len(said), "threshold": reader.threshold, "issues": out}
+
+
+UNKEYED_SIMILARITY = 0.5  # a statement this close to an issue's examples is worth a look for a missing keyword
+
+
+def _unkeyed(said: list[Said], issues: Any, encoder: Any, top: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """Per issue, statements none of its keywords gates but whose content lies close to its examples (cosine
+    ≥ UNKEYED_SIMILARITY): where a keyword is missing. Only ``check`` pays for embedding them."""
+    import numpy as np
+
+    from onrecord.positions.match import _exemplars
+
+    pending = [(n, s) for n, s in enumerate(said) if not all(i.gated(s.content) for i in issues.issues)]
+    if not pending:
+        return {}
+    vectors = np.asarray(encoder.encode([s.content for _, s in pending]), dtype=np.float32)
+    examples = _exemplars(issues, encoder, implicit_opposites=True)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for issue in issues.issues:
+        sims = (vectors @ examples[issue.id].vectors.T).max(axis=1)
+        rows = [{"speaker": s.speaker, "similarity": round(float(sim), 3), "text": s.content,
+                 "article": s.key[0], "attribution": s.key[1]}
+                for (_, s), sim in zip(pending, sims, strict=True)
+                if sim >= UNKEYED_SIMILARITY and not issue.gated(s.content)]
+        out[issue.id] = sorted(rows, key=lambda r: -r["similarity"])[:top]
+    return out
 
 
 def render_check(result: dict[str, Any], shown: int) -> str:
@@ -278,6 +306,10 @@ def render_check(result: dict[str, Any], shown: int) -> str:
             lines.append(f"  near misses (below {result['threshold']}): {len(issue['near_misses'])}")
             for row in issue["near_misses"][:shown]:
                 lines.append(f"    {row['confidence']:.2f}  {row['stance']}?  {row['speaker']}: “{row['clause']}”")
+        if issue["without_keyword"]:
+            lines.append(f"  close to the examples but without a keyword: {len(issue['without_keyword'])}")
+            for row in issue["without_keyword"][:shown]:
+                lines.append(f"    {row['similarity']:.2f}  {row['speaker']}: “{row['text']}”")
         lines.append("")
     lines.append(f"{result['statements']} statements read")
     return "\n".join(lines) + "\n"
