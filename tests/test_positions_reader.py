@@ -229,9 +229,13 @@ def test_issues_check_and_draft_commands(tmp_path: Path) -> None:
                         + "".join(f'[[issues.stances]]\nid = "{st.id}"\nscore = {st.score}\nexamples = '
                                   f"{json.dumps(list(st.examples))}\n" for st in deal.stances))
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-m", "onrecord", "issues", "check", str(codebook), str(article),
-                           "--format", "json"], capture_output=True, text=True, timeout=600, cwd=ROOT, env=env)
+    binary = tmp_path / "b.txt"
+    binary.write_bytes(b"\x00\x01binary")
+    proc = subprocess.run([sys.executable, "-m", "onrecord", "issues", "check", str(codebook), str(binary),
+                           str(article), "--format", "json"], capture_output=True, text=True, timeout=600, cwd=ROOT,
+                          env=env)
     assert proc.returncode == 0, proc.stderr
+    assert "b.txt" in proc.stderr and "(skipped)" in proc.stderr  # a bad article never ends the run
     issue = json.loads(proc.stdout)["issues"][0]
     stances = {s["id"]: [r["speaker"] for r in s["statements"]] for s in issue["stances"]}
     assert stances == {"for": ["Ann Lee"], "against": ["Bo Chan"]}

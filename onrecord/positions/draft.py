@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from onrecord.errors import InputError
+from onrecord.errors import InputError, OnrecordError
 
 _STOP = frozenset("""about above after again against all also although among and another any are around because
 been before being between both but came can cannot come could did does doing done down during each even ever every
@@ -94,11 +94,16 @@ def _sources_from_articles(paths: list[str]) -> list[Any]:
     from onrecord.positions.match import holder
     from onrecord.read import read_path
 
-    out = []
+    out, failed = [], 0
     for path in paths:
-        doc = read_path(path)
-        record = analyze(doc.text, id=doc.id, title=doc.title, url=doc.url, published=doc.published,
-                         outlet=doc.outlet)
+        try:  # a bad article is reported and skipped, never the end of the run
+            doc = read_path(path)
+            record = analyze(doc.text, id=doc.id, title=doc.title, url=doc.url, published=doc.published,
+                             outlet=doc.outlet)
+        except OnrecordError as exc:
+            failed += 1
+            print(f"onrecord: {path}: {exc} (skipped)", file=sys.stderr)
+            continue
         names = {a.id: a.name for a in record.actors}
         for a in record.attributions:
             actor = holder(a.speaker)
@@ -106,6 +111,8 @@ def _sources_from_articles(paths: list[str]) -> list[Any]:
                 out.append(Source(article=record.article.id, attribution=a.id, actor=actor,
                                   actor_name=names.get(actor, a.speaker.name), content=a.content.text,
                                   cue=a.cue.text if a.cue else None, speaker=a.speaker.name, role=a.speaker.role))
+    if failed == len(paths):
+        raise InputError(f"none of the {len(paths)} articles could be read")
     return out
 
 
