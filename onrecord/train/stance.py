@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [s for path in args.codebooks for s in samples(Path(path).stem, load_issues(path))]
     feats, labels = featurise(rows, encoder)
     groups = sorted({s.group for s in rows})
-    thresholds = [round(t, 2) for t in np.arange(0.3, 0.8, 0.05)]
+    thresholds = [round(t, 2) for t in np.arange(0.1, 0.8, 0.05)]
     held: dict[float, list[bool]] = {t: [] for t in thresholds}
     for g in groups:  # leave one issue out
         train = [i for i, s in enumerate(rows) if s.group != g]
