@@ -66,7 +66,8 @@ class Scored:
     predicted: list[tuple[str, str, str]]
 
 
-def analyse(gold_path: pathlib.Path, data: dict[str, Any], reader: str, cache: dict[str, Issues]) -> Scored:
+def analyse(gold_path: pathlib.Path, data: dict[str, Any], reader: str, cache: dict[str, Issues],
+            convention: str = "onrecord") -> Scored:
     from onrecord.analysis import analyze
     from onrecord.positions.match import add_positions
 
@@ -74,7 +75,7 @@ def analyse(gold_path: pathlib.Path, data: dict[str, Any], reader: str, cache: d
     issues_path = str(base / data["issues"])
     issues = cache.setdefault(issues_path, load_issues(issues_path))
     text = (base / data["document"]).read_text(encoding="utf-8")
-    record = analyze(text, published=data.get("published"), id=gold_path.stem)
+    record = analyze(text, published=data.get("published"), id=gold_path.stem, convention=convention)
     record = add_positions(record, issues, reader=reader)
     predicted = sorted({(p.actor, p.issue, p.stance) for p in record.positions})
     gold = [(g["actor"], g["issue"], g["stance"]) for g in data["positions"]]
@@ -161,7 +162,7 @@ def score_series(series: dict[str, Any], scored: dict[str, Scored], base: pathli
     return n, misses
 
 
-def evaluate_positions(paths: list[str], reader: str = "reader") -> dict[str, Any]:
+def evaluate_positions(paths: list[str], reader: str = "reader", convention: str = "onrecord") -> dict[str, Any]:
     """Figures, per-article counts and misses over the positions gold under ``paths``."""
     files = [f for p in map(pathlib.Path, paths) for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
     cache: dict[str, Issues] = {}
@@ -174,7 +175,7 @@ def evaluate_positions(paths: list[str], reader: str = "reader") -> dict[str, An
         if data.get("schema") == SERIES:
             series.append((f, data))
             continue
-        s = analyse(f, data, reader, cache)
+        s = analyse(f, data, reader, cache, convention)
         scored[f.stem] = s
         n, m = score_article(s)
         total += n
@@ -193,7 +194,8 @@ def evaluate_positions(paths: list[str], reader: str = "reader") -> dict[str, An
         figures |= {"period_stance": _ratio(total["cells_right"], total["cells"]), "cells": total["cells"],
                     "convergence_direction": _ratio(total["changes_right"], total["changes"]),
                     "changes": total["changes"], "date_source": _ratio(total["dated_right"], total["dated"])}
-    return {"reader": reader, "figures": figures, "documents": documents, "misses": misses}
+    return {"reader": reader, "convention": convention, "figures": figures, "documents": documents,
+            "misses": misses}
 
 
 def render(result: dict[str, Any], per_doc: bool) -> str:
@@ -205,13 +207,15 @@ def render(result: dict[str, Any], per_doc: bool) -> str:
                          f"{d.get('wrong_stance', 0):>5}")
         lines.append("")
     figs = result["figures"]
-    lines.append(f"positions ({result['reader']}): " + "  ".join(f"{k} {v}" for k, v in figs.items()))
+    lines.append(f"positions ({result['reader']}, {result['convention']} convention): "
+                 + "  ".join(f"{k} {v}" for k, v in figs.items()))
     return "\n".join(lines)
 
 
 def run_positions(args: Any, mins: list[tuple[str, float]]) -> int:
     """`onrecord evaluate` on positions gold: the figures as a line (or JSON), misses to --errors."""
-    result = evaluate_positions(args.gold, getattr(args, "stance_reader", "reader"))
+    result = evaluate_positions(args.gold, getattr(args, "stance_reader", "reader"),
+                                getattr(args, "convention", "onrecord"))
     if args.errors:
         try:
             with open(args.errors, "w", encoding="utf-8") as out:
