@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onrecord.errors import InputError, OnrecordError
+from onrecord.positions.evaluate import READERS, is_positions_gold, run_positions
 from onrecord.record import CONVENTIONS
 
 AnalyzeFn = Callable[..., Any]
@@ -861,6 +862,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     ap.add_argument("--errors", metavar="FILE", help="write every miss as JSON lines to FILE, for error analysis")
     ap.add_argument("--convention", choices=CONVENTIONS, default="onrecord",
                     help="what counts as an attribution (as `onrecord analyze --convention`)")
+    ap.add_argument("--stance-reader", choices=READERS, default="reader",
+                    help="positions gold: the stance reader (default) or the nearest-example embeddings")
     ap.set_defaults(func=run)
     return ap
 
@@ -871,6 +874,8 @@ def run(args: argparse.Namespace, analyze_fn: AnalyzeFn | None = None, read_fn: 
         if args.limit < 0 or args.jobs < 1:
             raise InputError("--limit must be >= 0 and --jobs >= 1")
         mins = parse_mins(args.min)
+        if is_positions_gold(args.gold):  # tests/positions_gold: positions against codebooks, over time
+            return run_positions(args, mins)
         golds = load_golds(args.gold, args.limit)
         if analyze_fn is None and getattr(args, "convention", "onrecord") != "onrecord":
             analyze_fn = default_analyze(args.convention)

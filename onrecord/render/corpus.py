@@ -259,19 +259,31 @@ def _issue_section(issue: dict[str, Any], periods: list[str], colours: dict[str,
         conv_html = (f"<h2>Convergence {esc(a)} \u2194 {esc(b)}</h2><p class=\"scale\">1 \u2212 |score difference| "
                      "/ scale range per period: 1 = same average stance, 0 = opposite ends.</p>"
                      f'<table class="conv"><tr><th>period</th><th>convergence</th><th>{esc(a)}</th>'
-                     f"<th>{esc(b)}</th></tr>{rows}</table>")
+                     f"<th>{esc(b)}</th></tr>{rows}</table>"
+                     + (f'<p class="scale"><b>{esc(a)} and {esc(b)}: {esc(conv["trend"])}</b></p>'
+                        if conv.get("trend") else ""))
+    ends = "".join(
+        f'<tr><td>{shown(g["name"])}</td><td>{esc(g["first"]["date"])}</td><td>{esc(g["first"]["stance"])}</td>'
+        f'<td>{shown(_clip(g["first"]["text"], 160))}</td><td>{esc(g["latest"]["date"])}</td>'
+        f'<td>{esc(g["latest"]["stance"])}</td><td>{shown(_clip(g["latest"]["text"], 160))}</td></tr>'
+        for g in issue["groups"] if g.get("first") and g.get("latest"))
+    ends_html = ('<h2>First and latest stance</h2><table class="conv"><tr><th></th><th>first</th><th>stance</th>'
+                 f"<th>statement</th><th>latest</th><th>stance</th><th>statement</th></tr>{ends}</table>"
+                 if ends else "")
     behind = []
     for g in issue["groups"]:
         for p in g["periods"]:
             items = "".join(
                 f'<li><span class="d">{esc(s["date"])}</span><div><blockquote>{shown(_clip(s["text"], 600))}'
                 f'</blockquote><div class="m"><span><b>{shown(s["actor"])}</b></span><span>{esc(s["stance"])} '
-                f'({float(s["confidence"]):.2f})</span><span class="mono">{esc(str(s["article"])[:12])} '
+                f'({float(s["confidence"]):.2f})</span><span>{shown(s.get("outlet") or "")}</span>'
+                f'<span>{esc("dated by the dateline" if s.get("date_source") == "dateline" else "")}</span>'
+                f'<span class="mono">{esc(str(s["article"])[:12])} '
                 f'{esc(s["attribution"])}</span></div></div></li>' for s in p["statements"])
             behind.append(f"<h4>{esc(g['name'])}, {esc(p['period'])}: {float(p['score']):+.2f} "
                           f"({p['n']} statement{'s' if p['n'] != 1 else ''})</h4><ol class=\"tl\">{items}</ol>")
     return (f'<section class="panel chart" data-issue="{esc(issue["id"])}">{head}'
-            f'<ul class="keys">{keys}</ul>{chart_svg(issue, periods, colours)}{conv_html}'
+            f'<ul class="keys">{keys}</ul>{chart_svg(issue, periods, colours)}{conv_html}{ends_html}'
             f'<details class="behind"><summary>The statements behind each point</summary>{"".join(behind)}'
             "</details></section>")
 
@@ -282,7 +294,7 @@ def positions_report_html(store_path: str | Path, issues_file: str | Path, issue
     """Stances on each issue over time per actor or party, as inline SVG charts, with convergence between the
     two sides and the statements behind every point. Positions are matched exactly as ``onrecord positions
     --store`` matches them (and written back to the store's ``positions`` table the same way)."""
-    from onrecord.positions_cli import build
+    from onrecord.positions.cli import build
 
     if not Path(store_path).exists():
         raise InputError(f"no store at {store_path} (create one with: onrecord ingest SOURCE --store {store_path})")
