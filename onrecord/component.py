@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from threadpoolctl import ThreadpoolController
 
 from onrecord.assess.checkworthiness import CheckworthinessModel
-from onrecord.assess.conflicts import count_conflicts, status_conflicts
+from onrecord.assess.conflicts import find_conflicts
 from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import ActorIndex
 from onrecord.attribute.extract import Found, find_attributions
@@ -159,9 +159,13 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
                  for i, ((s, e), score) in enumerate(zip(bounds, scores, strict=True), 1)]
 
     flags: list[Flag] = []
-    for c in status_conflicts(doc, actors, found, skip) + count_conflicts(doc, found, skip):
+    for c in find_conflicts(doc, actors, found, skip):
+        # related: the attributions the two statements hold, and the other statement when it is unsourced
+        related = [by_content[r] for r in c.related_spans]
+        if c.other is not None:
+            related += [u.id for u in unsourced if u.start < c.other[1] and c.other[0] < u.end]
         flags.append(Flag(c.start, c.end, text[c.start : c.end], code="conflict", severity=c.severity,  # type: ignore[arg-type]
-                          explanation=c.explanation, related=[by_content[r] for r in c.related_spans]))
+                          explanation=c.explanation, related=related))
     for u in unsourced:
         if any(f.start < u.end and u.start < f.end and f.code == "conflict" for f in flags):
             u.flags.append("conflict")
