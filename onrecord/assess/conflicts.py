@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Span, Token
 
@@ -106,12 +106,20 @@ _EARLIER_ADVERBS = {"earlier", "previously", "formerly", "once", "ago", "already
 _PRESENT_TAGS = {"VBZ", "VBP"}
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
 def _anchor(sent: Span) -> tuple[str, int] | None:
-    """Where the sentence sets itself in time: ('week', weekday index) for a bare weekday, ('now', 0) for
-    today / this morning / tonight, ('past', -1) for last week / month / year, a year or N ago; None if unsaid."""
+    """Where the sentence sets itself in time: ('week', weekday index) for a bare weekday (a news week read
+    Monday to Sunday), ('now', 0) for today / this morning / tonight, ('past', -1) for last week / month / year,
+    a year, N ago or a month in a past-tense sentence; None if unsaid."""
     words = [t.lower_ for t in sent]
+    past_tense = sent.root.tag_ in ("VBD", "VBN")
     for i, w in enumerate(words):
         before = words[i - 1] if i else ""
+        if w in _MONTHS and sent[i].is_title and before in ("in", "since", "during", "until") and past_tense:
+            return ("past", -1)
         if w in _WEEKDAYS and before not in ("last", "next", "previous"):
             return ("week", _WEEKDAYS.index(w))
         if w in ("today", "tonight") or (w in ("morning", "afternoon", "evening") and before == "this"):
@@ -124,10 +132,27 @@ def _anchor(sent: Span) -> tuple[str, int] | None:
     return None
 
 
+def _lead_anchor(sent: Span) -> tuple[str, int] | None:
+    """The time the article's lead sets (its first two sentences), which an undated sentence after it shares:
+    news tells the main event first and its details after (van Dijk 1988, News as Discourse)."""
+    lead = list(sent.doc.sents)[:2]
+    for first in lead:
+        if first.start < sent.start and (anchor := _anchor(first)) is not None:
+            return anchor
+    return None
+
+
+def _future(verb: Token | None) -> bool:
+    return verb is not None and any(c.dep_ == "aux" and c.lower_ in ("will", "shall", "'ll") for c in verb.children)
+
+
 def _later(event: Span, statement: Span, statement_verb: Token | None) -> bool:
     """True when ``statement`` is told as happening after ``event``: a later weekday, today against a past
-    anchor, or the present tense against an event the article dates."""
-    a, b = _anchor(event), _anchor(statement)
+    anchor, the future or the present tense against an event the article dates. An undated statement takes
+    the time of the article's lead."""
+    a, b = _anchor(event), _anchor(statement) or _lead_anchor(statement)
+    if a and _future(statement_verb):
+        return True
     if a and b:
         if a[0] == b[0] == "week":
             return b[1] > a[1]
@@ -138,8 +163,28 @@ def _later(event: Span, statement: Span, statement_verb: Token | None) -> bool:
 
 
 def _placed_in_time(verb: Token) -> bool:
-    """The event's own clause dates it ("resigned in 2014", "later resigned", "resigned last month")."""
-    return any(t.lower_ in _EARLIER_ADVERBS or t.ent_type_ in ("DATE", "TIME") for t in verb.subtree)
+    """The event's sentence dates it ("resigned in 2014", "later resigned", "resigned last month"); a duration
+    ("within hours") does not."""
+    return _anchor(verb.sent) is not None or any(t.lower_ in _EARLIER_ADVERBS for t in verb.subtree)
+
+
+# verbs that give a status back: a sentence telling one ends the conflict ("jailed in 2009 and released in 2013")
+_RESTORED = {"free": {"release", "free", "acquit", "pardon", "escape", "bail", "clear", "exonerate"},
+             "office": {"reinstate", "reappoint", "reelect", "re-elect", "return", "restore", "rehire", "elect"},
+             "alive": {"survive", "revive", "resuscitate"}}
+
+
+def _restored(event: _Event) -> bool:
+    """The article tells the status coming back, in the event's sentence or one naming the person."""
+    doc = event.verb.doc
+    sents = {event.verb.sent.start}
+    for a in event.same:
+        for start, end in a.mentions:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None:
+                sents.add(span.sent.start)
+    words = _RESTORED[event.kind]
+    return any(t.lemma_.lower() in words and t.pos_ == "VERB" for t in doc if t.sent.start in sents)
 
 
 # --- who a status word is about ------------------------------------------------------------------------------------
@@ -165,6 +210,8 @@ class _Event:
     kind: str
     actor: Actor
     mention: Span
+    same: list[Actor] = field(default_factory=list)  # the actor and its surname-only twins (``_namesakes``)
+    what: str = ""  # the status change in words: "resigned", "stepped down", "was arrested"
 
 
 def _name_span(token: Token) -> Span:
@@ -183,6 +230,33 @@ def _ambiguous_surname(mention: Span, doc: Doc) -> bool:
     surname = mention.text.lower()
     firsts = {e[0].lower_ for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and e[-1].lower_ == surname}
     return len(firsts) > 1
+
+
+_OFFICE_TITLES = TITLE_WORDS | {"manager", "coach", "executive", "captain", "boss", "chief", "president", "head",
+                                "mayor", "superintendent", "principal", "dean", "chancellor", "governor", "sheriff"}
+
+
+def _namesakes(actor: Actor, actors: ActorIndex) -> list[Actor]:
+    """The actor and the actors that are only its surname or its full name read apart ('Helena Varga' and a
+    later 'Varga' the tagger filed separately), unless two different first names share the surname."""
+    surname = actor.name.split()[-1].lower()
+    same = [a for a in actors.actors if a.name.split()[-1].lower() == surname]
+    firsts = {a.name.split()[0].lower() for a in same if len(a.name.split()) > 1}
+    return same if len(firsts) <= 1 else [actor]
+
+
+def _is_person(group: list[Actor], doc: Doc) -> bool:
+    """A person, or a name the tagger read as an organisation that an office title or a given name precedes."""
+    if any(a.kind == "person" for a in group):
+        return True
+    for a in group:
+        for start, end in a.mentions:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None and span.start > 0 and doc[span.start - 1].lower_ in _OFFICE_TITLES:
+                return True
+            if span is not None and any(t.lower_ in _OFFICE_TITLES for t in span[:-1]):
+                return True
+    return False
 
 
 def _undergoer(verb: Token, actors: ActorIndex) -> tuple[Actor, Span] | None:
@@ -209,12 +283,17 @@ def _undergoer(verb: Token, actors: ActorIndex) -> tuple[Actor, Span] | None:
         if actor is None or _rivals(target, actor, actors):
             return None
         return actor, target.doc[target.i : target.i + 1]
+    if target.pos_ == "NOUN":  # "the novelist Irene Castellano", "Councillor Ann Lee"
+        name = next((c for c in target.children if c.dep_ in ("appos", "compound", "flat") and c.pos_ == "PROPN"),
+                    None)
+        target = name if name is not None and actors.actor_at(name) is not None else target
     if target.pos_ not in ("PROPN", "NOUN"):
         return None
     mention = _name_span(target)
     # a name the tagger read as a common noun ("Zelenskyy") still counts when it is an actor's mention
     actor = actors.actor_for(mention) if target.pos_ == "PROPN" else actors.actor_at(target)
-    if actor is None or actor.kind != "person" or _ambiguous_surname(mention, target.doc):
+    if actor is None or _ambiguous_surname(mention, target.doc) or not _is_person(_namesakes(actor, actors),
+                                                                                   target.doc):
         return None
     return actor, mention
 
@@ -227,11 +306,26 @@ def _rivals(pronoun: Token, actor: Actor, actors: ActorIndex) -> bool:
     return bool(others)
 
 
+_PHRASAL = {("step", "down"): ("office", "stepped down"), ("stand", "down"): ("office", "stood down"),
+            ("pass", "away"): ("alive", "died")}
+
+
+def _status_of(verb: Token) -> tuple[str, str] | None:
+    """(status kind, the change in words) of a status verb, phrasal ones included ('stepped down')."""
+    lemma = verb.lemma_.lower()
+    for (head, particle), found in _PHRASAL.items():
+        if lemma == head and any(c.lower_ == particle and c.dep_ in ("prt", "advmod") for c in verb.children):
+            return found
+    kind = _KIND_OF.get(lemma)
+    return (kind, _STATUS[kind][lemma]) if kind else None
+
+
 def _events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
             skip: list[tuple[int, int]]) -> Iterator[_Event]:
     for verb in doc:
         lemma = verb.lemma_.lower()
-        kind = _KIND_OF.get(lemma)
+        status = _status_of(verb)
+        kind = status[0] if status else None
         if kind is None or verb.pos_ not in ("VERB", "AUX") or _inside(verb.idx, skip + reported):
             continue
         if lemma == "quit" and any(c.dep_ == "dobj" and c.lemma_.lower() not in _OFFICE_OBJECTS
@@ -240,8 +334,8 @@ def _events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
         if not _asserted(verb):
             continue
         found = _undergoer(verb, actors)
-        if found is not None:
-            yield _Event(verb, kind, *found)
+        if found is not None and status is not None:
+            yield _Event(verb, kind, found[0], found[1], _namesakes(found[0], actors), status[1])
 
 
 def _title_of(mention_head: Token) -> str | None:
@@ -252,21 +346,21 @@ def _title_of(mention_head: Token) -> str | None:
     if any(t.lower_.strip("-") in _NOT_CURRENT or t.lower_ in _NOT_CURRENT for t in mention_head.subtree):
         return None
     before = [t for t in phrase if t.i < mention_head.i and t.ent_type_ != "PERSON"]
-    if any(t.lower_ in TITLE_WORDS for t in before):
+    if any(t.lower_ in _OFFICE_TITLES for t in before):
         first = min(t.i for t in before)
-        last = max(t.i for t in before if t.lower_ in TITLE_WORDS)
+        last = max(t.i for t in before if t.lower_ in _OFFICE_TITLES)
         return mention_head.doc[first : last + 1].text
     for child in mention_head.children:
-        if child.dep_ == "appos" and child.lower_ in TITLE_WORDS:
+        if child.dep_ == "appos" and child.lower_ in _OFFICE_TITLES:
             return mention_head.doc[child.left_edge.i : child.i + 1].text
     return None
 
 
-def _holding_office(actor: Actor, event: _Event, actors: ActorIndex) -> Iterator[tuple[Span, str]]:
+def _holding_office(event: _Event, actors: ActorIndex) -> Iterator[tuple[Span, str]]:
     """Sentences that give the actor an office title as current (outside the event's sentence)."""
     doc = event.verb.doc
     seen = set()
-    for start, end in actor.mentions:
+    for start, end in sorted(m for a in event.same for m in a.mentions):
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is None or span.sent == event.verb.sent or span.sent.start in seen:
             continue
@@ -274,7 +368,7 @@ def _holding_office(actor: Actor, event: _Event, actors: ActorIndex) -> Iterator
         while head.dep_ in ("compound", "flat") and head.head is not head:
             head = head.head
         title = _title_of(head)
-        if title and actors.actor_for(span) is actor:
+        if title and actors.actor_for(span) in event.same:
             seen.add(span.sent.start)
             yield span.sent, title
 
@@ -294,7 +388,7 @@ def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
     done: set[tuple[int, str]] = set()
     for event in _events(doc, actors, reported, skip):
         key = (id(event.actor), event.kind)
-        if key in done:
+        if key in done or _restored(event):
             continue
         conflict = _office_conflict(event, actors, found) if event.kind == "office" else None
         if conflict is None and event.kind in ("alive", "free"):
@@ -306,14 +400,14 @@ def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
 
 
 def _what(event: _Event) -> str:
-    return _STATUS[event.kind][event.verb.lemma_.lower()]
+    return event.what
 
 
 def _office_conflict(event: _Event, actors: ActorIndex, found: list[Found]) -> Conflict | None:
     """'X resigned' told as a current fact (the clause dates nothing), while elsewhere the article gives X the
     office's title without 'former'."""
-    for sent, title in _holding_office(event.actor, event, actors):
-        if _placed_in_time(event.verb) and not _later(event.verb.sent, sent, None):
+    for sent, title in _holding_office(event, actors):
+        if _placed_in_time(event.verb) and not _later(event.verb.sent, sent, sent.root):
             continue  # a dated resignation and a title used before it: the story told in order
         name = event.actor.name
         explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(event.verb.sent)}”) but also "
@@ -330,7 +424,7 @@ def _acting_after(event: _Event, found: list[Found]) -> Conflict | None:
     """'X died' (or was arrested) and X speaking in a sentence the article sets later in time."""
     doc = event.verb.doc
     for f in found:
-        if f.actor is not event.actor or f.cue is None:
+        if f.actor not in event.same or f.cue is None:
             continue
         span = doc.char_span(*f.cue, alignment_mode="expand")
         if span is None or span.sent == event.verb.sent:
@@ -351,12 +445,12 @@ def _acting_after(event: _Event, found: list[Found]) -> Conflict | None:
     return None
 
 
-def _pair(a: Span, b: Span, explanation: str, found: list[Found]) -> Conflict:
-    """A conflict between two sentences: the flag marks the later one and names the earlier."""
-    first, second = (a, b) if a.start < b.start else (b, a)
-    related = [f.content for f in found if _bounds(second)[0] <= f.content[0] < _bounds(second)[1]
-               or _bounds(first)[0] <= f.content[0] < _bounds(first)[1]]
-    return Conflict(*_bounds(second), explanation, related, "high", _bounds(first))
+def _pair(flagged: Span, other: Span, explanation: str, found: list[Found]) -> Conflict:
+    """A conflict between two sentences: the flag marks ``flagged`` (the status event, or the later figure)
+    and names ``other``; related are the attributions inside either."""
+    spans = (_bounds(flagged), _bounds(other))
+    related = [f.content for f in found if any(s <= f.content[0] < e for s, e in spans)]
+    return Conflict(*spans[0], explanation, related, "high", spans[1])
 
 
 # --- status asserted and denied ---------------------------------------------------------------------------------
@@ -410,13 +504,14 @@ _FOR = {"approve", "pass", "back", "support", "adopt", "endorse", "ratify", "acc
 _AGAINST = {"reject", "block", "oppose", "defeat", "veto", "kill", "scrap", "decline"}
 
 
-def _thing(token: Token) -> str | None:
-    """A comparable key for what a vote is about: the head noun's lemma with its compounds and adjectives
-    ('housing bill', 'bill')."""
+def _thing(token: Token) -> tuple[str, frozenset[str]] | None:
+    """What a vote is about: the head noun's lemma and its compounds and adjectives ('bill', {'housing'});
+    two things are the same when the head agrees and one's modifiers include the other's."""
     if token.pos_ not in ("NOUN", "PROPN"):
         return None
-    mods = sorted(t.lemma_.lower() for t in token.children if t.dep_ in ("compound", "amod") and t.pos_ != "NUM")
-    return " ".join([*mods, token.lemma_.lower()])
+    mods = frozenset(t.lemma_.lower() for t in token.children if t.dep_ in ("compound", "amod") and t.pos_ != "NUM"
+                     and t.lemma_.lower() not in _VAGUE_MODIFIERS)
+    return token.lemma_.lower(), mods
 
 
 def _direction(verb: Token) -> tuple[str, Token] | None:
@@ -441,11 +536,24 @@ def _direction(verb: Token) -> tuple[str, Token] | None:
     return None
 
 
+def _act(verb: Token) -> str:
+    """The act in the article's words: 'voted for', 'voted to reject', 'approved'."""
+    if verb.lemma_.lower() != "vote":
+        return verb.text
+    for c in verb.children:
+        if c.dep_ == "prep" and c.lower_ in ("for", "against"):
+            return f"{verb.text} {c.text}"
+        if c.dep_ == "xcomp":
+            return f"{verb.text} to {c.text}"
+    return verb.text
+
+
 def reversal_conflicts(doc: Doc, actors: ActorIndex, found: list[Found],
                        skip: list[tuple[int, int]]) -> list[Conflict]:
-    """The same subject said to have voted for and against (approved and rejected) the same thing."""
+    """The same subject said to have voted for and against (approved and rejected) the same thing, at the
+    same time (two votes dated differently are two votes)."""
     reported = [f.content for f in found]
-    seen: dict[tuple[str, str], tuple[str, Token, str]] = {}
+    stances: list[tuple[str, tuple[str, frozenset[str]], str, Token, str, Token]] = []
     out: list[Conflict] = []
     for verb in doc:
         if verb.pos_ != "VERB" or verb.tag_ not in ("VBD", "VBN") or _inside(verb.idx, skip + reported):
@@ -460,15 +568,23 @@ def reversal_conflicts(doc: Doc, actors: ActorIndex, found: list[Found],
         who = _subject_key(subject, actors)
         if thing is None or who is None:
             continue
-        key = (who[0], thing)
-        if key in seen and seen[key][0] != read[0] and seen[key][1].sent != verb.sent:
-            direction, earlier, name = seen.pop(key)
-            explanation = (f"The article says {name} voted {direction} the {thing} "
-                           f"(“{_sentence_text(earlier.sent)}”) and also {read[0]} it "
-                           f"(“{_sentence_text(verb.sent)}”); one vote cannot go both ways.")
-            out.append(_pair(earlier.sent, verb.sent, explanation, found))
-        elif key not in seen:
-            seen[key] = (read[0], verb, who[1])
+        for k, (w, t, direction, earlier, name, obj) in enumerate(stances):
+            if w != who[0] or t[0] != thing[0] or not (t[1] <= thing[1] or thing[1] <= t[1]):
+                continue
+            if direction == read[0] or earlier.sent == verb.sent:
+                continue
+            a, b = _anchor(earlier.sent), _anchor(verb.sent)
+            if a and b and a != b:
+                continue
+            what = " ".join(x.text for x in obj.subtree if x.dep_ != "punct" and x.i <= obj.i)
+            explanation = (f"The article says {name} {_act(earlier)} {what} (“{_sentence_text(earlier.sent)}”) "
+                           f"and also that {name} {_act(verb)} it (“{_sentence_text(verb.sent)}”); the same "
+                           "decision cannot go both ways.")
+            out.append(_pair(verb.sent, earlier.sent, explanation, found))
+            del stances[k]
+            break
+        else:
+            stances.append((who[0], thing, read[0], verb, who[1], read[1]))
     return out
 
 
@@ -481,11 +597,11 @@ def _subject_key(subject: Token, actors: ActorIndex) -> tuple[str, str] | None:
         return f"actor:{id(actor)}", actor.name
     if subject.pos_ == "PROPN":
         actor = actors.actor_for(_name_span(subject))
-        if actor is not None:
+        if actor is not None and actor.kind == "person":
             return f"actor:{id(actor)}", actor.name
     if subject.pos_ in ("NOUN", "PROPN"):
-        phrase = " ".join(t.lower_ for t in subject.subtree if t.dep_ not in ("det", "punct"))
-        return f"np:{phrase}", "the " + phrase if subject.pos_ == "NOUN" else phrase
+        phrase = " ".join(t.lemma_.lower() for t in subject.subtree if t.dep_ not in ("det", "punct"))
+        return f"np:{phrase}", subject.sent.doc[subject.left_edge.i : subject.right_edge.i + 1].text
     return None
 
 
@@ -540,8 +656,11 @@ _APPROXIMATE = {"least", "more", "over", "nearly", "about", "around", "almost", 
 _UPDATES = {"rise", "climb", "increase", "reach", "grow", "jump", "swell", "mount", "update", "revise", "fall",
             "drop", "decline", "double", "triple", "halve", "raise", "cut", "lower", "boost", "add", "bring",
             "expect", "forecast", "project", "estimate", "target", "aim", "plan", "propose", "compare"}
+_CURRENCIES = {"dollar": "$", "euro": "€", "pound": "£", "yen": "¥", "yuan": "¥", "rouble": "₽", "ruble": "₽",
+               "franc": "Fr", "rupee": "₹"}
 _UNIT_OF = {"MONEY": "money", "PERCENT": "share", "CARDINAL": "count", "QUANTITY": "quantity"}
-_VALUE_PREPS = {"of", "at", "worth", "to", "for"}
+_VALUE_PREPS = {"of", "at", "worth"}
+_SCOPE_PREPS = {"in", "under", "among", "within", "across", "outside", "inside"}  # set where a figure holds
 _QUALIFIER_PREPS = {"of", "for", "in", "at", "under", "from", "among", "on", "by", "with"}
 
 
@@ -553,53 +672,62 @@ class _Figure:
     thing: str  # the counted or measured noun's lemma
     phrase: str  # how the article words it, without the figure ("striking dockworkers", "deal")
     modifiers: frozenset[str]  # its adjectives, compounds, owners and prepositional qualifiers
-    subject: str | None  # who or what the figure belongs to, through the verb
+    subject: tuple[str, frozenset[str]] | None  # who or what the figure belongs to, through the verb
+    context: frozenset[str]  # where the subject and the verb set it: "in the private sector", "under X"
     places: frozenset[str]
     periods: frozenset[tuple[str, str]]
     sent: Span
     text: str
 
 
+_VAGUE_MODIFIERS = {"-pron-", "'s", "’s", "the", "its", "their", "his", "her", "our", "new", "proposed", "planned",
+                    "draft", "total", "overall", "whole", "entire", "final", "worth", "valued", "estimated", "example",
+                    "instance", "all"}
+
+
 def _modifiers(noun: Token, exclude: Token) -> set[str]:
+    """What narrows the noun a figure measures: adjectives, compounds, owners, acl verbs, and prepositional
+    qualifiers as 'prep:word' — not dates (the period is compared apart), currencies, pronouns or 'new'."""
     out: set[str] = set()
     for c in noun.children:
-        if c.i in range(exclude.left_edge.i, exclude.right_edge.i + 1):
+        if c.i in range(exclude.left_edge.i, exclude.right_edge.i + 1) or c.ent_type_ in ("DATE", "TIME"):
+            continue
+        if c.lemma_.lower() in _CURRENCIES:
             continue
         if c.dep_ in ("compound", "amod", "nmod", "poss", "acl", "npadvmod") and c.pos_ != "NUM":
             out.add(c.lemma_.lower())
             out |= {g.lemma_.lower() for g in c.children if g.dep_ in ("compound", "flat") or g.pos_ == "PROPN"}
         if c.dep_ == "prep" and c.lower_ in _QUALIFIER_PREPS:
             for g in c.children:
-                if g.dep_ == "pobj" and g.ent_type_ not in ("CARDINAL", "MONEY", "PERCENT", "QUANTITY"):
+                if g.dep_ == "pobj" and g.ent_type_ not in ("CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME"):
                     out.add(f"{c.lower_}:{g.lemma_.lower()}")
                     out |= {f"{c.lower_}:{m.lemma_.lower()}" for m in g.children
                             if m.dep_ in ("compound", "amod", "poss")}
-    return out - {"-PRON-", "'s", "’s", "the"}
+    return {m for m in out if m.split(":")[-1] not in _VAGUE_MODIFIERS}
 
 
-def _measured(ent: Span) -> tuple[Token, Token | None] | None:
-    """(the noun a figure measures, the verb that states it) — '3,100 striking dockworkers', 'the $2 billion
-    deal', 'the deal is worth $4 billion', 'a deal valued at $4 billion', '8% of voters', 'unemployment is 8%'."""
-    root = ent.root
+def _measured(root: Token, span: range) -> tuple[Token, Token | None] | None:
+    """(the noun a figure measures, the verb that states it), from the figure's head word ``root`` (tokens
+    ``span`` are the figure) — '3,100 striking dockworkers', 'the $2 billion deal', 'the deal is worth $4
+    billion', 'a deal worth $4 billion', 'a deal valued at $4 billion', 'a toll of 19', 'unemployment is 8%'."""
     if root.dep_ in ("nummod", "compound", "amod", "quantmod") and root.head.pos_ in ("NOUN", "PROPN"):
         noun = root.head
-        if noun.i in range(ent.start, ent.end):
-            return None
-        # "8% of voters", "$4 billion of loans": the thing is the prepositional object
-        return noun, _governing_verb(noun)
+        return (noun, _governing_verb(noun)) if noun.i not in span else None
+    if root.dep_ == "npadvmod" and root.head.lower_ == "worth" and root.head.head.pos_ == "NOUN":
+        return root.head.head, _governing_verb(root.head.head)  # "a deal worth $4 billion"
     if root.dep_ == "pobj" and root.head.lower_ in _VALUE_PREPS:
         prep = root.head
         owner = prep.head
-        if prep.lower_ == "of" and owner.pos_ == "NOUN":  # "a volume of $4 billion", "a toll of 19"
+        if prep.lower_ == "of" and owner.pos_ in ("NOUN", "PROPN"):  # "a volume of $4 billion", "a toll of 19"
             return owner, _governing_verb(owner)
-        if owner.pos_ in ("VERB", "AUX", "ADJ"):  # "valued at", "worth", "rose to"
+        if owner.pos_ in ("VERB", "AUX", "ADJ"):  # "valued at", "worth", "at $150 million, the bridge was"
             verb = owner if owner.pos_ in ("VERB", "AUX") else owner.head
             subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
             if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
                 return subject, verb
-            if owner.pos_ == "ADJ" and owner.head.pos_ == "NOUN":  # "a deal worth $4 billion"
+            if owner.pos_ == "ADJ" and owner.head.pos_ == "NOUN":
                 return owner.head, _governing_verb(owner.head)
-    if root.dep_ == "attr" and root.head.lemma_ == "be":  # "unemployment is 8%"
+    if root.dep_ in ("attr", "acomp") and root.head.lemma_ in ("be", "stand", "remain"):  # "unemployment is 8%"
         subject = next((c for c in root.head.children if c.dep_ == "nsubj"), None)
         if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
             return subject, root.head
@@ -611,9 +739,10 @@ def _measured(ent: Span) -> tuple[Token, Token | None] | None:
 
 
 def _conditional(sent: Span) -> bool:
-    """The sentence's main clause is hypothetical: a modal or an 'if' / 'unless' clause governs it."""
+    """The sentence's main clause is hypothetical: a modal other than 'will' or an 'if' / 'unless' clause
+    governs it (a planned figure, 'will cost 900 jobs', is stated)."""
     root = sent.root
-    return any((c.dep_ == "aux" and c.lower_ in _MODALS) or (c.dep_ == "advcl" and any(
+    return any((c.dep_ == "aux" and c.lower_ in _MODALS - {"will", "'ll", "wo"}) or (c.dep_ == "advcl" and any(
         g.dep_ == "mark" and g.lower_ in ("if", "unless", "whether") for g in c.children)) for c in root.children)
 
 
@@ -652,15 +781,27 @@ def _figure(ent: Span) -> _Figure | None:
         return None  # "a 4-4 ruling", "24/7"
     if _conditional(sent) and not _presupposed(ent):
         return None
-    lemmas = {t.lemma_.lower() for t in sent}
-    if lemmas & _UPDATES or ("from" in {t.lower_ for t in sent if t.dep_ == "prep"} and "to" in lemmas):
-        return None  # a figure that moves or is projected updates rather than restates
+    root = ent.root
+    if root.dep_ == "pobj" and root.head.lower_ in ("to", "from", "by") and (
+            root.head.head.lemma_.lower() in _UPDATES or root.head.head.lower_ in ("up", "down")):
+        return None  # "rose to 19", "up from 35%": a figure that moves updates rather than restates
+    if any(t.lemma_.lower() in _UPDATES and t.pos_ == "VERB" and any(c.dep_ == "prep" and c.lower_ == "to"
+                                                                      for c in t.children) for t in sent):
+        return None  # "the toll has risen to 14": every figure of that sentence is a step of the change
     unit = _UNIT_OF.get(ent.label_, "count")
     if unit == "money":
         unit += ":" + ("$" if "$" in ent.text or "dollar" in ent.text.lower() else
                        "£" if "£" in ent.text or "pound" in ent.text.lower() else
                        "€" if "€" in ent.text or "euro" in ent.text.lower() else "?")
-    measured = _measured(ent)
+    head = ent.root
+    currency = head.head if head.dep_ == "nummod" and head.head.lemma_.lower() in _CURRENCIES else None
+    if currency is not None:  # "800 million euros": money, measured from where the currency word stands
+        unit, head = "money:" + _CURRENCIES[currency.lemma_.lower()], currency
+    elif head.dep_ == "nummod" and unit == "count":  # "the 300 million euro contract"
+        named = next((c for c in head.head.children if c.lemma_.lower() in _CURRENCIES), None)
+        if named is not None:
+            unit = "money:" + _CURRENCIES[named.lemma_.lower()]
+    measured = _measured(head, range(ent.start, ent.end) if currency is None else range(ent.start, currency.i + 1))
     event = None
     if measured is not None:
         noun, verb = measured
@@ -669,6 +810,11 @@ def _figure(ent: Span) -> _Figure | None:
                 "share", "count") and thing in ("percent", "%", "share", "proportion", "majority"):
             return None
         mods = _modifiers(noun, ent.root)
+        # "the unemployment rate" is unemployment: a rate, level or share is named by what it measures
+        named = next((c for c in noun.children if c.dep_ == "compound" and c.pos_ == "NOUN"), None)
+        if thing in ("rate", "level", "share", "figure", "total") and named is not None:
+            thing = named.lemma_.lower()
+            mods.discard(thing)
     else:
         noun = verb = None
         thing, mods = "", set()
@@ -692,16 +838,23 @@ def _figure(ent: Span) -> _Figure | None:
     elif not thing or thing in _GENERIC_NOUNS or noun is None or (noun.pos_ == "PROPN" and unit == "count"):
         return None
     subject = None
+    context: set[str] = set()  # qualifiers of the subject and of the stating verb
     if verb is not None and noun is not None:
         subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c is not noun
                      and noun.i not in range(c.left_edge.i, c.right_edge.i + 1)), None)
         if subj is not None and subj.pos_ in ("NOUN", "PROPN") and subj.lower_ not in ("it", "they"):
-            subject = " ".join(t.lemma_.lower() for t in subj.subtree if t.dep_ not in ("det", "punct"))
+            subject_mods = _modifiers(subj, ent.root)
+            subject = (subj.lemma_.lower(), frozenset(m for m in subject_mods if ":" not in m))
+            context |= {m for m in subject_mods if ":" in m}
+        # where the stating verb sets the figure: "in the private sector", "under the previous leader"
+        context |= {f"{c.lower_}:{g.lemma_.lower()}" for c in verb.children if c.dep_ == "prep" and c.lower_ in
+                 _SCOPE_PREPS for g in c.subtree if g.dep_ in ("pobj", "compound", "amod") and g.pos_ != "DET"
+                 and g.ent_type_ not in ("DATE", "TIME") and g.lemma_.lower() not in _VAGUE_MODIFIERS}
     approximate = any(t.lower_ in _APPROXIMATE for t in ent.doc[max(sent.start, ent.start - 3) : ent.start]) or any(
         t.lower_ in _APPROXIMATE for t in ent)
     # where and when the figure applies: named places, proper nouns after in/at/near, dates and weekdays
     places = frozenset({e.text.lower() for e in ents_in(sent) if e.label_ in ("GPE", "LOC", "FAC")}
-                       | {t.lower_ for t in sent if t.pos_ == "PROPN" and t.dep_ == "pobj"
+                       | {t.lower_ for t in sent if t.pos_ == "PROPN" and t.dep_ == "pobj" and t.ent_type_ != "DATE"
                           and t.head.lower_ in ("in", "at", "near")})
     periods = frozenset(_period(e.text) for e in ents_in(sent) if e.label_ == "DATE")
     if event is not None and unit == "count":
@@ -711,12 +864,8 @@ def _figure(ent: Span) -> _Figure | None:
         words = [t for t in noun.subtree if t.i not in range(ent.start, ent.end) and t.dep_ not in ("det", "punct")
                  and t.i <= noun.i + 6]
         phrase = " ".join(t.text for t in words)
-    return _Figure(value, approximate, unit, thing, phrase, frozenset(mods), subject, places, periods, sent,
-                   ent.text)
-
-
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+    return _Figure(value, approximate, unit, thing, phrase, frozenset(mods), subject, frozenset(context), places,
+                   periods, sent, ent.text)
 
 
 def _period(text: str) -> tuple[str, str]:
@@ -741,7 +890,10 @@ def _same_quantity(a: _Figure, b: _Figure) -> bool:
         return False
     if not (a.modifiers <= b.modifiers or b.modifiers <= a.modifiers):
         return False
-    if a.subject and b.subject and a.subject != b.subject:
+    if not (a.context <= b.context or b.context <= a.context):
+        return False
+    if a.subject and b.subject and (a.subject[0] != b.subject[0] or not (
+            a.subject[1] <= b.subject[1] or b.subject[1] <= a.subject[1])):
         return False
     if a.places != b.places and a.places and b.places:
         return False
@@ -764,12 +916,18 @@ def _show_thing(f: _Figure) -> str:
     return f"the {f.phrase}"
 
 
+def _unnamed_numbers(doc: Doc) -> list[Span]:
+    """Counts the entity recogniser left out ('cost 900 jobs'), as CARDINAL spans."""
+    return [Span(doc, t.i, t.i + 1, label="CARDINAL") for t in doc
+            if t.pos_ == "NUM" and t.like_num and not t.ent_type_ and t.dep_ == "nummod"]
+
+
 def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
     """A figure that disagrees with an earlier figure for the same quantity of the same thing, both stated by
     the author; one conflict per pair of sentences."""
     attributed = [f.content for f in found]
     figures: list[_Figure] = []
-    for ent in doc.ents:
+    for ent in sorted([*doc.ents, *_unnamed_numbers(doc)], key=lambda e: e.start):
         if ent.label_ not in _UNIT_OF or _inside(ent.start_char, skip + attributed):
             continue
         figure = _figure(ent)
@@ -785,7 +943,7 @@ def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) 
         explanation = (f"The article gives {earlier.text} for {_show_thing(later)} "
                        f"(“{_sentence_text(earlier.sent)}”) and {later.text} for the same "
                        f"(“{_sentence_text(later.sent)}”); one quantity cannot have both values.")
-        out.append(_pair(earlier.sent, later.sent, explanation, found))
+        out.append(replace(_pair(later.sent, earlier.sent, explanation, found), severity="medium"))
     return out
 
 

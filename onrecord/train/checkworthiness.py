@@ -33,6 +33,8 @@ from sklearn.preprocessing import StandardScaler
 
 from onrecord.assess.checkworthiness import (
     ANALYZERS,
+    ENCODER_LAYERS,
+    MAX_PIECES,
     CheckworthinessModel,
     SentenceEncoder,
     SparseBlock,
@@ -91,7 +93,8 @@ def subset(split: Split, keep: np.ndarray) -> Split:
 
 def embed(split: Split, cache: Path | None) -> None:
     """The split's sentence embeddings, read from ``cache`` when the same texts were embedded before."""
-    key = hashlib.sha1("\n".join(split.texts).encode("utf-8")).hexdigest()[:16]
+    fingerprint = f"{ENCODER_LAYERS} {MAX_PIECES}\n" + "\n".join(split.texts)
+    key = hashlib.sha1(fingerprint.encode("utf-8")).hexdigest()[:16]
     path = cache / f"embeddings-{key}.npy" if cache else None
     if path is not None and path.exists():
         split.embeddings = np.load(path, allow_pickle=False)
