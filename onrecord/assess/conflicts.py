@@ -670,6 +670,7 @@ class _Figure:
     approximate: bool
     unit: str
     thing: str  # the counted or measured noun's lemma
+    definite: bool  # stated as already known ("the 800 striking nurses"): a restatement, not a new set
     phrase: str  # how the article words it, without the figure ("striking dockworkers", "deal")
     modifiers: frozenset[str]  # its adjectives, compounds, owners and prepositional qualifiers
     subject: tuple[str, frozenset[str]] | None  # who or what the figure belongs to, through the verb
@@ -744,6 +745,16 @@ def _conditional(sent: Span) -> bool:
     root = sent.root
     return any((c.dep_ == "aux" and c.lower_ in _MODALS - {"will", "'ll", "wo"}) or (c.dep_ == "advcl" and any(
         g.dep_ == "mark" and g.lower_ in ("if", "unless", "whether") for g in c.children)) for c in root.children)
+
+
+def _definite(noun: Token | None) -> bool:
+    """The measured noun names something known: 'the deal', 'turnout'; not '27 companies' or 'a deal'."""
+    if noun is None:
+        return False
+    det = next((c.lower_ for c in noun.children if c.dep_ in ("det", "poss", "predet")), None)
+    if det is not None:
+        return det not in ("a", "an", "some", "any", "no", "another", "many", "several")
+    return noun.tag_ in ("NN", "NNP")  # a bare singular: mass nouns and names
 
 
 def _presupposed(ent: Span) -> bool:
@@ -864,8 +875,14 @@ def _figure(ent: Span) -> _Figure | None:
         words = [t for t in noun.subtree if t.i not in range(ent.start, ent.end) and t.dep_ not in ("det", "punct")
                  and t.i <= noun.i + 6]
         phrase = " ".join(t.text for t in words)
-    return _Figure(value, approximate, unit, thing, phrase, frozenset(mods), subject, frozenset(context), places,
-                   periods, sent, ent.text)
+    if unit == "share":  # "25 percent of top executives": whose share is part of what is measured
+        for token in ent:
+            for c in token.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    mods |= {f"of:{g.lemma_.lower()}" for g in c.subtree if g.dep_ in ("pobj", "amod", "compound")
+                             and g.lemma_.lower() not in _VAGUE_MODIFIERS}
+    return _Figure(value, approximate, unit, thing, _presupposed(ent) or _definite(noun), phrase, frozenset(mods),
+                   subject, frozenset(context), places, periods, sent, ent.text)
 
 
 def _period(text: str) -> tuple[str, str]:
@@ -890,6 +907,8 @@ def _same_quantity(a: _Figure, b: _Figure) -> bool:
         return False
     if not (a.modifiers <= b.modifiers or b.modifiers <= a.modifiers):
         return False
+    if a.modifiers != b.modifiers and not b.definite:
+        return False  # "58 Fortune 500 companies" and later "27 companies": a new, smaller set, not a restatement
     if not (a.context <= b.context or b.context <= a.context):
         return False
     if a.subject and b.subject and (a.subject[0] != b.subject[0] or not (
@@ -923,27 +942,31 @@ def _unnamed_numbers(doc: Doc) -> list[Span]:
 
 
 def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
-    """A figure that disagrees with an earlier figure for the same quantity of the same thing, both stated by
-    the author; one conflict per pair of sentences."""
+    """A figure the author states that disagrees with another figure for the same quantity of the same thing,
+    stated by the author or reported from a source earlier (two sources disagreeing is reporting, not a
+    conflict); one conflict per pair of sentences, flagged on the author's figure."""
     attributed = [f.content for f in found]
-    figures: list[_Figure] = []
+    figures: list[tuple[_Figure, bool]] = []  # (figure, reported from a source)
     for ent in sorted([*doc.ents, *_unnamed_numbers(doc)], key=lambda e: e.start):
-        if ent.label_ not in _UNIT_OF or _inside(ent.start_char, skip + attributed):
+        if ent.label_ not in _UNIT_OF or _inside(ent.start_char, skip):
             continue
         figure = _figure(ent)
         if figure is not None:
-            figures.append(figure)
+            figures.append((figure, _inside(ent.start_char, attributed)))
     out: list[Conflict] = []
-    paired: set[tuple[int, int]] = set()
-    for i, later in enumerate(figures):
-        earlier = next((f for f in figures[:i] if f.sent != later.sent and _disagree(f, later)), None)
-        if earlier is None or (earlier.sent.start, later.sent.start) in paired:
+    paired: set[int] = set()  # sentences already flagged or named: one flag per contradiction
+    for i, (later, later_reported) in enumerate(figures):
+        earlier, earlier_reported = next(((f, r) for f, r in figures[:i] if f.sent != later.sent
+                                          and not (r and later_reported) and _disagree(f, later)), (None, False))
+        if earlier is None or later.sent.start in paired:
             continue
-        paired.add((earlier.sent.start, later.sent.start))
-        explanation = (f"The article gives {earlier.text} for {_show_thing(later)} "
-                       f"(“{_sentence_text(earlier.sent)}”) and {later.text} for the same "
-                       f"(“{_sentence_text(later.sent)}”); one quantity cannot have both values.")
-        out.append(replace(_pair(later.sent, earlier.sent, explanation, found), severity="medium"))
+        paired.add(later.sent.start)
+        flagged, other = (earlier, later) if later_reported else (later, earlier)
+        source = " (as reported)" if later_reported or earlier_reported else ""
+        explanation = (f"The article gives {other.text} for {_show_thing(flagged)}{source} "
+                       f"(“{_sentence_text(other.sent)}”) and {flagged.text} for the same "
+                       f"(“{_sentence_text(flagged.sent)}”); one quantity cannot have both values.")
+        out.append(replace(_pair(flagged.sent, other.sent, explanation, found), severity="medium"))
     return out
 
 
