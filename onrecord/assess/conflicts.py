@@ -171,7 +171,8 @@ def _placed_in_time(verb: Token) -> bool:
 # verbs that give a status back: a sentence telling one ends the conflict ("jailed in 2009 and released in 2013")
 _RESTORED = {"free": {"release", "free", "acquit", "pardon", "escape", "bail", "clear", "exonerate"},
              "office": {"reinstate", "reappoint", "reelect", "re-elect", "return", "restore", "rehire", "elect"},
-             "alive": {"survive", "revive", "resuscitate"}}
+             "alive": {"survive", "revive", "resuscitate"},
+             "present": {"return", "extradite", "deport", "repatriate", "surrender"}}
 
 
 def _restored(event: _Event) -> bool:
@@ -196,6 +197,7 @@ _STATUS = {
                "overthrow": "was overthrown", "abdicate": "abdicated", "remove": "was removed from office"},
     "alive": {"die": "died", "kill": "was killed", "assassinate": "was assassinated", "execute": "was executed"},
     "free": {"arrest": "was arrested", "detain": "was detained", "jail": "was jailed", "imprison": "was imprisoned"},
+    "present": {"flee": "fled", "defect": "defected"},
 }
 _KIND_OF = {lemma: kind for kind, verbs in _STATUS.items() for lemma in verbs}
 _UNDERGOER_OBJECT = {"fire", "sack", "dismiss", "oust", "depose", "overthrow", "remove", "kill", "assassinate",
@@ -391,7 +393,7 @@ def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
         if key in done or _restored(event):
             continue
         conflict = _office_conflict(event, actors, found) if event.kind == "office" else None
-        if conflict is None and event.kind in ("alive", "free"):
+        if conflict is None and event.kind in ("alive", "free", "present"):
             conflict = _acting_after(event, found)
         if conflict is not None:
             done.add(key)
@@ -417,9 +419,6 @@ def _office_conflict(event: _Event, actors: ActorIndex, found: list[Found]) -> C
     return None
 
 
-_ACTS = {"alive": "could not have", "free": "could not have, while held,"}
-
-
 def _acting_after(event: _Event, found: list[Found]) -> Conflict | None:
     """'X died' (or was arrested) and X speaking in a sentence the article sets later in time."""
     doc = event.verb.doc
@@ -430,14 +429,16 @@ def _acting_after(event: _Event, found: list[Found]) -> Conflict | None:
         if span is None or span.sent == event.verb.sent:
             continue
         cue = _cue_verb(f, doc)
-        if event.kind == "free" and (cue is None or cue.lemma_.lower() not in ("tell", "say", "speak", "address")):
-            continue
+        if event.kind in ("free", "present") and (cue is None or cue.lemma_.lower() not in ("tell", "speak",
+                                                                                           "address")):
+            continue  # someone held or abroad still writes and phones: only speaking to people in person counts
         if not _later(event.verb.sent, span.sent, cue):
             continue
         name = event.actor.name
         said = doc_text(doc)[f.cue[0] : f.cue[1]]
-        why = ("a person who died cannot speak afterwards" if event.kind == "alive"
-               else "a person in custody could not have spoken there freely")
+        why = {"alive": "a person who died cannot speak afterwards",
+               "free": "a person in custody could not have spoken there freely",
+               "present": "a person who fled could not have spoken there in person"}[event.kind]
         explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(event.verb.sent)}”) and that "
                        f"{name} {said} something later (“{_sentence_text(span.sent)}”); {why}, so both cannot "
                        "be true.")
