@@ -4,8 +4,8 @@
   ``eval/conflicts``): recall of the planted contradictions — a conflict flag on one of the two sentences whose
   explanation quotes the other —, by kind (status / figure / event); extra conflict flags on planted articles;
   conflict flags on the controls.
-- A folder of clean articles (``.txt`` files, or a brat folder's ``text/``, e.g. PolNeAR dev): every conflict flag
-  is listed, and counted per 100 articles (none is planted, so each needs a reader's verdict).
+- A folder of clean articles (only ``.txt`` files, no gold, e.g. PolNeAR dev's ``text/``): every conflict flag is
+  listed, and counted per 100 articles (none is planted, so each needs a reader's verdict).
 - CheckThat! 2024 task 1 (a folder with ``*_dev.tsv`` / ``*_dev-test.tsv``): precision, recall and F1 of the
   positive class for the shipped model's own yes/no (``is_checkworthy``), per split.
 """
@@ -38,8 +38,8 @@ def kind_of_folder(path: pathlib.Path) -> str | None:
             return None
     if any(path.glob("*_dev-test.tsv")) or any(path.glob("*_dev.tsv")):
         return "checkthat"
-    if not any(path.glob("*.json")) and (any(path.glob("*.txt")) or (path / "text").is_dir()):
-        return "clean"
+    if any(path.glob("*.txt")) and not any(path.glob("*.json")) and not any(path.glob("*.ann")):
+        return "clean"  # plain articles, no gold: e.g. PolNeAR's text/ folder
     return None
 
 
@@ -110,8 +110,7 @@ def score_planted(folder: pathlib.Path, analyze_text: AnalyzeText | None = None)
 
 
 def _clean_files(folder: pathlib.Path) -> list[pathlib.Path]:
-    texts = folder / "text" if (folder / "text").is_dir() else folder
-    return sorted(texts.glob("*.txt"))
+    return sorted(folder.glob("*.txt"))
 
 
 def score_clean(folder: pathlib.Path, analyze_text: AnalyzeText | None = None) -> dict[str, Any]:

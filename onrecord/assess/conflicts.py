@@ -29,7 +29,6 @@ from spacy.tokens import Doc, Span, Token
 from onrecord.attribute.actors import Actor, ActorIndex
 from onrecord.attribute.extract import Found, ents_in
 from onrecord.attribute.lexicon import TITLE_WORDS
-from onrecord.attribute.tokens import doc_text
 
 
 @dataclass
@@ -394,7 +393,7 @@ def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
             continue
         conflict = _office_conflict(event, actors, found) if event.kind == "office" else None
         if conflict is None and event.kind in ("alive", "free", "present"):
-            conflict = _acting_after(event, found)
+            conflict = _acting_after(event, found, actors)
         if conflict is not None:
             done.add(key)
             out.append(conflict)
@@ -419,12 +418,16 @@ def _office_conflict(event: _Event, actors: ActorIndex, found: list[Found]) -> C
     return None
 
 
-def _acting_after(event: _Event, found: list[Found]) -> Conflict | None:
+def _acting_after(event: _Event, found: list[Found], actors: ActorIndex) -> Conflict | None:
     """'X died' (or was arrested) and X speaking in a sentence the article sets later in time."""
     doc = event.verb.doc
     for f in found:
-        if f.actor not in event.same or f.cue is None:
+        if f.actor not in event.same or f.cue is None or f.speaker is None:
             continue
+        speaker = doc.char_span(*f.speaker, alignment_mode="expand")
+        if speaker is None or (speaker.root.lower_ in ("he", "she", "him", "her")
+                               and _rivals(speaker.root, f.actor, actors)):
+            continue  # "she told the panel" after two people were named: whose words these are is not sure
         span = doc.char_span(*f.cue, alignment_mode="expand")
         if span is None or span.sent == event.verb.sent:
             continue
@@ -435,13 +438,12 @@ def _acting_after(event: _Event, found: list[Found]) -> Conflict | None:
         if not _later(event.verb.sent, span.sent, cue):
             continue
         name = event.actor.name
-        said = doc_text(doc)[f.cue[0] : f.cue[1]]
         why = {"alive": "a person who died cannot speak afterwards",
                "free": "a person in custody could not have spoken there freely",
                "present": "a person who fled could not have spoken there in person"}[event.kind]
-        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(event.verb.sent)}”) and that "
-                       f"{name} {said} something later (“{_sentence_text(span.sent)}”); {why}, so both cannot "
-                       "be true.")
+        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(event.verb.sent)}”) yet has "
+                       f"{name} speaking afterwards (“{_sentence_text(span.sent)}”); {why}, so both cannot be "
+                       "true.")
         return _pair(event.verb.sent, span.sent, explanation, found)
     return None
 
