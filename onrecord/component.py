@@ -118,6 +118,9 @@ class OnrecordComponent:
         return doc
 
 
+ENCODED_PER_ARTICLE = 1
+
+
 @Language.factory("onrecord", default_config={"checkworthy": None, "convention": "onrecord"})
 def make_onrecord(nlp: Language, name: str, checkworthy: float | None, convention: str) -> OnrecordComponent:
     return OnrecordComponent(checkworthy, convention)
@@ -154,7 +157,9 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
 
     used = [s for f in found for s in (f.content, f.cue, f.speaker) if s is not None]
     bounds = unsourced_sentences(doc, used, quotes, skip)
-    scores = model.score([text[s:e] for s, e in bounds]) if bounds else []
+    # the sentence encoder for the one sentence nearest the yes/no threshold: its CPU stays within a tenth of the
+    # analysis (docs/flags.md)
+    scores = model.score([text[s:e] for s, e in bounds], budget=ENCODED_PER_ARTICLE) if bounds else []
     unsourced = [Unsourced(s, e, text[s:e], id=f"u{i}", checkworthiness=round(float(score), 3))
                  for i, ((s, e), score) in enumerate(zip(bounds, scores, strict=True), 1)]
 

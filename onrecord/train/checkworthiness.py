@@ -125,6 +125,15 @@ def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(a), float(b)
 
 
+def encoder_term(model: CheckworthinessModel, split: Split) -> tuple[float, float, float] | None:
+    """The embedding term's lowest, mean and highest value over ``split`` (train): what it can add to a
+    sentence's log-odds, so inference may skip sentences whose yes/no it cannot change."""
+    if not model.encoder_coef.size or split.embeddings is None:
+        return None
+    term = split.embeddings.astype(np.float64) @ model.encoder_coef
+    return round(float(term.min()), 6), round(float(term.mean()), 6), round(float(term.max()), 6)
+
+
 def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error over ten equal-width probability bins (Guo et al. 2017)."""
     idx = np.minimum((p * bins).astype(int), bins - 1)
@@ -260,7 +269,9 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None) -> dict[str
         **{name: figures[name] for name in ("dev", "dev_test", "recent_debates")},
     }
     out_path = Path(out_path)
-    feats.export(clf, threshold, calibration, meta).save(out_path)
+    model = feats.export(clf, threshold, calibration, meta)
+    model.encoder_term = encoder_term(model, train_s)
+    model.save(out_path)
 
     # The exported numpy model must reproduce scikit-learn's calibrated probabilities (up to float32 storage).
     reloaded = CheckworthinessModel.load(out_path)
