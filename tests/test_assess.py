@@ -114,3 +114,8 @@ def test_a_sentence_naming_its_evidence_is_not_unsourced(text: str) -> None:
 def test_the_same_claim_without_its_evidence_is_unsourced() -> None:
     assert [u.text for u in analyze("Violent crime fell by 12 percent last year.").unsourced] == [
         "Violent crime fell by 12 percent last year."]
+
+
+def test_evidence_inside_a_subordinate_clause_does_not_source_the_claim() -> None:
+    text = "Interior Minister Tomas Varga resigned on Friday after an audit found irregularities in police contracts."
+    assert [u.text for u in analyze(text).unsourced] == [text]

@@ -981,3 +981,84 @@ def find_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[
     for c in out:
         unique.setdefault((c.start, c.end, c.other), c)
     return sorted(unique.values(), key=lambda c: c.start)
+
+
+# --- the readings onrecord.store.corroborate shares ------------------------------------------------------------
+# Cross-article corroboration matches status events and casualty figures between articles with these two readings
+# (looser than the single-article checks above, which need more to call a contradiction); kept as they were so its
+# results do not move with this module.
+
+_CORROBORATE_MODALS = {"will", "would", "could", "may", "might", "should", "must", "can", "shall"}
+_CORROBORATE_IRREALIS = {"threaten", "plan", "refuse", "decline", "consider", "want", "urge", "call", "demand", "ask",
+                         "deny", "expect", "intend", "offer", "vow", "pledge", "hope", "fail", "try", "rumour", "rumor"}
+_CORROBORATE_APPROXIMATE = {"least", "more", "over", "nearly", "about", "around", "almost", "roughly", "some", "than",
+                            "up", "approximately", "estimated", "under", "fewer", "less", "most", "upwards"}
+_CORROBORATE_UPDATES = {"rise", "climb", "increase", "reach", "grow", "jump", "swell", "mount", "update", "revise"}
+_CORROBORATE_GENERIC = {"people", "person", "persons", "time", "times", "year", "day", "week", "month", "hour",
+                        "minute", "percent", "%", "point", "km", "kilometre", "kilometer", "mile", "metre", "meter",
+                        "one", "member", "case", "number", "vote", "seat", "dollar", "euro", "pound"}
+_CORROBORATE_WEEKDAYS = set(_WEEKDAYS)
+
+
+def _realis(verb: Token) -> bool:
+    """True when the verb states that the event happened (not negated, hedged or hypothetical)."""
+    for child in verb.children:
+        if child.dep_ == "neg" or (child.dep_ == "aux" and child.lower_ in _CORROBORATE_MODALS):
+            return False
+        if child.dep_ == "mark" and child.lower_ in ("if", "unless", "whether"):
+            return False
+    head = verb
+    while head.dep_ in ("xcomp", "ccomp", "conj", "advcl") and head.head is not head:
+        if head.dep_ == "xcomp" or head.head.lemma_.lower() in _CORROBORATE_IRREALIS:
+            return False
+        head = head.head
+    return True
+
+
+@dataclass
+class _Count:
+    value: float
+    approximate: bool
+    event: str | None  # killed, injured, … for casualty figures
+    noun: str | None  # the counted noun when it is specific ("dockworker")
+    places: set[str]
+    sent: Span
+
+
+def _count_of(ent: Span) -> _Count | None:
+    """What a cardinal counts: '12 people were killed', 'a death toll of 19', '3,100 striking dockworkers'."""
+    value = number_value(" ".join(t.text for t in ent if t.lower_ not in _CORROBORATE_APPROXIMATE and t.lower_ != "at"))
+    if value is None:
+        return None
+    root = ent.root
+    sent = ent.sent
+    if any(t.lemma_.lower() in _CORROBORATE_UPDATES for t in sent):
+        return None  # a figure that moves ("rose to 19") updates rather than contradicts
+    noun = root.head if root.dep_ == "nummod" else None
+    event = None
+    node: Token | None = root
+    for _ in range(4):
+        if node is None:
+            break
+        lemma = node.lemma_.lower()
+        if lemma in _CASUALTIES:
+            event = _CASUALTIES[lemma]
+            break
+        for child in node.children:
+            if child.lemma_.lower() in _CASUALTIES and child.dep_ in ("amod", "compound", "acl", "relcl"):
+                event = _CASUALTIES[child.lemma_.lower()]
+        if event:
+            break
+        node = node.head if node.head is not node else None
+    noun_lemma = noun.lemma_.lower() if noun is not None and noun.pos_ == "NOUN" else None
+    if noun_lemma in _CORROBORATE_GENERIC:
+        noun_lemma = None
+    if event is None and noun_lemma is None:
+        return None
+    before = ent.doc[max(sent.start, ent.start - 3) : ent.start]
+    approximate = any(t.lower_ in _CORROBORATE_APPROXIMATE for t in [*before, *ent])
+    # where and when the count applies: named places, proper nouns after in/at/near, and weekdays
+    places = {e.text.lower() for e in ents_in(sent) if e.label_ in ("GPE", "LOC", "FAC")}
+    places |= {t.lower_ for t in sent if t.lower_ in _CORROBORATE_WEEKDAYS
+               or (t.pos_ == "PROPN" and t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "near"))}
+    return _Count(value, approximate, event, noun_lemma, places, sent)

@@ -63,6 +63,8 @@ def names_its_source(sent: Span) -> bool:
     for token in sent:
         if token.pos_ != "VERB" or token.lemma_.lower() not in _EVIDENCE_VERBS:
             continue
+        if not (token.dep_ == "ROOT" or (token.dep_ == "parataxis" and token.head.dep_ == "ROOT")):
+            continue  # "resigned after an audit found irregularities": the evidence is the claim's, not its source
         if any(c.dep_ == "nsubj" and c.lemma_.lower() in _EVIDENCE_NOUNS for c in token.children):
             return True
     # the parser often reads a trailing ", the center's data show." as one noun phrase: read the words instead
