@@ -24,6 +24,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+from spacy.attrs import ENT_TYPE, LEMMA, POS
+from spacy.symbols import NUM
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
@@ -39,6 +42,29 @@ class Conflict:
     related_spans: list[tuple[int, int]] = field(default_factory=list)  # content spans of related attributions
     severity: str = "high"
     other: tuple[int, int] | None = None  # the earlier statement it contradicts
+
+
+# --- reading the parse cheaply: sentences by token, candidate words by lemma -------------------------------------
+
+_SENTENCES: list[tuple[Doc, np.ndarray, list[Span]]] = []  # the last document's sentence index (Span.sent scans)
+
+
+def _sent(item: Token | Span) -> Span:
+    """The sentence of a token or span, from an index built once per document."""
+    doc = item.doc
+    if not _SENTENCES or _SENTENCES[0][0] is not doc:
+        sents = list(doc.sents)
+        _SENTENCES[:] = [(doc, np.array([s.start for s in sents], dtype=np.int64), sents)]
+    _, starts, sents = _SENTENCES[0]
+    i = item.i if isinstance(item, Token) else item.start
+    return sents[int(np.searchsorted(starts, i, side="right")) - 1]
+
+
+def _with_lemmas(doc: Doc, lemmas: set[str]) -> list[Token]:
+    """The tokens whose lemma is one of ``lemmas``, without making a Token of every word."""
+    wanted = np.array([doc.vocab.strings[w] for w in lemmas], dtype=np.uint64)
+    found = np.flatnonzero(np.isin(doc.to_array([LEMMA]).astype(np.uint64).ravel(), wanted))
+    return [doc[int(i)] for i in found]
 
 
 # --- shared: is a clause asserted by the author? ----------------------------------------------------------------
@@ -134,7 +160,8 @@ def _anchor(sent: Span) -> tuple[str, int] | None:
 def _lead_anchor(sent: Span) -> tuple[str, int] | None:
     """The time the article's lead sets (its first two sentences), which an undated sentence after it shares:
     news tells the main event first and its details after (van Dijk 1988, News as Discourse)."""
-    lead = list(sent.doc.sents)[:2]
+    _sent(sent)  # builds the document's sentence index
+    lead = _SENTENCES[0][2][:2]
     for first in lead:
         if first.start < sent.start and (anchor := _anchor(first)) is not None:
             return anchor
@@ -164,7 +191,7 @@ def _later(event: Span, statement: Span, statement_verb: Token | None) -> bool:
 def _placed_in_time(verb: Token) -> bool:
     """The event's sentence dates it ("resigned in 2014", "later resigned", "resigned last month"); a duration
     ("within hours") does not."""
-    return _anchor(verb.sent) is not None or any(t.lower_ in _EARLIER_ADVERBS for t in verb.subtree)
+    return _anchor(_sent(verb)) is not None or any(t.lower_ in _EARLIER_ADVERBS for t in verb.subtree)
 
 
 # verbs that give a status back: a sentence telling one ends the conflict ("jailed in 2009 and released in 2013")
@@ -177,14 +204,14 @@ _RESTORED = {"free": {"release", "free", "acquit", "pardon", "escape", "bail", "
 def _restored(event: _Event) -> bool:
     """The article tells the status coming back, in the event's sentence or one naming the person."""
     doc = event.verb.doc
-    sents = {event.verb.sent.start}
+    sents = {_sent(event.verb).start}
     for a in event.same:
         for start, end in a.mentions:
             span = doc.char_span(start, end, alignment_mode="expand")
             if span is not None:
-                sents.add(span.sent.start)
+                sents.add(_sent(span).start)
     words = _RESTORED[event.kind]
-    return any(t.lemma_.lower() in words and t.pos_ == "VERB" for t in doc if t.sent.start in sents)
+    return any(t.pos_ == "VERB" and _sent(t).start in sents for t in _with_lemmas(doc, words))
 
 
 # --- who a status word is about ------------------------------------------------------------------------------------
@@ -199,6 +226,7 @@ _STATUS = {
     "present": {"flee": "fled", "defect": "defected"},
 }
 _KIND_OF = {lemma: kind for kind, verbs in _STATUS.items() for lemma in verbs}
+_STATUS_LEMMAS = set(_KIND_OF) | {"step", "stand", "pass"}  # with the phrasal verbs' heads
 _UNDERGOER_OBJECT = {"fire", "sack", "dismiss", "oust", "depose", "overthrow", "remove", "kill", "assassinate",
                      "execute", "arrest", "detain", "jail", "imprison"}
 _OFFICE_OBJECTS = {"office", "post", "power", "position", "role", "job", "seat", "government", "cabinet", "board"}
@@ -301,7 +329,7 @@ def _undergoer(verb: Token, actors: ActorIndex) -> tuple[Actor, Span] | None:
 
 def _rivals(pronoun: Token, actor: Actor, actors: ActorIndex) -> bool:
     """Another person named in this or the previous sentence could be the pronoun's referent too."""
-    sent = pronoun.sent
+    sent = _sent(pronoun)
     start = pronoun.doc[sent.start - 1].sent.start_char if sent.start > 0 else sent.start_char
     others = {id(a) for s, _, a in actors._before(pronoun.idx) if s >= start and a.kind == "person" and a is not actor}
     return bool(others)
@@ -323,7 +351,7 @@ def _status_of(verb: Token) -> tuple[str, str] | None:
 
 def _events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
             skip: list[tuple[int, int]]) -> Iterator[_Event]:
-    for verb in doc:
+    for verb in _with_lemmas(doc, _STATUS_LEMMAS):
         lemma = verb.lemma_.lower()
         status = _status_of(verb)
         kind = status[0] if status else None
@@ -363,15 +391,15 @@ def _holding_office(event: _Event, actors: ActorIndex) -> Iterator[tuple[Span, s
     seen = set()
     for start, end in sorted(m for a in event.same for m in a.mentions):
         span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None or span.sent == event.verb.sent or span.sent.start in seen:
+        if span is None or _sent(span) == _sent(event.verb) or _sent(span).start in seen:
             continue
         head = span.root
         while head.dep_ in ("compound", "flat") and head.head is not head:
             head = head.head
         title = _title_of(head)
         if title and actors.actor_for(span) in event.same:
-            seen.add(span.sent.start)
-            yield span.sent, title
+            seen.add(_sent(span).start)
+            yield _sent(span), title
 
 
 def _cue_verb(f: Found, doc: Doc) -> Token | None:
@@ -408,13 +436,13 @@ def _office_conflict(event: _Event, actors: ActorIndex, found: list[Found]) -> C
     """'X resigned' told as a current fact (the clause dates nothing), while elsewhere the article gives X the
     office's title without 'former'."""
     for sent, title in _holding_office(event, actors):
-        if _placed_in_time(event.verb) and not _later(event.verb.sent, sent, sent.root):
+        if _placed_in_time(event.verb) and not _later(_sent(event.verb), sent, sent.root):
             continue  # a dated resignation and a title used before it: the story told in order
         name = event.actor.name
-        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(event.verb.sent)}”) but also "
+        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(_sent(event.verb))}”) but also "
                        f"calls {name} {title} without “former” (“{_sentence_text(sent)}”); someone who "
                        f"{_what(event)} no longer holds the office, so both cannot be current.")
-        return _pair(event.verb.sent, sent, explanation, found)
+        return _pair(_sent(event.verb), sent, explanation, found)
     return None
 
 
@@ -429,22 +457,22 @@ def _acting_after(event: _Event, found: list[Found], actors: ActorIndex) -> Conf
                                and _rivals(speaker.root, f.actor, actors)):
             continue  # "she told the panel" after two people were named: whose words these are is not sure
         span = doc.char_span(*f.cue, alignment_mode="expand")
-        if span is None or span.sent == event.verb.sent:
+        if span is None or _sent(span) == _sent(event.verb):
             continue
         cue = _cue_verb(f, doc)
         if event.kind in ("free", "present") and (cue is None or cue.lemma_.lower() not in ("tell", "speak",
                                                                                            "address")):
             continue  # someone held or abroad still writes and phones: only speaking to people in person counts
-        if not _later(event.verb.sent, span.sent, cue):
+        if not _later(_sent(event.verb), _sent(span), cue):
             continue
         name = event.actor.name
         why = {"alive": "a person who died cannot speak afterwards",
                "free": "a person in custody could not have spoken there freely",
                "present": "a person who fled could not have spoken there in person"}[event.kind]
-        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(event.verb.sent)}”) yet has "
-                       f"{name} speaking afterwards (“{_sentence_text(span.sent)}”); {why}, so both cannot be "
+        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(_sent(event.verb))}”) yet has "
+                       f"{name} speaking afterwards (“{_sentence_text(_sent(span))}”); {why}, so both cannot be "
                        "true.")
-        return _pair(event.verb.sent, span.sent, explanation, found)
+        return _pair(_sent(event.verb), _sent(span), explanation, found)
     return None
 
 
@@ -464,7 +492,7 @@ def denial_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
     reported = [f.content for f in found]
     asserted = {(id(e.actor), e.kind): e for e in _events(doc, actors, reported, skip)}
     out: list[Conflict] = []
-    for verb in doc:
+    for verb in _with_lemmas(doc, set(_KIND_OF)):
         kind = _KIND_OF.get(verb.lemma_.lower())
         if kind is None or _inside(verb.idx, skip + reported):
             continue
@@ -477,14 +505,14 @@ def denial_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
         if found_actor is None:
             continue
         event = asserted.get((id(found_actor[0]), kind))
-        if event is None or event.verb.sent == verb.sent:
+        if event is None or _sent(event.verb) == _sent(verb):
             continue
         name = found_actor[0].name
-        denied = " ".join(t.text for t in verb.sent if t.i in _clause(verb))
-        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(event.verb.sent)}”) and also "
-                       f"that {denied.rstrip('.')} (“{_sentence_text(verb.sent)}”); the same event cannot both "
+        denied = " ".join(t.text for t in _sent(verb) if t.i in _clause(verb))
+        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(_sent(event.verb))}”) and also "
+                       f"that {denied.rstrip('.')} (“{_sentence_text(_sent(verb))}”); the same event cannot both "
                        "have happened and not happened.")
-        out.append(_pair(event.verb.sent, verb.sent, explanation, found))
+        out.append(_pair(_sent(event.verb), _sent(verb), explanation, found))
         del asserted[(id(found_actor[0]), kind)]
     return out
 
@@ -558,7 +586,7 @@ def reversal_conflicts(doc: Doc, actors: ActorIndex, found: list[Found],
     reported = [f.content for f in found]
     stances: list[tuple[str, tuple[str, frozenset[str]], str, Token, str, Token]] = []
     out: list[Conflict] = []
-    for verb in doc:
+    for verb in _with_lemmas(doc, _FOR | _AGAINST | {"vote"}):
         if verb.pos_ != "VERB" or verb.tag_ not in ("VBD", "VBN") or _inside(verb.idx, skip + reported):
             continue
         if verb.lemma_.lower() not in _FOR | _AGAINST | {"vote"} or not _asserted(verb):
@@ -574,16 +602,16 @@ def reversal_conflicts(doc: Doc, actors: ActorIndex, found: list[Found],
         for k, (w, t, direction, earlier, name, obj) in enumerate(stances):
             if w != who[0] or t[0] != thing[0] or not (t[1] <= thing[1] or thing[1] <= t[1]):
                 continue
-            if direction == read[0] or earlier.sent == verb.sent:
+            if direction == read[0] or _sent(earlier) == _sent(verb):
                 continue
-            a, b = _anchor(earlier.sent), _anchor(verb.sent)
+            a, b = _anchor(_sent(earlier)), _anchor(_sent(verb))
             if a and b and a != b:
                 continue
             what = " ".join(x.text for x in obj.subtree if x.dep_ != "punct" and x.i <= obj.i)
-            explanation = (f"The article says {name} {_act(earlier)} {what} (“{_sentence_text(earlier.sent)}”) "
-                           f"and also that {name} {_act(verb)} it (“{_sentence_text(verb.sent)}”); the same "
+            explanation = (f"The article says {name} {_act(earlier)} {what} (“{_sentence_text(_sent(earlier))}”) "
+                           f"and also that {name} {_act(verb)} it (“{_sentence_text(_sent(verb))}”); the same "
                            "decision cannot go both ways.")
-            out.append(_pair(verb.sent, earlier.sent, explanation, found))
+            out.append(_pair(_sent(verb), _sent(earlier), explanation, found))
             del stances[k]
             break
         else:
@@ -604,7 +632,7 @@ def _subject_key(subject: Token, actors: ActorIndex) -> tuple[str, str] | None:
             return f"actor:{id(actor)}", actor.name
     if subject.pos_ in ("NOUN", "PROPN"):
         phrase = " ".join(t.lemma_.lower() for t in subject.subtree if t.dep_ not in ("det", "punct"))
-        return f"np:{phrase}", subject.sent.doc[subject.left_edge.i : subject.right_edge.i + 1].text
+        return f"np:{phrase}", subject.doc[subject.left_edge.i : subject.right_edge.i + 1].text
     return None
 
 
@@ -788,7 +816,7 @@ def _figure(ent: Span) -> _Figure | None:
     value = number_value(" ".join(words))
     if value is None:
         return None
-    sent = ent.sent
+    sent = _sent(ent)
     text = ent.doc.text
     after, before = text[ent.end_char : ent.end_char + 2], text[max(0, ent.start_char - 2) : ent.start_char]
     if (after[:1] in "-–/" and after[1:].isdigit()) or (before[1:] in "-–/" and before[:1].isdigit()):
@@ -940,8 +968,9 @@ def _show_thing(f: _Figure) -> str:
 
 def _unnamed_numbers(doc: Doc) -> list[Span]:
     """Counts the entity recogniser left out ('cost 900 jobs'), as CARDINAL spans."""
-    return [Span(doc, t.i, t.i + 1, label="CARDINAL") for t in doc
-            if t.pos_ == "NUM" and t.like_num and not t.ent_type_ and t.dep_ == "nummod"]
+    pos, ent = doc.to_array([POS, ENT_TYPE]).T
+    return [Span(doc, int(i), int(i) + 1, label="CARDINAL") for i in np.flatnonzero((pos == NUM) & (ent == 0))
+            if doc[int(i)].like_num and doc[int(i)].dep_ == "nummod"]
 
 
 def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
