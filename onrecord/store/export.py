@@ -20,8 +20,8 @@ from onrecord.store import schema
 def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every base table of the store: onrecord's own first, then any added later (positions over time, …)."""
     names = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-        "AND table_schema = 'main' ORDER BY table_name").fetchall()]
+        "SELECT table_name FROM information_schema.tables WHERE table_type IN ('BASE TABLE', 'VIEW') "
+        "AND table_schema = 'main' ORDER BY table_name").fetchall()]  # a Parquet store's tables are views
     known = [t.name for t in schema.TABLES if t.name in names]
     return known + [n for n in names if n not in known]
 
