@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from onrecord.errors import InputError, OnrecordError
@@ -243,6 +244,16 @@ class ParquetStore:
         rows = pq.read_table(version / "alias_rules").to_pylist()
         return [canonical.Rule(r["rule"], r["canonical"], tuple(r["names"] or ()), r["kind"],
                                tuple(r["articles"] or ())) for r in sorted(rows, key=lambda r: r["n"])]
+
+
+def resolve_locally(input_dir: Path, output_dir: Path, rules: list[canonical.Rule]) -> None:
+    """Actor merging in this process, group by group (the same ``canonical.resolve_group`` the engine's groupby
+    calls): for a store built without a cluster, and for tests."""
+    table = pq.read_table(input_dir)
+    parts = [canonical.resolve_group(table.filter(pc.equal(table["group"], key)), rules)
+             for key in sorted(set(table["group"].to_pylist()))]
+    write_table(output_dir / "part-00000.parquet",
+                pa.concat_tables(parts) if parts else canonical.RESOLVED.empty_table())
 
 
 _CHOSEN_SCHEMA = pa.schema([("id", pa.string()), ("seq", pa.int64()), ("_batch", pa.string()), ("_pos", pa.int64())])
