@@ -195,7 +195,8 @@ def test_resolution_by_groups_equals_one_process(tmp_path: Path) -> None:
     rules = canonical.load_rules(path)
     names = [person("p1", "Maria Lopez"), person("p2", "Lopez"), ("o1", "Jordan", "organization", ()),
              person("p3", "Jordan"), person("p4", "Boris Johnson", "Johnson"), ("o2", "Kremlin", "organization", ()),
-             person("p5", "Putin"), person("p6", "Maria López", "Maria Lopes", "Lopez"), ("o3", "Maria Lopez", "organization", ()),
+             person("p5", "Putin"), person("p6", "Maria López", "Maria Lopes", "Lopez"),
+             ("o3", "Maria Lopez", "organization", ()),
              person("p7", "Johnson"), ("o4", "United Nations", "organization", ()), person("p8", "Jill Biden"),
              person("p9", "Joe Biden"), person("p10", "Biden")]
     articles = [(i, f"a{i}", [names[j] for j in range(len(names)) if (i * 7 + j) % 3 == 0 or j == i])

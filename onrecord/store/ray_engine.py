@@ -37,16 +37,18 @@ DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 8192  # items the driver hands to Ray at a time
 
 
-def batch_key(table: pa.Table) -> str:
-    """A batch's name: the run and the positions it holds, the same when Ray retries it."""
+def batch_key(table: pa.Table, invocation: str) -> str:
+    """A batch's name: this ingest process and the positions the batch holds — the same when Ray retries the
+    batch (its files are overwritten with the same rows), another one for a later ingest of the same items (whose
+    outcomes, "skipped", must not replace the stored ones)."""
     pos = table["_pos"].to_pylist()
-    return f"r{table['_run'][0].as_py():04d}-{min(pos):012d}-{max(pos):012d}-{len(pos)}"
+    return f"r{table['_run'][0].as_py():04d}-{invocation}-{min(pos):012d}-{max(pos):012d}-{len(pos)}"
 
 
 class Analyser:
     """A Ray Data actor: the spaCy pipeline loaded once, then one ``analyse_batch`` per batch."""
 
-    def __init__(self, store: str, known: Any, max_bytes: int | None) -> None:
+    def __init__(self, store: str, known: Any, max_bytes: int | None, invocation: str) -> None:
         import ray
 
         from onrecord.parse import load_pipeline
@@ -55,10 +57,11 @@ class Analyser:
         self.store = parquet_store.ParquetStore(store)
         self.known: np.ndarray = ray.get(known[0])  # in a list: Ray resolves only top-level references
         self.max_bytes = max_bytes
+        self.invocation = invocation
 
     def __call__(self, items: pa.Table) -> pa.Table:
         tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known)
-        self.store.write_batch(batch_key(items), tables)
+        self.store.write_batch(batch_key(items, self.invocation), tables)
         outcomes = tables["outcomes"]
         import ray
 
@@ -136,15 +139,18 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
 
     pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
     known_ref = ray.put(known)
+    invocation = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + f"{os.getpid() % 100000:05d}"
     failed: set[str] = set()
     nodes: set[str] = set()
     done = 0
     for tables in _windows(sources, max_bytes, window, batch_size, run):
         ds = ray.data.from_arrow(tables)
-        out = ds.map_batches(Analyser, batch_size=None, batch_format="pyarrow", concurrency=pool,
-                             num_cpus=cpus_per_actor, max_restarts=-1, max_task_retries=-1,
+        # one actor per CPU slot, restarted when its process dies; its batch is then retried
+        out = ds.map_batches(Analyser, batch_size=None, batch_format="pyarrow",
+                             compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
+                             max_restarts=-1, max_task_retries=-1,
                              fn_constructor_kwargs={"store": str(target.path), "known": [known_ref],
-                                                    "max_bytes": max_bytes})
+                                                    "max_bytes": max_bytes, "invocation": invocation})
         for part in out.iter_batches(batch_format="pyarrow", batch_size=None):
             rows = part.select(["name", "status", "node"]).to_pylist()
             done += len(rows)
