@@ -83,7 +83,8 @@ def start(address: str | None, cpus: int | None) -> None:
     if address:
         ray.init(address=address, **options)
     else:
-        ray.init(num_cpus=cpus or 2, include_dashboard=False, **options)
+        # "local": a new Ray of our own, even when another one runs on this machine
+        ray.init(address="local", num_cpus=cpus or 2, include_dashboard=False, **options)
     import ray.data
 
     ctx = ray.data.DataContext.get_current()
