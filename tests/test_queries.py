@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 from feeds import write_feed
 
@@ -138,7 +140,7 @@ def test_sql_is_read_only(store: Path) -> None:
 
 def test_cli_formats(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["said", "Mendes", "--store", str(store), "--format", "json"]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    lines = json.loads(capsys.readouterr().out)
     assert lines and all(line["actor"].startswith("Carla Mende") for line in lines)
     assert main(["claims", "--unsourced", "--top", "3", "--store", str(store), "--format", "csv"]) == 0
     table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
@@ -148,6 +150,81 @@ def test_cli_formats(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines()[0].split()[:4] == ["name", "kind", "statements", "articles"]
     assert "Piet Olsen" in out
     assert main(["sql", "SELECT count(*) AS n FROM articles", "--store", str(store), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"n": 4}
+    assert json.loads(capsys.readouterr().out) == [{"n": 4}]
     assert main(["said", "Mendes", "--store", str(store.parent / "missing.duckdb")]) == 2
     assert "no store at" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- one output convention, on both stores
+
+
+@pytest.fixture(scope="module")
+def parquet_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same articles as a Parquet store, built in this process: the per-batch function, the batch writer
+    and the publisher that ``--engine ray`` runs on the cluster."""
+    from onrecord.store import batch, parquet_store
+
+    base = tmp_path_factory.mktemp("pq")
+    target = parquet_store.ParquetStore(base / "store")
+    target.create()
+    items = batch.articles_items(pa.Table.from_pylist(ARTICLES), source="feed", run=0)
+    for i in range(0, items.num_rows, 3):
+        part = items.slice(i, 3)
+        target.write_batch(f"b{i}", batch.analyse_batch(part))
+    assert target.publish([], parquet_store.resolve_locally) == len(ARTICLES)
+    return target.path
+
+
+COMMANDS = [["said", "Mendes"], ["actors"], ["claims"], ["claims", "--attributed"],
+            ["sql", "SELECT id, seq, published_date, outlet FROM articles ORDER BY seq"]]
+
+
+def _parse(fmt: str, out: str) -> list[dict]:
+    if fmt == "json":
+        doc = json.loads(out)
+        assert isinstance(doc, list)
+        return doc
+    if fmt == "jsonl":
+        return [json.loads(line) for line in out.splitlines()]
+    if fmt == "csv":
+        return list(csv.DictReader(io.StringIO(out)))
+    lines = out.splitlines()
+    assert set(lines[1].replace(" ", "")) == {"-"}
+    return [{"line": line} for line in lines[2:]]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv"])
+def test_every_command_every_format_on_both_stores(store: Path, parquet_store: Path, fmt: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    for command in COMMANDS:
+        outputs = []
+        for path in (store, parquet_store):
+            assert main([*command, "--store", str(path), "--format", fmt]) == 0, command
+            outputs.append(capsys.readouterr().out)
+            assert _parse(fmt, outputs[-1]), (command, fmt)
+        # the same answer from both stores (the DuckDB one numbered its articles the same way)
+        assert outputs[0] == outputs[1], command
+
+
+def test_parquet_store_answers_queries_only(parquet_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for query in (f"COPY articles TO '{parquet_store / 'x.csv'}'", "CREATE TABLE t AS SELECT 1",
+                  "SELECT * FROM read_csv('/etc/hostname')"):
+        assert main(["sql", query, "--store", str(parquet_store)]) == 2
+        assert "error" in capsys.readouterr().err
+    assert not (parquet_store / "x.csv").exists()
+    assert main(["corroborate", "--store", str(parquet_store)]) == 2
+    assert "Parquet store" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv"])
+def test_cluster_every_format(store: Path, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "corroborated.duckdb"
+    shutil.copy(store, copy)
+    assert main(["corroborate", "--store", str(copy), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["cluster", "--store", str(copy), "--format", fmt]) == 0
+    rows = _parse(fmt, capsys.readouterr().out)
+    assert rows  # "The port handled 3.2 million containers last year." is in two articles
+    if fmt != "table":
+        assert main(["cluster", f"{rows[0]['cluster']}", "--store", str(copy), "--format", fmt]) == 0
+        assert len(_parse(fmt, capsys.readouterr().out)) >= 2
