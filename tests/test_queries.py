@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pytest
 from feeds import write_feed
 
@@ -159,19 +158,19 @@ def test_cli_formats(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def parquet_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same articles as a Parquet store, built in this process: the per-batch function, the batch writer
-    and the publisher that ``--engine ray`` runs on the cluster."""
-    from onrecord.store import batch, parquet_store
+def parquet_store(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same feed as a Parquet store, built in this process: the per-batch function, the batch writer and
+    the publisher that ``--engine ray`` runs on the cluster."""
+    from onrecord.store import batch, parquet_sources, parquet_store
 
     base = tmp_path_factory.mktemp("pq")
     target = parquet_store.ParquetStore(base / "store")
     target.create()
-    items = batch.articles_items(pa.Table.from_pylist(ARTICLES), source="feed", run=0)
+    items = batch.items_table(enumerate(parquet_sources.iter_all([str(store.parent / "feed.jsonl")])), run=0)
     for i in range(0, items.num_rows, 3):
         part = items.slice(i, 3)
         target.write_batch(f"b{i}", batch.analyse_batch(part))
-    assert target.publish([], parquet_store.resolve_locally) == len(ARTICLES)
+    assert target.publish([], parquet_store.resolve_locally) == (len(ARTICLES), None)
     return target.path
 
 
@@ -216,15 +215,52 @@ def test_parquet_store_answers_queries_only(parquet_store: Path, capsys: pytest.
     assert "Parquet store" in capsys.readouterr().err
 
 
+@pytest.fixture(scope="module")
+def corroborated(store: Path, parquet_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Both stores corroborated: the DuckDB one by ``corroborate``, the Parquet one when publishing again."""
+    from onrecord.store import parquet_store as pqs
+
+    base = tmp_path_factory.mktemp("corroborated")
+    duck, folder = base / "c.duckdb", base / "store"
+    shutil.copy(store, duck)
+    shutil.copytree(parquet_store, folder)
+    assert main(["corroborate", "--store", str(duck), "--quiet"]) == 0
+    new, summary = pqs.ParquetStore(folder).publish([], pqs.resolve_locally, corroborate=True)
+    assert new == 0 and summary.statements > 0
+    return duck, folder
+
+
 @pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv"])
-def test_cluster_every_format(store: Path, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
-    copy = tmp_path / "corroborated.duckdb"
-    shutil.copy(store, copy)
-    assert main(["corroborate", "--store", str(copy), "--quiet"]) == 0
-    capsys.readouterr()
-    assert main(["cluster", "--store", str(copy), "--format", fmt]) == 0
-    rows = _parse(fmt, capsys.readouterr().out)
+def test_cluster_every_format(corroborated: tuple[Path, Path], fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = []
+    for path in corroborated:
+        assert main(["cluster", "--store", str(path), "--format", fmt]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    rows = _parse(fmt, outputs[0])
     assert rows  # "The port handled 3.2 million containers last year." is in two articles
     if fmt != "table":
-        assert main(["cluster", f"{rows[0]['cluster']}", "--store", str(copy), "--format", fmt]) == 0
-        assert len(_parse(fmt, capsys.readouterr().out)) >= 2
+        for path in corroborated:
+            assert main(["cluster", f"{rows[0]['cluster']}", "--store", str(path), "--format", fmt]) == 0
+            assert len(_parse(fmt, capsys.readouterr().out)) >= 2
+    for command in COMMANDS:  # corroborated statements carry their cluster on both stores alike
+        answers = []
+        for path in corroborated:
+            assert main([*command, "--store", str(path), "--format", fmt]) == 0
+            answers.append(capsys.readouterr().out)
+        assert answers[0] == answers[1], command
+
+
+def test_corroborated_parquet_store_equals_duckdb(corroborated: tuple[Path, Path]) -> None:
+    duck, folder = corroborated
+    a, b = schema.connect(duck, read_only=True), schema.connect(folder, read_only=True)
+    try:
+        names = sorted(r[0] for r in a.execute("SELECT table_name FROM information_schema.tables").fetchall())
+        assert names == sorted(r[0] for r in b.execute("SELECT table_name FROM information_schema.tables").fetchall())
+        assert {"clusters", "cluster_members", "article_sources"} <= set(names)
+        for name in names:
+            rows = [sorted(repr(r) for r in c.execute(f'SELECT * FROM "{name}"').fetchall()) for c in (a, b)]
+            assert rows[0] == rows[1], name
+    finally:
+        a.close()
+        b.close()

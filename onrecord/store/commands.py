@@ -207,12 +207,10 @@ def _ingest_ray(args: argparse.Namespace) -> int:
 
     if args.jobs is not None:
         raise InputError("--jobs is for the process pool; with --engine ray give --cpus / --actors")
-    if args.corroborate:
-        raise InputError("--corroborate does not run on --engine ray yet (see docs/distributed.md)")
     summary = ray_engine.ingest(args.sources, _store(args), address=args.address, cpus=args.cpus,
                                 actors=args.actors, cpus_per_actor=args.cpus_per_actor,
                                 batch_size=args.batch_size or ray_engine.DEFAULT_BATCH, aliases=args.aliases,
-                                max_bytes=args.max_bytes, progress=not args.quiet)
+                                max_bytes=args.max_bytes, progress=not args.quiet, corroborate=args.corroborate)
     hosts = {w.rsplit(":", 1)[0] for w in summary.workers}
     line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
             f"{summary.failed} failed in {summary.seconds:.1f} s on {len(summary.workers)} Ray workers "
@@ -220,6 +218,8 @@ def _ingest_ray(args: argparse.Namespace) -> int:
     if summary.failed:
         line += "; see: onrecord sql \"SELECT * FROM failures\""
     print(line, file=sys.stderr)
+    if summary.corroboration is not None:
+        _report(summary.corroboration)
     return EXIT_FAILED if summary.failed else 0
 
 

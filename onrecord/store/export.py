@@ -26,7 +26,8 @@ def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return known + [n for n in names if n not in known]
 
 
-def _order(name: str) -> str:
+def order_by(name: str) -> str:
+    """The ORDER BY list that gives a table a stable row order."""
     table = schema.BY_NAME.get(name)
     return ", ".join(table.order) if table and table.order else "ALL"
 
@@ -42,7 +43,7 @@ def export_tables(con: duckdb.DuckDBPyConnection, folder: str | Path, fmt: str) 
     for name in table_names(con):
         path = out / f"{name}.{'parquet' if fmt == 'parquet' else 'jsonl'}"
         options = "FORMAT parquet" if fmt == "parquet" else "FORMAT json"
-        query = f'SELECT * FROM "{name}" ORDER BY {_order(name)}'
+        query = f'SELECT * FROM "{name}" ORDER BY {order_by(name)}'
         literal = str(path).replace("'", "''")
         con.execute(f"COPY ({query}) TO '{literal}' ({options})")
         written.append(path)

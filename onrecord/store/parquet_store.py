@@ -151,11 +151,11 @@ class ParquetStore:
 
     # -- publishing
 
-    def publish(self, rules: list[canonical.Rule], resolve: Callable[[Path, Path, list[canonical.Rule]], None]
-                ) -> int:
+    def publish(self, rules: list[canonical.Rule], resolve: Callable[[Path, Path, list[canonical.Rule]], None],
+                *, corroborate: bool = False) -> tuple[int, Any]:
         """Number the new articles, merge actors (``resolve(input_dir, output_dir, rules)``: the engine's
-        groupby over ``canonical.resolve_group``), write every table into a new version and make it current.
-        Returns how many articles were new."""
+        groupby over ``canonical.resolve_group``), corroborate when asked, write every table into a new version
+        and make it current. Returns how many articles were new, and the corroboration summary (or None)."""
         previous = self.version()
         name = f"v{(int(previous.name[1:]) + 1) if previous else 1:06d}"
         work = self.path / f".{name}.tmp"
@@ -194,12 +194,21 @@ class ParquetStore:
             shutil.rmtree(work / "_actors")
         finally:
             con.close()
+        summary = corroborate_tables(work) if corroborate else None
         os.replace(work, self.path / name)
         _write_text(self.path / "current", name + "\n")
         versions = sorted(p for p in self.path.glob("v[0-9]*") if p.is_dir())
         for old in versions[:-KEEP_VERSIONS]:
             shutil.rmtree(old, ignore_errors=True)
-        return int(new)
+        return int(new), summary
+
+    def corroborated(self) -> bool:
+        """Whether the published store has been corroborated (later ingests then keep it up to date)."""
+        version = self.version()
+        if version is None:
+            return False
+        rows = pq.read_table(version / "store_info").to_pylist()
+        return any(r["key"] == "corroborate" for r in rows)
 
     def _write_tables(self, con: duckdb.DuckDBPyConnection, work: Path, rules: list[canonical.Rule]) -> None:
         local = {"attributions": "speaker_local", "mentions": "local_id", "positions": "local_actor"}
@@ -254,6 +263,31 @@ def resolve_locally(input_dir: Path, output_dir: Path, rules: list[canonical.Rul
              for key in sorted(set(table["group"].to_pylist()))]
     write_table(output_dir / "part-00000.parquet",
                 pa.concat_tables(parts) if parts else canonical.RESOLVED.empty_table())
+
+
+def corroborate_tables(work: Path) -> Any:
+    """The adapter to ``onrecord.store.corroborate``: the version's tables are loaded into a scratch DuckDB
+    file, ``corroborate`` runs there from scratch (which gives the same tables as running it after every ingest)
+    and every table is written back. It runs in this process, not on the cluster: swap this call for the
+    corroborate module's per-window functions when they exist."""
+    from onrecord.store import corroborate, export
+
+    scratch = work / "_corroborate.duckdb"
+    con = schema.connect(scratch)
+    try:
+        for table in schema.TABLES:
+            if table is not schema.STORE_INFO:  # connect wrote its schema row
+                con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet("
+                            f"{_quote(work / table.name / '*.parquet')})")
+        summary = corroborate.corroborate(con)
+        for name in export.table_names(con):
+            shutil.rmtree(work / name, ignore_errors=True)
+            _copy(con, f'SELECT * FROM "{name}" ORDER BY {export.order_by(name)}', work / name)
+    finally:
+        con.close()
+        scratch.unlink(missing_ok=True)
+        Path(str(scratch) + ".wal").unlink(missing_ok=True)
+    return summary
 
 
 _CHOSEN_SCHEMA = pa.schema([("id", pa.string()), ("seq", pa.int64()), ("_batch", pa.string()), ("_pos", pa.int64())])

@@ -119,8 +119,9 @@ def resolve_on_ray(input_dir: Path, output_dir: Path, rules: list[canonical.Rule
 def ingest(sources: list[str], store: str | Path, *, address: str | None = None, cpus: int | None = None,
            actors: int | None = None, cpus_per_actor: float = 1, batch_size: int = DEFAULT_BATCH,
            window: int = DEFAULT_WINDOW, aliases: str | Path | None = None, max_bytes: int | None = None,
-           progress: bool = True) -> Summary:
-    """Analyse every article of ``sources`` not yet in ``store`` on Ray, then publish the store's tables."""
+           progress: bool = True, corroborate: bool | None = None) -> Summary:
+    """Analyse every article of ``sources`` not yet in ``store`` on Ray, then publish the store's tables.
+    ``corroborate``: cluster statements and flag corpus conflicts too (None: when the store was before)."""
     if not sources:
         raise InputError("nothing to ingest: give a folder, a .jsonl/.csv/.warc/.parquet file, or - for stdin")
     if batch_size < 1 or window < 1 or (actors is not None and actors < 1) or (cpus is not None and cpus < 1):
@@ -162,7 +163,9 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
                 print(f"\ringest: {done} articles analysed on {len(nodes)} workers", end="", file=sys.stderr)
     if progress:
         print(file=sys.stderr)
-    summary.stored = target.publish(rules, resolve_on_ray)
+    if corroborate is None:
+        corroborate = target.corroborated()
+    summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray, corroborate=corroborate)
     summary.failed = len(failed)
     summary.skipped = max(0, done - summary.stored - summary.failed)
     summary.workers = sorted(nodes)
