@@ -1,5 +1,6 @@
 """Parquet files of articles as an ingest source, from a local path or any filesystem pyarrow knows
-(``s3://bucket/news/``, ``gs://…``): a file, or a folder / prefix of ``*.parquet`` files (sorted by name).
+(``s3://bucket/news/``, ``gs://…``): a file, or a folder / prefix of ``*.parquet`` files (sorted by name; a
+local folder holding any ``.parquet`` file is read as Parquet).
 
 Each row is read like a JSON Lines object: a ``text`` or ``html`` column plus optional ``title``, ``url``,
 ``published``, ``outlet``, ``id``; other columns are ignored. Row N (from 1) of a file is named ``file:N``.
@@ -21,7 +22,13 @@ COLUMNS = ("text", "html", *read.METADATA_FIELDS)
 
 
 def is_parquet(source: str) -> bool:
-    return source.rstrip("/").lower().endswith(SUFFIX) or (_is_uri(source) and not Path(source).suffix)
+    """A ``.parquet`` file, a URI of a file or prefix, or a local folder holding ``.parquet`` files."""
+    if source.rstrip("/").lower().endswith(SUFFIX):
+        return True
+    if _is_uri(source):
+        return not Path(source).suffix
+    path = Path(source)
+    return path.is_dir() and next(path.rglob("*" + SUFFIX), None) is not None
 
 
 def _is_uri(source: str) -> bool:
