@@ -213,8 +213,8 @@ def _ingest_ray(args: argparse.Namespace) -> int:
                                 max_bytes=args.max_bytes, progress=not args.quiet, corroborate=args.corroborate)
     hosts = {w.rsplit(":", 1)[0] for w in summary.workers}
     line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
-            f"{summary.failed} failed in {summary.seconds:.1f} s on {len(summary.workers)} Ray workers "
-            f"({len(hosts)} nodes) -> {summary.store}")
+            f"{summary.failed} failed in {summary.seconds:.1f} s ({summary.publish_seconds:.1f} s publishing) on "
+            f"{len(summary.workers)} Ray workers ({len(hosts)} nodes) -> {summary.store}")
     if summary.failed:
         line += "; see: onrecord sql \"SELECT * FROM failures\""
     print(line, file=sys.stderr)

@@ -74,7 +74,8 @@ class Summary:
     seconds: float = 0.0
     store: str = ""
     corroboration: Any = None  # onrecord.store.corroborate.Summary when clusters and corpus flags were updated
-    workers: list[str] = field(default_factory=list)  # --engine ray: the worker processes (host:pid) that analysed
+    workers: list[str] = field(default_factory=list)  # --engine ray: the worker processes (node:pid) that analysed
+    publish_seconds: float = 0.0  # --engine ray: numbering, actor merging and writing the tables
 
     @property
     def done(self) -> int:

@@ -165,7 +165,9 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
         print(file=sys.stderr)
     if corroborate is None:
         corroborate = target.corroborated()
+    publishing = time.monotonic()
     summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray, corroborate=corroborate)
+    summary.publish_seconds = time.monotonic() - publishing
     summary.failed = len(failed)
     summary.skipped = max(0, done - summary.stored - summary.failed)
     summary.workers = sorted(nodes)
