@@ -250,7 +250,8 @@ def name_variants(name: str, kind: str, texts: Iterable[str | None]) -> tuple[st
 class Resolver:
     """Resolves the record actors of a batch of articles to canonical actors stored in ``table``."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, rules: Iterable[Rule], table: str = "actors") -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection | None, rules: Iterable[Rule], table: str = "actors") -> None:
+        """``con`` None: no stored actors (a whole resolution group resolved at once, in memory)."""
         self.con = con
         self.table = table
         self.rules = list(rules)
@@ -283,7 +284,7 @@ class Resolver:
     def _load(self, names: list[tuple[str, str]]) -> None:
         keys = {match_key(n, k) for n, k in names} | {match_key(n, "person") for n, _ in names}
         ids = {fold(n) for n, _ in names} | {i for r in self.rules for i in _rule_ids(r)}
-        rows = self.con.execute(
+        rows = [] if self.con is None else self.con.execute(
             f"SELECT id, name, kind, aliases, origin, match_key, first_seq FROM {self.table} "
             "WHERE match_key IN (SELECT unnest(?::VARCHAR[])) OR id IN (SELECT unnest(?::VARCHAR[]))",
             [sorted(keys), sorted(ids)],
@@ -491,12 +492,7 @@ def resolve_group(rows: pa.Table, rules: list[Rule]) -> pa.Table:
         variants = name_variants(r["name"], r["kind"], r["texts"] or [])
         articles.setdefault(r["article_id"], (r["seq"], r["article_id"], []))[2].append(
             (r["local_id"], r["name"], r["kind"], variants))
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute(schema.ACTORS.ddl())
-        mapping, actors = Resolver(con, rules).resolve(sorted(articles.values(), key=lambda a: (a[0], a[1])))
-    finally:
-        con.close()
+    mapping, actors = Resolver(None, rules).resolve(sorted(articles.values(), key=lambda a: (a[0], a[1])))
     out = [{"article_id": a, "local_id": loc, "actor_id": c} for (a, loc), c in mapping.items()]
     out += [{f"canon_{k}": v for k, v in row.items()} for row in actors]
     return pa.Table.from_pylist(out, schema=RESOLVED)
