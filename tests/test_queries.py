@@ -264,3 +264,32 @@ def test_corroborated_parquet_store_equals_duckdb(corroborated: tuple[Path, Path
     finally:
         a.close()
         b.close()
+
+
+def test_alias_rules_on_both_stores(store: Path, parquet_store: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """An aliases file applied to a DuckDB store (``actors --aliases``) and to a Parquet store (publishing with
+    the rules, as ``ingest --engine ray --aliases`` does) gives the same actors and statements."""
+    from onrecord.store import canonical
+    from onrecord.store import parquet_store as pqs
+
+    rules_file = tmp_path / "aliases.toml"
+    rules_file.write_text('[[merge]]\ncanonical = "Piet Olsen"\naliases = ["Carla Mendez"]\n'
+                          '[[split]]\nname = "Mendes"\ncanonical = "C. Mendes"\n', encoding="utf-8")
+    duck, folder = tmp_path / "a.duckdb", tmp_path / "store"
+    shutil.copy(store, duck)
+    shutil.copytree(parquet_store, folder)
+    assert main(["actors", "--aliases", str(rules_file), "--store", str(duck)]) == 0
+    pqs.ParquetStore(folder).publish(canonical.load_rules(rules_file), pqs.resolve_locally)
+    capsys.readouterr()
+    outputs = {}
+    for command in (["actors", "--top", "0"], ["said", "Piet Olsen"], ["sql", "SELECT * FROM alias_rules"]):
+        answers = []
+        for path in (duck, folder):
+            assert main([*command, "--store", str(path), "--format", "jsonl"]) == 0
+            answers.append(capsys.readouterr().out)
+        assert answers[0] == answers[1], command
+        outputs[command[0]] = [json.loads(line) for line in answers[0].splitlines()]
+    olsen = next(a for a in outputs["actors"] if a["name"] == "Piet Olsen")
+    assert "Carla Mendez" in olsen["aliases"]  # the merge rule took effect on both
+    assert {r["speaker"] for r in outputs["said"]} >= {"Piet Olsen", "Carla Mendez"}
