@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from onrecord.errors import InputError
+from onrecord.errors import InputError, OnrecordError
 from onrecord.store import batch, canonical, parquet_sources, parquet_store
 from onrecord.store.ingest import Summary
 from onrecord.store.sources import Item
@@ -72,7 +72,10 @@ class Analyser:
 def start(address: str | None, cpus: int | None) -> None:
     """Join the cluster at ``address`` (``auto``, ``ray://host:port``, ``host:port``), or start a local Ray
     with ``cpus`` CPUs (default 2) and no dashboard."""
-    import ray
+    try:
+        import ray
+    except ImportError:
+        raise OnrecordError("--engine ray needs Ray: pip install 'ray[data]==2.60.*' (setup.sh installs it)") from None
 
     if ray.is_initialized():
         return
