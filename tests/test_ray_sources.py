@@ -42,3 +42,19 @@ def test_analyse_batch_tables(tmp_path: Path) -> None:
     assert out["articles"].num_rows == 2  # publishing takes each article id once
     assert out["attributions"].num_rows >= 2 and set(out["attributions"]["_run"].to_pylist()) == {3}
     assert out["articles"].schema == batch.raw_schema(schema.ARTICLES)
+
+
+def test_a_batch_lost_on_every_retry_is_recorded_as_failures(tmp_path: Path) -> None:
+    """Items whose batch never came back from Ray become failure rows (retried by the next run), never lost."""
+    from onrecord.store import parquet_store, ray_engine
+    from onrecord.store.sources import Item
+
+    store = parquet_store.ParquetStore(tmp_path / "store")
+    store.create()
+    items = batch.items_table([(0, Item("feed", "feed:1", "json", b"{}")), (1, Item("feed", "feed:2", "json", b"{}"))],
+                              run=0)
+    assert ray_engine._record_lost(store, [items], {1}, "test") == ["feed:1"]
+    store.publish([], parquet_store.resolve_locally)
+    con = schema.connect(store.path, read_only=True)
+    assert con.execute("SELECT name, stage FROM failures").fetchall() == [("feed:1", "analyse")]
+    con.close()

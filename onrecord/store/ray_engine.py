@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from onrecord.errors import InputError, OnrecordError
 from onrecord.store import batch, canonical, parquet_sources, parquet_store
@@ -35,6 +36,7 @@ from onrecord.store.sources import Item
 
 DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 8192  # items the driver hands to Ray at a time
+TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
 
 
 def batch_key(table: pa.Table, invocation: str) -> str:
@@ -93,6 +95,7 @@ def start(address: str | None, cpus: int | None) -> None:
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
+    ctx.max_errored_blocks = -1  # a batch that fails every retry is recorded as failures, not a failed job
 
 
 def _windows(sources: list[str], max_bytes: int | None, size: int, batch_size: int, run: int
@@ -105,6 +108,26 @@ def _windows(sources: list[str], max_bytes: int | None, size: int, batch_size: i
         yield [batch.items_table(window[i:i + batch_size], run) for i in range(0, len(window), batch_size)]
 
 
+def _record_lost(target: parquet_store.ParquetStore, tables: list[pa.Table], returned: set[int], invocation: str
+                 ) -> list[str]:
+    """Items whose batch failed every retry (its worker kept dying, or writing it failed) become failures, so
+    that nothing is lost silently and a later run tries them again. Returns their names."""
+    lost = []
+    for table in tables:
+        seen = pa.array(sorted(returned), pa.int64())
+        missing = table.filter(pc.invert(pc.is_in(table["_pos"], seen)))
+        if not missing.num_rows:
+            continue
+        rows = [{"name": r["name"], "source": r["source"], "status": "failed", "stage": "analyse",
+                 "reason": "the analysis of its batch failed every retry (a crash, out of memory, or the store "
+                           "could not be written)", "article_id": None, "_run": r["_run"], "_pos": r["_pos"]}
+                for r in missing.select(["name", "source", "_run", "_pos"]).to_pylist()]
+        target.write_batch(f"lost-{batch_key(missing, invocation)}",
+                           {"outcomes": pa.Table.from_pylist(rows, schema=batch.OUTCOMES)})
+        lost += [r["name"] for r in rows]
+    return lost
+
+
 def resolve_on_ray(input_dir: Path, output_dir: Path, rules: list[canonical.Rule]) -> None:
     """Actor merging as a Ray Data groupby: one resolution group per ``map_groups`` call."""
     import ray
@@ -112,8 +135,8 @@ def resolve_on_ray(input_dir: Path, output_dir: Path, rules: list[canonical.Rule
 
     ds = ray.data.read_parquet(str(input_dir))
     partitions = max(1, int(ray.cluster_resources().get("CPU", 1)))  # one shuffle partition per CPU
-    out = ds.groupby("group", num_partitions=partitions).map_groups(canonical.resolve_group, fn_kwargs={"rules": rules},
-                                         batch_format="pyarrow")
+    groups = ds.groupby("group", num_partitions=partitions)
+    out = groups.map_groups(canonical.resolve_group, fn_kwargs={"rules": rules}, batch_format="pyarrow")
     output_dir.mkdir(parents=True, exist_ok=True)
     for i, part in enumerate(out.iter_batches(batch_format="pyarrow", batch_size=100_000)):
         parquet_store.write_table(output_dir / f"part-{i:05d}.parquet", part.cast(canonical.RESOLVED))
@@ -153,17 +176,22 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
         # one actor per CPU slot, restarted when its process dies; its batch is then retried
         out = ds.map_batches(Analyser, batch_size=None, batch_format="pyarrow",
                              compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
-                             max_restarts=-1, max_task_retries=-1,
+                             max_restarts=-1, max_task_retries=TASK_RETRIES,
                              fn_constructor_kwargs={"store": str(target.path), "known": [known_ref],
                                                     "max_bytes": max_bytes, "invocation": invocation})
+        returned: set[int] = set()
         for part in out.iter_batches(batch_format="pyarrow", batch_size=None):
-            rows = part.select(["name", "status", "node"]).to_pylist()
+            rows = part.select(["name", "status", "node", "_pos"]).to_pylist()
+            returned.update(r["_pos"] for r in rows)
             done += len(rows)
             failed.update(r["name"] for r in rows if r["status"] == "failed")
             failed.difference_update(r["name"] for r in rows if r["status"] != "failed")
             nodes.update(r["node"] for r in rows)
             if progress:
                 print(f"\ringest: {done} articles analysed on {len(nodes)} workers", end="", file=sys.stderr)
+        lost = _record_lost(target, tables, returned, invocation)
+        done += len(lost)
+        failed.update(lost)
     if progress:
         print(file=sys.stderr)
     if corroborate is None:
