@@ -45,7 +45,7 @@ from onrecord.errors import InputError, OnrecordError
 from onrecord.limits import limit_memory, memory_limit_mb
 from onrecord.record import Record
 from onrecord.store import canonical, schema
-from onrecord.store.sources import Item, count_items, iter_items, read_item
+from onrecord.store.sources import Item, count_items, read_item
 
 DEFAULT_BATCH = 200  # articles per transaction
 TASK_ITEMS = 8  # items a worker takes at once (spaCy pipes them together)
@@ -75,6 +75,8 @@ class Summary:
     seconds: float = 0.0
     store: str = ""
     corroboration: Any = None  # onrecord.store.corroborate.Summary when clusters and corpus flags were updated
+    workers: list[str] = field(default_factory=list)  # --engine ray: the worker processes (node:pid) that analysed
+    publish_seconds: float = 0.0  # --engine ray: numbering, actor merging and writing the tables
 
     @property
     def done(self) -> int:
@@ -435,8 +437,9 @@ def _tasks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 
 
 def _items(sources: list[str], max_bytes: int | None) -> Iterator[Item]:
-    for source in sources:
-        yield from iter_items(source, max_bytes=max_bytes)
+    from onrecord.store.parquet_sources import iter_all
+
+    yield from iter_all(sources, max_bytes)
 
 
 def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, batch_size: int = DEFAULT_BATCH,
@@ -451,9 +454,9 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1 or batch_size < 1:
         raise InputError("--jobs and --batch-size must be at least 1")
-    for source in sources:  # fail fast, before any work, on a SOURCE that does not exist
-        if source != "-" and not Path(source).exists():
-            raise InputError(f"no such file or folder: {source}")
+    from onrecord.store.parquet_sources import check
+
+    check(sources)  # fail fast, before any work, on a SOURCE that does not exist
     rules = canonical.load_rules(aliases) if aliases else None
     started = time.monotonic()
     summary = Summary(store=str(store))
