@@ -1053,18 +1053,19 @@ def _claim_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     from onrecord.store import claims
 
     width = len(_Statement.__dataclass_fields__)
-    out: dict[tuple[str, str], dict[str, Any]] = {}  # one flag per pair of statements: one disagreement
+    out: dict[tuple[str, str], dict[str, Any]] = {}  # one flag per statement and other source
     for what, kind, value, other_value, score, updates, source_a, source_b, *row in rows:
         a, b = _statement(tuple(row[:width])), _statement(tuple(row[width:]))
         if source_a == source_b:
             continue  # copies of one source (recognised after the pair was found) do not disagree with it
         later, earlier = (a, b) if a.order >= b.order else (b, a)
+        earlier_source = source_b if later is a else source_a
         new_value, old_value = (value, other_value) if later is a else (other_value, value)
         if what == "figure" and later is a and updates:
             x, y = claims.facts(new_value).figures, claims.facts(old_value).figures
             if x and y and x[0].value > y[0].value:
                 continue  # "the toll rose to 40": the count went on, an update
-        key = (later.ref, earlier.ref)
+        key = (later.ref, earlier_source)  # copies of the other version in one source: still one disagreement
         if key in out:
             continue
         difference = claims.describe(claims.Difference(what, new_value, old_value, kind or ""))
