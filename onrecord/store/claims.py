@@ -33,6 +33,7 @@ _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 
 _TOKEN = re.compile(r"[$£€¥%]|\d+(?:[.,]\d+)*|[A-Za-z]+(?:['’][A-Za-z]+)?|\S")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_APPROXIMATE = re.compile(r"\b(?:least|about|around|nearly|almost|roughly|some|over|than|approximately|up to)$")
 _DECIMALS = re.compile(r"\d\.(\d+)")
 _VOTE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})\b")
 
@@ -69,6 +70,7 @@ class Figure:
     before: str  # the word before it (lower case), "" at the start
     after: str  # the word after it (skipping scale and unit words)
     written: float = 0.0  # the number as written, before its scale word
+    approximate: bool = False  # "at least 14", "about 300", "nearly half a million"
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,12 @@ class Facts:
     opposites: frozenset[tuple[int, int]]  # (pair index, side) of each opposite word used
     hedged: bool
     updates: bool  # words of a running count ("rose to", "now")
+    weekdays: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class Difference:
-    what: str  # figure | actor | polarity | modality
+    what: str  # figure | actor | polarity | modality | when (another weekday: another event, not a conflict)
     a: str
     b: str
     kind: str = ""  # the figure's kind
@@ -142,7 +145,9 @@ def figures(toks: list[str]) -> list[Figure]:
         before = next((low[k] for k in range(start - 1, -1, -1) if low[k].isalpha() and low[k] not in _MONTHS), "")
         after = next((low[k] for k in range(j, len(low)) if low[k].isalpha() and low[k] not in ("of", "the", "a")),
                      "")
-        out.append(Figure(value, kind, " ".join(toks[start:j]), before, after, written))
+        hedge = " ".join(low[max(0, start - 2) : start])
+        approximate = bool(_APPROXIMATE.search(hedge))
+        out.append(Figure(value, kind, " ".join(toks[start:j]), before, after, written, approximate))
         i = j
     return out
 
@@ -189,7 +194,7 @@ def facts(text: str) -> Facts:
     opposites = frozenset((k, side) for k, pair in enumerate(_OPPOSITES) for side in (0, 1) if words & pair[side])
     negators = sum(w in _NEGATORS or w.endswith("n't") for w in low)
     return Facts(tuple(figures(toks)), tuple(runs), tuple(context), negators % 2 == 1,
-                 opposites, bool(words & _HEDGES), bool(words & _UPDATES))
+                 opposites, bool(words & _HEDGES), bool(words & _UPDATES), frozenset(words & _WEEKDAYS))
 
 
 def same_value(x: Figure, y: Figure) -> bool:
@@ -206,7 +211,8 @@ def same_value(x: Figure, y: Figure) -> bool:
     if same_scale and round(fine.written * scale) == round(coarse.written * scale):
         return True
     big = max(abs(x.value), abs(y.value))
-    return big > 0 and abs(x.value - y.value) / big <= 0.02
+    tolerance = 0.25 if x.approximate or y.approximate else 0.02  # "at least 14" is not contradicted by 17
+    return big > 0 and abs(x.value - y.value) / big <= tolerance
 
 
 def _counterparts(a: list[Figure], b: list[Figure]) -> list[tuple[Figure, Figure]]:
@@ -243,6 +249,8 @@ def _actor_difference(a: Facts, b: Facts) -> tuple[str, str] | None:
 def differences(a: Facts, b: Facts) -> list[Difference]:
     """What two readings of (what may be) one claim disagree on; empty when nothing checkable differs."""
     out = [Difference("figure", x.text, y.text, x.kind) for x, y in _counterparts(list(a.figures), list(b.figures))]
+    if a.weekdays and b.weekdays and not a.weekdays & b.weekdays:  # "on Tuesday" / "on Wednesday": two events
+        out.append(Difference("when", ", ".join(sorted(a.weekdays)), ", ".join(sorted(b.weekdays))))
     actor = _actor_difference(a, b)
     if actor:
         out.append(Difference("actor", *actor))

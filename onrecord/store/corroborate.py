@@ -1061,10 +1061,11 @@ def _claim_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         later, earlier = (a, b) if a.order >= b.order else (b, a)
         earlier_source = source_b if later is a else source_a
         new_value, old_value = (value, other_value) if later is a else (other_value, value)
-        if what == "figure" and later is a and updates:
+        if what == "figure" and kind == "count":
             x, y = claims.facts(new_value).figures, claims.facts(old_value).figures
-            if x and y and x[0].value > y[0].value:
-                continue  # "the toll rose to 40": the count went on, an update
+            grows = bool(x and y and x[0].value > y[0].value)
+            if grows and ((later is a and updates) or (later.day and earlier.day and later.day > earlier.day)):
+                continue  # "the toll rose to 40", or a higher count a day later: the count went on, an update
         key = (later.ref, earlier_source)  # copies of the other version in one source: still one disagreement
         if key in out:
             continue

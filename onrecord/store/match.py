@@ -109,7 +109,7 @@ def candidates(new: Candidate, neighbours: list[tuple[int, float]], known: dict[
     return out
 
 
-BLOCKING = ("figure", "actor", "polarity")  # differences that make two reports different claims
+BLOCKING = ("figure", "actor", "polarity", "when")  # differences that make two reports different claims
 
 
 def blocking(diffs: list[claims.Difference]) -> list[claims.Difference]:
@@ -138,6 +138,8 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
     for other in pairs:
         diffs = claims.differences(new.read(), other.read())
         hard = blocking(diffs)
+        if any(d.what == "when" for d in diffs):
+            continue  # another day of the week: another event, neither the same claim nor a conflict
         if hard:
             if sum(c[0] == "conflict" for c in checks) < TOP:
                 checks.append(("conflict", other, hard))
@@ -154,6 +156,6 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
     for core, s in zip(cores, scores[: len(cores)], strict=True):
         if s >= threshold and (best is None or s > best.score):
             best = Judgement(core, float(s), [])
-    conflicts = [Judgement(o, float(s), d) for (_, o, d), s in zip(checks, scores[len(cores):], strict=True)
-                 if s >= threshold]
+    conflicts = [Judgement(o, float(s), [x for x in d if x.what != "when"])
+                 for (_, o, d), s in zip(checks, scores[len(cores):], strict=True) if s >= threshold]
     return best, conflicts
