@@ -8,8 +8,9 @@
     .venv/bin/python bench/corroboration.py scale STORE --sizes 1000 10000 100000
         # corroborate time and peak memory at N statements: real sentences of STORE's articles, repeated
         # across synthetic outlets and days (each size in a fresh store, in its own process)
-    .venv/bin/python bench/corroboration.py ingest FEED --n 100 --jobs 2
-        # ingest of the same articles without and with --corroborate, in one run (throughput ratio)
+    .venv/bin/python bench/corroboration.py ingest FEED --n 100 --jobs 2 --before main
+        # ingest --corroborate of the same articles by the code before (a git ref) and by this code, and without
+        # --corroborate, in one run (throughput ratio)
 
 Nothing of the corpus is written into the repository: the outputs go to stdout or to files you name.
 """
@@ -81,8 +82,9 @@ def review(args: argparse.Namespace) -> None:
                   f"{' '.join((text or '').split())[:200]}")
         print()
     print("# corpus conflicts\n")
-    for aid, code, explanation in con.execute("""SELECT article_id, code, explanation FROM flags
-                                                  WHERE origin = 'corpus' ORDER BY article_id, start_char""").fetchall():
+    flags = con.execute("""SELECT article_id, code, explanation FROM flags
+                           WHERE origin = 'corpus' ORDER BY article_id, start_char""").fetchall()
+    for aid, code, explanation in flags:
         print(f"- {aid} {code}: {explanation}")
     lines = con.execute("""
         SELECT s.outlet_key, any_value(coalesce(t.content, u.text)), count(*) FROM cluster_members m
@@ -179,26 +181,40 @@ def _synthetic_store(store: Path, sentences: list[str], n: int, rnd: random.Rand
     con.close()
 
 
+def _tree(ref: str, into: Path) -> Path:
+    """``onrecord/`` as committed at ``ref`` (git archive), to run the code from before beside the current one."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "onrecord"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
 def ingest_ab(args: argparse.Namespace) -> None:
-    """Ingest of the same N articles without and with --corroborate (one run, fresh stores, alternating)."""
+    """The same N articles ingested with --corroborate by the code at ``--before`` and by the working tree, and
+    without --corroborate, each into a fresh store, in one run (rounds alternate; the best of each is kept)."""
     lines = Path(args.feed).read_text(encoding="utf-8").splitlines()[: args.n]
     with tempfile.TemporaryDirectory() as tmp:
         part = Path(tmp) / "part.jsonl"
         part.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        results: dict[str, list[float]] = {"plain": [], "corroborate": []}
+        before = _tree(args.before, Path(tmp) / "before")
+        modes = {"no --corroborate": (str(REPO), ["--no-corroborate"]),
+                 f"--corroborate, code at {args.before}": (str(before), ["--corroborate"]),
+                 "--corroborate, this code": (str(REPO), ["--corroborate"])}
+        results: dict[str, list[float]] = {m: [] for m in modes}
         for r in range(args.rounds):
-            for mode in ("plain", "corroborate"):
-                store = Path(tmp) / f"{mode}{r}.duckdb"
-                flag = ["--corroborate"] if mode == "corroborate" else ["--no-corroborate"]
+            for k, (mode, (path, flag)) in enumerate(modes.items()):
+                store = Path(tmp) / f"s{r}-{k}.duckdb"
+                env = dict(os.environ, PYTHONPATH=path)
                 seconds, _, _ = _timed([*ONRECORD, "ingest", str(part), "--store", str(store), "--jobs",
-                                        str(args.jobs), "--quiet", *flag])
+                                        str(args.jobs), "--quiet", *flag], env=env)
                 results[mode].append(seconds)
-        plain, corr = min(results["plain"]), min(results["corroborate"])
-        print(f"| ingest of {len(lines)} articles, --jobs {args.jobs} | best of {args.rounds} s | articles/s |")
+        print(f"| ingest of {len(lines)} articles, --jobs {args.jobs} | best of {args.rounds}, s | articles/s |")
         print("|---|---|---|")
-        print(f"| without --corroborate | {plain:.1f} | {len(lines) / plain:.2f} |")
-        print(f"| with --corroborate | {corr:.1f} | {len(lines) / corr:.2f} |")
-        print(f"\nthroughput with / without: **{plain / corr:.2f}**")
+        best = {m: min(v) for m, v in results.items()}
+        for mode, seconds in best.items():
+            print(f"| {mode} | {seconds:.1f} | {len(lines) / seconds:.2f} |")
+        old, new = best[f"--corroborate, code at {args.before}"], best["--corroborate, this code"]
+        print(f"\nthroughput of ingest --corroborate, this code / code at {args.before}: **{old / new:.2f}**")
 
 
 def main() -> None:
@@ -222,6 +238,7 @@ def main() -> None:
     p.add_argument("--n", type=int, default=100)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--before", default="main", help="the code to compare with (a git ref)")
     p.set_defaults(func=ingest_ab)
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -5,6 +5,7 @@ unchanged control, all through ``ingest --corroborate``. The sentences are writt
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -109,12 +110,11 @@ def planted_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     for i, (a, same, changed) in enumerate(PLANTED):
         for kind, b in (("control", same), ("planted", changed)):
             key = f"{kind}{i}"
-            docs.append({"id": f"{key}-a", "text": a, "outlet": "Alpha News", "published": "2024-05-01"})
-            docs.append({"id": f"{key}-b", "text": b, "outlet": "Beta Daily", "published": "2024-05-01"})
+            # each pair in a week of its own, so that a control and its planted version never meet
+            day = (date(2024, 5, 1) + timedelta(days=7 * len(pairs))).isoformat()
+            docs.append({"id": f"{key}-a", "text": a, "outlet": "Alpha News", "published": day})
+            docs.append({"id": f"{key}-b", "text": b, "outlet": "Beta Daily", "published": day})
             pairs[key] = (f"{key}-a", f"{key}-b")
-    # each pair in its own store day so that controls and planted versions never meet
-    for n, d in enumerate(docs):
-        d["published"] = f"2024-05-{1 + 7 * (n // 2):02d}" if n < 56 else d["published"]
     path = base / "planted.duckdb"
     ingest([write_feed(base / "planted.jsonl", docs)], path, jobs=1, progress=False, corroborate=True)
     return path, pairs
@@ -145,3 +145,14 @@ def test_planted_conflicts_are_flagged_and_controls_corroborate(
     assert not any(linked(pairs[k], clustered) for k in planted)  # a changed fact is not the same claim
     assert sum(linked(pairs[k], clustered) for k in controls) >= len(controls) - 1
     assert all("Alpha News" in e and "Beta Daily" in e for e in explanations)
+
+
+def test_actor_report_shows_the_conflicting_versions_side_by_side(
+        planted_store: tuple[Path, dict[str, tuple[str, str]]]) -> None:
+    from onrecord.render.corpus import actor_report_html
+
+    path, _ = planted_store
+    page = actor_report_html(path, "Moreau")
+    assert page.count('class="vs"') == 1
+    versions = page.split('class="vs"')[1]
+    assert "Beta Daily" in versions and "Alpha News" in versions and "Alvarez" in versions

@@ -185,6 +185,15 @@ def _common(word: str) -> bool:
     return word.lower() in _common_words() or word.lower() in _UPDATES or word.lower() in _HEDGES
 
 
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Lower-case words of two letters or more that are not stop words."""
+    common = _common_words()
+    return frozenset(w for w in _WORDS.findall(text.lower()) if len(w) > 1 and w not in common)
+
+
 def facts(text: str) -> Facts:
     """The facts of one statement that a paraphrase must keep."""
     toks = tokens(text)

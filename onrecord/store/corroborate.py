@@ -790,7 +790,7 @@ def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list
 
     def score(a: list[str], b: list[str]) -> np.ndarray:
         state.verdicts += len(a)
-        return verdict.scores(a, b)
+        return verdict.scores(a, b, margin=match.MARGIN)
 
     vector_rows, conflicts = [], []
     for s, m, vector, day in zip(statements, members, vectors, days, strict=True):

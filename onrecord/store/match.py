@@ -6,7 +6,8 @@ so the DuckDB driver (``onrecord.store.corroborate``) and a distributed engine c
 1. ``WindowIndex`` — an approximate nearest-neighbour index (usearch HNSW, cosine) per block of
    ``WINDOW_DAYS`` days; a statement is looked up in its own block and the two next to it, so every statement
    within ``WINDOW_DAYS`` days is reachable and none further than twice that. Undated statements form one block.
-2. ``candidates`` — the earlier statements of *other sources* nearest to a new one, above ``MIN_COSINE``.
+2. ``candidates`` — the earlier statements of *other sources* nearest to a new one, above ``MIN_COSINE`` and
+   sharing enough content words.
 3. ``judge`` — for each candidate pair, the facts that must agree (``onrecord.store.claims``) and the verdict
    model's score; ``same`` when nothing checkable differs and the score passes the model's threshold;
    ``conflict`` when a figure, named actor or polarity differs while the rest — figures masked — is the same
@@ -31,6 +32,8 @@ WINDOW_DAYS = 3
 MIN_COSINE = 0.6
 TOP = 3  # clusters (and conflict candidates) judged per statement
 SEARCH = 12  # neighbours read from each block before filtering by source and order
+MIN_SHARED_WORDS, MIN_WORD_JACCARD = 3, 0.2  # content words two candidates share (keeps 99% of MRPC paraphrases)
+MARGIN = 2.0  # logits from the threshold within which the verdict reads a pair in its second order too
 
 
 def block(day: date | None) -> int | None:
@@ -53,11 +56,24 @@ class Candidate:
     context: str  # the sentence(s) the statement stands in: what the verdict reads
     core: int  # the member that founded its cluster
     facts: claims.Facts | None = field(default=None, repr=False)
+    words: frozenset[str] | None = field(default=None, repr=False)
 
     def read(self) -> claims.Facts:
         if self.facts is None:
             self.facts = claims.facts(self.context)
         return self.facts
+
+    def content_words(self) -> frozenset[str]:
+        if self.words is None:
+            self.words = claims.content_words(self.context)
+        return self.words
+
+
+def shares_words(a: Candidate, b: Candidate) -> bool:
+    """Enough content words in common to be worth a verdict (cheap: most near neighbours on a topic fail it)."""
+    x, y = a.content_words(), b.content_words()
+    shared = len(x & y)
+    return shared >= MIN_SHARED_WORDS and shared >= MIN_WORD_JACCARD * len(x | y)
 
 
 class WindowIndex:
@@ -104,6 +120,8 @@ def candidates(new: Candidate, neighbours: list[tuple[int, float]], known: dict[
         if other is None or member >= new.member or cosine < min_cosine or other.source == new.source:
             continue
         if new.day is not None and other.day is not None and abs((new.day - other.day).days) > WINDOW_DAYS:
+            continue
+        if not shares_words(new, other):
             continue
         out.append((other, cosine))
     return out

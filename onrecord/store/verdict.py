@@ -64,12 +64,22 @@ class Verdict:
             out.append(self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0][:, 0])
         return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
 
-    def scores(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
-        """P(same claim) per pair, symmetric (both orders averaged in logit space)."""
+    def scores(self, a: Sequence[str], b: Sequence[str], *, margin: float | None = None) -> np.ndarray:
+        """P(same claim) per pair, symmetric (both orders averaged in logit space). With ``margin``, the second
+        order is read only for pairs whose first logit lies within ``margin`` of the threshold's: the others
+        cannot change side (half the cost where most candidates are clearly not the same claim)."""
         if not len(a):
             return np.zeros(0)
-        logits = (self.logits(a, b) + self.logits(b, a)) / 2
-        return 1 / (1 + np.exp(-logits.astype(np.float64)))
+        first = self.logits(a, b).astype(np.float64)
+        if margin is None:
+            logits = (first + self.logits(b, a)) / 2
+        else:
+            cut = np.log(self.threshold / (1 - self.threshold))
+            near = np.flatnonzero(np.abs(first - cut) < margin)
+            logits = first.copy()
+            if len(near):
+                logits[near] = (first[near] + self.logits([b[i] for i in near], [a[i] for i in near])) / 2
+        return 1 / (1 + np.exp(-logits))
 
 
 @lru_cache(maxsize=1)
