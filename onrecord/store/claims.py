@@ -87,7 +87,8 @@ class Facts:
 
 @dataclass(frozen=True)
 class Difference:
-    what: str  # figure | actor | polarity | modality | when (another weekday: another event, not a conflict)
+    what: str  # figure | actor | polarity | modality; not conflicts: when (another weekday: another event),
+    # estimate (an approximate figure and one near it: "at least 14" / "17", compatible but not the same claim)
     a: str
     b: str
     kind: str = ""  # the figure's kind
@@ -206,8 +207,9 @@ def facts(text: str) -> Facts:
                  opposites, bool(words & _HEDGES), bool(words & _UPDATES), frozenset(words & _WEEKDAYS))
 
 
-def same_value(x: Figure, y: Figure) -> bool:
-    """Equal, or equal once the more precise one is rounded as the other is written ("1.46" ~ "1.5")."""
+def same_value(x: Figure, y: Figure, estimates: bool = True) -> bool:
+    """Equal, or equal once the more precise one is rounded as the other is written ("1.46" ~ "1.5"); with
+    ``estimates``, an approximate figure ("at least 14") also agrees with one within a quarter of it (17)."""
     if x.value == y.value:
         return True
     if x.kind != y.kind or x.kind in ("vote", "year", "date"):
@@ -220,7 +222,7 @@ def same_value(x: Figure, y: Figure) -> bool:
     if same_scale and round(fine.written * scale) == round(coarse.written * scale):
         return True
     big = max(abs(x.value), abs(y.value))
-    tolerance = 0.25 if x.approximate or y.approximate else 0.02  # "at least 14" is not contradicted by 17
+    tolerance = 0.25 if estimates and (x.approximate or y.approximate) else 0.02
     return big > 0 and abs(x.value - y.value) / big <= tolerance
 
 
@@ -229,9 +231,9 @@ def _counterparts(a: list[Figure], b: list[Figure]) -> list[tuple[Figure, Figure
     that kind on both sides."""
     out = []
     for x in a:
-        if any(same_value(x, y) for y in b):
+        if any(same_value(x, y, estimates=False) for y in b):
             continue  # said on both sides
-        same_kind = [y for y in b if y.kind == x.kind and not any(same_value(y, z) for z in a)]
+        same_kind = [y for y in b if y.kind == x.kind and not any(same_value(y, z, estimates=False) for z in a)]
         match = [y for y in same_kind if (x.after and x.after == y.after) or (x.before and x.before == y.before)]
         if not match and len(same_kind) == 1 and sum(z.kind == x.kind for z in a) == 1 and x.kind != "count":
             match = same_kind
@@ -257,7 +259,8 @@ def _actor_difference(a: Facts, b: Facts) -> tuple[str, str] | None:
 
 def differences(a: Facts, b: Facts) -> list[Difference]:
     """What two readings of (what may be) one claim disagree on; empty when nothing checkable differs."""
-    out = [Difference("figure", x.text, y.text, x.kind) for x, y in _counterparts(list(a.figures), list(b.figures))]
+    out = [Difference("figure" if not same_value(x, y) else "estimate", x.text, y.text, x.kind)
+           for x, y in _counterparts(list(a.figures), list(b.figures))]
     if a.weekdays and b.weekdays and not a.weekdays & b.weekdays:  # "on Tuesday" / "on Wednesday": two events
         out.append(Difference("when", ", ".join(sorted(a.weekdays)), ", ".join(sorted(b.weekdays))))
     actor = _actor_difference(a, b)

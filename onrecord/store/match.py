@@ -127,7 +127,8 @@ def candidates(new: Candidate, neighbours: list[tuple[int, float]], known: dict[
     return out
 
 
-BLOCKING = ("figure", "actor", "polarity", "when")  # differences that make two reports different claims
+BLOCKING = ("figure", "actor", "polarity", "when", "estimate")  # what makes two reports different claims
+CONFLICTING = ("figure", "actor", "polarity")  # what makes them a conflict when the rest is the same claim
 
 
 def blocking(diffs: list[claims.Difference]) -> list[claims.Difference]:
@@ -155,9 +156,11 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
     checks: list[tuple[str, Candidate, list[claims.Difference]]] = []  # (kind, other, differences)
     for other in pairs:
         diffs = claims.differences(new.read(), other.read())
-        hard = blocking(diffs)
+        hard = [d for d in diffs if d.what in CONFLICTING]
         if any(d.what == "when" for d in diffs):
             continue  # another day of the week: another event, neither the same claim nor a conflict
+        if blocking(diffs) and not hard:
+            continue  # compatible figures ("at least 14" / "17"): not the same claim, not a conflict either
         if hard:
             if sum(c[0] == "conflict" for c in checks) < TOP:
                 checks.append(("conflict", other, hard))
@@ -174,6 +177,6 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
     for core, s in zip(cores, scores[: len(cores)], strict=True):
         if s >= threshold and (best is None or s > best.score):
             best = Judgement(core, float(s), [])
-    conflicts = [Judgement(o, float(s), [x for x in d if x.what != "when"])
-                 for (_, o, d), s in zip(checks, scores[len(cores):], strict=True) if s >= threshold]
+    conflicts = [Judgement(o, float(s), d) for (_, o, d), s in zip(checks, scores[len(cores):], strict=True)
+                 if s >= threshold]
     return best, conflicts
