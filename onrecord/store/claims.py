@@ -87,8 +87,9 @@ class Facts:
 
 @dataclass(frozen=True)
 class Difference:
-    what: str  # figure | actor | polarity | modality; not conflicts: when (another weekday: another event),
-    # estimate (an approximate figure and one near it: "at least 14" / "17", compatible but not the same claim)
+    what: str  # figure | actor | polarity (opposite words) | negation (one side negated) | modality | when,
+    # estimate; only figure, actor and polarity make conflicts. when: another weekday, another event; estimate:
+    # an approximate figure and one near it ("at least 14" / "17"), compatible but not the same claim
     a: str
     b: str
     kind: str = ""  # the figure's kind
@@ -269,8 +270,8 @@ def differences(a: Facts, b: Facts) -> list[Difference]:
     flipped = [k for k, side in a.opposites if (k, 1 - side) in b.opposites and (k, side) not in b.opposites]
     if flipped:
         out.append(Difference("polarity", *_opposite_words(a, b, flipped[0])))
-    elif a.negated != b.negated:
-        out.append(Difference("polarity", "negated" if a.negated else "affirmed",
+    elif a.negated != b.negated:  # a negation on one side only: too loose a reading to call a flip
+        out.append(Difference("negation", "negated" if a.negated else "affirmed",
                               "negated" if b.negated else "affirmed"))
     if a.hedged != b.hedged:
         out.append(Difference("modality", "hedged" if a.hedged else "asserted", "hedged" if b.hedged else "asserted"))

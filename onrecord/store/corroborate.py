@@ -50,7 +50,7 @@ import numpy as np
 import pyarrow as pa
 
 from onrecord.attribute.actors import slug
-from onrecord.store import embed, match, schema
+from onrecord.store import claims, embed, match, schema
 from onrecord.store.schema import TEXT, TEXTS, Table
 
 VERSION = "2"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
@@ -794,17 +794,25 @@ def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list
 
     vector_rows, conflicts = [], []
     for s, m, vector, day in zip(statements, members, vectors, days, strict=True):
-        core = m["member"]
+        core, matched = m["member"], None
         if m["matched"] in by_member:  # a verbatim copy of a statement of this chunk: wherever that one went
             m["cluster_id"] = by_member[m["matched"]]["cluster_id"]
         if m["matched"] is not None:
             matched = state.known.get(m["matched"])
             core = matched.core if matched is not None else by_member.get(m["matched"], m)["member"]
         new = match.Candidate(m["member"], m["cluster_id"], s["source"], day, s["context"], core)
-        if m["matched"] is None and m["words"] >= MIN_EXACT_WORDS:  # a verbatim copy reads as its original
+        if m["matched"] is not None and matched is not None and match.blocking(
+                claims.differences(new.read(), matched.read())):
+            # the same words in a sentence that says otherwise (another speaker, "denied" for "confirmed"): not
+            # a copy of the claim; judged as any other statement below
+            m.update(cluster_id=state.next_cluster, matched=None, similarity=None, how=None)
+            state.next_cluster += 1
+            new.cluster, new.core = m["cluster_id"], new.member
+        if m["words"] >= MIN_EXACT_WORDS:
             near = match.candidates(new, state.index.search(vector, match.block(day)), state.known)
-            if near:
-                best, clashes = match.judge(new, [c for c, _ in near], state.known, score, verdict.threshold)
+            if near:  # a verbatim copy is in its cluster already: only conflicts are looked for
+                best, clashes = match.judge(new, [c for c, _ in near], state.known, score, verdict.threshold,
+                                            join=m["matched"] is None)
                 if best is not None:
                     m.update(cluster_id=best.other.cluster, matched=best.other.member,
                              similarity=round(best.score, 4), how="paraphrase")
