@@ -56,9 +56,11 @@ def test_a_paraphrase_from_another_outlet_joins_the_core(tmp_path: Path) -> None
         ("a", "Harbour Times", DAY, [TALKS, UNRELATED]),
         ("b", "Valley Post", DAY, [TALKS_OTHER_WORDS]),
         ("c", "Daily Ledger", DAY + timedelta(days=1), [TALKS_THIRD]),
-        # the core's own outlet: not an independent report
+        # the core's own outlet
         ("d", "Harbour Times", DAY, ["Geneva hosts the resumed talks on a port accord from Monday, officials said."]),
-        ("far", "Evening Star", DAY + timedelta(days=40), [TALKS_OTHER_WORDS]),  # outside the time window
+        # outside the time window (in other words: a verbatim copy would join at any distance)
+        ("far", "Evening Star", DAY + timedelta(days=40),
+         ["On Monday the port agreement talks resume in Geneva, the foreign ministry announced."]),
     ])
     corroborate.corroborate(path)
     m = members(path)
@@ -68,8 +70,11 @@ def test_a_paraphrase_from_another_outlet_joins_the_core(tmp_path: Path) -> None
         assert m[ref]["cluster_id"] == core["cluster_id"] and m[ref]["how"] == "paraphrase"
         assert m[ref]["matched"] == core["member"]  # judged against the core, not the last member
         assert 0.5 <= m[ref]["similarity"] <= 1
-    assert m["d/u0"]["cluster_id"] != core["cluster_id"]  # an outlet never corroborates itself in other words
     assert m["far/u0"]["cluster_id"] != core["cluster_id"]  # 40 days later: another window
+    con = duckdb.connect(str(path), read_only=True)
+    outlets = con.execute("SELECT outlets FROM clusters WHERE cluster_id = ?", [core["cluster_id"]]).fetchone()[0]
+    con.close()
+    assert outlets == 3  # the core's own outlet telling it again (d, when it joins) is no new source
 
 
 def test_changed_figure_is_a_conflict_not_a_corroboration(tmp_path: Path) -> None:
