@@ -205,7 +205,8 @@ def facts(text: str) -> Facts:
     opposites = frozenset((k, side) for k, pair in enumerate(_OPPOSITES) for side in (0, 1) if words & pair[side])
     negators = sum(w in _NEGATORS or w.endswith("n't") for w in low)
     return Facts(tuple(figures(toks)), tuple(runs), tuple(context), negators % 2 == 1,
-                 opposites, bool(words & _HEDGES), bool(words & _UPDATES), frozenset(words & _WEEKDAYS))
+                 opposites, any(w in _HEDGES and (t != "May") for t, w in zip(toks, low, strict=True)),
+                 bool(words & _UPDATES), frozenset(words & _WEEKDAYS))  # "May" with a capital: the month
 
 
 def same_value(x: Figure, y: Figure, estimates: bool = True) -> bool:
@@ -288,8 +289,16 @@ def masked(text: str) -> str:
     return _NUMBER.sub("several", text)
 
 
+def _written(figure: str) -> str:
+    """A figure as written, with its digits when it was spelt out: 'Nine (9)'."""
+    word = figure.strip().lower()
+    return f"{figure} ({_SMALL[word]})" if word in _SMALL else figure
+
+
 def describe(d: Difference) -> str:
     """What differs, for an explanation: 'the figure (12 vs 36)'."""
+    if d.what == "figure":
+        d = Difference(d.what, _written(d.a), _written(d.b), d.kind)
     label = {"figure": f"the {d.kind} figure" if d.kind and d.kind != "count" else "the figure",
              "actor": "the named actor", "polarity": "the polarity", "modality": "the modality"}[d.what]
     return f"{label} ({d.a} vs {d.b})"

@@ -718,16 +718,17 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
         prepared.append((s, text, buckets))
     stored = _lookup(con, "statement_buckets", "member", (b for *_, bs in prepared for b in bs))
     wanted = sorted({m for keys in stored.values() for m in keys})
-    known: dict[int, tuple[int, Text]] = {}  # member -> (cluster, text)
+    known: dict[int, tuple[int, Text, str | None]] = {}  # member -> (cluster, text, the sentence it stands in)
     if wanted:
         rows = con.execute("""
-            SELECT m.member, m.cluster_id, coalesce(t.content, u.text)
+            SELECT m.member, m.cluster_id, coalesce(t.content, u.text), v.context
             FROM cluster_members m
             LEFT JOIN attributions t ON m.kind = 'attribution' AND t.article_id = m.article_id
                                      AND t.id = m.statement_id
             LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id AND u.id = m.statement_id
+            LEFT JOIN statement_vectors v ON v.member = m.member
             WHERE m.member IN (SELECT unnest(?::BIGINT[])) AND m.cluster_id >= 0""", [wanted]).fetchall()
-        known = {member: (cluster, Text.of(text or "")) for member, cluster, text in rows}
+        known = {member: (cluster, Text.of(text or ""), ctx) for member, cluster, text, ctx in rows}
     local: dict[int, list[int]] = defaultdict(list)
     members, bucket_rows = [], []
     for s, text, buckets in prepared:
@@ -737,14 +738,14 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
         best: tuple[float, int] | None = None
         for m in candidates:
             score = similar(text, known[m][1])
-            if score is not None and (best is None or score > best[0]):
+            if score is not None and (best is None or score > best[0]) and not _says_otherwise(s, known[m][2]):
                 best = (score, m)
         if best is None:
             cluster, matched, similarity = state.next_cluster, None, None
             state.next_cluster += 1
         else:
             cluster, matched, similarity = known[best[1]][0], best[1], round(best[0], 4)
-        known[member] = (cluster, text)
+        known[member] = (cluster, text, s.get("context"))
         for b in buckets:
             local[b].append(member)
             bucket_rows.append({"bucket": b, "member": member})
@@ -754,6 +755,13 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
                         "similarity": similarity, "how": None if matched is None else "verbatim",
                         "line": exact_bucket(text.tokens) if text.tokens else None})
     return members, bucket_rows
+
+
+def _says_otherwise(s: dict[str, Any], other_context: str | None) -> bool:
+    """The same words in a sentence that says otherwise (another speaker, "denied" for "confirmed"): not a copy."""
+    if not other_context or not s.get("context"):
+        return False
+    return bool(match.blocking(claims.differences(claims.facts(s["context"]), claims.facts(other_context))))
 
 
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n+")
@@ -801,13 +809,6 @@ def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list
             matched = state.known.get(m["matched"])
             core = matched.core if matched is not None else by_member.get(m["matched"], m)["member"]
         new = match.Candidate(m["member"], m["cluster_id"], s["source"], day, s["context"], core)
-        if m["matched"] is not None and matched is not None and match.blocking(
-                claims.differences(new.read(), matched.read())):
-            # the same words in a sentence that says otherwise (another speaker, "denied" for "confirmed"): not
-            # a copy of the claim; judged as any other statement below
-            m.update(cluster_id=state.next_cluster, matched=None, similarity=None, how=None)
-            state.next_cluster += 1
-            new.cluster, new.core = m["cluster_id"], new.member
         if m["words"] >= MIN_EXACT_WORDS:
             near = match.candidates(new, state.index.search(vector, match.block(day)), state.known)
             if near:  # a verbatim copy is in its cluster already: only conflicts are looked for
