@@ -141,7 +141,7 @@ def _cluster_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list
         r = dict(zip(columns, row, strict=True))
         source = r["source"] + (f" (copy of {r['copy_of'][:8]})" if r["copy_of"] else "") if r["source"] else ""
         out.append(("first" if i == 0 else "", r["date"], r["outlet"], source, r["speaker"], r["text"],
-                    r.get("matched_as") or ("core" if i == 0 else ""), r["similarity"],
+                    r.get("matched_as") or "core", r["similarity"],
                     ", ".join(r["corpus_flags"] or []), r["title"] or r["url"],
                     f"{r['article_id'][:8]}/{r['statement']} {r['start_char']}-{r['end_char']}"))
     return _drop_empty(["", "date", "outlet", "source", "speaker", "text", "matched", "similarity", "corpus",
