@@ -43,6 +43,9 @@ table.conv{border-collapse:collapse;font-size:13px;margin:6px 0 10px}
 table.conv td,table.conv th{padding:3px 10px;border-bottom:1px solid var(--line);text-align:left}
 table.conv td.n{font-variant-numeric:tabular-nums;text-align:right}
 .behind h4{margin:12px 0 2px;font-size:13.5px}
+.vs{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:10px;margin:6px 0 4px;font-size:13.5px}
+.vs>div{border-left:3px solid var(--high);padding:2px 8px;overflow-wrap:anywhere}
+.vs .who{color:var(--muted);font-size:12px}
 """
 
 STYLE = CSS + CORPUS_CSS.strip() + "\n"
@@ -96,7 +99,42 @@ def _positions_of(con: Any, actor_id: str) -> dict[tuple[str, str], list[tuple[s
     return out
 
 
-def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]]) -> str:
+def _conflicts_of(con: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(article, statement) -> the other versions its corpus conflict flags name, each with its outlet and date."""
+    if not keys:
+        return {}
+    rows = con.execute("""
+        SELECT f.article_id, f.statement, f.explanation, f.other, a.outlet, a.published_date,
+               coalesce(t.content, u.text) AS text
+        FROM (SELECT *, split_part(other, '/', 1) AS aid, split_part(other, '/', 2) AS sid FROM (
+                SELECT article_id, statement, explanation, unnest(related) AS other FROM flags
+                WHERE origin = 'corpus' AND code IN ('conflict', 'position-change') AND statement IS NOT NULL)) f
+        JOIN articles a ON a.id = f.aid
+        LEFT JOIN attributions t ON t.article_id = f.aid AND t.id = f.sid
+        LEFT JOIN unsourced u ON u.article_id = f.aid AND u.id = f.sid
+        ORDER BY f.article_id, f.statement, f.other""").fetchall()
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for aid, sid, explanation, other, outlet, day, text in rows:
+        if (aid, sid) in keys:
+            out.setdefault((aid, sid), []).append({"explanation": explanation, "other": other, "outlet": outlet,
+                                                    "date": day, "text": text})
+    return out
+
+
+def _versions(r: dict[str, Any], others: list[dict[str, Any]]) -> str:
+    """This report and each version of the same claim another outlet told differently, side by side."""
+    out = []
+    for o in others:
+        mine = f"{r['outlet'] or 'this article'}, {r['date'].isoformat() if r['date'] else 'undated'}"
+        theirs = f"{o['outlet'] or 'another article'}, {o['date'].isoformat() if o['date'] else 'undated'}"
+        out.append(f'<div class="vs" title="{esc(_clip(o["explanation"] or "", 400))}">'
+                   f'<div><div class="who">{shown(mine)}</div>{shown(_clip(r["content"] or "", 400))}</div>'
+                   f'<div><div class="who">{shown(theirs)}</div>{shown(_clip(o["text"] or "", 400))}</div></div>')
+    return "".join(out)
+
+
+def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]],
+                    others: list[dict[str, Any]] | None = None) -> str:
     meta = [f'<span class="tag f-{_pick(r["form"], FORMS, "indirect")}">{esc(r["form"] or "?")}</span>']
     if r["cue"]:
         meta.append(f"<span>cue <b>{shown(_clip(r['cue'], 60))}</b></span>")
@@ -110,7 +148,8 @@ def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]]) ->
     if r["url"]:
         meta.append(f'<span class="mono" title="Article address (not a link)">{shown(_clip(r["url"], 160))}</span>')
     if r.get("outlets"):
-        meta.append(f"<span>carried by <b>{esc(r['outlets'])}</b> independent outlet(s)</span>")
+        n = int(r["outlets"])
+        meta.append(f"<span>reported by <b>{n}</b> independent outlet{'s' if n != 1 else ''}</span>")
     if r.get("corpus_flags"):
         meta.append(f'<span class="cf">\u2691 {esc(", ".join(str(c) for c in r["corpus_flags"]))}</span>')
     for issue, stance, conf in stances:
@@ -118,7 +157,7 @@ def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]]) ->
     day = r["date"].isoformat() if r["date"] else "undated"
     return (f'<li data-statement="{esc(r["article_id"])}/{esc(r["statement"])}"><span class="d">{esc(day)}</span>'
             f'<div><blockquote>{shown(_clip(r["content"] or "", 900))}</blockquote>'
-            f'<div class="m">{"".join(meta)}</div></div></li>')
+            f'<div class="m">{"".join(meta)}</div>{_versions(r, others or [])}</div></li>')
 
 
 def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None = None) -> str:
@@ -141,9 +180,11 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
             "WHERE role IS NOT NULL GROUP BY role ORDER BY count(*) DESC, role LIMIT 12", [actor_id]).fetchall()]
         columns, rows = queries.said(con, actor_id)
         stances = _positions_of(con, actor_id)
+        statements = [dict(zip(columns, row, strict=True)) for row in rows]
+        conflicts = _conflicts_of(con, {(s["article_id"], s["statement"]) for s in statements
+                                        if s.get("corpus_flags")})
     finally:
         con.close()
-    statements = [dict(zip(columns, row, strict=True)) for row in rows]
     forms = Counter(_pick(s["form"], FORMS, "indirect") for s in statements)
     dates = sorted(s["date"] for s in statements if s["date"])
     articles = {s["article_id"] for s in statements}
@@ -169,7 +210,7 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
     for s in listed:
         found = stances.get((s["article_id"], s["statement"]), [])
         keys = [issue for issue, _, _ in found] or [""]
-        item = _statement_item(s, found)
+        item = _statement_item(s, found, conflicts.get((s["article_id"], s["statement"])))
         for key in keys:
             groups.setdefault(key, []).append(item)
     sections = []

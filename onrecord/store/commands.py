@@ -150,10 +150,11 @@ def _cluster_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list
         r = dict(zip(columns, row, strict=True))
         source = r["source"] + (f" (copy of {r['copy_of'][:8]})" if r["copy_of"] else "") if r["source"] else ""
         out.append(("first" if i == 0 else "", r["date"], r["outlet"], source, r["speaker"], r["text"],
-                    r["similarity"], ", ".join(r["corpus_flags"] or []), r["title"] or r["url"],
+                    r.get("matched_as") or "core", r["similarity"],
+                    ", ".join(r["corpus_flags"] or []), r["title"] or r["url"],
                     f"{r['article_id'][:8]}/{r['statement']} {r['start_char']}-{r['end_char']}"))
-    return _drop_empty(["", "date", "outlet", "source", "speaker", "text", "similarity", "corpus", "article",
-                        "where"], out, {"corpus"})
+    return _drop_empty(["", "date", "outlet", "source", "speaker", "text", "matched", "similarity", "corpus",
+                        "article", "where"], out, {"corpus"})
 
 
 def _actors_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -226,7 +227,8 @@ def _ingest_ray(args: argparse.Namespace) -> int:
 def _report(summary: Any) -> None:
     flags = ", ".join(f"{n} {code}" for code, n in summary.flags.items()) or "none"
     print(f"onrecord corroborate: {summary.articles} new articles, {summary.statements} new statements; "
-          f"{summary.clusters} statements carried by 2+ articles, {summary.copies} syndicated copies; corpus flags: "
+          f"{summary.clusters} statements carried by 2+ articles, {summary.copies} syndicated copies, "
+          f"{summary.furniture} lines of site furniture left out, {summary.verdicts} pairs judged; corpus flags: "
           f"{flags} ({summary.seconds:.1f} s)", file=sys.stderr)
 
 

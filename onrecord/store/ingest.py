@@ -65,6 +65,8 @@ class Outcome:
     actors: list[canonical.LocalActor] = field(default_factory=list)
     stage: str | None = None
     reason: str | None = None
+    warnings: list[str] = field(default_factory=list)  # the article is stored, but something was not read
+    unknown_fields: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -110,6 +112,19 @@ def parse_date(value: str | None) -> date | None:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def article_identity(document: Any) -> str:
+    """An article is known by its ``id``, else its URL, else its text and outlet: the same wire story run by
+    another outlet or at another address is another article (a copy, which independence counting needs), and
+    re-ingesting the same item adds nothing. Without URL or outlet it is its text, as stores made before had it."""
+    if document.id:
+        return str(document.id)
+    if document.url:
+        return sha256(f"url\n{document.url.strip()}")
+    if document.outlet:
+        return sha256(f"outlet\n{document.outlet.strip().lower()}\n{document.text}")
+    return sha256(document.text)
 
 
 def record_rows(record: Record, source: str, name: str) -> dict[str, list[dict[str, Any]]]:
@@ -263,13 +278,14 @@ def process(items: list[Item]) -> list[Outcome]:
         except Exception as exc:
             outcomes[i] = Outcome(item.name, item.source, "failed", stage="read", reason=_reason(exc))
             continue
-        article_id = document.id or sha256(document.text)
+        article_id = article_identity(document)
         if _is_known(article_id):
             outcomes[i] = Outcome(item.name, item.source, "skipped", article_id)
         else:
+            document.id = article_id
             todo.append((i, item, document))
     records = _analyse([d for _, _, d in todo]) if todo else []
-    for (i, item, _), record in zip(todo, records, strict=True):
+    for (i, item, document), record in zip(todo, records, strict=True):
         if isinstance(record, BaseException):
             outcomes[i] = Outcome(item.name, item.source, "failed", stage="analyse", reason=_reason(record))
             continue
@@ -280,7 +296,12 @@ def process(items: list[Item]) -> list[Outcome]:
             continue
         actors = [(a.id, a.name, a.kind, canonical.name_variants(a.name, a.kind, (m.text for m in a.mentions)))
                   for a in record.actors]
-        outcomes[i] = Outcome(item.name, item.source, "ok", record.article.id, rows, actors)
+        warnings = []
+        published = rows["articles"][0]["published"]
+        if published and rows["articles"][0]["published_date"] is None:
+            warnings.append(f"{item.name}: cannot read the date {published[:60]!r} (stored without a date)")
+        outcomes[i] = Outcome(item.name, item.source, "ok", record.article.id, rows, actors,
+                              warnings=warnings, unknown_fields=getattr(document, "unknown_fields", []))
     return [o for o in outcomes if o is not None]
 
 
@@ -371,6 +392,19 @@ class Writer:
         if len(self.pending) >= self.batch_size:
             self.flush()
 
+    def _stored_by_the_old_rule(self, oks: list[Outcome]) -> set[str]:
+        """Articles a store made before ids came from URLs holds under the hash of their text alone (with the same
+        URL and outlet): the same item, already stored."""
+        probe = [(o.article_id, sha256(o.rows["articles"][0]["text"]), o.rows["articles"][0]["url"],
+                  o.rows["articles"][0]["outlet"]) for o in oks if o.rows]
+        probe = [p for p in probe if p[0] != p[1]]
+        if not probe:
+            return set()
+        found = {(r[0], r[1], r[2]) for r in self.con.execute(
+            "SELECT id, url, outlet FROM articles WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+            [[p[1] for p in probe]]).fetchall()}
+        return {aid for aid, old, url, outlet in probe if (old, url, outlet) in found}
+
     def flush(self) -> None:
         if not self.pending:
             return
@@ -379,6 +413,7 @@ class Writer:
         ids = sorted({o.article_id for o in oks if o.article_id})
         existing = {r[0] for r in self.con.execute(
             "SELECT id FROM articles WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()} if ids else set()
+        existing |= self._stored_by_the_old_rule(oks)
         stored: list[Outcome] = []
         for o in oks:  # a duplicate in the sources, or stored since the worker looked
             if o.article_id in existing:
@@ -472,8 +507,10 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
         runner = Runner(jobs, (known_ids(con), max_bytes))
         items = _items(sources, max_bytes)
         try:
+            unknown_seen: set[str] = set()
             for outcomes in runner.run(_tasks(items, max(1, min(TASK_ITEMS, batch_size)))):
                 for outcome in outcomes:
+                    _warn(outcome, unknown_seen, bar)
                     before = summary.done
                     writer.add(outcome)
                     if summary.done != before:  # a batch was committed
@@ -494,6 +531,21 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
         con.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _warn(outcome: Outcome, unknown_seen: set[str], bar: Any) -> None:
+    """One line per unreadable date (naming the row), one per unknown field per run."""
+    lines = [f"onrecord ingest: warning: {w}" for w in outcome.warnings]
+    new = [f for f in outcome.unknown_fields if f not in unknown_seen]
+    if new:
+        unknown_seen.update(new)
+        lines.append(f"onrecord ingest: warning: {outcome.name}: unknown field{'s' if len(new) > 1 else ''} "
+                     f"{', '.join(repr(f) for f in new)} ignored (said once per run)")
+    for line in lines:
+        if bar is not None:
+            bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
 
 
 def _committed(summary: Summary, bar: Any, on_batch: Callable[[Summary], None] | None) -> None:
