@@ -14,6 +14,7 @@ import pytest
 from feeds import write_feed
 
 from onrecord.store import claims, embed
+from onrecord.store.corroborate import corroborate
 from onrecord.store.ingest import ingest
 
 
@@ -132,7 +133,8 @@ def planted_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
             docs.append({"id": f"{key}-b", "text": b, "outlet": "Beta Daily", "published": day})
             pairs[key] = (f"{key}-a", f"{key}-b")
     path = base / "planted.duckdb"
-    ingest([write_feed(base / "planted.jsonl", docs)], path, jobs=1, progress=False, corroborate=True)
+    ingest([write_feed(base / "planted.jsonl", docs)], path, jobs=1, progress=False, corroborate=False)
+    corroborate(path, paraphrase=True)  # the second stage is opt-in per store
     return path, pairs
 
 
@@ -188,7 +190,8 @@ def test_actor_report_shows_the_conflicting_versions_side_by_side(tmp_path: Path
             {"id": "b", "outlet": "Beta Daily", "published": "2024-05-01",  # a day later, 90 would be an update
              "text": "In the flood, 90 families lost their homes, Mayor Elena Varga said on Friday."}]
     path = tmp_path / "report.duckdb"
-    ingest([write_feed(tmp_path / "r.jsonl", docs)], path, jobs=1, progress=False, corroborate=True)
+    ingest([write_feed(tmp_path / "r.jsonl", docs)], path, jobs=1, progress=False, corroborate=False)
+    corroborate(path, paraphrase=True)
     page = actor_report_html(path, "Varga")
     assert page.count('class="vs"') == 1
     versions = page.split('class="vs"')[1]

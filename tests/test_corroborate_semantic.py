@@ -62,7 +62,7 @@ def test_a_paraphrase_from_another_outlet_joins_the_core(tmp_path: Path) -> None
         ("far", "Evening Star", DAY + timedelta(days=40),
          ["On Monday the port agreement talks resume in Geneva, the foreign ministry announced."]),
     ])
-    corroborate.corroborate(path)
+    corroborate.corroborate(path, paraphrase=True)
     m = members(path)
     core = m["a/u0"]
     assert core["how"] is None and m["a/u1"]["cluster_id"] != core["cluster_id"]
@@ -77,13 +77,26 @@ def test_a_paraphrase_from_another_outlet_joins_the_core(tmp_path: Path) -> None
     assert outlets == 3  # the core's own outlet telling it again (d, when it joins) is no new source
 
 
+def test_paraphrase_stage_is_off_until_a_store_asks_for_it(tmp_path: Path) -> None:
+    path = make_store(tmp_path / "s.duckdb", [("a", "Harbour Times", DAY, [TALKS]),
+                                             ("b", "Valley Post", DAY, [TALKS_OTHER_WORDS])])
+    corroborate.corroborate(path)
+    assert members(path)["b/u0"]["cluster_id"] != members(path)["a/u0"]["cluster_id"]
+    corroborate.corroborate(path, rebuild=True, paraphrase=True)
+    assert members(path)["b/u0"]["cluster_id"] == members(path)["a/u0"]["cluster_id"]
+    corroborate.corroborate(path)  # a later run (an ingest's) keeps the store's setting
+    con = duckdb.connect(str(path), read_only=True)
+    assert corroborate.paraphrase_enabled(con)
+    con.close()
+
+
 def test_changed_figure_is_a_conflict_not_a_corroboration(tmp_path: Path) -> None:
     path = make_store(tmp_path / "s.duckdb", [
         ("a", "Harbour Times", DAY, ["The storm killed 12 people in the coastal villages, the civil defence said."]),
         ("b", "Valley Post", DAY, ["The civil defence said 36 people were killed by the storm in coastal villages."]),
         ("c", "Daily Ledger", DAY, ["The civil defence said 12 people were killed by the storm in coastal villages."]),
     ])
-    corroborate.corroborate(path)
+    corroborate.corroborate(path, paraphrase=True)
     m = members(path)
     assert m["b/u0"]["cluster_id"] != m["a/u0"]["cluster_id"]
     assert m["c/u0"]["cluster_id"] == m["a/u0"]["cluster_id"]

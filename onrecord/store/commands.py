@@ -238,7 +238,7 @@ def run_corroborate(args: argparse.Namespace) -> int:
 
     con = schema.connect(_store(args))
     with con:
-        _report(corroborate(con, rebuild=args.rebuild, progress=not args.quiet))
+        _report(corroborate(con, rebuild=args.rebuild, progress=not args.quiet, paraphrase=args.paraphrase))
     return 0
 
 
@@ -427,6 +427,9 @@ def register(subparsers: Any) -> None:
                                                   "flag conflicts with the rest of the store")
     _common(p, output=False)
     p.add_argument("--rebuild", action="store_true", help="forget earlier clusters and start again")
+    p.add_argument("--paraphrase", action=argparse.BooleanOptionalAction, default=None,
+                   help="also link claims told in other words (embeddings + verdict model; experimental, off in a "
+                        "new store; kept in the store for later runs)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=run_corroborate)
 

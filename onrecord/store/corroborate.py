@@ -442,7 +442,7 @@ def drop(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table.name}")
     con.execute("DELETE FROM flags WHERE origin = 'corpus'")
-    con.execute("DELETE FROM store_info WHERE key = 'corroborate'")
+    con.execute("DELETE FROM store_info WHERE key IN ('corroborate', 'corroborate_paraphrase')")
 
 
 def enabled(con: duckdb.DuckDBPyConnection) -> bool:
@@ -450,11 +450,20 @@ def enabled(con: duckdb.DuckDBPyConnection) -> bool:
     return _count(con, "SELECT count(*) FROM store_info WHERE key = 'corroborate'") > 0
 
 
+def paraphrase_enabled(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store runs the second stage (set once by ``corroborate(paraphrase=True)``, kept in the store
+    so every later ingest clusters the same way)."""
+    return _count(con, "SELECT count(*) FROM store_info WHERE key = 'corroborate_paraphrase' AND value = '1'") > 0
+
+
 def corroborate(store: str | Path | duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False,
-                chunk: int = CHUNK, paraphrase: bool = True) -> Summary:
+                chunk: int = CHUNK, paraphrase: bool | None = None) -> Summary:
     """Cluster the statements of articles not yet processed, then rebuild ``clusters``, the sources and the
-    corpus flags. ``store`` is a path or an open writable connection; ``paraphrase=False`` leaves out the second
-    stage (verbatim copies only, no cross-outlet conflicts of ``claim_conflicts``)."""
+    corpus flags. ``store`` is a path or an open writable connection.
+
+    ``paraphrase`` turns the second stage on or off for this store (embeddings, the verdict model, cross-outlet
+    conflicts of ``claim_conflicts``); ``None`` keeps the store's setting, off in a new store: the shipped
+    verdict model is not yet precise enough to link claims by default (docs/corroboration.md)."""
     started = time.monotonic()
     con = schema.connect(store) if isinstance(store, str | Path) else store
     try:
@@ -462,6 +471,10 @@ def corroborate(store: str | Path | duckdb.DuckDBPyConnection, *, rebuild: bool 
             drop(con)
         ensure(con)
         con.execute("INSERT OR REPLACE INTO store_info VALUES ('corroborate', ?)", [VERSION])
+        if paraphrase is None:
+            paraphrase = paraphrase_enabled(con)
+        con.execute("INSERT OR REPLACE INTO store_info VALUES ('corroborate_paraphrase', ?)",
+                    ["1" if paraphrase else "0"])
         summary = Summary()
         state = _State.load(con, paraphrase)
         pending = _count(con, "SELECT count(*) FROM articles a ANTI JOIN article_sources s ON s.article_id = a.id")
