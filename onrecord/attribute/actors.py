@@ -14,9 +14,11 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
+from onrecord.attribute.coref import PronounRanker, resolve_pronouns, world_given_names
 from onrecord.attribute.lexicon import TITLE_WORDS, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
@@ -75,6 +77,8 @@ class Actor:
     roles: list[str] = field(default_factory=list)
     subject_at: list[int] = field(default_factory=list)  # offsets where the actor is a clause subject
     gender: dict[str, int] = field(default_factory=dict)  # evidence: "m"/"f" -> count
+    pronouns: list[tuple[int, int]] = field(default_factory=list)  # pronouns resolved to the actor
+    descriptions: list[tuple[int, int]] = field(default_factory=list)  # "the minister", "the company"
 
     @property
     def id(self) -> str:
@@ -101,6 +105,21 @@ _TITLE_ABBREVIATIONS = {"sen.": "senator", "sen": "senator", "gov.": "governor",
                         "cllr": "councillor", "cllr.": "councillor", "insp.": "inspector", "amb.": "ambassador"}
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m",
                    "she": "f", "her": "f", "hers": "f", "herself": "f"}
+
+
+@lru_cache(maxsize=1)
+def all_given_names() -> dict[str, str]:
+    """Given name -> "m"/"f": the US census lists first, then the world table for the rest
+    (Slavic, Nordic, Arabic, East Asian… names the census never saw)."""
+    return {**world_given_names(), **given_names()}
+
+
+def sentence_numbers(doc: Doc) -> list[int]:
+    """The number of each token's sentence."""
+    out = [0] * len(doc)
+    for n, sent in enumerate(doc.sents):
+        out[sent.start : sent.end] = [n] * (sent.end - sent.start)
+    return out
 
 
 def _contradicts(actor: Actor, gender: str) -> bool:
@@ -132,7 +151,7 @@ def mention_role(span: Span) -> str | None:
 class ActorIndex:
     """Actors of one document, built from its named entities; resolves spans and pronouns."""
 
-    def __init__(self, doc: Doc, skip: list[tuple[int, int]] | None = None) -> None:
+    def __init__(self, doc: Doc, skip: list[tuple[int, int]] | None = None, coref: bool = True) -> None:
         self.doc = doc
         self.actors: list[Actor] = []
         self._people: dict[str, list[Actor]] = {}  # by the first letters of the surname
@@ -150,8 +169,17 @@ class ActorIndex:
                 self.add_mention(ent, "person" if is_person else _ACTOR_LABELS[ent.label_])
         self._add_untagged_surnames(skip)
         self.actors.sort(key=lambda a: min(a.mentions))
+        self.name_genders = all_given_names()
         self._collect_roles_and_gender()
         self._build_index()
+        self._skip = sorted(skip)
+        self._sentence_of = sentence_numbers(doc)
+        self._sentence_starts = [s.start for s in doc.sents]
+        # pronouns and descriptions: onrecord.attribute.coref; the name index above stays names only
+        self.resolved = resolve_pronouns(doc, self, PronounRanker.load()) if coref else {}
+        for i, actor in self.resolved.items():
+            token = doc[i]
+            actor.pronouns.append((token.idx, token.idx + len(token.text)))
 
     def _collect_roles_and_gender(self) -> None:
         """Roles from titles and appositives around every mention of a person ("Finance Minister Ole
@@ -173,7 +201,7 @@ class ActorIndex:
                 elif first.lower_.rstrip(".") in ("mrs", "ms", "miss", "dame"):
                     actor.gender["f"] = actor.gender.get("f", 0) + 2
                 actor.add_role(mention_role(span))
-        names = given_names()
+        names = self.name_genders
         for actor in people:
             words = actor.name.split()
             gender = names.get(words[0].lower()) if len(words) > 1 else None
@@ -254,6 +282,24 @@ class ActorIndex:
         self._mentions = sorted((s, e, actor) for actor in self.actors for s, e in actor.mentions)
         self._starts = [s for s, _, _ in self._mentions]
         self._subjects = {(at, id(actor)) for actor in self.actors for at in actor.subject_at}
+
+    def sentence_number(self, i: int) -> int:
+        return self._sentence_of[i]
+
+    def in_skip(self, pos: int) -> bool:
+        k = bisect_left(self._skip, (pos + 1,)) - 1
+        return k >= 0 and self._skip[k][0] <= pos < self._skip[k][1]
+
+    def head_token(self, start: int, end: int) -> Token | None:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return span.root if span is not None and len(span) else None
+
+    def name_mentions_near(self, token: Token, sentences: int = 4) -> list[tuple[int, int, Actor]]:
+        """Name mentions from ``sentences`` sentences before ``token``'s to the end of its own."""
+        first = self._sentence_starts[max(0, self._sentence_of[token.i] - sentences)]
+        lo = bisect_left(self._starts, self.doc[first].idx)
+        hi = bisect_left(self._starts, token.sent.end_char)
+        return self._mentions[lo:hi]
 
     def _before(self, pos: int) -> Iterator[tuple[int, int, Actor]]:
         """Mentions starting before ``pos``, nearest first."""

@@ -1,0 +1,291 @@
+"""Coreference: every third-person pronoun and definite description linked to the actor it stands for.
+
+Names are merged into actors by ``onrecord.attribute.actors``; this module adds the other mentions:
+
+- **pronouns** (he/him/his/himself, she/…, they/…, it/its): a mention-ranking model in the manner of
+  Wiseman et al. (2015) and Lee et al. (2017), with the features of the classic learned resolvers
+  (Soon et al. 2001; Ng & Cardie 2002) — distance, syntactic role and parallelism, whether the
+  candidate governs the pronoun's clause (Hobbs 1978; binding: "X told Y about him" is not X),
+  gender and number agreement, salience (Lappin & Leass 1994) — and the parser's context vectors.
+  Each (pronoun, candidate actor) pair is scored by boosted trees run as numpy arrays; the best
+  candidate above the threshold wins. Trained on OntoGUM train and GAP development by
+  ``python -m onrecord.train.coref``; weights in ``data/coref.npz`` (no pickle), card beside them.
+- **descriptions** ("the minister", "the ministry", "the company", "the 42-year-old"): the latest
+  actor whose name, role (title, apposition or copula) or kind the description's head matches.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from spacy.tokens import Doc, Token
+
+if TYPE_CHECKING:
+    from onrecord.attribute.actors import Actor, ActorIndex
+
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+MODEL_PATH = DATA / "coref.npz"
+
+# pronoun -> (kind of actor it can stand for, gender or number)
+PRONOUNS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("he", "him", "his", "himself"), ("person", "m")),
+    **dict.fromkeys(("she", "her", "hers", "herself"), ("person", "f")),
+    **dict.fromkeys(("it", "its", "itself"), ("organization", "n")),
+    **dict.fromkeys(("they", "them", "their", "theirs", "themselves"), ("organization", "p")),
+}
+REFLEXIVES = frozenset({"himself", "herself", "itself", "themselves"})
+POSSESSIVES = frozenset({"his", "hers", "its", "their", "theirs"})
+
+_ROLES = ("subj", "obj", "pobj", "poss", "other")
+_WINDOW_SENTENCES = 4  # candidates: actors named in the pronoun's sentence or the four before it
+_MAX_CANDIDATES = 6
+
+
+def syntactic_role(token: Token) -> str:
+    """subj / obj / pobj / poss / other, for the head of a mention (climbing names and appositions)."""
+    while token.dep_ in ("compound", "flat", "appos") and token.head.i != token.i:
+        token = token.head
+    dep = token.dep_
+    if dep in ("nsubj", "nsubjpass", "csubj", "expl"):
+        return "subj"
+    if dep in ("dobj", "dative", "attr", "oprd"):
+        return "obj"
+    if dep == "pobj" or dep == "agent":
+        return "pobj"
+    if dep == "poss":
+        return "poss"
+    return "other"
+
+
+def _head_of(token: Token) -> Token:
+    while token.dep_ in ("compound", "flat", "appos") and token.head.i != token.i:
+        token = token.head
+    return token
+
+
+def _clause_verb(token: Token) -> Token:
+    """The verb (or root) of the clause a token belongs to."""
+    t = token
+    for _ in range(12):
+        if t.pos_ in ("VERB", "AUX") or t.dep_ == "ROOT" or t.head.i == t.i:
+            return t
+        t = t.head
+    return t
+
+
+def _governs(candidate: Token, pronoun: Token) -> bool:
+    """The candidate is the subject of a verb above the pronoun's clause ("X said he …")."""
+    verb = _head_of(candidate).head
+    t = pronoun
+    for _ in range(12):
+        if t.i == verb.i:
+            return True
+        if t.head.i == t.i:
+            return False
+        t = t.head
+    return False
+
+
+@lru_cache(maxsize=1)
+def world_given_names() -> dict[str, str]:
+    """Given names one gender overwhelmingly bears, beyond the US census: derived by
+    ``python -m onrecord.train.coref`` from the nomquamgender package's name table (Van Buskirk et
+    al. 2022, MIT licence: names from many countries and sources) and shipped as ``data/given_names.json``."""
+    path = DATA / "given_names.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {**dict.fromkeys(data["m"], "m"), **dict.fromkeys(data["f"], "f")}
+
+
+@dataclass
+class Candidate:
+    actor: Actor
+    mention: tuple[int, int, Token]  # the nearest name mention: start char, end char, its head token
+
+
+FEATURES = (
+    "sent_dist", "tok_dist_log", "rank", "cataphora", "same_sentence",
+    *(f"cand_{r}" for r in _ROLES), *(f"pron_{r}" for r in _ROLES), "parallel",
+    "governs", "same_clause", "reflexive", "possessive_pronoun",
+    "gender_agree", "gender_clash", "gender_unknown", "name_gender_agree", "name_gender_clash",
+    "kind_person", "number_plural_actor",
+    "n_mentions_log", "n_subject_log", "first_actor", "mentions_in_window", "n_candidates",
+    "cand_sentence_subject", "cand_in_parens", "cand_after_of", "cand_is_object_of_pron_verb",
+    "nearest_subject", "tensor_cos", "pron_sentence_start", "pron_in_quote_sent",
+    "cand_appos_or_title", "other_same_gender_closer",
+)
+
+
+def _gender_of(actor: Actor) -> str | None:
+    m, f = actor.gender.get("m", 0), actor.gender.get("f", 0)
+    if m > f:
+        return "m"
+    if f > m:
+        return "f"
+    return None
+
+
+def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarray:
+    """One row of ``FEATURES`` per candidate actor of ``pronoun``."""
+    kind, agreement = PRONOUNS[pronoun.lower_]
+    p_role = "poss" if pronoun.lower_ in POSSESSIVES or pronoun.tag_ == "PRP$" else syntactic_role(pronoun)
+    p_sent = pronoun.sent
+    p_verb = _clause_verb(pronoun)
+    names = index.name_genders
+    tensor = doc.tensor if doc.tensor is not None and len(doc.tensor) == len(doc) else None
+    p_vec = tensor[pronoun.i] if tensor is not None else None
+    rows = []
+    by_distance = sorted(range(len(cands)), key=lambda k: abs(pronoun.i - cands[k].mention[2].i))
+    rank = {k: r for r, k in enumerate(by_distance)}
+    nearest_subject_k = next((k for k in by_distance if cands[k].mention[2].i < pronoun.i
+                              and syntactic_role(cands[k].mention[2]) == "subj"), None)
+    for k, cand in enumerate(cands):
+        head = cand.mention[2]
+        c_role = syntactic_role(head)
+        sent_dist = max(0, index.sentence_number(pronoun.i) - index.sentence_number(head.i))
+        after = head.i > pronoun.i
+        gender = _gender_of(cand.actor) if agreement in "mf" else None
+        given = names.get(cand.actor.name.split()[0].lower()) if cand.actor.kind == "person" and " " in cand.actor.name else None
+        cos = 0.0
+        if p_vec is not None:
+            c_vec = tensor[head.i]  # type: ignore[index]
+            denom = float(np.linalg.norm(p_vec) * np.linalg.norm(c_vec)) or 1.0
+            cos = float(p_vec @ c_vec) / denom
+        closer_same = 0.0
+        if gender and agreement in "mf":
+            closer_same = float(any(abs(pronoun.i - c.mention[2].i) < abs(pronoun.i - head.i)
+                                    and _gender_of(c.actor) == agreement for c in cands if c is not cand))
+        h = _head_of(head)
+        row = {
+            "sent_dist": min(sent_dist, 8),
+            "tok_dist_log": math.log1p(abs(pronoun.i - head.i)),
+            "rank": rank[k],
+            "cataphora": float(after),
+            "same_sentence": float(head.sent.start == p_sent.start),
+            f"cand_{c_role}": 1.0,
+            f"pron_{p_role}": 1.0,
+            "parallel": float(c_role == p_role or (c_role == "subj" and p_role == "poss")),
+            "governs": float(not after and _governs(head, pronoun)),
+            "same_clause": float(_clause_verb(head).i == p_verb.i),
+            "reflexive": float(pronoun.lower_ in REFLEXIVES),
+            "possessive_pronoun": float(p_role == "poss"),
+            "gender_agree": float(gender == agreement) if gender else 0.0,
+            "gender_clash": float(gender is not None and gender != agreement),
+            "gender_unknown": float(gender is None),
+            "name_gender_agree": float(given == agreement) if given else 0.0,
+            "name_gender_clash": float(given is not None and agreement in "mf" and given != agreement),
+            "kind_person": float(cand.actor.kind == "person"),
+            "number_plural_actor": float(cand.actor.kind != "person" and agreement == "p"),
+            "n_mentions_log": math.log1p(len(cand.actor.mentions)),
+            "n_subject_log": math.log1p(len(cand.actor.subject_at)),
+            "first_actor": float(index.actors and index.actors[0] is cand.actor),
+            "mentions_in_window": len(cands),
+            "n_candidates": len(cands),
+            "cand_sentence_subject": float(c_role == "subj" and h.head.dep_ == "ROOT"),
+            "cand_in_parens": float(h.i > 0 and any(t.text == "(" for t in doc[max(h.sent.start, h.i - 4) : h.i])),
+            "cand_after_of": float(h.dep_ == "pobj" and h.head.lower_ == "of"),
+            "cand_is_object_of_pron_verb": float(c_role in ("obj", "pobj") and _clause_verb(head).i == p_verb.i),
+            "nearest_subject": float(k == nearest_subject_k),
+            "tensor_cos": cos,
+            "pron_sentence_start": float(pronoun.i - p_sent.start <= 1),
+            "pron_in_quote_sent": float(any(t.is_quote for t in p_sent)),
+            "cand_appos_or_title": float(bool(cand.actor.roles)),
+            "other_same_gender_closer": closer_same,
+        }
+        rows.append([row.get(f, 0.0) for f in FEATURES])
+    return np.asarray(rows, dtype=np.float32)
+
+
+def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
+    """Actors that fit the pronoun's kind, each with its mention nearest before it (or, failing
+    that, after it in the same sentence), from the pronoun's sentence and the few before it."""
+    kind, _ = PRONOUNS[pronoun.lower_]
+    here = index.sentence_number(pronoun.i)
+    best: dict[int, Candidate] = {}
+    for start, end, actor in index.name_mentions_near(pronoun):
+        if (actor.kind == "person") != (kind == "person"):
+            continue
+        head = index.head_token(start, end)
+        if head is None or head.i == pronoun.i:
+            continue
+        if head.i > pronoun.i and index.sentence_number(head.i) != here:
+            continue
+        if here - index.sentence_number(head.i) > _WINDOW_SENTENCES:
+            continue
+        current = best.get(id(actor))
+        if current is None:
+            best[id(actor)] = Candidate(actor, (start, end, head))
+            continue
+        c = current.mention[2].i
+        # prefer the nearest mention before the pronoun over any after it
+        if (head.i < pronoun.i and (c > pronoun.i or head.i > c)) or (head.i > pronoun.i and c > pronoun.i and head.i < c):
+            best[id(actor)] = Candidate(actor, (start, end, head))
+    cands = sorted(best.values(), key=lambda c: abs(pronoun.i - c.mention[2].i))
+    return cands[:_MAX_CANDIDATES]
+
+
+def is_referring(token: Token) -> bool:
+    """A third-person pronoun that can stand for an actor (not pleonastic "it is …", not "it" as
+    an object of weather/time verbs)."""
+    lower = token.lower_
+    if lower not in PRONOUNS or token.pos_ not in ("PRON", "DET"):
+        return False
+    if lower == "it" and (token.dep_ == "expl" or any(c.dep_ in ("ccomp", "xcomp") for c in token.head.children)
+                          and token.head.lemma_ in ("be", "seem", "appear", "take", "make")):
+        return False
+    if lower == "its" and token.head.lower_ in ("own",):
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class PronounRanker:
+    """Boosted trees over ``FEATURES`` rows and the acceptance threshold (from the card)."""
+
+    trees: object  # onrecord.attribute.learned.Trees
+    threshold: float
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> PronounRanker | None:
+        if not MODEL_PATH.exists():
+            return None
+        from onrecord.attribute.learned import TREE_PARTS, Trees
+
+        with np.load(MODEL_PATH, allow_pickle=False) as data:
+            names = [str(n) for n in data["features"]]
+            if tuple(names) != FEATURES:
+                return None  # weights from another feature set: retrain (python -m onrecord.train.coref)
+            trees = Trees(*(data[f"tree_{part}"] for part in TREE_PARTS), float(data["bias"]))
+            return cls(trees, float(data["threshold"]))
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return self.trees.score(x)  # type: ignore[attr-defined]
+
+
+def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) -> dict[int, Actor]:
+    """Token index -> actor for every referring pronoun the ranker links (or, with no model, the
+    rule: the nearest earlier clause subject that fits)."""
+    out: dict[int, Actor] = {}
+    for token in doc:
+        if token.lower_ not in PRONOUNS or not is_referring(token):
+            continue
+        if index.in_skip(token.idx):
+            continue
+        cands = candidates(token, index)
+        if not cands:
+            continue
+        if ranker is None:
+            continue
+        p = ranker.scores(pair_features(doc, token, cands, index))
+        k = int(np.argmax(p))
+        if p[k] >= ranker.threshold:
+            out[token.i] = cands[k].actor
+    return out
