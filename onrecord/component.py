@@ -178,7 +178,7 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
     flags.sort(key=lambda f: f.start)
 
     actor_list = [Actor(a.id, a.name, a.kind, list(a.roles), _mentions(text, a))  # type: ignore[arg-type]
-                  for a in actors.actors if any(f.actor is a for f in found) or a.kind == "person"]
+                  for a in actors.actors if any(f.actor is a for f in found) or a.kind == "person" or a.pronouns]
     _add_speaker_mentions(actor_list, attributions)
     return Record(Article(id=hashlib.sha256(text.encode()).hexdigest()), text, boilerplate, attributions,
                   unsourced, actor_list, [], flags)

@@ -180,6 +180,10 @@ class ActorIndex:
         for i, actor in self.resolved.items():
             token = doc[i]
             actor.pronouns.append((token.idx, token.idx + len(token.text)))
+            words = actor.name.split()
+            if actor.kind != "person" and len(words) > 1 and words[0].lower() in self.name_genders \
+                    and _PRONOUN_GENDER.get(token.lower_):
+                actor.kind = "person"  # "he" for "Mark Twain", whom the tagger took for an organisation
 
     def _collect_roles_and_gender(self) -> None:
         """Roles from titles and appositives around every mention of a person ("Finance Minister Ole
@@ -289,6 +293,11 @@ class ActorIndex:
     def in_skip(self, pos: int) -> bool:
         k = bisect_left(self._skip, (pos + 1,)) - 1
         return k >= 0 and self._skip[k][0] <= pos < self._skip[k][1]
+
+    def first_mention_in_sentence(self, head: Token) -> bool:
+        """No name mention starts earlier in ``head``'s sentence."""
+        k = bisect_left(self._starts, head.sent.start_char)
+        return k >= len(self._starts) or self._starts[k] >= head.idx - 40 and self._starts[k] >= head.left_edge.idx
 
     def head_token(self, start: int, end: int) -> Token | None:
         span = self.doc.char_span(start, end, alignment_mode="expand")

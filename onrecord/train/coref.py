@@ -71,13 +71,20 @@ def parse_all(texts: list[str], cache: pathlib.Path | None, name: str) -> list[D
     from onrecord.parse import load_pipeline
 
     nlp = load_pipeline()
-    if cache is not None and (cache / f"{name}.spacy").exists():
-        return list(DocBin().from_disk(cache / f"{name}.spacy").get_docs(nlp.vocab))
+    if cache is not None and (cache / f"{name}.tensors.npy").exists():
+        docs = list(DocBin().from_disk(cache / f"{name}.spacy").get_docs(nlp.vocab))
+        tensors = np.load(cache / f"{name}.tensors.npy", allow_pickle=False)
+        at = 0
+        for doc in docs:  # a DocBin keeps no context vectors; the ranker reads them
+            doc.tensor = tensors[at : at + len(doc)]
+            at += len(doc)
+        return docs
     with nlp.select_pipes(disable=["onrecord"]):
         docs = list(nlp.pipe(texts, batch_size=32))
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
         DocBin(store_user_data=False, docs=docs).to_disk(cache / f"{name}.spacy")
+        np.save(cache / f"{name}.tensors.npy", np.concatenate([d.tensor for d in docs]))
     return docs
 
 
