@@ -337,6 +337,9 @@ class ActorIndex:
         """The actor a pronoun refers to: the nearest earlier clause subject that fits (kind, and gender
         for he/she), unless a fitting actor is named closer in the same sentence; failing both, the
         nearest fitting mention in the two previous sentences."""
+        linked = self.resolved.get(token.i)
+        if linked is not None and (linked.kind == "person") == (kind == "person"):
+            return linked  # the ranker's link (onrecord.attribute.coref)
         sent_start = token.sent.start_char
         want = _PRONOUN_GENDER.get(token.lower_)
         same_sentence: Actor | None = None

@@ -125,6 +125,12 @@ FEATURES = (
 )
 
 
+def _clashes(actor: Actor, gender: str) -> bool:
+    """Evidence of the other gender (an honorific, a given name, two pronouns) and none of this one."""
+    other = "f" if gender == "m" else "m"
+    return actor.gender.get(other, 0) >= 2 and not actor.gender.get(gender, 0)
+
+
 def _depth(token: Token) -> int:
     n = 0
     while token.head.i != token.i and n < 20:
@@ -236,7 +242,7 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
 def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
     """Actors that fit the pronoun's kind, each with its mention nearest before it (or, failing
     that, after it in the same sentence), from the pronoun's sentence and the few before it."""
-    kind, _ = PRONOUNS[pronoun.lower_]
+    kind, agreement = PRONOUNS[pronoun.lower_]
     here = index.sentence_number(pronoun.i)
     best: dict[int, Candidate] = {}
     for start, end, actor in index.name_mentions_near(pronoun):
@@ -244,6 +250,8 @@ def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
         # the ranker weighs the kind; it/they never stand for a person's name
         if kind != "person" and actor.kind == "person":
             continue
+        if agreement in "mf" and _clashes(actor, agreement):
+            continue  # "he" is never a woman the article or her given name has shown to be one
         head = index.head_token(start, end)
         if head is None or head.i == pronoun.i:
             continue
