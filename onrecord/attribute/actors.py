@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
-from onrecord.attribute.coref import PronounRanker, resolve_pronouns, world_given_names
+from onrecord.attribute.coref import PronounRanker, resolve_descriptions, resolve_pronouns, world_given_names
 from onrecord.attribute.lexicon import TITLE_WORDS, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
@@ -114,6 +114,19 @@ def all_given_names() -> dict[str, str]:
     return {**world_given_names(), **given_names()}
 
 
+_NICKNAMING = frozenset({"nicknamed", "dubbed", "called", "as"})
+
+
+def is_nickname(span: Span) -> bool:
+    """A name given in quotes after "nicknamed", "dubbed", "known as": another name of someone
+    already there ("nicknamed 'the Bulldozer'"), not a new actor."""
+    i = span.start - 1
+    doc = span.doc
+    while i >= 0 and (doc[i].is_quote or doc[i].lower_ == "the"):
+        i -= 1
+    return i >= 0 and i < span.start - 1 and doc[i].lower_ in _NICKNAMING
+
+
 def sentence_numbers(doc: Doc) -> list[int]:
     """The number of each token's sentence."""
     out = [0] * len(doc)
@@ -157,7 +170,8 @@ class ActorIndex:
         self._people: dict[str, list[Actor]] = {}  # by the first letters of the surname
         self._bodies: dict[str, Actor] = {}
         skip = skip or []
-        ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)]
+        ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)
+                and not is_nickname(e)]
         # people first, so that a surname the tagger labelled ORG or GPE still finds its person
         for ent in ents:
             if ent.label_ == "PERSON":
@@ -184,6 +198,11 @@ class ActorIndex:
             if actor.kind != "person" and len(words) > 1 and words[0].lower() in self.name_genders \
                     and _PRONOUN_GENDER.get(token.lower_):
                 actor.kind = "person"  # "he" for "Mark Twain", whom the tagger took for an organisation
+        self.described = resolve_descriptions(doc, self) if coref else {}
+        for i, actor in self.described.items():
+            token = doc[i]
+            start = token.left_edge.idx if token.left_edge.i >= token.sent.start else token.idx
+            actor.descriptions.append((start, token.idx + len(token.text)))
 
     def _collect_roles_and_gender(self) -> None:
         """Roles from titles and appositives around every mention of a person ("Finance Minister Ole

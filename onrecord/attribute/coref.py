@@ -250,6 +250,8 @@ def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
         # the ranker weighs the kind; it/they never stand for a person's name
         if kind != "person" and actor.kind == "person":
             continue
+        if kind == "person" and actor.kind != "person" and actor.name.split()[0].lower() not in index.name_genders:
+            continue
         if agreement in "mf" and _clashes(actor, agreement):
             continue  # "he" is never a woman the article or her given name has shown to be one
         head = index.head_token(start, end)
@@ -328,4 +330,96 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
         k = int(np.argmax(p))
         if p[k] >= ranker.threshold:
             out[token.i] = cands[k].actor
+    return out
+
+
+# --- descriptions ---------------------------------------------------------------------------
+
+# Nouns that describe a body and so can stand for one named earlier ("the carmaker" for "carmaker Y
+# Motors"), besides the lexicon's body nouns.
+ORG_NOUNS = frozenset("""
+company firm carmaker automaker bank lender insurer retailer airline manufacturer maker producer operator
+supplier developer conglomerate group giant startup charity watchdog regulator broadcaster publisher
+institute university ministry agency party union council commission committee court government
+organisation organization association federation league club alliance coalition network
+""".split())
+# Company-name endings: a generic "the company" / "the firm" stands for the latest such body.
+_COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
+                             "airlines bank energy pharma systems technologies".split())
+_COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
+
+
+def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
+    """Lower-case nouns the article uses for a body: the words of its name, a noun in front of it
+    ("carmaker Y Motors"), an appositive's or a copula's head ("Y Motors, the carmaker", "Y is a
+    lender")."""
+    out = {w.lower() for w in actor.name.split()}
+    doc = index.doc
+    for start, end in actor.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        root = span.root
+        if span.start > 0 and doc[span.start - 1].pos_ == "NOUN" and doc[span.start - 1].dep_ in ("compound", "nmod", "amod"):
+            out.add(doc[span.start - 1].lemma_.lower())
+        for child in root.children:
+            if child.dep_ == "appos" and child.pos_ == "NOUN":
+                out.add(child.lemma_.lower())
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+            out.add(root.head.lemma_.lower())
+        if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+            out.update(c.lemma_.lower() for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+    return out
+
+
+def _is_description(token: Token) -> bool:
+    """The head noun of "the minister", "the ministry", "this company": a definite noun phrase with
+    no name in it."""
+    if token.pos_ != "NOUN" or token.ent_type_ or token.tag_ not in ("NN", "NNS"):
+        return False
+    children = list(token.children)
+    if not any(c.dep_ == "det" and c.lower_ in ("the", "this") for c in children):
+        return False
+    if any(c.dep_ in ("compound", "poss") and (c.pos_ == "PROPN" or c.ent_type_) for c in children):
+        return False  # "the Labour party", "Russia's army": named
+    return not any(c.dep_ == "appos" and c.pos_ == "PROPN" for c in children)
+
+
+def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> Actor | None:
+    """"the ministry", "the carmaker": the latest body whose name or descriptors hold the noun;
+    "the company" / "the firm" failing that, the latest body with a company-like name."""
+    noun = head.lemma_.lower()
+    for _, _, actor in index._before(head.idx):  # noqa: SLF001 (the index's own text-order walk)
+        if actor.kind == "person":
+            continue
+        words = cache.setdefault(id(actor), descriptors(actor, index))
+        if noun in words or head.lower_ in words:
+            return actor
+    if noun in _COMPANY_NOUNS:
+        for _, _, actor in index._before(head.idx):  # noqa: SLF001
+            if actor.kind != "person" and actor.name.split()[-1].lower() in _COMPANY_ENDINGS:
+                return actor
+    return None
+
+
+def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
+    """Head token index -> actor for every definite description of a person ("the minister", by
+    role) or a body ("the ministry", by name or descriptor) that an earlier actor fits."""
+    from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS
+
+    out: dict[int, Actor] = {}
+    cache: dict[int, set[str]] = {}
+    for token in doc:
+        lower = token.lower_
+        lemma = token.lemma_.lower()
+        if not (lower in TITLE_WORDS or lemma in TITLE_WORDS or lemma in BODY_NOUNS or lemma in ORG_NOUNS):
+            continue
+        if not _is_description(token) or index.in_skip(token.idx):
+            continue
+        if lower in TITLE_WORDS or lemma in TITLE_WORDS:
+            actor = index.resolve_description(token)
+        else:
+            actor = resolve_body(token, index, cache)
+        if actor is not None:
+            out[token.i] = actor
     return out

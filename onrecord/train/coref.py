@@ -13,7 +13,7 @@ candidate, labelled 1 when the candidate is the pronoun's antecedent:
 Boosted trees (scikit-learn, seed 0, moved into numpy arrays) are fitted on all rows; the threshold
 is the one with the best F1 of the pronoun's links, each GAP row scored by trees fitted on the other
 four fifths. Written: ``coref.npz`` (no pickle), ``coref.json`` (the card) and ``given_names.json``
-(names one gender bears in at least 97% of the nomquamgender package's records; no corpus text).
+(names one gender bears in at least 90% of the nomquamgender package's records; no corpus text).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from onrecord.attribute.coref import DATA, FEATURES, PRONOUNS, candidates, is_re
 from onrecord.attribute.learned import TREE_PARTS
 
 _BRACKET = re.compile(r"\((\d+)\)|\((\d+)|(\d+)\)")
-NAME_SHARE = 0.97  # a given name says a gender when at least this share of its bearers have it
+NAME_SHARE = 0.9  # a given name says a gender when this share of its records have it (the package's own default)
 NAME_MIN_COUNT = 200
 
 
