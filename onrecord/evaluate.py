@@ -861,12 +861,35 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     ap.add_argument("--errors", metavar="FILE", help="write every miss as JSON lines to FILE, for error analysis")
     ap.add_argument("--convention", choices=CONVENTIONS, default="onrecord",
                     help="what counts as an attribution (as `onrecord analyze --convention`)")
+    ap.add_argument("--split", metavar="NAME",
+                    help="CoNLL coreference folders: only the documents splits.md lists under NAME (e.g. dev)")
     ap.set_defaults(func=run)
     return ap
 
 
+def run_coref(args: argparse.Namespace) -> int:
+    """`onrecord evaluate` on coreference gold (GAP .tsv, CoNLL files): see ``onrecord.evaluate_coref``."""
+    from onrecord.evaluate_coref import evaluate_coref, render
+
+    try:
+        rows = evaluate_coref(args.gold, args.limit, args.split)
+    except OnrecordError as exc:
+        print(f"onrecord evaluate: {exc}", file=sys.stderr)
+        return 2
+    mins = parse_mins(args.min)
+    ours = {k: v for row in rows if row["coref_resolver"] == "onrecord" for k, v in row.items()}
+    below = [f"{name}<{value:g}" for name, value in mins if not isinstance(ours.get(name), (int, float))
+             or ours[name] < value]
+    print(json.dumps({"figures": rows}, indent=1) if args.format == "json" else render(rows))
+    return 1 if below else 0
+
+
 def run(args: argparse.Namespace, analyze_fn: AnalyzeFn | None = None, read_fn: ReadFn | None = None) -> int:
     """Run `onrecord evaluate`; returns the exit code (1: a --min figure is below, 2: bad input)."""
+    from onrecord.evaluate_coref import is_coref_gold
+
+    if analyze_fn is None and read_fn is None and is_coref_gold(args.gold):
+        return run_coref(args)
     try:
         if args.limit < 0 or args.jobs < 1:
             raise InputError("--limit must be >= 0 and --jobs >= 1")

@@ -18,7 +18,13 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
-from onrecord.attribute.coref import PronounRanker, resolve_descriptions, resolve_pronouns, world_given_names
+from onrecord.attribute.coref import (
+    PronounRanker,
+    ranker_enabled,
+    resolve_descriptions,
+    resolve_pronouns,
+    world_given_names,
+)
 from onrecord.attribute.lexicon import TITLE_WORDS, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
@@ -190,7 +196,7 @@ class ActorIndex:
         self._sentence_of = sentence_numbers(doc)
         self._sentence_starts = [s.start for s in doc.sents]
         # pronouns and descriptions: onrecord.attribute.coref; the name index above stays names only
-        self.resolved = resolve_pronouns(doc, self, PronounRanker.load()) if coref else {}
+        self.resolved = resolve_pronouns(doc, self, PronounRanker.load() if ranker_enabled() else None) if coref else {}
         for i, actor in self.resolved.items():
             token = doc[i]
             actor.pronouns.append((token.idx, token.idx + len(token.text)))
@@ -359,6 +365,13 @@ class ActorIndex:
         linked = self.resolved.get(token.i)
         if linked is not None and (linked.kind == "person") == (kind == "person"):
             return linked  # the ranker's link (onrecord.attribute.coref)
+        return self.rule_pronoun(token, kind)
+
+    def rule_pronoun(self, token: Token, kind: str = "person") -> Actor | None:
+        """The rule-only resolution of a pronoun (the ranker's fallback and the baseline it is
+        measured against): the nearest earlier clause subject that fits (kind, and gender for
+        he/she), unless a fitting actor is named closer in the same sentence; failing both, the
+        nearest fitting mention in the two previous sentences."""
         sent_start = token.sent.start_char
         want = _PRONOUN_GENDER.get(token.lower_)
         same_sentence: Actor | None = None

@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import math
 import pathlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -287,6 +289,25 @@ def is_referring(token: Token) -> bool:
     return True
 
 
+_RANKER = {"enabled": True}
+
+
+def ranker_enabled() -> bool:
+    return _RANKER["enabled"]
+
+
+@contextmanager
+def rules_only() -> Iterator[None]:
+    """Within this block pronouns are resolved by the rule alone (the baseline ``onrecord evaluate``
+    reports beside the ranker)."""
+    before = _RANKER["enabled"]
+    _RANKER["enabled"] = False
+    try:
+        yield
+    finally:
+        _RANKER["enabled"] = before
+
+
 @dataclass(frozen=True)
 class PronounRanker:
     """Boosted trees over ``FEATURES`` rows and the acceptance threshold (from the card)."""
@@ -325,6 +346,9 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
         if not cands:
             continue
         if ranker is None:
+            actor = index.rule_pronoun(token, "person" if PRONOUNS[token.lower_][0] == "person" else "organization")
+            if actor is not None:
+                out[token.i] = actor
             continue
         p = ranker.scores(pair_features(doc, token, cands, index))
         k = int(np.argmax(p))
