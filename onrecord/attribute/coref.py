@@ -124,7 +124,11 @@ FEATURES = (
     "cand_appos_or_title", "other_same_gender_closer", "cand_given_name", "cand_words",
     "cand_depth", "pron_depth", "cand_first_in_sentence", "subjects_between", "mentions_before_log",
     "cand_possessor", "same_gender_rivals", "pron_after_and", "cand_in_relcl", "pron_in_subclause",
+    "other_governs", "salience_rank",
 )
+
+
+_GOVERNS = FEATURES.index("governs")
 
 
 def _clashes(actor: Actor, gender: str) -> bool:
@@ -169,6 +173,10 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
     rank = {k: r for r, k in enumerate(by_distance)}
     nearest_subject_k = next((k for k in by_distance if cands[k].mention[2].i < pronoun.i
                               and syntactic_role(cands[k].mention[2]) == "subj"), None)
+    # what the rivals have: a pairwise score sees one candidate at a time
+    governing = [c.mention[2].i < pronoun.i and _governs(c.mention[2], pronoun) for c in cands]
+    by_salience = sorted(range(len(cands)), key=lambda k: -len(cands[k].actor.mentions))
+    salience_rank = {k: r for r, k in enumerate(by_salience)}
     for k, cand in enumerate(cands):
         head = cand.mention[2]
         c_role = syntactic_role(head)
@@ -195,7 +203,9 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
             f"cand_{c_role}": 1.0,
             f"pron_{p_role}": 1.0,
             "parallel": float(c_role == p_role or (c_role == "subj" and p_role == "poss")),
-            "governs": float(not after and _governs(head, pronoun)),
+            "governs": float(governing[k]),
+            "other_governs": float(any(g for j, g in enumerate(governing) if j != k)),
+            "salience_rank": salience_rank[k],
             "same_clause": float(_clause_verb(head).i == p_verb.i),
             "reflexive": float(pronoun.lower_ in REFLEXIVES),
             "possessive_pronoun": float(p_role == "poss"),
@@ -350,8 +360,12 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
             if actor is not None:
                 out[token.i] = actor
             continue
-        p = ranker.scores(pair_features(doc, token, cands, index))
+        x = pair_features(doc, token, cands, index)
+        p = ranker.scores(x)
         k = int(np.argmax(p))
+        governing = np.flatnonzero(x[:, _GOVERNS])
+        if len(governing) == 1 and p[governing[0]] >= ranker.threshold:
+            k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
         if p[k] >= ranker.threshold:
             out[token.i] = cands[k].actor
     return out
