@@ -3,6 +3,9 @@
 Every span carries character offsets into ``Record.text`` and the exact text at those offsets,
 so any consumer can highlight it on the analysed text. ``Record.to_dict()`` is the JSON contract;
 ``Record.from_dict()`` reads it back.
+
+Schema note: ``actors[].mentions[]`` carry a ``kind`` (``name``, ``pronoun``, ``description``) since
+coreference resolves pronouns and descriptions; records written before read every mention as a name.
 """
 
 from __future__ import annotations
