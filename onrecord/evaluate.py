@@ -8,6 +8,9 @@ GOLD is an onrecord-gold/1 JSON file, a folder of them, or a brat standoff folde
 is used). Each document is read with ``onrecord.read.read_path`` and analysed with
 ``onrecord.analyze``; a document that cannot be read or analysed scores zero and is listed.
 
+GAP ``.tsv`` files and CoNLL coreference files (or folders of them; ``--split NAME``) are scored for
+coreference instead, beside the rule-only resolver: see ``onrecord.evaluate_coref``.
+
 Three families of figures:
 
 1. Word-match figures, the same as the team's score.py with the same semantics: two spans match

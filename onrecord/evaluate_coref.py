@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import csv
 import pathlib
-from contextlib import nullcontext
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np

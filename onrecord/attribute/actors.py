@@ -322,7 +322,7 @@ class ActorIndex:
     def first_mention_in_sentence(self, head: Token) -> bool:
         """No name mention starts earlier in ``head``'s sentence."""
         k = bisect_left(self._starts, head.sent.start_char)
-        return k >= len(self._starts) or self._starts[k] >= head.idx - 40 and self._starts[k] >= head.left_edge.idx
+        return k >= len(self._starts) or (self._starts[k] >= head.idx - 40 and self._starts[k] >= head.left_edge.idx)
 
     def head_token(self, start: int, end: int) -> Token | None:
         span = self.doc.char_span(start, end, alignment_mode="expand")

@@ -161,7 +161,7 @@ def _gender_of(actor: Actor) -> str | None:
 
 def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarray:
     """One row of ``FEATURES`` per candidate actor of ``pronoun``."""
-    kind, agreement = PRONOUNS[pronoun.lower_]
+    agreement = PRONOUNS[pronoun.lower_][1]
     p_role = "poss" if pronoun.lower_ in POSSESSIVES or pronoun.tag_ == "PRP$" else syntactic_role(pronoun)
     p_sent = pronoun.sent
     p_verb = _clause_verb(pronoun)
@@ -279,7 +279,8 @@ def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
             continue
         c = current.mention[2].i
         # prefer the nearest mention before the pronoun over any after it
-        if (head.i < pronoun.i and (c > pronoun.i or head.i > c)) or (head.i > pronoun.i and c > pronoun.i and head.i < c):
+        before, current_before = head.i < pronoun.i, c < pronoun.i
+        if (before and (not current_before or head.i > c)) or (not before and not current_before and head.i < c):
             best[id(actor)] = Candidate(actor, (start, end, head))
     cands = sorted(best.values(), key=lambda c: abs(pronoun.i - c.mention[2].i))
     return cands[:_MAX_CANDIDATES]
@@ -291,8 +292,8 @@ def is_referring(token: Token) -> bool:
     lower = token.lower_
     if lower not in PRONOUNS or token.pos_ not in ("PRON", "DET"):
         return False
-    if lower == "it" and (token.dep_ == "expl" or any(c.dep_ in ("ccomp", "xcomp") for c in token.head.children)
-                          and token.head.lemma_ in ("be", "seem", "appear", "take", "make")):
+    if lower == "it" and (token.dep_ == "expl" or (any(c.dep_ in ("ccomp", "xcomp") for c in token.head.children)
+                          and token.head.lemma_ in ("be", "seem", "appear", "take", "make"))):
         return False
     if lower == "its" and token.head.lower_ in ("own",):
         return True
@@ -398,8 +399,9 @@ def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
         if span is None or not len(span):
             continue
         root = span.root
-        if span.start > 0 and doc[span.start - 1].pos_ == "NOUN" and doc[span.start - 1].dep_ in ("compound", "nmod", "amod"):
-            out.add(doc[span.start - 1].lemma_.lower())
+        left = doc[span.start - 1] if span.start > 0 else None
+        if left is not None and left.pos_ == "NOUN" and left.dep_ in ("compound", "nmod", "amod"):
+            out.add(left.lemma_.lower())
         for child in root.children:
             if child.dep_ == "appos" and child.pos_ == "NOUN":
                 out.add(child.lemma_.lower())
@@ -427,14 +429,14 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
     """"the ministry", "the carmaker": the latest body whose name or descriptors hold the noun;
     "the company" / "the firm" failing that, the latest body with a company-like name."""
     noun = head.lemma_.lower()
-    for _, _, actor in index._before(head.idx):  # noqa: SLF001 (the index's own text-order walk)
+    for _, _, actor in index._before(head.idx):
         if actor.kind == "person":
             continue
         words = cache.setdefault(id(actor), descriptors(actor, index))
         if noun in words or head.lower_ in words:
             return actor
     if noun in _COMPANY_NOUNS:
-        for _, _, actor in index._before(head.idx):  # noqa: SLF001
+        for _, _, actor in index._before(head.idx):
             if actor.kind != "person" and actor.name.split()[-1].lower() in _COMPANY_ENDINGS:
                 return actor
     return None

@@ -261,7 +261,8 @@ def process(items: list[Item]) -> list[Outcome]:
         except Exception as exc:
             outcomes[i] = Outcome(item.name, item.source, "failed", stage="analyse", reason=_reason(exc))
             continue
-        actors = [(a.id, a.name, a.kind, canonical.name_variants(a.name, a.kind, (m.text for m in a.mentions if m.kind == "name")))
+        actors = [(a.id, a.name, a.kind,
+                   canonical.name_variants(a.name, a.kind, (m.text for m in a.mentions if m.kind == "name")))
                   for a in record.actors]
         outcomes[i] = Outcome(item.name, item.source, "ok", record.article.id, rows, actors)
     return [o for o in outcomes if o is not None]
