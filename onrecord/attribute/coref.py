@@ -324,7 +324,8 @@ class PronounRanker:
     """Boosted trees over ``FEATURES`` rows and the acceptance threshold (from the card)."""
 
     trees: object  # onrecord.attribute.learned.Trees
-    threshold: float
+    threshold: float  # he/she
+    threshold_other: float  # it/they
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -338,7 +339,7 @@ class PronounRanker:
             if tuple(names) != FEATURES:
                 return None  # weights from another feature set: retrain (python -m onrecord.train.coref)
             trees = Trees(*(data[f"tree_{part}"] for part in TREE_PARTS), float(data["bias"]))
-            return cls(trees, float(data["threshold"]))
+            return cls(trees, float(data["threshold"]), float(data["threshold_other"]))
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         return self.trees.score(x)  # type: ignore[attr-defined]
@@ -363,11 +364,12 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
             continue
         x = pair_features(doc, token, cands, index)
         p = ranker.scores(x)
+        threshold = ranker.threshold if PRONOUNS[token.lower_][0] == "person" else ranker.threshold_other
         k = int(np.argmax(p))
         governing = np.flatnonzero(x[:, _GOVERNS])
-        if len(governing) == 1 and p[governing[0]] >= ranker.threshold:
+        if len(governing) == 1 and p[governing[0]] >= threshold:
             k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
-        if p[k] >= ranker.threshold:
+        if p[k] >= threshold:
             out[token.i] = cands[k].actor
     return out
 

@@ -10,9 +10,9 @@ candidate, labelled 1 when the candidate is the pronoun's antecedent:
 - GAP: the candidate holds the row's A (or B) name and A (B) is marked coreferent;
 - OntoGUM: a name mention of the candidate lies in a gold mention of the pronoun's cluster.
 
-Boosted trees (scikit-learn, seed 0, moved into numpy arrays) are fitted on all rows; the threshold
-is the one with the best F1 of the pronoun's links, each GAP row scored by trees fitted on the other
-four fifths. Written: ``coref.npz`` (no pickle), ``coref.json`` (the card) and ``given_names.json``
+Boosted trees (scikit-learn, seed 0, moved into numpy arrays) are fitted on all rows; the thresholds
+are the ones with the best F1 of the pronoun's links, each text scored by trees fitted on the other
+four fifths: for he/she over GAP, for it/they over OntoGUM. Written: ``coref.npz`` (no pickle), ``coref.json`` (the card) and ``given_names.json``
 (names one gender bears in at least 90% of the nomquamgender package's records; no corpus text).
 """
 
@@ -43,8 +43,10 @@ NAME_MIN_COUNT = 200
 class Rows:
     x: list[np.ndarray]
     y: list[np.ndarray]
-    group: list[int]
+    group: list[int]  # one per pronoun
+    text: list[int]  # one per text: folds keep a text's pronouns together
     source: list[str]
+    person: list[bool]  # he/she (else it/they)
 
 
 def world_names(out: pathlib.Path) -> dict[str, int]:
@@ -118,8 +120,10 @@ def gap_rows(path: pathlib.Path, cache: pathlib.Path | None, rows: Rows) -> int:
             y.append(gold)
         rows.x.append(pair_features(doc, pronoun, cands, index))
         rows.y.append(np.asarray(y))
-        rows.group += [g] * len(cands)
+        rows.group += [len(rows.x)] * len(cands)
+        rows.text += [g] * len(cands)
         rows.source += ["gap"] * len(cands)
+        rows.person += [PRONOUNS[pronoun.lower_][0] == "person"] * len(cands)
         n += 1
     return n
 
@@ -190,8 +194,10 @@ def ontogum_rows(folder: pathlib.Path, cache: pathlib.Path | None, rows: Rows, f
                          if (gs, ge) != (token.idx, token.idx + len(token.text)))) for c in cands]
             rows.x.append(pair_features(doc, token, cands, index))
             rows.y.append(np.asarray(y))
-            rows.group += [first_group + d] * len(cands)
+            rows.group += [len(rows.x)] * len(cands)
+            rows.text += [first_group + d] * len(cands)
             rows.source += ["ontogum"] * len(cands)
+            rows.person += [PRONOUNS[token.lower_][0] == "person"] * len(cands)
             n += 1
     return n
 
@@ -221,27 +227,35 @@ def main(argv: list[str] | None = None) -> int:
     began = time.time()
     names = world_names(args.out / "given_names.json")
     print(f"given names: {names}", file=sys.stderr)
-    rows = Rows([], [], [], [])
+    rows = Rows([], [], [], [], [], [])
     n_gap = gap_rows(args.data / "gap" / "gap-development.tsv", args.cache, rows)
     n_onto = ontogum_rows(args.data / "ontogum", args.cache, rows, first_group=100_000)
     x, y = np.concatenate(rows.x), np.concatenate(rows.y)
-    groups, source = np.asarray(rows.group), np.asarray(rows.source)
+    groups, texts, source = np.asarray(rows.group), np.asarray(rows.text), np.asarray(rows.source)
+    person = np.asarray(rows.person)
     print(f"pronouns: GAP {n_gap}, OntoGUM {n_onto}; pairs {len(y)}, positive {int(y.sum())}", file=sys.stderr)
     # out-of-fold scores: five folds by text
-    fold = groups % 5
+    fold = texts % 5
     oof = np.zeros(len(y))
     for k in range(5):
         trees = fit_trees(x[fold != k], y[fold != k])
         oof[fold == k] = trees.score(x[fold == k])
-    gap = source == "gap"
     grid = np.round(np.arange(0.05, 0.9, 0.025), 3)
-    f1s = [link_f1(oof[gap], y[gap], groups[gap], t) for t in grid]
-    threshold = float(grid[int(np.argmax(f1s))])
-    onto = ~gap
-    figures = {"gap_dev_link_f1_cv": round(max(f1s), 4), "threshold": threshold,
-               "ontogum_train_link_f1_cv": round(link_f1(oof[onto], y[onto], groups[onto], threshold), 4)}
+
+    def best(rows_in: np.ndarray) -> tuple[float, float]:
+        f1s = [link_f1(oof[rows_in], y[rows_in], groups[rows_in], t) for t in grid]
+        return float(grid[int(np.argmax(f1s))]), max(f1s)
+
+    gap, onto = source == "gap", source == "ontogum"
+    threshold, gap_f1 = best(gap)  # he/she: GAP's pronouns
+    threshold_other, other_f1 = best(onto & ~person)  # it/they: OntoGUM's
+    figures = {"gap_dev_link_f1_cv": round(gap_f1, 4), "threshold": threshold,
+               "ontogum_train_he_she_link_f1_cv": round(link_f1(oof[onto & person], y[onto & person],
+                                                                groups[onto & person], threshold), 4),
+               "ontogum_train_it_they_link_f1_cv": round(other_f1, 4), "threshold_it_they": threshold_other}
     trees = fit_trees(x, y)
     np.savez(args.out / "coref.npz", features=np.asarray(FEATURES), threshold=np.float64(threshold),
+             threshold_other=np.float64(threshold_other),
              bias=np.float64(trees.bias), **{f"tree_{part}": getattr(trees, part) for part in TREE_PARTS})
     card = {"model": "pronoun ranker: boosted trees over (pronoun, candidate actor) features",
             "trained_on": {"gap_development_pronouns": n_gap, "ontogum_train_pronouns": n_onto,
