@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import math
 import pathlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Token
 
 if TYPE_CHECKING:
@@ -129,6 +130,8 @@ FEATURES = (
 
 
 _GOVERNS = FEATURES.index("governs")
+_SUBCLAUSES = frozenset({"advcl", "ccomp", "relcl", "xcomp", "acl"})
+_LINKING_WORDS = frozenset({"and", "but", "while", "when", "after", "before", "as"})
 
 
 def _clashes(actor: Actor, gender: str) -> bool:
@@ -177,10 +180,23 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
     governing = [c.mention[2].i < pronoun.i and _governs(c.mention[2], pronoun) for c in cands]
     by_salience = sorted(range(len(cands)), key=lambda k: -len(cands[k].actor.mentions))
     salience_rank = {k: r for r, k in enumerate(by_salience)}
+    pronoun_row = {  # the same for every candidate
+        "pron_depth": min(_depth(pronoun), 8),
+        "pron_sentence_start": float(pronoun.i - p_sent.start <= 1),
+        "pron_in_quote_sent": float(any(t.is_quote for t in p_sent)),
+        "pron_after_and": float(pronoun.i > 0 and doc[pronoun.i - 1].lower_ in _LINKING_WORDS),
+        "pron_in_subclause": float(any(a.dep_ in _SUBCLAUSES for a in pronoun.ancestors)),
+        "reflexive": float(pronoun.lower_ in REFLEXIVES),
+        "possessive_pronoun": float(p_role == "poss"),
+        "mentions_in_window": len(cands),
+        "n_candidates": len(cands),
+        f"pron_{p_role}": 1.0,
+    }
+    p_sentence = index.sentence_number(pronoun.i)
     for k, cand in enumerate(cands):
         head = cand.mention[2]
         c_role = syntactic_role(head)
-        sent_dist = max(0, index.sentence_number(pronoun.i) - index.sentence_number(head.i))
+        sent_dist = max(0, p_sentence - index.sentence_number(head.i))
         after = head.i > pronoun.i
         gender = _gender_of(cand.actor) if agreement in "mf" else None
         given = names.get(cand.actor.name.split()[0].lower()) if " " in cand.actor.name else None
@@ -195,20 +211,18 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
                                     and _gender_of(c.actor) == agreement for c in cands if c is not cand))
         h = _head_of(head)
         row = {
+            **pronoun_row,
             "sent_dist": min(sent_dist, 8),
             "tok_dist_log": math.log1p(abs(pronoun.i - head.i)),
             "rank": rank[k],
             "cataphora": float(after),
-            "same_sentence": float(head.sent.start == p_sent.start),
+            "same_sentence": float(index.sentence_number(head.i) == p_sentence),
             f"cand_{c_role}": 1.0,
-            f"pron_{p_role}": 1.0,
             "parallel": float(c_role == p_role or (c_role == "subj" and p_role == "poss")),
             "governs": float(governing[k]),
             "other_governs": float(any(g for j, g in enumerate(governing) if j != k)),
             "salience_rank": salience_rank[k],
             "same_clause": float(_clause_verb(head).i == p_verb.i),
-            "reflexive": float(pronoun.lower_ in REFLEXIVES),
-            "possessive_pronoun": float(p_role == "poss"),
             "gender_agree": float(gender == agreement) if gender else 0.0,
             "gender_clash": float(gender is not None and gender != agreement),
             "gender_unknown": float(gender is None),
@@ -219,32 +233,25 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
             "n_mentions_log": math.log1p(len(cand.actor.mentions)),
             "n_subject_log": math.log1p(len(cand.actor.subject_at)),
             "first_actor": float(index.actors and index.actors[0] is cand.actor),
-            "mentions_in_window": len(cands),
-            "n_candidates": len(cands),
             "cand_sentence_subject": float(c_role == "subj" and h.head.dep_ == "ROOT"),
-            "cand_in_parens": float(h.i > 0 and any(t.text == "(" for t in doc[max(h.sent.start, h.i - 4) : h.i])),
+            "cand_in_parens": float(any(doc[j].text == "(" and index.sentence_number(j) == index.sentence_number(h.i)
+                                        for j in range(max(0, h.i - 4), h.i))),
             "cand_after_of": float(h.dep_ == "pobj" and h.head.lower_ == "of"),
             "cand_is_object_of_pron_verb": float(c_role in ("obj", "pobj") and _clause_verb(head).i == p_verb.i),
             "nearest_subject": float(k == nearest_subject_k),
             "tensor_cos": cos,
-            "pron_sentence_start": float(pronoun.i - p_sent.start <= 1),
-            "pron_in_quote_sent": float(any(t.is_quote for t in p_sent)),
             "cand_appos_or_title": float(bool(cand.actor.roles)),
             "other_same_gender_closer": closer_same,
             "cand_given_name": float(cand.actor.name.split()[0].lower() in names),
             "cand_depth": min(_depth(h), 8),
-            "pron_depth": min(_depth(pronoun), 8),
             "cand_first_in_sentence": float(index.first_mention_in_sentence(head)),
             "subjects_between": min(sum(1 for c in cands if c is not cand and syntactic_role(c.mention[2]) == "subj"
                                         and min(head.i, pronoun.i) < c.mention[2].i < max(head.i, pronoun.i)), 3),
             "mentions_before_log": math.log1p(sum(1 for s_, _ in cand.actor.mentions if s_ < pronoun.idx)),
             "cand_possessor": float(h.dep_ == "poss" or any(c.tag_ == "POS" for c in h.children)),
             "same_gender_rivals": sum(1 for c in cands if c is not cand and _name_gender(c.actor, names) == agreement),
-            "pron_after_and": float(pronoun.i > 0 and doc[pronoun.i - 1].lower_ in ("and", "but", "while", "when",
-                                                                                       "after", "before", "as")),
             "cand_in_relcl": float(any(a.dep_ in ("relcl", "acl") for a in h.ancestors)),
-            "pron_in_subclause": float(any(a.dep_ in ("advcl", "ccomp", "relcl", "xcomp", "acl")
-                                           for a in pronoun.ancestors)),
+
             "cand_words": min(len(cand.actor.name.split()), 4),
         }
         rows.append([row.get(f, 0.0) for f in FEATURES])
@@ -345,14 +352,24 @@ class PronounRanker:
         return self.trees.score(x)  # type: ignore[attr-defined]
 
 
+def _positions(doc: Doc, words: Iterable[str], attr: int = LOWER) -> list[int]:
+    """Indices of the tokens whose lower-case form (or ``attr``) is one of ``words``, found as one
+    array test rather than a Token per word."""
+    if not len(doc):
+        return []
+    hashes = np.array([doc.vocab.strings.add(w) for w in words], dtype=np.uint64)
+    column = doc.to_array(attr)
+    return np.flatnonzero(np.isin(column, hashes)).tolist()
+
+
 def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) -> dict[int, Actor]:
     """Token index -> actor for every referring pronoun the ranker links (or, with no model, the
     rule: the nearest earlier clause subject that fits)."""
     out: dict[int, Actor] = {}
-    for token in doc:
-        if token.lower_ not in PRONOUNS or not is_referring(token):
-            continue
-        if index.in_skip(token.idx):
+    pending: list[tuple[Token, list[Candidate], np.ndarray]] = []
+    for i in _positions(doc, PRONOUNS):
+        token = doc[i]
+        if not is_referring(token) or index.in_skip(token.idx):
             continue
         cands = candidates(token, index)
         if not cands:
@@ -362,8 +379,13 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
             if actor is not None:
                 out[token.i] = actor
             continue
-        x = pair_features(doc, token, cands, index)
-        p = ranker.scores(x)
+        pending.append((token, cands, pair_features(doc, token, cands, index)))
+    if not pending or ranker is None:
+        return out
+    scores = ranker.scores(np.concatenate([x for _, _, x in pending]))  # one pass of the trees per document
+    at = 0
+    for token, cands, x in pending:
+        p, at = scores[at : at + len(cands)], at + len(cands)
         threshold = ranker.threshold if PRONOUNS[token.lower_][0] == "person" else ranker.threshold_other
         k = int(np.argmax(p))
         governing = np.flatnonzero(x[:, _GOVERNS])
@@ -451,7 +473,10 @@ def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
 
     out: dict[int, Actor] = {}
     cache: dict[int, set[str]] = {}
-    for token in doc:
+    nouns = TITLE_WORDS | BODY_NOUNS | ORG_NOUNS
+    heads = sorted(set(_positions(doc, TITLE_WORDS)) | set(_positions(doc, nouns, LEMMA)))
+    for i in heads:
+        token = doc[i]
         lower = token.lower_
         lemma = token.lemma_.lower()
         if not (lower in TITLE_WORDS or lemma in TITLE_WORDS or lemma in BODY_NOUNS or lemma in ORG_NOUNS):
