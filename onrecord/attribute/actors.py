@@ -320,7 +320,8 @@ class ActorIndex:
         return k >= 0 and self._skip[k][0] <= pos < self._skip[k][1]
 
     def first_mention_in_sentence(self, head: Token) -> bool:
-        """No name mention starts earlier in ``head``'s sentence."""
+        """No name mention starts in ``head``'s sentence before its noun phrase (nor more than 40
+        characters before the head)."""
         k = bisect_left(self._starts, head.sent.start_char)
         return k >= len(self._starts) or (self._starts[k] >= head.idx - 40 and self._starts[k] >= head.left_edge.idx)
 
@@ -334,6 +335,10 @@ class ActorIndex:
         lo = bisect_left(self._starts, self.doc[first].idx)
         hi = bisect_left(self._starts, token.sent.end_char)
         return self._mentions[lo:hi]
+
+    def mentions_before(self, pos: int) -> Iterator[tuple[int, int, Actor]]:
+        """Name mentions starting before ``pos``, nearest first."""
+        return self._before(pos)
 
     def _before(self, pos: int) -> Iterator[tuple[int, int, Actor]]:
         """Mentions starting before ``pos``, nearest first."""

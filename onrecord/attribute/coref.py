@@ -453,14 +453,14 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
     """"the ministry", "the carmaker": the latest body whose name or descriptors hold the noun;
     "the company" / "the firm" failing that, the latest body with a company-like name."""
     noun = head.lemma_.lower()
-    for _, _, actor in index._before(head.idx):
+    for _, _, actor in index.mentions_before(head.idx):
         if actor.kind == "person":
             continue
         words = cache.setdefault(id(actor), descriptors(actor, index))
         if noun in words or head.lower_ in words:
             return actor
     if noun in _COMPANY_NOUNS:
-        for _, _, actor in index._before(head.idx):
+        for _, _, actor in index.mentions_before(head.idx):
             if actor.kind != "person" and actor.name.split()[-1].lower() in _COMPANY_ENDINGS:
                 return actor
     return None
