@@ -13,7 +13,8 @@ candidate, labelled 1 when the candidate is the pronoun's antecedent:
 Boosted trees (scikit-learn, seed 0, moved into numpy arrays) are fitted on all rows; the thresholds
 are the ones with the best F1 of the pronoun's links, each text scored by trees fitted on the other
 four fifths: for he/she over GAP, for it/they over OntoGUM. Written: ``coref.npz`` (no pickle),
-``coref.json`` (the card) and ``given_names.json`` (names one gender bears in at least 90% of the nomquamgender package's records; no corpus text).
+``coref.json`` (the card) and ``given_names.json`` (names one gender bears in at least 90% of the
+nomquamgender package's records); no corpus text.
 """
 
 from __future__ import annotations
