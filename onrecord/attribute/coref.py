@@ -352,6 +352,10 @@ class PronounRanker:
         return self.trees.score(x)  # type: ignore[attr-defined]
 
 
+def _kind_of(pronoun: Token) -> str:
+    return "person" if PRONOUNS[pronoun.lower_][0] == "person" else "organization"
+
+
 def _positions(doc: Doc, words: Iterable[str], attr: int = LOWER) -> list[int]:
     """Indices of the tokens whose lower-case form (or ``attr``) is one of ``words``, found as one
     array test rather than a Token per word."""
@@ -375,7 +379,7 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
         if not cands:
             continue
         if ranker is None:
-            actor = index.rule_pronoun(token, "person" if PRONOUNS[token.lower_][0] == "person" else "organization")
+            actor = index.rule_pronoun(token, _kind_of(token))
             if actor is not None:
                 out[token.i] = actor
             continue
@@ -393,6 +397,8 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
             k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
         if p[k] >= threshold:
             out[token.i] = cands[k].actor
+        elif (actor := index.rule_pronoun(token, _kind_of(token))) is not None:
+            out[token.i] = actor  # below the threshold: the rule's reading, as a speaker would get
     return out
 
 
