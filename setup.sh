@@ -12,6 +12,12 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "setup: chromium not found and cannot install it; browser tests will be skipped" >&2
   fi
 fi
+# axe-core, the accessibility check the browser tests run (pinned by tests/axe/package-lock.json)
+if command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/axe --no-audit --no-fund --silent
+else
+  echo "setup: npm not found; the accessibility checks in the browser tests will be skipped" >&2
+fi
 "$PY" -m venv .venv
 # a new venv's pip skips lxml_html_clean, which trafilatura needs: upgrade first
 .venv/bin/python -m pip install --quiet --upgrade "pip==26.3"

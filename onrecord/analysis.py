@@ -1,7 +1,8 @@
 """``analyze``: one article's text in, its record out; ``analyze_many`` for a stream of them.
 
-Long texts are parsed in paragraph-aligned chunks and joined into one ``Doc`` before onrecord's
-component runs, so the parser's memory stays bounded while coreference still sees the whole text.
+Long texts are parsed in paragraph-aligned chunks, one at a time, and joined into one ``Doc`` before
+onrecord's component runs, so the parser's memory stays bounded while coreference still sees the whole
+text: peak memory grows linearly with the text (``docs/server.md``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from onrecord.parse import load_pipeline
 from onrecord.read import Document, check_text
 from onrecord.record import Article, Record
 
-CHUNK_CHARS = 50_000  # the parser needs memory in proportion to the text it sees at once
+CHUNK_CHARS = 20_000  # the parser needs memory in proportion to the text it sees at once
 FLUSH_DOCS = 1000  # documents held before a pipe is drained: bounds memory, amortises worker start-up
 _PARAGRAPH_END = re.compile(r"\n\s*\n")
 
@@ -52,7 +53,7 @@ def parse(text: str, convention: str = "onrecord") -> Doc:
         return nlp(text)
     nlp.max_length = max(nlp.max_length, len(text) + 1)
     with nlp.select_pipes(disable=["onrecord"]):
-        parts = list(nlp.pipe(chunks(text)))
+        parts = list(nlp.pipe(chunks(text), batch_size=1))  # a batch is parsed at once: one chunk each
     doc = Doc.from_docs(parts, ensure_whitespace=False)
     return nlp.get_pipe("onrecord")(doc)
 

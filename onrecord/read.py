@@ -22,10 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from onrecord.errors import InputError
+from onrecord.errors import InputError, TooLong
 
 DEFAULT_MAX_BYTES = 5_000_000
 MAX_BYTES_ENV = "ONRECORD_MAX_BYTES"
+# The longest article text analysed, in characters, checked before parsing: within it an analysis's peak
+# memory grows linearly and stays under 1 GB (docs/server.md). Markup removed from HTML does not count.
+DEFAULT_MAX_CHARS = 1_000_000
+MAX_CHARS_ENV = "ONRECORD_MAX_CHARS"
 
 # trafilatura logs "empty HTML tree" and the like at WARNING/ERROR; with no handler configured Python would print
 # them to stderr. A NullHandler silences only that last-resort printing; records still propagate to any handler
@@ -64,6 +68,20 @@ def max_bytes_default() -> int:
         value = 0
     if value <= 0:
         raise InputError(f"{MAX_BYTES_ENV} must be a positive number of bytes, got {raw!r}")
+    return value
+
+
+def max_chars() -> int:
+    """The length limit in characters: ``ONRECORD_MAX_CHARS`` if set, else :data:`DEFAULT_MAX_CHARS`."""
+    raw = os.environ.get(MAX_CHARS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_CHARS
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise InputError(f"{MAX_CHARS_ENV} must be a positive number of characters, got {raw!r}")
     return value
 
 
@@ -153,7 +171,11 @@ def read_jsonl(stream: TextIO, *, max_bytes: int | None = None) -> Iterator[Docu
 
 
 def check_text(text: str) -> None:
-    """Raise :class:`InputError` unless ``text`` is non-empty, textual and English."""
+    """Raise :class:`InputError` unless ``text`` is non-empty, textual, English and no longer than
+    :func:`max_chars` (:class:`~onrecord.errors.TooLong`)."""
+    limit = max_chars()
+    if len(text) > limit:
+        raise TooLong(len(text), limit)
     if not text.strip():
         raise InputError(_empty_message(text))
     _check_binary(text)
@@ -289,15 +311,13 @@ _HTML_START = re.compile(
     r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|article|main|div|p|section|h[1-6]|\?xml)\b",
     re.IGNORECASE | re.DOTALL,
 )
-_HTML_TAG = re.compile(r"</?(?:p|div|br|span|a|em|strong|b|i|h[1-6]|li|ul|article|section|blockquote)\b[^>]*>", re.I)
 
 
 def looks_like_html(head: str) -> bool:
-    """Whether the start of an input is markup: it opens with an HTML tag, or is dense with tags."""
-    head = head.lstrip("\ufeff\xef\xbb\xbf")
-    if _HTML_START.match(head):
-        return True
-    return len(_HTML_TAG.findall(head)) >= 4
+    """Whether the start of an input is markup: it opens with an HTML tag (after comments). Text that only
+    contains tags is text: the page, an uploaded file and ``onrecord analyze file.txt`` read it as the JSON
+    API's ``text`` does (one input, one reading)."""
+    return bool(_HTML_START.match(head.lstrip("\ufeff\xef\xbb\xbf")))
 
 
 _BLOCK_TAGS = {

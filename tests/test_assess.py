@@ -100,3 +100,22 @@ def test_at_least_figure_is_read() -> None:
     text = ("At least 14 people were killed when a bus crashed near Dornik on Monday. "
             "The crash near Dornik killed 3 people, the deadliest this year.")
     assert len(conflicts(text)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Violent crime fell by 12 percent last year, the center's data show.",
+    "A poll from the Harris institute showed 40 percent of voters back the plan.",
+    "Census figures indicate that the town grew by 8,000 people in a decade.",
+])
+def test_a_sentence_naming_its_evidence_is_not_unsourced(text: str) -> None:
+    assert analyze(text).unsourced == []
+
+
+def test_the_same_claim_without_its_evidence_is_unsourced() -> None:
+    assert [u.text for u in analyze("Violent crime fell by 12 percent last year.").unsourced] == [
+        "Violent crime fell by 12 percent last year."]
+
+
+def test_evidence_inside_a_subordinate_clause_does_not_source_the_claim() -> None:
+    text = "Interior Minister Tomas Varga resigned on Friday after an audit found irregularities in police contracts."
+    assert [u.text for u in analyze(text).unsourced] == [text]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import random
-import time
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from onrecord.assess.checkworthiness import CheckworthinessModel, checkworthiness
+from onrecord.assess.checkworthiness import CheckworthinessModel, SentenceEncoder, checkworthiness, is_checkworthy
 
 # Specific, verifiable assertions in a news register: numbers, named bodies, dated events, causes.
 CLAIMS = [
@@ -51,7 +50,7 @@ def test_shipped_weights_are_small_plain_arrays() -> None:
     path = resources.files("onrecord") / "data" / "checkworthiness.npz"
     assert path.is_file()
     with resources.as_file(path) as p:
-        assert p.stat().st_size < 5_000_000
+        assert p.stat().st_size < 50_000_000
         with np.load(p, allow_pickle=False) as z:  # would raise if anything needed unpickling
             assert all(z[k].dtype != object for k in z.files)
 
@@ -91,11 +90,11 @@ def test_batch_equals_single_and_convenience(model: CheckworthinessModel) -> Non
     sentences = [*CLAIMS, *NON_CLAIMS]
     batch = model.score(sentences)
     single = [model.score([s])[0] for s in sentences]
-    assert batch == pytest.approx(single, abs=1e-12)
+    assert batch == pytest.approx(single, abs=1e-6)  # padding in a batch moves the embedding by float error
     assert checkworthiness(sentences) == pytest.approx(batch, abs=1e-12)
     # Whitespace layout does not change the score.
     assert model.score(["The bill passed  the Senate\n by a vote of 52 to 48."]) == pytest.approx(
-        model.score([CLAIMS[2]]), abs=1e-12
+        model.score([CLAIMS[2]]), abs=1e-6
     )
 
 
@@ -103,11 +102,20 @@ def test_shipped_model_is_cached(model: CheckworthinessModel) -> None:
     assert CheckworthinessModel.load() is CheckworthinessModel.load()
 
 
-def test_scoring_is_fast(model: CheckworthinessModel) -> None:
-    sentences = [*CLAIMS, *NON_CLAIMS] * 100
-    t0 = time.perf_counter()
-    model.score(sentences)
-    assert time.perf_counter() - t0 < 2.0  # 2,000 sentences; typically well under half a second
+def test_a_budget_bounds_the_sentences_embedded(model: CheckworthinessModel,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    if not model.encoder_coef.size:
+        pytest.skip("the shipped model has no embedding block")
+    embedded: list[int] = []
+    real = SentenceEncoder.embed
+    monkeypatch.setattr(SentenceEncoder, "embed", lambda self, texts, batch=32: (embedded.append(len(texts)),
+                                                                                real(self, texts, batch))[1])
+    sentences = [*CLAIMS, *NON_CLAIMS]
+    scores = model.score(sentences, budget=1)
+    assert sum(embedded) <= 1 and len(scores) == len(sentences)
+    embedded.clear()
+    model.score(sentences)  # no budget: every sentence the embedding could move across the threshold
+    assert 1 <= sum(embedded) <= len(sentences)
 
 
 def test_rejects_foreign_npz(tmp_path: Path) -> None:
@@ -171,6 +179,8 @@ def test_training_end_to_end_on_synthetic_data(tmp_path: Path) -> None:
     figures = train(data, out)
 
     assert out.is_file() and out.with_suffix(".json").is_file()
+    assert figures["recent_debates"]["n"] == 5  # the highest tenth of train's sentence ids, never trained on
+    assert 0.0 <= figures["dev"]["ece"] <= 1.0
     for split in ("dev", "dev_test"):
         assert set(figures[split]) >= {"precision", "recall", "f1"}
         assert figures[split]["f1"] >= 0.9  # the synthetic classes are easy to tell apart
@@ -181,3 +191,27 @@ def test_training_end_to_end_on_synthetic_data(tmp_path: Path) -> None:
     fresh_neg = "I think crime is a terrible problem for all of us."
     s_pos, s_neg = loaded.score([fresh_pos, fresh_neg])
     assert 0.0 <= s_neg < s_pos <= 1.0
+
+
+def test_is_checkworthy_is_the_models_own_yes_no(model: CheckworthinessModel) -> None:
+    sentences = [*CLAIMS, *NON_CLAIMS]
+    assert is_checkworthy(sentences) == [p >= model.threshold for p in model.score(sentences)]
+    assert is_checkworthy([]) == []
+
+
+def test_skipping_the_encoder_never_changes_a_yes_no(model: CheckworthinessModel) -> None:
+    """Sentences the embedding cannot move across the threshold are scored without it; the yes/no is the
+    same as with every sentence embedded."""
+    if not model.encoder_coef.size:
+        pytest.skip("the shipped model has no embedding block")
+    sentences = [*CLAIMS, *NON_CLAIMS, "The minister said the plan was fair.", "Prices rose 4% in May."]
+    full = np.array(model.score(sentences, SentenceEncoder.load().embed(sentences)))
+    fast = np.array(model.score(sentences))
+    assert ((full >= model.threshold) == (fast >= model.threshold)).all()
+
+
+def test_numpy_encoder_matches_its_reference_shape() -> None:
+    vectors = SentenceEncoder.load().embed(["The bill passed the Senate by a vote of 52 to 48.", "Thank you."])
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert float(vectors[0] @ vectors[1]) < 0.9

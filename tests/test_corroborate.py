@@ -351,7 +351,7 @@ def test_cli(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert lines[0].split()[:4] == ["date", "outlet", "source", "speaker"]
     assert lines[2].startswith("first") and "Coastline News" in lines[2] and len(lines) == 2 + 5
     assert main(["cluster", "--store", str(store), "--format", "json", "--top", "1"]) == 0
-    top = json.loads(capsys.readouterr().out)
+    [top] = json.loads(capsys.readouterr().out)
     assert top["outlets"] == 2 and top["first_article"] == "w2"
     assert main(["claims", "--store", str(store), "--top", "3"]) == 0
     header = capsys.readouterr().out.splitlines()[0].split()
@@ -361,6 +361,6 @@ def test_cli(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     plain = tmp_path / "plain.duckdb"  # a store never corroborated: queries work, cluster says what to do
     ingest([write_feed(tmp_path / "one.jsonl", PART1[:1])], plain, jobs=1, progress=False)
     assert main(["claims", "--store", str(plain), "--format", "json"]) == 0
-    assert all(json.loads(line)["outlets"] is None for line in capsys.readouterr().out.splitlines())
+    assert all(row["outlets"] is None for row in json.loads(capsys.readouterr().out))
     assert main(["cluster", "--store", str(plain)]) == 2
     assert "onrecord corroborate" in capsys.readouterr().err

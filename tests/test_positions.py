@@ -14,23 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from onrecord.assess.issues import load_issues, parse_issues, slug
-from onrecord.assess.positions import (
-    Cell,
-    Observation,
+from onrecord.errors import InputError
+from onrecord.positions.issues import load_issues, parse_issues, slug
+from onrecord.positions.match import (
     Statement,
     clauses,
     confidence,
-    convergence,
     match_positions,
     match_statements,
-    period_of,
-    period_start,
     polarity,
-    series,
     units,
 )
-from onrecord.errors import InputError
+from onrecord.positions.timeline import Cell, Observation, convergence, period_of, period_start, series
 from onrecord.record import Actor, Article, Attribution, Record, Span, Speaker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +35,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="module")
 def encoder():
-    from onrecord.assess.positions import load_encoder
+    from onrecord.positions.match import load_encoder
 
     return load_encoder()
 
@@ -388,6 +383,10 @@ def test_positions_command_by_party(records_jsonl: Path, tmp_path: Path, capsys,
                       "ukraine": [("2022-02", -1.0, {"join": 1}), ("2022-03", 1.0, {"neutral": 1})]}
     conv = {p["period"]: p["value"] for p in nato["convergence"]["periods"]}
     assert conv == {"2022-02": 0.0, "2022-03": 1.0}  # apart, then together
+    assert nato["convergence"]["trend"] == "converging since 2022-02"
+    ukraine = next(g for g in nato["groups"] if g["group"] == "ukraine")
+    assert (ukraine["first"]["stance"], ukraine["latest"]["stance"]) == ("join", "neutral")
+    assert ukraine["first"]["date_source"] == "metadata" and "outlet" in ukraine["first"]
     assert sorted(nato["convergence"]["between"]) == ["russia", "ukraine"]
     assert result["counts"]["undated"] == 1
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -465,7 +464,7 @@ def test_positions_over_a_store(tmp_path: Path, capsys, encoder) -> None:
 
 def test_cli_without_positions_never_imports_torch() -> None:
     code = ("import sys; from onrecord.cli import build_parser; build_parser(); import onrecord.analysis; "
-            "import onrecord.assess.positions, onrecord.positions_cli; "
+            "import onrecord.positions.match, onrecord.positions.cli; "
             "print(any(m == 'torch' or m.startswith(('torch.', 'sentence_transformers')) for m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -138,7 +139,7 @@ def test_sql_is_read_only(store: Path) -> None:
 
 def test_cli_formats(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["said", "Mendes", "--store", str(store), "--format", "json"]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    lines = json.loads(capsys.readouterr().out)
     assert lines and all(line["actor"].startswith("Carla Mende") for line in lines)
     assert main(["claims", "--unsourced", "--top", "3", "--store", str(store), "--format", "csv"]) == 0
     table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
@@ -148,6 +149,147 @@ def test_cli_formats(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines()[0].split()[:4] == ["name", "kind", "statements", "articles"]
     assert "Piet Olsen" in out
     assert main(["sql", "SELECT count(*) AS n FROM articles", "--store", str(store), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"n": 4}
+    assert json.loads(capsys.readouterr().out) == [{"n": 4}]
     assert main(["said", "Mendes", "--store", str(store.parent / "missing.duckdb")]) == 2
     assert "no store at" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- one output convention, on both stores
+
+
+@pytest.fixture(scope="module")
+def parquet_store(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same feed as a Parquet store, built in this process: the per-batch function, the batch writer and
+    the publisher that ``--engine ray`` runs on the cluster."""
+    from onrecord.store import batch, parquet_sources, parquet_store
+
+    base = tmp_path_factory.mktemp("pq")
+    target = parquet_store.ParquetStore(base / "store")
+    target.create()
+    items = batch.items_table(enumerate(parquet_sources.iter_all([str(store.parent / "feed.jsonl")])), run=0)
+    for i in range(0, items.num_rows, 3):
+        part = items.slice(i, 3)
+        target.write_batch(f"b{i}", batch.analyse_batch(part))
+    assert target.publish([], parquet_store.resolve_locally) == (len(ARTICLES), None)
+    return target.path
+
+
+COMMANDS = [["said", "Mendes"], ["actors"], ["claims"], ["claims", "--attributed"],
+            ["sql", "SELECT id, seq, published_date, outlet FROM articles ORDER BY seq"]]
+
+
+def _parse(fmt: str, out: str) -> list[dict]:
+    if fmt == "json":
+        doc = json.loads(out)
+        assert isinstance(doc, list)
+        return doc
+    if fmt == "jsonl":
+        return [json.loads(line) for line in out.splitlines()]
+    if fmt == "csv":
+        return list(csv.DictReader(io.StringIO(out)))
+    lines = out.splitlines()
+    assert set(lines[1].replace(" ", "")) == {"-"}
+    return [{"line": line} for line in lines[2:]]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv"])
+def test_every_command_every_format_on_both_stores(store: Path, parquet_store: Path, fmt: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    for command in COMMANDS:
+        outputs = []
+        for path in (store, parquet_store):
+            assert main([*command, "--store", str(path), "--format", fmt]) == 0, command
+            outputs.append(capsys.readouterr().out)
+            assert _parse(fmt, outputs[-1]), (command, fmt)
+        # the same answer from both stores (the DuckDB one numbered its articles the same way)
+        assert outputs[0] == outputs[1], command
+
+
+def test_parquet_store_answers_queries_only(parquet_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for query in (f"COPY articles TO '{parquet_store / 'x.csv'}'", "CREATE TABLE t AS SELECT 1",
+                  "SELECT * FROM read_csv('/etc/hostname')"):
+        assert main(["sql", query, "--store", str(parquet_store)]) == 2
+        assert "error" in capsys.readouterr().err
+    assert not (parquet_store / "x.csv").exists()
+    assert main(["corroborate", "--store", str(parquet_store)]) == 2
+    assert "Parquet store" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def corroborated(store: Path, parquet_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Both stores corroborated: the DuckDB one by ``corroborate``, the Parquet one when publishing again."""
+    from onrecord.store import parquet_store as pqs
+
+    base = tmp_path_factory.mktemp("corroborated")
+    duck, folder = base / "c.duckdb", base / "store"
+    shutil.copy(store, duck)
+    shutil.copytree(parquet_store, folder)
+    assert main(["corroborate", "--store", str(duck), "--quiet"]) == 0
+    new, summary = pqs.ParquetStore(folder).publish([], pqs.resolve_locally, corroborate=True)
+    assert new == 0 and summary.statements > 0
+    return duck, folder
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv"])
+def test_cluster_every_format(corroborated: tuple[Path, Path], fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = []
+    for path in corroborated:
+        assert main(["cluster", "--store", str(path), "--format", fmt]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    rows = _parse(fmt, outputs[0])
+    assert rows  # "The port handled 3.2 million containers last year." is in two articles
+    if fmt != "table":
+        for path in corroborated:
+            assert main(["cluster", f"{rows[0]['cluster']}", "--store", str(path), "--format", fmt]) == 0
+            assert len(_parse(fmt, capsys.readouterr().out)) >= 2
+    for command in COMMANDS:  # corroborated statements carry their cluster on both stores alike
+        answers = []
+        for path in corroborated:
+            assert main([*command, "--store", str(path), "--format", fmt]) == 0
+            answers.append(capsys.readouterr().out)
+        assert answers[0] == answers[1], command
+
+
+def test_corroborated_parquet_store_equals_duckdb(corroborated: tuple[Path, Path]) -> None:
+    duck, folder = corroborated
+    a, b = schema.connect(duck, read_only=True), schema.connect(folder, read_only=True)
+    try:
+        names = sorted(r[0] for r in a.execute("SELECT table_name FROM information_schema.tables").fetchall())
+        assert names == sorted(r[0] for r in b.execute("SELECT table_name FROM information_schema.tables").fetchall())
+        assert {"clusters", "cluster_members", "article_sources"} <= set(names)
+        for name in names:
+            rows = [sorted(repr(r) for r in c.execute(f'SELECT * FROM "{name}"').fetchall()) for c in (a, b)]
+            assert rows[0] == rows[1], name
+    finally:
+        a.close()
+        b.close()
+
+
+def test_alias_rules_on_both_stores(store: Path, parquet_store: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """An aliases file applied to a DuckDB store (``actors --aliases``) and to a Parquet store (publishing with
+    the rules, as ``ingest --engine ray --aliases`` does) gives the same actors and statements."""
+    from onrecord.store import canonical
+    from onrecord.store import parquet_store as pqs
+
+    rules_file = tmp_path / "aliases.toml"
+    rules_file.write_text('[[merge]]\ncanonical = "Piet Olsen"\naliases = ["Carla Mendez"]\n'
+                          '[[split]]\nname = "Mendes"\ncanonical = "C. Mendes"\n', encoding="utf-8")
+    duck, folder = tmp_path / "a.duckdb", tmp_path / "store"
+    shutil.copy(store, duck)
+    shutil.copytree(parquet_store, folder)
+    assert main(["actors", "--aliases", str(rules_file), "--store", str(duck)]) == 0
+    pqs.ParquetStore(folder).publish(canonical.load_rules(rules_file), pqs.resolve_locally)
+    capsys.readouterr()
+    outputs = {}
+    for command in (["actors", "--top", "0"], ["said", "Piet Olsen"], ["sql", "SELECT * FROM alias_rules"]):
+        answers = []
+        for path in (duck, folder):
+            assert main([*command, "--store", str(path), "--format", "jsonl"]) == 0
+            answers.append(capsys.readouterr().out)
+        assert answers[0] == answers[1], command
+        outputs[command[0]] = [json.loads(line) for line in answers[0].splitlines()]
+    olsen = next(a for a in outputs["actors"] if a["name"] == "Piet Olsen")
+    assert "Carla Mendez" in olsen["aliases"]  # the merge rule took effect on both
+    assert {r["speaker"] for r in outputs["said"]} >= {"Piet Olsen", "Carla Mendez"}

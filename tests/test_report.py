@@ -66,7 +66,7 @@ PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "' on
 # Tags and attributes the report is made of; anything else in the output came from the data.
 TAGS = {"html", "head", "meta", "title", "style", "body", "div", "header", "h1", "h2", "h3", "p", "span", "b", "small",
         "section", "ol", "ul", "li", "a", "i", "main", "aside", "article", "dl", "dt", "dd", "blockquote", "footer",
-        "button", "script"}
+        "button", "script", "bdi"}
 ATTRIBUTES = {"lang", "charset", "http-equiv", "content", "name", "class", "id", "href", "title", "role", "aria-label",
               "hidden", "type", "tabindex", "data-o", "data-a", "data-s", "data-c", "data-v", "data-u", "data-f",
               "data-b", "data-rank", "data-fn", "data-point", "data-figure"}
@@ -435,7 +435,7 @@ def test_hostile_record_is_inert() -> None:
     card = page.text_of["att-0"]
     assert "<b onmouseover=alert(1)>Evil</b>" in card and "`${alert(1)}`" in card and "javascript:alert(1)" in card
     assert record.attributions[0].speaker.role in card  # type: ignore[union-attr]
-    assert "<h1>&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;</h1>" in markup
+    assert "<h1><bdi>&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt;</bdi></h1>" in markup
     assert "</aside><script>alert(1)</script>" in page.text_of["fn-0"]
     # The URL is shown as text, not a link.
     assert not any(tag == "a" and "javascript" in a.get("href", "") for tag, a in page.elements)
@@ -500,7 +500,7 @@ def test_cli_report_file_and_html_input(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == b""
     markup = out.read_text(encoding="ascii")
-    assert "<h1>Tram &lt;line&gt;</h1>" in markup
+    assert "<h1><bdi>Tram &lt;line&gt;</bdi></h1>" in markup
     page = Page(markup)
     assert any(page.ids(s, "data-s") for s in page.segments)
 

@@ -287,7 +287,7 @@ def test_hostile_speaker_name_shows_as_text(records: dict[str, Record], visit: A
     pop = seen.page.locator("#pop")
     assert pop.is_visible()
     assert record.attributions[0].speaker.name in pop.inner_text()  # type: ignore[union-attr]
-    assert seen.page.evaluate("document.querySelectorAll('#pop *:not(article,h3,span,dl,dt,dd,blockquote,a,div,b)')"
+    assert seen.page.evaluate("document.querySelectorAll('#pop *:not(article,h3,span,dl,dt,dd,blockquote,a,div,b,bdi)')"
                               ".length") == 0
     assert seen.page.locator("h1").inner_text() == record.article.title
     assert_nothing_ran(seen, trap)
@@ -370,3 +370,92 @@ def test_hover_and_click_show_details(records: dict[str, Record], visit: Any, tm
     print(f"\nreport screenshots: {shot} {full}")
     assert shot.stat().st_size > 10_000 and full.stat().st_size > 10_000
     assert_nothing_ran(seen, trap)
+
+
+# ------------------------------------------------------------------------------------------ bidi and accessibility
+
+SPOOF = "Anna \u202eBerg"  # a right-to-left override: without isolation, "Anna greB" and the rest reversed after it
+
+
+def spoof_record() -> Record:
+    text = f'{SPOOF} said the new bridge was "safe for every lorry" on Monday. The bridge opened in May.'
+    name_at = text.index(SPOOF)
+    content_at = text.index("safe for every lorry")
+    return Record(
+        article=Article(id="spoof", title="Bridge \u202eopens"), text=text,
+        attributions=[Attribution(
+            "a1", Speaker(start=name_at, end=name_at + len(SPOOF), text=SPOOF, name=SPOOF, kind="person"),
+            Span(start=text.index("said"), end=text.index("said") + 4, text="said"),
+            Span(start=content_at, end=content_at + len("safe for every lorry"), text="safe for every lorry"),
+            "mixed")])
+
+
+def x_of(page: Any, selector: str, words: list[str]) -> list[float]:
+    """The left edge on screen of each word's first occurrence in the element's text (in logical order)."""
+    return page.evaluate("""([selector, words]) => {
+        const root = document.querySelector(selector);
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        const nodes = []; let all = "";
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) { nodes.push([n, all.length]); all += n.data; }
+        return words.map(word => {
+            const at = all.indexOf(word);
+            const [node, base] = nodes.filter(([n, b]) => b <= at && at < b + n.data.length)[0];
+            const range = document.createRange();
+            range.setStart(node, at - base); range.setEnd(node, at - base + word.length);
+            return range.getBoundingClientRect().left;
+        });
+    }""", [selector, words])
+
+
+def test_a_bidi_override_reverses_nothing_outside_its_string(visit: Any) -> None:
+    seen = visit(report_html(spoof_record()))
+    page = seen.page
+    # the card: the name is isolated, the override shown as a visible mark, and the closing quote of
+    # "Named as" stays after the name instead of being pulled into it
+    heading = page.locator("#att-0 h3 .spk")
+    assert heading.inner_text().startswith("Anna [U+202E]Berg")
+    assert page.locator("#att-0 h3 .spk bdi").count() == 1
+    left = x_of(page, "#att-0 h3", ["Anna", "Berg", "person"])
+    assert left == sorted(left), f"the heading reads out of order: {left}"
+    # the article text: nothing after the name is reversed
+    left = x_of(page, "#text", ["Anna", "Berg", "said", "bridge", "Monday"])
+    assert left == sorted(left), f"the text reads out of order: {left}"
+    left = x_of(page, "h1", ["Bridge", "opens"])
+    assert left == sorted(left)
+    assert "\u202e" not in page.evaluate("document.body.innerText")
+
+
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.skipif(not AXE.exists(), reason=f"{AXE} is missing (setup.sh installs it with npm ci)")
+def test_axe_finds_no_serious_violations_in_reports_and_corpus_pages(browser: Any, records: dict[str, Record],
+                                                                       tmp_path: Path) -> None:
+    from feeds import write_feed
+    from test_report_corpus import ARTICLES, EXAMPLE
+
+    from onrecord.render.corpus import actor_report_html, positions_report_html
+    from onrecord.store.ingest import ingest
+
+    store = tmp_path / "corpus.duckdb"
+    ingest([write_feed(tmp_path / "feed.jsonl", ARTICLES)], store, jobs=1, progress=False)
+    pages = {name: report_html(record) for name, record in records.items()}
+    pages["actor page"] = actor_report_html(store, "Kuleba")
+    pages["positions page"] = positions_report_html(store, EXAMPLE, ["nato"], by="party")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # to inject axe
+    found = {}
+    for name, markup in pages.items():
+        path = tmp_path / f"{name.replace(' ', '-')}.html"
+        path.write_text(markup, encoding="utf-8")
+        page = context.new_page()
+        page.goto(path.as_uri())
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+        found[name] = page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ["violations"]});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}));
+        }""")
+        page.close()
+    context.close()
+    print("\naxe-core violations:", {k: sorted(f"{v['impact']}:{v['id']}" for v in vs) for k, vs in found.items()})
+    for name, violations in found.items():
+        assert not [v for v in violations if v["impact"] in ("serious", "critical")], (name, violations)

@@ -101,7 +101,7 @@ def stat(page: str, label: str) -> str:
 
 def test_actor_page_lists_statements_and_counts(store: Path) -> None:
     page = actor_report_html(store, "Kuleba")
-    assert "<h1>Dmytro Kuleba</h1>" in page and "Ukrainian Foreign Minister" in page
+    assert "<h1><bdi>Dmytro Kuleba</bdi></h1>" in page and "Ukrainian Foreign Minister" in page
     assert stat(page, "Statements") == "3" and stat(page, "Articles") == "2" and stat(page, "Outlets") == "2"
     assert stat(page, "First / last") == "2022-03-29" and "first quoted <b>2022-02-20</b>" in page
     assert "Ukraine was ready to accept a neutral status outside NATO" in page
@@ -153,7 +153,7 @@ def test_cli_writes_pages_and_refuses_clearly(store: Path, tmp_path: Path, capsy
     out = tmp_path / "kuleba.html"
     code, _, err = run_cli(["report", "--store", str(store), "--actor", "Kuleba", "-o", str(out)], capsys)
     assert code == 0, err
-    assert "<h1>Dmytro Kuleba</h1>" in out.read_text(encoding="ascii")
+    assert "<h1><bdi>Dmytro Kuleba</bdi></h1>" in out.read_text(encoding="ascii")
     for args, message in [
         (["--store", str(store), "--actor", "Nobody Atall"], "no actor matches 'Nobody Atall'"),
         (["--store", str(tmp_path / "missing.duckdb"), "--actor", "Kuleba"], "no store at"),

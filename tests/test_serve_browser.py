@@ -148,3 +148,110 @@ def test_upload_a_file_and_see_errors_in_the_frame(browser: Any, server: ServerP
     w.errors = [e for e in w.errors if "422" not in e]
     w.clean()
     page.close()
+
+
+# ------------------------------------------------------------------------------------------- a page anyone can use
+
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+needs_axe = pytest.mark.skipif(not AXE.exists(), reason=f"{AXE} is missing (setup.sh installs it with npm ci)")
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(frame: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on a page or frame (its own document only), each with its impact and nodes."""
+    frame.evaluate(AXE.read_text(encoding="utf-8"))
+    return frame.evaluate("""async () => {
+        const r = await axe.run(document, {iframes: false, resultTypes: ["violations"]});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" "))}));
+    }""")
+
+
+def overflow(frame: Any) -> int:
+    """How many pixels the document is wider than its viewport (0: nothing scrolls sideways)."""
+    return frame.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def report_frame(page: Any) -> Any:
+    return next(f for f in page.frames if f.name == "report")
+
+
+def analyse(page: Any, text: str) -> None:
+    page.fill("#text", text)
+    page.click("#analyse")
+    page.frame_locator("#report").locator("#text [data-a]").first.wait_for(timeout=120_000)
+    sync_api.expect(page.locator("#status")).to_contain_text("ready", timeout=30_000)
+
+
+def test_the_first_click_submits_and_focus_lands_on_the_report(browser: Any, server: ServerProcess) -> None:
+    w = Watched(browser, server)
+    page = w.page
+    page.goto(server.url + "/")
+    analyse(page, ARTICLE)
+    assert page.evaluate("document.activeElement.id") == "result-heading"  # announced, and where the keys go
+    assert page.locator("#result-heading").inner_text() == "Report"
+
+    # Edit the text after a report is shown, then one real mouse click on Analyse: it submits at once.
+    page.click("#text")
+    page.keyboard.press("End")
+    page.keyboard.type(" The council will meet again in April.")
+    box = page.locator("#analyse").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    after_down = page.locator("#analyse").bounding_box()
+    page.mouse.up()
+    assert after_down == box, "the button moved between mouse-down and mouse-up"
+    sync_api.expect(page.locator("#status")).to_contain_text("ready", timeout=120_000)
+    assert "April" in report_frame(page).locator("#text").inner_text()
+    w.clean()
+    page.close()
+
+
+def test_every_control_shows_keyboard_focus(browser: Any, server: ServerProcess) -> None:
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page.goto(server.url + "/")
+    page.click("summary")  # open the metadata fields so they take part
+    page.locator("body").focus()
+    seen: dict[str, str] = {}
+    for _ in range(14):
+        page.keyboard.press("Tab")
+        found = page.evaluate("""() => {
+            const el = document.activeElement;
+            // the file input is hidden behind its label: the label shows its focus
+            const shown = el.type === "file" ? el.nextElementSibling : el;
+            const style = getComputedStyle(shown);
+            return [el.id || el.name || el.tagName, style.outlineStyle + " " + style.outlineWidth];
+        }""")
+        seen[found[0]] = found[1]
+    assert {"text", "file", "analyse", "SUMMARY", "title", "published"} <= set(seen), seen
+    for control, outline in seen.items():
+        if control in ("BODY", "A"):
+            continue
+        assert not outline.startswith("none") and not outline.endswith(" 0px"), (control, outline)
+    page.close()
+
+
+def test_nothing_scrolls_sideways_at_360_px(browser: Any, server: ServerProcess) -> None:
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(server.url + "/")
+    assert overflow(page) == 0
+    analyse(page, ARTICLE)
+    report = report_frame(page)
+    assert overflow(page) == 0
+    assert overflow(report) == 0, "the report scrolls sideways in the page's frame"
+    page.close()
+
+
+@needs_axe
+def test_axe_finds_no_serious_violations_on_the_page_and_a_report(browser: Any, server: ServerProcess) -> None:
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # to inject axe
+    page = context.new_page()
+    page.goto(server.url + "/")
+    found = {"page": axe_violations(page)}
+    analyse(page, ARTICLE)
+    found["page with a report"] = axe_violations(page)
+    found["report"] = axe_violations(report_frame(page))
+    by_impact = {name: sorted(f"{v['impact']}:{v['id']}" for v in vs) for name, vs in found.items()}
+    print(f"\naxe-core violations: {by_impact}")
+    for name, violations in found.items():
+        assert not [v for v in violations if v["impact"] in SERIOUS], (name, violations)
+    context.close()

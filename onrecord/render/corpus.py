@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.errors import InputError, OnrecordError
-from onrecord.render.html import CSS, FORMS, PALETTE, _clip, _pick, _sha256, esc
+from onrecord.render.html import CSS, FORMS, PALETTE, _clip, _pick, _sha256, esc, shown
 
 CORPUS_CSS = """
 .top{margin-top:4px}
@@ -43,6 +43,9 @@ table.conv{border-collapse:collapse;font-size:13px;margin:6px 0 10px}
 table.conv td,table.conv th{padding:3px 10px;border-bottom:1px solid var(--line);text-align:left}
 table.conv td.n{font-variant-numeric:tabular-nums;text-align:right}
 .behind h4{margin:12px 0 2px;font-size:13.5px}
+.vs{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:10px;margin:6px 0 4px;font-size:13.5px}
+.vs>div{border-left:3px solid var(--high);padding:2px 8px;overflow-wrap:anywhere}
+.vs .who{color:var(--muted);font-size:12px}
 """
 
 STYLE = CSS + CORPUS_CSS.strip() + "\n"
@@ -96,29 +99,65 @@ def _positions_of(con: Any, actor_id: str) -> dict[tuple[str, str], list[tuple[s
     return out
 
 
-def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]]) -> str:
+def _conflicts_of(con: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(article, statement) -> the other versions its corpus conflict flags name, each with its outlet and date."""
+    if not keys:
+        return {}
+    rows = con.execute("""
+        SELECT f.article_id, f.statement, f.explanation, f.other, a.outlet, a.published_date,
+               coalesce(t.content, u.text) AS text
+        FROM (SELECT *, split_part(other, '/', 1) AS aid, split_part(other, '/', 2) AS sid FROM (
+                SELECT article_id, statement, explanation, unnest(related) AS other FROM flags
+                WHERE origin = 'corpus' AND code IN ('conflict', 'position-change') AND statement IS NOT NULL)) f
+        JOIN articles a ON a.id = f.aid
+        LEFT JOIN attributions t ON t.article_id = f.aid AND t.id = f.sid
+        LEFT JOIN unsourced u ON u.article_id = f.aid AND u.id = f.sid
+        ORDER BY f.article_id, f.statement, f.other""").fetchall()
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for aid, sid, explanation, other, outlet, day, text in rows:
+        if (aid, sid) in keys:
+            out.setdefault((aid, sid), []).append({"explanation": explanation, "other": other, "outlet": outlet,
+                                                    "date": day, "text": text})
+    return out
+
+
+def _versions(r: dict[str, Any], others: list[dict[str, Any]]) -> str:
+    """This report and each version of the same claim another outlet told differently, side by side."""
+    out = []
+    for o in others:
+        mine = f"{r['outlet'] or 'this article'}, {r['date'].isoformat() if r['date'] else 'undated'}"
+        theirs = f"{o['outlet'] or 'another article'}, {o['date'].isoformat() if o['date'] else 'undated'}"
+        out.append(f'<div class="vs" title="{esc(_clip(o["explanation"] or "", 400))}">'
+                   f'<div><div class="who">{shown(mine)}</div>{shown(_clip(r["content"] or "", 400))}</div>'
+                   f'<div><div class="who">{shown(theirs)}</div>{shown(_clip(o["text"] or "", 400))}</div></div>')
+    return "".join(out)
+
+
+def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]],
+                    others: list[dict[str, Any]] | None = None) -> str:
     meta = [f'<span class="tag f-{_pick(r["form"], FORMS, "indirect")}">{esc(r["form"] or "?")}</span>']
     if r["cue"]:
-        meta.append(f"<span>cue <b>{esc(_clip(r['cue'], 60))}</b></span>")
+        meta.append(f"<span>cue <b>{shown(_clip(r['cue'], 60))}</b></span>")
     if r["via"]:
-        meta.append(f"<span>via <b>{esc(_clip(r['via'], 120))}</b></span>")
+        meta.append(f"<span>via <b>{shown(_clip(r['via'], 120))}</b></span>")
     if r["speaker"] and r["speaker"] != r["actor"]:
-        meta.append(f"<span>as <b>{esc(_clip(r['speaker'], 80))}</b></span>")
-    source = " \u00b7 ".join(esc(_clip(x, 140)) for x in (r["outlet"], r["title"]) if x)
+        meta.append(f"<span>as <b>{shown(_clip(r['speaker'], 80))}</b></span>")
+    source = " \u00b7 ".join(shown(_clip(x, 140)) for x in (r["outlet"], r["title"]) if x)
     if source:
         meta.append(f"<span>{source}</span>")
     if r["url"]:
-        meta.append(f'<span class="mono" title="Article address (not a link)">{esc(_clip(r["url"], 160))}</span>')
+        meta.append(f'<span class="mono" title="Article address (not a link)">{shown(_clip(r["url"], 160))}</span>')
     if r.get("outlets"):
-        meta.append(f"<span>carried by <b>{esc(r['outlets'])}</b> independent outlet(s)</span>")
+        n = int(r["outlets"])
+        meta.append(f"<span>reported by <b>{n}</b> independent outlet{'s' if n != 1 else ''}</span>")
     if r.get("corpus_flags"):
         meta.append(f'<span class="cf">\u2691 {esc(", ".join(str(c) for c in r["corpus_flags"]))}</span>')
     for issue, stance, conf in stances:
         meta.append(f"<span>{esc(issue)}: <b>{esc(stance)}</b> ({conf:.2f})</span>")
     day = r["date"].isoformat() if r["date"] else "undated"
     return (f'<li data-statement="{esc(r["article_id"])}/{esc(r["statement"])}"><span class="d">{esc(day)}</span>'
-            f'<div><blockquote>{esc(_clip(r["content"] or "", 900))}</blockquote>'
-            f'<div class="m">{"".join(meta)}</div></div></li>')
+            f'<div><blockquote>{shown(_clip(r["content"] or "", 900))}</blockquote>'
+            f'<div class="m">{"".join(meta)}</div>{_versions(r, others or [])}</div></li>')
 
 
 def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None = None) -> str:
@@ -132,8 +171,8 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
         if not ids:
             raise OnrecordError(f"no actor matches {actor!r} (list them with: onrecord actors --store {store_path})")
         if len(ids) > 1:
-            shown = ", ".join(ids[:6]) + (", \u2026" if len(ids) > 6 else "")
-            raise OnrecordError(f"{actor!r} matches {len(ids)} actors ({shown}): give one of these ids")
+            listed = ", ".join(ids[:6]) + (", \u2026" if len(ids) > 6 else "")
+            raise OnrecordError(f"{actor!r} matches {len(ids)} actors ({listed}): give one of these ids")
         actor_id = ids[0]
         name, kind, aliases = con.execute("SELECT name, kind, aliases FROM actors WHERE id = ?", [actor_id]).fetchone()
         roles = [r[0] for r in con.execute(
@@ -141,19 +180,21 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
             "WHERE role IS NOT NULL GROUP BY role ORDER BY count(*) DESC, role LIMIT 12", [actor_id]).fetchall()]
         columns, rows = queries.said(con, actor_id)
         stances = _positions_of(con, actor_id)
+        statements = [dict(zip(columns, row, strict=True)) for row in rows]
+        conflicts = _conflicts_of(con, {(s["article_id"], s["statement"]) for s in statements
+                                        if s.get("corpus_flags")})
     finally:
         con.close()
-    statements = [dict(zip(columns, row, strict=True)) for row in rows]
     forms = Counter(_pick(s["form"], FORMS, "indirect") for s in statements)
     dates = sorted(s["date"] for s in statements if s["date"])
     articles = {s["article_id"] for s in statements}
     outlets = {s["outlet"] for s in statements if s["outlet"]}
 
     head = (f'<header class="top"><div class="brand">onrecord \u00b7 on the record across the corpus</div>'
-            f'<h1>{esc(name)}</h1><p class="meta"><span><b>{esc(kind or "unknown")}</b></span>'
+            f'<h1>{shown(name)}</h1><p class="meta"><span><b>{esc(kind or "unknown")}</b></span>'
             f'<span>actor id <span class="mono">{esc(actor_id)}</span></span>'
-            + (f"<span>{esc('; '.join(roles))}</span>" if roles else "") + "</p>"
-            + (f'<p class="aliases">Also written: {esc(", ".join(a for a in (aliases or []) if a != name))}</p>'
+            + (f"<span>{shown('; '.join(roles))}</span>" if roles else "") + "</p>"
+            + (f'<p class="aliases">Also written: {shown(", ".join(a for a in (aliases or []) if a != name))}</p>'
                if [a for a in (aliases or []) if a != name] else "") + "</header>")
     figures = (
         '<section class="summary c4" aria-label="Summary">'
@@ -164,23 +205,23 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
                 f"first quoted <b>{esc(dates[0].isoformat())}</b>" if dates else "no dated article")
         + "</section>")
 
-    shown = statements[:limit] if limit is not None else statements
+    listed = statements[:limit] if limit is not None else statements
     groups: dict[str, list[str]] = {}
-    for s in shown:
+    for s in listed:
         found = stances.get((s["article_id"], s["statement"]), [])
         keys = [issue for issue, _, _ in found] or [""]
-        item = _statement_item(s, found)
+        item = _statement_item(s, found, conflicts.get((s["article_id"], s["statement"])))
         for key in keys:
             groups.setdefault(key, []).append(item)
     sections = []
-    if not shown:
+    if not listed:
         sections.append('<section class="panel group"><p class="empty">No statements.</p></section>')
     for key in sorted(groups, key=lambda k: (k == "", k)):
         title = f"Issue {esc(key)}" if key else ("Other statements" if len(groups) > 1 else "Statements, newest first")
         sections.append(f'<details class="panel group" open><summary>{title}<span class="tag">{len(groups[key])}'
                         f'</span></summary><ol class="tl">{"".join(groups[key])}</ol></details>')
-    more = (f'<p class="empty">{len(statements) - len(shown)} older statements not shown.</p>'
-            if len(shown) < len(statements) else "")
+    more = (f'<p class="empty">{len(statements) - len(listed)} older statements not shown.</p>'
+            if len(listed) < len(statements) else "")
     return _page(name, head + figures + "".join(sections) + more)
 
 
@@ -259,19 +300,31 @@ def _issue_section(issue: dict[str, Any], periods: list[str], colours: dict[str,
         conv_html = (f"<h2>Convergence {esc(a)} \u2194 {esc(b)}</h2><p class=\"scale\">1 \u2212 |score difference| "
                      "/ scale range per period: 1 = same average stance, 0 = opposite ends.</p>"
                      f'<table class="conv"><tr><th>period</th><th>convergence</th><th>{esc(a)}</th>'
-                     f"<th>{esc(b)}</th></tr>{rows}</table>")
+                     f"<th>{esc(b)}</th></tr>{rows}</table>"
+                     + (f'<p class="scale"><b>{esc(a)} and {esc(b)}: {esc(conv["trend"])}</b></p>'
+                        if conv.get("trend") else ""))
+    ends = "".join(
+        f'<tr><td>{shown(g["name"])}</td><td>{esc(g["first"]["date"])}</td><td>{esc(g["first"]["stance"])}</td>'
+        f'<td>{shown(_clip(g["first"]["text"], 160))}</td><td>{esc(g["latest"]["date"])}</td>'
+        f'<td>{esc(g["latest"]["stance"])}</td><td>{shown(_clip(g["latest"]["text"], 160))}</td></tr>'
+        for g in issue["groups"] if g.get("first") and g.get("latest"))
+    ends_html = ('<h2>First and latest stance</h2><table class="conv"><tr><th></th><th>first</th><th>stance</th>'
+                 f"<th>statement</th><th>latest</th><th>stance</th><th>statement</th></tr>{ends}</table>"
+                 if ends else "")
     behind = []
     for g in issue["groups"]:
         for p in g["periods"]:
             items = "".join(
-                f'<li><span class="d">{esc(s["date"])}</span><div><blockquote>{esc(_clip(s["text"], 600))}'
-                f'</blockquote><div class="m"><span><b>{esc(s["actor"])}</b></span><span>{esc(s["stance"])} '
-                f'({float(s["confidence"]):.2f})</span><span class="mono">{esc(str(s["article"])[:12])} '
+                f'<li><span class="d">{esc(s["date"])}</span><div><blockquote>{shown(_clip(s["text"], 600))}'
+                f'</blockquote><div class="m"><span><b>{shown(s["actor"])}</b></span><span>{esc(s["stance"])} '
+                f'({float(s["confidence"]):.2f})</span><span>{shown(s.get("outlet") or "")}</span>'
+                f'<span>{esc("dated by the dateline" if s.get("date_source") == "dateline" else "")}</span>'
+                f'<span class="mono">{esc(str(s["article"])[:12])} '
                 f'{esc(s["attribution"])}</span></div></div></li>' for s in p["statements"])
             behind.append(f"<h4>{esc(g['name'])}, {esc(p['period'])}: {float(p['score']):+.2f} "
                           f"({p['n']} statement{'s' if p['n'] != 1 else ''})</h4><ol class=\"tl\">{items}</ol>")
     return (f'<section class="panel chart" data-issue="{esc(issue["id"])}">{head}'
-            f'<ul class="keys">{keys}</ul>{chart_svg(issue, periods, colours)}{conv_html}'
+            f'<ul class="keys">{keys}</ul>{chart_svg(issue, periods, colours)}{conv_html}{ends_html}'
             f'<details class="behind"><summary>The statements behind each point</summary>{"".join(behind)}'
             "</details></section>")
 
@@ -282,7 +335,7 @@ def positions_report_html(store_path: str | Path, issues_file: str | Path, issue
     """Stances on each issue over time per actor or party, as inline SVG charts, with convergence between the
     two sides and the statements behind every point. Positions are matched exactly as ``onrecord positions
     --store`` matches them (and written back to the store's ``positions`` table the same way)."""
-    from onrecord.positions_cli import build
+    from onrecord.positions.cli import build
 
     if not Path(store_path).exists():
         raise InputError(f"no store at {store_path} (create one with: onrecord ingest SOURCE --store {store_path})")

@@ -81,6 +81,32 @@ def esc(value: object) -> str:
     return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
+# Characters that act without showing: C0/C1 controls (not tab or line breaks) and the bidirectional formatting
+# characters. An override (U+202E) reverses everything after it up to the end of the paragraph, so a name could
+# be made to read as another and pull the page's own punctuation into it (Unicode TR9; CVE-2021-42574).
+_CONTROLS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BIDI_CONTROLS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(value: object) -> str:
+    """A record string (a name, a quotation, a title) as HTML: escaped, isolated in ``<bdi>`` so its direction
+    cannot reorder what is around it, and each control character shown as ``[U+XXXX]`` instead of acting."""
+    text = str(value)
+    out, at = [], 0
+    for m in _CONTROLS.finditer(text):
+        code = f"U+{ord(m.group()):04X}"
+        out += [esc(text[at : m.start()]), f'<span class="ctl" title="invisible control character {code}">'
+                                             f"[{code}]</span>"]
+        at = m.end()
+    out.append(esc(text[at:]))
+    return f"<bdi>{''.join(out)}</bdi>"
+
+
+def visible(value: object) -> str:
+    """``value`` as plain text (for ``<title>`` and attributes) with its control characters written as [U+XXXX]."""
+    return _CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", str(value))
+
+
 def _finite(data: Any) -> Any:
     """``data`` with NaN and infinities replaced by None: JSON has no spelling for them that JSON.parse accepts."""
     if isinstance(data, float):
@@ -343,7 +369,7 @@ SERIF = 'Charter,"Bitstream Charter","Sitka Text",Cambria,"Iowan Old Style",Geor
 MONO = 'ui-monospace,"SF Mono",Menlo,Consolas,"DejaVu Sans Mono",monospace'
 
 CSS = """
-:root{--ink:#1b2128;--muted:#5e6a75;--line:#e2e6ea;--bg:#f4f5f7;--paper:#fff;--high:#c92a2a;--medium:#d9480f;
+:root{--ink:#1b2128;--muted:#5e6a75;--line:#e2e6ea;--bg:#f4f5f7;--paper:#fff;--high:#c92a2a;--medium:#b8400c;
 --low:#1864ab;--un:232,110,0}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -370,8 +396,8 @@ h2{font-size:12px;letter-spacing:.09em;text-transform:uppercase;color:var(--mute
 .bar .b-ind{background:#868e96}.bar .b-mix{background:#ced4da}.bar .b-high{background:var(--high)}
 .bar .b-medium{background:var(--medium)}.bar .b-low{background:var(--low)}
 .who{padding:14px 16px 8px;margin-bottom:14px}
-.who ol{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));
-gap:2px 26px}
+.who ol{list-style:none;margin:0;padding:0;display:grid;
+grid-template-columns:repeat(auto-fill,minmax(min(290px,100%),1fr));gap:2px 26px}
 .who li{display:grid;grid-template-columns:14px minmax(0,1fr) 84px 26px;gap:10px;align-items:center;padding:5px 0;
 border-bottom:1px solid #f1f3f5}
 .who .nm{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
@@ -388,7 +414,7 @@ padding:0 0 16px;margin:0 0 22px;border-bottom:1px solid var(--line)}
 .row{display:grid;grid-template-columns:minmax(0,1fr) 236px;gap:24px}
 .para{margin:0 0 1.05em;max-width:700px;font:17.5px/1.72 SERIF;white-space:pre-wrap;overflow-wrap:anywhere;
 color:#20262d}
-.para.bp-all{font:13px/1.6 SANS;color:#9aa3ac}
+.para.bp-all{font:13px/1.6 SANS;color:#6b747d}
 .notes{display:flex;flex-direction:column;gap:8px;padding-bottom:14px}
 .notes:empty{display:none}
 .gap{white-space:normal}
@@ -403,12 +429,12 @@ color:#20262d}
 .s.fl{text-decoration:underline wavy var(--fc);text-decoration-thickness:1.5px;text-underline-offset:5px;
 text-decoration-skip-ink:none}
 .s.fl-high{--fc:var(--high)}.s.fl-medium{--fc:var(--medium)}.s.fl-low{--fc:var(--low)}
-.s.bp{color:#9aa3ac;background:none;font-weight:inherit;border:0}
+.s.bp{color:#6b747d;background:none;font-weight:inherit;border:0}
 .s.k{cursor:pointer}
 .s.on,.s.ct.on{background:var(--co,var(--so,#ffe8a3))}
 .s:focus-visible{outline:2px solid #1c64d8;outline-offset:2px}
 .anc{scroll-margin-top:120px}
-.anc[data-rank]::before{content:"#" attr(data-rank);font:700 10px/1 SANS;color:#fff;background:#e8590c;
+.anc[data-rank]::before{content:"#" attr(data-rank);font:700 10px/1 SANS;color:#fff;background:#b8400c;
 border-radius:7px;padding:2px 5px;margin:0 3px 0 1px;vertical-align:3px}
 .anc[data-fn]::before{content:"\\2691" attr(data-fn);font:700 10px/1 SANS;color:var(--fc);margin:0 2px;
 vertical-align:5px}
@@ -421,7 +447,7 @@ var(--line);border-left:4px solid var(--fc)}
 .note{overflow-wrap:anywhere;min-width:0}
 .note p{margin:0}
 .note .rel{margin-top:4px;color:var(--muted)}
-.note.bpn{border-left-color:#ced4da;color:#8a939c;background:#fafbfc;padding:5px 9px}
+.note.bpn{border-left-color:#ced4da;color:#5f6871;background:#fafbfc;padding:5px 9px}
 .sev{font-size:10.5px;font-weight:700;text-transform:uppercase;letter-spacing:.06em;color:#fff;background:var(--fc);
 border-radius:4px;padding:1px 6px}
 .code{font-family:MONO;font-size:11.5px;color:#343a40;overflow-wrap:anywhere;min-width:0}
@@ -433,7 +459,7 @@ border-radius:4px;padding:1px 6px}
 .rank a{display:grid;grid-template-columns:30px minmax(0,1fr);gap:3px 8px;padding:8px 8px 9px;border-radius:8px;
 color:inherit;text-decoration:none}
 .rank a:hover,.rank a:focus-visible{background:#fff4e6}
-.rank .no{font-weight:700;color:#e8590c;font-size:12px;padding-top:1px}
+.rank .no{font-weight:700;color:#b8400c;font-size:12px;padding-top:1px}
 .rank .sc{display:flex;gap:8px;align-items:center;font-size:12px;font-variant-numeric:tabular-nums;font-weight:700}
 .meter{flex:1;height:5px;background:#eceff2;border-radius:3px;overflow:hidden}
 .meter i{display:block;height:100%;background:#f08c00}
@@ -446,15 +472,16 @@ color:inherit;text-decoration:none}
 .flist .fl-high{--fc:var(--high)}.flist .fl-medium{--fc:var(--medium)}.flist .fl-low{--fc:var(--low)}
 .empty{color:var(--muted);font-size:13px;margin:0 0 18px}
 .appendix{margin-top:26px;padding:18px 20px 20px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(320px,100%),1fr));gap:12px}
 .card{background:#fff;border:1px solid var(--line);border-left:4px solid var(--sk);border-radius:8px;
 padding:10px 12px 11px;font-size:13px;line-height:1.45}
 .card h3{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;margin:0 0 6px;font-size:14.5px}
 .card h3 .spk{color:var(--sk)}
+bdi{unicode-bidi:isolate}.ctl{font:12px ui-monospace,monospace;color:#b3261e;background:#fdeceb;border-radius:3px}
 .tag{font-size:10.5px;font-weight:600;letter-spacing:.05em;text-transform:uppercase;background:#f1f3f5;
 color:#495057;border-radius:4px;padding:1px 6px}
-.tag.f-direct{background:#343a40;color:#fff}.tag.f-mixed{background:#adb5bd;color:#fff}
-.card .id{margin-left:auto;font-family:MONO;font-size:11px;color:#98a1aa}
+.tag.f-direct{background:#343a40;color:#fff}.tag.f-mixed{background:#6b747d;color:#fff}
+.card .id{margin-left:auto;font-family:MONO;font-size:11px;color:#6b747d}
 .card dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:1px 12px;margin:0}
 .card dt{color:var(--muted)}
 .card dd{margin:0;overflow-wrap:anywhere}
@@ -764,7 +791,8 @@ class _Page:
         attrs = _attrs(class_=" ".join(classes), data_o=seg.start, data_a=_ids(contents), data_s=_ids(speakers_),
                        data_c=_ids(cues), data_v=_ids(vias), data_u=_ids(unsourced), data_f=_ids(flags),
                        data_b=_ids(boiler), title=f"Boilerplate: {reasons}" if reasons else None, tabindex=tabindex)
-        return f"<span{attrs}>{esc(piece)}</span>"
+        # a bidirectional control becomes U+FFFD, one character for one, so offsets still line up
+        return f"<span{attrs}>{esc(_BIDI_CONTROLS.sub(chr(0xFFFD), piece))}</span>"
 
     # -- notes and cards -----------------------------------------------------------------------------------
 
@@ -786,7 +814,7 @@ class _Page:
         related = f'<p class="rel">Related: {self._related(f.related)}</p>' if f.related else ""
         return (f'<aside class="note fl-{sev}" id="fn-{i}" data-point="f:{i}"><header>'
                 f'<span class="fn">\u2691{self.flag_no[i]}</span><span class="sev">{esc(f.severity)}</span>'
-                f'<span class="code">{esc(f.code)}</span></header><p>{esc(f.explanation)}</p>{related}</aside>')
+                f'<span class="code">{esc(f.code)}</span></header><p>{shown(f.explanation)}</p>{related}</aside>')
 
     def boilerplate_note(self, i: int) -> str:
         b = self.r.boilerplate[i]
@@ -804,32 +832,32 @@ class _Page:
         if sp and sp.actor:
             roles += [r for r in self.actor_roles.get(str(sp.actor), []) if r not in roles]
         if roles:
-            rows.append(("Role", esc("; ".join(roles))))
+            rows.append(("Role", shown("; ".join(roles))))
         if sp and sp.text and " ".join(str(sp.text).split()) != " ".join(str(name).split()):
-            rows.append(("Named as", f"\u201c{esc(_clip(sp.text, 120))}\u201d"))
-        rows.append(("Cue", f"\u201c{esc(_clip(a.cue.text, 80))}\u201d" if a.cue else "\u2014"))
+            rows.append(("Named as", f"\u201c{shown(_clip(sp.text, 120))}\u201d"))
+        rows.append(("Cue", f"\u201c{shown(_clip(a.cue.text, 80))}\u201d" if a.cue else "\u2014"))
         form = _pick(a.form, FORMS, "indirect")
         rows.append(("Form", f'<span class="tag f-{form}">{esc(a.form)}</span>'))
         if a.via:
-            chain = " \u2192 ".join(f'{esc(v.name or v.text)} <span class="tag">{esc(v.kind)}</span>' for v in a.via)
+            chain = " \u2192 ".join(f'{shown(v.name or v.text)} <span class="tag">{esc(v.kind)}</span>' for v in a.via)
             rows.append(("Via", chain))
-        rows.append(("When", esc(a.when) if a.when else "\u2014"))
+        rows.append(("When", shown(a.when) if a.when else "\u2014"))
         dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-        quote = esc(_clip(a.content.text if a.content else "", CLIP))
+        quote = shown(_clip(a.content.text if a.content else "", CLIP))
         return (f'<article class="card sc{colour} cc{colour}" id="att-{i}" data-point="a:{i}">'
-                f'<h3><span class="spk">{esc(name)}</span><span class="tag">{esc(kind)}</span>'
+                f'<h3><span class="spk">{shown(name)}</span><span class="tag">{esc(kind)}</span>'
                 f'<span class="id">{esc(a.id)}</span></h3><dl>{dl}</dl><blockquote>{quote}</blockquote>'
                 f'<a class="go" href="#at-{i}">Show in text</a></article>')
 
     def unsourced_card(self, i: int) -> str:
         u = self.r.unsourced[i]
         score = _score(u.checkworthiness)
-        flags = ", ".join(esc(f) for f in u.flags)
+        flags = ", ".join(shown(f) for f in u.flags)
         return (f'<article class="card uc" id="uc-{i}"><h3><span class="spk">Unsourced statement</span>'
                 f'<span class="tag">#{self.rank[i]} of {len(self.ranked)}</span><span class="id">{esc(u.id)}</span>'
                 f'</h3><dl><dt>Check-worthiness</dt><dd><b>{score:.2f}</b></dd>'
                 + (f"<dt>Flags</dt><dd>{flags}</dd>" if u.flags else "")
-                + f"</dl><blockquote>{esc(_clip(u.text, CLIP))}</blockquote></article>")
+                + f"</dl><blockquote>{shown(_clip(u.text, CLIP))}</blockquote></article>")
 
     # -- panels --------------------------------------------------------------------------------------------
 
@@ -838,16 +866,16 @@ class _Page:
         heading = self.title or a.title or _first_line(self.r.text) or "Untitled article"
         meta = []
         if a.outlet:
-            meta.append(f"<span><b>{esc(a.outlet)}</b></span>")
+            meta.append(f"<span><b>{shown(a.outlet)}</b></span>")
         if a.published:
-            meta.append(f"<span>Published {esc(a.published)}</span>")
+            meta.append(f"<span>Published {shown(a.published)}</span>")
         if a.url:
             # Shown as text, never as a link: a record's URL is not ours to vouch for.
-            meta.append(f'<span class="url" title="Article address (not a link)">{esc(a.url)}</span>')
+            meta.append(f'<span class="url" title="Article address (not a link)">{shown(a.url)}</span>')
         meta.append(f'<span>Article id <span class="mono">{esc(_clip(a.id, 16))}</span></span>')
         meta.append(f"<span>{len(self.r.text):,} characters</span>")
         return (f'<header class="top"><div class="brand">onrecord \u00b7 who says this, on whose authority</div>'
-                f'<h1>{esc(heading)}</h1><p class="meta">{"".join(meta)}</p></header>')
+                f'<h1>{shown(heading)}</h1><p class="meta">{"".join(meta)}</p></header>')
 
     def summary(self) -> str:
         fig = summary_figures(self.r, self.cut)
@@ -900,10 +928,10 @@ class _Page:
             colour = _colour_suffix(s.colour)
             forms = ", ".join(f"{s.forms[f]} {f}" for f in FORMS if s.forms[f])
             role = "; ".join(s.roles[:2])
-            detail = " \u00b7 ".join(x for x in (esc(s.kind), esc(_clip(role, 80)) if role else "", forms) if x)
+            detail = " \u00b7 ".join(x for x in (esc(s.kind), shown(_clip(role, 80)) if role else "", forms) if x)
             first = s.attributions[0]
             items.append(f'<li class="sc{colour}" data-point="a:{first}"><span class="chip"></span>'
-                         f'<span class="nm"><a href="#att-{first}">{esc(s.name)}</a>'
+                         f'<span class="nm"><a href="#att-{first}">{shown(s.name)}</a>'
                          f'<span class="rl">{detail}</span></span>'
                          f'<span class="bar"><i class="w{_pct(s.count / top)}"></i></span>'
                          f'<span class="ct">{s.count}</span></li>')
@@ -936,7 +964,7 @@ class _Page:
                 parts.append(f'<li><a href="#u-{i}" data-point="u:{i}"><span class="no">#{self.rank[i]}</span>'
                              f'<span class="sc"><span class="score">{score:.2f}</span><span class="meter{hot}">'
                              f'<i class="w{_pct(score)}"></i></span></span>'
-                             f'<span class="tx">{esc(_clip(u.text, 260))}</span>'
+                             f'<span class="tx">{shown(_clip(u.text, 260))}</span>'
                              + (f'<span class="tg">{tags}</span>' if tags else "") + "</a></li>")
             parts.append("</ol>")
         else:
@@ -975,7 +1003,7 @@ class _Page:
             '<meta name="referrer" content="no-referrer">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<meta name="generator" content="onrecord">\n'
-            f"<title>{esc(_clip(heading, 120))} \u2014 onrecord report</title>\n"
+            f"<title>{esc(visible(_clip(heading, 120)))} \u2014 onrecord report</title>\n"
             f"<style>{CSS}</style>\n</head>\n<body>\n"
             f'<div class="wrap">\n{self.header()}\n{self.summary()}\n{self.who()}\n'
             f'<div class="layout">\n<main class="panel article">{self.legend()}'
@@ -1012,5 +1040,5 @@ def report_html(record: Record, *, title: str | None = None) -> str:
     return _Page(record, title).page()
 
 
-__all__ = ["CSP", "PALETTE", "esc", "json_for_html", "report_html", "segments", "speaker_palette",
-           "speakers", "summary_figures"]
+__all__ = ["CSP", "PALETTE", "esc", "json_for_html", "report_html", "segments", "shown", "speaker_palette",
+           "speakers", "summary_figures", "visible"]

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     corpus.add_argument("--issues", metavar="FILE", default=None, help="the issues file (for --positions)")
     corpus.add_argument("--issue", action="append", metavar="ID", help="only this issue (repeatable)")
     corpus.add_argument("--by", choices=("actor", "party"), default="actor", help="group positions by")
-    corpus.add_argument("--period", choices=("week", "month", "quarter"), default="month")
+    corpus.add_argument("--period", choices=("day", "week", "month", "quarter"), default="month")
     corpus.add_argument("--limit", type=int, default=None, metavar="N", help="--actor: newest N statements only")
     parser.set_defaults(func=run)
 

@@ -8,7 +8,9 @@
     GET  /openapi.json
 
 Every error is JSON ``{"error": "one line"}`` with a 4xx/5xx status (HTML for the page's own form posts).
-Analyses run in worker processes (see :mod:`onrecord.serve.pool`), bounded in size, time and queue length.
+Analyses run in worker processes (see :mod:`onrecord.serve.pool`), bounded in size, length, time, memory and
+queue length. Only requests whose Host header names this server are answered (DNS rebinding would otherwise let
+any web page its user visits read a loopback server).
 """
 
 from __future__ import annotations
@@ -32,11 +34,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onrecord import __version__
-from onrecord.read import DEFAULT_MAX_BYTES, METADATA_FIELDS
+from onrecord.limits import DEFAULT_MEMORY_MB
+from onrecord.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, METADATA_FIELDS
 from onrecord.record import SCHEMA
-from onrecord.serve.pool import AnalysisTimeout, Busy, JobInputError, Unavailable, WorkerFailed, WorkerPool
+from onrecord.serve import contract
+from onrecord.serve.pool import (
+    AnalysisTimeout,
+    Busy,
+    JobInputError,
+    OutOfMemory,
+    TooLongInput,
+    Unavailable,
+    WorkerDied,
+    WorkerFailed,
+    WorkerPool,
+)
 
 VERSION = __version__
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass
@@ -44,6 +61,9 @@ class Settings:
     """What ``onrecord serve`` was told; the defaults suit one person on a laptop."""
 
     max_bytes: int = DEFAULT_MAX_BYTES  # largest request body accepted
+    max_chars: int = DEFAULT_MAX_CHARS  # longest article text analysed
+    memory_mb: int | None = DEFAULT_MEMORY_MB  # each worker's address-space ceiling (None: no ceiling)
+    allowed_hosts: tuple[str, ...] = LOCAL_HOSTS  # the Host header names answered (without port)
     timeout: float = 60.0  # seconds an analysis may run (and, separately, wait for a free worker)
     workers: int = 2  # analysis processes, each with its own pipeline
     max_waiting: int = 16  # requests allowed to queue for a worker before 503
@@ -72,10 +92,6 @@ class AnalyzeRequest(BaseModel):
     published: str | None = None
     outlet: str | None = None
     id: str | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: str
 
 
 # --------------------------------------------------------------------------------------------- security headers
@@ -153,6 +169,32 @@ class ContentLengthLimit:
         await self.app(scope, receive, send)
 
 
+def host_name(header: str) -> str:
+    """The host of a Host header without its port, lower case; IPv6 without brackets."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class HostAllowList:
+    """Answers 400, before any other work, a request whose Host header is not one of ``allowed``."""
+
+    def __init__(self, app: ASGIApp, allowed: tuple[str, ...]) -> None:
+        self.app = app
+        self.allowed = {host_name(h) for h in allowed}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+            if host_name(header) not in self.allowed:
+                shown = header[:100].encode("ascii", "backslashreplace").decode("ascii")
+                await _send_json(send, 400, {"error": f"this server does not answer to the host name {shown!r}; "
+                                                      "its operator can allow the name"})
+                return
+        await self.app(scope, receive, send)
+
+
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     data = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
@@ -161,8 +203,12 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": data})
 
 
+def _too_long(length: int, limit: int) -> str:
+    return f"the article is {length:,} characters long, over the server's limit of {limit:,} characters"
+
+
 def _too_large(limit: int) -> str:
-    return f"the request is larger than the server's limit of {limit:,} bytes (onrecord serve --max-bytes)"
+    return f"the request is larger than the server's limit of {limit:,} bytes"
 
 
 # ----------------------------------------------------------------------------------------------------- input
@@ -188,7 +234,7 @@ def _valid_unicode(name: str, value: str) -> None:
 
 
 def _job_from_model(req: AnalyzeRequest, max_bytes: int) -> dict[str, Any]:
-    if req.text is not None and req.html is not None:
+    if {"text", "html"} <= req.model_fields_set:  # both given, even as null: the contract says exactly one
         raise ApiError(422, 'give either "text" or "html", not both')
     if req.text is None and req.html is None:
         raise ApiError(422, 'give the article as "text" (plain text) or "html" (the page\'s markup)')
@@ -201,6 +247,11 @@ def _job_from_model(req: AnalyzeRequest, max_bytes: int) -> dict[str, Any]:
             "max_bytes": max_bytes}
 
 
+# What a parameter's pattern means, said to the person who broke it.
+PATTERN_MESSAGES = {"since": "not a date (write YYYY-MM-DD, YYYY-MM or YYYY)",
+                    "until": "not a date (write YYYY-MM-DD, YYYY-MM or YYYY)", "about": "needs a word to look for"}
+
+
 def _validation_message(exc: ValidationError | RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:3]:
@@ -208,6 +259,8 @@ def _validation_message(exc: ValidationError | RequestValidationError) -> str:
         message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "unknown field (known: text, html, " + ", ".join(METADATA_FIELDS) + ")"
+        elif err.get("type") == "string_pattern_mismatch" and where in PATTERN_MESSAGES:
+            message = PATTERN_MESSAGES[where]
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts) or "invalid request"
 
@@ -340,32 +393,6 @@ def error_page(status: int, message: str) -> HTMLResponse:
 
 # -------------------------------------------------------------------------------------------------------- app
 
-_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "malformed body (not JSON, broken form data)"},
-    413: {"model": ErrorResponse, "description": "request larger than --max-bytes"},
-    415: {"model": ErrorResponse, "description": "unsupported content type"},
-    422: {"model": ErrorResponse, "description": "the input cannot be analysed (empty, binary, not English, …)"},
-    503: {"model": ErrorResponse, "description": "every analysis worker stayed busy; try again"},
-    504: {"model": ErrorResponse, "description": "the analysis ran past --timeout and was stopped"},
-}
-
-_FORM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "text": {"type": "string", "description": "the article, pasted (plain text or HTML markup)"},
-        "file": {"type": "string", "format": "binary", "description": "a .txt or .html file (any encoding)"},
-        **{k: {"type": "string"} for k in METADATA_FIELDS},
-    },
-}
-
-
-def _request_body() -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": AnalyzeRequest.model_json_schema()},
-        "multipart/form-data": {"schema": _FORM_SCHEMA},
-    }}}
-
-
 def create_app(settings: Settings | None = None, pool: WorkerPool | None = None) -> FastAPI:
     """The ASGI app. ``pool`` defaults to ``settings.workers`` processes started with the app."""
     settings = settings or Settings()
@@ -380,7 +407,8 @@ def create_app(settings: Settings | None = None, pool: WorkerPool | None = None)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = pool or WorkerPool(settings.workers, settings.max_waiting)
+        app.state.pool = pool or WorkerPool(settings.workers, settings.max_waiting, settings.memory_mb,
+                                            settings.max_chars)
         await app.state.pool.start()
         try:
             yield
@@ -428,18 +456,27 @@ def create_app(settings: Settings | None = None, pool: WorkerPool | None = None)
         request.scope["onrecord_form"] = want == "report" and _content_type(request) in FORM_TYPES
         job = await parse_job(request, settings.max_bytes)
         job["want"] = want
+        if job["kind"] == "text" and len(job["data"]) > settings.max_chars:
+            raise ApiError(413, _too_long(len(job["data"]), settings.max_chars))
         try:
             return await request.app.state.pool.run(job, settings.timeout)
+        except TooLongInput as exc:
+            raise ApiError(413, _too_long(exc.length, exc.limit)) from None
+        except OutOfMemory as exc:
+            raise ApiError(413, f"{exc}; its worker was replaced; try a shorter article") from None
         except JobInputError as exc:
             raise ApiError(422, str(exc)) from None
         except Busy as exc:
             raise ApiError(503, f"the server is busy ({exc}); try again shortly",
                            {"Retry-After": str(max(1, round(settings.timeout / 4)))}) from None
         except AnalysisTimeout as exc:
-            raise ApiError(504, f"{exc}; try a shorter article, or start the server with a larger --timeout") \
-                from None
+            raise ApiError(504, f"{exc}; try a shorter article, or ask the server's operator for a longer time "
+                                "limit") from None
         except Unavailable as exc:
             raise ApiError(503, str(exc)) from None
+        except WorkerDied as exc:
+            raise ApiError(503, f"{exc}; it has been replaced, try again",
+                           {"Retry-After": "5"}) from None
         except WorkerFailed as exc:
             raise ApiError(500, f"the analysis failed: {exc}") from None
 
@@ -454,22 +491,25 @@ def create_app(settings: Settings | None = None, pool: WorkerPool | None = None)
         media, content = assets[name]
         return Response(content, media_type=media, headers={"Cache-Control": "no-cache"})
 
-    @app.get("/health", summary="liveness and the analysis workers' state")
+    @app.get("/health", summary="liveness and the analysis workers' state", response_model=None,
+             responses={200: {"description": "the server's state",
+                              "content": {"application/json": {"schema": contract.HEALTH}}},
+                        **contract.json_errors(400)})
     async def health(request: Request) -> dict[str, Any]:
         stats = request.app.state.pool.stats
         return {"status": "ok" if not stats.fatal else "failing", "version": VERSION, "schema": SCHEMA,
                 "workers": stats.workers, "ready": stats.ready, "busy": stats.busy, "waiting": stats.waiting,
-                "timeouts": stats.stopped_for_timeout, "error": stats.fatal, "store": settings.store is not None}
+                "timeouts": stats.stopped_for_timeout,
+                "out_of_memory": stats.stopped_for_memory, "error": stats.fatal, "store": settings.store is not None}
 
-    @app.post("/analyze", summary="the record of one article (schema onrecord/1)", openapi_extra=_request_body(),
-              responses={200: {"description": "the record", "content": {"application/json": {}}},
-                         **_ERROR_RESPONSES})
+    @app.post("/analyze", summary="the record of one article (schema onrecord/1)", response_model=None,
+              openapi_extra=contract.article_request(), responses=contract.analysis_responses(report=False))
     async def analyze(request: Request) -> JSONResponse:
         return JSONResponse(await run_job(request, "record"))
 
-    @app.post("/report", summary="the report of one article as a self-contained HTML page",
-              openapi_extra=_request_body(), response_class=HTMLResponse,
-              responses={200: {"description": "the report", "content": {"text/html": {}}}, **_ERROR_RESPONSES})
+    @app.post("/report", summary="the report of one article as a self-contained HTML page", response_model=None,
+              openapi_extra=contract.article_request(), response_class=HTMLResponse,
+              responses=contract.analysis_responses(report=True))
     async def report(request: Request) -> HTMLResponse:
         document = await run_job(request, "report")
         return HTMLResponse(document, headers={"Content-Security-Policy": report_csp()})
@@ -478,5 +518,6 @@ def create_app(settings: Settings | None = None, pool: WorkerPool | None = None)
         store_api.add_routes(app, settings.store, settings.timeout)
 
     app.add_middleware(ContentLengthLimit, max_bytes=settings.max_bytes)
+    app.add_middleware(HostAllowList, allowed=settings.allowed_hosts)
     app.add_middleware(SecurityHeaders)
     return app

@@ -3,8 +3,10 @@
     onrecord serve                         # http://127.0.0.1:8765/ (this machine only)
     onrecord serve --port 9000 --timeout 30 --max-bytes 2000000
     onrecord serve --store corpus.duckdb   # also the read-only /said, /actors, /claims queries
+    onrecord serve --host 0.0.0.0 --allowed-host onrecord.newsroom.example   # on a network
 
-It listens on 127.0.0.1 unless --host says otherwise: the server has no accounts or passwords.
+It listens on 127.0.0.1 unless --host says otherwise: the server has no accounts or passwords. It answers only
+requests addressed to the bound address or localhost, and to each --allowed-host name.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def _seconds(value: str) -> float:
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the `serve` command to the CLI's subparsers."""
-    from onrecord.read import DEFAULT_MAX_BYTES
+    from onrecord.limits import DEFAULT_MEMORY_MB
+    from onrecord.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS
 
     ap = subparsers.add_parser(
         "serve", help="a web page and HTTP API for analysing articles (127.0.0.1:8765)",
@@ -55,6 +58,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     ap.add_argument("--store", metavar="FILE", help="a corpus store (DuckDB) to query, opened read-only")
     ap.add_argument("--max-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
                     help=f"largest request accepted, in bytes (default {DEFAULT_MAX_BYTES:,})")
+    ap.add_argument("--max-chars", type=_positive_int, default=DEFAULT_MAX_CHARS, metavar="N",
+                    help=f"longest article text analysed, in characters (default {DEFAULT_MAX_CHARS:,})")
+    ap.add_argument("--memory-limit", type=_positive_int, default=DEFAULT_MEMORY_MB, metavar="MB",
+                    help=f"address space each analysis worker may use before its analysis is stopped "
+                         f"(default {DEFAULT_MEMORY_MB:,} MB)")
+    ap.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                    help="a host name (as clients write it in the URL) to answer besides the bound address and "
+                         "localhost; repeat for several")
     ap.add_argument("--timeout", type=_seconds, default=60.0, metavar="S",
                     help="seconds an analysis may take before it is stopped (default 60)")
     ap.add_argument("--workers", type=_positive_int, default=min(2, os.cpu_count() or 1), metavar="N",
@@ -98,11 +109,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from onrecord.serve.app import Settings, create_app
+        from onrecord.serve.app import LOCAL_HOSTS, Settings, create_app
     except ImportError as exc:
         raise OnrecordError(f"the server needs FastAPI and uvicorn ({exc.name} is missing)") from None
 
-    settings = Settings(max_bytes=args.max_bytes, timeout=args.timeout, workers=args.workers, store=args.store)
+    settings = Settings(max_bytes=args.max_bytes, max_chars=args.max_chars, memory_mb=args.memory_limit,
+                        timeout=args.timeout, workers=args.workers, store=args.store,
+                        allowed_hosts=(*LOCAL_HOSTS, args.host, *args.allowed_host))
     app = create_app(settings)
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
@@ -112,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
           f"max {settings.max_bytes:,} bytes); Ctrl-C stops", flush=True)
     if not _is_loopback(args.host):
         print(f"onrecord serve: warning: listening on {args.host}, so other machines can reach this server; "
-              "it has no passwords", file=sys.stderr, flush=True)
+              f"it has no passwords. It answers requests for: {', '.join(dict.fromkeys(settings.allowed_hosts))}",
+              file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, limit_concurrency=200,
                             timeout_graceful_shutdown=5, server_header=False)
     server = uvicorn.Server(config)

@@ -12,6 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const status = document.getElementById("status");
   const result = document.getElementById("result");
   const frame = document.getElementById("report");
+  const heading = document.getElementById("result-heading");
   let timer = null;
   let busy = false;
   let failed = false;
@@ -19,8 +20,14 @@ document.addEventListener("DOMContentLoaded", () => {
   document.body.classList.add("js");
   result.classList.add("empty");
 
+  // Control characters (a right-to-left override in a file name or a message) are shown, not obeyed.
+  function visible(value) {
+    return String(value).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+      (c) => "[U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") + "]");
+  }
+
   function setStatus(message, kind) {
-    status.textContent = message;
+    status.textContent = visible(message);
     status.className = "status" + (kind ? " " + kind : "");
   }
 
@@ -33,7 +40,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   file.addEventListener("change", () => {
     const chosen = file.files && file.files[0];
-    fileName.textContent = chosen ? chosen.name : "";
+    fileName.textContent = chosen ? visible(chosen.name) : "";
     fileClear.hidden = !chosen;
     if (chosen) setStatus("");
   });
@@ -82,15 +89,18 @@ document.addEventListener("DOMContentLoaded", () => {
     setStatus("Cannot analyse this: " + String(event.data.message), "warn");
     result.classList.add("empty");
     document.body.classList.remove("has-report");
+    button.focus();  // the message sits next to the button
   });
 
   frame.addEventListener("load", () => {
     if (!busy && !failed) return;  // the empty frame's first load
     if (failed) return;  // the error was already shown
     done();
-    setStatus("");
+    setStatus("The report is ready, below.");
     result.classList.remove("empty");
     document.body.classList.add("has-report");
+    // Keyboard and screen-reader users land on the result: its heading takes focus and is read out.
+    heading.focus({ preventScroll: true });
     result.scrollIntoView({ behavior: "smooth", block: "start" });
   });
 

@@ -3,7 +3,9 @@
 spaCy is CPU-bound and holds the GIL, so analyses run in separate processes, each loading the pipeline once.
 Unlike ``concurrent.futures.ProcessPoolExecutor`` this pool knows which process runs which job, so an analysis
 that overruns its time limit is stopped by ending that one process (and starting a fresh one in its place)
-instead of occupying a worker for ever or taking the other requests' workers down with it.
+instead of occupying a worker for ever or taking the other requests' workers down with it. Each worker's
+address space is capped (:mod:`onrecord.limits`): an analysis that needs more fails with ``MemoryError``, is
+answered as such, and its worker is replaced.
 
 The event loop never blocks on a worker: results are awaited with ``loop.add_reader`` on the worker's pipe.
 """
@@ -13,10 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import signal
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
+
+from onrecord.limits import limit_memory
+from onrecord.read import MAX_CHARS_ENV
 
 # A sentence of our own, analysed once at start-up so that lazily loaded parts (lexicons, the check-worthiness
 # model) are warm before the first real request.
@@ -44,6 +50,23 @@ class Unavailable(Exception):
 
 class JobInputError(Exception):
     """The worker refused the input (an ``onrecord.errors.OnrecordError``): the message is for the user."""
+
+
+class TooLongInput(Exception):
+    """The article's text is longer than the limit in characters."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"{length} > {limit}")
+        self.length = length
+        self.limit = limit
+
+
+class OutOfMemory(Exception):
+    """The analysis passed the worker's memory ceiling; the worker was replaced."""
+
+
+class WorkerDied(WorkerFailed):
+    """The worker process ended in the middle of a job (killed, or crashed in native code); it was replaced."""
 
 
 # ------------------------------------------------------------------------------------------------ worker side
@@ -77,13 +100,21 @@ def execute(job: dict[str, Any]) -> Any:
     return record.to_dict()
 
 
-def worker_main(conn: Connection) -> None:
-    """A worker process: load the pipeline, say "ready", then answer jobs until the pipe closes."""
-    from onrecord.errors import OnrecordError
+def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int | None = None) -> None:
+    """A worker process: cap its memory, load the pipeline, say "ready", then answer jobs until the pipe closes."""
+    from onrecord.errors import OnrecordError, TooLong
 
     # Ctrl-C in a terminal reaches the whole process group; the server decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if max_chars is not None:  # this process's own environment: read.check_text applies it to every job
+        os.environ[MAX_CHARS_ENV] = str(max_chars)
+    # One analysis at a time per worker: one math thread. Each thread a math library starts reserves address
+    # space, which the ceiling counts, so on a many-core machine their number alone could pass it.
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     try:
+        if memory_mb is not None:
+            limit_memory(memory_mb)
         from onrecord.analysis import analyze
 
         analyze(WARM_UP)
@@ -98,8 +129,12 @@ def worker_main(conn: Connection) -> None:
             return
         try:
             reply: tuple[str, Any] = ("ok", execute(job))
+        except TooLong as exc:
+            reply = ("too_long", (exc.length, exc.limit))
         except OnrecordError as exc:
             reply = ("input", str(exc))
+        except MemoryError:
+            reply = ("memory", memory_mb)
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}")
         try:
@@ -107,6 +142,8 @@ def worker_main(conn: Connection) -> None:
         except Exception as exc:  # an unpicklable or unsendable result is a bug: report it, keep serving
             with contextlib.suppress(Exception):
                 conn.send(("error", f"could not send the result ({type(exc).__name__}: {exc})"))
+        if reply[0] == "memory":  # what a failed allocation left half-built is unknown: the pool starts a fresh one
+            return
 
 
 # ------------------------------------------------------------------------------------------------ server side
@@ -137,17 +174,20 @@ class PoolStats:
     waiting: int = 0
     started: int = 0
     stopped_for_timeout: int = 0
+    stopped_for_memory: int = 0
     fatal: str | None = None
 
 
 class WorkerPool:
     """``size`` analysis processes; ``run(job, timeout)`` hands a job to a free one."""
 
-    def __init__(self, size: int, max_waiting: int) -> None:
+    def __init__(self, size: int, max_waiting: int, memory_mb: int | None = None, max_chars: int | None = None) -> None:
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.size = size
         self.max_waiting = max_waiting
+        self.memory_mb = memory_mb
+        self.max_chars = max_chars
         self._ctx = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded server
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
@@ -172,7 +212,8 @@ class WorkerPool:
 
     def _spawn(self) -> None:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=worker_main, args=(child,), daemon=True, name="onrecord-analysis")
+        process = self._ctx.Process(target=worker_main, args=(child, self.memory_mb, self.max_chars),
+                                    daemon=True, name="onrecord-analysis")
         process.start()
         child.close()  # the parent keeps only its end, so a dead worker shows as EOF
         worker = _Worker(process, parent)
@@ -223,7 +264,8 @@ class WorkerPool:
         """The worker's result for ``job``.
 
         Raises ``Busy`` (no worker free within ``timeout``, or too many waiting), ``AnalysisTimeout``,
-        ``JobInputError`` (the user's input was refused) or ``WorkerFailed``."""
+        ``JobInputError`` (the user's input was refused), ``TooLongInput``, ``OutOfMemory``, ``WorkerDied`` or
+        ``WorkerFailed``."""
         if self.stats.fatal and not self._all:
             raise Unavailable(f"the analysis cannot start: {self.stats.fatal}")
         if self.stats.waiting >= self.max_waiting:
@@ -236,6 +278,10 @@ class WorkerPool:
             return payload
         if kind == "input":
             raise JobInputError(payload)
+        if kind == "too_long":
+            raise TooLongInput(*payload)
+        if kind == "memory":
+            raise OutOfMemory(f"the analysis needed more than the worker's memory limit of {payload:,} MB")
         raise WorkerFailed(payload)
 
     async def _run(self, job: dict[str, Any], timeout: float) -> tuple[str, Any]:
@@ -255,13 +301,15 @@ class WorkerPool:
             worker.jobs += 1
             await asyncio.to_thread(worker.conn.send, job)  # a large job must not stall the event loop
             reply = await self._receive(worker, timeout)
-            healthy = True
+            healthy = reply[0] != "memory"  # that worker has ended itself
+            if not healthy:
+                self.stats.stopped_for_memory += 1
             return reply
         except TimeoutError:
             self.stats.stopped_for_timeout += 1
             raise AnalysisTimeout(f"the analysis took longer than {timeout:g} s and was stopped") from None
         except (OSError, EOFError) as exc:
-            raise WorkerFailed(f"the analysis worker died ({type(exc).__name__})") from None
+            raise WorkerDied(f"the analysis worker died ({type(exc).__name__})") from None
         finally:
             self.stats.busy -= 1
             if healthy:
@@ -291,4 +339,4 @@ class WorkerPool:
             return await asyncio.to_thread(worker.conn.recv)
         except (EOFError, OSError) as exc:
             code = worker.process.exitcode
-            raise WorkerFailed(f"the analysis worker died (exit code {code}, {type(exc).__name__})") from None
+            raise WorkerDied(f"the analysis worker died (exit code {code}, {type(exc).__name__})") from None

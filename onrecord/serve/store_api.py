@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query
 
 from onrecord.errors import InputError, OnrecordError
+from onrecord.serve.contract import DAY_PATTERN, query_responses
 
 Kind = Literal["person", "organization", "group", "document", "unknown"]
 MAX_ROWS = 1000  # the most rows one request returns
@@ -103,39 +104,57 @@ async def run_query(path: str, fn: Callable[[Any], tuple[list[str], list[tuple[A
 
 
 Text = Annotated[str | None, Query(max_length=500)]
-Day = Annotated[str | None, Query(max_length=10, description="YYYY, YYYY-MM or YYYY-MM-DD")]
+About = Annotated[str | None, Query(max_length=500, pattern=r"\w", description="words the statement contains")]
+Day = Annotated[str | None, Query(pattern=DAY_PATTERN, description="YYYY, YYYY-MM or YYYY-MM-DD")]
+
+
+def check_dates(since: str | None, until: str | None) -> None:
+    """422 in the request's own terms for a day that does not exist or a range that ends before it starts
+    (the query layer words these for the command line)."""
+    from onrecord.store.queries import parse_day
+
+    days = {}
+    for name, value, end in (("since", since, False), ("until", until, True)):
+        try:
+            days[name] = parse_day(value, end=end)
+        except InputError:
+            raise StoreError(422, f"{name}={value} is not a date that exists") from None
+    if days["since"] and days["until"] and days["since"] > days["until"]:
+        raise StoreError(422, f"since={since} is after until={until}")
 
 
 def add_routes(app: FastAPI, path: str, timeout: float) -> None:
     """The query endpoints over the store at ``path``."""
     from onrecord.store import queries
 
-    def results(name: str) -> dict[str, Any]:
-        return {200: {"description": f"{name}: {{count, results: [{{column: value}}]}}"},
-                404: {"description": "no actor matches"}, 422: {"description": "bad parameter"},
-                503: {"description": "the store is in use by an ingest"}, 504: {"description": "query too slow"}}
+    results = query_responses
 
-    @app.get("/said", summary="what an actor said across the corpus, newest first", responses=results("said"))
+    @app.get("/said", summary="what an actor said across the corpus, newest first", response_model=None,
+             responses=results("said"))
     async def said(actor: Annotated[str, Query(min_length=1, max_length=200, description="name, id or alias")],
-                   about: Text = None, since: Day = None, until: Day = None, outlet: Text = None,
+                   about: About = None, since: Day = None, until: Day = None, outlet: Text = None,
                    limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100) -> dict[str, Any]:
+        check_dates(since, until)
         return await run_query(path, lambda con: queries.said(con, actor, about=about, since=since, until=until,
                                                               outlet=outlet, limit=limit), timeout)
 
     @app.get("/actors", summary="the corpus's actors with their statements and articles, most quoted first",
-             responses=results("actors"))
+             response_model=None, responses=results("actors"))
     async def actors(match: Text = None, kind: Kind | None = None,
                      top: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 50) -> dict[str, Any]:
         return await run_query(path, lambda con: queries.actors(con, match=match, kind=kind, top=top), timeout)
 
     @app.get("/claims", summary="check-worthy unsourced statements (or attributed ones), across the corpus",
-             responses=results("claims"))
-    async def claims(unsourced: bool | None = None, attributed: bool = False, about: Text = None, since: Day = None,
-                     until: Day = None, outlet: Text = None,
+             response_model=None, responses=results("claims"))
+    async def claims(unsourced: Annotated[bool | None, Query(include_in_schema=False)] = None,  # the default
+                     attributed: Annotated[bool, Query(description="attributed statements instead of unsourced "
+                                                                   "ones")] = False,
+                     about: About = None, since: Day = None, until: Day = None, outlet: Text = None,
                      top: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 20,
                      min_score: Annotated[float | None, Query(ge=0, le=1)] = None) -> dict[str, Any]:
         if attributed and unsourced:
             raise StoreError(422, "ask for unsourced=true (the default) or attributed=true, not both")
+        check_dates(since, until)
         return await run_query(path, lambda con: queries.claims(con, attributed=attributed, about=about, since=since,
                                                                 until=until, outlet=outlet, top=top,
                                                                 min_score=min_score), timeout)

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from onrecord.attribute.actors import same_surname, slug
 from onrecord.errors import InputError
@@ -249,7 +250,8 @@ def name_variants(name: str, kind: str, texts: Iterable[str | None]) -> tuple[st
 class Resolver:
     """Resolves the record actors of a batch of articles to canonical actors stored in ``table``."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, rules: Iterable[Rule], table: str = "actors") -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection | None, rules: Iterable[Rule], table: str = "actors") -> None:
+        """``con`` None: no stored actors (a whole resolution group resolved at once, in memory)."""
         self.con = con
         self.table = table
         self.rules = list(rules)
@@ -282,7 +284,7 @@ class Resolver:
     def _load(self, names: list[tuple[str, str]]) -> None:
         keys = {match_key(n, k) for n, k in names} | {match_key(n, "person") for n, _ in names}
         ids = {fold(n) for n, _ in names} | {i for r in self.rules for i in _rule_ids(r)}
-        rows = self.con.execute(
+        rows = [] if self.con is None else self.con.execute(
             f"SELECT id, name, kind, aliases, origin, match_key, first_seq FROM {self.table} "
             "WHERE match_key IN (SELECT unnest(?::VARCHAR[])) OR id IN (SELECT unnest(?::VARCHAR[]))",
             [sorted(keys), sorted(ids)],
@@ -435,3 +437,62 @@ def reapply(con: duckdb.DuckDBPyConnection, rules: list[Rule], window: int = 200
         raise
     return int(count)
 
+
+
+# ------------------------------------------------------------------------------------- merging on an engine
+#
+# Resolution is sequential (in ingest order) but local: a name only ever meets actors sharing its surname key
+# (people: the first four letters of the surname; an organisation's name has the same last word as every
+# actor it can join) or named by an alias rule. So the names of a corpus split into independent groups — one
+# per surname key, keys joined when one rule names several — and each group can be resolved on its own, in
+# ingest order, by any worker: the actors and ids are those of a one-process run over the whole corpus.
+
+RESOLVED = pa.schema([
+    ("article_id", pa.string()), ("local_id", pa.string()), ("actor_id", pa.string()),
+    *((f"canon_{name}", kind[1]) for name, kind in schema.ACTORS.columns),
+])
+
+
+def _surname_key(name: str) -> str:
+    words = _words(name)
+    return "p:" + (words[-1][:4] if words else "")
+
+
+def rule_groups(rules: Iterable[Rule]) -> dict[str, str]:
+    """Surname keys joined by the rules (every name of a rule, its canonical included, in one group): each
+    joined key -> the group's key. Keys not listed are their own group."""
+    parent: dict[str, str] = {}
+
+    def find(k: str) -> str:
+        while parent.get(k, k) != k:
+            k = parent[k]
+        return k
+
+    for rule in rules:
+        keys = sorted({_surname_key(n) for n in (rule.canonical, *rule.names)})
+        for k in keys[1:]:
+            a, b = find(keys[0]), find(k)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {k: find(k) for k in parent} | {find(k): find(k) for k in parent}
+
+
+def group_key(name: str, groups: dict[str, str]) -> str:
+    """The resolution group of a name (see above)."""
+    key = _surname_key(name)
+    return groups.get(key, key)
+
+
+def resolve_group(rows: pa.Table, rules: list[Rule]) -> pa.Table:
+    """Resolve one group's record actors. ``rows``: ``seq``, ``article_id``, ``local_id``, ``name``, ``kind``,
+    ``texts`` (the texts of its mentions), in any order. Returns one row per record actor (``article_id``,
+    ``local_id``, ``actor_id``) and one per canonical actor (``canon_*`` columns, the others NULL)."""
+    articles: dict[str, tuple[int, str, list[LocalActor]]] = {}
+    for r in sorted(rows.to_pylist(), key=lambda r: (r["seq"], r["article_id"], r["local_id"])):
+        variants = name_variants(r["name"], r["kind"], r["texts"] or [])
+        articles.setdefault(r["article_id"], (r["seq"], r["article_id"], []))[2].append(
+            (r["local_id"], r["name"], r["kind"], variants))
+    mapping, actors = Resolver(None, rules).resolve(sorted(articles.values(), key=lambda a: (a[0], a[1])))
+    out = [{"article_id": a, "local_id": loc, "actor_id": c} for (a, loc), c in mapping.items()]
+    out += [{f"canon_{k}": v for k, v in row.items()} for row in actors]
+    return pa.Table.from_pylist(out, schema=RESOLVED)

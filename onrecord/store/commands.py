@@ -9,7 +9,10 @@
     onrecord corroborate --store corpus.duckdb          # clusters, independent outlets, conflicts across articles
     onrecord cluster 12 --store corpus.duckdb           # the statements of one cluster (or ARTICLE/STATEMENT)
 
---store defaults to $ONRECORD_STORE. Query output is a table, or --format json (JSON Lines) or csv.
+    onrecord ingest feed.jsonl articles.parquet --engine ray --store corpus/ [--address auto]   # on Ray, Parquet
+
+--store (a DuckDB file, or a Parquet store directory) defaults to $ONRECORD_STORE. Query output is a table, or
+--format json (one JSON document: an array of objects), jsonl (one object per line) or csv.
 """
 
 from __future__ import annotations
@@ -74,10 +77,16 @@ def emit(columns: list[str], rows: list[tuple[Any, ...]], fmt: str,
          view: Callable[[list[str], list[tuple[Any, ...]]], tuple[list[str], list[tuple[Any, ...]]]] | None = None
          ) -> None:
     out = sys.stdout
-    if fmt == "json":
-        for row in rows:
-            out.write(json.dumps({c: _plain(v) for c, v in zip(columns, row, strict=True)}, ensure_ascii=False,
-                                 default=str) + "\n")
+    if fmt in ("json", "jsonl"):
+        objects = ({c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows)
+        if fmt == "jsonl":
+            for obj in objects:
+                out.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+        else:  # one document, written a row at a time
+            out.write("[")
+            for i, obj in enumerate(objects):
+                out.write(("," if i else "") + "\n" + json.dumps(obj, ensure_ascii=False, default=str))
+            out.write("\n]\n" if rows else "]\n")
     elif fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(columns)
@@ -141,10 +150,11 @@ def _cluster_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list
         r = dict(zip(columns, row, strict=True))
         source = r["source"] + (f" (copy of {r['copy_of'][:8]})" if r["copy_of"] else "") if r["source"] else ""
         out.append(("first" if i == 0 else "", r["date"], r["outlet"], source, r["speaker"], r["text"],
-                    r["similarity"], ", ".join(r["corpus_flags"] or []), r["title"] or r["url"],
+                    r.get("matched_as") or "core", r["similarity"],
+                    ", ".join(r["corpus_flags"] or []), r["title"] or r["url"],
                     f"{r['article_id'][:8]}/{r['statement']} {r['start_char']}-{r['end_char']}"))
-    return _drop_empty(["", "date", "outlet", "source", "speaker", "text", "similarity", "corpus", "article",
-                        "where"], out, {"corpus"})
+    return _drop_empty(["", "date", "outlet", "source", "speaker", "text", "matched", "similarity", "corpus",
+                        "article", "where"], out, {"corpus"})
 
 
 def _actors_view(columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -173,10 +183,15 @@ def _readonly(args: argparse.Namespace, *, sandbox: bool = False) -> Any:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from onrecord.store.ingest import ingest
+    if args.engine == "ray":
+        return _ingest_ray(args)
+    if args.address or args.cpus or args.actors:
+        raise InputError("--address, --cpus and --actors go with --engine ray")
+    from onrecord.store.ingest import DEFAULT_BATCH, ingest
 
-    summary = ingest(args.sources, _store(args), jobs=args.jobs, batch_size=args.batch_size, aliases=args.aliases,
-                     max_bytes=args.max_bytes, progress=not args.quiet, corroborate=args.corroborate)
+    summary = ingest(args.sources, _store(args), jobs=args.jobs, batch_size=args.batch_size or DEFAULT_BATCH,
+                     aliases=args.aliases, max_bytes=args.max_bytes, progress=not args.quiet,
+                     corroborate=args.corroborate)
     rate = summary.done / summary.seconds if summary.seconds else 0.0
     line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
             f"{summary.failed} failed in {summary.seconds:.1f} s ({rate:.1f} articles/s) -> {summary.store}")
@@ -188,10 +203,32 @@ def run_ingest(args: argparse.Namespace) -> int:
     return EXIT_FAILED if summary.failed else 0
 
 
+def _ingest_ray(args: argparse.Namespace) -> int:
+    from onrecord.store import ray_engine
+
+    if args.jobs is not None:
+        raise InputError("--jobs is for the process pool; with --engine ray give --cpus / --actors")
+    summary = ray_engine.ingest(args.sources, _store(args), address=args.address, cpus=args.cpus,
+                                actors=args.actors, cpus_per_actor=args.cpus_per_actor,
+                                batch_size=args.batch_size or ray_engine.DEFAULT_BATCH, aliases=args.aliases,
+                                max_bytes=args.max_bytes, progress=not args.quiet, corroborate=args.corroborate)
+    hosts = {w.rsplit(":", 1)[0] for w in summary.workers}
+    line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
+            f"{summary.failed} failed in {summary.seconds:.1f} s ({summary.publish_seconds:.1f} s publishing) on "
+            f"{len(summary.workers)} Ray workers ({len(hosts)} nodes) -> {summary.store}")
+    if summary.failed:
+        line += "; see: onrecord sql \"SELECT * FROM failures\""
+    print(line, file=sys.stderr)
+    if summary.corroboration is not None:
+        _report(summary.corroboration)
+    return EXIT_FAILED if summary.failed else 0
+
+
 def _report(summary: Any) -> None:
     flags = ", ".join(f"{n} {code}" for code, n in summary.flags.items()) or "none"
     print(f"onrecord corroborate: {summary.articles} new articles, {summary.statements} new statements; "
-          f"{summary.clusters} statements carried by 2+ articles, {summary.copies} syndicated copies; corpus flags: "
+          f"{summary.clusters} statements carried by 2+ articles, {summary.copies} syndicated copies, "
+          f"{summary.furniture} lines of site furniture left out, {summary.verdicts} pairs judged; corpus flags: "
           f"{flags} ({summary.seconds:.1f} s)", file=sys.stderr)
 
 
@@ -201,7 +238,7 @@ def run_corroborate(args: argparse.Namespace) -> int:
 
     con = schema.connect(_store(args))
     with con:
-        _report(corroborate(con, rebuild=args.rebuild, progress=not args.quiet))
+        _report(corroborate(con, rebuild=args.rebuild, progress=not args.quiet, paraphrase=args.paraphrase))
     return 0
 
 
@@ -264,6 +301,10 @@ def run_sql(args: argparse.Namespace) -> int:
 
     con = _readonly(args, sandbox=True)
     with con:
+        from onrecord.store import parquet_store
+
+        if parquet_store.is_store(_store(args)):
+            parquet_store.check_query(con, args.query)
         columns, rows = queries.sql(con, args.query)
     if columns:
         emit(columns, rows, args.format)
@@ -291,10 +332,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser, *, output: bool = True) -> None:
-    p.add_argument("--store", metavar="FILE", help=f"the DuckDB store (default: ${STORE_ENV})")
+    p.add_argument("--store", metavar="STORE",
+                   help=f"a DuckDB file or a Parquet store directory (default: ${STORE_ENV})")
     if output:
-        p.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                       help="table (default), json (JSON Lines) or csv")
+        p.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table",
+                       help="table (default), json (one JSON array), jsonl (one object per line) or csv")
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
@@ -324,13 +366,23 @@ def register(subparsers: Any) -> None:
                         "(JSON Lines on stdin)")
     _common(p, output=False)
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPU cores)")
-    p.add_argument("--batch-size", type=int, default=200, metavar="N", help="articles per transaction (200)")
+    p.add_argument("--batch-size", type=int, default=None, metavar="N",
+                   help="articles per transaction (200), or per Ray batch (32)")
     p.add_argument("--aliases", metavar="FILE", help="actor merges and splits (TOML), kept in the store")
     p.add_argument("--max-bytes", type=int, default=None, metavar="N", help="refuse articles larger than N bytes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--corroborate", action=argparse.BooleanOptionalAction, default=None,
                    help="then cluster the new statements and refresh corpus conflicts (default: when the store "
                         "has been corroborated before)")
+    ray = p.add_argument_group("on a Ray cluster, into a directory of Parquet datasets (docs/distributed.md)")
+    ray.add_argument("--engine", choices=("duckdb", "ray"), default="duckdb",
+                     help="duckdb: one machine, one DuckDB file (default); ray: Ray Data, a Parquet store directory")
+    ray.add_argument("--address", metavar="ADDR", help="join this Ray cluster (auto, ray://host:port); default: "
+                                                       "start a local Ray")
+    ray.add_argument("--cpus", type=int, default=None, metavar="N", help="CPUs of the local Ray (2)")
+    ray.add_argument("--actors", type=int, default=None, metavar="N",
+                     help="analysis actors (default: the cluster's CPUs / --cpus-per-actor)")
+    ray.add_argument("--cpus-per-actor", type=float, default=1, metavar="N", help="CPUs each actor reserves (1)")
     p.set_defaults(func=run_ingest)
 
     p = subparsers.add_parser("said", help="what an actor said across the corpus, newest first")
@@ -375,6 +427,9 @@ def register(subparsers: Any) -> None:
                                                   "flag conflicts with the rest of the store")
     _common(p, output=False)
     p.add_argument("--rebuild", action="store_true", help="forget earlier clusters and start again")
+    p.add_argument("--paraphrase", action=argparse.BooleanOptionalAction, default=None,
+                   help="also link claims told in other words (embeddings + verdict model; experimental, off in a "
+                        "new store; kept in the store for later runs)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=run_corroborate)
 

@@ -50,10 +50,10 @@ import numpy as np
 import pyarrow as pa
 
 from onrecord.attribute.actors import slug
-from onrecord.store import schema
+from onrecord.store import claims, embed, match, schema
 from onrecord.store.schema import TEXT, TEXTS, Table
 
-VERSION = "1"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
+VERSION = "2"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
 CHUNK = 1000  # articles per transaction
 
 _INT = ("INTEGER", pa.int32())
@@ -73,6 +73,7 @@ ARTICLE_CONTAINED = 0.7
 MIN_ARTICLE_SHARED = 20
 SHARE_MIN = 4  # statements two articles must share (and 80% of the smaller one's) to be copies
 SHARE_FRACTION = 0.8
+FURNITURE_GROUPS = 3  # a line one outlet prints in this many independent stories of its own is site furniture
 BUCKET_CAP = 50  # earliest members looked at per LSH bucket or cluster: a bucket of boilerplate does not blow up
 HASHES, BANDS = 48, 24
 STATUS_WINDOW = 30  # days after a status report within which speaking in office is a conflict
@@ -88,8 +89,27 @@ TABLES = (
         ("start_char", _INT), ("end_char", _INT),
         ("words", _INT),  # normalised words of the statement
         ("matched", _BIG),  # the earlier member it matched (NULL: it founded the cluster)
-        ("similarity", _FLOAT),  # Jaccard of word shingles with ``matched``
+        ("similarity", _FLOAT),  # verbatim: Jaccard of word shingles with ``matched``; paraphrase: the verdict
+        ("how", TEXT),  # verbatim | paraphrase (NULL: it founded the cluster) | furniture (left out: own id < 0)
+        ("line", _BIG),  # hash of its normalised words: site furniture is a line one outlet repeats
     ), order=("member",)),
+    Table("statement_vectors", (
+        ("member", _BIG),
+        ("block", _INT),  # time block of its publication date (NULL: undated), see onrecord.store.match
+        ("day", ("DATE", pa.date32())),
+        ("source", TEXT),  # the article's own source key (wire, outlet, host)
+        ("context", TEXT),  # the sentence(s) it stands in: what the verdict reads
+        ("vector", ("FLOAT[]", pa.list_(pa.float32()))),  # onrecord.store.embed: a unit vector, 384 wide
+    ), order=("member",)),
+    Table("claim_conflicts", (  # pairs of statements of two sources: the same claim, told differently
+        ("article_id", TEXT), ("statement_id", TEXT), ("member", _BIG),
+        ("other_article_id", TEXT), ("other_statement_id", TEXT), ("other_member", _BIG),
+        ("what", TEXT),  # figure | actor | polarity
+        ("kind", TEXT),  # the figure's kind: count, money, percent, date, year, vote
+        ("value", TEXT), ("other_value", TEXT),  # as written in each
+        ("score", _FLOAT),  # the verdict on the two texts with their figures masked
+        ("updates", _BOOL),  # the statement speaks of a running count ("rose to", "now")
+    ), order=("member", "other_member", "what")),
     Table("statement_buckets", (("bucket", _BIG), ("member", _BIG)), order=("bucket", "member")),
     Table("article_sources", (
         ("article_id", TEXT), ("seq", _BIG),
@@ -392,6 +412,8 @@ class Summary:
     copies: int = 0  # articles recognised as copies of an earlier one, in the whole store
     flags: dict[str, int] = field(default_factory=dict)  # corpus flags by code, in the whole store
     seconds: float = 0.0
+    verdicts: int = 0  # candidate pairs the verdict model read (this run)
+    furniture: int = 0  # statements left out as site furniture, in the whole store
 
 
 def _row(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
@@ -420,7 +442,7 @@ def drop(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table.name}")
     con.execute("DELETE FROM flags WHERE origin = 'corpus'")
-    con.execute("DELETE FROM store_info WHERE key = 'corroborate'")
+    con.execute("DELETE FROM store_info WHERE key IN ('corroborate', 'corroborate_paraphrase')")
 
 
 def enabled(con: duckdb.DuckDBPyConnection) -> bool:
@@ -428,10 +450,20 @@ def enabled(con: duckdb.DuckDBPyConnection) -> bool:
     return _count(con, "SELECT count(*) FROM store_info WHERE key = 'corroborate'") > 0
 
 
+def paraphrase_enabled(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store runs the second stage (set once by ``corroborate(paraphrase=True)``, kept in the store
+    so every later ingest clusters the same way)."""
+    return _count(con, "SELECT count(*) FROM store_info WHERE key = 'corroborate_paraphrase' AND value = '1'") > 0
+
+
 def corroborate(store: str | Path | duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False,
-                chunk: int = CHUNK) -> Summary:
+                chunk: int = CHUNK, paraphrase: bool | None = None) -> Summary:
     """Cluster the statements of articles not yet processed, then rebuild ``clusters``, the sources and the
-    corpus flags. ``store`` is a path or an open writable connection."""
+    corpus flags. ``store`` is a path or an open writable connection.
+
+    ``paraphrase`` turns the second stage on or off for this store (embeddings, the verdict model, cross-outlet
+    conflicts of ``claim_conflicts``); ``None`` keeps the store's setting, off in a new store: the shipped
+    verdict model is not yet precise enough to link claims by default (docs/corroboration.md)."""
     started = time.monotonic()
     con = schema.connect(store) if isinstance(store, str | Path) else store
     try:
@@ -439,8 +471,12 @@ def corroborate(store: str | Path | duckdb.DuckDBPyConnection, *, rebuild: bool 
             drop(con)
         ensure(con)
         con.execute("INSERT OR REPLACE INTO store_info VALUES ('corroborate', ?)", [VERSION])
+        if paraphrase is None:
+            paraphrase = paraphrase_enabled(con)
+        con.execute("INSERT OR REPLACE INTO store_info VALUES ('corroborate_paraphrase', ?)",
+                    ["1" if paraphrase else "0"])
         summary = Summary()
-        state = _State.load(con)
+        state = _State.load(con, paraphrase)
         pending = _count(con, "SELECT count(*) FROM articles a ANTI JOIN article_sources s ON s.article_id = a.id")
         done = 0
         while True:
@@ -468,13 +504,41 @@ class _State:
     last_seq: int
     next_member: int
     next_cluster: int
+    paraphrase: bool = True  # the second stage (embeddings, verdict model) runs
+    index: match.WindowIndex = field(default_factory=lambda: match.WindowIndex(embed.WIDTH))
+    known: dict[int, match.Candidate] = field(default_factory=dict)  # stored statements of the loaded blocks
+    loaded: set[int | None] = field(default_factory=set)  # blocks whose stored statements are in ``index``
+    verdicts: int = 0  # pairs the verdict model read
 
     @classmethod
-    def load(cls, con: duckdb.DuckDBPyConnection) -> _State:
+    def load(cls, con: duckdb.DuckDBPyConnection, paraphrase: bool = True) -> _State:
         seq = con.execute("SELECT coalesce(max(seq), 0) FROM article_sources").fetchall()[0][0]
         member, cluster = con.execute(
             "SELECT coalesce(max(member), 0) + 1, coalesce(max(cluster_id), 0) + 1 FROM cluster_members").fetchall()[0]
-        return cls(int(seq), int(member), int(cluster))
+        return cls(int(seq), int(member), int(cluster), paraphrase)
+
+    def ensure_blocks(self, con: duckdb.DuckDBPyConnection, blocks: Iterable[int | None]) -> None:
+        """Load the stored statements of the blocks around ``blocks`` into the index (once per run)."""
+        wanted = {nb for b in blocks for nb in match.near_blocks(b)} - self.loaded
+        if not wanted:
+            return
+        self.loaded |= wanted
+        dated = sorted(b for b in wanted if b is not None)
+        table = con.sql(f"""
+            SELECT v.member, m.cluster_id, v.source, v.day, v.context, v.block, v.vector,
+                   min(v.member) OVER (PARTITION BY m.cluster_id) AS core
+            FROM statement_vectors v JOIN cluster_members m ON m.member = v.member
+            WHERE m.cluster_id >= 0 AND (v.block IN (SELECT unnest(?::INTEGER[]))
+                  {"OR v.block IS NULL" if None in wanted else ""})""", params=[dated]).to_arrow_table()
+        if not table.num_rows:
+            return
+        vectors = np.asarray(table.column("vector").combine_chunks().flatten().to_numpy(), dtype=np.float32)
+        vectors = vectors.reshape(table.num_rows, embed.WIDTH)
+        rows = table.drop_columns(["vector"]).to_pylist()
+        for r in rows:
+            self.known[r["member"]] = match.Candidate(r["member"], r["cluster_id"], r["source"], r["day"],
+                                                      r["context"], r["core"])
+        self.index.add([r["member"] for r in rows], vectors, [r["block"] for r in rows])
 
 
 def _fetch_articles(con: duckdb.DuckDBPyConnection, after: int, limit: int) -> list[dict[str, Any]]:
@@ -532,12 +596,19 @@ def _process(con: duckdb.DuckDBPyConnection, state: _State, articles: list[dict[
     """One chunk of articles (in seq order): sources, statement clusters, facts; written in one transaction."""
     sources, article_buckets = _match_articles(con, articles)
     statements = _statements(con, articles[0]["seq"], articles[-1]["seq"])
+    texts = {a["id"]: a["text"] for a in articles}
+    for st in statements:
+        st["source"] = sources[st["article_id"]]["outlet_key"]
+        st["context"] = context(texts[st["article_id"]], st["start_char"], st["end_char"], st["text"] or "")
     members, statement_buckets = _cluster(con, state, statements)
+    vectors, conflicts = _paraphrases(con, state, statements, members) if state.paraphrase else ([], [])
     facts = extract_facts(statements)
     con.begin()
     try:
         schema.insert(con, BY_NAME["cluster_members"], members)
         schema.insert(con, BY_NAME["statement_buckets"], statement_buckets)
+        schema.insert(con, BY_NAME["statement_vectors"], vectors)
+        schema.insert(con, BY_NAME["claim_conflicts"], conflicts)
         _match_by_statements(con, articles, sources)
         schema.insert(con, BY_NAME["article_sources"], list(sources.values()))
         schema.insert(con, BY_NAME["article_buckets"], article_buckets)
@@ -549,6 +620,7 @@ def _process(con: duckdb.DuckDBPyConnection, state: _State, articles: list[dict[
     state.last_seq = articles[-1]["seq"]
     summary.articles += len(articles)
     summary.statements += len(statements)
+    summary.verdicts = state.verdicts
 
 
 def _match_articles(con: duckdb.DuckDBPyConnection,
@@ -659,16 +731,17 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
         prepared.append((s, text, buckets))
     stored = _lookup(con, "statement_buckets", "member", (b for *_, bs in prepared for b in bs))
     wanted = sorted({m for keys in stored.values() for m in keys})
-    known: dict[int, tuple[int, Text]] = {}  # member -> (cluster, text)
+    known: dict[int, tuple[int, Text, str | None]] = {}  # member -> (cluster, text, the sentence it stands in)
     if wanted:
         rows = con.execute("""
-            SELECT m.member, m.cluster_id, coalesce(t.content, u.text)
+            SELECT m.member, m.cluster_id, coalesce(t.content, u.text), v.context
             FROM cluster_members m
             LEFT JOIN attributions t ON m.kind = 'attribution' AND t.article_id = m.article_id
                                      AND t.id = m.statement_id
             LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id AND u.id = m.statement_id
-            WHERE m.member IN (SELECT unnest(?::BIGINT[]))""", [wanted]).fetchall()
-        known = {member: (cluster, Text.of(text or "")) for member, cluster, text in rows}
+            LEFT JOIN statement_vectors v ON v.member = m.member
+            WHERE m.member IN (SELECT unnest(?::BIGINT[])) AND m.cluster_id >= 0""", [wanted]).fetchall()
+        known = {member: (cluster, Text.of(text or ""), ctx) for member, cluster, text, ctx in rows}
     local: dict[int, list[int]] = defaultdict(list)
     members, bucket_rows = [], []
     for s, text, buckets in prepared:
@@ -678,22 +751,115 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
         best: tuple[float, int] | None = None
         for m in candidates:
             score = similar(text, known[m][1])
-            if score is not None and (best is None or score > best[0]):
+            if score is not None and (best is None or score > best[0]) and not _says_otherwise(s, known[m][2]):
                 best = (score, m)
         if best is None:
             cluster, matched, similarity = state.next_cluster, None, None
             state.next_cluster += 1
         else:
             cluster, matched, similarity = known[best[1]][0], best[1], round(best[0], 4)
-        known[member] = (cluster, text)
+        known[member] = (cluster, text, s.get("context"))
         for b in buckets:
             local[b].append(member)
             bucket_rows.append({"bucket": b, "member": member})
         members.append({"member": member, "cluster_id": cluster, "article_id": s["article_id"],
                         "statement_id": s["statement_id"], "kind": s["kind"], "start_char": s["start_char"],
                         "end_char": s["end_char"], "words": len(text.tokens), "matched": matched,
-                        "similarity": similarity})
+                        "similarity": similarity, "how": None if matched is None else "verbatim",
+                        "line": exact_bucket(text.tokens) if text.tokens else None})
     return members, bucket_rows
+
+
+def _says_otherwise(s: dict[str, Any], other_context: str | None) -> bool:
+    """The same words in a sentence that says otherwise (another speaker, "denied" for "confirmed"): not a copy."""
+    if not other_context or not s.get("context"):
+        return False
+    return bool(match.blocking(claims.differences(claims.facts(s["context"]), claims.facts(other_context))))
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n+")
+CONTEXT_LIMIT = 400  # characters of context the verdict reads (the model reads at most 128 word pieces)
+
+
+def context(text: str, start: int, end: int, fallback: str) -> str:
+    """The sentence(s) a statement stands in: from the sentence end before ``start`` to the one after ``end``."""
+    if not text or start is None or end is None or not 0 <= start <= end <= len(text):
+        return fallback
+    lo = max(0, start - CONTEXT_LIMIT)
+    before = [m.end() for m in _SENTENCE_END.finditer(text, lo, start)]
+    first = before[-1] if before else (0 if lo == 0 else start)
+    after = _SENTENCE_END.search(text, max(end - 1, first), min(len(text), end + CONTEXT_LIMIT))
+    last = after.start() + 1 if after else min(len(text), end + CONTEXT_LIMIT)
+    piece = " ".join(text[first:last].split())
+    return piece if len(piece) <= 2 * CONTEXT_LIMIT else " ".join(fallback.split())
+
+
+def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list[dict[str, Any]],
+                 members: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The second stage: statements that found no verbatim match join a cluster whose core says the same claim
+    in other words (onrecord.store.match); pairs of sources that tell one claim differently are kept as
+    ``claim_conflicts``. Updates ``members`` in place; returns the vector rows and the conflict rows."""
+    from onrecord.store.verdict import shipped
+
+    if not statements:
+        return [], []
+    days = [s["published_date"] for s in statements]
+    state.ensure_blocks(con, {match.block(d) for d in days})
+    vectors = embed.embed([s["context"] for s in statements])
+    verdict = shipped()
+    by_member = {m["member"]: m for m in members}
+
+    def score(a: list[str], b: list[str]) -> np.ndarray:
+        state.verdicts += len(a)
+        return verdict.scores(a, b, margin=match.MARGIN)
+
+    vector_rows, conflicts = [], []
+    for s, m, vector, day in zip(statements, members, vectors, days, strict=True):
+        core, matched = m["member"], None
+        if m["matched"] in by_member:  # a verbatim copy of a statement of this chunk: wherever that one went
+            m["cluster_id"] = by_member[m["matched"]]["cluster_id"]
+        if m["matched"] is not None:
+            matched = state.known.get(m["matched"])
+            core = matched.core if matched is not None else by_member.get(m["matched"], m)["member"]
+        new = match.Candidate(m["member"], m["cluster_id"], s["source"], day, s["context"], core)
+        if m["words"] >= MIN_EXACT_WORDS:
+            near = match.candidates(new, state.index.search(vector, match.block(day)), state.known)
+            if near:  # a verbatim copy is in its cluster already: only conflicts are looked for
+                best, clashes = match.judge(new, [c for c, _ in near], state.known, score, verdict.threshold,
+                                            join=m["matched"] is None)
+                if best is not None:
+                    m.update(cluster_id=best.other.cluster, matched=best.other.member,
+                             similarity=round(best.score, 4), how="paraphrase")
+                    new.cluster, new.core = best.other.cluster, best.other.core
+                for c in clashes:
+                    for d in c.differences:
+                        other = by_member.get(c.other.member)
+                        conflicts.append({
+                            "article_id": s["article_id"], "statement_id": s["statement_id"], "member": new.member,
+                            "other_article_id": None if other is None else other["article_id"],
+                            "other_statement_id": None if other is None else other["statement_id"],
+                            "other_member": c.other.member, "what": d.what, "kind": d.kind or None,
+                            "value": d.a, "other_value": d.b, "score": round(c.score, 4),
+                            "updates": new.read().updates})
+        state.known[new.member] = new
+        state.index.add([new.member], vector[None, :], [match.block(day)])
+        vector_rows.append({"member": new.member, "block": match.block(day), "day": day, "source": s["source"],
+                            "context": s["context"], "vector": vector.tolist()})
+    _fill_other_ids(con, conflicts)
+    return vector_rows, conflicts
+
+
+def _fill_other_ids(con: duckdb.DuckDBPyConnection, conflicts: list[dict[str, Any]]) -> None:
+    """The article and statement ids of conflict partners stored by earlier chunks."""
+    missing = sorted({c["other_member"] for c in conflicts if c["other_article_id"] is None})
+    if not missing:
+        return
+    found = {m: (a, st) for m, a, st in con.execute(
+        "SELECT member, article_id, statement_id FROM cluster_members WHERE member IN (SELECT unnest(?::BIGINT[]))",
+        [missing]).fetchall()}
+    for c in conflicts:
+        if c["other_article_id"] is None and c["other_member"] in found:
+            c["other_article_id"], c["other_statement_id"] = found[c["other_member"]]
 
 
 _CAPITALISED = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
@@ -720,12 +886,12 @@ def names(text: str) -> frozenset[str]:
     """Capitalised words not opening a sentence or quote (names, mostly), in the form ``words`` gives them."""
     text = _DATELINE_START.sub("", unicodedata.normalize("NFKC", text))
     out = set()
-    for match in _CAPITALISED.finditer(text):
-        before = text[max(0, match.start() - 12) : match.start()].rstrip()
+    for found in _CAPITALISED.finditer(text):
+        before = text[max(0, found.start() - 12) : found.start()].rstrip()
         opens = not before or before[-1] in "!?:;\"“‘'(—–-" or (before[-1] == "." and not _ABBREVIATION.search(before))
-        if opens or match.group() in ("I", "I'm", "I’m") or match.group().rstrip(".") in _TITLES:
+        if opens or found.group() in ("I", "I'm", "I’m") or found.group().rstrip(".") in _TITLES:
             continue
-        out.update(words(match.group()))
+        out.update(words(found.group()))
     return frozenset(out)
 
 
@@ -754,6 +920,13 @@ def refresh(con: duckdb.DuckDBPyConnection, summary: Summary | None = None) -> S
     summary = summary or Summary()
     if not enabled(con) or not all(_has_table(con, t.name) for t in TABLES):
         return summary
+    con.begin()
+    try:
+        _mark_furniture(con)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
     flags = corpus_flags(con)
     con.begin()
     try:
@@ -774,7 +947,8 @@ def refresh(con: duckdb.DuckDBPyConnection, summary: Summary | None = None) -> S
                 LEFT JOIN attributions t ON m.kind = 'attribution' AND t.article_id = m.article_id
                                          AND t.id = m.statement_id
                 LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id
-                                      AND u.id = m.statement_id)
+                                      AND u.id = m.statement_id
+                WHERE m.cluster_id >= 0)
             SELECT cluster_id, count(*) AS size, count(DISTINCT article_id) AS articles,
                    count(DISTINCT source_key) AS outlets,
                    first(article_id ORDER BY published_date NULLS LAST, seq, start_char) AS first_article_id,
@@ -794,9 +968,24 @@ def refresh(con: duckdb.DuckDBPyConnection, summary: Summary | None = None) -> S
         raise
     summary.clusters = _count(con, "SELECT count(*) FROM clusters WHERE articles > 1")
     summary.copies = _count(con, "SELECT count(*) FROM article_sources WHERE copy_of IS NOT NULL")
+    summary.furniture = _count(con, "SELECT count(*) FROM cluster_members WHERE how = 'furniture'")
     summary.flags = dict(con.execute("SELECT code, count(*) FROM flags WHERE origin = 'corpus' "
                                      "GROUP BY 1 ORDER BY 1").fetchall())
     return summary
+
+
+def _mark_furniture(con: duckdb.DuckDBPyConnection) -> None:
+    """Site furniture — a line one outlet repeats in FURNITURE_GROUPS or more of its independent stories (teasers,
+    video notices, newsletter lines, live-blog datelines) — is learned from the store and left out of clusters:
+    each such statement becomes a cluster of its own with the id ``-member`` (so re-running changes nothing)."""
+    con.execute(f"""
+        UPDATE cluster_members SET cluster_id = -member, matched = NULL, similarity = NULL, how = 'furniture'
+        WHERE cluster_id >= 0 AND member IN (
+            WITH lines AS (SELECT m.member, m.line, s.outlet_key, s.group_id FROM cluster_members m
+                           JOIN article_sources s ON s.article_id = m.article_id WHERE m.line IS NOT NULL),
+                 repeated AS (SELECT outlet_key, line FROM lines GROUP BY ALL
+                              HAVING count(DISTINCT group_id) >= {FURNITURE_GROUPS})
+            SELECT member FROM lines SEMI JOIN repeated USING (outlet_key, line))""")
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -843,7 +1032,11 @@ def _quote(text: str, limit: int = 90) -> str:
 
 def corpus_flags(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every corpus flag, computed afresh from the stored rows (sorted, so a re-run writes the same rows)."""
-    flags = _status_conflicts(con) + _count_conflicts(con) + _position_changes(con)
+    claimed = _claim_conflicts(con)
+    pairs = {(f["article_id"], f["related"][0].split("/")[0]) for f in claimed}
+    # a casualty count told differently is one disagreement: the claim check's flag says it already
+    counts = [f for f in _count_conflicts(con) if (f["article_id"], f["related"][0].split("/")[0]) not in pairs]
+    flags = claimed + _status_conflicts(con) + counts + _position_changes(con)
     # one flag per statement, code and related statement
     unique = {(f["article_id"], f["statement"], f["code"], f["related"][0]): f for f in flags}
     return sorted(unique.values(), key=lambda f: (f["article_id"], f["start_char"], f["code"], f["related"]))
@@ -861,6 +1054,53 @@ _STATEMENTS_SQL = """
 
 def _statement(row: tuple[Any, ...]) -> _Statement:
     return _Statement(*row)
+
+
+def _claim_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Two sources telling what is otherwise the same claim with another figure, named actor or polarity
+    (``claim_conflicts``, found by onrecord.store.match): one flag, on the later statement, naming the other. A
+    later, higher figure in a statement that speaks of a running count ("the toll rose to 40") is an update."""
+    if not _has_table(con, "claim_conflicts"):
+        return []
+    rows = con.execute(f"""
+        SELECT c.what, c.kind, c.value, c.other_value, c.score, c.updates, coalesce(sa.source_key, sa.outlet_key),
+               coalesce(sb.source_key, sb.outlet_key),
+               a.*, b.*
+        FROM claim_conflicts c
+        JOIN ({_STATEMENTS_SQL}) a ON a.article_id = c.article_id AND a.statement_id = c.statement_id
+        JOIN ({_STATEMENTS_SQL}) b ON b.article_id = c.other_article_id AND b.statement_id = c.other_statement_id
+        JOIN article_sources sa ON sa.article_id = c.article_id
+        JOIN article_sources sb ON sb.article_id = c.other_article_id
+        ORDER BY c.member, c.score DESC, c.what""").fetchall()
+    from onrecord.store import claims
+
+    width = len(_Statement.__dataclass_fields__)
+    out: dict[tuple[str, str], dict[str, Any]] = {}  # one flag per statement and other source
+    for what, kind, value, other_value, score, updates, source_a, source_b, *row in rows:
+        a, b = _statement(tuple(row[:width])), _statement(tuple(row[width:]))
+        if source_a == source_b:
+            continue  # copies of one source (recognised after the pair was found) do not disagree with it
+        later, earlier = (a, b) if a.order >= b.order else (b, a)
+        earlier_source = source_b if later is a else source_a
+        new_value, old_value = (value, other_value) if later is a else (other_value, value)
+        if what == "figure" and kind == "count":
+            x, y = claims.facts(new_value).figures, claims.facts(old_value).figures
+            grows = bool(x and y and x[0].value > y[0].value)
+            if grows and ((later is a and updates) or (later.day and earlier.day and later.day > earlier.day)):
+                continue  # "the toll rose to 40", or a higher count a day later: the count went on, an update
+        key = (later.ref, earlier_source)  # copies of the other version in one source: still one disagreement
+        if key in out:
+            continue
+        difference = claims.describe(claims.Difference(what, new_value, old_value, kind or ""))
+        explanation = (f"{_who(later)} and {_who(earlier)} report what is otherwise the same claim with a different "
+                       f"{difference.removeprefix('the ')}: {_quote(later.text)} vs {_quote(earlier.text)}.")
+        out[key] = _flag(later, earlier, "conflict", "medium" if score >= 0.9 else "low", explanation)
+    return list(out.values())
+
+
+def _who(s: _Statement) -> str:
+    """An outlet as named in an explanation: 'Reuters (2024-05-01)'."""
+    return f"{s.outlet or 'an outlet without a name'}{f' ({s.day.isoformat()})' if s.day else ''}"
 
 
 def _status_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

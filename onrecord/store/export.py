@@ -20,13 +20,14 @@ from onrecord.store import schema
 def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every base table of the store: onrecord's own first, then any added later (positions over time, …)."""
     names = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-        "AND table_schema = 'main' ORDER BY table_name").fetchall()]
+        "SELECT table_name FROM information_schema.tables WHERE table_type IN ('BASE TABLE', 'VIEW') "
+        "AND table_schema = 'main' ORDER BY table_name").fetchall()]  # a Parquet store's tables are views
     known = [t.name for t in schema.TABLES if t.name in names]
     return known + [n for n in names if n not in known]
 
 
-def _order(name: str) -> str:
+def order_by(name: str) -> str:
+    """The ORDER BY list that gives a table a stable row order."""
     table = schema.BY_NAME.get(name)
     return ", ".join(table.order) if table and table.order else "ALL"
 
@@ -42,7 +43,7 @@ def export_tables(con: duckdb.DuckDBPyConnection, folder: str | Path, fmt: str) 
     for name in table_names(con):
         path = out / f"{name}.{'parquet' if fmt == 'parquet' else 'jsonl'}"
         options = "FORMAT parquet" if fmt == "parquet" else "FORMAT json"
-        query = f'SELECT * FROM "{name}" ORDER BY {_order(name)}'
+        query = f'SELECT * FROM "{name}" ORDER BY {order_by(name)}'
         literal = str(path).replace("'", "''")
         con.execute(f"COPY ({query}) TO '{literal}' ({options})")
         written.append(path)

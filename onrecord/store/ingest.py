@@ -42,9 +42,10 @@ import duckdb
 import numpy as np
 
 from onrecord.errors import InputError, OnrecordError
+from onrecord.limits import limit_memory, memory_limit_mb
 from onrecord.record import Record
 from onrecord.store import canonical, schema
-from onrecord.store.sources import Item, count_items, iter_items, read_item
+from onrecord.store.sources import Item, count_items, read_item
 
 DEFAULT_BATCH = 200  # articles per transaction
 TASK_ITEMS = 8  # items a worker takes at once (spaCy pipes them together)
@@ -64,6 +65,8 @@ class Outcome:
     actors: list[canonical.LocalActor] = field(default_factory=list)
     stage: str | None = None
     reason: str | None = None
+    warnings: list[str] = field(default_factory=list)  # the article is stored, but something was not read
+    unknown_fields: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +77,8 @@ class Summary:
     seconds: float = 0.0
     store: str = ""
     corroboration: Any = None  # onrecord.store.corroborate.Summary when clusters and corpus flags were updated
+    workers: list[str] = field(default_factory=list)  # --engine ray: the worker processes (node:pid) that analysed
+    publish_seconds: float = 0.0  # --engine ray: numbering, actor merging and writing the tables
 
     @property
     def done(self) -> int:
@@ -107,6 +112,19 @@ def parse_date(value: str | None) -> date | None:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def article_identity(document: Any) -> str:
+    """An article is known by its ``id``, else its URL, else its text and outlet: the same wire story run by
+    another outlet or at another address is another article (a copy, which independence counting needs), and
+    re-ingesting the same item adds nothing. Without URL or outlet it is its text, as stores made before had it."""
+    if document.id:
+        return str(document.id)
+    if document.url:
+        return sha256(f"url\n{document.url.strip()}")
+    if document.outlet:
+        return sha256(f"outlet\n{document.outlet.strip().lower()}\n{document.text}")
+    return sha256(document.text)
 
 
 def record_rows(record: Record, source: str, name: str) -> dict[str, list[dict[str, Any]]]:
@@ -184,6 +202,8 @@ def init_worker(known: np.ndarray, max_bytes: int | None, in_pool: bool = True) 
     if not in_pool:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _WORKER["memory_mb"] = memory_limit_mb()
+    limit_memory(_WORKER["memory_mb"])  # a runaway analysis fails with MemoryError (one failure row), not the host
     parent = os.getppid()
 
     def watch() -> None:  # a killed ingest must not leave its workers behind
@@ -225,15 +245,27 @@ def _analyse(documents: list[Any]) -> list[Record | BaseException]:
 
     try:
         return list(analyze_many(documents, n_process=1))
+    except MemoryError:
+        _past_memory_ceiling()
     except Exception:
-        out: list[Record | BaseException] = []
-        for d in documents:
-            try:
-                out.append(analyze(d.text, **{k: getattr(d, k) for k in ("id", "title", "url", "published",
-                                                                           "outlet")}))
-            except Exception as exc:
-                out.append(exc)
-        return out
+        pass
+    out: list[Record | BaseException] = []
+    for d in documents:
+        try:
+            out.append(analyze(d.text, **{k: getattr(d, k) for k in ("id", "title", "url", "published", "outlet")}))
+        except Exception as exc:
+            if isinstance(exc, MemoryError):
+                _past_memory_ceiling()
+            out.append(exc.with_traceback(None))  # its frames would keep the failed analysis's memory
+    return out
+
+
+def _past_memory_ceiling() -> None:
+    """A pool worker past its memory ceiling ends itself: what the failed allocation left behind stays
+    allocated, so the Runner retries its articles one by one in fresh workers, and the article that
+    passes the ceiling again is a failure row. Outside a pool there is no ceiling: the error is the record's."""
+    if _WORKER.get("memory_mb"):
+        os._exit(3)
 
 
 def process(items: list[Item]) -> list[Outcome]:
@@ -246,13 +278,14 @@ def process(items: list[Item]) -> list[Outcome]:
         except Exception as exc:
             outcomes[i] = Outcome(item.name, item.source, "failed", stage="read", reason=_reason(exc))
             continue
-        article_id = document.id or sha256(document.text)
+        article_id = article_identity(document)
         if _is_known(article_id):
             outcomes[i] = Outcome(item.name, item.source, "skipped", article_id)
         else:
+            document.id = article_id
             todo.append((i, item, document))
     records = _analyse([d for _, _, d in todo]) if todo else []
-    for (i, item, _), record in zip(todo, records, strict=True):
+    for (i, item, document), record in zip(todo, records, strict=True):
         if isinstance(record, BaseException):
             outcomes[i] = Outcome(item.name, item.source, "failed", stage="analyse", reason=_reason(record))
             continue
@@ -264,7 +297,12 @@ def process(items: list[Item]) -> list[Outcome]:
         actors = [(a.id, a.name, a.kind,
                    canonical.name_variants(a.name, a.kind, (m.text for m in a.mentions if m.kind == "name")))
                   for a in record.actors]
-        outcomes[i] = Outcome(item.name, item.source, "ok", record.article.id, rows, actors)
+        warnings = []
+        published = rows["articles"][0]["published"]
+        if published and rows["articles"][0]["published_date"] is None:
+            warnings.append(f"{item.name}: cannot read the date {published[:60]!r} (stored without a date)")
+        outcomes[i] = Outcome(item.name, item.source, "ok", record.article.id, rows, actors,
+                              warnings=warnings, unknown_fields=getattr(document, "unknown_fields", []))
     return [o for o in outcomes if o is not None]
 
 
@@ -327,7 +365,8 @@ class Runner:
                     raise OnrecordError(
                         "the analysis worker processes keep dying (out of memory? try fewer --jobs)") from None
                 outcomes.append(Outcome(item.name, item.source, "failed", stage="analyse",
-                                        reason="the analysis process died on this article (a crash or out of memory)"))
+                                        reason="the analysis process died on this article (a crash, or it needed "
+                                               "more than the workers' memory limit)"))
         for i, (queued, fut) in enumerate(pending):  # tasks queued on the dead pool go again, unless they finished
             if not (fut.done() and not fut.cancelled() and fut.exception() is None):
                 pending[i] = (queued, self._submit(queued))
@@ -354,6 +393,19 @@ class Writer:
         if len(self.pending) >= self.batch_size:
             self.flush()
 
+    def _stored_by_the_old_rule(self, oks: list[Outcome]) -> set[str]:
+        """Articles a store made before ids came from URLs holds under the hash of their text alone (with the same
+        URL and outlet): the same item, already stored."""
+        probe = [(o.article_id, sha256(o.rows["articles"][0]["text"]), o.rows["articles"][0]["url"],
+                  o.rows["articles"][0]["outlet"]) for o in oks if o.rows]
+        probe = [p for p in probe if p[0] != p[1]]
+        if not probe:
+            return set()
+        found = {(r[0], r[1], r[2]) for r in self.con.execute(
+            "SELECT id, url, outlet FROM articles WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+            [[p[1] for p in probe]]).fetchall()}
+        return {aid for aid, old, url, outlet in probe if (old, url, outlet) in found}
+
     def flush(self) -> None:
         if not self.pending:
             return
@@ -362,6 +414,7 @@ class Writer:
         ids = sorted({o.article_id for o in oks if o.article_id})
         existing = {r[0] for r in self.con.execute(
             "SELECT id FROM articles WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()} if ids else set()
+        existing |= self._stored_by_the_old_rule(oks)
         stored: list[Outcome] = []
         for o in oks:  # a duplicate in the sources, or stored since the worker looked
             if o.article_id in existing:
@@ -420,8 +473,9 @@ def _tasks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 
 
 def _items(sources: list[str], max_bytes: int | None) -> Iterator[Item]:
-    for source in sources:
-        yield from iter_items(source, max_bytes=max_bytes)
+    from onrecord.store.parquet_sources import iter_all
+
+    yield from iter_all(sources, max_bytes)
 
 
 def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, batch_size: int = DEFAULT_BATCH,
@@ -436,9 +490,9 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1 or batch_size < 1:
         raise InputError("--jobs and --batch-size must be at least 1")
-    for source in sources:  # fail fast, before any work, on a SOURCE that does not exist
-        if source != "-" and not Path(source).exists():
-            raise InputError(f"no such file or folder: {source}")
+    from onrecord.store.parquet_sources import check
+
+    check(sources)  # fail fast, before any work, on a SOURCE that does not exist
     rules = canonical.load_rules(aliases) if aliases else None
     started = time.monotonic()
     summary = Summary(store=str(store))
@@ -454,8 +508,10 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
         runner = Runner(jobs, (known_ids(con), max_bytes))
         items = _items(sources, max_bytes)
         try:
+            unknown_seen: set[str] = set()
             for outcomes in runner.run(_tasks(items, max(1, min(TASK_ITEMS, batch_size)))):
                 for outcome in outcomes:
+                    _warn(outcome, unknown_seen, bar)
                     before = summary.done
                     writer.add(outcome)
                     if summary.done != before:  # a batch was committed
@@ -476,6 +532,21 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
         con.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _warn(outcome: Outcome, unknown_seen: set[str], bar: Any) -> None:
+    """One line per unreadable date (naming the row), one per unknown field per run."""
+    lines = [f"onrecord ingest: warning: {w}" for w in outcome.warnings]
+    new = [f for f in outcome.unknown_fields if f not in unknown_seen]
+    if new:
+        unknown_seen.update(new)
+        lines.append(f"onrecord ingest: warning: {outcome.name}: unknown field{'s' if len(new) > 1 else ''} "
+                     f"{', '.join(repr(f) for f in new)} ignored (said once per run)")
+    for line in lines:
+        if bar is not None:
+            bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
 
 
 def _committed(summary: Summary, bar: Any, on_batch: Callable[[Summary], None] | None) -> None:

@@ -225,7 +225,8 @@ def claims(con: duckdb.DuckDBPyConnection, *, attributed: bool = False, about: s
 
 CLUSTER_MEMBER_COLUMNS = """cm.cluster_id AS cluster, a.published_date AS date, a.outlet, s.source_key AS source,
     s.copy_of, cm.kind, coalesce(ac.name, t.speaker_name) AS speaker, coalesce(t.content, u.text) AS text,
-    cm.similarity, a.title, a.url, cm.article_id, cm.statement_id AS statement, cm.start_char, cm.end_char,
+    cm.how AS matched_as, cm.similarity, a.title, a.url, cm.article_id, cm.statement_id AS statement, cm.start_char,
+    cm.end_char,
     cf.codes AS corpus_flags"""
 
 

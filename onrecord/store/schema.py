@@ -164,8 +164,17 @@ def add_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 def connect(path: str | Path, *, read_only: bool = False, sandbox: bool = False) -> duckdb.DuckDBPyConnection:
     """Open a store. Writable opens create it; read-only opens need it to exist. ``sandbox``: no file access
-    beyond the store itself (no COPY TO, ATTACH, read_csv…), for queries a user types."""
+    beyond the store itself (no COPY TO, ATTACH, read_csv…), for queries a user types. A directory is a Parquet
+    store (``onrecord.store.parquet_store``), opened read-only as DuckDB views over its files."""
     p = Path(path)
+    if p.is_dir():
+        from onrecord.store import parquet_store
+
+        if not parquet_store.is_store(p):
+            raise InputError(f"{p} is a folder, not a store (a DuckDB file, or a Parquet store from --engine ray)")
+        if not read_only:
+            raise InputError(f"{p} is a Parquet store: it is written only by onrecord ingest --engine ray")
+        return parquet_store.connect(p, sandbox=sandbox)
     if read_only and not p.exists():
         raise InputError(f"no store at {p} (create one with: onrecord ingest SOURCE --store {p})")
     if not read_only and p.parent and not p.parent.exists():

@@ -22,6 +22,9 @@ from onrecord import read
 from onrecord.errors import InputError
 
 ARTICLE_SUFFIXES = {".txt", ".html", ".htm", ".xhtml"}
+# where feeds put an article's date, first found wins (schema.org's datePublished, RSS's pubDate, …)
+DATE_FIELDS = ("published", "date", "published_at", "datePublished", "pubDate")
+KNOWN_FIELDS = frozenset({"text", "html", *read.METADATA_FIELDS, *DATE_FIELDS})
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 CSV_SUFFIXES = {".csv"}
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -109,7 +112,8 @@ def read_item(item: Item, max_bytes: int | None = None) -> read.Document:
 
 
 def from_mapping(obj: dict[str, Any], name: str, limit: int) -> read.Document:
-    """A Document from a JSON object or CSV row: ``text`` or ``html`` plus optional metadata columns."""
+    """A Document from a JSON object or CSV row: ``text`` or ``html`` plus optional metadata columns; the date
+    from the first of DATE_FIELDS present. The fields it does not know are listed in ``unknown_fields``."""
     text, html = obj.get("text"), obj.get("html")
     text = text if isinstance(text, str) and text.strip() else None
     html = html if isinstance(html, str) and html.strip() else None
@@ -120,7 +124,7 @@ def from_mapping(obj: dict[str, Any], name: str, limit: int) -> read.Document:
     if size > limit:
         raise InputError(read.too_large("the article", size, limit))
     metadata: dict[str, str] = {}
-    for key in read.METADATA_FIELDS:
+    for key in (*read.METADATA_FIELDS, *DATE_FIELDS[1:]):
         value = obj.get(key)
         if value is None or value == "":
             continue
@@ -128,8 +132,13 @@ def from_mapping(obj: dict[str, Any], name: str, limit: int) -> read.Document:
             value = str(value)
         if not isinstance(value, str):
             raise InputError(f'"{key}" must be a string')
-        metadata[key] = value.strip()
-    return read.read_text(body, html=text is None, name=name, **metadata)
+        if key in DATE_FIELDS:
+            metadata.setdefault("published", value.strip())
+        else:
+            metadata[key] = value.strip()
+    document = read.read_text(body, html=text is None, name=name, **metadata)
+    document.unknown_fields = sorted(k for k in obj if k not in KNOWN_FIELDS)  # type: ignore[attr-defined]
+    return document
 
 
 # ----------------------------------------------------------------------------------------------------- kinds

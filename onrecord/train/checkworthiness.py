@@ -1,15 +1,20 @@
 """Train the check-worthiness model on CLEF CheckThat! 2024 task 1 (English) and export it for numpy inference.
 
-Usage: ``python -m onrecord.train.checkworthiness DATA_DIR [--out PATH]``. DATA_DIR holds the task's TSV files
-(``*_train.tsv``, ``*_dev.tsv``, ``*_dev-test.tsv``; columns ``Sentence_id``, ``Text``, ``class_label`` Yes/No).
-Variants are fitted on train, the best is chosen by F1 (positive class) on dev together with its decision
-threshold, and dev-test is scored once at the end. Needs scikit-learn; the exported model does not.
+Usage: ``python -m onrecord.train.checkworthiness DATA_DIR [--out PATH] [--cache DIR]``. DATA_DIR holds the task's
+TSV files (``*_train.tsv``, ``*_dev.tsv``, ``*_dev-test.tsv``; columns ``Sentence_id``, ``Text``, ``class_label``
+Yes/No). The train file's most recent debates (the highest tenth of ``Sentence_id``: ClaimBuster numbers
+sentences in debate order) are held out as a robustness slice nothing is selected on. Variants are fitted on the
+rest of train, the best is chosen by F1 (positive class) on dev, its log-odds are Platt-scaled on dev (Platt 1999)
+and its decision threshold chosen there; dev-test and the held-out debates are scored once at the end. The
+sentence embeddings (numpy, the packaged all-MiniLM-L6-v2) take most of the time; ``--cache`` keeps them.
+Needs scikit-learn; the exported model does not.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -28,7 +33,10 @@ from sklearn.preprocessing import StandardScaler
 
 from onrecord.assess.checkworthiness import (
     ANALYZERS,
+    ENCODER_LAYERS,
+    MAX_PIECES,
     CheckworthinessModel,
+    SentenceEncoder,
     SparseBlock,
     dense_features,
     normalise,
@@ -38,23 +46,27 @@ SEED = 0
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "checkworthiness.npz"
 SPLITS = {"train": "*_train.tsv", "dev": "*_dev.tsv", "dev_test": "*_dev-test.tsv"}
 
-# Candidate models: which blocks, minimum document frequency for n-grams, class weighting, and the
-# inverse regularisation strengths tried for each.
+HELD_OUT_SHARE = 0.10  # the train file's most recent debates: robustness only
+# Candidate models: which blocks, minimum document frequency for n-grams, class weighting, how strongly the
+# sentence embedding counts (its columns are multiplied by this before the one shared regularisation; 0: not
+# used), and the inverse regularisation strengths tried for each. The previous round's best (word + cues, no
+# embedding) is the first row, so the embedding has to earn its place on dev.
 VARIANTS: list[dict[str, Any]] = [
-    {"blocks": ["word"], "cues": False, "min_df": 2, "class_weight": None},
-    {"blocks": ["word"], "cues": True, "min_df": 2, "class_weight": None},
-    {"blocks": ["word", "char"], "cues": False, "min_df": 2, "class_weight": None},
-    {"blocks": ["word", "char"], "cues": True, "min_df": 2, "class_weight": None},
-    {"blocks": ["word", "char"], "cues": True, "min_df": 2, "class_weight": "balanced"},
-    {"blocks": ["word", "char"], "cues": True, "min_df": 5, "class_weight": None},
+    {"blocks": ["word"], "cues": True, "min_df": 2, "class_weight": None, "encoder": 0.0},
+    {"blocks": ["word"], "cues": True, "min_df": 2, "class_weight": None, "encoder": 1.0},
+    {"blocks": ["word"], "cues": True, "min_df": 2, "class_weight": None, "encoder": 2.0},
+    {"blocks": ["word"], "cues": True, "min_df": 2, "class_weight": None, "encoder": 4.0},
+    {"blocks": [], "cues": True, "min_df": 2, "class_weight": None, "encoder": 4.0},
 ]
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+C_GRID = (1.0, 2.0, 4.0, 8.0)
 
 
 @dataclass
 class Split:
     texts: list[str]
     labels: np.ndarray
+    ids: np.ndarray
+    embeddings: np.ndarray | None = None
 
 
 def read_split(data_dir: Path, pattern: str) -> Split:
@@ -62,7 +74,7 @@ def read_split(data_dir: Path, pattern: str) -> Split:
     matches = sorted(data_dir.glob(pattern))
     if len(matches) != 1:
         raise FileNotFoundError(f"expected one file matching {pattern} in {data_dir}, found {len(matches)}")
-    texts, labels = [], []
+    texts, labels, ids = [], [], []
     with matches[0].open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             label = row["class_label"].strip().lower()
@@ -70,7 +82,63 @@ def read_split(data_dir: Path, pattern: str) -> Split:
                 raise ValueError(f"{matches[0]}: unexpected class_label {row['class_label']!r}")
             texts.append(normalise(row["Text"]))
             labels.append(label == "yes")
-    return Split(texts, np.array(labels, dtype=bool))
+            ids.append(int(row["Sentence_id"]) if row.get("Sentence_id", "").strip().isdigit() else len(ids))
+    return Split(texts, np.array(labels, dtype=bool), np.array(ids, dtype=np.int64))
+
+
+def subset(split: Split, keep: np.ndarray) -> Split:
+    return Split([t for t, k in zip(split.texts, keep, strict=True) if k], split.labels[keep], split.ids[keep],
+                 None if split.embeddings is None else split.embeddings[keep])
+
+
+def embed(split: Split, cache: Path | None) -> None:
+    """The split's sentence embeddings, read from ``cache`` when the same texts were embedded before."""
+    fingerprint = f"{ENCODER_LAYERS} {MAX_PIECES}\n" + "\n".join(split.texts)
+    key = hashlib.sha1(fingerprint.encode("utf-8")).hexdigest()[:16]
+    path = cache / f"embeddings-{key}.npy" if cache else None
+    if path is not None and path.exists():
+        split.embeddings = np.load(path, allow_pickle=False)
+        return
+    encoder = SentenceEncoder.load()
+    parts = []
+    for i in range(0, len(split.texts), 1000):
+        parts.append(encoder.embed(split.texts[i : i + 1000]))
+        print(f"embedded {i + len(parts[-1])} of {len(split.texts)}", file=sys.stderr, flush=True)
+    split.embeddings = np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, split.embeddings)
+
+
+def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Scale and bias of sigmoid(scale * z + bias) minimising log loss on (z, y) (Platt 1999), by Newton steps."""
+    a, b, t = 1.0, 0.0, y.astype(np.float64)
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(a * z + b, -50, 50)))
+        w = p * (1 - p) + 1e-9
+        g = np.array([np.sum((p - t) * z), np.sum(p - t)])
+        h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]])
+        step = np.linalg.solve(h + 1e-6 * np.eye(2), g)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-9:
+            break
+    return float(a), float(b)
+
+
+def encoder_term(model: CheckworthinessModel, split: Split) -> tuple[float, float, float] | None:
+    """The embedding term's lowest, mean and highest value over ``split`` (train): what it can add to a
+    sentence's log-odds, so inference may skip sentences whose yes/no it cannot change."""
+    if not model.encoder_coef.size or split.embeddings is None:
+        return None
+    term = split.embeddings.astype(np.float64) @ model.encoder_coef
+    return round(float(term.min()), 6), round(float(term.mean()), 6), round(float(term.max()), 6)
+
+
+def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error over ten equal-width probability bins (Guo et al. 2017)."""
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    return float(sum(np.sum(idx == k) / len(p) * abs(p[idx == k].mean() - y[idx == k].mean())
+                     for k in range(bins) if np.any(idx == k)))
 
 
 def prf(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -97,28 +165,35 @@ def best_threshold(gold: np.ndarray, prob: np.ndarray) -> tuple[float, float]:
 
 
 class Featurizer:
-    """Fitted TF-IDF blocks and cue scaler for one variant (shared across C values)."""
+    """Fitted TF-IDF blocks, cue scaler and embedding weight for one variant (shared across C values)."""
 
-    def __init__(self, blocks: list[str], cues: bool, min_df: int) -> None:
+    def __init__(self, blocks: list[str], cues: bool, min_df: int, encoder: float = 0.0) -> None:
         self.vectorizers = {
             b: TfidfVectorizer(analyzer=ANALYZERS[b], sublinear_tf=True, min_df=min_df, norm="l2", dtype=np.float64)
             for b in blocks
         }
         self.scaler = StandardScaler() if cues else None
+        self.encoder = encoder
 
-    def fit_transform(self, texts: list[str]) -> sparse.csr_matrix:
-        parts = [v.fit_transform(texts) for v in self.vectorizers.values()]
+    def _parts(self, split: Split, fit: bool) -> sparse.csr_matrix:
+        texts = split.texts
+        parts = [v.fit_transform(texts) if fit else v.transform(texts) for v in self.vectorizers.values()]
         if self.scaler is not None:
-            parts.append(sparse.csr_matrix(self.scaler.fit_transform(dense_features(texts))))
+            dense = dense_features(texts)
+            parts.append(sparse.csr_matrix(self.scaler.fit_transform(dense) if fit else self.scaler.transform(dense)))
+        if self.encoder:
+            assert split.embeddings is not None
+            parts.append(sparse.csr_matrix(split.embeddings.astype(np.float64) * self.encoder))
         return sparse.hstack(parts, format="csr")
 
-    def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        parts = [v.transform(texts) for v in self.vectorizers.values()]
-        if self.scaler is not None:
-            parts.append(sparse.csr_matrix(self.scaler.transform(dense_features(texts))))
-        return sparse.hstack(parts, format="csr")
+    def fit_transform(self, split: Split) -> sparse.csr_matrix:
+        return self._parts(split, fit=True)
 
-    def export(self, clf: LogisticRegression, threshold: float, meta: dict[str, Any]) -> CheckworthinessModel:
+    def transform(self, split: Split) -> sparse.csr_matrix:
+        return self._parts(split, fit=False)
+
+    def export(self, clf: LogisticRegression, threshold: float, calibration: tuple[float, float],
+               meta: dict[str, Any]) -> CheckworthinessModel:
         """Split the fitted coefficients back into per-block arrays for numpy inference."""
         coef = clf.coef_.ravel()
         blocks, start = [], 0
@@ -126,13 +201,14 @@ class Featurizer:
             vocab = sorted(v.vocabulary_, key=v.vocabulary_.__getitem__)
             blocks.append(SparseBlock(name, vocab, v.idf_.copy(), coef[start : start + len(vocab)].copy()))
             start += len(vocab)
+        mean = scale = dense_coef = np.zeros(0)
         if self.scaler is not None:
-            mean, scale, dense_coef = self.scaler.mean_, self.scaler.scale_, coef[start:]
-        else:
-            mean = scale = dense_coef = np.zeros(0)
-        return CheckworthinessModel(
-            blocks, mean, scale, dense_coef, float(clf.intercept_[0]), threshold=threshold, meta=meta
-        )
+            n = len(self.scaler.mean_)
+            mean, scale, dense_coef = self.scaler.mean_, self.scaler.scale_, coef[start : start + n]
+            start += n
+        encoder_coef = coef[start:] * self.encoder if self.encoder else np.zeros(0)
+        return CheckworthinessModel(blocks, mean, scale, dense_coef, float(clf.intercept_[0]), threshold=threshold,
+                                    meta=meta, encoder_coef=encoder_coef, calibration=calibration)
 
 
 def fit(x: sparse.csr_matrix, y: np.ndarray, c: float, class_weight: str | None) -> LogisticRegression:
@@ -142,57 +218,77 @@ def fit(x: sparse.csr_matrix, y: np.ndarray, c: float, class_weight: str | None)
         return clf.fit(x, y)
 
 
-def train(data_dir: Path, out_path: Path) -> dict[str, Any]:
-    """Select, fit and export the model; return P/R/F1 on dev and dev-test plus sizes and timings."""
+def train(data_dir: Path, out_path: Path, cache: Path | None = None) -> dict[str, Any]:
+    """Select, fit, calibrate and export the model; return P/R/F1 on dev, dev-test and the held-out debates."""
     t0 = time.perf_counter()
     data = {name: read_split(Path(data_dir), pattern) for name, pattern in SPLITS.items()}
-    train_s, dev_s, test_s = data["train"], data["dev"], data["dev_test"]
+    cut = float(np.quantile(data["train"].ids, 1 - HELD_OUT_SHARE))
+    recent = data["train"].ids > cut
+    train_s, held_s = subset(data["train"], ~recent), subset(data["train"], recent)
+    dev_s, test_s = data["dev"], data["dev_test"]
+    if any(v["encoder"] for v in VARIANTS):
+        for split in (train_s, dev_s, test_s, held_s):
+            embed(split, cache)
+    embed_seconds = round(time.perf_counter() - t0, 1)
 
     candidates: list[dict[str, Any]] = []
-    best: tuple[float, dict[str, Any], Featurizer, LogisticRegression, float] | None = None
+    best: tuple[float, dict[str, Any], Featurizer, LogisticRegression] | None = None
     for variant in VARIANTS:
-        feats = Featurizer(variant["blocks"], variant["cues"], variant["min_df"])
-        x_train = feats.fit_transform(train_s.texts)
-        x_dev = feats.transform(dev_s.texts)
+        feats = Featurizer(variant["blocks"], variant["cues"], variant["min_df"], variant["encoder"])
+        x_train = feats.fit_transform(train_s)
+        x_dev = feats.transform(dev_s)
         for c in C_GRID:
             clf = fit(x_train, train_s.labels, c, variant["class_weight"])
             threshold, dev_f1 = best_threshold(dev_s.labels, clf.predict_proba(x_dev)[:, 1])
             cand = {**variant, "C": c, "threshold": round(threshold, 4), "dev_f1": round(dev_f1, 4)}
             candidates.append(cand)
-            print(json.dumps(cand), file=sys.stderr)
+            print(json.dumps(cand), file=sys.stderr, flush=True)
             if best is None or dev_f1 > best[0]:
-                best = (dev_f1, cand, feats, clf, threshold)
+                best = (dev_f1, cand, feats, clf)
     assert best is not None
-    _, chosen, feats, clf, threshold = best
+    _, chosen, feats, clf = best
 
-    figures: dict[str, Any] = {"chosen": chosen}
-    for name, split in (("dev", dev_s), ("dev_test", test_s)):
-        prob = clf.predict_proba(feats.transform(split.texts))[:, 1]
-        figures[name] = {**prf(split.labels, prob >= threshold), "n": len(split.texts),
-                         "positives": int(split.labels.sum())}
-        figures[f"{name}_at_0.5"] = prf(split.labels, prob >= 0.5)
+    decision = {name: clf.decision_function(feats.transform(split))
+                for name, split in (("dev", dev_s), ("dev_test", test_s), ("recent_debates", held_s))}
+    calibration = platt(decision["dev"], dev_s.labels)
+    prob = {name: 1 / (1 + np.exp(-np.clip(calibration[0] * z + calibration[1], -50, 50)))
+            for name, z in decision.items()}
+    threshold, _ = best_threshold(dev_s.labels, prob["dev"])
+    figures: dict[str, Any] = {"chosen": chosen, "threshold": round(threshold, 4),
+                               "calibration": [round(v, 4) for v in calibration]}
+    for name, split in (("dev", dev_s), ("dev_test", test_s), ("recent_debates", held_s)):
+        figures[name] = {**prf(split.labels, prob[name] >= threshold), "n": len(split.texts),
+                         "positives": int(split.labels.sum()), "ece": round(ece(split.labels, prob[name]), 4)}
+        figures[f"{name}_at_0.5"] = prf(split.labels, prob[name] >= 0.5)
 
     meta = {
-        "trained_on": "CLEF CheckThat! 2024 task 1 English, train split",
+        "trained_on": "CLEF CheckThat! 2024 task 1 English, train split without its most recent debates "
+                      f"(Sentence_id > {cut:.0f}, {int(recent.sum())} sentences, held out for robustness)",
         "chosen": chosen,
         "sklearn": sklearn.__version__,
-        "dev": figures["dev"],
-        "dev_test": figures["dev_test"],
+        **{name: figures[name] for name in ("dev", "dev_test", "recent_debates")},
     }
     out_path = Path(out_path)
-    feats.export(clf, threshold, meta).save(out_path)
+    model = feats.export(clf, threshold, calibration, meta)
+    model.encoder_term = encoder_term(model, train_s)
+    model.save(out_path)
 
-    # The exported numpy model must reproduce scikit-learn's probabilities (up to float32 storage).
+    # The exported numpy model must reproduce scikit-learn's calibrated probabilities (up to float32 storage).
     reloaded = CheckworthinessModel.load(out_path)
-    ref = clf.predict_proba(feats.transform(dev_s.texts))[:, 1]
-    diff = float(np.max(np.abs(np.array(reloaded.score(dev_s.texts)) - ref))) if dev_s.texts else 0.0
+    if dev_s.texts:
+        mine = np.array(reloaded.score(dev_s.texts, dev_s.embeddings if feats.encoder else None))
+        diff = float(np.max(np.abs(mine - prob["dev"])))
+    else:
+        diff = 0.0
     if diff > 1e-3:
         raise RuntimeError(f"exported model disagrees with scikit-learn by {diff:.2e}")
 
     n_features = {b.analyzer: len(b.vocab) for b in reloaded.blocks}
     n_features["cues"] = int(reloaded.dense_coef.size)
+    n_features["encoder"] = int(reloaded.encoder_coef.size)
     figures.update(
         train_seconds=round(time.perf_counter() - t0, 1),
+        embed_seconds=embed_seconds,
         out=str(out_path),
         file_bytes=out_path.stat().st_size,
         n_features=n_features,
@@ -210,8 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path, help="folder with the CheckThat! task 1 TSV files")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"weights file to write (default {DEFAULT_OUT})")
+    ap.add_argument("--cache", type=Path, default=None, help="folder to keep the sentence embeddings in")
     args = ap.parse_args(argv)
-    figures = train(args.data_dir, args.out)
+    figures = train(args.data_dir, args.out, args.cache)
     print(json.dumps({k: v for k, v in figures.items() if k != "candidates"}, indent=1))
     return 0
 

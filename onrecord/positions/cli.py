@@ -39,7 +39,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--issues", metavar="FILE", default="issues.toml", help="the issues file (default issues.toml)")
     p.add_argument("--issue", action="append", metavar="ID", help="only this issue (repeatable; default all)")
     p.add_argument("--by", choices=("actor", "party"), default="actor")
-    p.add_argument("--period", choices=("week", "month", "quarter"), default="month")
+    p.add_argument("--period", choices=("day", "week", "month", "quarter"), default="month")
+    p.add_argument("--stance-reader", choices=("reader", "embeddings"), default="reader",
+                   help="the stance reader (default) or the nearest-example embeddings matcher")
     p.add_argument("--between", nargs=2, metavar=("A", "B"),
                    help="convergence between these two parties (or actor ids with --by actor)")
     p.add_argument("--min-confidence", type=float, default=0.0, metavar="X", help="ignore weaker positions")
@@ -48,6 +50,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--plot", metavar="OUT", help="draw stances and convergence over time to OUT (.png or .svg)")
     p.set_defaults(func=run)
+    from onrecord.positions.draft import register as register_issues
+
+    register_issues(subparsers)  # `onrecord issues draft|check`
 
 
 @dataclass
@@ -87,7 +92,8 @@ def _jsonl_lines(paths: list[str]) -> Iterator[tuple[str, str]]:
 
 def sources_from_jsonl(paths: list[str]) -> list[Source]:
     """Attributions of known actors in records, one record per line; lines with "error" are skipped."""
-    from onrecord.assess.positions import parse_date
+    from onrecord.positions.match import holder
+    from onrecord.positions.timeline import article_date
     from onrecord.record import Record
 
     out: list[Source] = []
@@ -104,24 +110,28 @@ def sources_from_jsonl(paths: list[str]) -> list[Source]:
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{where}: not an onrecord record ({exc})") from None
         names = {a.id: a.name for a in record.actors}
-        day = parse_date(record.article.published)
+        roles = {a.id: " ".join(a.roles) for a in record.actors}
+        day, source = article_date(record)
         for a in record.attributions:
-            if a.speaker is None or not a.speaker.actor:
+            actor = holder(a.speaker)
+            if actor is None or a.speaker is None:
                 continue
-            out.append(Source(article=record.article.id, attribution=a.id, actor=a.speaker.actor,
-                              actor_name=names.get(a.speaker.actor, a.speaker.name), content=a.content.text,
-                              cue=a.cue.text if a.cue else None, speaker=a.speaker.name, role=a.speaker.role,
-                              date=day, title=record.article.title))
+            role = " ".join(x for x in (a.speaker.role, roles.get(actor)) if x) or None
+            out.append(Source(article=record.article.id, attribution=a.id, actor=actor,
+                              actor_name=names.get(actor, a.speaker.name), content=a.content.text,
+                              cue=a.cue.text if a.cue else None, speaker=a.speaker.name, role=role,
+                              date=day, title=record.article.title,
+                              extra={"outlet": record.article.outlet, "date_source": source}))
     return out
 
 
 def sources_from_store(path: str) -> list[Source]:
-    from onrecord.store.positions import stored_statements
+    from onrecord.positions.store import stored_statements
 
     return [Source(article=r["article"], attribution=r["attribution"], actor=r["actor"],
                    actor_name=r["actor_name"] or r["actor"], content=r["content"], cue=r["cue"],
                    speaker=r["speaker"], role=r["role"], date=r["date"], title=r["title"],
-                   extra={"local_actor": r["local_actor"]})
+                   extra={"local_actor": r["local_actor"], "outlet": r["outlet"], "date_source": r["date_source"]})
             for r in stored_statements(path)]
 
 
@@ -144,8 +154,10 @@ def _pick_pair(issues: Any, by: str, between: list[str] | None, groups: Counter[
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
     """Match, group and measure: the JSON the command prints (text and plot are drawn from it)."""
-    from onrecord.assess.issues import load_issues
-    from onrecord.assess.positions import Observation, Statement, convergence, load_encoder, match_statements, series
+    from onrecord.positions.issues import load_issues
+    from onrecord.positions.match import Statement, load_encoder, match_statements
+    from onrecord.positions.stance import read_stances
+    from onrecord.positions.timeline import Observation, convergence, first_and_latest, series, trend
 
     issues = load_issues(args.issues)
     selected = [issues.get(i) for i in args.issue] if args.issue else list(issues.issues)
@@ -159,15 +171,23 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     only = type(issues)(issues=tuple(selected), parties=issues.parties, source=issues.source)
     statements = [Statement(key=(s.article, s.attribution), actor=s.actor, content=s.content, cue=s.cue)
                   for s in sources]
-    matches = match_statements(statements, only, load_encoder()) if statements else []
+    matcher = match_statements if getattr(args, "stance_reader", "reader") == "embeddings" else read_stances
+    matches = matcher(statements, only, load_encoder()) if statements else []
     written = None
     if args.store:
-        from onrecord.store.positions import write_positions
+        from onrecord.positions.store import write_positions
 
         written = write_positions(args.store, [i.id for i in selected], matches,
                                   {k: {"actor": s.actor, "local_actor": s.extra.get("local_actor")}
                                    for k, s in by_key.items()})
 
+    # An actor's party from any role it holds in the corpus: a role stated once places it everywhere.
+    votes: dict[str, Counter[str]] = {}
+    for s in sources:
+        party = issues.party_of(s.actor, s.actor_name, s.role)
+        if party:
+            votes.setdefault(s.actor, Counter())[party] += 1
+    parties = {actor: c.most_common(1)[0][0] for actor, c in votes.items()}
     observations, undated, unassigned, weak = [], 0, 0, 0
     names: dict[str, str] = {p.id: p.name for p in issues.parties}
     for m in matches:
@@ -179,7 +199,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             undated += 1
             continue
         if args.by == "party":
-            group = issues.party_of(s.actor, s.actor_name, s.role)
+            group = parties.get(s.actor) or issues.party_of(s.actor, s.actor_name, s.role)
             if group is None:
                 unassigned += 1
                 continue
@@ -190,7 +210,8 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         observations.append(Observation(group=group, issue=m.issue, stance=m.stance,
                                         score=issue.stance(m.stance).score, confidence=m.confidence, date=s.date,
                                         actor=s.actor_name, article=s.article, attribution=s.attribution,
-                                        text=s.content))
+                                        text=s.content, outlet=s.extra.get("outlet"), title=s.title,
+                                        date_source=s.extra.get("date_source")))
     cells = series(observations, args.period)
 
     out_issues = []
@@ -203,26 +224,36 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             "groups": [], "convergence": None,
         }
         for g in sorted(groups, key=lambda g: (-counts[g], g)):
+            ends = first_and_latest([o for c in groups[g] for o in c.observations])
             entry["groups"].append({"group": g, "name": names.get(g, g), "periods": [
                 {"period": c.period, "n": len(c.observations), "score": round(c.mean, 4),
                  "stances": dict(c.stances.most_common()),
-                 "statements": [{"date": o.date.isoformat(), "actor": o.actor, "stance": o.stance,
-                                 "confidence": o.confidence, "article": o.article, "attribution": o.attribution,
-                                 "text": o.text} for o in c.observations]}
-                for c in groups[g]]})
+                 "statements": [_statement(o) for o in c.observations]}
+                for c in groups[g]],
+                "first": _statement(ends[0]) if ends else None, "latest": _statement(ends[1]) if ends else None})
         pair = _pick_pair(issues, args.by, args.between, counts)
         if pair:
             a, b = pair
+            conv = convergence(issue, groups.get(a, []), groups.get(b, []))
             entry["convergence"] = {
                 "between": [a, b], "names": [names.get(a, a), names.get(b, b)],
                 "definition": "1 - |score_a - score_b| / (max stance score - min stance score), per period",
                 "periods": [{"period": c.period, "value": c.value, "score_a": c.mean_a, "score_b": c.mean_b}
-                            for c in convergence(issue, groups.get(a, []), groups.get(b, []))],
+                            for c in conv],
+                "trend": trend(conv),
             }
         out_issues.append(entry)
     return {"by": args.by, "period": args.period, "issues": out_issues,
             "counts": {"statements": len(statements), "positions": len(matches), "undated": undated,
                        "without_party": unassigned, "below_min_confidence": weak, "written_to_store": written}}
+
+
+def _statement(o: Any) -> dict[str, Any]:
+    """One statement behind a position, with its provenance: article, outlet, title, date and where the date
+    came from (the article's metadata or its dateline)."""
+    return {"date": o.date.isoformat(), "date_source": o.date_source, "actor": o.actor, "stance": o.stance,
+            "confidence": o.confidence, "article": o.article, "outlet": o.outlet, "title": o.title,
+            "attribution": o.attribution, "text": o.text}
 
 
 def _score(value: float | None) -> str:
@@ -247,10 +278,16 @@ def render_text(result: dict[str, Any], max_statements: int) -> str:
                 lines.append(f"    {p['period']:<9} {p['n']:>3}  {_score(p['score'])}  {st}")
                 shown = p["statements"][:max_statements]
                 for s in shown:
-                    lines.append(f"        {s['date']}  {s['stance']} {s['confidence']:.2f}  {s['actor']}: "
-                                 f"“{_short(s['text'])}”  [{s['article'][:12]} {s['attribution']}]")
+                    source = "" if s["date_source"] in (None, "metadata") else f" ({s['date_source']})"
+                    lines.append(f"        {s['date']}{source}  {s['stance']} {s['confidence']:.2f}  {s['actor']}: "
+                                 f"“{_short(s['text'])}”  [{s['outlet'] or s['article'][:12]} {s['attribution']}]")
                 if max_statements and len(p["statements"]) > len(shown):
                     lines.append(f"        … and {len(p['statements']) - len(shown)} more")
+            first, latest = group["first"], group["latest"]
+            if first and latest and (first["article"], first["attribution"]) != (latest["article"],
+                                                                                  latest["attribution"]):
+                lines.append(f"    first  {first['date']}  {first['stance']:<14} “{_short(first['text'], 70)}”")
+                lines.append(f"    latest {latest['date']}  {latest['stance']:<14} “{_short(latest['text'], 70)}”")
         conv = issue["convergence"]
         if conv:
             a, b = conv["names"]
@@ -259,6 +296,8 @@ def render_text(result: dict[str, Any], max_statements: int) -> str:
                 value = "  —  " if p["value"] is None else f"{p['value']:.2f} "
                 note = f"{a} {_score(p['score_a'])}, {b} {_score(p['score_b'])}"
                 lines.append(f"    {p['period']:<9} {value}  ({note})")
+            if conv["trend"]:
+                lines.append(f"    {a} and {b}: {conv['trend']}")
         lines.append("")
     c = result["counts"]
     summary = (f"{c['positions']} positions from {c['statements']} statements of known actors; "
@@ -273,64 +312,6 @@ def render_text(result: dict[str, Any], max_statements: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(result: dict[str, Any], out: str) -> None:
-    """One row per issue with positions: stance scores per group by period (left), convergence (right).
-    Periods are evenly spaced categories shared by every row, so rows line up."""
-    if not Path(out).resolve().parent.is_dir():
-        raise InputError(f"{out}: the folder does not exist")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = [i for i in result["issues"] if i["groups"]]
-    periods = sorted({p["period"] for i in rows for g in i["groups"] for p in g["periods"]})
-    x = {p: n for n, p in enumerate(periods)}
-    fig, axes = plt.subplots(max(1, len(rows)), 2, figsize=(12, 3.2 * max(1, len(rows))), squeeze=False,
-                             gridspec_kw={"width_ratios": [3, 2]})
-    if not rows:
-        axes[0][0].set_title("no dated positions", loc="left")
-    markers = "osD^v<>P"
-    # One colour per group across all rows, so a party reads the same everywhere.
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    names = sorted({g["group"] for i in rows for g in i["groups"]})
-    colour = {g: palette[n % len(palette)] for n, g in enumerate(names)}
-    for (left, right), issue in zip(axes, rows, strict=False):
-        scores = [s["score"] for s in issue["stances"]]
-        for n, group in enumerate(issue["groups"][:8]):
-            pts = [(x[p["period"]], p["score"]) for p in group["periods"]]
-            left.plot(*zip(*pts, strict=True), marker=markers[n], alpha=0.8, label=group["name"],
-                      color=colour[group["group"]])
-        levels = sorted(set(scores))
-        left.set_yticks(levels)
-        left.set_yticklabels([", ".join(s["id"] for s in issue["stances"] if s["score"] == v) for v in levels])
-        pad = 0.1 * (max(scores) - min(scores))
-        left.set_ylim(min(scores) - pad, max(scores) + pad)
-        left.set_title(f"{issue['id']}: {issue['question']}", fontsize=10, loc="left")
-        left.legend(fontsize=8, loc="best")
-        conv = issue["convergence"]
-        if conv:
-            pts = [(x[p["period"]], p["value"]) for p in conv["periods"] if p["value"] is not None]
-            if pts:
-                right.plot(*zip(*pts, strict=True), marker="s", color="black")
-            right.set_title(f"convergence {conv['names'][0]} ↔ {conv['names'][1]}", fontsize=10, loc="left")
-        else:
-            right.set_title("convergence: no pair of parties", fontsize=10, loc="left")
-        right.set_ylim(-0.05, 1.05)
-        for ax in (left, right):
-            ax.set_xlim(-0.5, max(0.5, len(periods) - 0.5))
-            ax.set_xticks(range(len(periods)))
-            ax.set_xticklabels(periods, rotation=30, fontsize=8)
-            ax.grid(alpha=0.3)
-    fig.tight_layout()
-    try:
-        fig.savefig(out, format=Path(out).suffix.lower()[1:])
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write ({exc.strerror})") from None
-    finally:
-        plt.close(fig)
-
-
 def run(args: argparse.Namespace) -> int:
     if args.statements < 0:
         raise OnrecordError("--statements must be 0 or more")
@@ -338,6 +319,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.plot}: --plot writes .png or .svg")  # before the slow part, not after
     result = build(args)
     if args.plot:
+        from onrecord.positions.plot import plot
+
         plot(result, args.plot)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))

@@ -76,6 +76,16 @@ class Issue:
         scores = [s.score for s in self.stances]
         return min(scores), max(scores)
 
+    def opposite(self, stance: Stance) -> str | None:
+        """The declared opposite; else the stance at the mirror point of the scale (the other one of two)."""
+        if stance.opposite:
+            return stance.opposite
+        low, high = self.score_range
+        mirror = low + high - stance.score
+        if mirror == stance.score:
+            return None
+        return next((s.id for s in self.stances if s.score == mirror), None)
+
     def gated(self, text: str) -> bool:
         """True when the issue may apply to ``text``: no keywords, or one of them occurs."""
         return self.gate is None or self.gate.search(text) is not None
@@ -102,7 +112,7 @@ class Issues:
     issues: tuple[Issue, ...]
     parties: tuple[Party, ...] = ()
     source: str = "<issues>"
-    # Exemplar embeddings per encoder, filled by onrecord.assess.positions (computed once per encoder).
+    # Exemplar embeddings per encoder, filled by onrecord.positions.match (computed once per encoder).
     cache: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, issue_id: str) -> Issue:

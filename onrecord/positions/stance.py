@@ -1,0 +1,299 @@
+"""The stance reader: per attributed statement and issue, whether the speaker takes one of the issue's stances,
+which one, and how sure — read from the content and the cue together.
+
+Each clause of the content (split at sentence ends, ';', ':' and connectives; the connective is kept, since
+"while …" concedes and "only if …" conditions) is read against every stance of each issue whose keywords it
+contains. Per (clause, stance) the reader computes ``FEATURES``:
+
+- ``sim``, ``lead``, ``top``: the best cosine similarity of the clause to the stance's examples, negations taken
+  out and their parity deciding which stance an example supports (as the embedding matcher does); its lead over
+  the issue's best other stance; whether it is the best;
+- ``agree``: the clause's evaluation times the stance's. A clause is evaluated from opinion words (after Hu & Liu
+  2004) and the cue ("welcomed", "called for" +; "rejected", "warned" −), flipped by negation particles
+  (contextual polarity, Wilson, Wiebe & Hoffmann 2005); a stance is evaluated as the mean of its examples,
+  centred on the issue. This reads implied stances: "the deal shows what neighbours can achieve" is for a deal;
+- ``conditional``, ``concession``, ``undecided``, ``bare``: a restrictive condition ("only if", "before any"), a
+  conceding clause ("while …"), a hedge ("worth considering", "not made up his mind"), and a clause without any
+  modal, opinion word or negation (topic, not stance: "talks resume on Friday");
+- ``relevance``: the best similarity to any example of the issue.
+
+A logistic regression over them (``data/stance.json``, fitted by ``python -m onrecord.train.stance`` on statements
+generated from codebooks' own examples — negations, rejecting and welcoming cues, conditions, concessions, hedges,
+topic-only sentences) gives each stance a probability. A clause takes the most probable stance when it reaches
+the card's threshold; a statement's stance on an issue is that of its most probable clause.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from onrecord.positions.issues import Issue, Issues
+from onrecord.positions.match import Encoder, Match, Statement, _exemplars, negating_cue, polarity
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "stance.json"
+FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
+            "bare", "relevance")
+
+# Clause boundaries; the connective opens the next piece and is kept with it.
+_SPLIT = re.compile(
+    r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z])|\s*[;:]\s+"
+    r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+though|however|yet)\s)"
+    r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
+    r"|\s*,\s+(?=(?:and|so)\s+the\b)", re.IGNORECASE)
+_CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+though|despite)\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"\b(?:only\s+if|unless|provided\s+that|as\s+long\s+as|on\s+condition|before\s+any"
+                          r"|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
+_UNDECIDED = re.compile(r"\b(?:made\s+up\s+(?:his|her|their|its|my|our)\s+mind|no\s+decision|worth\s+considering"
+                        r"|too\s+early\s+to|undecided|whether|not\s+yet\s+decided|wait\s+and\s+see|keep\s+an\s+open"
+                        r"|remains?\s+to\s+be\s+seen|would\s+study|will\s+study|look\s+at\s+the\s+(?:evidence|study))\b",
+                        re.IGNORECASE)
+_MODAL = re.compile(r"\b(?:will|would|should|must|shall|can|could|cannot|need|needs|has\s+to|have\s+to|ought"
+                    r"|ready|prepared|willing|refus\w*|demand\w*|want\w*|insist\w*|never)\b|n't\b", re.IGNORECASE)
+_PARTICLES = re.compile(r"\b(?:not|never|no|none|neither|nor|nothing|nobody)\b|n't\b|\bcannot\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+# Opinion words (a short list in the spirit of Hu & Liu 2004), lower case; stems end in '*'.
+_POSITIVE = """good great best better fair fairer safe safer hope hopes hopeful chance chances achieve* success*
+benefit* protect* help* right overdue needed necessary commit* welcome* support* back backs backed backing
+endorse* praise* improve* save* saves saving progress positive opportunit* worth valuable vital essential
+strengthen* boost* open opens gesture faith win wins deserve* favour* favor* agree agrees agreed accept*
+constructive survive*""".split()
+_NEGATIVE = """bad worse worst mistake* waste* kill* cost* costs hit hits harm* damag* giveaway insult* futile
+fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject* oppos* against scrap* condemn*
+criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
+denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too""".split()
+
+
+def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
+    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w).replace(r"\ ", r"\s+") for w in words]
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
+
+
+_POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
+# Cues that carry stance towards what they report (PolNeAR's stance verbs, their most common readings).
+_CUE_POSITIVE = _lexicon("welcom* prais* back* support* endors* hail* applaud* call* urg* demand* insist* "
+                         "pledg* promis* vow* commit* agree* accept* approv*".split())
+_CUE_NEGATIVE = _lexicon("reject* oppos* warn* criticis* criticiz* condemn* dismiss* denounc* attack* scorn* "
+                         "refus* deni* deny* blast* slam* question* doubt* fear*".split())
+
+
+def evaluation(text: str, cue: str | None = None) -> float:
+    """How positive (+) or negative (−) a clause evaluates what it speaks of, in [-1, 1]: opinion words, the cue's
+    own valence, all flipped once per negation particle ("will not help", "never a good deal")."""
+    t = text.replace("’", "'")
+    score = len(_POS.findall(t)) - len(_NEG.findall(t))
+    if len(_PARTICLES.findall(t)) % 2:
+        score = -score
+    if cue:
+        score += (1 if _CUE_POSITIVE.search(cue) else 0) - (1 if _CUE_NEGATIVE.search(cue) else 0)
+        if _PARTICLES.search(cue.replace("’", "'")):  # "did not believe the talks had failed"
+            score = -score
+    return max(-1.0, min(1.0, score / 2))
+
+
+def cue_negates(cue: str | None) -> bool:
+    """Whether the cue turns what it reports around: a denying verb, or a negated cue ("did not believe")."""
+    return bool(cue) and (negating_cue(cue) or bool(_PARTICLES.search(cue.replace("’", "'"))))  # type: ignore[union-attr]
+
+
+def pieces(text: str) -> list[str]:
+    """The clauses of a statement with their connectives, each of at least two words."""
+    out = []
+    for part in _SPLIT.split(text.replace("“", '"').replace("”", '"')):
+        part = (part or "").strip(" \t\n,.!?\"'")
+        # "while we deserve more, a deal is possible": the concession ends at its comma.
+        head, comma, rest = part.partition(", ")
+        parts = [head, rest] if comma and _CONCESSION.match(part) else [part]
+        out += [p.strip(" ,") for p in parts if len(p.split()) >= 2]
+    return out
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The fitted regression: a weight per feature, a bias, the acceptance threshold."""
+
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(features @ self.weights + self.bias)))
+
+
+@lru_cache(maxsize=4)
+def load_reader(path: str = str(WEIGHTS)) -> Reader:
+    """The shipped weights (plain JSON)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(f"{path}: features {data['features']} are not {list(FEATURES)}")
+    return Reader(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]), float(data["threshold"]))
+
+
+def stance_evaluations(issue: Issue) -> np.ndarray:
+    """Per stance: the mean evaluation of its examples, centred on the issue, doubled and clipped to [-1, 1].
+    Not scaled up: stances that differ little in evaluation (both sides "welcome" something) must not read as
+    opposed in it."""
+    raw = np.array([np.mean([evaluation(e) for e in s.examples]) for s in issue.stances])
+    return np.clip(2 * (raw - raw.mean()), -1.0, 1.0)
+
+
+_NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                             "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+                                             .split())}
+# Amounts: digits (not years), and number words only before a unit ("two per cent", not "the two sides").
+_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\b|\b(?:" + "|".join(_NUMBER_WORDS)
+                     + r")\b(?=\s*(?:per\s*cent|percent|%|an\s+hour|a\s+year|points?)\b)", re.IGNORECASE)
+
+
+def numbers(text: str) -> list[float]:
+    """The numbers a text states, in digits or words up to twenty ("two per cent", "5.5 per cent")."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        word = m.group(0).lower()
+        out.append(float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(word))
+    return out
+
+
+def number_agreement(clause: str, stance_numbers: Sequence[Sequence[float]]) -> np.ndarray:
+    """Per stance: +1 when the clause's numbers lie nearest that stance's example numbers, −1 when nearer another
+    stance's, 0 when the clause or the stance states none (a scale of amounts: "two per cent" is not "12 per cent")."""
+    said = numbers(clause)
+    out = np.zeros(len(stance_numbers))
+    if not said or sum(1 for ns in stance_numbers if ns) < 2:
+        return out
+    distance = [min(abs(a - b) for a in said for b in ns) if ns else None for ns in stance_numbers]
+    nearest = min(d for d in distance if d is not None)
+    for k, d in enumerate(distance):
+        if d is not None:
+            out[k] = 1.0 if d == nearest else -1.0
+    return out
+
+
+def similarities(vectors: np.ndarray, parity: np.ndarray, stance: np.ndarray, opposite: np.ndarray,
+                 vector: np.ndarray, clause_parity: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per stance, the best cosine of the clause to its examples of the clause's negation parity, and to the
+    examples of its opposite whose parity differs (a negated paraphrase of the opposite)."""
+    sims = vectors @ vector
+    agree, flip = np.full(n, -1.0), np.full(n, -1.0)
+    for k in range(n):
+        same = (stance == k) & (parity == clause_parity)
+        if same.any():
+            agree[k] = sims[same].max()
+        flipped = (opposite == k) & (parity != clause_parity)
+        if flipped.any():
+            flip[k] = sims[flipped].max()
+    return agree, flip
+
+
+def clause_features(clause: str, cue: str | None, sims: tuple[np.ndarray, np.ndarray],
+                    relevance: float, stance_eval: np.ndarray, stance_numbers: Sequence[Sequence[float]],
+                    concession: bool) -> np.ndarray:
+    """The (stances × FEATURES) matrix of one clause; ``sims`` are ``similarities``'s two arrays."""
+    agree, flip = sims
+    best = np.maximum(agree, flip)
+    n = len(best)
+    lead = np.array([best[k] - max((best[j] for j in range(n) if j != k), default=-1.0) for k in range(n)])
+    top = np.zeros(n)
+    top[int(np.argmax(best))] = 1.0
+    ev = evaluation(clause, cue)
+    bare = not (_MODAL.search(clause) or _POS.search(clause) or _NEG.search(clause) or _PARTICLES.search(clause)
+                or (cue and (_CUE_POSITIVE.search(cue) or _CUE_NEGATIVE.search(cue))))
+    shared = [bool(_CONDITIONAL.search(clause)), concession, bool(_UNDECIDED.search(clause)), bare, relevance]
+    return np.column_stack([best, lead, top, number_agreement(clause, stance_numbers),
+                            ev * stance_eval, *(np.full(n, float(v)) for v in shared)])
+
+
+def stance_numbers(issue: Issue) -> list[list[float]]:
+    return [[x for e in s.examples for x in numbers(e)] for s in issue.stances]
+
+
+@dataclass
+class Candidate:
+    statement: Statement
+    clause: str
+    parity: int
+    concession: bool
+    issues: list[Issue]
+
+
+def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidate]:
+    """Every (statement, clause) with the issues the statement's keywords gate in: a keyword anywhere in the
+    statement opens the issue for each of its clauses ("the 12 per cent claim …: machines will never …")."""
+    out = []
+    for st in statements:
+        flip = 1 if cue_negates(st.cue) else 0
+        gated = [issue for issue in issues.issues if issue.gated(st.content)]
+        if not gated:
+            continue
+        for clause in pieces(st.content):
+            _, negations = polarity(clause)
+            out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated))
+    return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One clause read against one issue: every stance's probability."""
+
+    statement: Statement
+    clause: str
+    issue: Issue
+    probabilities: np.ndarray
+    similarity: np.ndarray  # per stance, the best parity-aware cosine to its examples
+
+    @property
+    def best(self) -> int:
+        return int(np.argmax(self.probabilities))
+
+
+def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, reader: Reader | None = None,
+             batch_size: int = 256) -> Iterator[Reading]:
+    """Every (clause, gated issue) of ``statements`` with its stances' probabilities (``onrecord issues check``
+    shows them; ``read_stances`` keeps the decisive ones)."""
+    reader = reader or load_reader()
+    found = candidates(statements, issues)
+    if not found:
+        return
+    examples = _exemplars(issues, encoder, implicit_opposites=True)
+    evals = {i.id: stance_evaluations(i) for i in issues.issues}
+    amounts = {i.id: stance_numbers(i) for i in issues.issues}
+    texts = [polarity(c.clause)[0] or c.clause for c in found]
+    vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
+                              for i in range(0, len(texts), batch_size)])
+    for c, vector in zip(found, vectors, strict=True):
+        for issue in c.issues:
+            ex = examples[issue.id]
+            sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
+            feats = clause_features(c.clause, c.statement.cue, sims, float((ex.vectors @ vector).max()),
+                                    evals[issue.id], amounts[issue.id], c.concession)
+            yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims))
+
+
+def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encoder,
+                 reader: Reader | None = None) -> list[Match]:
+    """The stances taken in ``statements``: at most one per statement and issue (its most probable clause)."""
+    reader = reader or load_reader()
+    best: dict[tuple[Hashable, str], Match] = {}
+    order: list[tuple[Hashable, str]] = []
+    for r in readings(statements, issues, encoder, reader):
+        k = r.best
+        p = float(r.probabilities[k])
+        if p < reader.threshold:
+            continue
+        m = Match(key=r.statement.key, actor=r.statement.actor, issue=r.issue.id, stance=r.issue.stances[k].id,
+                  confidence=round(p, 3), similarity=round(float(r.similarity[k]), 4),
+                  lead=round(p - float(np.delete(r.probabilities, k).max()), 3), clause=r.clause)
+        slot = (r.statement.key, r.issue.id)
+        if slot not in best:
+            order.append(slot)
+            best[slot] = m
+        elif m.confidence > best[slot].confidence:
+            best[slot] = m
+    return [best[slot] for slot in order]

@@ -1,0 +1,304 @@
+"""What two reports of one claim must share, and where they differ: figures, named actors, polarity, modality.
+
+A paraphrase model judges wording; it is weak exactly where news reports disagree ("12 killed" vs "36 killed",
+"confirmed" vs "denied", one name put for another). These functions read those facts from a statement's text
+(plain regular expressions, no parse: they run on every candidate pair) and say how two readings differ.
+``differences(a, b)`` lists what differs; an empty list is what "same claim" needs; a figure, actor or
+polarity difference between two reports of what is otherwise the same claim is a conflict between outlets.
+
+Figures follow the usual reading of news numbers (cf. the numeric claims of Ravichander et al. 2019 and the
+quantity normalisation of Roy et al. 2015): value times scale word, a kind (money, percent, date, vote,
+count), and the words next to it, which tell which figure of one sentence answers which of the other.
+Everything here is plain Python over strings, so any engine (DuckDB driver, a distributed one) can call it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_SCALES = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6}
+_SMALL = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_SMALL.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+               "dozen": 12})
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_CURRENCY_BEFORE = {"$", "us$", "£", "€", "¥", "c$", "a$"}
+_CURRENCY_AFTER = {"dollars", "dollar", "euros", "euro", "pounds", "pound", "cents", "cent", "yen", "yuan", "pence"}
+_PERCENT = {"percent", "%", "pct", "per"}  # "per cent"
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+_TOKEN = re.compile(r"[$£€¥%]|\d+(?:[.,]\d+)*|[A-Za-z]+(?:['’][A-Za-z]+)?|\S")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_APPROXIMATE = re.compile(r"\b(?:least|about|around|nearly|almost|roughly|some|over|than|approximately|up to)$")
+_DECIMALS = re.compile(r"\d\.(\d+)")
+_VOTE = re.compile(r"\b(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})\b")
+
+# polarity: negators and verbs of refusal/denial count as one negation ("did not comment" = "declined to comment")
+_NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "cannot", "declined", "declines", "decline", "refused",
+             "refuses", "refuse", "denied", "denies", "deny", "rejected", "rejects", "reject", "failed", "fails"}
+# opposite pairs: one side in one report and the other in the other is a flip ("confirmed" / "denied")
+_OPPOSITES = (({"confirm", "confirms", "confirmed"}, {"deny", "denies", "denied"}),
+              ({"approve", "approves", "approved"}, {"reject", "rejects", "rejected"}),
+              ({"support", "supports", "supported", "backs", "backed"}, {"oppose", "opposes", "opposed"}),
+              ({"win", "wins", "won"}, {"lose", "loses", "lost"}),
+              ({"guilty"}, {"innocent", "acquitted"}),
+              ({"rise", "rises", "rose", "risen", "up", "gain", "gained", "gains", "increase", "increased"},
+               {"fall", "falls", "fell", "fallen", "down", "drop", "dropped", "drops", "decrease", "decreased",
+                "declined"}),
+              ({"for"}, {"against"}))
+_HEDGES = {"may", "might", "could", "possibly", "perhaps", "probably", "likely", "unlikely", "reportedly"}
+_UPDATES = {"rose", "risen", "climbed", "increased", "reached", "now", "updated", "revised", "grew", "mounted"}
+# titles before a name: shared by two different people ("Mayor Smith" / "Mayor Jones"), so not the name
+_TITLES = set("mr mrs ms dr prof sen rep gov gen lt col sgt rev sir dame president vice prime minister chief the "
+              "mayor senator governor secretary judge justice chancellor king queen prince princess pope general "
+              "colonel captain commander speaker leader chairman chairwoman chair director spokesman spokeswoman "
+              "representative congressman congresswoman ambassador attorney officer inspector detective "
+              "sheriff premier deputy foreign interior defence defense finance health state".split())
+_STOP_NAMES = {"i", "a", "an", "the", "this", "that", "these", "those", "it", "he", "she", "we", "they", "but", "and",
+               "in", "on", "at", "for", "of", "if", "as", "when", "after", "before", "while", "his", "her", "their"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    kind: str  # money | percent | date | year | vote | count
+    text: str  # as written
+    before: str  # the word before it (lower case), "" at the start
+    after: str  # the word after it (skipping scale and unit words)
+    written: float = 0.0  # the number as written, before its scale word
+    approximate: bool = False  # "at least 14", "about 300", "nearly half a million"
+
+
+@dataclass(frozen=True)
+class Facts:
+    figures: tuple[Figure, ...]
+    names: tuple[tuple[str, ...], ...]  # runs of capitalised words inside the sentence, lower case
+    name_context: tuple[tuple[str, str], ...]  # (word before, word after) of each run
+    negated: bool  # an odd number of negators
+    opposites: frozenset[tuple[int, int]]  # (pair index, side) of each opposite word used
+    hedged: bool
+    updates: bool  # words of a running count ("rose to", "now")
+    weekdays: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Difference:
+    what: str  # figure | actor | polarity (opposite words) | negation (one side negated) | modality | when,
+    # estimate; only figure, actor and polarity make conflicts. when: another weekday, another event; estimate:
+    # an approximate figure and one near it ("at least 14" / "17"), compatible but not the same claim
+    a: str
+    b: str
+    kind: str = ""  # the figure's kind
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).replace("’", "'"))
+
+
+def _value(token: str) -> float | None:
+    clean = token.replace(",", "")
+    try:
+        return float(clean)
+    except ValueError:
+        return None
+
+
+def figures(toks: list[str]) -> list[Figure]:
+    """The figures of a tokenised statement with their kind and neighbours."""
+    low = [t.lower() for t in toks]
+    out: list[Figure] = []
+    i = 0
+    while i < len(toks):
+        t, lt = toks[i], low[i]
+        value = _value(t) if _NUMBER.fullmatch(t) else float(_SMALL[lt]) if lt in _SMALL and lt != "one" else None
+        if value is None:
+            i += 1
+            continue
+        start, j, written = i, i + 1, value
+        kind = "count"
+        if i > 0 and low[i - 1] in _CURRENCY_BEFORE:
+            kind, start = "money", i - 1
+        while j < len(toks) and low[j] in _SCALES and not (low[j] == "m" and kind != "money"):
+            value *= _SCALES[low[j]]
+            j += 1
+        if j < len(toks) and low[j] in _CURRENCY_AFTER:
+            kind, j = "money", j + 1
+            if low[j - 1] in ("cents", "cent", "pence"):
+                value /= 100
+        elif j < len(toks) and low[j] in _PERCENT:
+            if low[j] == "per" and not (j + 1 < len(toks) and low[j + 1] == "cent"):
+                pass
+            else:
+                kind, j = "percent", j + (2 if low[j] == "per" else 1)
+                if j < len(toks) and low[j] == "points":
+                    j += 1
+        if kind == "count":
+            if (i > 0 and low[i - 1] in _MONTHS) or (j < len(toks) and low[j] in _MONTHS):
+                kind = "date"
+            elif re.fullmatch(r"(1[89]|20)\d\d", t):
+                kind = "year"
+            elif j + 1 < len(toks) and toks[j] in ("-", "–") and _NUMBER.fullmatch(toks[j + 1]):
+                kind, value = "vote", float(f"{int(value)}.{toks[j + 1]}") if "." not in t else value
+                j += 2
+        before = next((low[k] for k in range(start - 1, -1, -1) if low[k].isalpha() and low[k] not in _MONTHS), "")
+        after = next((low[k] for k in range(j, len(low)) if low[k].isalpha() and low[k] not in ("of", "the", "a")),
+                     "")
+        hedge = " ".join(low[max(0, start - 2) : start])
+        approximate = bool(_APPROXIMATE.search(hedge))
+        out.append(Figure(value, kind, " ".join(toks[start:j]), before, after, written, approximate))
+        i = j
+    return out
+
+
+def _name_runs(toks: list[str]) -> tuple[list[tuple[str, ...]], list[tuple[str, str]]]:
+    """Runs of capitalised words not opening the sentence (names, mostly), with the words around them."""
+    runs, context = [], []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        opens = i == 0 or toks[i - 1] in ('"', "“", "(", ":", ".", "?", "!", "-", "—", "'", "‘")
+        if t[:1].isupper() and t.isalpha() and t.lower() not in _STOP_NAMES and not (opens and _common(t)):
+            j = i
+            while j < len(toks) and toks[j][:1].isupper() and toks[j].replace(".", "").isalpha():
+                j += 1
+            run = tuple(w.lower() for w in toks[i:j] if w.lower() not in _TITLES and len(w) > 1)
+            if run and not all(w in _MONTHS or w in _WEEKDAYS for w in run):
+                runs.append(run)
+                context.append((toks[i - 1].lower() if i else "", toks[j].lower() if j < len(toks) else ""))
+            i = j
+        else:
+            i += 1
+    return runs, context
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # imported when first needed
+
+    return frozenset(STOP_WORDS)
+
+
+def _common(word: str) -> bool:
+    """A capitalised word that opens a sentence is a name unless it is a common word ("The", "However")."""
+    return word.lower() in _common_words() or word.lower() in _UPDATES or word.lower() in _HEDGES
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Lower-case words of two letters or more that are not stop words."""
+    common = _common_words()
+    return frozenset(w for w in _WORDS.findall(text.lower()) if len(w) > 1 and w not in common)
+
+
+def facts(text: str) -> Facts:
+    """The facts of one statement that a paraphrase must keep."""
+    toks = tokens(text)
+    low = [t.lower() for t in toks]
+    words = set(low)
+    runs, context = _name_runs(toks)
+    opposites = frozenset((k, side) for k, pair in enumerate(_OPPOSITES) for side in (0, 1) if words & pair[side])
+    negators = sum(w in _NEGATORS or w.endswith("n't") for w in low)
+    return Facts(tuple(figures(toks)), tuple(runs), tuple(context), negators % 2 == 1,
+                 opposites, any(w in _HEDGES and (t != "May") for t, w in zip(toks, low, strict=True)),
+                 bool(words & _UPDATES), frozenset(words & _WEEKDAYS))  # "May" with a capital: the month
+
+
+def same_value(x: Figure, y: Figure, estimates: bool = True) -> bool:
+    """Equal, or equal once the more precise one is rounded as the other is written ("1.46" ~ "1.5"); with
+    ``estimates``, an approximate figure ("at least 14") also agrees with one within a quarter of it (17)."""
+    if x.value == y.value:
+        return True
+    if x.kind != y.kind or x.kind in ("vote", "year", "date"):
+        return False
+    digits = [len(_DECIMALS.search(f.text).group(1)) if _DECIMALS.search(f.text) else 0 for f in (x, y)]
+    places = min(digits)
+    coarse, fine = (x, y) if digits[0] == places else (y, x)
+    scale = 10**places
+    same_scale = x.written and y.written and x.value / x.written == y.value / y.written
+    if same_scale and round(fine.written * scale) == round(coarse.written * scale):
+        return True
+    big = max(abs(x.value), abs(y.value))
+    tolerance = 0.25 if estimates and (x.approximate or y.approximate) else 0.02
+    return big > 0 and abs(x.value - y.value) / big <= tolerance
+
+
+def _counterparts(a: list[Figure], b: list[Figure]) -> list[tuple[Figure, Figure]]:
+    """Pairs of figures that answer each other: same kind, and a shared neighbour word, or the only figure of
+    that kind on both sides."""
+    out = []
+    for x in a:
+        if any(same_value(x, y, estimates=False) for y in b):
+            continue  # said on both sides
+        same_kind = [y for y in b if y.kind == x.kind and not any(same_value(y, z, estimates=False) for z in a)]
+        match = [y for y in same_kind if (x.after and x.after == y.after) or (x.before and x.before == y.before)]
+        if not match and len(same_kind) == 1 and sum(z.kind == x.kind for z in a) == 1 and x.kind != "count":
+            match = same_kind
+        if match:
+            out.append((x, match[0]))
+    return out
+
+
+def _actor_difference(a: Facts, b: Facts) -> tuple[str, str] | None:
+    """A name on each side that the other does not have, standing in the same place (the same word before or
+    after it): one actor put for another ("Smith said" / "Jones said")."""
+    def unmatched(x: Facts, y: Facts) -> list[int]:
+        other = {w for run in y.names for w in run}
+        return [i for i, run in enumerate(x.names) if not set(run) & other]
+
+    for i in unmatched(a, b):
+        for j in unmatched(b, a):
+            (ab, aa), (bb, ba) = a.name_context[i], b.name_context[j]
+            if (aa and aa == ba and aa.isalpha()) or (ab and ab == bb and ab.isalpha() and ab not in ("and", ",")):
+                return " ".join(a.names[i]).title(), " ".join(b.names[j]).title()
+    return None
+
+
+def differences(a: Facts, b: Facts) -> list[Difference]:
+    """What two readings of (what may be) one claim disagree on; empty when nothing checkable differs."""
+    out = [Difference("figure" if not same_value(x, y) else "estimate", x.text, y.text, x.kind)
+           for x, y in _counterparts(list(a.figures), list(b.figures))]
+    if a.weekdays and b.weekdays and not a.weekdays & b.weekdays:  # "on Tuesday" / "on Wednesday": two events
+        out.append(Difference("when", ", ".join(sorted(a.weekdays)), ", ".join(sorted(b.weekdays))))
+    actor = _actor_difference(a, b)
+    if actor:
+        out.append(Difference("actor", *actor))
+    flipped = [k for k, side in a.opposites if (k, 1 - side) in b.opposites and (k, side) not in b.opposites]
+    if flipped:
+        out.append(Difference("polarity", *_opposite_words(a, b, flipped[0])))
+    elif a.negated != b.negated:  # a negation on one side only: too loose a reading to call a flip
+        out.append(Difference("negation", "negated" if a.negated else "affirmed",
+                              "negated" if b.negated else "affirmed"))
+    if a.hedged != b.hedged:
+        out.append(Difference("modality", "hedged" if a.hedged else "asserted", "hedged" if b.hedged else "asserted"))
+    return out
+
+
+def _opposite_words(a: Facts, b: Facts, k: int) -> tuple[str, str]:
+    side = next(s for kk, s in a.opposites if kk == k)
+    return sorted(_OPPOSITES[k][side])[0], sorted(_OPPOSITES[k][1 - side])[0]
+
+
+def masked(text: str) -> str:
+    """The statement with its figures replaced by one neutral word: what it says, whatever the numbers."""
+    return _NUMBER.sub("several", text)
+
+
+def _written(figure: str) -> str:
+    """A figure as written, with its digits when it was spelt out: 'Nine (9)'."""
+    word = figure.strip().lower()
+    return f"{figure} ({_SMALL[word]})" if word in _SMALL else figure
+
+
+def describe(d: Difference) -> str:
+    """What differs, for an explanation: 'the figure (12 vs 36)'."""
+    if d.what == "figure":
+        d = Difference(d.what, _written(d.a), _written(d.b), d.kind)
+    label = {"figure": f"the {d.kind} figure" if d.kind and d.kind != "count" else "the figure",
+             "actor": "the named actor", "polarity": "the polarity", "modality": "the modality"}[d.what]
+    return f"{label} ({d.a} vs {d.b})"

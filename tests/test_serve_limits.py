@@ -1,0 +1,146 @@
+"""Bounded resources: the length limit, linear time on runs of symbols, the workers' memory ceiling and the
+Host allow-list. Times are compared as ratios within one run, never against a clock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from onrecord.analysis import analyze
+from onrecord.errors import TooLong
+from onrecord.parse import LONG_RUN, RUN_PIECE, load_pipeline
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_serve import ARTICLE, error_of, running_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def long_article(n: int) -> str:
+    """About ``n`` characters of English news: the test article's paragraphs, years varied."""
+    paragraphs = ARTICLE.split("\n\n")[1:]
+    out, i = [], 0
+    while sum(len(p) + 2 for p in out) < n:
+        out.append(paragraphs[i % len(paragraphs)].replace("2024", str(1900 + i % 120)))
+        i += 1
+    return "\n\n".join(out)[:n]
+
+
+# ---------------------------------------------------------------------------------------------------- length
+
+
+def test_the_length_limit_is_checked_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONRECORD_MAX_CHARS", "500")
+    with pytest.raises(TooLong, match=r"2,000 characters long, over the limit of 500 characters.*ONRECORD_MAX_CHARS"):
+        analyze(long_article(2000))
+    monkeypatch.setenv("ONRECORD_MAX_CHARS", "3000")
+    assert analyze(long_article(2000)).attributions
+
+
+def test_the_cli_names_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(long_article(2000), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "onrecord.cli", "analyze", str(path)], cwd=ROOT, text=True,
+                          capture_output=True, env={**_env(), "ONRECORD_MAX_CHARS": "1000"}, timeout=120)
+    assert proc.returncode != 0 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "over the limit of 1,000 characters" in proc.stderr
+    assert "ONRECORD_MAX_CHARS" in proc.stderr
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+# --------------------------------------------------------------------------------------------------- runs
+
+
+@pytest.mark.parametrize("unit", ["\U0001F600", "\U0001F468\u200d\U0001F469\u200d\U0001F467", "\u2605\u00a9",
+                                  "!?", "\u201c\"'", "x", "!" * 40 + " "])
+def test_runs_of_symbols_cost_no_more_than_prose(unit: str) -> None:
+    nlp = load_pipeline()
+    prose = long_article(20_000)
+    run = (unit * (20_000 // len(unit) + 1))[:20_000]
+    nlp(prose[:2000])  # warm
+    start = time.process_time()
+    nlp(prose)
+    plain = time.process_time() - start
+    start = time.process_time()
+    doc = nlp(run + "\n\n" + prose[:2000])
+    symbols = time.process_time() - start
+    assert symbols < 1.5 * plain, f"{symbols:.2f} s of CPU for the run, {plain:.2f} s for prose of its length"
+    assert doc.text == run + "\n\n" + prose[:2000]  # offsets are exact: the tokens cover the text
+
+
+def test_text_without_long_runs_is_tokenised_as_before() -> None:
+    nlp = load_pipeline()
+    text = ARTICLE + " Wow!!!!!!! " + "y" * (LONG_RUN - 1) + " \U0001F600\U0001F600 end."
+    wrapped = nlp.tokenizer
+    assert [t.text for t in wrapped(ARTICLE)] == [t.text for t in wrapped.tokenizer(ARTICLE)]
+    pieces = [t.text for t in wrapped(text)]
+    assert "!!!!!!!" not in pieces and max(len(p) for p in pieces) <= max(RUN_PIECE, LONG_RUN - 1)
+    assert "".join(t.text_with_ws for t in wrapped(text)) == text
+
+
+# ---------------------------------------------------------------------------------------------- the server
+
+
+@pytest.fixture
+def one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes with one BLAS thread: their address space at start no longer depends on the cores."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(name, "1")
+
+
+def test_host_allow_list_and_limits_and_memory_ceiling(one_thread: None) -> None:
+    # A server worker's address space at start is about 320 MB (the model and libraries); 380 MB leaves no
+    # room for a 300,000-character analysis, which needs about 100 MB more.
+    with running_server("--memory-limit", "380", "--max-chars", "400000", "--allowed-host", "news.example",
+                        workers=1) as srv, srv.client() as c:
+        for host in ("evil.example", "127.0.0.1.evil.example", "news.example.evil", ""):
+            r = c.get("/health", headers={"Host": host})
+            assert r.status_code == 400 and "host name" in error_of(r)
+            r = c.post("/analyze", headers={"Host": host}, json={"text": ARTICLE})
+            assert r.status_code == 400
+        for host in (f"localhost:{srv.port}", f"127.0.0.1:{srv.port}", "news.example", "NEWS.example:80"):
+            assert c.get("/health", headers={"Host": host}).status_code == 200, host
+
+        r = c.post("/analyze", json={"text": long_article(400_001)})
+        assert r.status_code == 413
+        assert "400,001 characters long, over the server's limit of 400,000 characters" in error_of(r)
+
+        r = c.post("/analyze", json={"text": long_article(300_000)})
+        assert r.status_code == 413 and "memory limit of 380 MB" in error_of(r), r.text[:300]
+        deadline = time.monotonic() + 180
+        while c.get("/health").json()["ready"] < 1:  # the worker is replaced; other requests go on
+            assert time.monotonic() < deadline, "no replacement worker"
+            time.sleep(0.2)
+        assert c.get("/health").json()["out_of_memory"] == 1
+        r = c.post("/analyze", json={"text": ARTICLE})
+        assert r.status_code == 200 and r.json()["attributions"]
+
+
+def test_an_ingest_worker_past_its_memory_ceiling_is_one_failure_row(tmp_path: Path, one_thread: None) -> None:
+    # An ingest worker holds more (up to about 650 MB of address space for a few short articles): at 700 MB
+    # the short articles are stored and the 300,000-character one, which needs more, is the one failure.
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"text": ARTICLE, "id": "small-1"}, {"text": long_article(300_000), "id": "large"},
+        {"text": ARTICLE.replace("Riverton", "Alderton"), "id": "small-2"}]), encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    proc = subprocess.run([sys.executable, "-m", "onrecord.cli", "ingest", str(feed), "--store", str(store),
+                           "--jobs", "2", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**_env(), "ONRECORD_WORKER_MEMORY_MB": "700"})
+    con = duckdb.connect(str(store), read_only=True)
+    stored = sorted(r[0] for r in con.execute("SELECT id FROM articles").fetchall())
+    failures = con.execute("SELECT name, reason FROM failures").fetchall()
+    con.close()
+    assert stored == ["small-1", "small-2"], proc.stderr
+    assert len(failures) == 1 and failures[0][0].endswith(":2") and "memory limit" in failures[0][1], failures
