@@ -28,7 +28,9 @@ from threadpoolctl import ThreadpoolController
 from onrecord.assess.checkworthiness import CheckworthinessModel
 from onrecord.assess.conflicts import find_conflicts
 from onrecord.assess.unsourced import unsourced_sentences
+from onrecord.attribute.actors import Actor as ActorIndexActor
 from onrecord.attribute.actors import ActorIndex
+from onrecord.attribute.coref import PRONOUNS
 from onrecord.attribute.extract import Found, find_attributions
 from onrecord.attribute.learned import AttributionModel, polnear_attributions
 from onrecord.attribute.quotes import find_quotes
@@ -40,6 +42,7 @@ from onrecord.record import (
     Article,
     Attribution,
     Flag,
+    Mention,
     Record,
     Span,
     Speaker,
@@ -183,12 +186,18 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
                               related=[u.id]))
     flags.sort(key=lambda f: f.start)
 
-    actor_list = [Actor(a.id, a.name, a.kind, list(a.roles),  # type: ignore[arg-type]
-                        [_span(text, m) for m in sorted(a.mentions)])
-                  for a in actors.actors if any(f.actor is a for f in found) or a.kind == "person"]
+    actor_list = [Actor(a.id, a.name, a.kind, list(a.roles), _mentions(text, a))  # type: ignore[arg-type]
+                  for a in actors.actors if any(f.actor is a for f in found) or a.kind == "person" or a.pronouns]
     _add_speaker_mentions(actor_list, attributions)
     return Record(Article(id=hashlib.sha256(text.encode()).hexdigest()), text, boilerplate, attributions,
                   unsourced, actor_list, [], flags)
+
+
+def _mentions(text: str, actor: ActorIndexActor) -> list[Mention]:
+    """Every mention of an actor in text order, each with its kind."""
+    kinds = [(m, "name") for m in actor.mentions] + [(m, "pronoun") for m in actor.pronouns] + \
+        [(m, "description") for m in actor.descriptions]
+    return [Mention(s, e, text[s:e], kind) for (s, e), kind in sorted(set(kinds))]  # type: ignore[arg-type]
 
 
 def _add_speaker_mentions(actors: list[Actor], attributions: list[Attribution]) -> None:
@@ -200,5 +209,6 @@ def _add_speaker_mentions(actors: list[Actor], attributions: list[Attribution]) 
             continue
         actor = by_id[speaker.actor]
         if not any(m.start <= speaker.start < m.end or speaker.start <= m.start < speaker.end for m in actor.mentions):
-            actor.mentions.append(Span(speaker.start, speaker.end, speaker.text))
+            kind = "pronoun" if speaker.text.lower() in PRONOUNS else "description"
+            actor.mentions.append(Mention(speaker.start, speaker.end, speaker.text, kind))
             actor.mentions.sort(key=lambda m: m.start)

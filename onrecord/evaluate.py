@@ -8,6 +8,9 @@ GOLD is an onrecord-gold/1 JSON file, a folder of them, or a brat standoff folde
 is used). Each document is read with ``onrecord.read.read_path`` and analysed with
 ``onrecord.analyze``; a document that cannot be read or analysed scores zero and is listed.
 
+GAP ``.tsv`` files and CoNLL coreference files (or folders of them; ``--split NAME``) are scored for
+coreference instead, beside the rule-only resolver: see ``onrecord.evaluate_coref``.
+
 Three families of figures:
 
 1. Word-match figures, the same as the team's score.py with the same semantics: two spans match
@@ -863,10 +866,29 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     ap.add_argument("--errors", metavar="FILE", help="write every miss as JSON lines to FILE, for error analysis")
     ap.add_argument("--convention", choices=CONVENTIONS, default="onrecord",
                     help="what counts as an attribution (as `onrecord analyze --convention`)")
+    ap.add_argument("--split", metavar="NAME",
+                    help="CoNLL coreference folders: only the documents splits.md lists under NAME (e.g. dev)")
     ap.add_argument("--stance-reader", choices=READERS, default="reader",
                     help="positions gold: the stance reader (default) or the nearest-example embeddings")
     ap.set_defaults(func=run)
     return ap
+
+
+def run_coref(args: argparse.Namespace) -> int:
+    """`onrecord evaluate` on coreference gold (GAP .tsv, CoNLL files): see ``onrecord.evaluate_coref``."""
+    from onrecord.evaluate_coref import evaluate_coref, render
+
+    try:
+        rows = evaluate_coref(args.gold, args.limit, args.split)
+    except OnrecordError as exc:
+        print(f"onrecord evaluate: {exc}", file=sys.stderr)
+        return 2
+    mins = parse_mins(args.min)
+    ours = {k: v for row in rows if row["coref_resolver"] == "onrecord" for k, v in row.items()}
+    below = [f"{name}<{value:g}" for name, value in mins if not isinstance(ours.get(name), (int, float))
+             or ours[name] < value]
+    print(json.dumps({"figures": rows}, indent=1) if args.format == "json" else render(rows))
+    return 1 if below else 0
 
 
 def _run_flags(args: argparse.Namespace, kind: str, analyze_fn: AnalyzeFn | None) -> int:
@@ -897,6 +919,10 @@ def _run_flags(args: argparse.Namespace, kind: str, analyze_fn: AnalyzeFn | None
 
 def run(args: argparse.Namespace, analyze_fn: AnalyzeFn | None = None, read_fn: ReadFn | None = None) -> int:
     """Run `onrecord evaluate`; returns the exit code (1: a --min figure is below, 2: bad input)."""
+    from onrecord.evaluate_coref import is_coref_gold
+
+    if analyze_fn is None and read_fn is None and is_coref_gold(args.gold):
+        return run_coref(args)
     flag_kind = evaluate_flags.kind_of_folder(pathlib.Path(args.gold[0])) if len(args.gold) == 1 else None
     if flag_kind is not None:
         return _run_flags(args, flag_kind, analyze_fn)

@@ -3,6 +3,9 @@
 Every span carries character offsets into ``Record.text`` and the exact text at those offsets,
 so any consumer can highlight it on the analysed text. ``Record.to_dict()`` is the JSON contract;
 ``Record.from_dict()`` reads it back.
+
+Schema note: ``actors[].mentions[]`` carry a ``kind`` (``name``, ``pronoun``, ``description``) since
+coreference resolves pronouns and descriptions; records written before read every mention as a name.
 """
 
 from __future__ import annotations
@@ -80,13 +83,23 @@ class Unsourced(Span):
     flags: list[str] = field(default_factory=list)
 
 
+MentionKind = Literal["name", "pronoun", "description"]
+
+
+@dataclass
+class Mention(Span):
+    """A mention of an actor: its name (or a variant), a pronoun, or a description ("the minister")."""
+
+    kind: MentionKind = "name"
+
+
 @dataclass
 class Actor:
     id: str
     name: str
     kind: SpeakerKind
     roles: list[str] = field(default_factory=list)
-    mentions: list[Span] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
 
 
 @dataclass
@@ -163,7 +176,8 @@ class Record:
                 via=spans(Via, item.get("via")),
                 when=item.get("when"),
             ))
-        actors = [Actor(**{**a, "mentions": spans(Span, a.get("mentions"))}) for a in data.get("actors") or []]
+        # records written before mentions had a kind read as names
+        actors = [Actor(**{**a, "mentions": spans(Mention, a.get("mentions"))}) for a in data.get("actors") or []]
         return cls(
             schema=data.get("schema", SCHEMA),
             article=Article(**data["article"]),

@@ -14,9 +14,17 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
+from onrecord.attribute.coref import (
+    PronounRanker,
+    ranker_enabled,
+    resolve_descriptions,
+    resolve_pronouns,
+    world_given_names,
+)
 from onrecord.attribute.lexicon import TITLE_WORDS, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
@@ -75,6 +83,8 @@ class Actor:
     roles: list[str] = field(default_factory=list)
     subject_at: list[int] = field(default_factory=list)  # offsets where the actor is a clause subject
     gender: dict[str, int] = field(default_factory=dict)  # evidence: "m"/"f" -> count
+    pronouns: list[tuple[int, int]] = field(default_factory=list)  # pronouns resolved to the actor
+    descriptions: list[tuple[int, int]] = field(default_factory=list)  # "the minister", "the company"
 
     @property
     def id(self) -> str:
@@ -101,6 +111,34 @@ _TITLE_ABBREVIATIONS = {"sen.": "senator", "sen": "senator", "gov.": "governor",
                         "cllr": "councillor", "cllr.": "councillor", "insp.": "inspector", "amb.": "ambassador"}
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m",
                    "she": "f", "her": "f", "hers": "f", "herself": "f"}
+
+
+@lru_cache(maxsize=1)
+def all_given_names() -> dict[str, str]:
+    """Given name -> "m"/"f": the US census lists first, then the world table for the rest
+    (Slavic, Nordic, Arabic, East Asian… names the census never saw)."""
+    return {**world_given_names(), **given_names()}
+
+
+_NICKNAMING = frozenset({"nicknamed", "dubbed", "called", "as"})
+
+
+def is_nickname(span: Span) -> bool:
+    """A name given in quotes after "nicknamed", "dubbed", "known as": another name of someone
+    already there ("nicknamed 'the Bulldozer'"), not a new actor."""
+    i = span.start - 1
+    doc = span.doc
+    while i >= 0 and (doc[i].is_quote or doc[i].lower_ == "the"):
+        i -= 1
+    return i >= 0 and i < span.start - 1 and doc[i].lower_ in _NICKNAMING
+
+
+def sentence_numbers(doc: Doc) -> list[int]:
+    """The number of each token's sentence."""
+    out = [0] * len(doc)
+    for n, sent in enumerate(doc.sents):
+        out[sent.start : sent.end] = [n] * (sent.end - sent.start)
+    return out
 
 
 def _contradicts(actor: Actor, gender: str) -> bool:
@@ -132,13 +170,14 @@ def mention_role(span: Span) -> str | None:
 class ActorIndex:
     """Actors of one document, built from its named entities; resolves spans and pronouns."""
 
-    def __init__(self, doc: Doc, skip: list[tuple[int, int]] | None = None) -> None:
+    def __init__(self, doc: Doc, skip: list[tuple[int, int]] | None = None, coref: bool = True) -> None:
         self.doc = doc
         self.actors: list[Actor] = []
         self._people: dict[str, list[Actor]] = {}  # by the first letters of the surname
         self._bodies: dict[str, Actor] = {}
         skip = skip or []
-        ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)]
+        ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)
+                and not is_nickname(e)]
         # people first, so that a surname the tagger labelled ORG or GPE still finds its person
         for ent in ents:
             if ent.label_ == "PERSON":
@@ -150,8 +189,26 @@ class ActorIndex:
                 self.add_mention(ent, "person" if is_person else _ACTOR_LABELS[ent.label_])
         self._add_untagged_surnames(skip)
         self.actors.sort(key=lambda a: min(a.mentions))
+        self.name_genders = all_given_names()
         self._collect_roles_and_gender()
         self._build_index()
+        self._skip = sorted(skip)
+        self._sentence_of = sentence_numbers(doc)
+        self._sentence_starts = [s.start for s in doc.sents]
+        # pronouns and descriptions: onrecord.attribute.coref; the name index above stays names only
+        self.resolved = resolve_pronouns(doc, self, PronounRanker.load() if ranker_enabled() else None) if coref else {}
+        for i, actor in self.resolved.items():
+            token = doc[i]
+            actor.pronouns.append((token.idx, token.idx + len(token.text)))
+            words = actor.name.split()
+            if actor.kind != "person" and len(words) > 1 and words[0].lower() in self.name_genders \
+                    and _PRONOUN_GENDER.get(token.lower_):
+                actor.kind = "person"  # "he" for "Mark Twain", whom the tagger took for an organisation
+        self.described = resolve_descriptions(doc, self) if coref else {}
+        for i, actor in self.described.items():
+            token = doc[i]
+            start = token.left_edge.idx if token.left_edge.i >= token.sent.start else token.idx
+            actor.descriptions.append((start, token.idx + len(token.text)))
 
     def _collect_roles_and_gender(self) -> None:
         """Roles from titles and appositives around every mention of a person ("Finance Minister Ole
@@ -173,7 +230,7 @@ class ActorIndex:
                 elif first.lower_.rstrip(".") in ("mrs", "ms", "miss", "dame"):
                     actor.gender["f"] = actor.gender.get("f", 0) + 2
                 actor.add_role(mention_role(span))
-        names = given_names()
+        names = self.name_genders
         for actor in people:
             words = actor.name.split()
             gender = names.get(words[0].lower()) if len(words) > 1 else None
@@ -255,6 +312,34 @@ class ActorIndex:
         self._starts = [s for s, _, _ in self._mentions]
         self._subjects = {(at, id(actor)) for actor in self.actors for at in actor.subject_at}
 
+    def sentence_number(self, i: int) -> int:
+        return self._sentence_of[i]
+
+    def in_skip(self, pos: int) -> bool:
+        k = bisect_left(self._skip, (pos + 1,)) - 1
+        return k >= 0 and self._skip[k][0] <= pos < self._skip[k][1]
+
+    def first_mention_in_sentence(self, head: Token) -> bool:
+        """No name mention starts in ``head``'s sentence before its noun phrase (nor more than 40
+        characters before the head)."""
+        k = bisect_left(self._starts, head.sent.start_char)
+        return k >= len(self._starts) or (self._starts[k] >= head.idx - 40 and self._starts[k] >= head.left_edge.idx)
+
+    def head_token(self, start: int, end: int) -> Token | None:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return span.root if span is not None and len(span) else None
+
+    def name_mentions_near(self, token: Token, sentences: int = 4) -> list[tuple[int, int, Actor]]:
+        """Name mentions from ``sentences`` sentences before ``token``'s to the end of its own."""
+        first = self._sentence_starts[max(0, self._sentence_of[token.i] - sentences)]
+        lo = bisect_left(self._starts, self.doc[first].idx)
+        hi = bisect_left(self._starts, token.sent.end_char)
+        return self._mentions[lo:hi]
+
+    def mentions_before(self, pos: int) -> Iterator[tuple[int, int, Actor]]:
+        """Name mentions starting before ``pos``, nearest first."""
+        return self._before(pos)
+
     def _before(self, pos: int) -> Iterator[tuple[int, int, Actor]]:
         """Mentions starting before ``pos``, nearest first."""
         for i in range(bisect_left(self._starts, pos) - 1, -1, -1):
@@ -281,6 +366,16 @@ class ActorIndex:
     def resolve_pronoun(self, token: Token, kind: str = "person") -> Actor | None:
         """The actor a pronoun refers to: the nearest earlier clause subject that fits (kind, and gender
         for he/she), unless a fitting actor is named closer in the same sentence; failing both, the
+        nearest fitting mention in the two previous sentences."""
+        linked = self.resolved.get(token.i)
+        if linked is not None and (linked.kind == "person") == (kind == "person"):
+            return linked  # the ranker's link (onrecord.attribute.coref)
+        return self.rule_pronoun(token, kind)
+
+    def rule_pronoun(self, token: Token, kind: str = "person") -> Actor | None:
+        """The rule-only resolution of a pronoun (the ranker's fallback and the baseline it is
+        measured against): the nearest earlier clause subject that fits (kind, and gender for
+        he/she), unless a fitting actor is named closer in the same sentence; failing both, the
         nearest fitting mention in the two previous sentences."""
         sent_start = token.sent.start_char
         want = _PRONOUN_GENDER.get(token.lower_)

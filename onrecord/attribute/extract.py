@@ -149,6 +149,24 @@ def _role_prefix(span: Span, ent: Span) -> str | None:
     return None
 
 
+def document_author(head: Token, actors: ActorIndex) -> tuple[str, Actor | None] | None:
+    """Whose a document is: its possessor ("the trust's board papers") or the object of "by" / "from"
+    ("data from the statistics office"), resolved to an actor when it is one (also through a
+    description: "the trust" for the Northvale Health Trust), else its words without the article."""
+    author = next((c for c in head.children if c.dep_ == "poss" and c.pos_ in ("NOUN", "PROPN")), None)
+    if author is None:
+        prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("by", "from")), None)
+        author = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+    if author is None or author.pos_ not in ("NOUN", "PROPN"):
+        return None
+    actor = actors.actor_at(author) or actors.described.get(author.i)
+    if actor is not None:
+        return actor.name, actor
+    words = [t for t in author.doc[author.left_edge.i : author.i + 1] if t.dep_ not in ("det", "case", "poss")
+             and not t.is_punct]
+    return (" ".join(t.text for t in words), None) if words else None
+
+
 def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = None) -> Source:
     """The speaker named by the noun phrase headed by ``head`` (or lying in ``bounds``): its words,
     canonical name, kind and role."""
@@ -200,7 +218,12 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         elif head.lower_ in SPOKESPERSON_NOUNS:  # "Trump's spokeswoman" speaks for Trump
             return Source(start, end, owner.name, "person", owner, head.text)
         # else "Erdogan's office", "Trump's lawyers", "Trump's tweet": the possessed noun is the source, not its owner
+    described = actors.described.get(head.i) if actor is None else None
+    if described is not None:  # "the ministry", "the carmaker", "the minister": coreference (coref.py)
+        return Source(start, end, described.name, described.kind, described, role)
     if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
+        if actor is None and (author := document_author(head, actors)) is not None:
+            return Source(start, end, author[0], "document", author[1], role)
         return Source(start, end, actor.name if actor else span.text, "document", actor, role)
     if actor is not None and actor.kind == "person":
         ent = next((e for e in ents_in(span) if e.label_ == "PERSON"), None)

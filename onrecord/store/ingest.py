@@ -163,7 +163,7 @@ def record_rows(record: Record, source: str, name: str) -> dict[str, list[dict[s
         spans = actor.mentions or [None]  # an actor without a mention still needs a row to be resolved again
         for m in spans:
             rows["mentions"].append({**base, "text": m.text if m else None, "start_char": m.start if m else None,
-                                     "end_char": m.end if m else None})
+                                     "end_char": m.end if m else None, "mention_kind": m.kind if m else None})
     for p in record.positions:
         rows["positions"].append({"article_id": aid, "actor_id": None, "local_actor": p.actor, "issue": p.issue,
                                   "stance": p.stance, "attribution_id": p.attribution, "confidence": p.confidence,
@@ -294,7 +294,8 @@ def process(items: list[Item]) -> list[Outcome]:
         except Exception as exc:
             outcomes[i] = Outcome(item.name, item.source, "failed", stage="analyse", reason=_reason(exc))
             continue
-        actors = [(a.id, a.name, a.kind, canonical.name_variants(a.name, a.kind, (m.text for m in a.mentions)))
+        actors = [(a.id, a.name, a.kind,
+                   canonical.name_variants(a.name, a.kind, (m.text for m in a.mentions if m.kind == "name")))
                   for a in record.actors]
         warnings = []
         published = rows["articles"][0]["published"]

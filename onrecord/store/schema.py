@@ -100,6 +100,7 @@ MENTIONS = Table("mentions", (
     ("name", TEXT),  # the actor's name as this article gives it (its fullest form there)
     ("kind", TEXT), ("roles", TEXTS),
     ("text", TEXT), ("start_char", _INT), ("end_char", _INT),
+    ("mention_kind", TEXT),  # name | pronoun | description (the record's actors[].mentions[].kind)
 ), order=("article_id", "local_id", "start_char"))
 
 POSITIONS = Table("positions", (

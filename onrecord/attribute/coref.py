@@ -1,0 +1,498 @@
+"""Coreference: every third-person pronoun and definite description linked to the actor it stands for.
+
+Names are merged into actors by ``onrecord.attribute.actors``; this module adds the other mentions:
+
+- **pronouns** (he/him/his/himself, she/…, they/…, it/its): a mention-ranking model in the manner of
+  Wiseman et al. (2015) and Lee et al. (2017), with the features of the classic learned resolvers
+  (Soon et al. 2001; Ng & Cardie 2002) — distance, syntactic role and parallelism, whether the
+  candidate governs the pronoun's clause (Hobbs 1978; binding: "X told Y about him" is not X),
+  gender and number agreement, salience (Lappin & Leass 1994) — and the parser's context vectors.
+  Each (pronoun, candidate actor) pair is scored by boosted trees run as numpy arrays; the best
+  candidate above the threshold wins. Trained on OntoGUM train and GAP development by
+  ``python -m onrecord.train.coref``; weights in ``data/coref.npz`` (no pickle), card beside them.
+- **descriptions** ("the minister", "the ministry", "the company", "the 42-year-old"): the latest
+  actor whose name, role (title, apposition or copula) or kind the description's head matches.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from spacy.attrs import LEMMA, LOWER
+from spacy.tokens import Doc, Token
+
+if TYPE_CHECKING:
+    from onrecord.attribute.actors import Actor, ActorIndex
+
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+MODEL_PATH = DATA / "coref.npz"
+
+# pronoun -> (kind of actor it can stand for, gender or number)
+PRONOUNS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("he", "him", "his", "himself"), ("person", "m")),
+    **dict.fromkeys(("she", "her", "hers", "herself"), ("person", "f")),
+    **dict.fromkeys(("it", "its", "itself"), ("organization", "n")),
+    **dict.fromkeys(("they", "them", "their", "theirs", "themselves"), ("organization", "p")),
+}
+REFLEXIVES = frozenset({"himself", "herself", "itself", "themselves"})
+POSSESSIVES = frozenset({"his", "hers", "its", "their", "theirs"})
+
+_ROLES = ("subj", "obj", "pobj", "poss", "other")
+_WINDOW_SENTENCES = 4  # candidates: actors named in the pronoun's sentence or the four before it
+_MAX_CANDIDATES = 6
+
+
+def syntactic_role(token: Token) -> str:
+    """subj / obj / pobj / poss / other, for the head of a mention (climbing names and appositions)."""
+    while token.dep_ in ("compound", "flat", "appos") and token.head.i != token.i:
+        token = token.head
+    dep = token.dep_
+    if dep in ("nsubj", "nsubjpass", "csubj", "expl"):
+        return "subj"
+    if dep in ("dobj", "dative", "attr", "oprd"):
+        return "obj"
+    if dep == "pobj" or dep == "agent":
+        return "pobj"
+    if dep == "poss":
+        return "poss"
+    return "other"
+
+
+def _head_of(token: Token) -> Token:
+    while token.dep_ in ("compound", "flat", "appos") and token.head.i != token.i:
+        token = token.head
+    return token
+
+
+def _clause_verb(token: Token) -> Token:
+    """The verb (or root) of the clause a token belongs to."""
+    t = token
+    for _ in range(12):
+        if t.pos_ in ("VERB", "AUX") or t.dep_ == "ROOT" or t.head.i == t.i:
+            return t
+        t = t.head
+    return t
+
+
+def _governs(candidate: Token, pronoun: Token) -> bool:
+    """The candidate is the subject of a verb above the pronoun's clause ("X said he …")."""
+    verb = _head_of(candidate).head
+    t = pronoun
+    for _ in range(12):
+        if t.i == verb.i:
+            return True
+        if t.head.i == t.i:
+            return False
+        t = t.head
+    return False
+
+
+@lru_cache(maxsize=1)
+def world_given_names() -> dict[str, str]:
+    """Given names one gender overwhelmingly bears, beyond the US census: derived by
+    ``python -m onrecord.train.coref`` from the nomquamgender package's name table (Van Buskirk et
+    al. 2022, MIT licence: names from many countries and sources) and shipped as ``data/given_names.json``."""
+    path = DATA / "given_names.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {**dict.fromkeys(data["m"], "m"), **dict.fromkeys(data["f"], "f")}
+
+
+@dataclass
+class Candidate:
+    actor: Actor
+    mention: tuple[int, int, Token]  # the nearest name mention: start char, end char, its head token
+
+
+FEATURES = (
+    "sent_dist", "tok_dist_log", "rank", "cataphora", "same_sentence",
+    *(f"cand_{r}" for r in _ROLES), *(f"pron_{r}" for r in _ROLES), "parallel",
+    "governs", "same_clause", "reflexive", "possessive_pronoun",
+    "gender_agree", "gender_clash", "gender_unknown", "name_gender_agree", "name_gender_clash",
+    "kind_person", "number_plural_actor",
+    "n_mentions_log", "n_subject_log", "first_actor", "mentions_in_window", "n_candidates",
+    "cand_sentence_subject", "cand_in_parens", "cand_after_of", "cand_is_object_of_pron_verb",
+    "nearest_subject", "tensor_cos", "pron_sentence_start", "pron_in_quote_sent",
+    "cand_appos_or_title", "other_same_gender_closer", "cand_given_name", "cand_words",
+    "cand_depth", "pron_depth", "cand_first_in_sentence", "subjects_between", "mentions_before_log",
+    "cand_possessor", "same_gender_rivals", "pron_after_and", "cand_in_relcl", "pron_in_subclause",
+    "other_governs", "salience_rank",
+)
+
+
+_GOVERNS = FEATURES.index("governs")
+_SUBCLAUSES = frozenset({"advcl", "ccomp", "relcl", "xcomp", "acl"})
+_LINKING_WORDS = frozenset({"and", "but", "while", "when", "after", "before", "as"})
+
+
+def _clashes(actor: Actor, gender: str) -> bool:
+    """Evidence of the other gender (an honorific, a given name, two pronouns) and none of this one."""
+    other = "f" if gender == "m" else "m"
+    return actor.gender.get(other, 0) >= 2 and not actor.gender.get(gender, 0)
+
+
+def _depth(token: Token) -> int:
+    n = 0
+    while token.head.i != token.i and n < 20:
+        token, n = token.head, n + 1
+    return n
+
+
+def _name_gender(actor: Actor, names: dict[str, str]) -> str | None:
+    """The gender a given name says, else the evidence gathered in the article."""
+    words = actor.name.split()
+    return (names.get(words[0].lower()) if len(words) > 1 else None) or _gender_of(actor)
+
+
+def _gender_of(actor: Actor) -> str | None:
+    m, f = actor.gender.get("m", 0), actor.gender.get("f", 0)
+    if m > f:
+        return "m"
+    if f > m:
+        return "f"
+    return None
+
+
+def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarray:
+    """One row of ``FEATURES`` per candidate actor of ``pronoun``."""
+    agreement = PRONOUNS[pronoun.lower_][1]
+    p_role = "poss" if pronoun.lower_ in POSSESSIVES or pronoun.tag_ == "PRP$" else syntactic_role(pronoun)
+    p_sent = pronoun.sent
+    p_verb = _clause_verb(pronoun)
+    names = index.name_genders
+    tensor = doc.tensor if doc.tensor is not None and len(doc.tensor) == len(doc) else None
+    p_vec = tensor[pronoun.i] if tensor is not None else None
+    rows = []
+    by_distance = sorted(range(len(cands)), key=lambda k: abs(pronoun.i - cands[k].mention[2].i))
+    rank = {k: r for r, k in enumerate(by_distance)}
+    nearest_subject_k = next((k for k in by_distance if cands[k].mention[2].i < pronoun.i
+                              and syntactic_role(cands[k].mention[2]) == "subj"), None)
+    # what the rivals have: a pairwise score sees one candidate at a time
+    governing = [c.mention[2].i < pronoun.i and _governs(c.mention[2], pronoun) for c in cands]
+    by_salience = sorted(range(len(cands)), key=lambda k: -len(cands[k].actor.mentions))
+    salience_rank = {k: r for r, k in enumerate(by_salience)}
+    pronoun_row = {  # the same for every candidate
+        "pron_depth": min(_depth(pronoun), 8),
+        "pron_sentence_start": float(pronoun.i - p_sent.start <= 1),
+        "pron_in_quote_sent": float(any(t.is_quote for t in p_sent)),
+        "pron_after_and": float(pronoun.i > 0 and doc[pronoun.i - 1].lower_ in _LINKING_WORDS),
+        "pron_in_subclause": float(any(a.dep_ in _SUBCLAUSES for a in pronoun.ancestors)),
+        "reflexive": float(pronoun.lower_ in REFLEXIVES),
+        "possessive_pronoun": float(p_role == "poss"),
+        "mentions_in_window": len(cands),
+        "n_candidates": len(cands),
+        f"pron_{p_role}": 1.0,
+    }
+    p_sentence = index.sentence_number(pronoun.i)
+    for k, cand in enumerate(cands):
+        head = cand.mention[2]
+        c_role = syntactic_role(head)
+        sent_dist = max(0, p_sentence - index.sentence_number(head.i))
+        after = head.i > pronoun.i
+        gender = _gender_of(cand.actor) if agreement in "mf" else None
+        given = names.get(cand.actor.name.split()[0].lower()) if " " in cand.actor.name else None
+        cos = 0.0
+        if p_vec is not None:
+            c_vec = tensor[head.i]  # type: ignore[index]
+            denom = float(np.linalg.norm(p_vec) * np.linalg.norm(c_vec)) or 1.0
+            cos = float(p_vec @ c_vec) / denom
+        closer_same = 0.0
+        if gender and agreement in "mf":
+            closer_same = float(any(abs(pronoun.i - c.mention[2].i) < abs(pronoun.i - head.i)
+                                    and _gender_of(c.actor) == agreement for c in cands if c is not cand))
+        h = _head_of(head)
+        row = {
+            **pronoun_row,
+            "sent_dist": min(sent_dist, 8),
+            "tok_dist_log": math.log1p(abs(pronoun.i - head.i)),
+            "rank": rank[k],
+            "cataphora": float(after),
+            "same_sentence": float(index.sentence_number(head.i) == p_sentence),
+            f"cand_{c_role}": 1.0,
+            "parallel": float(c_role == p_role or (c_role == "subj" and p_role == "poss")),
+            "governs": float(governing[k]),
+            "other_governs": float(any(g for j, g in enumerate(governing) if j != k)),
+            "salience_rank": salience_rank[k],
+            "same_clause": float(_clause_verb(head).i == p_verb.i),
+            "gender_agree": float(gender == agreement) if gender else 0.0,
+            "gender_clash": float(gender is not None and gender != agreement),
+            "gender_unknown": float(gender is None),
+            "name_gender_agree": float(given == agreement) if given else 0.0,
+            "name_gender_clash": float(given is not None and agreement in "mf" and given != agreement),
+            "kind_person": float(cand.actor.kind == "person"),
+            "number_plural_actor": float(cand.actor.kind != "person" and agreement == "p"),
+            "n_mentions_log": math.log1p(len(cand.actor.mentions)),
+            "n_subject_log": math.log1p(len(cand.actor.subject_at)),
+            "first_actor": float(index.actors and index.actors[0] is cand.actor),
+            "cand_sentence_subject": float(c_role == "subj" and h.head.dep_ == "ROOT"),
+            "cand_in_parens": float(any(doc[j].text == "(" and index.sentence_number(j) == index.sentence_number(h.i)
+                                        for j in range(max(0, h.i - 4), h.i))),
+            "cand_after_of": float(h.dep_ == "pobj" and h.head.lower_ == "of"),
+            "cand_is_object_of_pron_verb": float(c_role in ("obj", "pobj") and _clause_verb(head).i == p_verb.i),
+            "nearest_subject": float(k == nearest_subject_k),
+            "tensor_cos": cos,
+            "cand_appos_or_title": float(bool(cand.actor.roles)),
+            "other_same_gender_closer": closer_same,
+            "cand_given_name": float(cand.actor.name.split()[0].lower() in names),
+            "cand_depth": min(_depth(h), 8),
+            "cand_first_in_sentence": float(index.first_mention_in_sentence(head)),
+            "subjects_between": min(sum(1 for c in cands if c is not cand and syntactic_role(c.mention[2]) == "subj"
+                                        and min(head.i, pronoun.i) < c.mention[2].i < max(head.i, pronoun.i)), 3),
+            "mentions_before_log": math.log1p(sum(1 for s_, _ in cand.actor.mentions if s_ < pronoun.idx)),
+            "cand_possessor": float(h.dep_ == "poss" or any(c.tag_ == "POS" for c in h.children)),
+            "same_gender_rivals": sum(1 for c in cands if c is not cand and _name_gender(c.actor, names) == agreement),
+            "cand_in_relcl": float(any(a.dep_ in ("relcl", "acl") for a in h.ancestors)),
+
+            "cand_words": min(len(cand.actor.name.split()), 4),
+        }
+        rows.append([row.get(f, 0.0) for f in FEATURES])
+    return np.asarray(rows, dtype=np.float32)
+
+
+def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
+    """Actors that fit the pronoun's kind, each with its mention nearest before it (or, failing
+    that, after it in the same sentence), from the pronoun's sentence and the few before it."""
+    kind, agreement = PRONOUNS[pronoun.lower_]
+    here = index.sentence_number(pronoun.i)
+    best: dict[int, Candidate] = {}
+    for start, end, actor in index.name_mentions_near(pronoun):
+        # he/she may stand for a name the tagger took for an organisation ("Mark Twain" as ORG):
+        # the ranker weighs the kind; it/they never stand for a person's name
+        if kind != "person" and actor.kind == "person":
+            continue
+        if kind == "person" and actor.kind != "person" and actor.name.split()[0].lower() not in index.name_genders:
+            continue
+        if agreement in "mf" and _clashes(actor, agreement):
+            continue  # "he" is never a woman the article or her given name has shown to be one
+        head = index.head_token(start, end)
+        if head is None or head.i == pronoun.i:
+            continue
+        if head.i > pronoun.i and index.sentence_number(head.i) != here:
+            continue
+        if here - index.sentence_number(head.i) > _WINDOW_SENTENCES:
+            continue
+        current = best.get(id(actor))
+        if current is None:
+            best[id(actor)] = Candidate(actor, (start, end, head))
+            continue
+        c = current.mention[2].i
+        # prefer the nearest mention before the pronoun over any after it
+        before, current_before = head.i < pronoun.i, c < pronoun.i
+        if (before and (not current_before or head.i > c)) or (not before and not current_before and head.i < c):
+            best[id(actor)] = Candidate(actor, (start, end, head))
+    cands = sorted(best.values(), key=lambda c: abs(pronoun.i - c.mention[2].i))
+    return cands[:_MAX_CANDIDATES]
+
+
+def is_referring(token: Token) -> bool:
+    """A third-person pronoun that can stand for an actor (not pleonastic "it is …", not "it" as
+    an object of weather/time verbs)."""
+    lower = token.lower_
+    if lower not in PRONOUNS or token.pos_ not in ("PRON", "DET"):
+        return False
+    if lower == "it" and (token.dep_ == "expl" or (any(c.dep_ in ("ccomp", "xcomp") for c in token.head.children)
+                          and token.head.lemma_ in ("be", "seem", "appear", "take", "make"))):
+        return False
+    if lower == "its" and token.head.lower_ in ("own",):
+        return True
+    return True
+
+
+_RANKER = {"enabled": True}
+
+
+def ranker_enabled() -> bool:
+    return _RANKER["enabled"]
+
+
+@contextmanager
+def rules_only() -> Iterator[None]:
+    """Within this block pronouns are resolved by the rule alone (the baseline ``onrecord evaluate``
+    reports beside the ranker)."""
+    before = _RANKER["enabled"]
+    _RANKER["enabled"] = False
+    try:
+        yield
+    finally:
+        _RANKER["enabled"] = before
+
+
+@dataclass(frozen=True)
+class PronounRanker:
+    """Boosted trees over ``FEATURES`` rows and the acceptance threshold (from the card)."""
+
+    trees: object  # onrecord.attribute.learned.Trees
+    threshold: float  # he/she
+    threshold_other: float  # it/they
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> PronounRanker | None:
+        if not MODEL_PATH.exists():
+            return None
+        from onrecord.attribute.learned import TREE_PARTS, Trees
+
+        with np.load(MODEL_PATH, allow_pickle=False) as data:
+            names = [str(n) for n in data["features"]]
+            if tuple(names) != FEATURES:
+                return None  # weights from another feature set: retrain (python -m onrecord.train.coref)
+            trees = Trees(*(data[f"tree_{part}"] for part in TREE_PARTS), float(data["bias"]))
+            return cls(trees, float(data["threshold"]), float(data["threshold_other"]))
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return self.trees.score(x)  # type: ignore[attr-defined]
+
+
+def _kind_of(pronoun: Token) -> str:
+    return "person" if PRONOUNS[pronoun.lower_][0] == "person" else "organization"
+
+
+def _positions(doc: Doc, words: Iterable[str], attr: int = LOWER) -> list[int]:
+    """Indices of the tokens whose lower-case form (or ``attr``) is one of ``words``, found as one
+    array test rather than a Token per word."""
+    if not len(doc):
+        return []
+    hashes = np.array([doc.vocab.strings.add(w) for w in words], dtype=np.uint64)
+    column = doc.to_array(attr)
+    return np.flatnonzero(np.isin(column, hashes)).tolist()
+
+
+def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) -> dict[int, Actor]:
+    """Token index -> actor for every referring pronoun the ranker links (or, with no model, the
+    rule: the nearest earlier clause subject that fits)."""
+    out: dict[int, Actor] = {}
+    pending: list[tuple[Token, list[Candidate], np.ndarray]] = []
+    for i in _positions(doc, PRONOUNS):
+        token = doc[i]
+        if not is_referring(token) or index.in_skip(token.idx):
+            continue
+        cands = candidates(token, index)
+        if not cands:
+            continue
+        if ranker is None:
+            actor = index.rule_pronoun(token, _kind_of(token))
+            if actor is not None:
+                out[token.i] = actor
+            continue
+        pending.append((token, cands, pair_features(doc, token, cands, index)))
+    if not pending or ranker is None:
+        return out
+    scores = ranker.scores(np.concatenate([x for _, _, x in pending]))  # one pass of the trees per document
+    at = 0
+    for token, cands, x in pending:
+        p, at = scores[at : at + len(cands)], at + len(cands)
+        threshold = ranker.threshold if PRONOUNS[token.lower_][0] == "person" else ranker.threshold_other
+        k = int(np.argmax(p))
+        governing = np.flatnonzero(x[:, _GOVERNS])
+        if len(governing) == 1 and p[governing[0]] >= threshold:
+            k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
+        if p[k] >= threshold:
+            out[token.i] = cands[k].actor
+        elif (actor := index.rule_pronoun(token, _kind_of(token))) is not None:
+            out[token.i] = actor  # below the threshold: the rule's reading, as a speaker would get
+    return out
+
+
+# --- descriptions ---------------------------------------------------------------------------
+
+# Nouns that describe a body and so can stand for one named earlier ("the carmaker" for "carmaker Y
+# Motors"), besides the lexicon's body nouns.
+ORG_NOUNS = frozenset("""
+company firm carmaker automaker bank lender insurer retailer airline manufacturer maker producer operator
+supplier developer conglomerate group giant startup charity watchdog regulator broadcaster publisher
+institute university ministry agency party union council commission committee court government
+organisation organization association federation league club alliance coalition network
+""".split())
+# Company-name endings: a generic "the company" / "the firm" stands for the latest such body.
+_COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
+                             "airlines bank energy pharma systems technologies".split())
+_COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
+
+
+def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
+    """Lower-case nouns the article uses for a body: the words of its name, a noun in front of it
+    ("carmaker Y Motors"), an appositive's or a copula's head ("Y Motors, the carmaker", "Y is a
+    lender")."""
+    out = {w.lower() for w in actor.name.split()}
+    doc = index.doc
+    for start, end in actor.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        root = span.root
+        left = doc[span.start - 1] if span.start > 0 else None
+        if left is not None and left.pos_ == "NOUN" and left.dep_ in ("compound", "nmod", "amod"):
+            out.add(left.lemma_.lower())
+        for child in root.children:
+            if child.dep_ == "appos" and child.pos_ == "NOUN":
+                out.add(child.lemma_.lower())
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+            out.add(root.head.lemma_.lower())
+        if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+            out.update(c.lemma_.lower() for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+    return out
+
+
+def _is_description(token: Token) -> bool:
+    """The head noun of "the minister", "the ministry", "this company": a definite noun phrase with
+    no name in it."""
+    if token.pos_ != "NOUN" or token.ent_type_ or token.tag_ not in ("NN", "NNS"):
+        return False
+    children = list(token.children)
+    if not any(c.dep_ == "det" and c.lower_ in ("the", "this") for c in children):
+        return False
+    if any(c.dep_ in ("compound", "poss") and (c.pos_ == "PROPN" or c.ent_type_) for c in children):
+        return False  # "the Labour party", "Russia's army": named
+    return not any(c.dep_ == "appos" and c.pos_ == "PROPN" for c in children)
+
+
+def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> Actor | None:
+    """"the ministry", "the carmaker": the latest body whose name or descriptors hold the noun;
+    "the company" / "the firm" failing that, the latest body with a company-like name."""
+    noun = head.lemma_.lower()
+    for _, _, actor in index.mentions_before(head.idx):
+        if actor.kind == "person":
+            continue
+        words = cache.setdefault(id(actor), descriptors(actor, index))
+        if noun in words or head.lower_ in words:
+            return actor
+    if noun in _COMPANY_NOUNS:
+        for _, _, actor in index.mentions_before(head.idx):
+            if actor.kind != "person" and actor.name.split()[-1].lower() in _COMPANY_ENDINGS:
+                return actor
+    return None
+
+
+def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
+    """Head token index -> actor for every definite description of a person ("the minister", by
+    role) or a body ("the ministry", by name or descriptor) that an earlier actor fits."""
+    from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS
+
+    out: dict[int, Actor] = {}
+    cache: dict[int, set[str]] = {}
+    nouns = TITLE_WORDS | BODY_NOUNS | ORG_NOUNS
+    heads = sorted(set(_positions(doc, TITLE_WORDS)) | set(_positions(doc, nouns, LEMMA)))
+    for i in heads:
+        token = doc[i]
+        lower = token.lower_
+        lemma = token.lemma_.lower()
+        if not (lower in TITLE_WORDS or lemma in TITLE_WORDS or lemma in BODY_NOUNS or lemma in ORG_NOUNS):
+            continue
+        if not _is_description(token) or index.in_skip(token.idx):
+            continue
+        if lower in TITLE_WORDS or lemma in TITLE_WORDS:
+            actor = index.resolve_description(token)
+        else:
+            actor = resolve_body(token, index, cache)
+        if actor is not None:
+            out[token.i] = actor
+    return out

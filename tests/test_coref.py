@@ -1,0 +1,140 @@
+"""Coreference: pronouns and descriptions as mentions of actors, the record's mention kinds, the
+coreference scorers of `onrecord evaluate` (texts written for these tests)."""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+
+import onrecord
+from onrecord.attribute.coref import FEATURES, PronounRanker, rules_only
+from onrecord.evaluate_coref import b_cubed, ceaf_e, conll_figures, gap_figures, is_coref_gold, muc, read_conll
+from onrecord.record import Record
+
+
+def _actor(record: Record, name: str):
+    return next(a for a in record.actors if a.name == name)
+
+
+def _kinds(record: Record, name: str) -> list[tuple[str, str]]:
+    return [(m.text, m.kind) for m in _actor(record, name).mentions]
+
+
+def test_pronouns_are_mentions_of_their_actor() -> None:
+    text = ("Maria Lindqvist, the finance minister, met Tomas Berg on Monday. She said the budget was "
+            "final. Berg said he would vote against it.")
+    record = onrecord.analyze(text)
+    assert ("She", "pronoun") in _kinds(record, "Maria Lindqvist")
+    assert ("he", "pronoun") in _kinds(record, "Tomas Berg")
+    assert ("She", "pronoun") not in _kinds(record, "Tomas Berg")
+    for actor in record.actors:
+        for m in actor.mentions:
+            assert record.text[m.start : m.end] == m.text
+
+
+def test_given_name_outside_the_census_lists_decides_gender() -> None:
+    # neither given name is in the 1990 US census lists; the world table knows both
+    text = "Agnieszka Nowak and Oleh Marchenko met in Kyiv. He said the talks had gone well."
+    record = onrecord.analyze(text)
+    assert ("He", "pronoun") in _kinds(record, "Oleh Marchenko")
+    assert all(m.kind == "name" for m in _actor(record, "Agnieszka Nowak").mentions)
+
+
+def test_subject_of_the_reporting_verb_wins() -> None:
+    text = ("Donald Hale spoke first. Hale said his plan was ready. Hale repeated it. "
+            "Senator Paul Okafor said he did not believe the plan would pass.")
+    record = onrecord.analyze(text)
+    assert ("he", "pronoun") in _kinds(record, "Paul Okafor")
+    assert ("he", "pronoun") not in _kinds(record, "Donald Hale")
+
+
+def test_descriptions_resolve_to_the_body_and_the_person() -> None:
+    text = ("Carmaker Norrland Motors will cut 2,000 jobs, its chief executive Eva Dahl said on Monday. "
+            "The company blamed weak demand. The executive said talks with unions would start soon.")
+    record = onrecord.analyze(text)
+    bodies = [a for a in record.actors if a.kind == "organization"]
+    assert any(("The company", "description") in [(m.text, m.kind) for m in a.mentions] for a in bodies)
+    speaker = next(a.speaker for a in record.attributions if a.content.text.startswith("talks"))
+    assert speaker is not None and speaker.text == "The executive"
+
+
+def test_a_document_speaks_for_its_author() -> None:
+    text = ("The Valmont Institute published its annual survey on Tuesday. "
+            "Data from the statistics office showed prices rose 3% in May.")
+    record = onrecord.analyze(text)
+    speaker = next(a.speaker for a in record.attributions if "prices rose" in a.content.text)
+    assert speaker is not None and speaker.kind == "document" and speaker.name == "statistics office"
+
+
+def test_a_quoted_nickname_is_not_an_actor() -> None:
+    text = ('Business Secretary Rupert Vance, nicknamed "the Bulldozer" by colleagues, denied wrongdoing. '
+            "He said every rule was followed.")
+    record = onrecord.analyze(text)
+    assert not any("Bulldozer" in a.name for a in record.actors)
+    assert ("He", "pronoun") in _kinds(record, "Rupert Vance")
+
+
+def test_old_records_read_mentions_as_names() -> None:
+    data = onrecord.analyze("Anna Berg said the port would reopen. She said it on Monday.").to_dict()
+    for actor in data["actors"]:
+        for m in actor["mentions"]:
+            del m["kind"]  # a record written before mentions had a kind
+    record = Record.from_dict(data)
+    assert all(m.kind == "name" for a in record.actors for m in a.mentions)
+
+
+def test_rules_only_is_the_rule_resolver() -> None:
+    text = "Tomas Berg met Anna Lind. He said the deal was done."
+    with rules_only():
+        record = onrecord.analyze(text)
+    assert ("He", "pronoun") in _kinds(record, "Tomas Berg")
+
+
+def test_shipped_ranker_loads_without_pickle_and_matches_its_features() -> None:
+    ranker = PronounRanker.load()
+    assert ranker is not None, "data/coref.npz missing or from another feature set"
+    with np.load(pathlib.Path(onrecord.__file__).parent / "data" / "coref.npz", allow_pickle=False) as data:
+        assert tuple(str(f) for f in data["features"]) == FEATURES
+    scores = ranker.scores(np.zeros((2, len(FEATURES)), dtype=np.float32))
+    assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
+
+
+# --- scorers -------------------------------------------------------------------------------------
+
+
+def test_coreference_metrics_on_a_textbook_case() -> None:
+    key = [frozenset({1, 2, 3}), frozenset({4, 5})]
+    assert muc(key, key) == (1.0, 1.0)
+    assert b_cubed(key, key) == (1.0, 1.0)
+    assert ceaf_e(key, key) == (1.0, 1.0)
+    merged = [frozenset({1, 2, 3, 4, 5})]
+    r, p = muc(key, merged)
+    assert r == 1.0 and p == pytest.approx(3 / 4)
+    r, p = b_cubed(key, merged)
+    assert r == 1.0 and p == pytest.approx((3 * 3 / 5 + 2 * 2 / 5) / 5)
+    figures = conll_figures([(key, merged)])
+    assert 0 < figures["conll_f1"] < 1 and figures["key_entities"] == 2
+
+
+def test_gap_figures_read_the_record_as_gap_does() -> None:
+    row = {"Text": "", "Pronoun": "her", "Pronoun-offset": "40", "A": "Ann Lee", "A-offset": "0",
+           "A-coref": "TRUE", "B": "Bo Kim", "B-offset": "12", "B-coref": "FALSE"}
+    right = {"actors": [{"name": "Ann Lee", "mentions": [{"start": 0, "end": 7}, {"start": 40, "end": 43}]}]}
+    wrong = {"actors": [{"name": "Bo Kim", "mentions": [{"start": 12, "end": 18}, {"start": 40, "end": 43}]}]}
+    assert gap_figures([row], [right])["gap_f1"] == 1.0
+    assert gap_figures([row], [wrong])["gap_f1"] == 0.0
+    assert gap_figures([row], [{"actors": []}])["gap_r"] == 0.0
+
+
+def test_conll_reader_and_gold_detection(tmp_path: pathlib.Path) -> None:
+    conll = tmp_path / "doc.conll"
+    lines = ["# begin document", "0\tAnna\t(1", "1\tBerg\t1)", "2\tsaid\t_", "3\tshe\t(1)", "4\twon\t_",
+             "# end document"]
+    conll.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tokens, clusters = read_conll(conll)
+    assert tokens == ["Anna", "Berg", "said", "she", "won"]
+    assert clusters == {1: [(0, 2), (3, 4)]}
+    assert is_coref_gold([str(conll)]) and is_coref_gold([str(tmp_path)])
+    assert not is_coref_gold(["tests/gold"])
