@@ -32,6 +32,7 @@ from spacy.tokens import Doc, Span, Token
 from onrecord.attribute.actors import Actor, ActorIndex
 from onrecord.attribute.extract import Found, ents_in
 from onrecord.attribute.lexicon import TITLE_WORDS
+from onrecord.attribute.tokens import doc_text
 
 
 @dataclass
@@ -817,7 +818,7 @@ def _figure(ent: Span) -> _Figure | None:
     if value is None:
         return None
     sent = _sent(ent)
-    text = ent.doc.text
+    text = doc_text(ent.doc)  # Doc.text joins every token: once per document, not per figure
     after, before = text[ent.end_char : ent.end_char + 2], text[max(0, ent.start_char - 2) : ent.start_char]
     if (after[:1] in "-–/" and after[1:].isdigit()) or (before[1:] in "-–/" and before[:1].isdigit()):
         return None  # "a 4-4 ruling", "24/7"

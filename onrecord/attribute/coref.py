@@ -462,7 +462,9 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
     for _, _, actor in index.mentions_before(head.idx):
         if actor.kind == "person":
             continue
-        words = cache.setdefault(id(actor), descriptors(actor, index))
+        words = cache.get(id(actor))
+        if words is None:  # once per actor (setdefault would rebuild it for every description)
+            words = cache[id(actor)] = descriptors(actor, index)
         if noun in words or head.lower_ in words:
             return actor
     if noun in _COMPANY_NOUNS:
