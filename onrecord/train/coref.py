@@ -34,8 +34,8 @@ from spacy.tokens import Doc, DocBin
 from onrecord.attribute.actors import ActorIndex
 from onrecord.attribute.coref import DATA, FEATURES, PRONOUNS, candidates, is_referring, pair_features
 from onrecord.attribute.learned import TREE_PARTS
+from onrecord.evaluate_coref import conll_text, read_conll
 
-_BRACKET = re.compile(r"\((\d+)\)|\((\d+)|(\d+)\)")
 NAME_SHARE = 0.9  # a given name says a gender when this share of its records have it (the package's own default)
 NAME_MIN_COUNT = 200
 
@@ -127,36 +127,6 @@ def gap_rows(path: pathlib.Path, cache: pathlib.Path | None, rows: Rows) -> int:
         rows.person += [PRONOUNS[pronoun.lower_][0] == "person"] * len(cands)
         n += 1
     return n
-
-
-def read_conll(path: pathlib.Path) -> tuple[list[str], dict[int, list[tuple[int, int]]]]:
-    """Tokens and gold clusters (id -> token spans, end exclusive) of one OntoGUM document."""
-    tokens: list[str] = []
-    clusters: dict[int, list[tuple[int, int]]] = {}
-    open_at: dict[int, list[int]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
-        i = len(tokens)
-        tokens.append(parts[1])
-        for single, opening, closing in _BRACKET.findall(parts[-1]):
-            if single:
-                clusters.setdefault(int(single), []).append((i, i + 1))
-            elif opening:
-                open_at.setdefault(int(opening), []).append(i)
-            elif closing and open_at.get(int(closing)):
-                clusters.setdefault(int(closing), []).append((open_at[int(closing)].pop(), i + 1))
-    return tokens, clusters
-
-
-def conll_text(tokens: list[str]) -> tuple[str, list[int]]:
-    """The tokens joined by spaces, with each token's character offset."""
-    starts, at = [], 0
-    for t in tokens:
-        starts.append(at)
-        at += len(t) + 1
-    return " ".join(tokens), starts
 
 
 def split_names(splits: pathlib.Path, part: str) -> list[str]:
