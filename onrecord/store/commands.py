@@ -195,6 +195,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     rate = summary.done / summary.seconds if summary.seconds else 0.0
     line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
             f"{summary.failed} failed in {summary.seconds:.1f} s ({rate:.1f} articles/s) -> {summary.store}")
+    return _ingested(line, summary)
+
+
+def _ingested(line: str, summary: Any) -> int:
+    """Print an ingest's summary line (and its corroboration's); the exit code says whether some failed."""
     if summary.failed:
         line += "; see: onrecord sql \"SELECT * FROM failures\""
     print(line, file=sys.stderr)
@@ -216,12 +221,7 @@ def _ingest_ray(args: argparse.Namespace) -> int:
     line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
             f"{summary.failed} failed in {summary.seconds:.1f} s ({summary.publish_seconds:.1f} s publishing) on "
             f"{len(summary.workers)} Ray workers ({len(hosts)} nodes) -> {summary.store}")
-    if summary.failed:
-        line += "; see: onrecord sql \"SELECT * FROM failures\""
-    print(line, file=sys.stderr)
-    if summary.corroboration is not None:
-        _report(summary.corroboration)
-    return EXIT_FAILED if summary.failed else 0
+    return _ingested(line, summary)
 
 
 def _report(summary: Any) -> None:
