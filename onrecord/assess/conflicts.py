@@ -810,6 +810,24 @@ def _governing_verb(noun: Token) -> Token | None:
     return None
 
 
+def _casualty_event(token: Token) -> str | None:
+    """The casualty event a figure counts ("12 people were killed", "a death toll of 19", "killing 8"): a
+    casualty word among the figure's first four heads or their modifiers."""
+    node: Token | None = token
+    for _ in range(4):
+        if node is None:
+            return None
+        lemma = node.lemma_.lower()
+        if lemma in _CASUALTIES:
+            return _CASUALTIES[lemma]
+        hit = next((c for c in node.children if c.lemma_.lower() in _CASUALTIES
+                    and c.dep_ in ("amod", "compound", "acl", "relcl")), None)
+        if hit is not None:
+            return _CASUALTIES[hit.lemma_.lower()]
+        node = node.head if node.head is not node else None
+    return None
+
+
 def _figure(ent: Span) -> _Figure | None:
     if re.search(r"\d\s*[-–]\s*\d|\d+(?:st|nd|rd|th)\b", ent.text) or "-" in ent.text.strip("-"):
         return None  # scores, ranges, ordinals, "two-way"
@@ -862,20 +880,7 @@ def _figure(ent: Span) -> _Figure | None:
         noun = verb = None
         thing, mods = "", set()
     # casualty figures: "12 people were killed", "a death toll of 19", "killing 8"
-    node: Token | None = ent.root
-    for _ in range(4):
-        if node is None:
-            break
-        lemma = node.lemma_.lower()
-        if lemma in _CASUALTIES:
-            event = _CASUALTIES[lemma]
-            break
-        hit = next((c for c in node.children if c.lemma_.lower() in _CASUALTIES
-                    and c.dep_ in ("amod", "compound", "acl", "relcl")), None)
-        if hit is not None:
-            event = _CASUALTIES[hit.lemma_.lower()]
-            break
-        node = node.head if node.head is not node else None
+    event = _casualty_event(ent.root)
     if event is not None and unit == "count":
         thing, mods = f"people {event}", set()
     elif not thing or thing in _GENERIC_NOUNS or noun is None or (noun.pos_ == "PROPN" and unit == "count"):
@@ -1065,21 +1070,7 @@ def _count_of(ent: Span) -> _Count | None:
     if any(t.lemma_.lower() in _CORROBORATE_UPDATES for t in sent):
         return None  # a figure that moves ("rose to 19") updates rather than contradicts
     noun = root.head if root.dep_ == "nummod" else None
-    event = None
-    node: Token | None = root
-    for _ in range(4):
-        if node is None:
-            break
-        lemma = node.lemma_.lower()
-        if lemma in _CASUALTIES:
-            event = _CASUALTIES[lemma]
-            break
-        for child in node.children:
-            if child.lemma_.lower() in _CASUALTIES and child.dep_ in ("amod", "compound", "acl", "relcl"):
-                event = _CASUALTIES[child.lemma_.lower()]
-        if event:
-            break
-        node = node.head if node.head is not node else None
+    event = _casualty_event(root)
     noun_lemma = noun.lemma_.lower() if noun is not None and noun.pos_ == "NOUN" else None
     if noun_lemma in _CORROBORATE_GENERIC:
         noun_lemma = None

@@ -233,8 +233,7 @@ def match_statements(statements: Iterable[Statement], issues: Issues, encoder: E
     texts = [polarity(clause)[0] or clause for _, clause, _, _ in candidates]
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
-    best: dict[tuple[Hashable, str], Match] = {}
-    order: list[tuple[Hashable, str]] = []
+    found: list[Match] = []
     for (st, clause, parity, gated), vector in zip(candidates, vectors, strict=True):
         for issue in gated:
             scores = score_stances(issue, examples[issue.id], vector, parity)
@@ -246,13 +245,18 @@ def match_statements(statements: Iterable[Statement], issues: Issues, encoder: E
             m = Match(key=st.key, actor=st.actor, issue=issue.id, stance=issue.stances[ranked[0]].id,
                       confidence=confidence(issue, top, lead), similarity=round(top, 4), lead=round(lead, 4),
                       clause=clause)
-            slot = (st.key, issue.id)
-            if slot not in best:
-                order.append(slot)
-                best[slot] = m
-            elif m.confidence > best[slot].confidence:
-                best[slot] = m
-    return [best[slot] for slot in order]
+            found.append(m)
+    return best_per_slot(found)
+
+
+def best_per_slot(matches: Iterable[Match]) -> list[Match]:
+    """One match per statement and issue, the most confident (the first on a tie), in first-seen order."""
+    best: dict[tuple[Hashable, str], Match] = {}
+    for m in matches:
+        slot = (m.key, m.issue)
+        if slot not in best or m.confidence > best[slot].confidence:
+            best[slot] = m
+    return list(best.values())
 
 
 def holder(speaker: Speaker | None) -> str | None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from onrecord.positions.issues import Issue, Issues
-from onrecord.positions.match import Encoder, Match, Statement, _exemplars, negating_cue, polarity
+from onrecord.positions.match import Encoder, Match, Statement, _exemplars, best_per_slot, negating_cue, polarity
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "stance.json"
 FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
@@ -280,8 +280,7 @@ def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encod
                  reader: Reader | None = None) -> list[Match]:
     """The stances taken in ``statements``: at most one per statement and issue (its most probable clause)."""
     reader = reader or load_reader()
-    best: dict[tuple[Hashable, str], Match] = {}
-    order: list[tuple[Hashable, str]] = []
+    found: list[Match] = []
     for r in readings(statements, issues, encoder, reader):
         k = r.best
         p = float(r.probabilities[k])
@@ -290,10 +289,5 @@ def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encod
         m = Match(key=r.statement.key, actor=r.statement.actor, issue=r.issue.id, stance=r.issue.stances[k].id,
                   confidence=round(p, 3), similarity=round(float(r.similarity[k]), 4),
                   lead=round(p - float(np.delete(r.probabilities, k).max()), 3), clause=r.clause)
-        slot = (r.statement.key, r.issue.id)
-        if slot not in best:
-            order.append(slot)
-            best[slot] = m
-        elif m.confidence > best[slot].confidence:
-            best[slot] = m
-    return [best[slot] for slot in order]
+        found.append(m)
+    return best_per_slot(found)
