@@ -429,7 +429,7 @@ AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "a
 
 
 @pytest.mark.skipif(not AXE.exists(), reason=f"{AXE} is missing (setup.sh installs it with npm ci)")
-def test_axe_finds_no_serious_violations_in_reports_and_corpus_pages(browser: Any, records: dict[str, Record],
+def test_axe_finds_no_violations_in_reports_and_corpus_pages(browser: Any, records: dict[str, Record],
                                                                        tmp_path: Path) -> None:
     from feeds import write_feed
     from test_report_corpus import ARTICLES, EXAMPLE
@@ -452,10 +452,9 @@ def test_axe_finds_no_serious_violations_in_reports_and_corpus_pages(browser: An
         page.evaluate(AXE.read_text(encoding="utf-8"))
         found[name] = page.evaluate("""async () => {
             const r = await axe.run(document, {resultTypes: ["violations"]});
-            return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}));
+            return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" "))}));
         }""")
         page.close()
     context.close()
-    print("\naxe-core violations:", {k: sorted(f"{v['impact']}:{v['id']}" for v in vs) for k, vs in found.items()})
     for name, violations in found.items():
-        assert not [v for v in violations if v["impact"] in ("serious", "critical")], (name, violations)
+        assert not violations, (name, violations)  # of any impact: minor and moderate ones too

@@ -154,7 +154,6 @@ def test_upload_a_file_and_see_errors_in_the_frame(browser: Any, server: ServerP
 
 AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 needs_axe = pytest.mark.skipif(not AXE.exists(), reason=f"{AXE} is missing (setup.sh installs it with npm ci)")
-SERIOUS = ("serious", "critical")
 
 
 def axe_violations(frame: Any) -> list[dict[str, Any]]:
@@ -242,7 +241,7 @@ def test_nothing_scrolls_sideways_at_360_px(browser: Any, server: ServerProcess)
 
 
 @needs_axe
-def test_axe_finds_no_serious_violations_on_the_page_and_a_report(browser: Any, server: ServerProcess) -> None:
+def test_axe_finds_no_violations_on_the_page_and_a_report(browser: Any, server: ServerProcess) -> None:
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # to inject axe
     page = context.new_page()
     page.goto(server.url + "/")
@@ -250,8 +249,6 @@ def test_axe_finds_no_serious_violations_on_the_page_and_a_report(browser: Any, 
     analyse(page, ARTICLE)
     found["page with a report"] = axe_violations(page)
     found["report"] = axe_violations(report_frame(page))
-    by_impact = {name: sorted(f"{v['impact']}:{v['id']}" for v in vs) for name, vs in found.items()}
-    print(f"\naxe-core violations: {by_impact}")
     for name, violations in found.items():
-        assert not [v for v in violations if v["impact"] in SERIOUS], (name, violations)
+        assert not violations, (name, violations)  # of any impact: minor and moderate ones too
     context.close()

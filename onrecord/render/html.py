@@ -443,7 +443,7 @@ vertical-align:5px}
 var(--line);border-left:4px solid var(--fc)}
 .note.fl-high{--fc:var(--high);background:#fff5f5}.note.fl-medium{--fc:var(--medium);background:#fff8f1}
 .note.fl-low{--fc:var(--low);background:#f3f8fd}
-.note header{display:flex;gap:6px;align-items:center;flex-wrap:wrap;margin-bottom:3px}
+.note .nh{display:flex;gap:6px;align-items:center;flex-wrap:wrap;margin-bottom:3px}
 .note{overflow-wrap:anywhere;min-width:0}
 .note p{margin:0}
 .note .rel{margin-top:4px;color:var(--muted)}
@@ -812,14 +812,14 @@ class _Page:
         f = self.r.flags[i]
         sev = _severity(f)
         related = f'<p class="rel">Related: {self._related(f.related)}</p>' if f.related else ""
-        return (f'<aside class="note fl-{sev}" id="fn-{i}" data-point="f:{i}"><header>'
+        return (f'<div class="note fl-{sev}" role="note" id="fn-{i}" data-point="f:{i}"><div class="nh">'
                 f'<span class="fn">\u2691{self.flag_no[i]}</span><span class="sev">{esc(f.severity)}</span>'
-                f'<span class="code">{esc(f.code)}</span></header><p>{shown(f.explanation)}</p>{related}</aside>')
+                f'<span class="code">{esc(f.code)}</span></div><p>{shown(f.explanation)}</p>{related}</div>')
 
     def boilerplate_note(self, i: int) -> str:
         b = self.r.boilerplate[i]
-        return (f'<aside class="note bpn">Boilerplate, not analysed \u00b7 <span class="code">{esc(b.reason)}</span>'
-                "</aside>")
+        return (f'<div class="note bpn" role="note">Boilerplate, not analysed \u00b7 '
+                f'<span class="code">{esc(b.reason)}</span></div>')
 
     def attribution_card(self, i: int) -> str:
         a = self.r.attributions[i]
@@ -920,7 +920,7 @@ class _Page:
     def who(self) -> str:
         stats = speakers(self.r)
         if not stats:
-            return ('<section class="panel who"><h2>Who is quoted</h2>'
+            return ('<section class="panel who" aria-label="Who is quoted"><h2>Who is quoted</h2>'
                     '<p class="empty">No attributions were found in this article.</p></section>')
         top = max(s.count for s in stats)
         items = []
@@ -935,7 +935,8 @@ class _Page:
                          f'<span class="rl">{detail}</span></span>'
                          f'<span class="bar"><i class="w{_pct(s.count / top)}"></i></span>'
                          f'<span class="ct">{s.count}</span></li>')
-        return f'<section class="panel who"><h2>Who is quoted, how often</h2><ol>{"".join(items)}</ol></section>'
+        return (f'<section class="panel who" aria-label="Who is quoted"><h2>Who is quoted, how often</h2>'
+                f'<ol>{"".join(items)}</ol></section>')
 
     def legend(self) -> str:
         c = "cc0 sc0" if self.r.attributions else "ccx scx"
@@ -989,7 +990,8 @@ class _Page:
     def appendix(self) -> str:
         cards = "".join(self.attribution_card(i) for i in range(len(self.r.attributions)))
         body = f'<div class="cards">{cards}</div>' if cards else '<p class="empty">None.</p>'
-        return f'<section class="panel appendix"><h2>All attributions, in reading order</h2>{body}</section>'
+        return (f'<section class="panel appendix" aria-label="All attributions"><h2>All attributions, in '
+                f'reading order</h2>{body}</section>')
 
     def page(self) -> str:
         a = self.r.article
