@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from feeds import write_feed
 
-from onrecord.store import claims, embed
+from onrecord.store import claims, embed, schema
 from onrecord.store.corroborate import corroborate
 from onrecord.store.ingest import ingest
 
@@ -196,3 +196,53 @@ def test_actor_report_shows_the_conflicting_versions_side_by_side(tmp_path: Path
     assert page.count('class="vs"') == 1
     versions = page.split('class="vs"')[1]
     assert "Beta Daily, 2024-05-01" in versions and "Alpha News, 2024-05-01" in versions and "40 families" in versions
+
+
+def test_statement_vectors_come_from_the_ingest_workers_and_old_stores_still_cluster(tmp_path: Path) -> None:
+    """The workers store each statement's vector with the article; clustering reads it, and a store without
+    those rows (ingested before) gets them computed: the same clusters either way."""
+    from onrecord.store import corroborate as corroboration
+
+    docs = [{"id": "a", "outlet": "Alpha News", "published": "2024-05-01", "text": PLANTED[0][0]},
+            {"id": "b", "outlet": "Beta Daily", "published": "2024-05-01", "text": PLANTED[0][1]},
+            {"id": "c", "outlet": "Gamma Post", "published": "2024-05-01", "text": PLANTED[2][0]}]
+    feed = write_feed(tmp_path / "v.jsonl", docs)
+    stores = {}
+    for name in ("workers", "old"):
+        path = tmp_path / f"{name}.duckdb"
+        con = schema.connect(path)
+        con.execute("INSERT INTO store_info VALUES ('corroborate_paraphrase', '1')")  # the store asked for it
+        con.close()
+        ingest([feed], path, jobs=1, progress=False, corroborate=True)
+        if name == "old":
+            con = duckdb.connect(str(path))
+            con.execute("DROP TABLE statement_embeddings")
+            con.close()
+            corroboration.corroborate(path, rebuild=True, paraphrase=True)
+        stores[name] = path
+    con = duckdb.connect(str(stores["workers"]), read_only=True)
+    try:
+        n_statements = con.execute("SELECT (SELECT count(*) FROM attributions) + (SELECT count(*) FROM unsourced)"
+                                   ).fetchall()[0][0]
+        vectors = con.execute("SELECT vector FROM statement_embeddings").fetchall()
+        per_member = con.execute("SELECT list(vector ORDER BY member) FROM statement_vectors").fetchall()[0][0]
+    finally:
+        con.close()
+    assert n_statements and len(vectors) == n_statements
+    assert all(len(v) == embed.WIDTH for (v,) in vectors)
+
+    def clusters(path: Path) -> list[tuple[str, str, int, str | None]]:
+        c = duckdb.connect(str(path), read_only=True)
+        try:
+            return c.execute("SELECT article_id, statement_id, cluster_id, how FROM cluster_members "
+                             "ORDER BY member").fetchall()
+        finally:
+            c.close()
+
+    assert clusters(stores["workers"]) == clusters(stores["old"])
+    con = duckdb.connect(str(stores["old"]), read_only=True)
+    try:
+        assert np.allclose(np.array(per_member), np.array(
+            con.execute("SELECT list(vector ORDER BY member) FROM statement_vectors").fetchall()[0][0]), atol=1e-6)
+    finally:
+        con.close()
