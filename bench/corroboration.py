@@ -6,8 +6,8 @@
         # after `onrecord ingest FEED --store STORE --corroborate`: 50 random clusters of 2+ independent
         # sources (verbatim / paraphrase counted), every corpus conflict, site furniture — to read and judge
     .venv/bin/python bench/corroboration.py scale STORE --sizes 1000 10000 100000
-        # corroborate time and peak memory at N statements: real sentences of STORE's articles, repeated
-        # across synthetic outlets and days (each size in a fresh store, in its own process)
+        # corroborate --paraphrase time and peak memory at N statements: real sentences of STORE's articles,
+        # repeated across synthetic outlets and days (each size in a fresh store, in its own process)
     .venv/bin/python bench/corroboration.py ingest FEED --n 100 --jobs 2 --before main
         # ingest --corroborate of the same articles by the code before (a git ref) and by this code, and without
         # --corroborate, in one run (throughput ratio)
@@ -143,16 +143,17 @@ def scale(args: argparse.Namespace) -> None:
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             store = Path(tmp) / "scale.duckdb"
-            _synthetic_store(store, sentences, n, rnd)
-            seconds, peak, err = _timed([*ONRECORD, "corroborate", "--store", str(store), "--quiet"])
+            _synthetic_store(store, sentences, n, rnd, args.per_day)
+            seconds, peak, err = _timed([*ONRECORD, "corroborate", "--store", str(store), "--quiet", "--paraphrase"])
             judged = re.search(r"(\d+) pairs judged", err)
             print(f"| {n:,} | {seconds:.1f} | {n / seconds:,.0f} | {peak / 2**20:,.0f} | "
                   f"{judged.group(1) if judged else '?'} |", flush=True)
 
 
-def _synthetic_store(store: Path, sentences: list[str], n: int, rnd: random.Random) -> None:
-    """N statements: real sentences, each article 5 of them, over 50 synthetic outlets and 60 days; a third of
-    the articles repeat another outlet's sentences (copies and shared claims to find)."""
+def _synthetic_store(store: Path, sentences: list[str], n: int, rnd: random.Random, per_day: int) -> None:
+    """N statements: real sentences, each article 5 of them, over 50 synthetic outlets, ``per_day`` articles a
+    day (a corpus that grows by covering more days, as an archive does: the density per time window stays the
+    same); a third of the articles repeat another outlet's sentences (copies and shared claims to find)."""
     from onrecord.store import schema
 
     con = schema.connect(store)
@@ -161,7 +162,7 @@ def _synthetic_store(store: Path, sentences: list[str], n: int, rnd: random.Rand
     per = 5
     for i in range(n // per):
         outlet = f"outlet-{i % 50}"
-        day = start + timedelta(days=(i * 60) // max(1, n // per))
+        day = start + timedelta(days=i // per_day)
         picked = [sentences[(i * per + k) % len(sentences)] for k in range(per)]
         if i % 3 == 2:  # the claims of an earlier article, told by another outlet
             j = rnd.randrange(max(1, i - 30), i) if i > 1 else 0
@@ -232,6 +233,7 @@ def main() -> None:
     p = sub.add_parser("scale")
     p.add_argument("store", help="a store whose articles give the sentences")
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    p.add_argument("--per-day", type=int, default=100, help="articles a day (the density per time window)")
     p.set_defaults(func=scale)
     p = sub.add_parser("ingest")
     p.add_argument("feed")

@@ -91,8 +91,6 @@ def test_verdict_is_symmetric_and_reads_a_paraphrase() -> None:
     assert ((fast >= v.threshold) == (s1 >= v.threshold)).all()
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped verdict model is undertrained (dev AUC 0.66): two unrelated "
-                   "sentences score 0.61, above its threshold 0.60; only the candidate filters keep such pairs out")
 def test_verdict_rejects_unrelated_sentences() -> None:
     from onrecord.store.verdict import shipped
 
@@ -168,9 +166,6 @@ def test_planted_conflicts_are_flagged_and_controls_corroborate(
     assert all("Alpha News" in e and "Beta Daily" in e for e in explanations)
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped verdict model is undertrained (dev AUC 0.66): it reads the "
-                   "changed actor and the flipped polarities as the same claim only at 0.67-0.74, below the 0.75 "
-                   "that actor and polarity conflicts need (docs/corroboration.md)")
 def test_planted_actor_and_polarity_conflicts_are_flagged(
         planted_store: tuple[Path, dict[str, tuple[str, str]]]) -> None:
     path, pairs = planted_store
@@ -180,6 +175,7 @@ def test_planted_actor_and_polarity_conflicts_are_flagged(
     finally:
         con.close()
     assert {pairs[k][1] for k in ("planted0", "planted1", "planted3")} <= flagged
+    assert not {pairs[k][1] for k in ("control0", "control1", "control2", "control3")} & flagged
 
 
 def test_actor_report_shows_the_conflicting_versions_side_by_side(tmp_path: Path) -> None:
@@ -246,3 +242,18 @@ def test_statement_vectors_come_from_the_ingest_workers_and_old_stores_still_clu
             con.execute("SELECT list(vector ORDER BY member) FROM statement_vectors").fetchall()[0][0]), atol=1e-6)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(("a", "b"), [("The Extremadura region burned.", "The Extramadura region burned."),
+                                      ("Ships sailed to the Turks islands.", "Ships sailed to the Turk islands.")])
+def test_one_name_spelt_two_ways_is_one_actor(a: str, b: str) -> None:
+    assert "actor" not in {d[0] for d in diff(a, b)}
+
+
+def test_undone_makes_the_difference_the_same() -> None:
+    a, b = "The ministry confirmed the clinic had closed.", "The ministry denied the clinic had closed."
+    x, y = claims.undone(a, b, claims.differences(claims.facts(a), claims.facts(b)))
+    assert x == y
+    a, b = "Mayor Smith said 12 houses burned.", "Mayor Jones said 40 houses burned."
+    x, y = claims.undone(a, b, claims.differences(claims.facts(a), claims.facts(b)))
+    assert x == y and "Jones" not in y and "40" not in y

@@ -55,7 +55,7 @@ from onrecord.store.schema import TEXT, TEXTS, Table
 
 VERSION = "2"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
 CHUNK = 1000  # articles per transaction
-PARAPHRASE_DEFAULT = False  # a store that never chose runs the second stage (docs/corroboration.md says why)
+PARAPHRASE_DEFAULT = True  # a store that never chose runs the second stage (docs/corroboration.md says why)
 
 _INT = ("INTEGER", pa.int32())
 _BIG = ("BIGINT", pa.int64())
@@ -108,7 +108,7 @@ TABLES = (
         ("what", TEXT),  # figure | actor | polarity
         ("kind", TEXT),  # the figure's kind: count, money, percent, date, year, vote
         ("value", TEXT), ("other_value", TEXT),  # as written in each
-        ("score", _FLOAT),  # the verdict on the two texts with their figures masked
+        ("score", _FLOAT),  # the verdict on the two texts with what differs undone (claims.undone)
         ("updates", _BOOL),  # the statement speaks of a running count ("rose to", "now")
     ), order=("member", "other_member", "what")),
     Table("statement_buckets", (("bucket", _BIG), ("member", _BIG)), order=("bucket", "member")),
