@@ -55,7 +55,7 @@ from onrecord.store.schema import TEXT, TEXTS, Table
 
 VERSION = "2"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
 CHUNK = 1000  # articles per transaction
-PARAPHRASE_DEFAULT = True  # a store that never chose runs the second stage (docs/corroboration.md says why)
+PARAPHRASE_DEFAULT = False  # a store that never chose links verbatim copies only (docs/corroboration.md says why)
 
 _INT = ("INTEGER", pa.int32())
 _BIG = ("BIGINT", pa.int64())
