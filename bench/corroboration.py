@@ -6,8 +6,8 @@
         # after `onrecord ingest FEED --store STORE --corroborate`: 50 random clusters of 2+ independent
         # sources (verbatim / paraphrase counted), every corpus conflict, site furniture — to read and judge
     .venv/bin/python bench/corroboration.py scale STORE --sizes 1000 10000 100000
-        # corroborate time and peak memory at N statements: real sentences of STORE's articles, repeated
-        # across synthetic outlets and days (each size in a fresh store, in its own process)
+        # corroborate --paraphrase time and peak memory at N statements: real sentences of STORE's articles,
+        # repeated across synthetic outlets and days (each size in a fresh store, in its own process)
     .venv/bin/python bench/corroboration.py ingest FEED --n 100 --jobs 2 --before main
         # ingest --corroborate of the same articles by the code before (a git ref) and by this code, and without
         # --corroborate, in one run (throughput ratio)
@@ -143,16 +143,17 @@ def scale(args: argparse.Namespace) -> None:
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             store = Path(tmp) / "scale.duckdb"
-            _synthetic_store(store, sentences, n, rnd)
-            seconds, peak, err = _timed([*ONRECORD, "corroborate", "--store", str(store), "--quiet"])
+            _synthetic_store(store, sentences, n, rnd, args.per_day)
+            seconds, peak, err = _timed([*ONRECORD, "corroborate", "--store", str(store), "--quiet", "--paraphrase"])
             judged = re.search(r"(\d+) pairs judged", err)
             print(f"| {n:,} | {seconds:.1f} | {n / seconds:,.0f} | {peak / 2**20:,.0f} | "
                   f"{judged.group(1) if judged else '?'} |", flush=True)
 
 
-def _synthetic_store(store: Path, sentences: list[str], n: int, rnd: random.Random) -> None:
-    """N statements: real sentences, each article 5 of them, over 50 synthetic outlets and 60 days; a third of
-    the articles repeat another outlet's sentences (copies and shared claims to find)."""
+def _synthetic_store(store: Path, sentences: list[str], n: int, rnd: random.Random, per_day: int) -> None:
+    """N statements: real sentences, each article 5 of them, over 50 synthetic outlets, ``per_day`` articles a
+    day (a corpus that grows by covering more days, as an archive does: the density per time window stays the
+    same); a third of the articles repeat another outlet's sentences (copies and shared claims to find)."""
     from onrecord.store import schema
 
     con = schema.connect(store)
@@ -161,7 +162,7 @@ def _synthetic_store(store: Path, sentences: list[str], n: int, rnd: random.Rand
     per = 5
     for i in range(n // per):
         outlet = f"outlet-{i % 50}"
-        day = start + timedelta(days=(i * 60) // max(1, n // per))
+        day = start + timedelta(days=i // per_day)
         picked = [sentences[(i * per + k) % len(sentences)] for k in range(per)]
         if i % 3 == 2:  # the claims of an earlier article, told by another outlet
             j = rnd.randrange(max(1, i - 30), i) if i > 1 else 0
@@ -199,12 +200,16 @@ def ingest_ab(args: argparse.Namespace) -> None:
         before = _tree(args.before, Path(tmp) / "before")
         modes = {"no --corroborate": (str(REPO), ["--no-corroborate"]),
                  f"--corroborate, code at {args.before}": (str(before), ["--corroborate"]),
-                 "--corroborate, this code": (str(REPO), ["--corroborate"])}
+                 "--corroborate, this code": (str(REPO), ["--corroborate"]),
+                 "--corroborate, this code, store set to --paraphrase": (str(REPO), ["--corroborate"])}
         results: dict[str, list[float]] = {m: [] for m in modes}
         for r in range(args.rounds):
             for k, (mode, (path, flag)) in enumerate(modes.items()):
                 store = Path(tmp) / f"s{r}-{k}.duckdb"
                 env = dict(os.environ, PYTHONPATH=path)
+                if mode.endswith("--paraphrase"):  # the stage on: vectors in the workers, verdicts after
+                    subprocess.run([*ONRECORD, "corroborate", "--store", str(store), "--paraphrase", "--quiet"],
+                                   env=env, check=True, capture_output=True)
                 seconds, _, _ = _timed([*ONRECORD, "ingest", str(part), "--store", str(store), "--jobs",
                                         str(args.jobs), "--quiet", *flag], env=env)
                 results[mode].append(seconds)
@@ -213,8 +218,9 @@ def ingest_ab(args: argparse.Namespace) -> None:
         best = {m: min(v) for m, v in results.items()}
         for mode, seconds in best.items():
             print(f"| {mode} | {seconds:.1f} | {len(lines) / seconds:.2f} |")
-        old, new = best[f"--corroborate, code at {args.before}"], best["--corroborate, this code"]
-        print(f"\nthroughput of ingest --corroborate, this code / code at {args.before}: **{old / new:.2f}**")
+        old = best[f"--corroborate, code at {args.before}"]
+        for mode in ("--corroborate, this code", "--corroborate, this code, store set to --paraphrase"):
+            print(f"\nthroughput of ingest {mode[2:]} / code at {args.before}: **{old / best[mode]:.2f}**")
 
 
 def main() -> None:
@@ -232,6 +238,7 @@ def main() -> None:
     p = sub.add_parser("scale")
     p.add_argument("store", help="a store whose articles give the sentences")
     p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    p.add_argument("--per-day", type=int, default=100, help="articles a day (the density per time window)")
     p.set_defaults(func=scale)
     p = sub.add_parser("ingest")
     p.add_argument("feed")

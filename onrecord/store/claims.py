@@ -43,6 +43,7 @@ _NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "cannot", "declined"
 # opposite pairs: one side in one report and the other in the other is a flip ("confirmed" / "denied")
 _OPPOSITES = (({"confirm", "confirms", "confirmed"}, {"deny", "denies", "denied"}),
               ({"approve", "approves", "approved"}, {"reject", "rejects", "rejected"}),
+              ({"accept", "accepts", "accepted"}, {"reject", "rejects", "rejected"}),
               ({"support", "supports", "supported", "backs", "backed"}, {"oppose", "opposes", "opposed"}),
               ({"win", "wins", "won"}, {"lose", "loses", "lost"}),
               ({"guilty"}, {"innocent", "acquitted"}),
@@ -244,12 +245,24 @@ def _counterparts(a: list[Figure], b: list[Figure]) -> list[tuple[Figure, Figure
     return out
 
 
+def _same_name(x: str, y: str) -> bool:
+    """One name however spelt: equal, a plural or possessive of it ("Turk" / "Turks"), or one letter in five
+    changed ("Extremadura" / "Extramadura") — outlets transliterate names differently."""
+    if x == y:
+        return True
+    if min(len(x), len(y)) < 4:
+        return False
+    if x.startswith(y) or y.startswith(x):
+        return abs(len(x) - len(y)) <= 2
+    return len(x) == len(y) and sum(c != d for c, d in zip(x, y, strict=True)) <= len(x) // 5
+
+
 def _actor_difference(a: Facts, b: Facts) -> tuple[str, str] | None:
     """A name on each side that the other does not have, standing in the same place (the same word before or
     after it): one actor put for another ("Smith said" / "Jones said")."""
     def unmatched(x: Facts, y: Facts) -> list[int]:
         other = {w for run in y.names for w in run}
-        return [i for i, run in enumerate(x.names) if not set(run) & other]
+        return [i for i, run in enumerate(x.names) if not any(_same_name(w, o) for w in run for o in other)]
 
     for i in unmatched(a, b):
         for j in unmatched(b, a):
@@ -287,6 +300,23 @@ def _opposite_words(a: Facts, b: Facts, k: int) -> tuple[str, str]:
 def masked(text: str) -> str:
     """The statement with its figures replaced by one neutral word: what it says, whatever the numbers."""
     return _NUMBER.sub("several", text)
+
+
+def undone(a: str, b: str, diffs: list[Difference]) -> tuple[str, str]:
+    """Both texts with what differs made the same: figures masked, the other side's named actor put for its own,
+    both sides' words of a flipped pair of opposites replaced by one of them. A verdict on these says whether the
+    two tell one claim apart from that difference (a conflict), or two claims (no conflict)."""
+    a, b = masked(a), masked(b)
+    for d in diffs:
+        if d.what == "actor" and d.a and d.b:
+            b = re.sub(r"\b" + r"\W+".join(map(re.escape, d.b.split())) + r"\b", d.a, b, flags=re.IGNORECASE)
+        elif d.what == "polarity":
+            for side_a, side_b in _OPPOSITES:
+                if d.a in side_a | side_b and d.b in side_a | side_b:
+                    words = re.compile(r"\b(?:" + "|".join(sorted(side_a | side_b)) + r")\b", re.IGNORECASE)
+                    a, b = words.sub(d.a, a), words.sub(d.a, b)
+                    break
+    return a, b
 
 
 def _written(figure: str) -> str:

@@ -55,6 +55,7 @@ from onrecord.store.schema import TEXT, TEXTS, Table
 
 VERSION = "2"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
 CHUNK = 1000  # articles per transaction
+PARAPHRASE_DEFAULT = False  # a store that never chose links verbatim copies only (docs/corroboration.md says why)
 
 _INT = ("INTEGER", pa.int32())
 _BIG = ("BIGINT", pa.int64())
@@ -107,7 +108,7 @@ TABLES = (
         ("what", TEXT),  # figure | actor | polarity
         ("kind", TEXT),  # the figure's kind: count, money, percent, date, year, vote
         ("value", TEXT), ("other_value", TEXT),  # as written in each
-        ("score", _FLOAT),  # the verdict on the two texts with their figures masked
+        ("score", _FLOAT),  # the verdict on the two texts with what differs undone (claims.undone)
         ("updates", _BOOL),  # the statement speaks of a running count ("rose to", "now")
     ), order=("member", "other_member", "what")),
     Table("statement_buckets", (("bucket", _BIG), ("member", _BIG)), order=("bucket", "member")),
@@ -143,6 +144,14 @@ TABLES = (
     ), order=("cluster_id",)),
 )
 BY_NAME = {t.name: t for t in TABLES}
+# written by the ingest workers with each article (not by this module, and not dropped with its tables): the
+# statement vector of ``onrecord.store.embed`` over the sentence(s) the statement stands in; a statement without
+# a row here (a store ingested before, another engine) gets its vector computed when it is clustered
+EMBEDDINGS = Table("statement_embeddings", (
+    ("article_id", TEXT), ("statement_id", TEXT),
+    ("kind", TEXT),  # attribution | unsourced
+    ("vector", ("FLOAT[]", pa.list_(pa.float32()))),  # a unit vector, embed.WIDTH wide (zeros: no content word)
+), order=("article_id", "kind", "statement_id"))
 
 
 # ------------------------------------------------------------------------------------------------ shingles
@@ -451,9 +460,10 @@ def enabled(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def paraphrase_enabled(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the store runs the second stage (set once by ``corroborate(paraphrase=True)``, kept in the store
-    so every later ingest clusters the same way)."""
-    return _count(con, "SELECT count(*) FROM store_info WHERE key = 'corroborate_paraphrase' AND value = '1'") > 0
+    """Whether the store runs the second stage: the setting kept in the store (``corroborate(paraphrase=...)``,
+    so every later ingest clusters the same way), else ``PARAPHRASE_DEFAULT``."""
+    row = _row(con, "SELECT value FROM store_info WHERE key = 'corroborate_paraphrase'")
+    return PARAPHRASE_DEFAULT if row is None else row[0] == "1"
 
 
 def corroborate(store: str | Path | duckdb.DuckDBPyConnection, *, rebuild: bool = False, progress: bool = False,
@@ -462,8 +472,7 @@ def corroborate(store: str | Path | duckdb.DuckDBPyConnection, *, rebuild: bool 
     corpus flags. ``store`` is a path or an open writable connection.
 
     ``paraphrase`` turns the second stage on or off for this store (embeddings, the verdict model, cross-outlet
-    conflicts of ``claim_conflicts``); ``None`` keeps the store's setting, off in a new store: the shipped
-    verdict model is not yet precise enough to link claims by default (docs/corroboration.md)."""
+    conflicts of ``claim_conflicts``); ``None`` keeps the store's setting (``paraphrase_enabled``)."""
     started = time.monotonic()
     con = schema.connect(store) if isinstance(store, str | Path) else store
     try:
@@ -794,6 +803,48 @@ def context(text: str, start: int, end: int, fallback: str) -> str:
     return piece if len(piece) <= 2 * CONTEXT_LIMIT else " ".join(fallback.split())
 
 
+def embedding_rows(rows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The ``statement_embeddings`` rows of one article, from its table rows (``ingest.record_rows``): per-article
+    work, run where the article is analysed (the ingest workers, or any engine's map step)."""
+    text = rows["articles"][0]["text"] if rows.get("articles") else ""
+    keys, contexts = [], []
+    for a in rows.get("attributions", []):
+        keys.append((a["article_id"], a["id"], "attribution"))
+        contexts.append(context(text, a["content_start"], a["content_end"], a["content"] or ""))
+    for u in rows.get("unsourced", []):
+        keys.append((u["article_id"], u["id"], "unsourced"))
+        contexts.append(context(text, u["start_char"], u["end_char"], u["text"] or ""))
+    vectors = embed.embed(contexts)
+    return [{"article_id": aid, "statement_id": sid, "kind": kind, "vector": v.tolist()}
+            for (aid, sid, kind), v in zip(keys, vectors, strict=True)]
+
+
+def _vectors(con: duckdb.DuckDBPyConnection, statements: list[dict[str, Any]]) -> np.ndarray:
+    """The statements' vectors: those the ingest workers stored, the others (older stores) computed here."""
+    out = np.zeros((len(statements), embed.WIDTH), dtype=np.float32)
+    missing = list(range(len(statements)))
+    if _has_table(con, EMBEDDINGS.name):
+        ids = sorted({s["article_id"] for s in statements})
+        table = con.sql(f"SELECT article_id, statement_id, kind, vector FROM {EMBEDDINGS.name} "
+                        "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", params=[ids]).to_arrow_table()
+        if table.num_rows:
+            where = {k: i for i, k in enumerate(zip(table.column("article_id").to_pylist(),
+                                                    table.column("statement_id").to_pylist(),
+                                                    table.column("kind").to_pylist(), strict=True))}
+            stored = np.asarray(table.column("vector").combine_chunks().flatten().to_numpy(), dtype=np.float32)
+            stored = stored.reshape(table.num_rows, embed.WIDTH)
+            missing = []
+            for i, s in enumerate(statements):
+                row = where.get((s["article_id"], s["statement_id"], s["kind"]))
+                if row is None:
+                    missing.append(i)
+                else:
+                    out[i] = stored[row]
+    if missing:
+        out[missing] = embed.embed([statements[i]["context"] for i in missing])
+    return out
+
+
 def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list[dict[str, Any]],
                  members: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The second stage: statements that found no verbatim match join a cluster whose core says the same claim
@@ -805,7 +856,7 @@ def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list
         return [], []
     days = [s["published_date"] for s in statements]
     state.ensure_blocks(con, {match.block(d) for d in days})
-    vectors = embed.embed([s["context"] for s in statements])
+    vectors = _vectors(con, statements)
     verdict = shipped()
     by_member = {m["member"]: m for m in members}
 

@@ -195,10 +195,12 @@ def known_ids(con: duckdb.DuckDBPyConnection) -> np.ndarray:
     return values
 
 
-def init_worker(known: np.ndarray, max_bytes: int | None, in_pool: bool = True) -> None:
-    """Per-process set-up: the stored-id hashes, the size limit, the spaCy pipeline (loaded once)."""
+def init_worker(known: np.ndarray, max_bytes: int | None, vectors: bool = False, in_pool: bool = True) -> None:
+    """Per-process set-up: the stored-id hashes, the size limit, whether to compute statement vectors (the store
+    corroborates in other words), the spaCy pipeline (loaded once)."""
     _WORKER["known"] = known
     _WORKER["max_bytes"] = max_bytes
+    _WORKER["vectors"] = vectors
     if not in_pool:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
@@ -291,6 +293,10 @@ def process(items: list[Item]) -> list[Outcome]:
             continue
         try:
             rows = record_rows(record, item.source, item.name)
+            if _WORKER.get("vectors"):
+                from onrecord.store.corroborate import EMBEDDINGS, embedding_rows
+
+                rows[EMBEDDINGS.name] = embedding_rows(rows)
         except Exception as exc:
             outcomes[i] = Outcome(item.name, item.source, "failed", stage="analyse", reason=_reason(exc))
             continue
@@ -433,7 +439,7 @@ class Writer:
         for o in stored:
             assert o.rows is not None
             for name, rows in o.rows.items():
-                tables[name].extend(rows)
+                tables.setdefault(name, []).extend(rows)
         for row in tables["attributions"]:
             row["actor_id"] = mapping.get((row["article_id"], row["speaker_local"])) if row["speaker_local"] else None
         for row in tables["mentions"]:
@@ -448,6 +454,11 @@ class Writer:
         try:
             for table in schema.ARTICLE_TABLES:
                 schema.insert(self.con, table, tables[table.name])
+            if tables.get("statement_embeddings"):
+                from onrecord.store.corroborate import EMBEDDINGS
+
+                self.con.execute(EMBEDDINGS.ddl())
+                schema.insert(self.con, EMBEDDINGS, tables[EMBEDDINGS.name])
             schema.insert(self.con, schema.ACTORS, actor_rows, upsert=True)
             if cleared:
                 self.con.execute("DELETE FROM failures WHERE name IN (SELECT unnest(?::VARCHAR[]))", [cleared])
@@ -505,7 +516,11 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
         writer = Writer(con, rules, batch_size, summary)
         total = _total(sources) if progress else None
         bar = _bar(total, progress)
-        runner = Runner(jobs, (known_ids(con), max_bytes))
+        from onrecord.store import corroborate as corroboration
+
+        will_corroborate = corroborate or (corroborate is None and corroboration.enabled(con))
+        vectors = bool(will_corroborate) and corroboration.paraphrase_enabled(con)
+        runner = Runner(jobs, (known_ids(con), max_bytes, vectors))
         items = _items(sources, max_bytes)
         try:
             unknown_seen: set[str] = set()
@@ -524,9 +539,7 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
             if bar is not None:
                 bar.set_postfix(stored=summary.stored, skipped=summary.skipped, failed=summary.failed)
                 bar.close()
-        from onrecord.store import corroborate as corroboration
-
-        if corroborate or (corroborate is None and corroboration.enabled(con)):
+        if will_corroborate:
             summary.corroboration = corroboration.corroborate(con, progress=progress)
     finally:
         con.close()

@@ -10,8 +10,8 @@ so the DuckDB driver (``onrecord.store.corroborate``) and a distributed engine c
    sharing enough content words.
 3. ``judge`` — for each candidate pair, the facts that must agree (``onrecord.store.claims``) and the verdict
    model's score; ``same`` when nothing checkable differs and the score passes the model's threshold;
-   ``conflict`` when a figure, named actor or polarity differs while the rest — figures masked — is the same
-   claim by the same model.
+   ``conflict`` when a figure, named actor or polarity differs while the rest — that difference undone
+   (``claims.undone``) — is the same claim by the same model.
 
 Thresholds: ``MIN_COSINE`` keeps every equivalent pair of the MRPC dev slice among the candidates at top 5
 (docs/corroboration.md); ``TOP`` bounds the verdicts run per statement.
@@ -161,7 +161,7 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
     ``pairs`` are candidate statements, best first; ``known`` finds their clusters' cores (a statement joins a
     cluster only when it is the same claim as the core, so clusters do not drift); ``score(a_texts, b_texts)``
     is the verdict model's probability of the same claim. A pair whose facts differ is never the same claim;
-    when the difference is a figure, an actor or a polarity and the texts with figures masked are the same
+    when the difference is a figure, an actor or a polarity and the texts with it undone are the same
     claim, it is a conflict. ``join=False`` (a statement that already joined a cluster as a verbatim copy) looks
     for conflicts only."""
     cores: list[Candidate] = []
@@ -185,7 +185,7 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
             if core is other or not blocking(claims.differences(new.read(), core.read())):
                 cores.append(core)
     same_texts = [(new.context, c.context) for c in cores]
-    conflict_texts = [(claims.masked(new.context), claims.masked(o.context)) for _, o, _ in checks]
+    conflict_texts = [claims.undone(new.context, o.context, d) for _, o, d in checks]
     texts = same_texts + conflict_texts
     scores = score([a for a, _ in texts], [b for _, b in texts]) if texts else np.zeros(0)
     best: Judgement | None = None
