@@ -262,3 +262,12 @@ def test_the_onnx_encoder_equals_a_plain_numpy_run() -> None:
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.abs(vectors - _numpy_reference(sentences)).max() < 1e-4
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_sentence_left_unencoded_gets_the_news_fill(model: CheckworthinessModel) -> None:
+    if model.encoder_term is None:
+        pytest.skip("the shipped model has no embedding block")
+    assert model.encoder_fill is not None  # measured on news by the training command (--news)
+    sentences = [*CLAIMS, *NON_CLAIMS]
+    without = model.decision(sentences, np.zeros((len(sentences), model.encoder_coef.size), dtype=np.float32))
+    assert np.allclose(model.decision(sentences, budget=0) - without, model.encoder_fill)
