@@ -271,3 +271,15 @@ def test_a_sentence_left_unencoded_gets_the_news_fill(model: CheckworthinessMode
     sentences = [*CLAIMS, *NON_CLAIMS]
     without = model.decision(sentences, np.zeros((len(sentences), model.encoder_coef.size), dtype=np.float32))
     assert np.allclose(model.decision(sentences, budget=0) - without, model.encoder_fill)
+
+
+def test_evaluate_scores_dev_dev_test_and_the_held_out_debates(tmp_path: Path) -> None:
+    from onrecord.evaluate_flags import score_checkthat
+
+    rng = random.Random(5)
+    _write_tsv(tmp_path / "x_train.tsv", _synthetic_rows(rng, 40, 1))
+    _write_tsv(tmp_path / "x_dev.tsv", _synthetic_rows(rng, 12, 1000))
+    _write_tsv(tmp_path / "x_dev-test.tsv", _synthetic_rows(rng, 8, 2000))
+    figures = score_checkthat(tmp_path)["figures"]
+    assert (figures["dev"]["n"], figures["dev_test"]["n"], figures["recent_debates"]["n"]) == (12, 8, 4)
+    assert set(figures["recent_debates"]) >= {"precision", "recall", "f1"}

@@ -88,6 +88,12 @@ def read_split(data_dir: Path, pattern: str) -> Split:
     return Split(texts, np.array(labels, dtype=bool), np.array(ids, dtype=np.int64))
 
 
+def recent_debates(train: Split) -> tuple[float, np.ndarray]:
+    """The Sentence_id above which the train file's most recent debates lie, and which sentences those are."""
+    cut = float(np.quantile(train.ids, 1 - HELD_OUT_SHARE))
+    return cut, train.ids > cut
+
+
 def subset(split: Split, keep: np.ndarray) -> Split:
     return Split([t for t, k in zip(split.texts, keep, strict=True) if k], split.labels[keep], split.ids[keep],
                  None if split.embeddings is None else split.embeddings[keep])
@@ -224,8 +230,7 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None) -> dict[str
     """Select, fit, calibrate and export the model; return P/R/F1 on dev, dev-test and the held-out debates."""
     t0 = time.perf_counter()
     data = {name: read_split(Path(data_dir), pattern) for name, pattern in SPLITS.items()}
-    cut = float(np.quantile(data["train"].ids, 1 - HELD_OUT_SHARE))
-    recent = data["train"].ids > cut
+    cut, recent = recent_debates(data["train"])
     train_s, held_s = subset(data["train"], ~recent), subset(data["train"], recent)
     dev_s, test_s = data["dev"], data["dev_test"]
     if any(v["encoder"] for v in VARIANTS):
