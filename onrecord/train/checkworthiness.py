@@ -1,13 +1,15 @@
-"""Train the check-worthiness model on CLEF CheckThat! 2024 task 1 (English) and export it for numpy inference.
+"""Train the check-worthiness model on CLEF CheckThat! 2024 task 1 (English) and export it as plain arrays.
 
-Usage: ``python -m onrecord.train.checkworthiness DATA_DIR [--out PATH] [--cache DIR]``. DATA_DIR holds the task's
-TSV files (``*_train.tsv``, ``*_dev.tsv``, ``*_dev-test.tsv``; columns ``Sentence_id``, ``Text``, ``class_label``
-Yes/No). The train file's most recent debates (the highest tenth of ``Sentence_id``: ClaimBuster numbers
-sentences in debate order) are held out as a robustness slice nothing is selected on. Variants are fitted on the
-rest of train, the best is chosen by F1 (positive class) on dev, its log-odds are Platt-scaled on dev (Platt 1999)
-and its decision threshold chosen there; dev-test and the held-out debates are scored once at the end. The
-sentence embeddings (numpy, the packaged all-MiniLM-L6-v2) take most of the time; ``--cache`` keeps them.
-Needs scikit-learn; the exported model does not.
+Usage: ``python -m onrecord.train.checkworthiness DATA_DIR [--out PATH] [--cache DIR] [--news DIR [--fill-only]]``.
+DATA_DIR holds the task's TSV files (``*_train.tsv``, ``*_dev.tsv``, ``*_dev-test.tsv``; columns ``Sentence_id``,
+``Text``, ``class_label`` Yes/No). The train file's most recent debates (the highest tenth of ``Sentence_id``:
+ClaimBuster numbers sentences in debate order) are held out as a robustness slice nothing is selected on. Variants
+are fitted on the rest of train, the best is chosen by F1 (positive class) on dev, its log-odds are Platt-scaled on
+dev (Platt 1999) and its decision threshold chosen there; dev-test and the held-out debates are scored once at the
+end. The sentence embeddings (the packaged all-MiniLM-L6-v2) take most of the time; ``--cache`` keeps them. With
+``--news``, the embedding term's mean over the unsourced sentences of news articles (``news_fill``) is stored too:
+the score a sentence the pipeline does not encode gets (``--fill-only``: that step alone, on the model at
+``--out``). Needs scikit-learn; the exported model does not.
 """
 
 from __future__ import annotations
@@ -84,6 +86,12 @@ def read_split(data_dir: Path, pattern: str) -> Split:
             labels.append(label == "yes")
             ids.append(int(row["Sentence_id"]) if row.get("Sentence_id", "").strip().isdigit() else len(ids))
     return Split(texts, np.array(labels, dtype=bool), np.array(ids, dtype=np.int64))
+
+
+def recent_debates(train: Split) -> tuple[float, np.ndarray]:
+    """The Sentence_id above which the train file's most recent debates lie, and which sentences those are."""
+    cut = float(np.quantile(train.ids, 1 - HELD_OUT_SHARE))
+    return cut, train.ids > cut
 
 
 def subset(split: Split, keep: np.ndarray) -> Split:
@@ -222,8 +230,7 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None) -> dict[str
     """Select, fit, calibrate and export the model; return P/R/F1 on dev, dev-test and the held-out debates."""
     t0 = time.perf_counter()
     data = {name: read_split(Path(data_dir), pattern) for name, pattern in SPLITS.items()}
-    cut = float(np.quantile(data["train"].ids, 1 - HELD_OUT_SHARE))
-    recent = data["train"].ids > cut
+    cut, recent = recent_debates(data["train"])
     train_s, held_s = subset(data["train"], ~recent), subset(data["train"], recent)
     dev_s, test_s = data["dev"], data["dev_test"]
     if any(v["encoder"] for v in VARIANTS):
@@ -302,14 +309,51 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None) -> dict[str
     return figures
 
 
+NEWS_ARTICLES = 200  # the first articles (by file name) of the news folder the fill is measured on
+
+
+def news_fill(model_path: Path, news_dir: Path) -> dict[str, Any]:
+    """Set the model's ``encoder_fill``: the embedding term's mean over the unsourced sentences of news articles
+    (the first NEWS_ARTICLES ``.txt`` files of ``news_dir``, e.g. PolNeAR train), as the pipeline finds them.
+    Writes the model back and adds the figures to its card."""
+    from onrecord.analysis import analyze_many
+    from onrecord.read import read_path
+
+    files = sorted(Path(news_dir).glob("*.txt"))[:NEWS_ARTICLES]
+    if not files:
+        raise FileNotFoundError(f"no .txt articles in {news_dir}")
+    model = CheckworthinessModel.load(model_path)
+    if not model.encoder_coef.size:
+        raise ValueError(f"{model_path} has no embedding block to fill")
+    sentences = [u.text for r in analyze_many([read_path(p) for p in files]) for u in r.unsourced]
+    term = SentenceEncoder.load().embed(sentences).astype(np.float64) @ model.encoder_coef
+    model.encoder_fill = round(float(term.mean()), 6)
+    model.save(model_path)
+    figures = {"news_articles": len(files), "news_sentences": len(sentences), "encoder_fill": model.encoder_fill,
+               "news_term_median": round(float(np.median(term)), 4), "news_dir": "/".join(Path(news_dir).parts[-3:])}
+    card_path = Path(model_path).with_suffix(".json")
+    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    card["news_fill"] = figures
+    card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path, help="folder with the CheckThat! task 1 TSV files")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"weights file to write (default {DEFAULT_OUT})")
     ap.add_argument("--cache", type=Path, default=None, help="folder to keep the sentence embeddings in")
+    ap.add_argument("--news", type=Path, default=None,
+                    help="folder of news articles (.txt, e.g. PolNeAR train) to measure the encoder fill on")
+    ap.add_argument("--fill-only", action="store_true", help="keep the model at --out; only measure the fill (--news)")
     args = ap.parse_args(argv)
-    figures = train(args.data_dir, args.out, args.cache)
-    print(json.dumps({k: v for k, v in figures.items() if k != "candidates"}, indent=1))
+    if args.fill_only and args.news is None:
+        ap.error("--fill-only needs --news")
+    if not args.fill_only:
+        figures = train(args.data_dir, args.out, args.cache)
+        print(json.dumps({k: v for k, v in figures.items() if k != "candidates"}, indent=1))
+    if args.news is not None:
+        print(json.dumps(news_fill(args.out, args.news), indent=1))
     return 0
 
 
