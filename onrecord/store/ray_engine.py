@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onrecord.errors import InputError, OnrecordError
-from onrecord.store import batch, canonical, parquet_sources, parquet_store
+from onrecord.store import batch, canonical, corroborate_batch, parquet_sources, parquet_store
+from onrecord.store import corroborate as co
 from onrecord.store.ingest import Summary
 from onrecord.store.sources import Item
 
@@ -142,6 +143,167 @@ def resolve_on_ray(input_dir: Path, output_dir: Path, rules: list[canonical.Rule
         parquet_store.write_table(output_dir / f"part-{i:05d}.parquet", part.cast(canonical.RESOLVED))
 
 
+def _prepare(articles: pa.Table, parts: str) -> pa.Table:
+    """Corroboration's per-article work (``corroborate_batch.prepare``; spaCy for the facts, loaded once per
+    worker process) as a Ray task: the batch's rows written into the version's ``_corroboration`` folder, counts
+    returned."""
+    tables = corroborate_batch.prepare(articles)
+    key = f"b{pc.min(articles['seq']).as_py():012d}"  # a retried batch rewrites the same files
+    for name, table in tables.items():
+        parquet_store.write_table(Path(parts) / name / f"{key}.parquet", table)
+    return pa.table({"articles": [tables["articles"].num_rows], "statements": [tables["statements"].num_rows]})
+
+
+def _collect(ds: Any) -> pa.Table:
+    """A small result (a link list) on the driver."""
+    parts = [b for b in ds.iter_batches(batch_format="pyarrow", batch_size=None) if b.num_rows]
+    return pa.concat_tables(parts) if parts else pa.table({})
+
+
+def _pairs(ds: Any, key: str, partitions: int) -> Any:
+    """Candidate pairs of an LSH index: ``(bucket, key, shard)`` rows grouped by shard (a groupby: a bucket's rows
+    meet in one call) and paired within their buckets. A pair met in buckets of two shards comes twice; the
+    verdict is the same, and ``best_links`` takes it once."""
+    return ds.groupby("shard", num_partitions=partitions).map_groups(
+        corroborate_batch.bucket_pairs, fn_kwargs={"key": key}, batch_format="pyarrow")
+
+
+def corroborate_on_ray(work: Path) -> Any:
+    """Corroboration of a version being published, as Ray Data steps (``corroborate_batch`` explains the split):
+    a map over articles, groupbys over LSH buckets and clusters, joins of candidate pairs to their texts, maps
+    for the verdicts and the rows; the driver holds only the link lists (matched statements, copies) and
+    ``parquet_store.corroboration_finish`` writes the summary tables. Returns ``corroborate.Summary`` with the
+    sizes the driver held in ``driver_rows``."""
+    import ray
+    import ray.data
+    from ray.data.context import ShuffleStrategy
+
+    ctx = ray.data.DataContext.get_current()
+    saved = ctx.max_errored_blocks, ctx.shuffle_strategy
+    ctx.max_errored_blocks = 0  # a failed step fails the publish, loses nothing
+    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED  # groupbys as tasks: no aggregator actors to start
+    try:
+        return _corroborate(work)
+    finally:
+        ctx.max_errored_blocks, ctx.shuffle_strategy = saved
+
+
+def _corroborate(work: Path) -> Any:
+    import ray
+    import ray.data
+
+    cb = corroborate_batch
+    started = time.monotonic()
+    parts = work / parquet_store.CORROBORATION
+    source = parquet_store.corroboration_input(work)
+    partitions = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    counts = _collect(ray.data.read_parquet(str(source)).map_batches(
+        _prepare, batch_size=64, batch_format="pyarrow", num_cpus=1, fn_kwargs={"parts": str(parts)}))
+    n_articles = sum(counts["articles"].to_pylist()) if counts.num_rows else 0
+    n_statements = sum(counts["statements"].to_pylist()) if counts.num_rows else 0
+    sizes: dict[str, int] = {}
+
+    def read(name: str, columns: list[str]) -> Any:
+        return ray.data.read_parquet(str(parts / name), columns=columns) if any((parts / name).glob("*.parquet")) \
+            else None
+
+    # statements: LSH index rows, candidate pairs, verdicts -> the link list
+    links = pa.table({})
+    statements = read("statements", ["member", "buckets"])
+    if statements is not None:
+        index = statements.map_batches(cb.explode, fn_kwargs={"key": "member"}, batch_format="pyarrow").materialize()
+        index.select_columns(["bucket", "member"]).write_parquet(str(parts / "statement_buckets"))
+        pairs = _pairs(index, "member", partitions)
+        texts = read("statements", ["member", "text", "context"])
+        pairs = pairs.join(texts.rename_columns({"member": "key"}), "inner", partitions, on=("key",))
+        pairs = pairs.join(texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
+                           "inner", partitions, on=("candidate",))
+        links = _collect(pairs.map_batches(cb.statement_verdicts, batch_format="pyarrow"))
+    best = cb.best_links(links) if links.num_rows else {}
+    sizes["statement_links"] = len(best)
+    linked, clusters = cb.cluster_ids(best)
+    matched = np.array([best[k][0] for k in linked.tolist()], dtype=np.int64)
+    similarity = np.array([best[k][1] for k in linked.tolist()], dtype=np.float64)
+    arrays = ray.put((linked, clusters, matched, similarity))
+    if statements is not None:
+        rows = read("statements", None)
+        rows.map_batches(lambda t, a: cb.member_rows(t, *ray.get(a[0])), fn_kwargs={"a": [arrays]},
+                         batch_format="pyarrow").write_parquet(str(parts / "cluster_members"))
+
+    # articles: text copies (LSH over 4-gram shingles), then copies by shared statements
+    articles = read("articles", ["seq", "buckets"])
+    best_text: dict[int, tuple[int, float]] = {}
+    if articles is not None:
+        index = articles.map_batches(cb.explode, fn_kwargs={"key": "seq"}, batch_format="pyarrow").materialize()
+        index.select_columns(["bucket", "seq"]).write_parquet(str(parts / "article_buckets"))
+        pairs = _pairs(index, "seq", partitions)
+        sh = read("articles", ["seq", "shingles"])
+        pairs = pairs.join(sh.rename_columns({"seq": "key"}), "inner", partitions, on=("key",))
+        pairs = pairs.join(sh.rename_columns({"seq": "candidate", "shingles": "c_shingles"}), "inner", partitions,
+                           on=("candidate",))
+        text_links = _collect(pairs.map_batches(cb.article_verdicts, batch_format="pyarrow"))
+        best_text = cb.best_links(text_links) if text_links.num_rows else {}
+    sizes["text_copies"] = len(best_text)
+    by_statements: dict[str, tuple[str, float]] = {}
+    x_seq: dict[str, int] = {}
+    ids: dict[int, str] = {}
+    if statements is not None:
+        eligible = read("cluster_members", ["member", "cluster_id", "article_id", "words"]).filter(
+            expr=f"words >= {co.MIN_FUZZY_WORDS}")
+        own = read("statements", ["member", "seq", "own"])
+        eligible = eligible.join(own, "inner", partitions, on=("member",)).map_batches(
+            cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow")
+        shared = eligible.groupby("shard", num_partitions=partitions).map_groups(
+            cb.statement_copy_pairs, batch_format="pyarrow")
+        shared = shared.map_batches(lambda t: t.set_column(4, "own", pc.cast(t["own"], pa.int64())),
+                                    batch_format="pyarrow")
+        from ray.data.aggregate import Count, Sum
+
+        summed = shared.groupby(["x", "x_seq", "y", "y_seq"]).aggregate(Count(alias_name="shared"),
+                                                                         Sum("own", alias_name="own"))
+        candidates = _collect(summed.filter(expr=f"shared >= {co.SHARE_MIN} and own >= 2 and y_seq < x_seq"))
+        if candidates.num_rows:
+            involved = sorted(set(candidates["x"].to_pylist()) | set(candidates["y"].to_pylist()))
+            distinct = f"count(DISTINCT cluster_id) FILTER (WHERE words >= {co.MIN_FUZZY_WORDS})"
+            clusters_of = parquet_store.lookup(parts / "cluster_members", "article_id", involved, distinct)
+            text_seqs = set(best_text)
+            x_ids = {r["x"] for r in candidates.to_pylist() if r["x_seq"] in text_seqs}
+            by_statements = cb.statement_copies(candidates.to_pylist(), clusters_of, x_ids)
+            x_seq = dict(zip(candidates["x"].to_pylist(), candidates["x_seq"].to_pylist(), strict=True))
+    sizes["statement_copies"] = len(by_statements)
+
+    # article_sources: the copy links (small) resolved into groups on the driver, the rows written by a map
+    need = sorted(set(best_text) | {c for c, _ in best_text.values()})
+    if need:
+        ids = parquet_store.lookup(parts / "articles", "seq", need, "any_value(article_id)")
+    copies: dict[str, tuple[str, str, float, int]] = {}  # article -> (copy of, how, similarity, its seq)
+    for x, (y, share) in best_text.items():
+        copies[ids[x]] = (ids[y], "text", round(share, 4), x)
+    for x, (y, share) in by_statements.items():
+        copies[x] = (y, "statements", round(share, 4), x_seq[x])
+    groups = cb.forest({x: (c[0], c[2]) for x, c in copies.items()}, {x: c[3] for x, c in copies.items()})
+    sizes["driver_rows"] = len(best) + len(best_text) + len(by_statements)
+    links_ref = ray.put({x: (c[0], c[1], c[2], groups[x]) for x, c in copies.items()})
+    if articles is not None:
+        read("articles", ["article_id", "seq", "wire", "outlet_key"]).map_batches(
+            lambda t, a: _sources(t, ray.get(a[0])), fn_kwargs={"a": [links_ref]}, batch_format="pyarrow"
+        ).write_parquet(str(parts / "article_sources"))
+    summary = parquet_store.corroboration_finish(work)
+    summary.articles, summary.statements = n_articles, n_statements
+    summary.seconds = time.monotonic() - started
+    summary.sizes = sizes
+    return summary
+
+
+def _sources(t: pa.Table, copies: dict[str, tuple[str, str, float, str]]) -> pa.Table:
+    rows = []
+    for r in t.to_pylist():
+        copy_of, how, similarity, group = copies.get(r["article_id"], (None, None, None, r["article_id"]))
+        rows.append({**r, "copy_of": copy_of, "how": how, "similarity": similarity, "group_id": group,
+                     "source_key": None})
+    return pa.Table.from_pylist(rows, schema=co.BY_NAME["article_sources"].arrow)
+
+
 def ingest(sources: list[str], store: str | Path, *, address: str | None = None, cpus: int | None = None,
            actors: int | None = None, cpus_per_actor: float = 1, batch_size: int = DEFAULT_BATCH,
            window: int = DEFAULT_WINDOW, aliases: str | Path | None = None, max_bytes: int | None = None,
@@ -197,7 +359,8 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     if corroborate is None:
         corroborate = target.corroborated()
     publishing = time.monotonic()
-    summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray, corroborate=corroborate)
+    summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray,
+                                                           corroborate=corroborate and corroborate_on_ray)
     summary.publish_seconds = time.monotonic() - publishing
     summary.failed = len(failed)
     summary.skipped = max(0, done - summary.stored - summary.failed)
