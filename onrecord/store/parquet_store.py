@@ -122,6 +122,14 @@ class ParquetStore:
                 write_table(self.analysed(name) / f"{key}.parquet", _with_batch(table, key))
         write_table(self.analysed(OUTCOMES) / f"{key}.parquet", _with_batch(tables[OUTCOMES], key))
 
+    def attempt(self, key: str) -> int:
+        """Count one more attempt at analysing batch ``key``; returns the count (1 on the first)."""
+        path = self.path / ANALYSED / "_attempts" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        count = int(path.read_text(encoding="utf-8") or 0) + 1 if path.exists() else 1
+        _write_text(path, str(count))
+        return count
+
     def known_ids(self) -> np.ndarray:
         """8-byte hashes of every article id analysed and committed (the workers' "already stored?" test)."""
         from onrecord.store.ingest import id_hash

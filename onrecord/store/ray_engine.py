@@ -38,6 +38,7 @@ from onrecord.store.sources import Item
 DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 8192  # items the driver hands to Ray at a time
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
+LOST = ("the analysis of its batch failed every retry (a crash, out of memory, or the store could not be written)")
 
 
 def batch_key(table: pa.Table, invocation: str) -> str:
@@ -63,8 +64,14 @@ class Analyser:
         self.invocation = invocation
 
     def __call__(self, items: pa.Table) -> pa.Table:
-        tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known)
-        self.store.write_batch(batch_key(items, self.invocation), tables)
+        key = batch_key(items, self.invocation)
+        # Ray restarts a dead actor and retries its batch without limit: the store counts the attempts, so that an
+        # article that kills its worker every time ends as failures rows instead of a loop
+        if self.store.attempt(key) > TASK_RETRIES + 1:
+            tables = {"outcomes": failed_outcomes(items, LOST)}
+        else:
+            tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known)
+        self.store.write_batch(key, tables)
         outcomes = tables["outcomes"]
         import ray
 
@@ -109,6 +116,14 @@ def _windows(sources: list[str], max_bytes: int | None, size: int, batch_size: i
         yield [batch.items_table(window[i:i + batch_size], run) for i in range(0, len(window), batch_size)]
 
 
+def failed_outcomes(items: pa.Table, reason: str) -> pa.Table:
+    """An ``outcomes`` row per item: failed at the analysis stage, for ``reason``."""
+    rows = [{"name": r["name"], "source": r["source"], "status": "failed", "stage": "analyse", "reason": reason,
+             "article_id": None, "_run": r["_run"], "_pos": r["_pos"]}
+            for r in items.select(["name", "source", "_run", "_pos"]).to_pylist()]
+    return pa.Table.from_pylist(rows, schema=batch.OUTCOMES)
+
+
 def _record_lost(target: parquet_store.ParquetStore, tables: list[pa.Table], returned: set[int], invocation: str
                  ) -> list[str]:
     """Items whose batch failed every retry (its worker kept dying, or writing it failed) become failures, so
@@ -119,13 +134,9 @@ def _record_lost(target: parquet_store.ParquetStore, tables: list[pa.Table], ret
         missing = table.filter(pc.invert(pc.is_in(table["_pos"], seen)))
         if not missing.num_rows:
             continue
-        rows = [{"name": r["name"], "source": r["source"], "status": "failed", "stage": "analyse",
-                 "reason": "the analysis of its batch failed every retry (a crash, out of memory, or the store "
-                           "could not be written)", "article_id": None, "_run": r["_run"], "_pos": r["_pos"]}
-                for r in missing.select(["name", "source", "_run", "_pos"]).to_pylist()]
-        target.write_batch(f"lost-{batch_key(missing, invocation)}",
-                           {"outcomes": pa.Table.from_pylist(rows, schema=batch.OUTCOMES)})
-        lost += [r["name"] for r in rows]
+        outcomes = failed_outcomes(missing, LOST)
+        target.write_batch(f"lost-{batch_key(missing, invocation)}", {"outcomes": outcomes})
+        lost += outcomes["name"].to_pylist()
     return lost
 
 
@@ -335,10 +346,9 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     done = 0
     for tables in _windows(sources, max_bytes, window, batch_size, run):
         ds = ray.data.from_arrow(tables)
-        # one actor per CPU slot, restarted when its process dies; its batch is then retried
+        # one actor per CPU slot; Ray Data restarts an actor whose process dies and retries its batch
         out = ds.map_batches(Analyser, batch_size=None, batch_format="pyarrow",
                              compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
-                             max_restarts=-1, max_task_retries=TASK_RETRIES,
                              fn_constructor_kwargs={"store": str(target.path), "known": [known_ref],
                                                     "max_bytes": max_bytes, "invocation": invocation})
         returned: set[int] = set()
