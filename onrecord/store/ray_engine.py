@@ -179,6 +179,12 @@ def _pairs(ds: Any, key: str, partitions: int) -> Any:
         corroborate_batch.bucket_pairs, fn_kwargs={"key": key}, batch_format="pyarrow")
 
 
+def _join(left: Any, right: Any, partitions: int, on: str) -> Any:
+    """An inner hash join. Its shuffle aggregators (actors that live through the step) take no CPU slot: on nodes
+    of one CPU, an aggregator holding a fraction of it left no node able to run a one-CPU task (a deadlock)."""
+    return left.join(right, "inner", partitions, on=(on,), aggregator_ray_remote_args={"num_cpus": 0})
+
+
 def corroborate_on_ray(work: Path) -> Any:
     """Corroboration of a version being published, as Ray Data steps (``corroborate_batch`` explains the split):
     a map over articles, groupbys over LSH buckets and clusters, joins of candidate pairs to their texts, maps
@@ -226,9 +232,9 @@ def _corroborate(work: Path) -> Any:
         index.select_columns(["bucket", "member"]).write_parquet(str(parts / "statement_buckets"))
         pairs = _pairs(index, "member", partitions)
         texts = read("statements", ["member", "text", "context"])
-        pairs = pairs.join(texts.rename_columns({"member": "key"}), "inner", partitions, on=("key",))
-        pairs = pairs.join(texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
-                           "inner", partitions, on=("candidate",))
+        pairs = _join(pairs, texts.rename_columns({"member": "key"}), partitions, "key")
+        pairs = _join(pairs, texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
+                      partitions, "candidate")
         links = _collect(pairs.map_batches(cb.statement_verdicts, batch_format="pyarrow"))
     best = cb.best_links(links) if links.num_rows else {}
     sizes["statement_links"] = len(best)
@@ -249,9 +255,8 @@ def _corroborate(work: Path) -> Any:
         index.select_columns(["bucket", "seq"]).write_parquet(str(parts / "article_buckets"))
         pairs = _pairs(index, "seq", partitions)
         sh = read("articles", ["seq", "shingles"])
-        pairs = pairs.join(sh.rename_columns({"seq": "key"}), "inner", partitions, on=("key",))
-        pairs = pairs.join(sh.rename_columns({"seq": "candidate", "shingles": "c_shingles"}), "inner", partitions,
-                           on=("candidate",))
+        pairs = _join(pairs, sh.rename_columns({"seq": "key"}), partitions, "key")
+        pairs = _join(pairs, sh.rename_columns({"seq": "candidate", "shingles": "c_shingles"}), partitions, "candidate")
         text_links = _collect(pairs.map_batches(cb.article_verdicts, batch_format="pyarrow"))
         best_text = cb.best_links(text_links) if text_links.num_rows else {}
     sizes["text_copies"] = len(best_text)
@@ -262,7 +267,7 @@ def _corroborate(work: Path) -> Any:
         eligible = read("cluster_members", ["member", "cluster_id", "article_id", "words"]).filter(
             expr=f"words >= {co.MIN_FUZZY_WORDS}")
         own = read("statements", ["member", "seq", "own"])
-        eligible = eligible.join(own, "inner", partitions, on=("member",)).map_batches(
+        eligible = _join(eligible, own, partitions, "member").map_batches(
             cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow")
         shared = eligible.groupby("shard", num_partitions=partitions).map_groups(
             cb.statement_copy_pairs, batch_format="pyarrow")
