@@ -137,6 +137,7 @@ def corpus_steps(store: Path, docs: list[dict[str, str]], steps: list[int], work
         r = run(["ingest", str(feed), "--engine", "ray", "--cpus", str(cpus), "--store", str(target.path),
                  "--corroborate", "--quiet"], marker="ray::")
         r["articles"] = n
+        r["bytes_per_article"] = size(target.path) / n  # raw batches + published tables + corroboration tables
         out.append(r)
         print(f"{n} articles: publish {r.get('publish_s', 0):.1f} s (corroboration {r.get('corroborate_s', 0):.1f} s)"
               f", run {r['seconds']:.1f} s, driver peak {r['driver_mb']:.0f} MB, Ray workers peak "

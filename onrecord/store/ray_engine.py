@@ -208,6 +208,7 @@ def corroborate_on_ray(work: Path) -> Any:
 def _corroborate(work: Path) -> Any:
     import ray
     import ray.data
+    from ray.data.expressions import col
 
     cb = corroborate_batch
     started = time.monotonic()
@@ -220,9 +221,11 @@ def _corroborate(work: Path) -> Any:
     n_statements = sum(counts["statements"].to_pylist()) if counts.num_rows else 0
     sizes: dict[str, int] = {}
 
-    def read(name: str, columns: list[str]) -> Any:
-        return ray.data.read_parquet(str(parts / name), columns=columns) if any((parts / name).glob("*.parquet")) \
-            else None
+    def read(name: str, columns: list[str] | None) -> Any:
+        if not any((parts / name).glob("*.parquet")):
+            return None
+        ds = ray.data.read_parquet(str(parts / name))
+        return ds.select_columns(columns) if columns else ds
 
     # statements: LSH index rows, candidate pairs, verdicts -> the link list
     links = pa.table({})
@@ -265,7 +268,7 @@ def _corroborate(work: Path) -> Any:
     ids: dict[int, str] = {}
     if statements is not None:
         eligible = read("cluster_members", ["member", "cluster_id", "article_id", "words"]).filter(
-            expr=f"words >= {co.MIN_FUZZY_WORDS}")
+            expr=col("words") >= co.MIN_FUZZY_WORDS)
         own = read("statements", ["member", "seq", "own"])
         eligible = _join(eligible, own, partitions, "member").map_batches(
             cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow")
@@ -277,7 +280,8 @@ def _corroborate(work: Path) -> Any:
 
         summed = shared.groupby(["x", "x_seq", "y", "y_seq"]).aggregate(Count(alias_name="shared"),
                                                                          Sum("own", alias_name="own"))
-        candidates = _collect(summed.filter(expr=f"shared >= {co.SHARE_MIN} and own >= 2 and y_seq < x_seq"))
+        candidates = _collect(summed.filter(
+            expr=(col("shared") >= co.SHARE_MIN) & (col("own") >= 2) & (col("y_seq") < col("x_seq"))))
         if candidates.num_rows:
             involved = sorted(set(candidates["x"].to_pylist()) | set(candidates["y"].to_pylist()))
             distinct = f"count(DISTINCT cluster_id) FILTER (WHERE words >= {co.MIN_FUZZY_WORDS})"
