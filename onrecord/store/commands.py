@@ -222,8 +222,9 @@ def _ingest_ray(args: argparse.Namespace) -> int:
             f"{summary.failed} failed in {summary.seconds:.1f} s ({summary.publish_seconds:.1f} s publishing) on "
             f"{len(summary.workers)} Ray workers ({len(hosts)} nodes) -> {summary.store}")
     code = _ingested(line, summary)
-    if summary.corroboration is not None:  # what corroboration's driver held: the link lists only
-        sizes = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.corroboration.sizes.items())
+    held = getattr(summary.corroboration, "sizes", None)  # what corroboration's driver held: the link lists only
+    if held:
+        sizes = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in held.items())
         print(f"onrecord corroborate: the driver held {sizes}", file=sys.stderr)
     return code
 
