@@ -38,6 +38,7 @@ from onrecord.store.sources import Item
 DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 8192  # items the driver hands to Ray at a time
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
+VERDICT_BATCH = 1024  # candidate pairs per verdict call (their texts become Python objects: a whole block took 2.9 GB)
 LOST = ("the analysis of its batch failed every retry (a crash, out of memory, or the store could not be written)")
 
 
@@ -238,7 +239,7 @@ def _corroborate(work: Path) -> Any:
         pairs = _join(pairs, texts.rename_columns({"member": "key"}), partitions, "key")
         pairs = _join(pairs, texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
                       partitions, "candidate")
-        links = _collect(pairs.map_batches(cb.statement_verdicts, batch_format="pyarrow"))
+        links = _collect(pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
     best = cb.best_links(links) if links.num_rows else {}
     sizes["statement_links"] = len(best)
     linked, clusters = cb.cluster_ids(best)
@@ -260,7 +261,7 @@ def _corroborate(work: Path) -> Any:
         sh = read("articles", ["seq", "shingles"])
         pairs = _join(pairs, sh.rename_columns({"seq": "key"}), partitions, "key")
         pairs = _join(pairs, sh.rename_columns({"seq": "candidate", "shingles": "c_shingles"}), partitions, "candidate")
-        text_links = _collect(pairs.map_batches(cb.article_verdicts, batch_format="pyarrow"))
+        text_links = _collect(pairs.map_batches(cb.article_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
         best_text = cb.best_links(text_links) if text_links.num_rows else {}
     sizes["text_copies"] = len(best_text)
     by_statements: dict[str, tuple[str, float]] = {}
