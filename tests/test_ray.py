@@ -275,3 +275,52 @@ def test_import_does_not_load_ray(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code, str(text)], env=ENV, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# ------------------------------------------------------------------------------------- corroboration on the engine
+
+TEASER = "Watch the video of the day and sign in to see more stories from our region."
+STORIES = ["The new library opens its doors to readers in the old town hall next spring.",
+           "Farmers in the valley expect a record apple harvest after a mild and wet summer.",
+           "The city council agreed to rebuild the footbridge across the river by the end of May.",
+           "A local choir won the national competition for the third time in a row this year."]
+
+
+def corroboration_tables(path: Path) -> dict[str, list[str]]:
+    from onrecord.store import corroborate
+
+    con = schema.connect(path, read_only=True)
+    try:
+        return {t.name: sorted(repr(r) for r in con.execute(f"SELECT * FROM {t.name}").fetchall())
+                for t in (*schema.TABLES, *corroborate.TABLES)}
+    finally:
+        con.close()
+
+
+def test_corroboration_on_the_engine_equals_one_process(cluster: str, tmp_path: Path) -> None:
+    """Wire copies, a rewrite (a copy by its statements), an independent report quoting the same sentence, status
+    and casualty conflicts, a teaser one outlet prints under every story: ``--corroborate`` on Ray (map, groupbys
+    over bucket shards, joins, the driver on the link lists) gives the one-process tables, ids included."""
+    from test_corroborate import PART1, PART2
+
+    from onrecord.store import ray_engine
+
+    teasers = [{"id": f"h{i}", "outlet": "Harbour Times", "published": f"2024-08-0{i + 1}", "title": f"Story {i}",
+                "text": f"{story}\n\n{TEASER}\n"} for i, story in enumerate(STORIES)]
+    feed = write_feed(tmp_path / "feed.jsonl", PART1 + PART2 + teasers)
+    reference = tmp_path / "ref.duckdb"
+    expected = ingest([feed], reference, jobs=1, progress=False, corroborate=True).corroboration
+    summary = ray_engine.ingest([feed], tmp_path / "store", address=cluster, batch_size=4, progress=False,
+                                corroborate=True)
+    got = summary.corroboration
+    assert corroboration_tables(reference) == corroboration_tables(tmp_path / "store")
+    assert (got.clusters, got.copies, got.flags, got.furniture) == \
+        (expected.clusters, expected.copies, expected.flags, expected.furniture)
+    assert got.clusters >= 3 and got.copies >= 3 and got.flags  # the input exercises every part
+    # what the driver held: one row per matched statement and per copy, never per article or statement
+    assert got.sizes["driver_rows"] == got.sizes["statement_links"] + got.sizes["text_copies"] + \
+        got.sizes["statement_copies"] < got.statements
+    con = schema.connect(tmp_path / "store", read_only=True)
+    how = dict(con.execute("SELECT how, count(*) FROM article_sources WHERE how IS NOT NULL GROUP BY 1").fetchall())
+    con.close()
+    assert how.get("text", 0) >= 2 and how.get("statements", 0) >= 1

@@ -221,7 +221,12 @@ def _ingest_ray(args: argparse.Namespace) -> int:
     line = (f"onrecord ingest: {summary.stored} stored, {summary.skipped} already in the store, "
             f"{summary.failed} failed in {summary.seconds:.1f} s ({summary.publish_seconds:.1f} s publishing) on "
             f"{len(summary.workers)} Ray workers ({len(hosts)} nodes) -> {summary.store}")
-    return _ingested(line, summary)
+    code = _ingested(line, summary)
+    held = getattr(summary.corroboration, "sizes", None)  # what corroboration's driver held: the link lists only
+    if held:
+        sizes = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in held.items())
+        print(f"onrecord corroborate: the driver held {sizes}", file=sys.stderr)
+    return code
 
 
 def _report(summary: Any) -> None:

@@ -122,6 +122,14 @@ class ParquetStore:
                 write_table(self.analysed(name) / f"{key}.parquet", _with_batch(table, key))
         write_table(self.analysed(OUTCOMES) / f"{key}.parquet", _with_batch(tables[OUTCOMES], key))
 
+    def attempt(self, key: str) -> int:
+        """Count one more attempt at analysing batch ``key``; returns the count (1 on the first)."""
+        path = self.path / ANALYSED / "_attempts" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        count = int(path.read_text(encoding="utf-8") or 0) + 1 if path.exists() else 1
+        _write_text(path, str(count))
+        return count
+
     def known_ids(self) -> np.ndarray:
         """8-byte hashes of every article id analysed and committed (the workers' "already stored?" test)."""
         from onrecord.store.ingest import id_hash
@@ -152,9 +160,10 @@ class ParquetStore:
     # -- publishing
 
     def publish(self, rules: list[canonical.Rule], resolve: Callable[[Path, Path, list[canonical.Rule]], None],
-                *, corroborate: bool = False) -> tuple[int, Any]:
+                *, corroborate: bool | Callable[[Path], Any] = False) -> tuple[int, Any]:
         """Number the new articles, merge actors (``resolve(input_dir, output_dir, rules)``: the engine's
-        groupby over ``canonical.resolve_group``), corroborate when asked, write every table into a new version
+        groupby over ``canonical.resolve_group``), corroborate when asked (``corroborate(version_dir)``: the
+        engine's steps, ``True``: ``corroborate_tables`` in this process), write every table into a new version
         and make it current. Returns how many articles were new, and the corroboration summary (or None)."""
         previous = self.version()
         name = f"v{(int(previous.name[1:]) + 1) if previous else 1:06d}"
@@ -194,7 +203,9 @@ class ParquetStore:
             shutil.rmtree(work / "_actors")
         finally:
             con.close()
-        summary = corroborate_tables(work) if corroborate else None
+        if corroborate is True:
+            corroborate = corroborate_tables
+        summary = corroborate(work) if corroborate else None
         os.replace(work, self.path / name)
         _write_text(self.path / "current", name + "\n")
         versions = sorted(p for p in self.path.glob("v[0-9]*") if p.is_dir())
@@ -287,6 +298,88 @@ def corroborate_tables(work: Path) -> Any:
         con.close()
         scratch.unlink(missing_ok=True)
         Path(str(scratch) + ".wal").unlink(missing_ok=True)
+    return summary
+
+
+CORROBORATION = "_corroboration"  # in a version being published: the engine's intermediate tables
+
+
+def corroboration_input(work: Path) -> Path:
+    """The input of the engine's corroboration: one row per article (``seq`` order) with its statements, each
+    numbered (``member``) in the order ``corroborate`` processes them. DuckDB over the version's Parquet."""
+    folder = work / CORROBORATION / "input"
+    con = duckdb.connect(":memory:")
+    try:
+        for name in ("articles", "attributions", "unsourced"):
+            _view(con, name, work / name, getattr(schema, name.upper()).arrow)
+        _copy(con, """
+            WITH s AS (SELECT article_id, id AS statement_id, 'attribution' AS kind, content_start AS start_char,
+                              content_end AS end_char, content AS text, coalesce(form, '') <> 'direct' AS own
+                       FROM attributions
+                       UNION ALL
+                       SELECT article_id, id, 'unsourced', start_char, end_char, text, TRUE FROM unsourced),
+                 n AS (SELECT s.*, row_number() OVER (ORDER BY a.seq, s.start_char, s.kind, s.statement_id) AS member
+                       FROM s JOIN articles a ON a.id = s.article_id),
+                 g AS (SELECT article_id, list({'statement_id': statement_id, 'kind': kind,
+                                                'start_char': start_char::INTEGER, 'end_char': end_char::INTEGER,
+                                                'text': text, 'own': own, 'member': member} ORDER BY member)
+                                          AS statements
+                       FROM n GROUP BY article_id)
+            SELECT a.id, a.seq, a.text, a.outlet, a.url, a.published_date, g.statements
+            FROM articles a LEFT JOIN g ON g.article_id = a.id ORDER BY a.seq""", folder)
+    finally:
+        con.close()
+    return folder
+
+
+def lookup(folder: Path, key: str, values: list[Any], aggregate: str) -> dict[Any, Any]:
+    """``aggregate`` per ``key`` for a few keys (a filtered scan of a Parquet folder: the driver gets one value
+    per key asked for, never the folder's rows)."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("_keys", pa.table({key: values}))
+        rows = con.execute(f"SELECT t.{key}, {aggregate} FROM read_parquet({_quote(folder / '*.parquet')}) t "
+                           f"SEMI JOIN _keys k ON k.{key} = t.{key} GROUP BY t.{key}").fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
+def corroboration_finish(work: Path) -> Any:
+    """The summary steps of ``corroborate.refresh`` (site furniture, each copy group's source, ``clusters``, the
+    corpus flags) on the rows the engine wrote into ``work/_corroboration``; then every corroboration table (and
+    ``flags``, ``store_info``) is written into the version. SQL in a scratch DuckDB file on this node: the
+    per-statement tables it updates (``cluster_members``, ``article_sources``) and ``flags`` are loaded into it,
+    the rest are views over the Parquet."""
+    from onrecord.store import corroborate as co
+
+    parts = work / CORROBORATION
+    scratch = parts / "summary.duckdb"
+    con = schema.connect(scratch)
+    try:
+        for table in (*schema.ARTICLE_TABLES, schema.ACTORS):
+            if table is not schema.FLAGS:
+                con.execute(f"DROP TABLE {table.name}")
+                _view(con, table.name, work / table.name, table.arrow)
+        con.execute(f"INSERT INTO flags BY NAME SELECT * FROM read_parquet({_quote(work / 'flags' / '*.parquet')})")
+        co.ensure(con)
+        con.execute("INSERT OR REPLACE INTO store_info VALUES ('corroborate', ?), ('corroborate_paraphrase', '0')",
+                    [co.VERSION])
+        for name in ("statement_facts", "statement_buckets", "article_buckets"):
+            con.execute(f"DROP TABLE {name}")
+            _view(con, name, parts / name, co.BY_NAME[name].arrow)
+        for name in ("cluster_members", "article_sources"):
+            if any((parts / name).glob("*.parquet")):
+                files = _quote(parts / name / "*.parquet")
+                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM read_parquet({files})")
+        summary = co.refresh(con)
+        for name in [t.name for t in co.TABLES] + ["flags", "store_info"]:
+            shutil.rmtree(work / name, ignore_errors=True)
+            order = ", ".join((co.BY_NAME.get(name) or schema.BY_NAME[name]).order)
+            _copy(con, f'SELECT * FROM "{name}" ORDER BY {order}', work / name)
+    finally:
+        con.close()
+    shutil.rmtree(parts, ignore_errors=True)
     return summary
 
 

@@ -30,13 +30,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onrecord.errors import InputError, OnrecordError
-from onrecord.store import batch, canonical, parquet_sources, parquet_store
+from onrecord.store import batch, canonical, corroborate_batch, parquet_sources, parquet_store
+from onrecord.store import corroborate as co
 from onrecord.store.ingest import Summary
 from onrecord.store.sources import Item
 
 DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 8192  # items the driver hands to Ray at a time
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
+VERDICT_BATCH = 1024  # candidate pairs per verdict call (their texts become Python objects: a whole block took 2.9 GB)
+LOST = ("the analysis of its batch failed every retry (a crash, out of memory, or the store could not be written)")
 
 
 def batch_key(table: pa.Table, invocation: str) -> str:
@@ -62,8 +65,14 @@ class Analyser:
         self.invocation = invocation
 
     def __call__(self, items: pa.Table) -> pa.Table:
-        tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known)
-        self.store.write_batch(batch_key(items, self.invocation), tables)
+        key = batch_key(items, self.invocation)
+        # Ray restarts a dead actor and retries its batch without limit: the store counts the attempts, so that an
+        # article that kills its worker every time ends as failures rows instead of a loop
+        if self.store.attempt(key) > TASK_RETRIES + 1:
+            tables = {"outcomes": failed_outcomes(items, LOST)}
+        else:
+            tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known)
+        self.store.write_batch(key, tables)
         outcomes = tables["outcomes"]
         import ray
 
@@ -108,6 +117,14 @@ def _windows(sources: list[str], max_bytes: int | None, size: int, batch_size: i
         yield [batch.items_table(window[i:i + batch_size], run) for i in range(0, len(window), batch_size)]
 
 
+def failed_outcomes(items: pa.Table, reason: str) -> pa.Table:
+    """An ``outcomes`` row per item: failed at the analysis stage, for ``reason``."""
+    rows = [{"name": r["name"], "source": r["source"], "status": "failed", "stage": "analyse", "reason": reason,
+             "article_id": None, "_run": r["_run"], "_pos": r["_pos"]}
+            for r in items.select(["name", "source", "_run", "_pos"]).to_pylist()]
+    return pa.Table.from_pylist(rows, schema=batch.OUTCOMES)
+
+
 def _record_lost(target: parquet_store.ParquetStore, tables: list[pa.Table], returned: set[int], invocation: str
                  ) -> list[str]:
     """Items whose batch failed every retry (its worker kept dying, or writing it failed) become failures, so
@@ -118,13 +135,9 @@ def _record_lost(target: parquet_store.ParquetStore, tables: list[pa.Table], ret
         missing = table.filter(pc.invert(pc.is_in(table["_pos"], seen)))
         if not missing.num_rows:
             continue
-        rows = [{"name": r["name"], "source": r["source"], "status": "failed", "stage": "analyse",
-                 "reason": "the analysis of its batch failed every retry (a crash, out of memory, or the store "
-                           "could not be written)", "article_id": None, "_run": r["_run"], "_pos": r["_pos"]}
-                for r in missing.select(["name", "source", "_run", "_pos"]).to_pylist()]
-        target.write_batch(f"lost-{batch_key(missing, invocation)}",
-                           {"outcomes": pa.Table.from_pylist(rows, schema=batch.OUTCOMES)})
-        lost += [r["name"] for r in rows]
+        outcomes = failed_outcomes(missing, LOST)
+        target.write_batch(f"lost-{batch_key(missing, invocation)}", {"outcomes": outcomes})
+        lost += outcomes["name"].to_pylist()
     return lost
 
 
@@ -140,6 +153,176 @@ def resolve_on_ray(input_dir: Path, output_dir: Path, rules: list[canonical.Rule
     output_dir.mkdir(parents=True, exist_ok=True)
     for i, part in enumerate(out.iter_batches(batch_format="pyarrow", batch_size=100_000)):
         parquet_store.write_table(output_dir / f"part-{i:05d}.parquet", part.cast(canonical.RESOLVED))
+
+
+def _prepare(articles: pa.Table, parts: str) -> pa.Table:
+    """Corroboration's per-article work (``corroborate_batch.prepare``; spaCy for the facts, loaded once per
+    worker process) as a Ray task: the batch's rows written into the version's ``_corroboration`` folder, counts
+    returned."""
+    tables = corroborate_batch.prepare(articles)
+    key = f"b{pc.min(articles['seq']).as_py():012d}"  # a retried batch rewrites the same files
+    for name, table in tables.items():
+        parquet_store.write_table(Path(parts) / name / f"{key}.parquet", table)
+    return pa.table({"articles": [tables["articles"].num_rows], "statements": [tables["statements"].num_rows]})
+
+
+def _collect(ds: Any) -> pa.Table:
+    """A small result (a link list) on the driver."""
+    parts = [b for b in ds.iter_batches(batch_format="pyarrow", batch_size=None) if b.num_rows]
+    return pa.concat_tables(parts) if parts else pa.table({})
+
+
+def _pairs(ds: Any, key: str, partitions: int) -> Any:
+    """Candidate pairs of an LSH index: ``(bucket, key, shard)`` rows grouped by shard (a groupby: a bucket's rows
+    meet in one call) and paired within their buckets. A pair met in buckets of two shards comes twice; the
+    verdict is the same, and ``best_links`` takes it once."""
+    return ds.groupby("shard", num_partitions=partitions).map_groups(
+        corroborate_batch.bucket_pairs, fn_kwargs={"key": key}, batch_format="pyarrow")
+
+
+def _join(left: Any, right: Any, partitions: int, on: str) -> Any:
+    """An inner hash join. Its shuffle aggregators (actors that live through the step) take no CPU slot: on nodes
+    of one CPU, an aggregator holding a fraction of it left no node able to run a one-CPU task (a deadlock)."""
+    return left.join(right, "inner", partitions, on=(on,), aggregator_ray_remote_args={"num_cpus": 0})
+
+
+def corroborate_on_ray(work: Path) -> Any:
+    """Corroboration of a version being published, as Ray Data steps (``corroborate_batch`` explains the split):
+    a map over articles, groupbys over LSH buckets and clusters, joins of candidate pairs to their texts, maps
+    for the verdicts and the rows; the driver holds only the link lists (matched statements, copies) and
+    ``parquet_store.corroboration_finish`` writes the summary tables. Returns ``corroborate.Summary`` with the
+    sizes the driver held in ``driver_rows``."""
+    import ray
+    import ray.data
+    from ray.data.context import ShuffleStrategy
+
+    ctx = ray.data.DataContext.get_current()
+    saved = ctx.max_errored_blocks, ctx.shuffle_strategy
+    ctx.max_errored_blocks = 0  # a failed step fails the publish, loses nothing
+    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED  # groupbys as tasks: no aggregator actors to start
+    try:
+        return _corroborate(work)
+    finally:
+        ctx.max_errored_blocks, ctx.shuffle_strategy = saved
+
+
+def _corroborate(work: Path) -> Any:
+    import ray
+    import ray.data
+    from ray.data.expressions import col
+
+    cb = corroborate_batch
+    started = time.monotonic()
+    parts = work / parquet_store.CORROBORATION
+    source = parquet_store.corroboration_input(work)
+    partitions = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    counts = _collect(ray.data.read_parquet(str(source)).map_batches(
+        _prepare, batch_size=64, batch_format="pyarrow", num_cpus=1, fn_kwargs={"parts": str(parts)}))
+    n_articles = sum(counts["articles"].to_pylist()) if counts.num_rows else 0
+    n_statements = sum(counts["statements"].to_pylist()) if counts.num_rows else 0
+    sizes: dict[str, int] = {}
+
+    def read(name: str, columns: list[str] | None) -> Any:
+        if not any((parts / name).glob("*.parquet")):
+            return None
+        ds = ray.data.read_parquet(str(parts / name))
+        return ds.select_columns(columns) if columns else ds
+
+    # statements: LSH index rows, candidate pairs, verdicts -> the link list
+    links = pa.table({})
+    statements = read("statements", ["member", "buckets"])
+    if statements is not None:
+        index = statements.map_batches(cb.explode, fn_kwargs={"key": "member"}, batch_format="pyarrow").materialize()
+        index.select_columns(["bucket", "member"]).write_parquet(str(parts / "statement_buckets"))
+        pairs = _pairs(index, "member", partitions)
+        texts = read("statements", ["member", "text", "context"])
+        pairs = _join(pairs, texts.rename_columns({"member": "key"}), partitions, "key")
+        pairs = _join(pairs, texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
+                      partitions, "candidate")
+        links = _collect(pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
+    best = cb.best_links(links) if links.num_rows else {}
+    sizes["statement_links"] = len(best)
+    linked, clusters = cb.cluster_ids(best)
+    matched = np.array([best[k][0] for k in linked.tolist()], dtype=np.int64)
+    similarity = np.array([best[k][1] for k in linked.tolist()], dtype=np.float64)
+    arrays = ray.put((linked, clusters, matched, similarity))
+    if statements is not None:
+        rows = read("statements", None)
+        rows.map_batches(lambda t, a: cb.member_rows(t, *ray.get(a[0])), fn_kwargs={"a": [arrays]},
+                         batch_format="pyarrow").write_parquet(str(parts / "cluster_members"))
+
+    # articles: text copies (LSH over 4-gram shingles), then copies by shared statements
+    articles = read("articles", ["seq", "buckets"])
+    best_text: dict[int, tuple[int, float]] = {}
+    if articles is not None:
+        index = articles.map_batches(cb.explode, fn_kwargs={"key": "seq"}, batch_format="pyarrow").materialize()
+        index.select_columns(["bucket", "seq"]).write_parquet(str(parts / "article_buckets"))
+        pairs = _pairs(index, "seq", partitions)
+        sh = read("articles", ["seq", "shingles"])
+        pairs = _join(pairs, sh.rename_columns({"seq": "key"}), partitions, "key")
+        pairs = _join(pairs, sh.rename_columns({"seq": "candidate", "shingles": "c_shingles"}), partitions, "candidate")
+        text_links = _collect(pairs.map_batches(cb.article_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
+        best_text = cb.best_links(text_links) if text_links.num_rows else {}
+    sizes["text_copies"] = len(best_text)
+    by_statements: dict[str, tuple[str, float]] = {}
+    x_seq: dict[str, int] = {}
+    ids: dict[int, str] = {}
+    if statements is not None:
+        eligible = read("cluster_members", ["member", "cluster_id", "article_id", "words"]).filter(
+            expr=col("words") >= co.MIN_FUZZY_WORDS)
+        own = read("statements", ["member", "seq", "own"])
+        eligible = _join(eligible, own, partitions, "member").map_batches(
+            cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow")
+        shared = eligible.groupby("shard", num_partitions=partitions).map_groups(
+            cb.statement_copy_pairs, batch_format="pyarrow")
+        shared = shared.map_batches(lambda t: t.set_column(4, "own", pc.cast(t["own"], pa.int64())),
+                                    batch_format="pyarrow")
+        from ray.data.aggregate import Count, Sum
+
+        summed = shared.groupby(["x", "x_seq", "y", "y_seq"]).aggregate(Count(alias_name="shared"),
+                                                                         Sum("own", alias_name="own"))
+        candidates = _collect(summed.filter(
+            expr=(col("shared") >= co.SHARE_MIN) & (col("own") >= 2) & (col("y_seq") < col("x_seq"))))
+        if candidates.num_rows:
+            involved = sorted(set(candidates["x"].to_pylist()) | set(candidates["y"].to_pylist()))
+            distinct = f"count(DISTINCT cluster_id) FILTER (WHERE words >= {co.MIN_FUZZY_WORDS})"
+            clusters_of = parquet_store.lookup(parts / "cluster_members", "article_id", involved, distinct)
+            text_seqs = set(best_text)
+            x_ids = {r["x"] for r in candidates.to_pylist() if r["x_seq"] in text_seqs}
+            by_statements = cb.statement_copies(candidates.to_pylist(), clusters_of, x_ids)
+            x_seq = dict(zip(candidates["x"].to_pylist(), candidates["x_seq"].to_pylist(), strict=True))
+    sizes["statement_copies"] = len(by_statements)
+
+    # article_sources: the copy links (small) resolved into groups on the driver, the rows written by a map
+    need = sorted(set(best_text) | {c for c, _ in best_text.values()})
+    if need:
+        ids = parquet_store.lookup(parts / "articles", "seq", need, "any_value(article_id)")
+    copies: dict[str, tuple[str, str, float, int]] = {}  # article -> (copy of, how, similarity, its seq)
+    for x, (y, share) in best_text.items():
+        copies[ids[x]] = (ids[y], "text", round(share, 4), x)
+    for x, (y, share) in by_statements.items():
+        copies[x] = (y, "statements", round(share, 4), x_seq[x])
+    groups = cb.forest({x: (c[0], c[2]) for x, c in copies.items()}, {x: c[3] for x, c in copies.items()})
+    sizes["driver_rows"] = len(best) + len(best_text) + len(by_statements)
+    links_ref = ray.put({x: (c[0], c[1], c[2], groups[x]) for x, c in copies.items()})
+    if articles is not None:
+        read("articles", ["article_id", "seq", "wire", "outlet_key"]).map_batches(
+            lambda t, a: _sources(t, ray.get(a[0])), fn_kwargs={"a": [links_ref]}, batch_format="pyarrow"
+        ).write_parquet(str(parts / "article_sources"))
+    summary = parquet_store.corroboration_finish(work)
+    summary.articles, summary.statements = n_articles, n_statements
+    summary.seconds = time.monotonic() - started
+    summary.sizes = sizes
+    return summary
+
+
+def _sources(t: pa.Table, copies: dict[str, tuple[str, str, float, str]]) -> pa.Table:
+    rows = []
+    for r in t.to_pylist():
+        copy_of, how, similarity, group = copies.get(r["article_id"], (None, None, None, r["article_id"]))
+        rows.append({**r, "copy_of": copy_of, "how": how, "similarity": similarity, "group_id": group,
+                     "source_key": None})
+    return pa.Table.from_pylist(rows, schema=co.BY_NAME["article_sources"].arrow)
 
 
 def ingest(sources: list[str], store: str | Path, *, address: str | None = None, cpus: int | None = None,
@@ -173,10 +356,9 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     done = 0
     for tables in _windows(sources, max_bytes, window, batch_size, run):
         ds = ray.data.from_arrow(tables)
-        # one actor per CPU slot, restarted when its process dies; its batch is then retried
+        # one actor per CPU slot; Ray Data restarts an actor whose process dies and retries its batch
         out = ds.map_batches(Analyser, batch_size=None, batch_format="pyarrow",
                              compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
-                             max_restarts=-1, max_task_retries=TASK_RETRIES,
                              fn_constructor_kwargs={"store": str(target.path), "known": [known_ref],
                                                     "max_bytes": max_bytes, "invocation": invocation})
         returned: set[int] = set()
@@ -197,7 +379,8 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     if corroborate is None:
         corroborate = target.corroborated()
     publishing = time.monotonic()
-    summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray, corroborate=corroborate)
+    summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray,
+                                                           corroborate=corroborate and corroborate_on_ray)
     summary.publish_seconds = time.monotonic() - publishing
     summary.failed = len(failed)
     summary.skipped = max(0, done - summary.stored - summary.failed)
