@@ -51,7 +51,7 @@ CODEBOOK = parse_issues({"issues": [
 
 @pytest.fixture(scope="module")
 def encoder():
-    from onrecord.positions.match import load_encoder
+    from onrecord.positions.encoder import load_encoder
 
     return load_encoder()
 

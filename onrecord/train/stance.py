@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from onrecord.positions.draft import negate
+from onrecord.positions.encoder import load_encoder
 from onrecord.positions.issues import Issue, Issues, load_issues
-from onrecord.positions.match import load_encoder, polarity
+from onrecord.positions.match import polarity
 from onrecord.positions.stance import (
     _CONCESSION,
     FEATURES,
