@@ -11,12 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from onrecord.positions.draft import Said, draft_toml, find_issues, negate, terms
+from onrecord.positions.draft import Said, cluster_issues, draft_toml, find_issues, negate, terms
 from onrecord.positions.evaluate import Scored, is_positions_gold, same_holder, score_article
 from onrecord.positions.issues import load_issues, parse_issues
-from onrecord.positions.match import Statement, holder
+from onrecord.positions.match import Statement, holder, polarity
 from onrecord.positions.stance import (
+    _CONDITIONAL,
     FEATURES,
+    candidates,
     evaluation,
     load_reader,
     number_agreement,
@@ -68,6 +70,34 @@ def test_shipped_weights_are_plain_json_with_their_card() -> None:
     assert card["features"] == list(FEATURES) and len(card["weights"]) == len(FEATURES)
     assert card["command"].startswith("python -m onrecord.train.stance")
     assert 0 < load_reader().threshold < 1
+
+
+def test_a_demand_for_at_least_is_not_a_negation() -> None:
+    assert polarity("they would accept nothing less than full compensation") == (
+        "they would accept full compensation", 0)
+    assert polarity("it would not settle for anything less than a full freeze") == (
+        "it would settle for a full freeze", 0)
+    assert polarity("we won't take less than ten per cent") == ("we will take ten per cent", 0)
+    assert polarity("we will not accept the offer") == ("we will accept the offer", 1)
+
+
+def test_a_condition_may_stand_apart_from_its_only() -> None:
+    assert _CONDITIONAL.search("a cap would only be considered if the city built homes first")
+    assert not _CONDITIONAL.search("the only way is to sign if asked")  # "only" then five words: no condition
+
+
+def test_named_person_without_an_actor_holds_under_the_name() -> None:
+    assert holder(Speaker(0, 10, "", name="A spokeswoman for the company, Ingrid Hale", kind="person")) \
+        == "ingrid-hale"
+    assert holder(Speaker(0, 10, "", name="Not every head", kind="person")) is None
+    assert holder(Speaker(0, 10, "", name="he", kind="person")) is None
+
+
+def test_the_article_opens_an_issue_its_statement_has_no_keyword_for() -> None:
+    st = Statement(0, "x", "it is the best chance for peace in a decade", "said", context="Talks on the deal go on.")
+    (c,) = candidates([st], CODEBOOK)
+    assert c.issues == [] and [i.id for i in c.nearby] == ["deal"]
+    assert candidates([Statement(0, "x", st.content, "said")], CODEBOOK) == []
 
 
 def test_evaluation_reads_opinion_words_cue_and_negation() -> None:
@@ -211,6 +241,31 @@ def test_draft_proposes_a_valid_issues_file(tmp_path: Path) -> None:
     assert [s.id for s in issue.stances] == ["for", "against"]
     assert any("fair" in e for e in issue.stance("for").examples)
     assert any("mistake" in e or "hardest" in e for e in issue.stance("against").examples)
+
+
+def test_draft_clusters_statements_by_meaning(encoder) -> None:
+    """Statements on one subject in different words fall in one issue, apart from another subject's."""
+    rows = [("ann", "the bridge toll is a fair way to pay for repairs"), ("bo", "charging drivers to cross the river "
+            "will hit commuters hardest"), ("cy", "a fee for using the bridge is a mistake"),
+            ("dee", "tolls on the crossing will help the city"), ("ed", "the new school must hire more teachers"),
+            ("fay", "classrooms are overcrowded and need staff"), ("gus", "schools cannot find enough teachers"),
+            ("hal", "teacher shortages hurt pupils")]
+    said = [Said(("a", str(n)), actor, actor, text, "said") for n, (actor, text) in enumerate(rows)]
+    found = cluster_issues(said, encoder, min_statements=3)
+    groups = sorted(sorted(s.actor for s in issue.statements) for issue in found)
+    assert groups == [["ann", "bo", "cy", "dee"], ["ed", "fay", "gus", "hal"]]
+    assert all(issue.keywords for issue in found)
+
+
+def test_encoder_reads_meaning_without_torch() -> None:
+    """The ONNX encoder ranks a paraphrase above an unrelated sentence, and loading it imports no torch."""
+    code = ("import sys; from onrecord.positions.encoder import load_encoder; e = load_encoder(); "
+            "v = e.encode(['The talks are a waste of time.', 'Negotiating is pointless.', 'It rained in June.']); "
+            "print(float(v[0] @ v[1]) > float(v[0] @ v[2]) + 0.2, round(float((v * v).sum(1).min()), 4), "
+            "any(m == 'torch' or m.startswith('torch.') for m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "1.0", "False"]
 
 
 def test_negate_for_generated_phrasings() -> None:

@@ -79,6 +79,21 @@ _NEGATING_CUE = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+# "accept nothing less than X", "will not settle for anything less than X", "won't take less than X", "no less than
+# X": a demand for at least X, not a negation of it. The negator and the "less than" go, the verb stays.
+_AT_LEAST = re.compile(
+    r"\b(?:(nothing|no)\s+|(\w+n't|not|cannot)\s+((?:\w+\s+){0,3}?)(?:anything\s+)?)(?:less|short)\s+(?:than|of)\s+",
+    re.IGNORECASE)
+_AUXILIARY = {"won't": "will", "can't": "can", "cannot": "can", "shan't": "shall"}
+
+
+def _at_least(m: re.Match[str]) -> str:
+    if m.group(1):
+        return ""
+    word = m.group(2).lower()
+    auxiliary = _AUXILIARY.get(word, word[:-3] if word.endswith("n't") and word not in ("don't", "doesn't", "didn't")
+                               else "")
+    return " ".join(p for p in (auxiliary, m.group(3).strip()) if p) + " "
 
 
 def clauses(text: str) -> list[str]:
@@ -118,7 +133,8 @@ def polarity(text: str) -> tuple[str, int]:
         count += 1
         return ""
 
-    text = _CONTRACTIONS.sub(contraction, text.translate(_QUOTES))
+    text = _AT_LEAST.sub(_at_least, text.translate(_QUOTES))
+    text = _CONTRACTIONS.sub(contraction, text)
     text = _NEGATORS.sub(negator, text)
     count += len(_NEGATING_VERBS.findall(text))
     return _SPACES.sub(" ", text).strip(), count
@@ -140,6 +156,7 @@ class Statement:
     actor: str
     content: str
     cue: str | None = None
+    context: str = ""  # the article's text: its keywords open an issue for statements near enough to it
 
 
 @dataclass(frozen=True)
@@ -265,7 +282,14 @@ def holder(speaker: Speaker | None) -> str | None:
         return speaker.actor
     if speaker.kind in ("group", "organization", "document") and speaker.name:
         return slug(speaker.name) or None
+    name = _PROPER_NAME.findall(speaker.name or "")
+    if speaker.kind == "person" and name:  # "A spokeswoman for the company, Ingrid Hale" -> ingrid-hale
+        return slug(name[-1]) or None
     return None
+
+
+# A run of two or more capitalised words: a person's name, not a sentence-initial "Not every head".
+_PROPER_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)+\b")
 
 
 def record_statements(record: Record) -> list[Statement]:
@@ -274,7 +298,8 @@ def record_statements(record: Record) -> list[Statement]:
     for a in record.attributions:
         actor = holder(a.speaker)
         if actor:
-            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None))
+            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None,
+                                 context=record.text))
     return out
 
 

@@ -48,8 +48,8 @@ _SPLIT = re.compile(
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
     r"|\s*,\s+(?=(?:and|so)\s+the\b)", re.IGNORECASE)
 _CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+though|despite)\b", re.IGNORECASE)
-_CONDITIONAL = re.compile(r"\b(?:only\s+if|unless|provided\s+that|as\s+long\s+as|on\s+condition|before\s+any"
-                          r"|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as|on\s+condition"
+                          r"|before\s+any|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
 _UNDECIDED = re.compile(r"\b(?:made\s+up\s+(?:his|her|their|its|my|our)\s+mind|no\s+decision|worth\s+considering"
                         r"|too\s+early\s+to|undecided|whether|not\s+yet\s+decided|wait\s+and\s+see|keep\s+an\s+open"
                         r"|remains?\s+to\s+be\s+seen|would\s+study|will\s+study|look\s+at\s+the\s+(?:evidence|study))\b",
@@ -221,20 +221,29 @@ class Candidate:
     parity: int
     concession: bool
     issues: list[Issue]
+    nearby: list[Issue]  # issues the article's keywords open: read only when the clause is near their examples
+
+
+# The similarity to an issue's examples at which a statement without the issue's keywords, in an article with
+# them, is read against it ("the farm would power 400,000 homes" in a story about a wind farm).
+NEARBY = 0.45
 
 
 def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidate]:
-    """Every (statement, clause) with the issues the statement's keywords gate in: a keyword anywhere in the
-    statement opens the issue for each of its clauses ("the 12 per cent claim …: machines will never …")."""
+    """Every (statement, clause) with the issues the statement's keywords gate in (a keyword anywhere in the
+    statement opens the issue for each of its clauses: "the 12 per cent claim …: machines will never …"), and the
+    issues only the article's keywords open."""
     out = []
     for st in statements:
         flip = 1 if cue_negates(st.cue) else 0
         gated = [issue for issue in issues.issues if issue.gated(st.content)]
-        if not gated:
+        nearby = [issue for issue in issues.issues if issue not in gated and issue.gated(st.context)]
+        if not gated and not nearby:
             continue
         for clause in pieces(st.content):
             _, negations = polarity(clause)
-            out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated))
+            out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated,
+                                 nearby))
     return out
 
 
@@ -268,11 +277,14 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
     for c, vector in zip(found, vectors, strict=True):
-        for issue in c.issues:
+        for issue in c.issues + c.nearby:
             ex = examples[issue.id]
+            relevance = float((ex.vectors @ vector).max())
+            if issue in c.nearby and relevance < NEARBY:
+                continue
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
-            feats = clause_features(c.clause, c.statement.cue, sims, float((ex.vectors @ vector).max()),
-                                    evals[issue.id], amounts[issue.id], c.concession)
+            feats = clause_features(c.clause, c.statement.cue, sims, relevance, evals[issue.id], amounts[issue.id],
+                                    c.concession)
             yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims))
 
 
