@@ -232,12 +232,13 @@ NEARBY = 0.45
 def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidate]:
     """Every (statement, clause) with the issues the statement's keywords gate in (a keyword anywhere in the
     statement opens the issue for each of its clauses: "the 12 per cent claim …: machines will never …"), and the
-    issues only the article's keywords open."""
+    issues only the article's keywords open (for a statement that carries no issue's keyword)."""
     out = []
     for st in statements:
         flip = 1 if cue_negates(st.cue) else 0
         gated = [issue for issue in issues.issues if issue.gated(st.content)]
-        nearby = [issue for issue in issues.issues if issue not in gated and issue.gated(st.context)]
+        # A statement that names one issue speaks to it: the article opens others only for statements naming none.
+        nearby = [] if gated else [issue for issue in issues.issues if issue.gated(st.context)]
         if not gated and not nearby:
             continue
         for clause in pieces(st.content):
