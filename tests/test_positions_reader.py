@@ -297,3 +297,33 @@ def test_issues_check_and_draft_commands(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "onrecord", "issues", "draft", str(article)], capture_output=True,
                           text=True, timeout=600, cwd=ROOT, env=env)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1  # too few statements: one line, no traceback
+
+
+def test_timeline_reads_the_gold_series_from_gold_positions() -> None:
+    """The per-period and convergence logic, apart from the stance reader: the gold positions of the harbour series,
+    each carried by its holder's attribution in the analysis, give the gold's period cells and every change of
+    distance between the parties (a position whose holder the analysis attributes nothing to has no cell)."""
+    from onrecord.positions.evaluate import analyse, score_series
+    from onrecord.record import Position
+
+    series = json.loads((GOLD / "harbour.series.json").read_text())
+    cache: dict = {}
+    scored, carried = {}, 0
+    for document in series["documents"]:
+        path = GOLD / (Path(document).stem + ".json")
+        data = json.loads(path.read_text())
+        s = analyse(path, data, "reader", cache)
+        s.record.positions = []
+        for g in data["positions"]:
+            a = next((a for a in s.record.attributions
+                      if holder(a.speaker) and same_holder(g["actor"], holder(a.speaker))), None)
+            if a is not None:
+                carried += 1
+                s.record.positions.append(Position(actor=holder(a.speaker), issue=g["issue"], stance=g["stance"],
+                                                   attribution=a.id, confidence=1.0))
+        scored[path.stem] = s
+    n, _ = score_series(series, scored, GOLD, cache)
+    missing = sum(len(json.loads((GOLD / (Path(d).stem + ".json")).read_text())["positions"])
+                  for d in series["documents"]) - carried
+    assert n["changes"] == 3 and n["changes_right"] == 3
+    assert n["cells_right"] >= n["cells"] - missing and n["dated_right"] == n["dated"] == 6
