@@ -156,7 +156,6 @@ class Statement:
     actor: str
     content: str
     cue: str | None = None
-    context: str = ""  # the article's text: its keywords open an issue for statements near enough to it
 
 
 @dataclass(frozen=True)
@@ -298,8 +297,7 @@ def record_statements(record: Record) -> list[Statement]:
     for a in record.attributions:
         actor = holder(a.speaker)
         if actor:
-            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None,
-                                 context=record.text))
+            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None))
     return out
 
 

@@ -221,30 +221,20 @@ class Candidate:
     parity: int
     concession: bool
     issues: list[Issue]
-    nearby: list[Issue]  # issues the article's keywords open: read only when the clause is near their examples
-
-
-# The similarity to an issue's examples at which a statement without the issue's keywords, in an article with
-# them, is read against it ("the farm would power 400,000 homes" in a story about a wind farm).
-NEARBY = 0.45
 
 
 def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidate]:
-    """Every (statement, clause) with the issues the statement's keywords gate in (a keyword anywhere in the
-    statement opens the issue for each of its clauses: "the 12 per cent claim …: machines will never …"), and the
-    issues only the article's keywords open (for a statement that carries no issue's keyword)."""
+    """Every (statement, clause) with the issues the statement's keywords gate in: a keyword anywhere in the
+    statement opens the issue for each of its clauses ("the 12 per cent claim …: machines will never …")."""
     out = []
     for st in statements:
         flip = 1 if cue_negates(st.cue) else 0
         gated = [issue for issue in issues.issues if issue.gated(st.content)]
-        # A statement that names one issue speaks to it: the article opens others only for statements naming none.
-        nearby = [] if gated else [issue for issue in issues.issues if issue.gated(st.context)]
-        if not gated and not nearby:
+        if not gated:
             continue
         for clause in pieces(st.content):
             _, negations = polarity(clause)
-            out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated,
-                                 nearby))
+            out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated))
     return out
 
 
@@ -278,11 +268,9 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
     for c, vector in zip(found, vectors, strict=True):
-        for issue in c.issues + c.nearby:
+        for issue in c.issues:
             ex = examples[issue.id]
             relevance = float((ex.vectors @ vector).max())
-            if issue in c.nearby and relevance < NEARBY:
-                continue
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
             feats = clause_features(c.clause, c.statement.cue, sims, relevance, evals[issue.id], amounts[issue.id],
                                     c.concession)
