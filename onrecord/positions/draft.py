@@ -261,8 +261,9 @@ def draft_toml(issues: list[DraftIssue], examples: int = 3) -> str:
              'schema = "onrecord-issues/1"', ""]
     for issue in issues:
         sides: dict[str, list[tuple[float, str]]] = {"for": [], "against": []}
+        topic = frozenset(w for k in issue.keywords for w in k.lower().split())  # the subject is not a judgement
         for s in issue.statements:
-            value = evaluation(s.content, s.cue)
+            value = evaluation(s.content, s.cue, topic)
             if value:
                 sides["for" if value > 0 else "against"].append((abs(value), _phrasing(s, issue.keywords)))
         picked = {k: [t for _, t in sorted(v, key=lambda x: (-x[0], len(x[1])))] for k, v in sides.items()}
