@@ -333,3 +333,16 @@ def test_seed_positions_with_their_holders() -> None:
     assert sorted((p.actor, p.issue, p.stance) for p in record.positions) == [
         ("russia", "regime-change", "no-regime-change"), ("volodymyr-zelensky", "crimea", "ukrainian"),
         ("volodymyr-zelensky", "donbas", "negotiable"), ("volodymyr-zelensky", "nato", "neutral")]
+
+
+def test_spoken_judgement_of_a_thing_is_attributed() -> None:
+    """'welcomed the ban' reports a statement about the ban (its object is the content); 'opposes regime change'
+    states a stance held, not said, and stays out of the default convention."""
+    from onrecord.analysis import analyze
+
+    said = analyze("The teachers' union welcomed the new limits on class sizes. The mayor condemned the attack on "
+                   "the depot. The country opposes any change of government in its neighbour.")
+    got = [(a.cue.text if a.cue else None, a.content.text) for a in said.attributions]
+    assert ("welcomed", "the new limits on class sizes") in got
+    assert ("condemned", "the attack on the depot") in got
+    assert not any(cue == "opposes" for cue, _ in got)
