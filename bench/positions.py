@@ -1,4 +1,6 @@
-"""Cost of positions per article, in one run: analysis alone, with the nearest-example matcher, with the reader.
+"""Cost of positions per article, in one run: analysis alone; with the stance reader on its ONNX encoder (run
+time); with the reader on the same model through sentence-transformers and torch (the encoder positions used
+before); with the nearest-example matcher.
 
     python bench/positions.py [--rounds 3]
 
@@ -27,41 +29,54 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     import torch
+    from sentence_transformers import SentenceTransformer
+
+    from onrecord.analysis import analyze
+    from onrecord.attribute.roles import encoder_path
+    from onrecord.positions.encoder import load_encoder
+    from onrecord.positions.issues import load_issues
+    from onrecord.positions.match import add_positions
 
     torch.set_num_threads(1)
-    from onrecord.analysis import analyze
-    from onrecord.positions.issues import load_issues
-    from onrecord.positions.match import add_positions, load_encoder
+
+    class TorchEncoder:  # the encoder positions ran on before the ONNX one
+        model = SentenceTransformer(str(encoder_path()), device="cpu", local_files_only=True)
+
+        def encode(self, texts: list[str]):
+            return self.model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                                     show_progress_bar=False)
 
     items = []
     for f in sorted(GOLD.glob("*.json")):
         data = json.loads(f.read_text())
         if "document" in data:
             items.append(((GOLD / data["document"]).read_text(), load_issues(GOLD / data["issues"])))
-    encoder = load_encoder()
-    for text, issues in items[:2]:  # warm up: parser, encoder, exemplar embeddings
-        for reader in ("embeddings", "reader"):
-            add_positions(analyze(text), issues, encoder, reader)
+    encoders = {"onnx": load_encoder(), "torch": TorchEncoder()}
+    configurations = {"none": None, "reader": ("reader", "onnx"), "reader-torch": ("reader", "torch"),
+                      "embeddings": ("embeddings", "onnx")}
+    for text, issues in items[:2]:  # warm up: parser, encoders, exemplar embeddings
+        for config in configurations.values():
+            if config:
+                add_positions(analyze(text), issues, encoders[config[1]], config[0])
 
-    def one_pass(reader: str | None) -> float:
+    def one_pass(config: tuple[str, str] | None) -> float:
         start = time.process_time()
         for text, issues in items:
             record = analyze(text)
-            if reader:
-                add_positions(record, issues, encoder, reader)
+            if config:
+                add_positions(record, issues, encoders[config[1]], config[0])
         return time.process_time() - start
 
-    times: dict[str, list[float]] = {"none": [], "embeddings": [], "reader": []}
+    times: dict[str, list[float]] = {name: [] for name in configurations}
     for _ in range(args.rounds):
-        for name in times:
-            times[name].append(one_pass(None if name == "none" else name))
+        for name, config in configurations.items():
+            times[name].append(one_pass(config))
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"{len(items)} articles, {args.rounds} rounds, CPU s per pass (median): "
           + ", ".join(f"{k} {v:.2f}" for k, v in med.items()))
-    print(f"with issues, reader / embeddings: {med['reader'] / med['embeddings']:.3f}; "
-          f"positions' own cost, reader / embeddings: "
-          f"{(med['reader'] - med['none']) / max(1e-9, med['embeddings'] - med['none']):.3f}; "
-          f"analysis with the reader / without issues: {med['reader'] / med['none']:.3f}")
+    print(f"with issues, ONNX reader / torch reader: {med['reader'] / med['reader-torch']:.3f}; "
+          f"analysis with the reader / without issues: {med['reader'] / med['none']:.3f} "
+          f"(torch reader {med['reader-torch'] / med['none']:.3f})")
 
 
 if __name__ == "__main__":

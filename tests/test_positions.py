@@ -35,7 +35,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="module")
 def encoder():
-    from onrecord.positions.match import load_encoder
+    from onrecord.positions.encoder import load_encoder
 
     return load_encoder()
 

@@ -24,11 +24,15 @@ speculate surmise theorize posit propose recommend advise order instruct inform 
 affirm aver attest certify swear guarantee vouch recount relate narrate describe detail outline summarize
 summarise clarify specify conclude determine rule judge estimate calculate gather learn hear
 fume blast slam snap scoff sneer rant thunder gush rage
+welcome applaud hail denounce
 """.split())
 
-# Content-taking object verbs: "expressed doubt about …", "voiced concern that …".
+# Content-taking object verbs: "expressed doubt about …", "voiced concern that …"; and verbs of spoken judgement,
+# whose object is what was judged: "welcomed the ban", "condemned the attack" (acts of speech, as PolNeAR counts
+# them; verbs of holding a stance, "opposes", "supports", and of deciding, "rejected", are not speech).
 OBJECT_CONTENT_VERBS = frozenset("""
 express voice raise signal cast
+welcome applaud hail praise denounce condemn criticize criticise
 """.split())
 
 # Nouns that carry attribution: "in a statement", "a claim by X that …".

@@ -4,9 +4,12 @@ which statements each stance would take.
     onrecord issues draft --store news.duckdb > issues.toml        # or: records.jsonl, article files
     onrecord issues check issues.toml --store news.duckdb           # per stance, the statements it would take
 
-``draft`` finds what speakers argue about as the content words and word pairs that recur in the attributed
-statements of at least two speakers (in 30 statements or more, terms in more than a third of them say nothing
-about an issue); terms whose statements mostly coincide become one issue's keywords. An issue's statements are
+``draft`` finds what speakers argue about by clustering the attributed statements by meaning (``--by
+embeddings``, the default): each statement's sentence embedding (onrecord.positions.encoder), spherical k-means
+(Dhillon & Modha 2001) with k-means++ seeding, and the clusters that hold statements of two speakers or more, the
+tightest and most argued first; an issue's keywords are the terms that recur in its cluster and rarely outside it
+(tf-idf). ``--by terms`` keeps the older way: content words and word pairs that recur in the statements of at
+least two speakers, terms whose statements mostly coincide merged into one issue. An issue's statements are
 split by how they evaluate (opinion words, the cue, negation: onrecord.positions.stance.evaluation) into a "for"
 and an "against" stance, each with the corpus's own clearest phrasings as examples; a side the corpus never takes
 gets the other's examples negated, marked for editing. The result is a valid issues file to edit, not a finished one.
@@ -167,6 +170,73 @@ def find_issues(said: list[Said], max_issues: int = 8, min_statements: int = 3) 
     return out
 
 
+def _distinctive_terms(members: list[int], said: list[Said], frequency: Counter[str], limit: int = 4) -> list[str]:
+    """The cluster's keywords: terms in two or more of its statements, weighted by how rarely the corpus uses them
+    elsewhere (tf-idf); a word pair only when it beats its words."""
+    inside: Counter[str] = Counter(t for n in members for t in terms(said[n].content))
+    total = len(said)
+    scored = sorted(((count * math.log((1 + total) / (1 + frequency[t])) * (1.2 if " " in t else 1.0), t)
+                     for t, count in inside.items() if count >= 2), reverse=True)
+    out: list[str] = []
+    for _, t in scored:
+        if not any(t in k or k in t for k in out):
+            out.append(t)
+        if len(out) == limit:
+            break
+    return out
+
+
+def cluster_issues(said: list[Said], encoder: Any, max_issues: int = 8, min_statements: int = 3,
+                   seed: int = 0) -> list[DraftIssue]:
+    """Issues as clusters of statements by meaning: spherical k-means over their embeddings, k about one cluster per
+    four statements, clusters of ``min_statements`` or more by two speakers or more, ranked by speakers × size ×
+    how close their statements lie to the centre."""
+    import numpy as np
+
+    from onrecord.positions.issues import slug
+
+    if len(said) < min_statements:
+        return []
+    vectors = np.asarray(encoder.encode([s.content for s in said]), dtype=np.float32)
+    k = max(2, min(len(said) // 4, 4 * max_issues))
+    rng = np.random.default_rng(seed)
+    centres = [vectors[int(rng.integers(len(vectors)))]]
+    for _ in range(1, k):  # k-means++: the next centre far from those chosen
+        distance = np.clip(1.0 - np.max(vectors @ np.array(centres).T, axis=1), 0.0, None)
+        if not distance.sum():
+            break
+        centres.append(vectors[int(rng.choice(len(vectors), p=distance / distance.sum()))])
+    centre = np.array(centres)
+    for _ in range(30):
+        assigned = np.argmax(vectors @ centre.T, axis=1)
+        moved = np.array([vectors[assigned == c].sum(axis=0) if (assigned == c).any() else centre[c]
+                          for c in range(len(centre))])
+        moved /= np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-9)
+        if np.allclose(moved, centre):
+            break
+        centre = moved
+    assigned = np.argmax(vectors @ centre.T, axis=1)
+    frequency: Counter[str] = Counter(t for s in said for t in terms(s.content))
+    ranked = []
+    for c in range(len(centre)):
+        members = [int(n) for n in np.flatnonzero(assigned == c)]
+        speakers = {said[n].actor for n in members}
+        if len(members) < min_statements or len(speakers) < 2:
+            continue
+        cohesion = float(np.mean(vectors[members] @ centre[c]))
+        ranked.append((len(speakers) * math.log1p(len(members)) * cohesion, members))
+    out, ids = [], set()
+    for _, members in sorted(ranked, key=lambda r: -r[0])[:max_issues]:
+        keywords = _distinctive_terms(members, said, frequency)
+        if not keywords:
+            continue
+        base = slug(keywords[0]) or "issue"
+        issue_id = base if base not in ids else f"{base}-{len(ids)}"
+        ids.add(issue_id)
+        out.append(DraftIssue(issue_id, keywords, [said[n] for n in members]))
+    return out
+
+
 def _toml(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
@@ -191,8 +261,9 @@ def draft_toml(issues: list[DraftIssue], examples: int = 3) -> str:
              'schema = "onrecord-issues/1"', ""]
     for issue in issues:
         sides: dict[str, list[tuple[float, str]]] = {"for": [], "against": []}
+        topic = frozenset(w for k in issue.keywords for w in k.lower().split())  # the subject is not a judgement
         for s in issue.statements:
-            value = evaluation(s.content, s.cue)
+            value = evaluation(s.content, s.cue, topic)
             if value:
                 sides["for" if value > 0 else "against"].append((abs(value), _phrasing(s, issue.keywords)))
         picked = {k: [t for _, t in sorted(v, key=lambda x: (-x[0], len(x[1])))] for k, v in sides.items()}
@@ -219,9 +290,14 @@ def run_draft(args: argparse.Namespace) -> int:
     said = statements(args)
     if not said:
         raise InputError("no attributed statements to draft issues from")
-    found = find_issues(said, args.max_issues, args.min_statements)
+    if getattr(args, "by", "embeddings") == "terms":
+        found = find_issues(said, args.max_issues, args.min_statements)
+    else:
+        from onrecord.positions.encoder import load_encoder
+
+        found = cluster_issues(said, load_encoder(), args.max_issues, args.min_statements)
     if not found:
-        raise InputError(f"no term recurs in {args.min_statements}+ statements of two or more speakers")
+        raise InputError(f"no group of {args.min_statements}+ statements by two or more speakers shares a subject")
     text = draft_toml(found)
     if args.out:
         try:
@@ -339,6 +415,8 @@ def register(subparsers: Any) -> None:
     d.add_argument("files", nargs="*", help="records (.jsonl from onrecord analyze) or article files")
     d.add_argument("--store", metavar="DB", help="a store made by onrecord ingest")
     d.add_argument("--max-issues", type=int, default=8, metavar="N")
+    d.add_argument("--by", choices=("embeddings", "terms"), default="embeddings",
+                   help="group statements by meaning (default) or by the terms they share")
     d.add_argument("--min-statements", type=int, default=3, metavar="N",
                    help="a term must recur in at least N statements (default 3)")
     d.add_argument("--out", metavar="FILE", help="write the issues file here (default stdout)")

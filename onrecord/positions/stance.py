@@ -8,8 +8,9 @@ contains. Per (clause, stance) the reader computes ``FEATURES``:
 - ``sim``, ``lead``, ``top``: the best cosine similarity of the clause to the stance's examples, negations taken
   out and their parity deciding which stance an example supports (as the embedding matcher does); its lead over
   the issue's best other stance; whether it is the best;
-- ``agree``: the clause's evaluation times the stance's. A clause is evaluated from opinion words (after Hu & Liu
-  2004) and the cue ("welcomed", "called for" +; "rejected", "warned" −), flipped by negation particles
+- ``agree``: the clause's evaluation times the stance's. A clause is evaluated from opinion words (a short list
+  after Hu & Liu 2004, then the single words of the VADER lexicon, Hutto & Gilbert 2014) and the cue
+  ("welcomed", "called for" +; "rejected", "warned" −), flipped by negation particles
   (contextual polarity, Wilson, Wiebe & Hoffmann 2005); a stance is evaluated as the mean of its examples,
   centred on the issue. This reads implied stances: "the deal shows what neighbours can achieve" is for a deal;
 - ``conditional``, ``concession``, ``undecided``, ``bare``: a restrictive condition ("only if", "before any"), a
@@ -48,8 +49,8 @@ _SPLIT = re.compile(
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
     r"|\s*,\s+(?=(?:and|so)\s+the\b)", re.IGNORECASE)
 _CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+though|despite)\b", re.IGNORECASE)
-_CONDITIONAL = re.compile(r"\b(?:only\s+if|unless|provided\s+that|as\s+long\s+as|on\s+condition|before\s+any"
-                          r"|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as|on\s+condition"
+                          r"|before\s+any|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
 _UNDECIDED = re.compile(r"\b(?:made\s+up\s+(?:his|her|their|its|my|our)\s+mind|no\s+decision|worth\s+considering"
                         r"|too\s+early\s+to|undecided|whether|not\s+yet\s+decided|wait\s+and\s+see|keep\s+an\s+open"
                         r"|remains?\s+to\s+be\s+seen|would\s+study|will\s+study|look\s+at\s+the\s+(?:evidence|study))\b",
@@ -84,11 +85,49 @@ _CUE_NEGATIVE = _lexicon("reject* oppos* warn* criticis* criticiz* condemn* dism
                          "refus* deni* deny* blast* slam* question* doubt* fear*".split())
 
 
-def evaluation(text: str, cue: str | None = None) -> float:
+@lru_cache(maxsize=1)
+def _valence() -> dict[str, float]:
+    """Single words of the VADER lexicon (Hutto & Gilbert 2014, the ``vaderSentiment`` package) whose valence is
+    clearly one way (|v| >= 1 on its -4..4 scale)."""
+    import vaderSentiment
+
+    out = {}
+    path = Path(vaderSentiment.__file__).resolve().parent / "vader_lexicon.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, value, *_ = line.split("\t")
+        if _WORD.fullmatch(word) and abs(float(value)) >= 1.0 and word not in _NOT_OPINION:
+            out[word] = float(value)
+    return out
+
+
+# VADER words that in political news mostly name a thing, not judge it ("the party", "the agreement", "this kind
+# of", "peace talks", "security guarantees").
+_NOT_OPINION = frozenset("""party parties kind like well united agreement agreements please yes no ok okay sure pretty
+peace security freedom free justice trust""".split())
+
+
+def topic_words(issue: Issue) -> frozenset[str]:
+    """Words an issue's own examples use on two sides or more ("join" in "will join NATO" and "will not join NATO"),
+    and its keywords: for that issue they name the subject, they do not judge it."""
+    seen: dict[str, set[str]] = {}
+    for stance in issue.stances:
+        for example in stance.examples:
+            for w in _WORD.findall(example.lower().replace("’", "'")):
+                seen.setdefault(w, set()).add(stance.id)
+    keywords = {w for k in issue.keywords for w in _WORD.findall(k.lower())}
+    return frozenset({w for w, sides in seen.items() if len(sides) > 1} | keywords)
+
+
+def evaluation(text: str, cue: str | None = None, topic: frozenset[str] = frozenset()) -> float:
     """How positive (+) or negative (−) a clause evaluates what it speaks of, in [-1, 1]: opinion words, the cue's
-    own valence, all flipped once per negation particle ("will not help", "never a good deal")."""
+    own valence, all flipped once per negation particle ("will not help", "never a good deal"). Words of ``topic``
+    (``topic_words``) count only from the short list."""
     t = text.replace("’", "'")
     score = len(_POS.findall(t)) - len(_NEG.findall(t))
+    valence = _valence()
+    rest = _NEG.sub(" ", _POS.sub(" ", t.lower()))  # words neither list above holds: VADER's sign
+    score += sum((valence.get(w, 0.0) > 0) - (valence.get(w, 0.0) < 0) for w in _WORD.findall(rest)
+                 if w not in topic)
     if len(_PARTICLES.findall(t)) % 2:
         score = -score
     if cue:
@@ -140,7 +179,8 @@ def stance_evaluations(issue: Issue) -> np.ndarray:
     """Per stance: the mean evaluation of its examples, centred on the issue, doubled and clipped to [-1, 1].
     Not scaled up: stances that differ little in evaluation (both sides "welcome" something) must not read as
     opposed in it."""
-    raw = np.array([np.mean([evaluation(e) for e in s.examples]) for s in issue.stances])
+    topic = topic_words(issue)
+    raw = np.array([np.mean([evaluation(e, topic=topic) for e in s.examples]) for s in issue.stances])
     return np.clip(2 * (raw - raw.mean()), -1.0, 1.0)
 
 
@@ -194,15 +234,16 @@ def similarities(vectors: np.ndarray, parity: np.ndarray, stance: np.ndarray, op
 
 def clause_features(clause: str, cue: str | None, sims: tuple[np.ndarray, np.ndarray],
                     relevance: float, stance_eval: np.ndarray, stance_numbers: Sequence[Sequence[float]],
-                    concession: bool) -> np.ndarray:
-    """The (stances × FEATURES) matrix of one clause; ``sims`` are ``similarities``'s two arrays."""
+                    concession: bool, topic: frozenset[str] = frozenset()) -> np.ndarray:
+    """The (stances × FEATURES) matrix of one clause; ``sims`` are ``similarities``'s two arrays, ``topic`` the
+    issue's ``topic_words``."""
     agree, flip = sims
     best = np.maximum(agree, flip)
     n = len(best)
     lead = np.array([best[k] - max((best[j] for j in range(n) if j != k), default=-1.0) for k in range(n)])
     top = np.zeros(n)
     top[int(np.argmax(best))] = 1.0
-    ev = evaluation(clause, cue)
+    ev = evaluation(clause, cue, topic)
     bare = not (_MODAL.search(clause) or _POS.search(clause) or _NEG.search(clause) or _PARTICLES.search(clause)
                 or (cue and (_CUE_POSITIVE.search(cue) or _CUE_NEGATIVE.search(cue))))
     shared = [bool(_CONDITIONAL.search(clause)), concession, bool(_UNDECIDED.search(clause)), bare, relevance]
@@ -264,15 +305,17 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
     examples = _exemplars(issues, encoder, implicit_opposites=True)
     evals = {i.id: stance_evaluations(i) for i in issues.issues}
     amounts = {i.id: stance_numbers(i) for i in issues.issues}
+    topics = {i.id: topic_words(i) for i in issues.issues}
     texts = [polarity(c.clause)[0] or c.clause for c in found]
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
     for c, vector in zip(found, vectors, strict=True):
         for issue in c.issues:
             ex = examples[issue.id]
+            relevance = float((ex.vectors @ vector).max())
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
-            feats = clause_features(c.clause, c.statement.cue, sims, float((ex.vectors @ vector).max()),
-                                    evals[issue.id], amounts[issue.id], c.concession)
+            feats = clause_features(c.clause, c.statement.cue, sims, relevance, evals[issue.id], amounts[issue.id],
+                                    c.concession, topics[issue.id])
             yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims))
 
 

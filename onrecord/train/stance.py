@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from onrecord.positions.draft import negate
+from onrecord.positions.encoder import load_encoder
 from onrecord.positions.issues import Issue, Issues, load_issues
-from onrecord.positions.match import load_encoder, polarity
+from onrecord.positions.match import polarity
 from onrecord.positions.stance import (
     _CONCESSION,
     FEATURES,
@@ -36,6 +37,7 @@ from onrecord.positions.stance import (
     numbers,
     similarities,
     stance_evaluations,
+    topic_words,
 )
 
 CONDITIONS = ("only if the other side moves first", "unless the costs are covered",
@@ -152,7 +154,7 @@ def featurise(rows: list[Sample], encoder: object) -> tuple[list[np.ndarray], li
         concession = s.concession or bool(_CONCESSION.match(s.clause))
         amounts = [[x for e in st.examples if e != s.source for x in numbers(e)] for st in s.issue.stances]
         feats.append(clause_features(s.clause, s.cue, sims, float((vectors[keep] @ vector).max()),
-                                     stance_evaluations(s.issue), amounts, concession))
+                                     stance_evaluations(s.issue), amounts, concession, topic_words(s.issue)))
         labels.append(next((k for k, st in enumerate(s.issue.stances) if st.id == s.label), -1))
     return feats, labels
 

