@@ -442,6 +442,63 @@ def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
     return out
 
 
+def person_descriptors(actor: Actor, index: ActorIndex) -> set[str]:
+    """Lower-case nouns the article uses for a person besides the name: a noun in front of it
+    ("neurologist Dr Sigrid Aalto", "union leader Declan Murphy"), an appositive's head ("Aalto, a
+    neurologist", "The lead author, Aalto") or a copula's ("Aalto is a neurologist")."""
+    out: set[str] = set()
+    doc = index.doc
+    for start, end in actor.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        root = _head_of(span.root)
+        # a capitalised noun opening the sentence is often tagged PROPN ("Geologist Pavel Dudek")
+        out.update(t.lemma_.lower() for t in doc[root.left_edge.i : span.start]
+                   if (t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_))
+                   and t.dep_ in ("compound", "nmod", "amod", "appos"))
+        out.update(c.lemma_.lower() for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN")
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+            out.add(root.head.lemma_.lower())
+        if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+            out.update(c.lemma_.lower() for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+    return out
+
+
+def person_ages(index: ActorIndex) -> dict[int, set[str]]:
+    """Ages the article gives its people: "Murphy, 61," and "61-year-old Murphy" (by actor id)."""
+    doc = index.doc
+    out: dict[int, set[str]] = {}
+    for actor in index.actors:
+        if actor.kind != "person":
+            continue
+        for start, end in actor.mentions:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None:
+                continue
+            after = doc[span.end : span.end + 3]
+            if len(after) == 3 and after[0].text == "," and after[1].like_num and after[2].text == ",":
+                out.setdefault(id(actor), set()).add(after[1].text)
+            if span.start >= 5 and doc[span.start - 1].lower_ == "old" and doc[span.start - 3].lower_ == "year":
+                out.setdefault(id(actor), set()).add(doc[span.start - 5].text)
+    return out
+
+
+def _age_description(old: Token) -> tuple[Token, str] | None:
+    """"the 61-year-old" standing alone (not "the 61-year-old lawyer"): its root token and the years."""
+    doc, i = old.doc, old.i
+    if i < 5 or doc[i - 1].text != "-" or doc[i - 2].lower_ not in ("year", "years") or doc[i - 3].text != "-":
+        return None
+    number = doc[i - 4]
+    if not number.like_num or doc[i - 5].lower_ not in ("the", "this"):
+        return None
+    span = doc[i - 5 : i + 1]
+    roots = [t for t in span if not (span.start <= t.head.i < span.end) or t.head.i == t.i]
+    if len(roots) != 1 or (i + 1 < len(doc) and doc[i + 1].pos_ in ("NOUN", "PROPN") and old.head.i == i + 1):
+        return None
+    return roots[0], number.text
+
+
 def _is_description(token: Token) -> bool:
     """The head noun of "the minister", "the ministry", "this company": a definite noun phrase with
     no name in it."""
@@ -475,23 +532,34 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
 
 
 def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
-    """Head token index -> actor for every definite description of a person ("the minister", by
-    role) or a body ("the ministry", by name or descriptor) that an earlier actor fits."""
+    """Head token index -> actor for every definite description of a person ("the minister", "the
+    neurologist", by role or descriptor; "the 61-year-old", by age or the nearest subject) or a body
+    ("the ministry", by name or descriptor) that an earlier actor fits."""
     from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS
 
     out: dict[int, Actor] = {}
     cache: dict[int, set[str]] = {}
-    nouns = TITLE_WORDS | BODY_NOUNS | ORG_NOUNS
+    person_nouns = set().union(*(index.person_words(a) for a in index.actors if a.kind == "person"))
+    titles = TITLE_WORDS | person_nouns
+    nouns = titles | BODY_NOUNS | ORG_NOUNS
     heads = sorted(set(_positions(doc, TITLE_WORDS)) | set(_positions(doc, nouns, LEMMA)))
+    for i in _positions(doc, ("old",)):
+        if (age := _age_description(doc[i])) is not None and not index.in_skip(doc[i].idx):
+            root, years = age
+            if (actor := index.resolve_age(root, years)) is not None:
+                out[root.i] = actor
     for i in heads:
         token = doc[i]
         lower = token.lower_
         lemma = token.lemma_.lower()
-        if not (lower in TITLE_WORDS or lemma in TITLE_WORDS or lemma in BODY_NOUNS or lemma in ORG_NOUNS):
+        body = lemma in BODY_NOUNS or lemma in ORG_NOUNS
+        title = lower in TITLE_WORDS or lemma in TITLE_WORDS
+        described = lemma in person_nouns and token.tag_ == "NN"  # "the neurologist": one person
+        if not (title or body or described):
             continue
         if not _is_description(token) or index.in_skip(token.idx):
             continue
-        if lower in TITLE_WORDS or lemma in TITLE_WORDS:
+        if title or (described and not body):
             actor = index.resolve_description(token)
         else:
             actor = resolve_body(token, index, cache)
