@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.coref import (
@@ -27,6 +28,7 @@ from onrecord.attribute.coref import (
     resolve_pronouns,
     world_given_names,
 )
+from onrecord.attribute.coref_reader import PronounReader
 from onrecord.attribute.lexicon import TITLE_WORDS, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
@@ -212,11 +214,15 @@ class ActorIndex:
         self._build_index()
         self._skip = sorted(skip)
         self._person_words: dict[int, set[str]] = {}
+        self._heads: dict[tuple[int, int], Token | None] = {}
+        self._quoted: dict[int, bool] = {}
+        self._vectors: tuple[np.ndarray | None, np.ndarray | None] | None = None
         self._ages: dict[int, set[str]] | None = None
         self._sentence_of = sentence_numbers(doc)
         self._sentence_starts = [s.start for s in doc.sents]
         # pronouns and descriptions: onrecord.attribute.coref; the name index above stays names only
-        self.resolved = resolve_pronouns(doc, self, PronounRanker.load() if ranker_enabled() else None) if coref else {}
+        self.resolved = resolve_pronouns(doc, self, PronounRanker.load() if ranker_enabled() else None,
+                                         PronounReader.load() if ranker_enabled() else None) if coref else {}
         for i, actor in self.resolved.items():
             token = doc[i]
             actor.pronouns.append((token.idx, token.idx + len(token.text)))
@@ -360,12 +366,44 @@ class ActorIndex:
     def first_mention_in_sentence(self, head: Token) -> bool:
         """No name mention starts in ``head``'s sentence before its noun phrase (nor more than 40
         characters before the head)."""
-        k = bisect_left(self._starts, head.sent.start_char)
+        sent_start = self.doc[self._sentence_starts[self._sentence_of[head.i]]].idx
+        k = bisect_left(self._starts, sent_start)
         return k >= len(self._starts) or (self._starts[k] >= head.idx - 40 and self._starts[k] >= head.left_edge.idx)
 
     def head_token(self, start: int, end: int) -> Token | None:
-        span = self.doc.char_span(start, end, alignment_mode="expand")
-        return span.root if span is not None and len(span) else None
+        """The root of a mention's tokens (kept: the ranker asks for the same mentions many times)."""
+        key = (start, end)
+        if key not in self._heads:
+            span = self.doc.char_span(start, end, alignment_mode="expand")
+            self._heads[key] = span.root if span is not None and len(span) else None
+        return self._heads[key]
+
+    def sentence_start(self, i: int) -> int:
+        """Index of the first token of token ``i``'s sentence."""
+        return self._sentence_starts[self._sentence_of[i]]
+
+    def sentence_has_quote(self, i: int) -> bool:
+        """Token ``i``'s sentence holds a quote mark (once per sentence)."""
+        n = self._sentence_of[i]
+        if n not in self._quoted:
+            end = self._sentence_starts[n + 1] if n + 1 < len(self._sentence_starts) else len(self.doc)
+            self._quoted[n] = any(t.is_quote for t in self.doc[self._sentence_starts[n] : end])
+        return self._quoted[n]
+
+    def paren_before(self, i: int) -> bool:
+        """An opening parenthesis among the four tokens before token ``i``, in its sentence."""
+        first = max(self._sentence_starts[self._sentence_of[i]], i - 4)
+        return first < i and "(" in doc_text(self.doc)[self.doc[first].idx : self.doc[i].idx]
+
+    def context_vectors(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The parser's context vectors and their norms (for the ranker's cosine), computed once."""
+        if self._vectors is None:
+            tensor = self.doc.tensor
+            if tensor is None or len(tensor) != len(self.doc):
+                self._vectors = (None, None)
+            else:
+                self._vectors = (tensor, np.linalg.norm(tensor, axis=1))
+        return self._vectors
 
     def name_mentions_near(self, token: Token, sentences: int = 4) -> list[tuple[int, int, Actor]]:
         """Name mentions from ``sentences`` sentences before ``token``'s to the end of its own."""

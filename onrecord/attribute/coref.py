@@ -31,6 +31,7 @@ from spacy.tokens import Doc, Token
 
 if TYPE_CHECKING:
     from onrecord.attribute.actors import Actor, ActorIndex
+    from onrecord.attribute.coref_reader import PronounReader
 
 DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
 MODEL_PATH = DATA / "coref.npz"
@@ -166,24 +167,26 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
     """One row of ``FEATURES`` per candidate actor of ``pronoun``."""
     agreement = PRONOUNS[pronoun.lower_][1]
     p_role = "poss" if pronoun.lower_ in POSSESSIVES or pronoun.tag_ == "PRP$" else syntactic_role(pronoun)
-    p_sent = pronoun.sent
+    p_start = index.sentence_start(pronoun.i)
     p_verb = _clause_verb(pronoun)
     names = index.name_genders
-    tensor = doc.tensor if doc.tensor is not None and len(doc.tensor) == len(doc) else None
+    tensor, norms = index.context_vectors()
     p_vec = tensor[pronoun.i] if tensor is not None else None
     rows = []
+    roles = [syntactic_role(c.mention[2]) for c in cands]  # once per candidate: the rivals' features read them
+    name_genders = [_name_gender(c.actor, names) for c in cands]
     by_distance = sorted(range(len(cands)), key=lambda k: abs(pronoun.i - cands[k].mention[2].i))
     rank = {k: r for r, k in enumerate(by_distance)}
     nearest_subject_k = next((k for k in by_distance if cands[k].mention[2].i < pronoun.i
-                              and syntactic_role(cands[k].mention[2]) == "subj"), None)
+                              and roles[k] == "subj"), None)
     # what the rivals have: a pairwise score sees one candidate at a time
     governing = [c.mention[2].i < pronoun.i and _governs(c.mention[2], pronoun) for c in cands]
     by_salience = sorted(range(len(cands)), key=lambda k: -len(cands[k].actor.mentions))
     salience_rank = {k: r for r, k in enumerate(by_salience)}
     pronoun_row = {  # the same for every candidate
         "pron_depth": min(_depth(pronoun), 8),
-        "pron_sentence_start": float(pronoun.i - p_sent.start <= 1),
-        "pron_in_quote_sent": float(any(t.is_quote for t in p_sent)),
+        "pron_sentence_start": float(pronoun.i - p_start <= 1),
+        "pron_in_quote_sent": float(index.sentence_has_quote(pronoun.i)),
         "pron_after_and": float(pronoun.i > 0 and doc[pronoun.i - 1].lower_ in _LINKING_WORDS),
         "pron_in_subclause": float(any(a.dep_ in _SUBCLAUSES for a in pronoun.ancestors)),
         "reflexive": float(pronoun.lower_ in REFLEXIVES),
@@ -195,16 +198,15 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
     p_sentence = index.sentence_number(pronoun.i)
     for k, cand in enumerate(cands):
         head = cand.mention[2]
-        c_role = syntactic_role(head)
+        c_role = roles[k]
         sent_dist = max(0, p_sentence - index.sentence_number(head.i))
         after = head.i > pronoun.i
         gender = _gender_of(cand.actor) if agreement in "mf" else None
         given = names.get(cand.actor.name.split()[0].lower()) if " " in cand.actor.name else None
         cos = 0.0
         if p_vec is not None:
-            c_vec = tensor[head.i]  # type: ignore[index]
-            denom = float(np.linalg.norm(p_vec) * np.linalg.norm(c_vec)) or 1.0
-            cos = float(p_vec @ c_vec) / denom
+            denom = float(norms[pronoun.i] * norms[head.i]) or 1.0  # type: ignore[index]
+            cos = float(p_vec @ tensor[head.i]) / denom  # type: ignore[index]
         closer_same = 0.0
         if gender and agreement in "mf":
             closer_same = float(any(abs(pronoun.i - c.mention[2].i) < abs(pronoun.i - head.i)
@@ -234,8 +236,7 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
             "n_subject_log": math.log1p(len(cand.actor.subject_at)),
             "first_actor": float(index.actors and index.actors[0] is cand.actor),
             "cand_sentence_subject": float(c_role == "subj" and h.head.dep_ == "ROOT"),
-            "cand_in_parens": float(any(doc[j].text == "(" and index.sentence_number(j) == index.sentence_number(h.i)
-                                        for j in range(max(0, h.i - 4), h.i))),
+            "cand_in_parens": float(index.paren_before(h.i)),
             "cand_after_of": float(h.dep_ == "pobj" and h.head.lower_ == "of"),
             "cand_is_object_of_pron_verb": float(c_role in ("obj", "pobj") and _clause_verb(head).i == p_verb.i),
             "nearest_subject": float(k == nearest_subject_k),
@@ -245,11 +246,11 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
             "cand_given_name": float(cand.actor.name.split()[0].lower() in names),
             "cand_depth": min(_depth(h), 8),
             "cand_first_in_sentence": float(index.first_mention_in_sentence(head)),
-            "subjects_between": min(sum(1 for c in cands if c is not cand and syntactic_role(c.mention[2]) == "subj"
+            "subjects_between": min(sum(1 for j, c in enumerate(cands) if j != k and roles[j] == "subj"
                                         and min(head.i, pronoun.i) < c.mention[2].i < max(head.i, pronoun.i)), 3),
             "mentions_before_log": math.log1p(sum(1 for s_, _ in cand.actor.mentions if s_ < pronoun.idx)),
             "cand_possessor": float(h.dep_ == "poss" or any(c.tag_ == "POS" for c in h.children)),
-            "same_gender_rivals": sum(1 for c in cands if c is not cand and _name_gender(c.actor, names) == agreement),
+            "same_gender_rivals": sum(1 for j in range(len(cands)) if j != k and name_genders[j] == agreement),
             "cand_in_relcl": float(any(a.dep_ in ("relcl", "acl") for a in h.ancestors)),
 
             "cand_words": min(len(cand.actor.name.split()), 4),
@@ -366,9 +367,31 @@ def _positions(doc: Doc, words: Iterable[str], attr: int = LOWER) -> list[int]:
     return np.flatnonzero(np.isin(column, hashes)).tolist()
 
 
-def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) -> dict[int, Actor]:
+def contested(token: Token, cands: list[Candidate], index: ActorIndex) -> bool:
+    """A he/she with at least two people it could be (none ruled out by gender): where the parse's
+    features are least sure and the text reader (``coref_reader``) decides."""
+    agreement = PRONOUNS[token.lower_][1]
+    if agreement not in "mf":
+        return False
+    fitting = [c for c in cands if c.actor.kind == "person" and _name_gender(c.actor, index.name_genders)
+               in (agreement, None)]
+    return len(fitting) >= 2
+
+
+def read_contested(doc: Doc, token: Token, cands: list[Candidate], reader: PronounReader) -> Actor | None:
+    """The reader's choice among the candidates (their nearest mentions), if it clears its threshold."""
+    from onrecord.attribute.tokens import doc_text
+
+    p = reader.scores(doc_text(doc), (token.idx, token.idx + len(token.text)), [c.mention[:2] for c in cands])
+    k = int(np.argmax(p))
+    return cands[k].actor if p[k] >= reader.threshold else None
+
+
+def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
+                     reader: PronounReader | None = None) -> dict[int, Actor]:
     """Token index -> actor for every referring pronoun the ranker links (or, with no model, the
-    rule: the nearest earlier clause subject that fits)."""
+    rule: the nearest earlier clause subject that fits); a contested he/she is the ``reader``'s to
+    link when one is given."""
     out: dict[int, Actor] = {}
     pending: list[tuple[Token, list[Candidate], np.ndarray]] = []
     for i in _positions(doc, PRONOUNS):
@@ -377,6 +400,10 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
             continue
         cands = candidates(token, index)
         if not cands:
+            continue
+        if reader is not None and contested(token, cands, index):
+            if (actor := read_contested(doc, token, cands, reader)) is not None:
+                out[token.i] = actor
             continue
         if ranker is None:
             actor = index.rule_pronoun(token, _kind_of(token))
