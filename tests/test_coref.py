@@ -176,3 +176,25 @@ def test_counts_without_an_agent_name_nobody_and_the_data_take_their_document() 
     assert said["the Greens won the seat"] is None
     assert said["support is rising"] == "Halden Institute"
     assert said["thefts fell"] == "Police"
+
+
+def test_reader_window_ends_with_the_pronouns_sentence() -> None:
+    from onrecord.attribute.coref_reader import window
+
+    text = "Ana Ruiz met Eva Lind. She said the deal was done. Lind left early."
+    start = text.index("She")
+    lo, hi = window(text, start, start + 3)
+    assert lo == 0 and text[lo:hi].endswith("the deal was done.")
+
+
+def test_shipped_reader_scores_candidates_in_its_window() -> None:
+    from onrecord.attribute.coref_reader import MODEL, PronounReader
+
+    if not MODEL.exists():
+        pytest.skip("no reader weights")
+    reader = PronounReader()
+    text = "Ana Ruiz met Eva Lind in Madrid. She said the deal was done. Lind left early."
+    start = text.index("She")
+    p = reader.scores(text, (start, start + 3), [(0, 8), (13, 21), (text.rindex("Lind"), len(text) - 12)])
+    assert p.shape == (3,) and ((p >= 0) & (p <= 1)).all()
+    assert p[2] == 0.0  # after the pronoun's sentence: outside what the reader sees

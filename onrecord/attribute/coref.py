@@ -378,13 +378,38 @@ def contested(token: Token, cands: list[Candidate], index: ActorIndex) -> bool:
     return len(fitting) >= 2
 
 
-def read_contested(doc: Doc, token: Token, cands: list[Candidate], reader: PronounReader) -> Actor | None:
-    """The reader's choice among the candidates (their nearest mentions), if it clears its threshold."""
+READER_MARGIN = 0.35  # the trees' best two candidates this close (or the best below the threshold): unsure
+
+
+def unsure(p: np.ndarray, threshold: float) -> bool:
+    """The trees' scores leave the choice open: the best is below the threshold or the runner-up is
+    within READER_MARGIN of it."""
+    top = np.sort(p)[::-1]
+    return bool(top[0] < threshold or (len(top) > 1 and top[0] - top[1] < READER_MARGIN))
+
+
+# chosen on GAP development's tune slice (the reader never trained on it; the trees did), through the pipeline
+READER_WEIGHT = 0.5  # the reader's share of a contested pronoun's score; the trees have the rest
+BLEND_THRESHOLD = 0.2
+
+
+def read_contested(doc: Doc, token: Token, cands: list[Candidate], reader: PronounReader,
+                   trees: np.ndarray, index: ActorIndex) -> Actor | None:
+    """The candidate of the best blend of the reader's probability (the best of its name mentions
+    in the reader's window) and the trees' score, if the blend clears BLEND_THRESHOLD."""
     from onrecord.attribute.tokens import doc_text
 
-    p = reader.scores(doc_text(doc), (token.idx, token.idx + len(token.text)), [c.mention[:2] for c in cands])
-    k = int(np.argmax(p))
-    return cands[k].actor if p[k] >= reader.threshold else None
+    lo = token.idx - 900  # coref_reader.window's reach
+    end = token.sent.end_char
+    mentions = [[(s, e) for s, e in c.actor.mentions if lo <= s < end] or [c.mention[:2]] for c in cands]
+    flat = [m for ms in mentions for m in ms]
+    p_flat = reader.scores(doc_text(doc), (token.idx, token.idx + len(token.text)), flat)
+    p, at = np.zeros(len(cands)), 0
+    for k, ms in enumerate(mentions):
+        p[k], at = p_flat[at : at + len(ms)].max(), at + len(ms)
+    blend = READER_WEIGHT * p + (1 - READER_WEIGHT) * trees
+    k = int(np.argmax(blend))
+    return cands[k].actor if blend[k] >= BLEND_THRESHOLD else None
 
 
 def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
@@ -400,10 +425,6 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
             continue
         cands = candidates(token, index)
         if not cands:
-            continue
-        if reader is not None and contested(token, cands, index):
-            if (actor := read_contested(doc, token, cands, reader)) is not None:
-                out[token.i] = actor
             continue
         if ranker is None:
             actor = index.rule_pronoun(token, _kind_of(token))
@@ -422,6 +443,10 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         governing = np.flatnonzero(x[:, _GOVERNS])
         if len(governing) == 1 and p[governing[0]] >= threshold:
             k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
+        elif reader is not None and unsure(p, threshold) and contested(token, cands, index):
+            if (actor := read_contested(doc, token, cands, reader, p, index)) is not None:
+                out[token.i] = actor
+            continue
         if p[k] >= threshold:
             out[token.i] = cands[k].actor
         elif (actor := index.rule_pronoun(token, _kind_of(token))) is not None:

