@@ -198,3 +198,23 @@ def test_shipped_reader_scores_candidates_in_its_window() -> None:
     p = reader.scores(text, (start, start + 3), [(0, 8), (13, 21), (text.rindex("Lind"), len(text) - 12)])
     assert p.shape == (3,) and ((p >= 0) & (p <= 1)).all()
     assert p[2] == 0.0  # after the pronoun's sentence: outside what the reader sees
+
+
+def test_the_reader_runs_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.attribute.coref import with_reader
+    from onrecord.attribute.coref_reader import MODEL, PronounReader
+
+    if not MODEL.exists():
+        pytest.skip("no reader weights")
+    calls = []
+    real = PronounReader.scores
+    monkeypatch.setattr(PronounReader, "scores", lambda self, *a: calls.append(1) or real(self, *a))
+    from onrecord.attribute import coref
+
+    monkeypatch.setattr(coref, "unsure", lambda p, threshold: True)  # whatever the trees make of it
+    text = "Ana Ruiz met Eva Lind in Madrid on Monday. Later she left for Lisbon."
+    onrecord.analyze(text)
+    assert not calls
+    with with_reader():
+        onrecord.analyze(text)
+    assert calls

@@ -24,6 +24,7 @@ from onrecord.attribute.coref import (
     person_ages,
     person_descriptors,
     ranker_enabled,
+    reader_enabled,
     resolve_descriptions,
     resolve_pronouns,
     world_given_names,
@@ -222,7 +223,7 @@ class ActorIndex:
         self._sentence_starts = [s.start for s in doc.sents]
         # pronouns and descriptions: onrecord.attribute.coref; the name index above stays names only
         self.resolved = resolve_pronouns(doc, self, PronounRanker.load() if ranker_enabled() else None,
-                                         PronounReader.load() if ranker_enabled() else None) if coref else {}
+                                         PronounReader.load() if reader_enabled() else None) if coref else {}
         for i, actor in self.resolved.items():
             token = doc[i]
             actor.pronouns.append((token.idx, token.idx + len(token.text)))

@@ -315,6 +315,25 @@ def ranker_enabled() -> bool:
     return _RANKER["enabled"]
 
 
+_READER = {"enabled": False}
+
+
+def reader_enabled() -> bool:
+    return _READER["enabled"] and _RANKER["enabled"]
+
+
+@contextmanager
+def with_reader() -> Iterator[None]:
+    """Within this block contested he/she are also read by the text reader (``coref_reader``). Opt-in:
+    on PolNeAR dev it runs about 3.5 times per article, far above the cost allowed the default pipeline."""
+    before = _READER["enabled"]
+    _READER["enabled"] = True
+    try:
+        yield
+    finally:
+        _READER["enabled"] = before
+
+
 @contextmanager
 def rules_only() -> Iterator[None]:
     """Within this block pronouns are resolved by the rule alone (the baseline ``onrecord evaluate``
