@@ -212,9 +212,9 @@ def test_the_reader_runs_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> Non
     from onrecord.attribute import coref
 
     monkeypatch.setattr(coref, "unsure", lambda p, threshold: True)  # whatever the trees make of it
-    text = "Ana Ruiz met Eva Lind in Madrid on Monday. Later she left for Lisbon."
+    text = "Maria Lopez met Sofia Garcia in Madrid on Monday. Later she left for Lisbon."
     onrecord.analyze(text)
     assert not calls
     with with_reader():
-        onrecord.analyze(text)
+        onrecord.analyze(text.replace("Monday", "Tuesday"))  # another text: no cached analysis
     assert calls
