@@ -630,6 +630,8 @@ def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
             continue
         if not _is_description(token) or index.in_skip(token.idx):
             continue
+        if token.tag_ == "NNS" and not body:
+            continue  # "the senators": more than one person
         if title or (described and not body):
             actor = index.resolve_description(token)
         else:

@@ -152,9 +152,12 @@ def _role_prefix(span: Span, ent: Span) -> str | None:
 
 # Documents that are counts rather than writings: without an agent behind them ("partial results from
 # Sunday's election") they name no source.
-COUNT_NOUNS = frozenset("result results figure figures data count tally number numbers return returns "
-                        "statistic statistics estimate estimates".split())
+COUNT_NOUNS = frozenset("result results figure figures data datum count tally number numbers return returns "
+                        "statistic statistics estimate estimates".split())  # "datum": spaCy's lemma of "data"
 _ANAPHORIC_DETERMINERS = frozenset({"the", "these", "this", "those"})
+# Adjectives that say when a count was taken, not who took it ("final results"; "federal statistics" has an owner).
+_STAGE_ADJECTIVES = frozenset("final partial preliminary provisional early initial latest first complete full "
+                              "unofficial new".split())
 
 
 def _agentive(token: Token, actors: ActorIndex) -> bool:
@@ -183,7 +186,7 @@ def document_author(head: Token, actors: ActorIndex) -> tuple[str, Actor | None]
     if actor is not None:
         return actor.name, actor
     words = [t for t in author.doc[author.left_edge.i : author.i + 1] if t.dep_ not in ("det", "case", "poss")
-             and not t.is_punct]
+             and not t.is_punct and not t.is_space]
     return (" ".join(t.text for t in words), None) if words else None
 
 
@@ -194,24 +197,41 @@ def _named_document(token: Token, actors: ActorIndex) -> tuple[str, Actor | None
     if author is not None:
         return author
     words = [t for t in token.doc[token.left_edge.i : token.i + 1] if t.dep_ not in ("det", "case", "poss")
-             and not t.is_punct]
+             and not t.is_punct and not t.is_space]
     if len(words) > 1 and token.lemma_.lower() not in COUNT_NOUNS:
         return " ".join(t.text for t in words), None
     return None
 
 
 def earlier_document(head: Token, actors: ActorIndex, reach: int = 300) -> tuple[str, Actor | None] | None:
-    """"The data", "the figures", "the study": the latest document named with its source in the
-    sentences before (within ``reach`` tokens), as a definite description stands for a named
-    antecedent."""
+    """"The data", "the figures", "the study": the latest document of the same kind (any, for a count)
+    named with its source in the sentences before (within ``reach`` tokens), as a definite description
+    stands for a named antecedent."""
     doc = head.doc
+    lemma = head.lemma_.lower()
     for i in range(head.sent.start - 1, max(-1, head.i - reach), -1):
         token = doc[i]
-        if token.pos_ == "NOUN" and (token.lower_ in DOCUMENT_NOUNS or token.lemma_.lower() in DOCUMENT_NOUNS):
+        if token.pos_ == "NOUN" and (token.lower_ in DOCUMENT_NOUNS or token.lemma_.lower() in DOCUMENT_NOUNS) \
+                and (lemma in COUNT_NOUNS or token.lemma_.lower() == lemma):
             named = _named_document(token, actors)
             if named is not None:
                 return named
     return None
+
+
+def _unowned_count(head: Token, actors: ActorIndex) -> bool:
+    """Results, figures, a tally with no agent: nothing but a determiner and adjectives of when it was
+    taken ("final results"), or the count of an event ("partial results from Sunday's election")."""
+    if head.lemma_.lower() not in COUNT_NOUNS:
+        return False
+    said = False  # a bare "the data" with nothing before it stays as written
+    for c in head.children:
+        if (c.dep_ == "prep" and c.lower_ in ("from", "of", "for", "on")) or (c.dep_ == "amod"
+                                                                               and c.lower_ in _STAGE_ADJECTIVES):
+            said = True  # its object is no agent, or document_author would have found it
+        elif c.dep_ != "det":
+            return False
+    return said
 
 
 def _bare_definite(head: Token) -> bool:
@@ -280,7 +300,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
             return Source(start, end, author[0], "document", author[1], role)
         if actor is None and _bare_definite(head) and (named := earlier_document(head, actors)) is not None:
             return Source(start, end, named[0], "document", named[1], role)  # "The data suggest …"
-        if actor is None and head.lemma_.lower() in COUNT_NOUNS:
+        if actor is None and _unowned_count(head, actors):
             return Source(start, end, "", "unknown", None, role)  # results, figures: nobody named
         return Source(start, end, actor.name if actor else span.text, "document", actor, role)
     if actor is not None and actor.kind == "person":
