@@ -8,10 +8,11 @@ candidate's name (Attree 2019; Ionita et al. 2019). This is that design, small: 
 from ``[p, c, p*c]`` (p the pronoun's word-piece vector, c the mean over the candidate mention's pieces)
 through a two-layer head, all in one int8 ONNX graph run by onnxruntime (no torch at run time).
 
-It reads a window of text that ends with the pronoun's sentence (``window``), so one encoder pass costs
-about 10 ms; ``onrecord.attribute.coref`` calls it only where the rules are unsure — a he/she with at least
-two candidates of its gender. Trained by ``python -m onrecord.train.coref_reader``; card
-``data/coref.reader.json``.
+It reads a window of text that ends with the pronoun's sentence (``window``), one encoder pass per
+pronoun. ``onrecord.attribute.coref`` calls it only inside ``coref.with_reader()`` (opt-in: on news it
+would run three or four times per article, too dear for the default pipeline) and only where the trees
+are unsure between at least two people of the pronoun's gender. Trained by ``python -m
+onrecord.train.coref_reader``; card ``data/coref.reader.json``.
 """
 
 from __future__ import annotations
