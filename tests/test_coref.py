@@ -138,3 +138,83 @@ def test_conll_reader_and_gold_detection(tmp_path: pathlib.Path) -> None:
     assert clusters == {1: [(0, 2), (3, 4)]}
     assert is_coref_gold([str(conll)]) and is_coref_gold([str(tmp_path)])
     assert not is_coref_gold(["tests/gold"])
+
+
+def _speakers(record: Record) -> dict[str, str | None]:
+    """Content -> the speaker's canonical name (None when the record names nobody)."""
+    return {a.content.text: (a.speaker.name if a.speaker else None) for a in record.attributions}
+
+
+def test_an_acronym_is_the_body_it_abbreviates() -> None:
+    text = ("The Federal Water Authority (FWA) said reservoirs were at 40 percent. "
+            "The FWA added that rationing would start in July.")
+    said = _speakers(onrecord.analyze(text))
+    assert said["rationing would start in July"] == "Federal Water Authority"
+
+
+def test_copula_roles_ages_and_descriptors_name_their_person() -> None:
+    text = ("Tove Arnesen is the special envoy of the Nordic Council for the talks. The envoy said the "
+            "ceasefire was holding. Geologist Pavel Dudek met the delegates on Monday. The geologist said "
+            "the dam was safe. Farid Haddad, who runs the port, spoke next. The 47-year-old said the cranes "
+            "were idle.")
+    said = _speakers(onrecord.analyze(text))
+    assert said["the ceasefire was holding"] == "Tove Arnesen"
+    assert said["the dam was safe"] == "Pavel Dudek"
+    assert said["the cranes were idle"] == "Farid Haddad"
+
+
+def test_a_role_with_its_modifier_beats_the_nearest_person() -> None:
+    text = ("Union leader Kofi Mensah said the offer was too low. Mensah met Bruno Keller on Friday. "
+            "\"We will strike,\" the union leader said.")
+    assert _speakers(onrecord.analyze(text))["We will strike"] == "Kofi Mensah"
+
+
+def test_counts_without_an_agent_name_nobody_and_the_data_take_their_document() -> None:
+    text = ("Final results showed that the Greens won the seat. A survey by the Halden Institute found that most "
+            "voters back the plan. The data suggest support is rising. Police figures show that thefts fell.")
+    said = _speakers(onrecord.analyze(text))
+    assert said["the Greens won the seat"] is None
+    assert said["support is rising"] == "Halden Institute"
+    assert said["thefts fell"] == "Police"
+
+
+def test_reader_window_ends_with_the_pronouns_sentence() -> None:
+    from onrecord.attribute.coref_reader import window
+
+    text = "Ana Ruiz met Eva Lind. She said the deal was done. Lind left early."
+    start = text.index("She")
+    lo, hi = window(text, start, start + 3)
+    assert lo == 0 and text[lo:hi].endswith("the deal was done.")
+
+
+def test_shipped_reader_scores_candidates_in_its_window() -> None:
+    from onrecord.attribute.coref_reader import MODEL, PronounReader
+
+    if not MODEL.exists():
+        pytest.skip("no reader weights")
+    reader = PronounReader()
+    text = "Ana Ruiz met Eva Lind in Madrid. She said the deal was done. Lind left early."
+    start = text.index("She")
+    p = reader.scores(text, (start, start + 3), [(0, 8), (13, 21), (text.rindex("Lind"), len(text) - 12)])
+    assert p.shape == (3,) and ((p >= 0) & (p <= 1)).all()
+    assert p[2] == 0.0  # after the pronoun's sentence: outside what the reader sees
+
+
+def test_the_reader_runs_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.attribute.coref import with_reader
+    from onrecord.attribute.coref_reader import MODEL, PronounReader
+
+    if not MODEL.exists():
+        pytest.skip("no reader weights")
+    calls = []
+    real = PronounReader.scores
+    monkeypatch.setattr(PronounReader, "scores", lambda self, *a: calls.append(1) or real(self, *a))
+    from onrecord.attribute import coref
+
+    monkeypatch.setattr(coref, "unsure", lambda p, threshold: True)  # whatever the trees make of it
+    text = "Maria Lopez met Sofia Garcia in Madrid on Monday. Later she left for Lisbon."
+    onrecord.analyze(text)
+    assert not calls
+    with with_reader():
+        onrecord.analyze(text.replace("Monday", "Tuesday"))  # another text: no cached analysis
+    assert calls

