@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from onrecord.runtime import onnx_session
+
 FORMAT = "onrecord-checkworthiness/1"
 # Bump when any feature function below changes: weights trained on other features must not load silently.
 FEATURE_VERSION = 2  # 2: an optional sentence-embedding block and Platt scaling (version 1 weights still read)
@@ -519,11 +521,6 @@ def _shipped_encoder() -> SentenceEncoder:
             w[p + n + ".bias"] = raw[p + n + ".bias"]
         for n in ("attention.output.LayerNorm", "output.LayerNorm"):
             w[p + n + ".weight"], w[p + n + ".bias"] = raw[p + n + ".weight"], raw[p + n + ".bias"]
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1  # a few sentences an article: a second thread would mostly spin
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(_layers_graph(w), options, providers=["CPUExecutionProvider"])
+    session = onnx_session(_layers_graph(w), 1, "the check-worthiness encoder")
     # the layers' weights now live in the session; keep only what numpy reads (the embeddings)
     return SentenceEncoder({k: v for k, v in w.items() if not k.startswith("encoder.")}, session)

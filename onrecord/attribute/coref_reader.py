@@ -25,6 +25,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from onrecord.runtime import onnx_session
+
 DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
 MODEL = DATA / "coref.onnx"
 CARD = DATA / "coref.reader.json"
@@ -64,14 +66,9 @@ class PronounReader:
     """``scores(text, pronoun, mentions)``: P(coreferent) of each candidate mention (start, end)."""
 
     def __init__(self, path: pathlib.Path = MODEL, threads: int = 1) -> None:
-        import onnxruntime as ort
-
         from onrecord.attribute.roles import piece_tokenizer
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(path, threads, "the pronoun reader")
         self.tokenizer = piece_tokenizer()
         card = json.loads(CARD.read_text(encoding="utf-8")) if CARD.exists() else {}
         self.threshold = float(card.get("threshold", 0.5))

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from onrecord.errors import OnrecordError
+from onrecord.runtime import onnx_session
 
 MODEL = Path(__file__).resolve().parent.parent / "data" / "sentence.onnx"
 MAX_PIECES = 256  # the model's max_seq_length (sentence_bert_config.json)
@@ -27,19 +28,14 @@ class OnnxEncoder:
 
     def __init__(self, path: Path = MODEL, threads: int = 1) -> None:
         try:
-            import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise OnrecordError(f"the stance reader's encoder needs {exc.name}: pip install onnxruntime tokenizers") \
-                from None
+            raise OnrecordError(f"the stance reader's encoder needs {exc.name}: pip install tokenizers") from None
         if not Path(path).exists():
             raise OnrecordError(f"the sentence encoder is missing: {path} (python -m onrecord.train.encoder)")
         from onrecord.attribute.roles import encoder_path
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(path, threads, "the stance reader's encoder")
         self.tokenizer = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_PIECES)
         self.tokenizer.no_padding()

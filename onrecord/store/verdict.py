@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from onrecord.errors import OnrecordError
+from onrecord.runtime import onnx_session
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MODEL = DATA / "paraphrase.onnx"
@@ -56,18 +57,14 @@ class Verdict:
     def __init__(self, path: Path = MODEL, threshold: float | None = None, threads: int = 1,
                  combine: dict | None = None) -> None:
         try:
-            import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise OnrecordError(f"the verdict model needs {exc.name}: pip install onnxruntime tokenizers") from None
+            raise OnrecordError(f"the verdict model needs {exc.name}: pip install tokenizers") from None
         if not Path(path).exists():
             raise OnrecordError(f"the verdict model is missing: {path} (python -m onrecord.train.paraphrase)")
         from onrecord.attribute.roles import encoder_path
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(path, threads, "the verdict model")
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_LEN)
