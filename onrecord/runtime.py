@@ -9,10 +9,13 @@ from typing import Any
 from onrecord.errors import OnrecordError
 
 
-def onnx_session(model: str | Path | bytes, threads: int = 1, what: str = "this model") -> Any:
+def onnx_session(model: str | Path | bytes, threads: int = 1, what: str = "this model", build: str = "") -> Any:
     """An ``onnxruntime.InferenceSession`` of ``model`` (a file, or a serialised graph) on ``threads`` intra-op
     threads and one inter-op thread: an article gives a few sentences at a time, a second thread mostly spins,
-    and corpus runs parallelise by process."""
+    and corpus runs parallelise by process. A missing file is a clear error naming ``build``, the command that
+    makes it."""
+    if not isinstance(model, bytes) and not Path(model).exists():
+        raise OnrecordError(f"{what} is missing: {model}" + (f" ({build})" if build else ""))
     try:
         import onnxruntime as ort
     except ImportError as exc:

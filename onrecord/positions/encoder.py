@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from onrecord.errors import OnrecordError
 from onrecord.runtime import onnx_session
 
 MODEL = Path(__file__).resolve().parent.parent / "data" / "sentence.onnx"
@@ -27,18 +26,11 @@ class OnnxEncoder:
     """``encode(texts)`` -> (len(texts), 384) float32 unit rows."""
 
     def __init__(self, path: Path = MODEL, threads: int = 1) -> None:
-        try:
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise OnrecordError(f"the stance reader's encoder needs {exc.name}: pip install tokenizers") from None
-        if not Path(path).exists():
-            raise OnrecordError(f"the sentence encoder is missing: {path} (python -m onrecord.train.encoder)")
-        from onrecord.attribute.roles import encoder_path
+        from onrecord.attribute.roles import piece_tokenizer
 
-        self.session = onnx_session(path, threads, "the stance reader's encoder")
-        self.tokenizer = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
+        self.session = onnx_session(path, threads, "the sentence encoder", "python -m onrecord.train.encoder")
+        self.tokenizer = piece_tokenizer()
         self.tokenizer.enable_truncation(MAX_PIECES)
-        self.tokenizer.no_padding()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), WIDTH), dtype=np.float32)

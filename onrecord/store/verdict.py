@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from onrecord.errors import OnrecordError
 from onrecord.runtime import onnx_session
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -56,16 +55,13 @@ class Verdict:
 
     def __init__(self, path: Path = MODEL, threshold: float | None = None, threads: int = 1,
                  combine: dict | None = None) -> None:
-        try:
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise OnrecordError(f"the verdict model needs {exc.name}: pip install tokenizers") from None
-        if not Path(path).exists():
-            raise OnrecordError(f"the verdict model is missing: {path} (python -m onrecord.train.paraphrase)")
+        from tokenizers import Tokenizer
+
         from onrecord.attribute.roles import encoder_path
 
-        self.session = onnx_session(path, threads, "the verdict model")
+        self.session = onnx_session(path, threads, "the verdict model", "python -m onrecord.train.paraphrase")
         self.inputs = {i.name for i in self.session.get_inputs()}
+        # the tokenizer file's own settings, as in training (piece_tokenizer() clears them)
         self.tokenizer = Tokenizer.from_file(str(encoder_path() / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_LEN)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
