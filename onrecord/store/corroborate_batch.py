@@ -6,7 +6,8 @@
 final walk is local, so it splits into:
 
 1. ``prepare``: per batch of articles (a map) — each article's wire, own source, 4-gram shingles and buckets;
-   each statement's words, buckets, line hash and context; the status / casualty facts (spaCy).
+   each statement's words, buckets, line hash and context; the status / casualty facts (spaCy); the conflict
+   checks' input rows (``check_rows``).
 2. ``bucket_pairs``: per group of buckets (a groupby on ``shard``, a hash of the bucket) — every row paired with
    the earlier rows among its bucket's first ``BUCKET_CAP``: the candidate pairs ``_first`` yields.
 3. ``statement_verdicts`` / ``article_verdicts``: per batch of candidate pairs joined to both sides' text — the
@@ -17,6 +18,9 @@ final walk is local, so it splits into:
 6. ``statement_copy_pairs``: per group of clusters — article pairs that share a cluster, with the earlier article
    among the cluster's first ``BUCKET_CAP`` members (``_match_by_statements``); ``statement_copies`` picks each
    article's best on the summed pairs.
+7. The summary (``corroborate.refresh``), each a groupby over whole groups: ``group_sources`` (per copy group),
+   ``furniture`` (per line), ``cluster_rows`` (per cluster), ``check_flags`` (per check group: an actor, a
+   casualty count, an actor's issue; ``prepare`` writes their rows) and ``unique_flags`` (per article).
 
 A from-scratch ``corroborate`` over the same tables gives the same rows, member and cluster ids included
 (``tests/test_ray.py`` compares them table by table).
