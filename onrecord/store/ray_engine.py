@@ -224,6 +224,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     n_articles = sum(counts["articles"].to_pylist()) if counts.num_rows else 0
     n_statements = sum(counts["statements"].to_pylist()) if counts.num_rows else 0
     sizes: dict[str, int] = {}
+    steps = {"prepare": time.monotonic() - started}  # seconds per step, each from the end of the one before
 
     def read(name: str, columns: list[str] | None) -> Any:
         if not any((parts / name).glob("*.parquet")):
@@ -244,6 +245,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
                       partitions, "candidate")
         links = _collect(pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
     best = cb.best_links(links) if links.num_rows else {}
+    steps["statement_links"] = time.monotonic() - started - sum(steps.values())
     sizes["statement_links"] = len(best)
     linked, clusters = cb.cluster_ids(best)
     matched = np.array([best[k][0] for k in linked.tolist()], dtype=np.int64)
@@ -308,8 +310,12 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     groups = cb.forest({x: (c[0], c[2]) for x, c in copies.items()}, {x: c[3] for x, c in copies.items()})
     sizes["driver_rows"] = len(best) + len(best_text) + len(by_statements)
     links_ref = ray.put({x: (c[0], c[1], c[2], groups[x]) for x, c in copies.items()})
+    steps["ids_and_copies"] = time.monotonic() - started - sum(steps.values())
     _summary(read, parts, partitions, arrays, links_ref)
+    steps["summary"] = time.monotonic() - started - sum(steps.values())
     summary = parquet_store.corroboration_finish(work)
+    steps["finish"] = time.monotonic() - started - sum(steps.values())
+    summary.steps = steps
     summary.articles, summary.statements = n_articles, n_statements
     summary.seconds = time.monotonic() - started
     summary.sizes = sizes
