@@ -11,6 +11,8 @@
   and the same rows, and publishing takes each article once.
 * Actor merging runs as a Ray Data groupby over resolution groups (``canonical.resolve_group``).
 * Publishing (numbering, joins, the new version) is DuckDB reading the Parquet in place on the driver's node.
+* Corroboration (``--corroborate``) is Ray Data maps, joins and groupbys, its summary (sources, furniture,
+  ``clusters``, corpus flags) included; the driver holds only the link lists (``corroborate_on_ray``).
 
 Ray is imported here only: ``import onrecord`` and single-article commands never load it.
 """
