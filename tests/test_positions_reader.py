@@ -97,7 +97,11 @@ def test_evaluation_reads_opinion_words_cue_and_negation() -> None:
     assert evaluation("the pact would cost thousands of jobs") < 0
     assert evaluation("the talks had failed") < 0
     assert evaluation("the talks had failed", cue="did not believe") > 0
-    assert evaluation("the plan", cue="welcomed") > 0 > evaluation("the plan", cue="rejected")
+    assert evaluation("the plan", cue="welcomed") > 0
+    # A denying cue turns what it reports around; the similarity features read "rejected the plan" through
+    # the negation parity, so the cue adds no valence of its own ("rejected the demand for a higher sum").
+    assert evaluation("the plan", cue="rejected") == 0
+    assert evaluation("a fair plan", cue="rejected") < 0 < evaluation("the talks had failed", cue="denied")
     assert evaluation("his party would vote against the agreement") < 0  # "agreement" is not "agree"
 
 
