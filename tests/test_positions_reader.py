@@ -418,8 +418,15 @@ def test_a_clause_is_read_for_the_issues_it_names_and_hedges_silence_the_stateme
 
     both = Statement(0, "x", "the deal is fine, but a rise of 12 per cent is needed", "said")
     hedge = Statement(1, "x", "she had not yet taken a view on the deal and would publish a review", "said")
-    got = [(c.clause, [i.id for i in c.issues]) for c in candidates([both, hedge], CODEBOOK)]
-    assert got == [("the deal is fine", ["deal"]), ("but a rise of 12 per cent is needed", ["pay"])]
+    contrast = Statement(2, "x", "she still had doubts about the rise but would vote for the deal", "said")
+    got = [(c.clause, [i.id for i in c.issues]) for c in candidates([both, hedge, contrast], CODEBOOK)]
+    assert got == [("the deal is fine", ["deal"]), ("but a rise of 12 per cent is needed", ["pay"]),
+                   ("but would vote for the deal", ["deal"])]
+
+
+def test_not_before_a_time_negates_the_adverbial() -> None:
+    assert polarity("we will not accept it, not after three years of rising rents")[1] == 1
+    assert polarity("not until the monitors arrive")[1] == 1
 
 
 def test_one_stance_per_holder_and_issue_in_an_article() -> None:

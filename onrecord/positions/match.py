@@ -58,9 +58,11 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 _CONTRACTIONS = re.compile(r"\b(won|can|shan|ain)'t\b|\b(\w+)n't\b|\bcannot\b", re.IGNORECASE)
 # Negating particles: taken out of the text before embedding (the parity carries their meaning). "with no X"
-# qualifies a phrase, not the statement ("phased in with no compulsory redundancies"), so it is not counted.
+# qualifies a phrase, not the statement ("phased in with no compulsory redundancies"), and "not" before a time
+# ("not after three years of rising rents") negates the adverbial, not the clause: neither is counted.
 _NEGATORS = re.compile(
-    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not|never|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
+    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not(?!\s+(?:after|before|since|during|while|once)\b)|never"
+    r"|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
     re.IGNORECASE,
 )
 # Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of"): counted, but kept

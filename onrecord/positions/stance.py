@@ -53,6 +53,7 @@ _SPLIT = re.compile(
     r"|in\s+spite\s+of)\s)"
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
     r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
+_AND = re.compile(r"^and\b", re.IGNORECASE)
 _CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of)\b",
                          re.IGNORECASE)
 _CONDITIONAL = re.compile(r"\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as|on\s+condition"
@@ -299,12 +300,13 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
             gated = gated if len(gated) == 1 else []  # a paragraph on several issues names none of them
         if not gated:
             continue
-        parts = pieces(st.content)
-        if any(_UNDECIDED.search(p) for p in parts):  # "had not yet taken a view … and would publish its review"
-            continue
-        for clause in parts:
+        undecided = False
+        for clause in pieces(st.content):
+            # A hedge carries over to what continues it ("had not yet taken a view … and would publish its
+            # review"), not past a contrast ("had doubts about the routes but would vote for the fare").
+            undecided = bool(_UNDECIDED.search(clause)) or (undecided and bool(_AND.match(clause)))
             conceded = bool(_CONCESSION.match(clause))
-            if hedged(clause, conceded):
+            if undecided or hedged(clause, conceded):
                 continue
             own = [issue for issue in gated if issue.gated(clause)] if not context else []
             _, negations = polarity(clause)
@@ -327,6 +329,18 @@ class Reading:
         return int(np.argmax(self.probabilities))
 
 
+def issue_constants(issues: Issues) -> tuple[dict[str, np.ndarray], dict[str, list[list[float]]],
+                                              dict[str, frozenset[str]]]:
+    """Per issue, what the reader needs of its stances' examples beside their embeddings — evaluations, amounts,
+    topic words — computed once per issues file, not once per article."""
+    cached = issues.cache.get("reader")
+    if cached is None:
+        cached = issues.cache["reader"] = ({i.id: stance_evaluations(i) for i in issues.issues},
+                                           {i.id: stance_numbers(i) for i in issues.issues},
+                                           {i.id: topic_words(i) for i in issues.issues})
+    return cached
+
+
 def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, reader: Reader | None = None,
              batch_size: int = 256) -> Iterator[Reading]:
     """Every (clause, gated issue) of ``statements`` with its stances' probabilities (``onrecord issues check``
@@ -336,9 +350,7 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
     if not found:
         return
     examples = _exemplars(issues, encoder, implicit_opposites=True)
-    evals = {i.id: stance_evaluations(i) for i in issues.issues}
-    amounts = {i.id: stance_numbers(i) for i in issues.issues}
-    topics = {i.id: topic_words(i) for i in issues.issues}
+    evals, amounts, topics = issue_constants(issues)
     texts = [polarity(c.clause)[0] or c.clause for c in found]
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
