@@ -258,10 +258,13 @@ def clause_features(clause: str, cue: str | None, sims: tuple[np.ndarray, np.nda
     top = np.zeros(n)
     top[int(np.argmax(best))] = 1.0
     ev = evaluation(clause, cue, topic)
+    amounts = number_agreement(clause, stance_numbers)
+    # Bare: no modal, opinion word, negation, stance-taking cue or amount on the issue's scale ("our offer of two
+    # per cent stands" states a stance by its amount).
     bare = not (_MODAL.search(clause) or _POS.search(clause) or _NEG.search(clause) or _PARTICLES.search(clause)
-                or (cue and (_CUE_POSITIVE.search(cue) or _CUE_NEGATIVE.search(cue))))
+                or (cue and (_CUE_POSITIVE.search(cue) or _CUE_NEGATIVE.search(cue))) or amounts.any())
     shared = [bool(_CONDITIONAL.search(clause)), concession, bool(_UNDECIDED.search(clause)), bare, relevance]
-    return np.column_stack([best, lead, top, number_agreement(clause, stance_numbers),
+    return np.column_stack([best, lead, top, amounts,
                             ev * stance_eval, *(np.full(n, float(v)) for v in shared)])
 
 
