@@ -424,6 +424,18 @@ def test_a_clause_is_read_for_the_issues_it_names_and_hedges_silence_the_stateme
                    ("but would vote for the deal", ["deal"])]
 
 
+def test_until_opens_a_condition_and_calling_it_stays_outside_the_cue() -> None:
+    from onrecord.positions.acts import act_statements
+    from onrecord.positions.stance import hedged
+
+    assert pieces("The strike will go on until the employers come back with a real offer") == [
+        "The strike will go on", "until the employers come back with a real offer"]
+    assert hedged("until the employers come back with a real offer", False)
+    text = "Ada Brenn rejected the proposed subsidy, calling it a giveaway."
+    assert [s.content for s in act_statements(_record(text, {"ada-brenn": ["Ada Brenn"]}))] == [
+        "the proposed subsidy"]
+
+
 def test_not_before_a_time_negates_the_adverbial() -> None:
     assert polarity("we will not accept it, not after three years of rising rents")[1] == 1
     assert polarity("not until the monitors arrive")[1] == 1

@@ -35,9 +35,10 @@ _OF_BODY = r"(?:\s+(?:of|at|from)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’
 _AFTER_SUBJECT = re.compile(_OF_BODY + _APPOSITIVE + r"\s+" + _AUX + r"(?P<cue>" + _CUES
                             + r")\b\s+(?P<content>[^.;!?]+)")
 _AFTER_AND = re.compile(r"\s+and\s+" + _AUX + r"(?P<cue>" + _CUES + r")\b\s+(?P<content>[^.;!?]+)")
-# ", saying …", ", adding …": the participle reports another statement (the attribution step reads it).
+# ", saying …", ", calling it …": the participle reports another statement or judgement, outside what the cue
+# turns around ("rejected the subsidy, calling it a giveaway").
 # ", and Russian forces …": a second clause with its own subject.
-_REPORTING_PARTICIPLE = re.compile(r",\s+(?:saying|adding|arguing|insisting|warning|claiming|noting)\b"
+_REPORTING_PARTICIPLE = re.compile(r",\s+(?:saying|adding|arguing|insisting|warning|claiming|noting|calling)\b"
                                    r"|,\s+(?:and|but|while|whereas)\s+(?!(?:also\s+)?to\b)")
 # A possessive is no subject: "his call for a no-fly zone", "the minister's call for calm".
 _POSSESSIVE = re.compile(r"^(?:his|her|its|their|our|my|your)$|['’]s?$", re.IGNORECASE)

@@ -50,14 +50,14 @@ FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession"
 _SPLIT = re.compile(
     r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z])|\s*[;:]\s+"
     r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+(?:though|after|as)|however|despite"
-    r"|in\s+spite\s+of)\s)"
+    r"|in\s+spite\s+of|until|unless)\s)"
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
     r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
 _AND = re.compile(r"^and\b", re.IGNORECASE)
 _CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of)\b",
                          re.IGNORECASE)
-_CONDITIONAL = re.compile(r"\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as|on\s+condition"
-                          r"|before\s+any|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"^until\b|\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as"
+                          r"|on\s+condition|before\s+any|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
 _UNDECIDED = re.compile(r"\b(?:made\s+up\s+(?:his|her|their|its|my|our)\s+mind|no\s+decision|worth\s+considering"
                         r"|too\s+early\s+to|undecided|whether|not\s+yet\s+decided|wait\s+and\s+see|keep\s+an\s+open"
                         r"|remains?\s+to\s+be\s+seen|would\s+study|will\s+study|look\s+at\s+the\s+(?:evidence|study)"
