@@ -450,3 +450,16 @@ def test_one_stance_per_holder_and_issue_in_an_article() -> None:
     kept = one_stance_per_holder([m("a1", "x", "for", 0.8), m("a2", "x", "against", 0.4), m("a3", "x", "for", 0.5),
                                   m("a4", "y", "against", 0.3)])
     assert [k.key for k in kept] == ["a1", "a3", "a4"]
+
+
+def test_positions_over_records_read_their_stance_acts(tmp_path: Path) -> None:
+    from onrecord.positions.cli import sources_from_jsonl
+
+    text = "Ada Brenn vowed to fight the dam. The vote is on Friday."
+    record = _record(text, {"ada-brenn": ["Ada Brenn"]})
+    record.article.published = "2026-06-09"
+    path = tmp_path / "records.jsonl"
+    path.write_text(record.to_json() + "\n", encoding="utf-8")
+    got = [(s.attribution, s.actor, s.cue, s.content, str(s.date)) for s in sources_from_jsonl([str(path)])]
+    start = text.index("to fight")
+    assert got == [(f"act:{start}-{text.index('.')}", "ada-brenn", "vowed", "to fight the dam", "2026-06-09")]
