@@ -3,7 +3,7 @@
 The default convention attributes speech, writing and findings; it leaves out acts that show a stance without
 reporting speech — "vowed to fight the plan", "called on the minister to halt the tender", "rejected the
 association's demand for the higher sum", "defended the rise as the only way" — and a few speech acts its rules
-miss ("Name, head of X, said …"). PolNeAR's guideline counts such acts as attributions (Pareti 2016); for
+miss ("Name, head of X, said …"). PolNeAR's guideline counts such acts as attributions (Newell, Margolin & Ruths 2018); for
 positions they are what a careful reader takes a stance from.
 
 An act here is a cue verb right after a mention of a resolved actor (its name, a description or a pronoun the
