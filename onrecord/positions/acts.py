@@ -3,14 +3,16 @@
 The default convention attributes speech, writing and findings; it leaves out acts that show a stance without
 reporting speech — "vowed to fight the plan", "called on the minister to halt the tender", "rejected the
 association's demand for the higher sum", "defended the rise as the only way" — and a few speech acts its rules
-miss ("Name, head of X, said …"). PolNeAR's guideline counts such acts as attributions (Newell, Margolin & Ruths 2018); for
-positions they are what a careful reader takes a stance from.
+miss ("Name, head of X, said …"). PolNeAR's guideline counts such acts as attributions (Newell, Margolin & Ruths
+2018); for positions they are what a careful reader takes a stance from. A quotation that continues a speaker's
+quote in the same paragraph with no attribution of its own is that speaker's too (``continued_quotes``).
 
 An act here is a cue verb right after a mention of a resolved actor (its name, a description or a pronoun the
 actors step resolved), across an appositive (", head of Brookfield Academy,") and auxiliaries ("has", "also"),
 or after "and" when the same sentence's subject already did one ("called the rise a tax and urged councillors
 to throw it out"). Its content runs to the end of the sentence, short of a participle that reports more
-(", saying …"). Acts whose cue lies inside an attribution's cue or content are left to the attribution.
+(", saying …", ", calling it …") or a new clause (", and Russian forces …"). Acts whose cue lies inside an
+attribution's cue or content are left to the attribution; a possessive is no subject ("his call for").
 """
 
 from __future__ import annotations
