@@ -91,7 +91,9 @@ def _jsonl_lines(paths: list[str]) -> Iterator[tuple[str, str]]:
 
 
 def sources_from_jsonl(paths: list[str]) -> list[Source]:
-    """Attributions of known actors in records, one record per line; lines with "error" are skipped."""
+    """Attributions of known actors in records, one record per line, and the records' stance acts
+    (``onrecord.positions.acts``); lines with "error" are skipped."""
+    from onrecord.positions.acts import act_statements
     from onrecord.positions.match import holder
     from onrecord.positions.timeline import article_date
     from onrecord.record import Record
@@ -121,6 +123,11 @@ def sources_from_jsonl(paths: list[str]) -> list[Source]:
                               actor_name=names.get(actor, a.speaker.name), content=a.content.text,
                               cue=a.cue.text if a.cue else None, speaker=a.speaker.name, role=role,
                               date=day, title=record.article.title,
+                              extra={"outlet": record.article.outlet, "date_source": source}))
+        for st in act_statements(record):
+            out.append(Source(article=record.article.id, attribution=str(st.key), actor=st.actor,
+                              actor_name=names.get(st.actor, st.actor), content=st.content, cue=st.cue,
+                              role=roles.get(st.actor) or None, date=day, title=record.article.title,
                               extra={"outlet": record.article.outlet, "date_source": source}))
     return out
 

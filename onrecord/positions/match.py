@@ -58,9 +58,11 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 _CONTRACTIONS = re.compile(r"\b(won|can|shan|ain)'t\b|\b(\w+)n't\b|\bcannot\b", re.IGNORECASE)
 # Negating particles: taken out of the text before embedding (the parity carries their meaning). "with no X"
-# qualifies a phrase, not the statement ("phased in with no compulsory redundancies"), so it is not counted.
+# qualifies a phrase, not the statement ("phased in with no compulsory redundancies"), and "not" before a time
+# ("not after three years of rising rents") negates the adverbial, not the clause: neither is counted.
 _NEGATORS = re.compile(
-    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not|never|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
+    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not(?!\s+(?:after|before|since|during|while|once)\b)|never"
+    r"|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
     re.IGNORECASE,
 )
 # Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of"): counted, but kept
@@ -156,6 +158,7 @@ class Statement:
     actor: str
     content: str
     cue: str | None = None
+    context: str = ""  # the paragraph it stands in: opens an issue its content names without a keyword
 
 
 @dataclass(frozen=True)
@@ -292,12 +295,15 @@ _PROPER_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(
 
 
 def record_statements(record: Record) -> list[Statement]:
-    """The record's attributions whose speaker can hold a position (see ``holder``)."""
+    """The record's attributions whose speaker can hold a position (see ``holder``), each with its paragraph."""
+    from onrecord.positions.acts import paragraph
+
     out = []
     for a in record.attributions:
         actor = holder(a.speaker)
         if actor:
-            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None))
+            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None,
+                                 context=paragraph(record.text, a.content.start)))
     return out
 
 
@@ -309,11 +315,23 @@ def match_positions(record: Record, issues: Issues, encoder: Encoder | None = No
     if reader == "embeddings":
         matches = match_statements(statements, issues, encoder or load_encoder())
     else:
+        from onrecord.positions.acts import act_statements
         from onrecord.positions.stance import read_stances
 
-        matches = read_stances(statements, issues, encoder or load_encoder())
+        matches = read_stances(statements + act_statements(record), issues, encoder or load_encoder())
+        matches = one_stance_per_holder(matches)
     return [Position(actor=m.actor, issue=m.issue, stance=m.stance, attribution=str(m.key), confidence=m.confidence)
             for m in matches]
+
+
+def one_stance_per_holder(matches: list[Match]) -> list[Match]:
+    """Within one article, a holder's stance on an issue is that of its most confident statement; statements read
+    as another stance are dropped (a weaker reading of the same speaker is more often a misreading than a turn)."""
+    best: dict[tuple[str, str], Match] = {}
+    for m in matches:
+        if (m.actor, m.issue) not in best or m.confidence > best[(m.actor, m.issue)].confidence:
+            best[(m.actor, m.issue)] = m
+    return [m for m in matches if m.stance == best[(m.actor, m.issue)].stance]
 
 
 def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None, reader: str = "reader") -> Record:
