@@ -188,10 +188,13 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     reader = getattr(args, "stance_reader", "reader")
     sources = sources_from_store(args.store, reader) if args.store else sources_from_jsonl(args.from_jsonl, reader)
     by_key = {(s.article, s.attribution): s for s in sources}
-    only = type(issues)(issues=tuple(selected), parties=issues.parties, source=issues.source)
     statements = [Statement(key=(s.article, s.attribution), actor=s.actor, content=s.content, cue=s.cue,
                             context=s.context) for s in sources]
-    matches = read_positions(statements, only, load_encoder(), reader) if statements else []
+    # Read against the whole issues file, as analyze reads, then keep the issues asked for: a paragraph naming
+    # two issues opens neither, whichever of them is asked for.
+    wanted = {i.id for i in selected}
+    matches = [m for m in (read_positions(statements, issues, load_encoder(), reader) if statements else [])
+               if m.issue in wanted]
     written = None
     if args.store:
         from onrecord.positions.store import write_positions
@@ -225,7 +228,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         else:
             group = s.actor
             names.setdefault(group, s.actor_name)
-        issue = only.get(m.issue)
+        issue = issues.get(m.issue)
         observations.append(Observation(group=group, issue=m.issue, stance=m.stance,
                                         score=issue.stance(m.stance).score, confidence=m.confidence, date=s.date,
                                         actor=s.actor_name, article=s.article, attribution=s.attribution,

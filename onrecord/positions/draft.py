@@ -309,7 +309,7 @@ def run_draft(args: argparse.Namespace) -> int:
 def check(args: argparse.Namespace) -> dict[str, Any]:
     """Per issue and stance: the statements the reader would take, and the near misses."""
     from onrecord.positions.issues import load_issues
-    from onrecord.positions.match import Statement, load_encoder
+    from onrecord.positions.match import Statement, load_encoder, per_article
     from onrecord.positions.stance import load_reader, readings
 
     issues = load_issues(args.issues)
@@ -321,7 +321,7 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
     gated: Counter[str] = Counter()
     seen: set[tuple[Any, str]] = set()
     read = [Statement(s.key, s.actor, s.content, s.cue, s.context) for s in said]
-    for r in readings(read, issues, load_encoder(), reader):
+    for r in (r for group in per_article(read) for r in readings(group, issues, load_encoder(), reader)):
         key = r.statement.key
         if (key, r.issue.id) not in seen:
             seen.add((key, r.issue.id))
