@@ -87,7 +87,7 @@ def test_positions_over_a_store_and_over_records_are_those_of_analyze(harbour, t
     stored = {(a, actor, issue, evidence): (stance, conf) for a, actor, issue, evidence, stance, conf in rows}
     assert sorted(stored) == sorted(expected)
     for key, (stance, conf) in stored.items():
-        assert stance == expected[key][0] and conf == pytest.approx(expected[key][1], abs=2e-3), key
+        assert (stance, conf) == expected[key], key  # read as analyze reads: the same confidence
 
     jsonl = tmp_path / "records.jsonl"  # the records without positions, as onrecord analyze --format jsonl writes
     jsonl.write_text("".join(r.to_json() + "\n" for r in records.values()), encoding="utf-8")
@@ -222,3 +222,17 @@ def test_a_store_without_offsets_still_reads(tmp_path: Path) -> None:
     assert (a.content.start, a.content.end) == (text.index("the fare"), len(text) - 1)
     assert canonical == {"ada-brenn": "ada-brenn"}
     assert _statements(record) == [("a1", "ada-brenn", "the fare rise was needed", "said", text)]
+
+
+def test_one_stance_per_holder_and_issue_in_each_article_of_a_corpus() -> None:
+    from onrecord.positions.match import Match, Statement, one_stance_per_holder, per_article
+
+    def m(article: str, sid: str, stance: str, confidence: float) -> Match:
+        return Match((article, sid), "x", "deal", stance, confidence, 0.5, 0.1, "")
+
+    kept = one_stance_per_holder([m("p", "a1", "for", 0.8), m("p", "a2", "against", 0.4), m("q", "a1", "against", 0.3),
+                                  m("q", "act:4-9", "against", 0.6)])
+    assert [k.key for k in kept] == [("p", "a1"), ("q", "a1"), ("q", "act:4-9")]  # a turn across articles stays
+    groups = per_article([Statement(("p", "a1"), "x", "c"), Statement(("q", "a1"), "x", "c"),
+                          Statement(("p", "act:4-9"), "x", "c")])
+    assert [[s.key for s in g] for g in groups] == [[("p", "a1"), ("p", "act:4-9")], [("q", "a1")]]
