@@ -19,9 +19,13 @@ from onrecord.store import schema
 
 ORIGIN = "issues"
 
+_ARTICLE_IDS = """
+SELECT id FROM articles
+WHERE id IN (SELECT article_id FROM attributions UNION SELECT article_id FROM mentions) ORDER BY seq, id
+"""
 _ARTICLES = """
 SELECT id, title, url, published, published_date, outlet, text FROM articles
-WHERE id IN (SELECT article_id FROM attributions UNION SELECT article_id FROM mentions) ORDER BY seq, id
+WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY seq, id
 """
 _ATTRIBUTIONS = """
 SELECT article_id, id, actor_id, speaker_name, speaker_kind, speaker_role, speaker_local, speaker_text, speaker_start,
@@ -53,10 +57,10 @@ def stored_records(path: str | Path) -> Iterator[tuple[Record, dict[str, str], d
     con = schema.connect(path, read_only=True)
     try:
         names = dict(con.execute("SELECT id, name FROM actors").fetchall())
-        articles = con.execute(_ARTICLES).fetchall()
-        for n in range(0, len(articles), CHUNK):
-            chunk = articles[n:n + CHUNK]
-            ids = [a[0] for a in chunk]
+        every = [r[0] for r in con.execute(_ARTICLE_IDS).fetchall()]
+        for n in range(0, len(every), CHUNK):
+            ids = every[n:n + CHUNK]
+            chunk = con.execute(_ARTICLES, [ids]).fetchall()
             said: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
             for row in con.execute(_ATTRIBUTIONS, [ids]).fetchall():
                 said[row[0]].append(row)
