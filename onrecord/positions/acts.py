@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from onrecord.positions.match import Statement, holder
-from onrecord.record import Record
+from onrecord.record import Record, act_evidence
 
 # Cue verbs of stance acts, and reporting verbs the attribution rules can miss after an appositive. Whole words;
 # the content follows the verb ("vowed to …", "called on X to …", "rejected X", "said that …").
@@ -108,14 +108,9 @@ def stance_acts(record: Record) -> list[Act]:
 
 
 def act_id(act: Act) -> str:
-    """The id a position taken in an act points to: 'act' and its content's offsets (``act_span`` reads it)."""
-    return f"act:{act.content[0]}-{act.content[1]}"
-
-
-def act_span(key: str) -> tuple[int, int] | None:
-    """The content offsets of an ``act_id``; None for an attribution id."""
-    m = re.fullmatch(r"act:(\d+)-(\d+)", key)
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    """The id a position taken in an act points to: ``act:START-END``, its content's offsets (the record
+    contract's evidence form, ``onrecord.record.act_span`` reads it)."""
+    return act_evidence(*act.content)
 
 
 _QUOTE = re.compile(r"[“\"]([^”\"]{12,})[”\"]")

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from onrecord.positions.acts import act_span
 from onrecord.positions.issues import Issue, Issues
-from onrecord.record import Record
+from onrecord.record import Record, act_span
 
 Period = Literal["day", "week", "month", "quarter"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month", "quarter")

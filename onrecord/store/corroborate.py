@@ -51,6 +51,7 @@ import numpy as np
 import pyarrow as pa
 
 from onrecord.attribute.actors import slug
+from onrecord.record import act_span
 from onrecord.store import claims, embed, match, schema
 from onrecord.store.schema import TEXT, TEXTS, Table
 
@@ -1146,6 +1147,19 @@ def check_row(check: str, key: str, statement: dict[str, Any], **fields: Any) ->
     return row
 
 
+def act_statement(article_id: str, evidence: str | None, text: str | None, published_date: date | None, seq: int,
+                  outlet: str | None) -> dict[str, Any] | None:
+    """The statement behind a position taken in a stance act (evidence ``act:START-END``, see
+    ``onrecord.record.act_span``): its content in the article's text, as ``_STATEMENT_FIELDS``. None for an
+    attribution id, or a span outside the text."""
+    span = act_span(evidence)
+    if span is None or text is None or not 0 <= span[0] < span[1] <= len(text):
+        return None
+    return {"article_id": article_id, "statement_id": evidence, "start_char": span[0], "end_char": span[1],
+            "text": text[span[0]:span[1]], "published_date": published_date, "seq": seq, "outlet": outlet,
+            "attributed": True}
+
+
 def event_actor(subject_start: int, subject_end: int, people: list[tuple[int, int, str]]) -> str | None:
     """Whom a status event happened to: the first of the article's canonical person mentions (sorted) that overlaps
     the event's subject (a pronoun counts only when the analysis resolved it, then it is a mention of its actor)."""
@@ -1207,6 +1221,18 @@ def check_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         st = dict(zip(_STATEMENT_FIELDS, row, strict=True))
         rows.append(check_row("position", check_key(actor, issue), st, actor_id=actor, name=name, issue=issue,
                               stance=stance, confidence=confidence, origin=origin))
+    # Positions taken in stance acts have no attribution row: their statement is the act's span of the text.
+    for actor, issue, stance, confidence, origin, name, aid, evidence, text, day, seq, outlet in con.execute("""
+            SELECT p.actor_id, p.issue, p.stance, p.confidence, p.origin, ac.name, p.article_id, p.attribution_id,
+                   a.text, a.published_date, a.seq, a.outlet
+            FROM positions p JOIN articles a ON a.id = p.article_id
+            LEFT JOIN actors ac ON ac.id = p.actor_id
+            WHERE p.actor_id IS NOT NULL AND a.published_date IS NOT NULL AND p.attribution_id LIKE 'act:%'
+            ORDER BY a.seq, p.attribution_id, p.issue, p.actor_id""").fetchall():
+        st = act_statement(aid, evidence, text, day, seq, outlet)
+        if st is not None:
+            rows.append(check_row("position", check_key(actor, issue), st, actor_id=actor, name=name, issue=issue,
+                                  stance=stance, confidence=confidence, origin=origin))
     return rows
 
 

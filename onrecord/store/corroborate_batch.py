@@ -121,7 +121,8 @@ def check_rows(articles: list[dict[str, Any]], facts: list[dict[str, Any]]) -> l
                 rows.append(co.check_row("spoken", s["actor_id"], st, actor_id=s["actor_id"], role=s["speaker_role"],
                                          said_when=s["said_when"], speaker_text=s["speaker_text"]))
         for p in a["positions"] or []:
-            st = by_statement.get((a["id"], p["attribution_id"]))
+            st = by_statement.get((a["id"], p["attribution_id"])) or co.act_statement(
+                a["id"], p["attribution_id"], a["text"], a["published_date"], a["seq"], a["outlet"])
             if st is not None and p["actor_id"] is not None:
                 rows.append(co.check_row("position", co.check_key(p["actor_id"], p["issue"]), st,
                                          actor_id=p["actor_id"], name=p["name"], issue=p["issue"], stance=p["stance"],
