@@ -4,8 +4,9 @@
     onrecord positions --from-jsonl records.jsonl --issues issues.toml --by actor --period week
     onrecord positions ... --between russia ukraine --plot nato.png      # or .svg
 
-Statements come from a store (``onrecord ingest``; the matched positions are written back into its
-``positions`` table with origin 'issues') or from JSON Lines records (``onrecord analyze --format jsonl``).
+Statements come from a store (``onrecord ingest``; the matched positions are written back into a DuckDB store's
+``positions`` table with origin 'issues'; a Parquet store is read-only) or from JSON Lines records
+(``onrecord analyze --format jsonl``).
 Each article's statements are read exactly as ``onrecord analyze --issues`` reads them: its attributions whose
 speaker can hold a position and its stance acts (``onrecord.positions.match.record_statements``), one stance per
 holder, issue and article (``read_positions``). Dates are the articles' publication dates, else their
@@ -196,7 +197,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     matches = [m for m in (read_positions(statements, issues, load_encoder(), reader) if statements else [])
                if m.issue in wanted]
     written = None
-    if args.store:
+    if args.store and not Path(args.store).is_dir():  # a Parquet store (a folder) is written only by ingest
         from onrecord.positions.store import write_positions
 
         written = write_positions(args.store, [i.id for i in selected], matches,
