@@ -432,11 +432,13 @@ def test_body_sharing_a_word_with_a_person_is_its_own_speaker() -> None:
 
 
 def test_content_clause_parsed_as_an_object_and_a_conjunct() -> None:
-    r = analyze("Samuel Reyes, head of Northfield College, said a full ban punished pupils and would only "
-                "push them to hide their devices.")
-    a = only(r, "full ban")
-    assert a.content.text == "a full ban punished pupils and would only push them to hide their devices"
-    assert a.speaker.name == "Samuel Reyes"
+    # the small parser reads "curfew" as the subject of a participle modifying "students", the object of "said"
+    r = analyze("Ruth Obi, head of Elm Park School, said a strict curfew treated students like prisoners and "
+                "would only teach them to sneak out later.")
+    a = only(r, "strict curfew")
+    assert a.content.text == ("a strict curfew treated students like prisoners and would only teach them to "
+                              "sneak out later")
+    assert a.speaker.name == "Ruth Obi"
 
 
 def test_directive_called_on_and_urged() -> None:

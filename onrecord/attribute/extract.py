@@ -247,13 +247,14 @@ def _own_words(head: Token, span: Span) -> Span:
     Lopez": the group speaks, not the place or person it is named after); for a proper name no
     actor covers, the phrase from its head on ("Brevik Transport" is not Brevik); else the whole
     phrase."""
+    preps = [c for c in head.children if c.dep_ == "prep" and c.i > head.i]
+    # a capitalised plural opening a sentence is often tagged NNPS: without an entity it is still a noun
+    plural = head.tag_ == "NNS" or (head.tag_ == "NNPS" and not head.ent_type_)
+    if plural and preps and span.start < min(c.i for c in preps) <= span.end:
+        return span.doc[span.start : min(c.i for c in preps)]
     if head.pos_ == "PROPN" and span.start <= head.i < span.end:
         return span.doc[head.i : span.end]
-    preps = [c for c in head.children if c.dep_ == "prep" and c.i > head.i]
-    if head.pos_ != "NOUN" or head.tag_ != "NNS" or not preps:
-        return span
-    end = min(c.i for c in preps)
-    return span.doc[span.start : end] if span.start < end <= span.end else span
+    return span
 
 
 def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = None) -> Source:
@@ -270,9 +271,10 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     appos = [c for c, dep in children if dep == "appos"] if bounds is None else []
     relcl = [c for c, dep in children if dep == "relcl" or (dep == "acl" and c.tag_ == "VBG")]
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
-    for c in appos:  # the comma closing an appositive hangs on the head: the name ends before it
+    name_end = end  # the words stay as written (PolNeAR's source spans keep an appositive) but a name
+    for c in appos:  # ends before it: the comma closing an appositive hangs on the head
         if c.i > head.i:
-            end = min(end, trim(text, start, c.left_edge.idx, _EDGE + "([")[1])
+            name_end = min(name_end, trim(text, start, c.left_edge.idx, _EDGE + "([")[1])
     if bounds is None:
         # a clause set off by a comma describes the speaker rather than naming it:
         # "Two diplomats familiar with the talks, who asked not to be named", "papers, seen by the Gazette"
@@ -292,6 +294,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or not len(span):
         return Source(start, end, text[start:end], "unknown", None, role)
+    named = text[start : min(name_end, end)] if start < min(name_end, end) else span.text
     lower = head.lower_
     if lower in PERSONAL_PRONOUNS and len(span) == 1:
         kind = PERSONAL_PRONOUNS[lower]
@@ -320,7 +323,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
             return Source(start, end, named[0], "document", named[1], role)  # "The data suggest …"
         if actor is None and _unowned_count(head, actors):
             return Source(start, end, "", "unknown", None, role)  # results, figures: nobody named
-        return Source(start, end, actor.name if actor else span.text, "document", actor, role)
+        return Source(start, end, actor.name if actor else named, "document", actor, role)
     if actor is not None and actor.kind == "person":
         ent = next((e for e in ents_in(span) if e.label_ == "PERSON"), None)
         if role is None and ent is not None:
@@ -334,12 +337,12 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         if described is not None:
             return Source(start, end, described.name, "person", described, None)
     if head.tag_ in ("NNS", "NNPS") or (head.lower_ in GROUP_NOUNS and head.tag_ != "NN"):
-        return Source(start, end, span.text, "group", None, role)
+        return Source(start, end, named, "group", None, role)
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
-        return Source(start, end, span.text, "person", None, role or span.text)
+        return Source(start, end, named, "person", None, role or named)
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
-        return Source(start, end, span.text, "organization", None, role)
-    return Source(start, end, span.text, "unknown", None, role)
+        return Source(start, end, named, "organization", None, role)
+    return Source(start, end, named, "unknown", None, role)
 
 
 def speaker_bounds(source: Source) -> tuple[int, int] | None:
@@ -566,10 +569,12 @@ def clause_parsed_as_object(verb: Token) -> list[Token]:
     if verb.lemma_.lower() in OBJECT_CONTENT_VERBS:
         return []
     obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i), None)
-    # the subject opens the object phrase and belongs to a verb modifying the object itself
-    # ("a ban treated pupils"), not to a clause further inside it ("an inquiry into what she called …")
-    if obj is None or not any(t.dep_ in ("nsubj", "nsubjpass") and t.i < obj.i and t.head.head.i == obj.i
-                              and t.head.dep_ in ("amod", "acl", "relcl") for left in obj.lefts for t in left.subtree):
+    # a verb modifying the object from its left has a noun of its own before it: "a ban treated
+    # pupils" (the noun parsed as its subject or as an adverbial noun); a clause further inside the
+    # object ("an inquiry into what she called …") does not count
+    if obj is None or not any(v.pos_ == "VERB" and v.dep_ in ("amod", "acl") and any(
+            n.dep_ in ("nsubj", "nsubjpass", "npadvmod") and n.pos_ in ("NOUN", "PROPN") for n in v.lefts)
+            for v in obj.lefts):
         return []
     heads = [obj]
     for c in verb.children:
