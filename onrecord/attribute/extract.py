@@ -294,7 +294,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or not len(span):
         return Source(start, end, text[start:end], "unknown", None, role)
-    named = text[start : min(name_end, end)] if start < min(name_end, end) else span.text
+    own_name = text[start : min(name_end, end)] if start < min(name_end, end) else span.text
     lower = head.lower_
     if lower in PERSONAL_PRONOUNS and len(span) == 1:
         kind = PERSONAL_PRONOUNS[lower]
@@ -323,7 +323,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
             return Source(start, end, named[0], "document", named[1], role)  # "The data suggest …"
         if actor is None and _unowned_count(head, actors):
             return Source(start, end, "", "unknown", None, role)  # results, figures: nobody named
-        return Source(start, end, actor.name if actor else named, "document", actor, role)
+        return Source(start, end, actor.name if actor else own_name, "document", actor, role)
     if actor is not None and actor.kind == "person":
         ent = next((e for e in ents_in(span) if e.label_ == "PERSON"), None)
         if role is None and ent is not None:
@@ -337,12 +337,12 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         if described is not None:
             return Source(start, end, described.name, "person", described, None)
     if head.tag_ in ("NNS", "NNPS") or (head.lower_ in GROUP_NOUNS and head.tag_ != "NN"):
-        return Source(start, end, named, "group", None, role)
+        return Source(start, end, own_name, "group", None, role)
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
-        return Source(start, end, named, "person", None, role or named)
+        return Source(start, end, own_name, "person", None, role or own_name)
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
-        return Source(start, end, named, "organization", None, role)
-    return Source(start, end, named, "unknown", None, role)
+        return Source(start, end, own_name, "organization", None, role)
+    return Source(start, end, own_name, "unknown", None, role)
 
 
 def speaker_bounds(source: Source) -> tuple[int, int] | None:
@@ -623,7 +623,7 @@ def second_cue_start(clause: Token) -> int | None:
 
 
 # Cues that ask someone to act: "urged X to Y", "called on X to Y", "asked X to Y".
-DIRECTIVE_VERBS = frozenset({"urge", "call", "ask", "order", "instruct", "advise", "implore", "press", "appeal"})
+DIRECTIVE_VERBS = frozenset({"urge", "call", "ask", "instruct", "advise", "implore", "press", "appeal"})
 
 
 def directive_content(verb: Token, text: str) -> tuple[tuple[int, int], int] | None:
@@ -634,7 +634,7 @@ def directive_content(verb: Token, text: str) -> tuple[tuple[int, int], int] | N
         return None
     addressee, cue_end = None, verb.idx + len(verb.text)
     for c in verb.children:
-        if c.dep_ == "dobj" and c.i > verb.i:
+        if c.dep_ == "dobj" and c.i > verb.i and verb.lemma_.lower() != "call":  # "called a meeting to vote"
             addressee = c
         elif c.dep_ == "prep" and c.lower_ in ("on", "upon", "to") and c.i == verb.i + 1:
             pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
