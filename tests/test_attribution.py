@@ -392,6 +392,9 @@ def test_second_cue_after_a_finding_about_a_thing_belongs_to_the_finder() -> Non
 def test_cue_coordinated_inside_the_content_stays_content() -> None:
     r = analyze("Her lawyer said the witness had lied to the court, and that the police warned him about it.")
     assert "warned" in only(r, "lied to the court").content.text
+    r = analyze("The chief executive said the port would bring in automation over six years and would "
+                "guarantee every job during that time.")
+    assert only(r, "automation").content.text.endswith("guarantee every job during that time")
 
 
 def test_parenthetical_cue_inside_its_content() -> None:

@@ -362,10 +362,11 @@ def _can_speak(noun: Token) -> bool:
 def coordinated_cue_host(verb: Token) -> Token | None:
     """The cue a second cue is coordinated with when the parser hung the second on the first one's
     content: in "The union said the plan would fail and vowed to fight it", "vowed" is parsed as a
-    conjunct of "fail" yet shares the subject of "said". It does when the content verb carries an
-    auxiliary the second cue lacks ("would fail … and vowed"), has another verb form while the two
-    cues share theirs, or has a subject that cannot speak ("a report found that noise raised the
-    risk and recommended …"). None when the second cue belongs to the content."""
+    conjunct of "fail" yet shares the subject of "said". It does when the second cue has the first
+    one's verb form and no auxiliary of its own, and the content verb carries an auxiliary ("would
+    fail … and vowed"), has another form, or has a subject that cannot speak ("a report found that
+    noise raised the risk and recommended …"). None when the second cue belongs to the content
+    ("said the port would automate and would guarantee every job")."""
     if verb.dep_ != "conj" or not is_cue_verb(verb) or any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
         return None
     host = content = verb.head
@@ -374,11 +375,11 @@ def coordinated_cue_host(verb: Token) -> Token | None:
     if content.dep_ != "ccomp" or content.head.i > verb.i or not is_cue_verb(content.head):
         return None
     outer = content.head
-    own_aux = any(c.dep_ in ("aux", "auxpass") for c in verb.children)
+    if any(c.dep_ in ("aux", "auxpass") for c in verb.children) or verb.tag_ != outer.tag_:
+        return None  # "said the port would cut jobs and would guarantee pay": still the content
     host_aux = any(c.dep_ in ("aux", "auxpass") and c.i < host.i for c in host.children)
     subject = next((c for c in host.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    if (host_aux and not own_aux) or (verb.tag_ == outer.tag_ and host.tag_ != verb.tag_) or (
-            subject is not None and not _can_speak(subject)):
+    if host_aux or host.tag_ != verb.tag_ or (subject is not None and not _can_speak(subject)):
         return outer
     return None
 
