@@ -3,7 +3,8 @@
 Each rule reads one sentence's dependency parse with the article's quotations:
 
 - ``verb_attributions``: a reporting verb with a subject and a clause, quotation or content object
-  ("X said that …", "“…,” X said", "X expressed doubt about …");
+  ("X said that …", "“…,” X said", "X expressed doubt about …"), a parenthetical cue ("A, X said,
+  was B") or a directive ("X called on Y to …");
 - ``according_to_attributions``: "according to X, …" (a source, or a channel when the sentence
   already names a speaker);
 - ``nominal_attributions``: a cue noun with a clause ("a claim by X that …");
@@ -564,9 +565,10 @@ def is_cue_verb(token: Token) -> bool:
 def clause_parsed_as_object(verb: Token) -> list[Token]:
     """A content clause the parser cut into an object and a conjunct: in "said a ban treated
     pupils like toddlers and would only teach them to hide", "ban" is the subject of a participle
-    modifying the object "pupils" and "would … teach" hangs on "said". The object holds a subject
-    of its own; conjuncts with an auxiliary and no subject continue the content (a conjunct with
-    neither is the speaker's next act). Only for cues that take a clause, not an object."""
+    modifying the object "pupils" and "would … teach" hangs on "said". Such an object holds a verb
+    with a noun of its own before it; conjuncts with an auxiliary and no subject continue the
+    content (a conjunct with neither is the speaker's next act). Only for cues that take a clause,
+    not an object."""
     if verb.lemma_.lower() in OBJECT_CONTENT_VERBS:
         return []
     obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i), None)
@@ -629,8 +631,9 @@ DIRECTIVE_VERBS = frozenset({"urge", "call", "ask", "instruct", "advise", "implo
 
 def directive_content(verb: Token, text: str) -> tuple[tuple[int, int], int] | None:
     """'urged councillors to reject it', 'called on the board to reopen talks': what is asked is the
-    content, from the addressee to the end of the infinitive (PolNeAR's reading); with the end of
-    the cue ("called on"). None unless the verb has both an addressee and a to-infinitive."""
+    content, from the addressee to the end of the infinitive, as PolNeAR marks it (Newell, Margolin &
+    Ruths 2018); with the end of the cue ("called on"). None unless the verb has both an addressee
+    and a to-infinitive."""
     if verb.lemma_.lower() not in DIRECTIVE_VERBS or _hedged(verb):  # "would ask X to …": not yet asked
         return None
     addressee, cue_end = None, verb.idx + len(verb.text)
