@@ -369,3 +369,86 @@ def test_relative_pronoun_speaker_is_its_antecedent() -> None:
     a = only(r, "dam was safe")
     assert a.speaker.text == "who" and a.speaker.name == "The inspector"
     offsets_exact(r)
+
+
+# --- speakers and contents the parse hides (issue 17) -----------------------------------------
+
+
+def test_second_coordinated_cue_shares_the_first_cues_subject() -> None:
+    r = analyze("The Brevik Ferry Company said the new bridge would ruin its trade and vowed to fight it in court.")
+    first, second = only(r, "ruin its trade"), only(r, "fight it in court")
+    assert first.content.text == "the new bridge would ruin its trade"
+    assert second.cue.text == "vowed" and second.speaker.text == "The Brevik Ferry Company"
+    offsets_exact(r)
+
+
+def test_second_cue_after_a_finding_about_a_thing_belongs_to_the_finder() -> None:
+    r = analyze("A study by the national roads agency found that fumes near the school raised the risk of "
+                "asthma and recommended that lorries be banned from the street.")
+    assert only(r, "lorries be banned").speaker.name == only(r, "risk of asthma").speaker.name
+    assert "recommended" not in only(r, "risk of asthma").content.text
+
+
+def test_cue_coordinated_inside_the_content_stays_content() -> None:
+    r = analyze("Her lawyer said the witness had lied to the court, and that the police warned him about it.")
+    assert "warned" in only(r, "lied to the court").content.text
+    r = analyze("The chief executive said the port would bring in automation over six years and would "
+                "guarantee every job during that time.")
+    assert only(r, "automation").content.text.endswith("guarantee every job during that time")
+
+
+def test_parenthetical_cue_inside_its_content() -> None:
+    r = analyze("Parking fees, a spokeswoman said, were a matter for the council and not for the port.")
+    a = only(r, "Parking fees")
+    assert a.cue.text == "said" and a.speaker.text == "a spokeswoman"
+    assert a.content.text.endswith("not for the port")
+    offsets_exact(r)
+
+
+def test_plural_group_is_not_the_place_or_person_it_is_named_after() -> None:
+    r = analyze("Hermann Vasby opened the new terminal in May. Airlines at Vasby airport warned on Friday that a "
+                "ban on late flights would cost jobs. Supporters of Maria Lopez said the count was rigged.")
+    assert only(r, "late flights").speaker.name == "Airlines at Vasby airport"
+    assert only(r, "count was rigged").speaker.kind == "group"
+
+
+def test_body_sharing_a_word_with_a_person_is_its_own_speaker() -> None:
+    # the tagger sometimes leaves a body's name untagged while a person bears one of its words:
+    # the word inside the longer name is no mention of that person, and the body speaks for itself
+    from spacy.tokens import Span
+
+    from onrecord.attribute.actors import ActorIndex
+    from onrecord.attribute.extract import source_of
+    from onrecord.parse import load_pipeline
+
+    nlp = load_pipeline()
+    with nlp.select_pipes(disable=["onrecord"]):
+        doc = nlp("The riders' group Pendel Ostrup attacked the timetable. Ostrup Transit, the city-owned "
+                  "operator, says the two late routes cost far too much.")
+    words = [t.text for t in doc]
+    doc.ents = [Span(doc, words.index("Pendel"), words.index("Pendel") + 2, label="PERSON")]
+    actors = ActorIndex(doc)
+    transit = doc[words.index("Transit")]
+    assert [doc.text[s:e] for s, e in actors.actors[0].mentions] == ["Pendel Ostrup"]
+    source = source_of(transit, actors)
+    assert source.actor is None and source.name == "Ostrup Transit" and source.kind == "organization"
+
+
+def test_content_clause_parsed_as_an_object_and_a_conjunct() -> None:
+    # the small parser reads "curfew" as the subject of a participle modifying "students", the object of "said"
+    r = analyze("Ruth Obi, head of Elm Park School, said a strict curfew treated students like prisoners and "
+                "would only teach them to sneak out later.")
+    a = only(r, "strict curfew")
+    assert a.content.text == ("a strict curfew treated students like prisoners and would only teach them to "
+                              "sneak out later")
+    assert a.speaker.name == "Ruth Obi"
+
+
+def test_directive_called_on_and_urged() -> None:
+    r = analyze("Union leader Tom Black called on the board to reopen talks. The group urged councillors to "
+                "throw the plan out. The Steel Council called on Tuesday for talks.")
+    a = only(r, "reopen talks")
+    assert a.cue.text == "called on" and a.content.text == "the board to reopen talks"
+    assert only(r, "throw the plan out").content.text == "councillors to throw the plan out"
+    assert not any(a.cue.text == "called on" and "Tuesday" in a.content.text for a in r.attributions)
+    offsets_exact(r)

@@ -306,6 +306,9 @@ class ActorIndex:
             # a capitalised noun too: sentence-initial names are often tagged NOUN
             if pos == "NOUN" and not word.istitle():
                 continue
+            head = index.head[i]
+            if head > i and index.pos[head] == "PROPN":
+                continue  # a word inside a longer name ("Lindau Transport"), not a surname
             candidates = people.get(_fold(word)[:4], [])
             if not candidates:
                 continue

@@ -3,7 +3,8 @@
 Each rule reads one sentence's dependency parse with the article's quotations:
 
 - ``verb_attributions``: a reporting verb with a subject and a clause, quotation or content object
-  ("X said that …", "“…,” X said", "X expressed doubt about …");
+  ("X said that …", "“…,” X said", "X expressed doubt about …"), a parenthetical cue ("A, X said,
+  was B") or a directive ("X called on Y to …");
 - ``according_to_attributions``: "according to X, …" (a source, or a channel when the sentence
   already names a speaker);
 - ``nominal_attributions``: a cue noun with a clause ("a claim by X that …");
@@ -241,6 +242,22 @@ def _bare_definite(head: Token) -> bool:
         c.dep_ in ("det", "amod") and (c.dep_ == "det" or c.pos_ == "ADJ") for c in children)
 
 
+def _own_words(head: Token, span: Span) -> Span:
+    """The words of a speaker phrase that may hold its own name: for a plural common noun, the
+    phrase without its prepositional modifiers ("airlines at Brevik airport", "supporters of
+    Lopez": the group speaks, not the place or person it is named after); for a proper name no
+    actor covers, the phrase from its head on ("Brevik Transport" is not Brevik); else the whole
+    phrase."""
+    preps = [c for c in head.children if c.dep_ == "prep" and c.i > head.i]
+    # a capitalised plural opening a sentence is often tagged NNPS: without an entity it is still a noun
+    plural = head.tag_ == "NNS" or (head.tag_ == "NNPS" and not head.ent_type_)
+    if plural and preps and span.start < min(c.i for c in preps) <= span.end:
+        return span.doc[span.start : min(c.i for c in preps)]
+    if head.pos_ == "PROPN" and span.start <= head.i < span.end:
+        return span.doc[head.i : span.end]
+    return span
+
+
 def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = None) -> Source:
     """The speaker named by the noun phrase headed by ``head`` (or lying in ``bounds``): its words,
     canonical name, kind and role."""
@@ -255,6 +272,10 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     appos = [c for c, dep in children if dep == "appos"] if bounds is None else []
     relcl = [c for c, dep in children if dep == "relcl" or (dep == "acl" and c.tag_ == "VBG")]
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
+    name_end = end  # the words stay as written (PolNeAR's source spans keep an appositive) but a name
+    for c in appos:  # ends before it: the comma closing an appositive hangs on the head
+        if c.i > head.i:
+            name_end = min(name_end, trim(text, start, c.left_edge.idx, _EDGE + "([")[1])
     if bounds is None:
         # a clause set off by a comma describes the speaker rather than naming it:
         # "Two diplomats familiar with the talks, who asked not to be named", "papers, seen by the Gazette"
@@ -274,6 +295,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or not len(span):
         return Source(start, end, text[start:end], "unknown", None, role)
+    own_name = text[start : min(name_end, end)] if start < min(name_end, end) else span.text
     lower = head.lower_
     if lower in PERSONAL_PRONOUNS and len(span) == 1:
         kind = PERSONAL_PRONOUNS[lower]
@@ -288,7 +310,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         possessor = next((c for c in head.children if c.dep_ == "poss"), None)
         owner = actors.actor_at(possessor) if possessor is not None else None
         if owner is None or owner.kind != "person":
-            actor = actors.actor_for(span)
+            actor = actors.actor_for(_own_words(head, span))
         elif head.lower_ in SPOKESPERSON_NOUNS:  # "Trump's spokeswoman" speaks for Trump
             return Source(start, end, owner.name, "person", owner, head.text)
         # else "Erdogan's office", "Trump's lawyers", "Trump's tweet": the possessed noun is the source, not its owner
@@ -302,7 +324,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
             return Source(start, end, named[0], "document", named[1], role)  # "The data suggest …"
         if actor is None and _unowned_count(head, actors):
             return Source(start, end, "", "unknown", None, role)  # results, figures: nobody named
-        return Source(start, end, actor.name if actor else span.text, "document", actor, role)
+        return Source(start, end, actor.name if actor else own_name, "document", actor, role)
     if actor is not None and actor.kind == "person":
         ent = next((e for e in ents_in(span) if e.label_ == "PERSON"), None)
         if role is None and ent is not None:
@@ -316,12 +338,12 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         if described is not None:
             return Source(start, end, described.name, "person", described, None)
     if head.tag_ in ("NNS", "NNPS") or (head.lower_ in GROUP_NOUNS and head.tag_ != "NN"):
-        return Source(start, end, span.text, "group", None, role)
+        return Source(start, end, own_name, "group", None, role)
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
-        return Source(start, end, span.text, "person", None, role or span.text)
+        return Source(start, end, own_name, "person", None, role or own_name)
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
-        return Source(start, end, span.text, "organization", None, role)
-    return Source(start, end, span.text, "unknown", None, role)
+        return Source(start, end, own_name, "organization", None, role)
+    return Source(start, end, own_name, "unknown", None, role)
 
 
 def speaker_bounds(source: Source) -> tuple[int, int] | None:
@@ -329,9 +351,47 @@ def speaker_bounds(source: Source) -> tuple[int, int] | None:
     return None if source.kind == "unknown" and not source.name else (source.start, source.end)
 
 
+def _can_speak(noun: Token) -> bool:
+    """A noun that may be the subject of a cue: a name, a personal pronoun, a body, a group of
+    people or a title ("the union", "officials", "the minister"); not a thing ("the turbines")."""
+    lemma = noun.lemma_.lower()
+    return bool(noun.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or noun.pos_ == "PROPN"
+                or noun.lower_ in PERSONAL_PRONOUNS or noun.tag_ in ("WP", "WDT") or lemma in BODY_NOUNS
+                or lemma in GROUP_NOUNS or lemma in TITLE_WORDS or lemma in ORG_NOUNS or lemma in DOCUMENT_NOUNS)
+
+
+def coordinated_cue_host(verb: Token) -> Token | None:
+    """The cue a second cue is coordinated with when the parser hung the second on the first one's
+    content: in "The union said the plan would fail and vowed to fight it", "vowed" is parsed as a
+    conjunct of "fail" yet shares the subject of "said". It does when the second cue has the first
+    one's verb form and no auxiliary of its own, and the content verb carries an auxiliary ("would
+    fail … and vowed"), has another form, or has a subject that cannot speak ("a report found that
+    noise raised the risk and recommended …"). None when the second cue belongs to the content
+    ("said the port would automate and would guarantee every job")."""
+    if verb.dep_ != "conj" or not is_cue_verb(verb) or any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        return None
+    host = content = verb.head
+    while content.dep_ == "conj" and content.head.i != content.i:
+        content = content.head
+    if content.dep_ != "ccomp" or content.head.i > verb.i or not is_cue_verb(content.head):
+        return None
+    outer = content.head
+    if any(c.dep_ in ("aux", "auxpass") for c in verb.children) or verb.tag_ != outer.tag_:
+        return None  # "said the port would cut jobs and would guarantee pay": still the content
+    host_aux = any(c.dep_ in ("aux", "auxpass") and c.i < host.i for c in host.children)
+    subject = next((c for c in host.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if host_aux or host.tag_ != verb.tag_ or (subject is not None and not _can_speak(subject)):
+        return outer
+    return None
+
+
 def subject_of(verb: Token) -> Token | None:
     """The clause subject of a verb, following conjunctions and control verbs up the tree; for a
-    passive, the agent ("it was reported by the broadcaster that …")."""
+    passive, the agent ("it was reported by the broadcaster that …"). A second cue hung on the
+    first one's content takes the first one's subject (``coordinated_cue_host``)."""
+    host = coordinated_cue_host(verb)
+    if host is not None:
+        verb = host
     for _ in range(4):
         children = list(verb.children)
         agent = next((c for c in children if c.dep_ == "agent"), None)
@@ -502,6 +562,32 @@ def is_cue_verb(token: Token) -> bool:
     return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in SPEECH_VERBS
 
 
+def clause_parsed_as_object(verb: Token) -> list[Token]:
+    """A content clause the parser cut into an object and a conjunct: in "said a ban treated
+    pupils like toddlers and would only teach them to hide", "ban" is the subject of a participle
+    modifying the object "pupils" and "would … teach" hangs on "said". Such an object holds a verb
+    with a noun of its own before it; conjuncts with an auxiliary and no subject continue the
+    content (a conjunct with neither is the speaker's next act). Only for cues that take a clause,
+    not an object."""
+    if verb.lemma_.lower() in OBJECT_CONTENT_VERBS:
+        return []
+    obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i), None)
+    # a verb modifying the object from its left has a noun of its own before it: "a ban treated
+    # pupils" (the noun parsed as its subject or as an adverbial noun); a clause further inside the
+    # object ("an inquiry into what she called …") does not count
+    if obj is None or not any(v.pos_ == "VERB" and v.dep_ in ("amod", "acl") and any(
+            n.dep_ in ("nsubj", "nsubjpass", "npadvmod") and n.pos_ in ("NOUN", "PROPN") for n in v.lefts)
+            for v in obj.lefts):
+        return []
+    heads = [obj]
+    for c in verb.children:
+        if c.dep_ == "conj" and c.i > obj.i and not is_cue_verb(c) \
+                and any(g.dep_ in ("aux", "auxpass") for g in c.children) \
+                and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children):
+            heads.append(c)
+    return heads
+
+
 def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple[int, int] | None:
     """The complement clause of a reporting verb, without 'that' and without attribution phrases."""
     clauses = [c for c in verb.children if c.dep_ in ("ccomp",) or (c.dep_ == "xcomp" and c.pos_ == "VERB"
@@ -511,9 +597,12 @@ def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple
     if not clauses and verb.lemma_.lower() in OBJECT_CONTENT_VERBS:
         clauses = [c for c in verb.children if c.dep_ == "dobj"]
     if not clauses:
+        clauses = clause_parsed_as_object(verb)
+    if not clauses:
         return None
     start = min(subtree_bounds(c)[0] for c in clauses)
     end = max(subtree_bounds(c)[1] for c in clauses)
+    end = min([end] + [cut_at for c in clauses if (cut_at := second_cue_start(c)) is not None])
     for c_start, _ in cut:  # a trailing ", according to X" belongs to the outer sentence
         if start < c_start < end:
             end = min(end, c_start)
@@ -522,6 +611,48 @@ def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple
     if mark is not None and mark.text.lower() == "that" and mark[0].dep_ == "mark":
         start, end = trim(text, start + 4, end)
     return (start, end) if end > start else None
+
+
+def second_cue_start(clause: Token) -> int | None:
+    """Where a second cue coordinated inside ``clause`` begins ("… would fail | and vowed to
+    fight"): the content ends before it (``coordinated_cue_host``). None when there is none."""
+    end = None
+    for t in clause.subtree:
+        if t.dep_ == "conj" and coordinated_cue_host(t) is not None:
+            joints = [c.i for c in t.head.children if c.dep_ in ("cc", "punct") and t.head.i < c.i < t.i]
+            at = t.doc[min([*joints, t.left_edge.i])].idx
+            end = at if end is None else min(end, at)
+    return end
+
+
+# Cues that ask someone to act: "urged X to Y", "called on X to Y", "asked X to Y".
+DIRECTIVE_VERBS = frozenset({"urge", "call", "ask", "instruct", "advise", "implore", "press", "appeal"})
+
+
+def directive_content(verb: Token, text: str) -> tuple[tuple[int, int], int] | None:
+    """'urged councillors to reject it', 'called on the board to reopen talks': what is asked is the
+    content, from the addressee to the end of the infinitive, as PolNeAR marks it (Newell, Margolin &
+    Ruths 2018); with the end of the cue ("called on"). None unless the verb has both an addressee
+    and a to-infinitive."""
+    if verb.lemma_.lower() not in DIRECTIVE_VERBS or _hedged(verb):  # "would ask X to …": not yet asked
+        return None
+    addressee, cue_end = None, verb.idx + len(verb.text)
+    for c in verb.children:
+        if c.dep_ == "dobj" and c.i > verb.i and verb.lemma_.lower() != "call":  # "called a meeting to vote"
+            addressee = c
+        elif c.dep_ == "prep" and c.lower_ in ("on", "upon", "to") and c.i == verb.i + 1:
+            pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if pobj is not None and pobj.ent_type_ not in ("DATE", "TIME"):
+                addressee, cue_end = pobj, c.idx + len(c.text)
+    act = next((c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i
+                and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)), None)
+    if act is None and addressee is not None:  # "urged councillors to …" parsed as the object's clause
+        act = next((c for c in addressee.children if c.dep_ in ("acl", "relcl") and c.i > addressee.i
+                    and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)), None)
+    if addressee is None or act is None or addressee.i > act.i:
+        return None
+    start, end = trim(text, addressee.left_edge.idx, subtree_bounds(act)[1])
+    return ((start, end), cue_end) if end > start else None
 
 
 def _adjacent_quote(verb: Token, quotes: Quotes, speaker: tuple[int, int] | None) -> Quote | None:
@@ -553,11 +684,30 @@ def _host_clause(verb: Token, text: str) -> tuple[int, int] | None:
     """'The plan will fail, he said.': the reporting clause hangs on the clause it reports (the
     parser's parataxis); the content is that clause without the reporting clause."""
     host = verb.head
-    if verb.dep_ != "parataxis" or host.i >= verb.i or host.pos_ not in ("VERB", "AUX") or _hedged(verb):
+    if verb.dep_ != "parataxis" or host.pos_ not in ("VERB", "AUX") or _hedged(verb):
         return None
+    if host.i > verb.i:
+        return _parenthetical_host(verb, text)
     start, end = subtree_bounds(host, {verb.i})
     end = min(end, verb.left_edge.idx)
     start, end = trim(text, start, end)
+    return (start, end) if end > start else None
+
+
+def _parenthetical_host(verb: Token, text: str) -> tuple[int, int] | None:
+    """'Parking fees, a spokeswoman said, were a matter for the council': a reporting clause set off
+    by commas (or dashes) inside the clause it reports, after that clause's subject. The content is
+    the whole host clause, the parenthesis included, as a content is one span."""
+    host, doc = verb.head, verb.doc
+    words = [t.i for t in verb.subtree if not t.is_punct]  # the commas often hang on the cue itself
+    left, right = words[0], words[-1]
+    if left == 0 or right + 1 >= len(doc) or doc[left - 1].text not in ",\u2014\u2013" \
+            or doc[right + 1].text not in ",\u2014\u2013":
+        return None
+    subject = next((c for c in host.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or subject.i >= left or host.i <= right:
+        return None
+    start, end = trim(text, *subtree_bounds(host))
     return (start, end) if end > start else None
 
 
@@ -586,7 +736,7 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
         source = source_of(subject, actors, tuple(bounds) if bounds else None)
         speaker = speaker_bounds(source)
         clause = _clause_content(verb, text, cut)
-        quote = None
+        quote, cue = None, cue_bounds(verb)
         if clause is not None:
             quote = quote_containing(quotes, *clause)
         if quote is None and (clause is None or verb.dep_ in ("parataxis", "ROOT")):
@@ -601,9 +751,12 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
             content, form = clause, form_of(text, *clause, quotes)
         elif (host := _host_clause(verb, text)) is not None:
             content, form = host, form_of(text, *host, quotes)
+        elif (directive := directive_content(verb, text)) is not None:
+            content, cue_end = directive
+            form, cue = form_of(text, *content, quotes), (cue[0], max(cue[1], cue_end))
         else:
             continue
-        found.append(Found(content, form, cue_bounds(verb), speaker, source.name, source.kind, source.actor,
+        found.append(Found(content, form, cue, speaker, source.name, source.kind, source.actor,
                            source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i,
                            rule="verb"))
     return found
