@@ -463,3 +463,13 @@ def test_positions_over_records_read_their_stance_acts(tmp_path: Path) -> None:
     got = [(s.attribution, s.actor, s.cue, s.content, str(s.date)) for s in sources_from_jsonl([str(path)])]
     start = text.index("to fight")
     assert got == [(f"act:{start}-{text.index('.')}", "ada-brenn", "vowed", "to fight the dam", "2026-06-09")]
+
+
+def test_a_directive_is_read_for_what_it_asks() -> None:
+    # "urged X to Y" attributed by the attribution step is read as the same words read as a stance act: for Y.
+    from onrecord.analysis import analyze
+    from onrecord.positions.match import record_statements
+
+    record = analyze("Mayor Ada Brenn urged councillors to throw out the fare rise on Monday.\n")
+    assert [a.content.text.split()[0] for a in record.attributions] == ["councillors"]
+    assert [s.content.split()[:2] for s in record_statements(record)] == [["throw", "out"]]

@@ -133,7 +133,7 @@ HOSTILE = [
     {"id": "m1", "published": "2026-05-04", "outlet": "Lindau Post",
      "text": "Mayor Ada Brenn said the fare rise was needed to keep the buses running.\n"},
     {"id": "m2", "published": "2026-05-20", "outlet": "Lindau <b>Bote</b>",
-     "text": "Ada Brenn urged councillors to scrap the <b onmouseover=alert(1)>fare</b> rise & \"toll\" for good.\n"},
+     "text": "Ada Brenn opposed the <b onmouseover=alert(1)>fare</b> rise & \"toll\" for good.\n"},
 ]
 
 
@@ -146,7 +146,7 @@ def acted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     rebuilt = {r.article.id: (r, canonical) for r, canonical, _ in stored_records(db)}
     record, canonical = rebuilt["m2"]
     acts = stance_acts(record)
-    assert [record.text[a.content[0]:a.content[1]].split()[:2] for a in acts] == [["scrap", "the"]]
+    assert [record.text[a.content[0]:a.content[1]].split()[:2] for a in acts] == [["the", "<b"]]
     evidence, actor = act_evidence(*acts[0].content), canonical[acts[0].actor]
     said = rebuilt["m1"][0].attributions[0].id
     con = schema.connect(db)
@@ -171,7 +171,7 @@ def test_a_stance_taken_in_an_act_is_flagged_as_a_change(acted) -> None:
         con.close()
     assert len(flags) == 1
     aid, statement, _, text, related = flags[0]
-    assert (aid, statement) == ("m2", evidence) and text.startswith("scrap the <b") and related[0].startswith("m1/")
+    assert (aid, statement) == ("m2", evidence) and text.startswith("the <b") and related[0].startswith("m1/")
 
 
 def test_both_engines_read_act_positions_for_the_stance_check(acted, tmp_path: Path) -> None:
@@ -198,10 +198,10 @@ def test_the_actor_page_shows_the_act_escaped(acted) -> None:
     assert_safe(page)
     assert stat(page, "Statements") == "2" and "<b>1</b> stance acts" in page
     assert f'data-statement="m2/{evidence}"' in page and "stance act</span>" in page
-    assert "scrap the &lt;b onmouseover=alert(1)&gt;fare&lt;/b&gt; rise &amp; &quot;toll&quot;" in page
+    assert "the &lt;b onmouseover=alert(1)&gt;fare&lt;/b&gt; rise &amp; &quot;toll&quot;" in page
     assert "<b onmouseover" not in page
     assert "fares: <b>against</b>" in page and "fares: <b>for</b>" in page
-    assert page.index("scrap the") < page.index("fare rise was needed")  # newest first
+    assert page.index("the &lt;b") < page.index("fare rise was needed")  # newest first
     assert "position-change" in page
 
 

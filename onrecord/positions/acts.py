@@ -95,9 +95,7 @@ def stance_acts(record: Record) -> list[Act]:
                 if any(a <= cue[0] < b for a, b in taken):
                     continue
                 content = (f.start("content"), _content_end(text, f.start("content"), f.end("content")))
-                addressee = _ADDRESSEE.match(text, content[0], content[1]) if _ASKED.match(f.group("cue")) else None
-                if addressee:
-                    content = (addressee.end(), content[1])
+                content = (asked_action(text, f.group("cue"), *content), content[1])
                 # The content of the first cue stops where a coordinated second cue begins.
                 later = [g.start() for g in found if g.start() > f.start("content")]
                 if later:
@@ -105,6 +103,15 @@ def stance_acts(record: Record) -> list[Act]:
                 if len(text[content[0]:content[1]].split()) >= 2:
                     acts.setdefault(cue, Act(actor, cue, content))
     return sorted(acts.values(), key=lambda a: a.cue)
+
+
+def asked_action(text: str, cue: str, start: int, end: int) -> int:
+    """Where what is asked begins in a directive's content: "urged councillors to throw it out" takes a stance on
+    throwing it out, not on the councillors. ``start`` when the cue asks nothing or no addressee is found."""
+    if not _ASKED.match(cue):
+        return start
+    addressee = _ADDRESSEE.match(text, start, end)
+    return addressee.end() if addressee else start
 
 
 def act_id(act: Act) -> str:

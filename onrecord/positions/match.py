@@ -300,13 +300,17 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
     the attributions whose speaker can hold a position (see ``holder``), each with its paragraph, and for the
     stance reader the record's stance acts (``onrecord.positions.acts``; the nearest-example matcher reads
     attributions only, as it was measured)."""
-    from onrecord.positions.acts import act_statements, paragraph
+    from onrecord.positions.acts import act_statements, asked_action, paragraph
 
     out = []
     for a in record.attributions:
         actor = holder(a.speaker)
         if actor:
-            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None,
+            cue = a.cue.text if a.cue else None
+            # A directive ("urged X to Y", "called on X to Y") is read as an act of the same words is: for Y.
+            start = asked_action(record.text, cue, a.content.start, a.content.end) if cue else a.content.start
+            content = record.text[start:a.content.end] if start != a.content.start else a.content.text
+            out.append(Statement(key=a.id, actor=actor, content=content, cue=cue,
                                  context=paragraph(record.text, a.content.start)))
     return out + act_statements(record) if reader != "embeddings" else out
 
