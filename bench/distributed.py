@@ -276,14 +276,13 @@ def analysed_rows(store: Path, docs: list[dict[str, str]], bases: int) -> tuple[
 
 
 def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[int], work: Path, cpus: int,
-                 batch_size: int = 32) -> list[dict[str, Any]]:
+                 out: list[dict[str, Any]], save: Callable[[], None], batch_size: int = 32) -> None:
     """For each size n: a fresh store holding the analysed rows of the first n articles (in batches of
     ``batch_size``, as a run makes them), then ``ingest --engine ray --corroborate`` over a feed of exactly those
     articles: the actors read each item and skip it (already analysed), the driver streams every item, then
     publishes — numbering, actor merging as a Ray groupby, corroboration on the engine, every table written."""
     from onrecord.store import parquet_store
 
-    out = []
     for n in steps:
         target = parquet_store.ParquetStore(work / f"steps-{n}")
         shutil.rmtree(target.path, ignore_errors=True)
@@ -307,13 +306,13 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
         r["raw_bytes_per_article"] = raw_bytes / n
         r["stored"] = size(version) / n if version else 0
         out.append(r)
+        save()
         print(f"{n} articles: publish {r.get('publish_s', 0):.1f} s (corroboration {r.get('corroborate_s', 0):.1f} s)"
               f", run {r['seconds']:.1f} s, driver peak {r['driver_analysis_mb']:.0f} MB streaming / "
               f"{r['driver_publish_mb']:.0f} MB publishing, {top(r['processes_mb'])}; driver held "
               f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article",
               flush=True)
         shutil.rmtree(target.path, ignore_errors=True)
-    return out
 
 
 def _raw_schema(name: str) -> Any:
@@ -344,24 +343,28 @@ def main() -> None:
         mean_kb = sum(len(d["text"].encode()) for d in docs) / len(docs) / 1024
         print(f"{len(docs)} distinct articles, mean {mean_kb:.1f} kB", flush=True)
         figures: dict[str, Any] = {"n": opts.n, "mean_kb": mean_kb, "runs": {}, "steps": []}
+
+        def save() -> None:  # after every measurement: a run stopped half-way keeps what it measured
+            if opts.output:
+                opts.output.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
         if opts.steps:
             analysed = opts.analysed or work / "analysed"
             prepare(analysed, docs[:max(opts.steps)], max(opts.cpus or [2]), opts.prepare_for)
         if not opts.prepare_only:
-            throughput(opts, docs[:opts.n], work, figures)
+            throughput(opts, docs[:opts.n], work, figures, save)
             if opts.steps:
                 rows, copied = analysed_rows(analysed, docs[:max(opts.steps)], len(base_texts(opts.data)))
                 figures["copied"] = copied
                 print(f"corpus steps: {copied} of the {max(opts.steps)} articles not analysed, given the rows of "
                       "an analysed variant of their text", flush=True)
-                figures["steps"] = corpus_steps(rows, docs, opts.steps, work, max(opts.cpus or [2]))
-        if opts.output:
-            opts.output.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+                corpus_steps(rows, docs, opts.steps, work, max(opts.cpus or [2]), figures["steps"], save)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path, figures: dict[str, Any]) -> None:
+def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path, figures: dict[str, Any],
+               save: Callable[[], None]) -> None:
     """``ingest --jobs C`` against ``--engine ray --cpus C`` on the same feed, for each C of ``--cpus``."""
     feed = work / "feed.jsonl"
     feed.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
@@ -373,6 +376,7 @@ def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path,
                 work / f"duck-{cpus}.trace.jsonl")
         r["bytes_per_article"] = size(duck) / n
         results[f"duckdb-{cpus}"] = r
+        save()
         print(f"ingest --jobs {cpus}: {n / r['seconds']:.2f} articles/s, peak {r['driver_mb']:.0f} MB "
               f"(workers: {top(r['processes_mb'], 2)})", flush=True)
         store = work / f"ray-{cpus}"
@@ -382,6 +386,7 @@ def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path,
         trace = work / f"ray-{cpus}.trace.jsonl"
         r["trace"] = [json.loads(line) for line in trace.read_text().splitlines()] if trace.exists() else []
         results[f"ray-{cpus}"] = r
+        save()
         print(f"--engine ray --cpus {cpus}: {n / r['seconds']:.2f} articles/s, driver {r['driver_analysis_mb']:.0f}"
               f" MB analysing / {r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak "
               f"{r['actor_mb']:.0f} MB; {top(r['processes_mb'], 6)}", flush=True)
