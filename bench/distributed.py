@@ -153,7 +153,8 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None) -
         "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
                                and k not in ("raylet", "gcs_server")), default=0) / mb}
     for key, pattern in (("publish_s", r"\(([\d.]+) s publishing\)"), ("corroborate_s", r"flags: .*\(([\d.]+) s\)"),
-                         ("driver_links", r"([\d]+) driver rows")):
+                         ("driver_links", r"([\d]+) driver rows"), ("statements", r"(\d+) new statements"),
+                         ("clusters", r"(\d+) statements carried by"), ("copies", r"(\d+) syndicated copies")):
         found = re.search(pattern, err)
         if found:
             out[key] = float(found.group(1))
