@@ -6,12 +6,17 @@ so any consumer can highlight it on the analysed text. ``Record.to_dict()`` is t
 
 Schema note: ``actors[].mentions[]`` carry a ``kind`` (``name``, ``pronoun``, ``description``) since
 coreference resolves pronouns and descriptions; records written before read every mention as a name.
+A position's evidence (``positions[].attribution``) is an attribution id, or ``act:START-END`` when the stance
+was taken in a stance act the attributions do not hold ("vowed to fight the plan"): START and END are the
+character offsets of the act's content in ``text`` (``act_span`` reads them). Both are plain strings, so the
+addition keeps schema ``onrecord/1``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -104,11 +109,28 @@ class Actor:
 
 @dataclass
 class Position:
+    """An actor's stance on an issue; ``attribution`` is its evidence: an attribution id, or ``act:START-END``
+    (the content of a stance act, by its offsets in the record's text; see ``act_span``)."""
+
     actor: str
     issue: str
     stance: str
     attribution: str
     confidence: float = 1.0
+
+
+_ACT_EVIDENCE = re.compile(r"act:(\d+)-(\d+)")
+
+
+def act_evidence(start: int, end: int) -> str:
+    """The evidence id of a position taken in a stance act whose content is ``text[start:end]``."""
+    return f"act:{start}-{end}"
+
+
+def act_span(evidence: str | None) -> tuple[int, int] | None:
+    """The content offsets of an ``act:START-END`` evidence id; None for an attribution id."""
+    m = _ACT_EVIDENCE.fullmatch(evidence or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 @dataclass

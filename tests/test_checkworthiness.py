@@ -104,7 +104,7 @@ def test_shipped_model_is_cached(model: CheckworthinessModel) -> None:
 
 def test_a_budget_bounds_the_sentences_embedded(model: CheckworthinessModel,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    if not model.encoder_coef.size:
+    if not model.uses_encoder:
         pytest.skip("the shipped model has no embedding block")
     embedded: list[int] = []
     real = SentenceEncoder.embed
@@ -202,10 +202,10 @@ def test_is_checkworthy_is_the_models_own_yes_no(model: CheckworthinessModel) ->
 def test_skipping_the_encoder_never_changes_a_yes_no(model: CheckworthinessModel) -> None:
     """Sentences the embedding cannot move across the threshold are scored without it; the yes/no is the
     same as with every sentence embedded."""
-    if not model.encoder_coef.size:
+    if not model.uses_encoder:
         pytest.skip("the shipped model has no embedding block")
     sentences = [*CLAIMS, *NON_CLAIMS, "The minister said the plan was fair.", "Prices rose 4% in May."]
-    full = np.array(model.score(sentences, SentenceEncoder.load().embed(sentences)))
+    full = np.array(model.score(sentences, SentenceEncoder.load(model.encoder_views).embed(sentences)))
     fast = np.array(model.score(sentences))
     assert ((full >= model.threshold) == (fast >= model.threshold)).all()
 
@@ -217,12 +217,11 @@ def test_numpy_encoder_matches_its_reference_shape() -> None:
     assert float(vectors[0] @ vectors[1]) < 0.9
 
 
-def _numpy_reference(sentences: list[str]) -> np.ndarray:
+def _numpy_reference(sentences: list[str], views: list[tuple[int, str]]) -> np.ndarray:
     """The same encoder written out in numpy from the package's weights (BERT: Devlin et al. 2019), to check
-    the onnxruntime graph against."""
+    the onnxruntime graph and the pooling of each view against."""
     from safetensors import safe_open
 
-    from onrecord.assess.checkworthiness import ENCODER_LAYERS
     from onrecord.attribute.roles import encoder_path
 
     with safe_open(str(encoder_path() / "model.safetensors"), framework="np") as f:
@@ -240,7 +239,8 @@ def _numpy_reference(sentences: list[str]) -> np.ndarray:
         n = len(ids)
         h = norm(w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
                  + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
-        for k in range(ENCODER_LAYERS):
+        layers = [h]
+        for k in range(max(layer for layer, _ in views)):
             p = f"encoder.layer.{k}."
             q, key, v = (dense(h, p + f"attention.self.{m}").reshape(n, 12, 32).transpose(1, 0, 2)
                          for m in ("query", "key", "value"))
@@ -251,17 +251,43 @@ def _numpy_reference(sentences: list[str]) -> np.ndarray:
             x = dense(h, p + "intermediate.dense")
             x = 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
             h = norm(dense(x, p + "output.dense") + h, p + "output.LayerNorm")
-        pooled = h.mean(0)
-        out.append(pooled / np.linalg.norm(pooled))
+            layers.append(h)
+        pooled = [layers[layer][0] if pooling == "cls" else layers[layer].mean(0) for layer, pooling in views]
+        out.append(np.concatenate([v / np.linalg.norm(v) for v in pooled]))
     return np.array(out)
 
 
-def test_the_onnx_encoder_equals_a_plain_numpy_run() -> None:
+@pytest.mark.parametrize("views", [[(3, "mean")], [(0, "mean"), (2, "cls"), (6, "mean"), (6, "cls")]])
+def test_the_onnx_encoder_equals_a_plain_numpy_run(views: list[tuple[int, str]]) -> None:
     sentences = ["The bill passed the Senate by a vote of 52 to 48.", "Thank you.", CLAIMS[1]]
-    vectors = SentenceEncoder.load().embed(sentences)  # one padded batch
-    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
-    assert np.abs(vectors - _numpy_reference(sentences)).max() < 1e-4
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    vectors = SentenceEncoder.load(views).embed(sentences)  # one padded batch
+    assert vectors.shape == (3, 384 * len(views)) and vectors.dtype == np.float32
+    assert np.abs(vectors - _numpy_reference(sentences, views)).max() < 1e-4
+    assert np.allclose(np.linalg.norm(vectors.reshape(3, len(views), 384), axis=2), 1.0, atol=1e-5)
+
+
+def test_encoder_views_are_checked() -> None:
+    for bad in ([(7, "mean")], [(2, "max")], [], [(1, "cls"), (1, "cls")]):
+        with pytest.raises(ValueError):
+            SentenceEncoder.load(bad)
+
+
+def test_a_perceptron_term_and_its_views_survive_saving(tmp_path: Path) -> None:
+    base = CheckworthinessModel.load()
+    rng = np.random.default_rng(0)
+    views = ((1, "mean"), (2, "cls"))
+    mlp = (rng.normal(size=(768, 8)) / 10, rng.normal(size=8) / 10, rng.normal(size=8), 0.3)
+    model = CheckworthinessModel(base.blocks, base.dense_mean, base.dense_scale, base.dense_coef, base.intercept,
+                                 threshold=0.4, encoder_mlp=mlp, encoder_views=views)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    back = CheckworthinessModel.load(path)
+    assert back.encoder_views == views and back.uses_encoder and not back.encoder_coef.size
+    embeddings = SentenceEncoder.load(views).embed(CLAIMS)
+    expected = np.maximum(embeddings.astype(np.float64) @ mlp[0] + mlp[1], 0.0) @ mlp[2] + mlp[3]
+    assert np.allclose(back.embedding_term(embeddings), expected, atol=1e-4)
+    assert back.score(CLAIMS) == pytest.approx(model.score(CLAIMS), abs=1e-4)
+    assert back.score(CLAIMS, embeddings) == pytest.approx(back.score(CLAIMS), abs=1e-6)
 
 
 def test_a_sentence_left_unencoded_gets_the_news_fill(model: CheckworthinessModel) -> None:
@@ -269,7 +295,8 @@ def test_a_sentence_left_unencoded_gets_the_news_fill(model: CheckworthinessMode
         pytest.skip("the shipped model has no embedding block")
     assert model.encoder_fill is not None  # measured on news by the training command (--news)
     sentences = [*CLAIMS, *NON_CLAIMS]
-    without = model.decision(sentences, np.zeros((len(sentences), model.encoder_coef.size), dtype=np.float32))
+    embeddings = SentenceEncoder.load(model.encoder_views).embed(sentences)
+    without = model.decision(sentences, embeddings) - model.embedding_term(embeddings)
     assert np.allclose(model.decision(sentences, budget=0) - without, model.encoder_fill)
 
 

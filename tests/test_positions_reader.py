@@ -27,7 +27,7 @@ from onrecord.positions.stance import (
     stance_evaluations,
 )
 from onrecord.positions.timeline import Convergence, article_date, dateline_date, trend
-from onrecord.record import Article, Record, Speaker
+from onrecord.record import Article, Attribution, Record, Span, Speaker
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "positions_gold"
@@ -97,7 +97,11 @@ def test_evaluation_reads_opinion_words_cue_and_negation() -> None:
     assert evaluation("the pact would cost thousands of jobs") < 0
     assert evaluation("the talks had failed") < 0
     assert evaluation("the talks had failed", cue="did not believe") > 0
-    assert evaluation("the plan", cue="welcomed") > 0 > evaluation("the plan", cue="rejected")
+    assert evaluation("the plan", cue="welcomed") > 0
+    # A denying cue turns what it reports around; the similarity features read "rejected the plan" through
+    # the negation parity, so the cue adds no valence of its own ("rejected the demand for a higher sum").
+    assert evaluation("the plan", cue="rejected") == 0
+    assert evaluation("a fair plan", cue="rejected") < 0 < evaluation("the talks had failed", cue="denied")
     assert evaluation("his party would vote against the agreement") < 0  # "agreement" is not "agree"
 
 
@@ -346,3 +350,116 @@ def test_spoken_judgement_of_a_thing_is_attributed() -> None:
     assert ("welcomed", "the new limits on class sizes") in got
     assert ("condemned", "the attack on the depot") in got
     assert not any(cue == "opposes" for cue, _ in got)
+
+
+# --- stance acts, paragraph gating, one stance per holder ----------------------------------------------------------
+
+
+def _record(text: str, actors: dict[str, list[str]], attributions: tuple = ()) -> Record:
+    """A record of ``text`` whose actors are mentioned by the given strings (every occurrence)."""
+    import re as _re
+
+    from onrecord.record import Actor, Mention
+
+    found = [Actor(id=a, name=a, kind="person", mentions=[Mention(m.start(), m.end(), m.group(0))
+                                                         for w in words for m in _re.finditer(_re.escape(w), text)])
+             for a, words in actors.items()]
+    return Record(article=Article(id="t"), text=text, actors=found, attributions=list(attributions))
+
+
+def test_stance_acts_follow_the_subject_and_drop_the_addressee() -> None:
+    from onrecord.positions.acts import act_statements
+
+    text = ("Opposition leader Ada Brenn vowed to fight the plan. She called on the minister to halt the tender "
+            "until a review was done. The ministry rejected the farmers' demand for a higher sum, saying the "
+            "figure was final. The group called the rise \"a tax on the poor\" and urged councillors to throw it "
+            "out. Ada Brenn, head of the Greens, said the deal was a mistake. Tom Hale resigned because of his "
+            "call for a strike.")
+    record = _record(text, {"ada-brenn": ["Ada Brenn", "She"], "ministry": ["The ministry"],
+                            "group": ["The group"], "tom-hale": ["Tom Hale", "his"]})
+    got = [(s.actor, s.cue, s.content) for s in act_statements(record)]
+    assert got == [
+        ("ada-brenn", "vowed", "to fight the plan"),
+        ("ada-brenn", "called on", "halt the tender until a review was done"),
+        ("ministry", "rejected", "the farmers' demand for a higher sum"),  # ", saying …" reports more
+        ("group", "called", 'the rise "a tax on the poor"'),
+        ("group", "urged", "throw it out"),
+        ("ada-brenn", "said", "the deal was a mistake"),  # across the appositive
+    ]  # no act for "his call for a strike": a possessive is no subject
+
+
+def test_an_act_inside_an_attribution_is_left_to_it_and_quotes_continue() -> None:
+    from onrecord.positions.acts import act_statements
+
+    text = '"We will not accept less," said Ada Brenn. "The strike will go on." Ships queued.'
+    content = text.index("We"), text.index(",")
+    cue = text.index("said"), text.index("said") + 4
+    speaker = text.index("Ada"), text.index("Ada") + 8
+    attribution = Attribution(id="a1", speaker=Speaker(*speaker, "Ada Brenn", name="Ada Brenn", actor="ada-brenn",
+                                                       kind="person"),
+                              cue=Span(*cue, "said"), content=Span(*content, text[slice(*content)]), form="direct")
+    record = _record(text, {"ada-brenn": ["Ada Brenn"]}, (attribution,))
+    assert [(s.actor, s.cue, s.content) for s in act_statements(record)] == [
+        ("ada-brenn", None, "The strike will go on")]
+
+
+def test_a_paragraph_names_the_issue_a_statement_does_not() -> None:
+    from onrecord.positions.stance import candidates
+
+    one = Statement(0, "x", "the rule itself was long overdue", "said", context="The deal was signed on Monday.")
+    two = Statement(1, "x", "it was long overdue", "said", context="The deal and the 12 per cent rise were agreed.")
+    none = Statement(2, "x", "it was long overdue", "said", context="Ships queued.")
+    got = candidates([one, two, none], CODEBOOK)
+    assert [(c.statement.key, [i.id for i in c.issues], c.context) for c in got] == [(0, ["deal"], True)]
+
+
+def test_a_clause_is_read_for_the_issues_it_names_and_hedges_silence_the_statement() -> None:
+    from onrecord.positions.stance import candidates
+
+    both = Statement(0, "x", "the deal is fine, but a rise of 12 per cent is needed", "said")
+    hedge = Statement(1, "x", "she had not yet taken a view on the deal and would publish a review", "said")
+    contrast = Statement(2, "x", "she still had doubts about the rise but would vote for the deal", "said")
+    got = [(c.clause, [i.id for i in c.issues]) for c in candidates([both, hedge, contrast], CODEBOOK)]
+    assert got == [("the deal is fine", ["deal"]), ("but a rise of 12 per cent is needed", ["pay"]),
+                   ("but would vote for the deal", ["deal"])]
+
+
+def test_until_opens_a_condition_and_calling_it_stays_outside_the_cue() -> None:
+    from onrecord.positions.acts import act_statements
+    from onrecord.positions.stance import hedged
+
+    assert pieces("The strike will go on until the employers come back with a real offer") == [
+        "The strike will go on", "until the employers come back with a real offer"]
+    assert hedged("until the employers come back with a real offer", False)
+    text = "Ada Brenn rejected the proposed subsidy, calling it a giveaway."
+    assert [s.content for s in act_statements(_record(text, {"ada-brenn": ["Ada Brenn"]}))] == [
+        "the proposed subsidy"]
+
+
+def test_not_before_a_time_negates_the_adverbial() -> None:
+    assert polarity("we will not accept it, not after three years of rising rents")[1] == 1
+    assert polarity("not until the monitors arrive")[1] == 1
+
+
+def test_one_stance_per_holder_and_issue_in_an_article() -> None:
+    from onrecord.positions.match import Match, one_stance_per_holder
+
+    def m(key: str, actor: str, stance: str, confidence: float) -> Match:
+        return Match(key, actor, "deal", stance, confidence, 0.5, 0.1, "")
+
+    kept = one_stance_per_holder([m("a1", "x", "for", 0.8), m("a2", "x", "against", 0.4), m("a3", "x", "for", 0.5),
+                                  m("a4", "y", "against", 0.3)])
+    assert [k.key for k in kept] == ["a1", "a3", "a4"]
+
+
+def test_positions_over_records_read_their_stance_acts(tmp_path: Path) -> None:
+    from onrecord.positions.cli import sources_from_jsonl
+
+    text = "Ada Brenn vowed to fight the dam. The vote is on Friday."
+    record = _record(text, {"ada-brenn": ["Ada Brenn"]})
+    record.article.published = "2026-06-09"
+    path = tmp_path / "records.jsonl"
+    path.write_text(record.to_json() + "\n", encoding="utf-8")
+    got = [(s.attribution, s.actor, s.cue, s.content, str(s.date)) for s in sources_from_jsonl([str(path)])]
+    start = text.index("to fight")
+    assert got == [(f"act:{start}-{text.index('.')}", "ada-brenn", "vowed", "to fight the dam", "2026-06-09")]

@@ -293,3 +293,60 @@ def test_alias_rules_on_both_stores(store: Path, parquet_store: Path, tmp_path: 
     olsen = next(a for a in outputs["actors"] if a["name"] == "Piet Olsen")
     assert "Carla Mendez" in olsen["aliases"]  # the merge rule took effect on both
     assert {r["speaker"] for r in outputs["said"]} >= {"Piet Olsen", "Carla Mendez"}
+
+
+TARIFF_ISSUES = """schema = "onrecord-issues/1"
+
+[[issues]]
+id = "tariffs"
+question = "Should the steel tariffs stay?"
+keywords = ["tariff*"]
+scale = "-1: lift them; +1: keep them"
+
+  [[issues.stances]]
+  id = "keep"
+  label = "keep the tariffs"
+  score = 1.0
+  opposite = "lift"
+  examples = ["The tariffs will stay in place.", "We will not lower the tariffs."]
+
+  [[issues.stances]]
+  id = "lift"
+  label = "lift or review the tariffs"
+  score = -1.0
+  opposite = "keep"
+  examples = ["The tariffs will be lifted.", "The tariffs should be reviewed and lowered."]
+"""
+
+
+def test_positions_export_and_reports_answer_the_same_from_both_stores(
+        store: Path, parquet_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The query commands beyond said / actors / claims / sql: a Parquet store answers as the DuckDB file built
+    from the same input (positions are written back into a DuckDB store only; a Parquet store is read-only)."""
+    issues = tmp_path / "issues.toml"
+    issues.write_text(TARIFF_ISSUES, encoding="utf-8")
+    duck = tmp_path / "q.duckdb"
+    shutil.copy(store, duck)
+    answers = []
+    for path in (duck, parquet_store):
+        assert main(["positions", "--store", str(path), "--issues", str(issues), "--format", "json"]) == 0
+        answers.append(json.loads(capsys.readouterr().out))
+    assert answers[0]["counts"].pop("written_to_store") == answers[0]["counts"]["positions"] > 0
+    assert answers[1]["counts"].pop("written_to_store") is None
+    assert answers[0] == answers[1]
+
+    exported = []
+    for path, name in ((store, "duck"), (parquet_store, "pq")):
+        assert main(["export", "--store", str(path), "--jsonl", str(tmp_path / name)]) == 0
+        capsys.readouterr()
+        exported.append({f.name: sorted(f.read_text(encoding="utf-8").splitlines())
+                         for f in sorted((tmp_path / name).glob("*.jsonl"))})
+    assert exported[0].keys() == exported[1].keys() and exported[0]["articles.jsonl"]
+    for table in ("articles.jsonl", "attributions.jsonl", "unsourced.jsonl", "actors.jsonl", "mentions.jsonl"):
+        assert exported[0][table] == exported[1][table], table
+
+    pages = []
+    for path in (store, parquet_store):
+        assert main(["report", "--store", str(path), "--actor", "Carla Mendes"]) == 0
+        pages.append(capsys.readouterr().out)
+    assert "Carla Mendes" in pages[0] and pages[0] == pages[1]

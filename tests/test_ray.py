@@ -297,30 +297,60 @@ def corroboration_tables(path: Path) -> dict[str, list[str]]:
         con.close()
 
 
-def test_corroboration_on_the_engine_equals_one_process(cluster: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def corroboration_feed(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Wire copies, a rewrite (a copy by its statements), an independent report quoting the same sentence, status
-    and casualty conflicts, a teaser one outlet prints under every story: ``--corroborate`` on Ray (map, groupbys
-    over bucket shards, joins, the driver on the link lists) gives the one-process tables, ids included."""
+    and casualty conflicts, a teaser one outlet prints under every story."""
     from test_corroborate import PART1, PART2
-
-    from onrecord.store import ray_engine
 
     teasers = [{"id": f"h{i}", "outlet": "Harbour Times", "published": f"2024-08-0{i + 1}", "title": f"Story {i}",
                 "text": f"{story}\n\n{TEASER}\n"} for i, story in enumerate(STORIES)]
-    feed = write_feed(tmp_path / "feed.jsonl", PART1 + PART2 + teasers)
-    reference = tmp_path / "ref.duckdb"
-    expected = ingest([feed], reference, jobs=1, progress=False, corroborate=True).corroboration
-    summary = ray_engine.ingest([feed], tmp_path / "store", address=cluster, batch_size=4, progress=False,
+    return write_feed(tmp_path_factory.mktemp("corroboration") / "feed.jsonl", PART1 + PART2 + teasers)
+
+
+@pytest.fixture(scope="module")
+def corroborated(cluster: str, corroboration_feed: str, tmp_path_factory: pytest.TempPathFactory
+                 ) -> tuple[Path, object]:
+    """The feed through ``--corroborate`` on the two-node cluster (4 articles per batch, the default corroboration
+    batches and one shuffle partition per CPU)."""
+    from onrecord.store import ray_engine
+
+    path = tmp_path_factory.mktemp("corroborated") / "store"
+    summary = ray_engine.ingest([corroboration_feed], path, address=cluster, batch_size=4, progress=False,
                                 corroborate=True)
+    return path, summary
+
+
+def test_corroboration_on_the_engine_equals_one_process(corroborated: tuple[Path, object], corroboration_feed: str,
+                                                        tmp_path: Path) -> None:
+    """``--corroborate`` on Ray (map, groupbys over bucket shards, joins, the driver on the link lists, the summary
+    as groupbys) gives the one-process tables, ids included."""
+    path, summary = corroborated
+    reference = tmp_path / "ref.duckdb"
+    expected = ingest([corroboration_feed], reference, jobs=1, progress=False, corroborate=True).corroboration
     got = summary.corroboration
-    assert corroboration_tables(reference) == corroboration_tables(tmp_path / "store")
+    assert corroboration_tables(reference) == corroboration_tables(path)
     assert (got.clusters, got.copies, got.flags, got.furniture) == \
         (expected.clusters, expected.copies, expected.flags, expected.furniture)
-    assert got.clusters >= 3 and got.copies >= 3 and got.flags  # the input exercises every part
+    assert got.clusters >= 3 and got.copies >= 3 and got.furniture >= 4  # the input exercises every part
+    assert got.flags.get("conflict", 0) >= 2  # a status and a casualty conflict
     # what the driver held: one row per matched statement and per copy, never per article or statement
     assert got.sizes["driver_rows"] == got.sizes["statement_links"] + got.sizes["text_copies"] + \
         got.sizes["statement_copies"] < got.statements
-    con = schema.connect(tmp_path / "store", read_only=True)
+    con = schema.connect(path, read_only=True)
     how = dict(con.execute("SELECT how, count(*) FROM article_sources WHERE how IS NOT NULL GROUP BY 1").fetchall())
     con.close()
     assert how.get("text", 0) >= 2 and how.get("statements", 0) >= 1
+
+
+def test_corroboration_does_not_depend_on_partitioning(corroborated: tuple[Path, object], corroboration_feed: str,
+                                                       cluster: str, tmp_path: Path) -> None:
+    """The same input cut otherwise — 2 articles per analysis batch (4 above), 3 per corroboration call (64), 7
+    partitions in every groupby and join (one per CPU: 2) — gives the same corroboration tables and flags."""
+    from onrecord.store import ray_engine
+
+    path, first = corroborated
+    summary = ray_engine.ingest([corroboration_feed], tmp_path / "store", address=cluster, batch_size=2,
+                                progress=False, corroborate=True, corroborate_batch_size=3, partitions=7)
+    assert corroboration_tables(tmp_path / "store") == corroboration_tables(path)
+    assert summary.corroboration.flags == first.corroboration.flags

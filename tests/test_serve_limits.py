@@ -3,7 +3,11 @@ Host allow-list. Times are compared as ratios within one run, never against a cl
 
 from __future__ import annotations
 
+import asyncio
 import json
+import multiprocessing
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -15,6 +19,7 @@ import pytest
 from onrecord.analysis import analyze
 from onrecord.errors import TooLong
 from onrecord.parse import LONG_RUN, RUN_PIECE, load_pipeline
+from onrecord.serve.pool import OUT_OF_MEMORY_EXIT, WorkerDied, WorkerPool, _Worker
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_serve import ARTICLE, error_of, running_server
@@ -184,3 +189,31 @@ def test_an_ingest_worker_past_its_memory_ceiling_is_one_failure_row(tmp_path: P
     con.close()
     assert stored == ["small-1", "small-2"], proc.stderr
     assert len(failures) == 1 and failures[0][0].endswith(":2") and "memory limit" in failures[0][1], failures
+
+
+def _exit_out_of_memory(conn: object) -> None:  # holds the pipe's end, as a worker does, until it ends
+    os._exit(OUT_OF_MEMORY_EXIT)
+
+
+def _kill_self(conn: object) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("target", "expected"), [(_exit_out_of_memory, "memory"), (_kill_self, "signal SIGKILL")])
+def test_how_a_worker_ended_mid_job_is_told_apart(target: object, expected: str) -> None:
+    # A worker that ran out of memory and could not send its reply exits with OUT_OF_MEMORY_EXIT: still a
+    # memory answer (413). Any other death is the worker dying (503), named by its signal.
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=target, args=(child,))
+    process.start()
+    child.close()
+    worker = _Worker(process, parent)
+    try:
+        if expected == "memory":
+            assert asyncio.run(WorkerPool._receive(worker, timeout=60)) == ("memory", None)
+        else:
+            with pytest.raises(WorkerDied, match=expected):
+                asyncio.run(WorkerPool._receive(worker, timeout=60))
+    finally:
+        worker.stop()

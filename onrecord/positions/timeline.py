@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from onrecord.positions.issues import Issue, Issues
-from onrecord.record import Record
+from onrecord.record import Record, act_span
 
 Period = Literal["day", "week", "month", "quarter"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month", "quarter")
@@ -226,11 +226,13 @@ def record_observations(record: Record, issues: Issues, by: str = "party",
     out = []
     for p in record.positions:
         a = attributions.get(p.attribution)
-        if a is None or a.speaker is None:
+        act = act_span(p.attribution)
+        if (a is None or a.speaker is None) and act is None:
             continue
-        name = names.get(p.actor, a.speaker.name)
+        name = names.get(p.actor, a.speaker.name if a and a.speaker else p.actor)
+        text = a.content.text if a else record.text[act[0]:act[1]]  # type: ignore[index]
         if by == "party":
-            role = " ".join(x for x in (a.speaker.role, roles.get(p.actor)) if x) or None
+            role = " ".join(x for x in (a.speaker.role if a and a.speaker else None, roles.get(p.actor)) if x) or None
             group = (parties or {}).get(p.actor) or issues.party_of(p.actor, name, role)
         else:
             group = p.actor
@@ -239,7 +241,7 @@ def record_observations(record: Record, issues: Issues, by: str = "party",
             continue
         out.append(Observation(group=group, issue=p.issue, stance=p.stance, score=issue.stance(p.stance).score,
                                confidence=p.confidence or 0.0, date=day, actor=name, article=record.article.id or "",
-                               attribution=p.attribution, text=a.content.text, outlet=record.article.outlet,
+                               attribution=p.attribution, text=text, outlet=record.article.outlet,
                                title=record.article.title, date_source=source))
     return out
 

@@ -102,13 +102,47 @@ def _positions_of(con: Any, actor_id: str) -> dict[tuple[str, str], list[tuple[s
     return out
 
 
+def _acts_of(con: Any, actor_id: str) -> list[dict[str, Any]]:
+    """The actor's stored positions taken in stance acts (evidence ``act:START-END``), as statements of the page:
+    no attribution row holds them, so each one's content is its span of the article's text."""
+    from onrecord.record import act_span
+    from onrecord.store import queries
+
+    extra, joins = queries.corroboration(con, "t", "act")  # no cluster holds an act; its corpus flags do
+    cursor = con.execute(f"""
+        SELECT t.article_id, t.id AS statement, a.published_date AS date, a.seq, a.text, a.outlet, a.title, a.url,
+               ac.name AS actor, {extra}
+        FROM (SELECT DISTINCT article_id, attribution_id AS id FROM positions
+              WHERE actor_id = ? AND attribution_id LIKE 'act:%') t
+        JOIN articles a ON a.id = t.article_id LEFT JOIN actors ac ON ac.id = ? {joins}""", [actor_id, actor_id])
+    names = [d[0] for d in cursor.description]
+    out = []
+    for row in cursor.fetchall():
+        r = dict(zip(names, row, strict=True))
+        span, text = act_span(r["statement"]), r.pop("text") or ""
+        if span is None or not 0 <= span[0] < span[1] <= len(text):
+            continue
+        out.append({**r, "speaker": None, "speaker_kind": None, "form": None, "cue": None, "via": None,
+                    "content": text[span[0]:span[1]], "content_start": span[0], "content_end": span[1],
+                    "kind": "act"})
+    return out
+
+
+def _newest_first(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements by date, newest first (undated last), then the later article, then their place in it."""
+    return sorted(statements, key=lambda s: (s["date"] is None, -(s["date"].toordinal() if s["date"] else 0),
+                                             -(s["seq"] or 0), s["content_start"] or 0))
+
+
 def _conflicts_of(con: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """(article, statement) -> the other versions its corpus conflict flags name, each with its outlet and date."""
+    from onrecord.record import act_span
+
     if not keys:
         return {}
     rows = con.execute("""
         SELECT f.article_id, f.statement, f.explanation, f.other, a.outlet, a.published_date,
-               coalesce(t.content, u.text) AS text
+               coalesce(t.content, u.text) AS text, a.text AS article_text
         FROM (SELECT *, split_part(other, '/', 1) AS aid, split_part(other, '/', 2) AS sid FROM (
                 SELECT article_id, statement, explanation, unnest(related) AS other FROM flags
                 WHERE origin = 'corpus' AND code IN ('conflict', 'position-change') AND statement IS NOT NULL)) f
@@ -117,7 +151,10 @@ def _conflicts_of(con: Any, keys: set[tuple[str, str]]) -> dict[tuple[str, str],
         LEFT JOIN unsourced u ON u.article_id = f.aid AND u.id = f.sid
         ORDER BY f.article_id, f.statement, f.other""").fetchall()
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for aid, sid, explanation, other, outlet, day, text in rows:
+    for aid, sid, explanation, other, outlet, day, text, article_text in rows:
+        span = act_span(other.split("/", 1)[1]) if text is None and "/" in other else None
+        if span is not None:  # the other statement is a stance act: its span of its article's text
+            text = (article_text or "")[span[0]:span[1]]
         if (aid, sid) in keys:
             out.setdefault((aid, sid), []).append({"explanation": explanation, "other": other, "outlet": outlet,
                                                     "date": day, "text": text})
@@ -138,7 +175,10 @@ def _versions(r: dict[str, Any], others: list[dict[str, Any]]) -> str:
 
 def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]],
                     others: list[dict[str, Any]] | None = None) -> str:
-    meta = [f'<span class="tag f-{_pick(r["form"], FORMS, "indirect")}">{esc(r["form"] or "?")}</span>']
+    if r.get("kind") == "act":  # a stance act: no form, no cue of its own in the store
+        meta = ['<span class="tag f-indirect" title="a stance act, not reported speech">stance act</span>']
+    else:
+        meta = [f'<span class="tag f-{_pick(r["form"], FORMS, "indirect")}">{esc(r["form"] or "?")}</span>']
     if r["cue"]:
         meta.append(f"<span>cue <b>{shown(_clip(r['cue'], 60))}</b></span>")
     if r["via"]:
@@ -165,7 +205,8 @@ def _statement_item(r: dict[str, Any], stances: list[tuple[str, str, float]],
 
 def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None = None) -> str:
     """The page of one actor of a store: who they are, how often and how they are quoted, and every statement,
-    newest first (grouped by issue when the store holds positions for them)."""
+    newest first (grouped by issue when the store holds positions for them), with the stance acts their stored
+    positions were taken in."""
     from onrecord.store import queries
 
     con = _open(store_path)
@@ -184,11 +225,16 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
         columns, rows = queries.said(con, actor_id)
         stances = _positions_of(con, actor_id)
         statements = [dict(zip(columns, row, strict=True)) for row in rows]
+        acts = _acts_of(con, actor_id)
+        if acts:  # the stances they took in acts, among what they said
+            seq = dict(con.execute("SELECT id, seq FROM articles WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                                   [sorted({s["article_id"] for s in statements})]).fetchall())
+            statements = _newest_first([{**s, "seq": seq.get(s["article_id"])} for s in statements] + acts)
         conflicts = _conflicts_of(con, {(s["article_id"], s["statement"]) for s in statements
                                         if s.get("corpus_flags")})
     finally:
         con.close()
-    forms = Counter(_pick(s["form"], FORMS, "indirect") for s in statements)
+    forms = Counter("act" if s.get("kind") == "act" else _pick(s["form"], FORMS, "indirect") for s in statements)
     dates = sorted(s["date"] for s in statements if s["date"])
     articles = {s["article_id"] for s in statements}
     outlets = {s["outlet"] for s in statements if s["outlet"]}
@@ -201,7 +247,8 @@ def actor_report_html(store_path: str | Path, actor: str, *, limit: int | None =
                if [a for a in (aliases or []) if a != name] else "") + "</header>")
     figures = (
         '<section class="summary c4" aria-label="Summary">'
-        + _stat("Statements", len(statements), " \u00b7 ".join(f"<b>{forms[f]}</b> {f}" for f in FORMS))
+        + _stat("Statements", len(statements), " \u00b7 ".join(
+            [f"<b>{forms[f]}</b> {f}" for f in FORMS] + [f"<b>{forms['act']}</b> stance acts"] * bool(forms["act"])))
         + _stat("Articles", len(articles))
         + _stat("Outlets", len(outlets), esc(_clip(", ".join(sorted(outlets)), 200)))
         + _stat("First / last", dates[-1].isoformat() if dates else "\u2014",

@@ -55,7 +55,12 @@ RECORD = {
             "properties": {"id": _STRING, "name": _STRING, "kind": _STRING,
                            "roles": {"type": "array", "items": _STRING},
                            "mentions": {"type": "array", "items": _span()}}}},
-        "positions": {"type": "array", "items": {"type": "object"}},
+        "positions": {"type": "array", "items": {
+            "type": "object", "required": ["actor", "issue", "stance", "attribution"],
+            "properties": {
+                "actor": _STRING, "issue": _STRING, "stance": _STRING, "confidence": {"type": "number"},
+                "attribution": {"type": "string", "description": "the evidence: an attribution's id, or "
+                                "act:START-END for a stance taken in a stance act (its content is text[START:END])"}}}},
         "flags": {"type": "array", "items": _span(code=_STRING, severity=_STRING, explanation=_STRING,
                                                   related={"type": "array", "items": _STRING})},
     },

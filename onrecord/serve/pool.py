@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -30,6 +31,12 @@ WARM_UP = (
     "The city council said on Monday that the old bridge would reopen in May. "
     "\u201cWe are confident the repairs will hold,\u201d the engineer Maria Olsen told reporters."
 )
+
+# A worker that ran out of memory and could not even say so ends with this code, so the server still answers
+# "over the memory limit" rather than "the worker died".
+OUT_OF_MEMORY_EXIT = 75
+# Held by a worker and let go when an analysis fails for memory: room to collect garbage and send the reply.
+_RESERVE_BYTES = 4 * 1024 * 1024
 
 
 class Busy(Exception):
@@ -122,6 +129,7 @@ def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int |
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", None))
+    reserve = [bytearray(_RESERVE_BYTES)]
     while True:
         try:
             job = conn.recv()
@@ -137,8 +145,15 @@ def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int |
             reply = ("memory", memory_mb)
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}")
+        if reply[0] == "memory":
+            # The half-built analysis holds reference cycles (spans stored on the Doc): free them before
+            # sending, or the reply itself can fail to allocate.
+            reserve.clear()
+            gc.collect()
         try:
             conn.send(reply)
+        except MemoryError:
+            os._exit(OUT_OF_MEMORY_EXIT)
         except Exception as exc:  # an unpicklable or unsendable result is a bug: report it, keep serving
             with contextlib.suppress(Exception):
                 conn.send(("error", f"could not send the result ({type(exc).__name__}: {exc})"))
@@ -281,7 +296,7 @@ class WorkerPool:
         if kind == "too_long":
             raise TooLongInput(*payload)
         if kind == "memory":
-            raise OutOfMemory(f"the analysis needed more than the worker's memory limit of {payload:,} MB")
+            raise OutOfMemory(f"the analysis needed more than the worker's memory limit of {self.memory_mb:,} MB")
         raise WorkerFailed(payload)
 
     async def _run(self, job: dict[str, Any], timeout: float) -> tuple[str, Any]:
@@ -338,5 +353,13 @@ class WorkerPool:
             # holding up the loop while the worker is still writing it.
             return await asyncio.to_thread(worker.conn.recv)
         except (EOFError, OSError) as exc:
+            # The pipe closes before the process is reaped: wait a moment for its exit code.
+            await asyncio.to_thread(worker.process.join, 2)
             code = worker.process.exitcode
-            raise WorkerDied(f"the analysis worker died (exit code {code}, {type(exc).__name__})") from None
+            if code == OUT_OF_MEMORY_EXIT:
+                return "memory", None
+            how = f"exit code {code}"
+            if code is not None and code < 0:
+                with contextlib.suppress(ValueError):
+                    how = f"signal {signal.Signals(-code).name}"
+            raise WorkerDied(f"the analysis worker died ({how}, {type(exc).__name__})") from None

@@ -32,6 +32,7 @@ transaction), so re-running changes nothing and never duplicates a flag.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sys
 import time
@@ -50,6 +51,7 @@ import numpy as np
 import pyarrow as pa
 
 from onrecord.attribute.actors import slug
+from onrecord.record import act_span
 from onrecord.store import claims, embed, match, schema
 from onrecord.store.schema import TEXT, TEXTS, Table
 
@@ -340,12 +342,12 @@ def _candidate(text: str) -> bool:
 def _status_facts(doc: Any, offset: int, published: date | None) -> Iterator[dict[str, Any]]:
     """'X resigned', 'X was arrested', 'troops killed X' stated as having happened (not denied, planned,
     hypothetical or long past), with the span of X in the article."""
-    from onrecord.assess.conflicts import _realis
+    from onrecord.assess.conflicts import realis
     from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
 
     for verb in doc:
         lemma = verb.lemma_.lower()
-        if lemma not in STATUS_VERBS or verb.pos_ != "VERB" or not _realis(verb):
+        if lemma not in STATUS_VERBS or verb.pos_ != "VERB" or not realis(verb):
             continue
         if any(c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in verb.children):
             continue  # "had resigned": told as background, before the story's time
@@ -374,19 +376,19 @@ def _status_facts(doc: Any, offset: int, published: date | None) -> Iterator[dic
 
 def _count_facts(doc: Any) -> Iterator[dict[str, Any]]:
     """Casualty figures ('14 people were killed'), as the single-article check reads them."""
-    from onrecord.assess.conflicts import _WEEKDAYS, _count_of
+    from onrecord.assess.conflicts import WEEKDAYS, count_of
 
     for ent in doc.ents:
         if ent.label_ != "CARDINAL":
             continue
         # "At least 14": the figure from its first number on ("least" still makes it approximate)
         first = next((t.i for t in ent if t.like_num), ent.start)
-        count = _count_of(doc[first : ent.end] if first > ent.start else ent)
+        count = count_of(doc[first : ent.end] if first > ent.start else ent)
         if count is None or count.event is None:
             continue
-        weekdays = sorted(p for p in count.places if p in _WEEKDAYS)
+        weekdays = sorted(p for p in count.places if p in WEEKDAYS)
         yield {"lemma": count.event, "value": count.value, "approximate": count.approximate, "noun": count.noun,
-               "places": sorted(p for p in count.places if p not in _WEEKDAYS),
+               "places": sorted(p for p in count.places if p not in WEEKDAYS),
                "weekday": weekdays[0] if len(weekdays) == 1 else None, "figure": ent.text}
 
 
@@ -991,7 +993,9 @@ def refresh(con: duckdb.DuckDBPyConnection, summary: Summary | None = None) -> S
         con.execute("""
             INSERT INTO clusters BY NAME
             WITH m AS (
-                SELECT m.cluster_id, m.article_id, m.statement_id, m.start_char, a.published_date, a.seq, a.outlet,
+                SELECT m.cluster_id, m.article_id, m.statement_id, a.published_date, a.outlet,
+                       row_number() OVER (PARTITION BY m.cluster_id
+                                          ORDER BY a.published_date NULLS LAST, a.seq, m.start_char, m.member) AS rank,
                        s.source_key, coalesce(t.content, u.text) AS text
                 FROM cluster_members m JOIN articles a ON a.id = m.article_id
                 JOIN article_sources s ON s.article_id = m.article_id
@@ -1002,12 +1006,12 @@ def refresh(con: duckdb.DuckDBPyConnection, summary: Summary | None = None) -> S
                 WHERE m.cluster_id >= 0)
             SELECT cluster_id, count(*) AS size, count(DISTINCT article_id) AS articles,
                    count(DISTINCT source_key) AS outlets,
-                   first(article_id ORDER BY published_date NULLS LAST, seq, start_char) AS first_article_id,
-                   first(statement_id ORDER BY published_date NULLS LAST, seq, start_char) AS first_statement_id,
-                   first(published_date ORDER BY published_date NULLS LAST, seq, start_char) AS first_date,
-                   first(outlet ORDER BY published_date NULLS LAST, seq, start_char) AS first_outlet,
-                   first(text ORDER BY published_date NULLS LAST, seq, start_char) AS text,
-                   list(article_id || '/' || statement_id ORDER BY published_date NULLS LAST, seq, start_char)
+                   first(article_id ORDER BY rank) AS first_article_id,
+                   first(statement_id ORDER BY rank) AS first_statement_id,
+                   first(published_date ORDER BY rank) AS first_date,
+                   first(outlet ORDER BY rank) AS first_outlet,
+                   first(text ORDER BY rank) AS text,
+                   list(article_id || '/' || statement_id ORDER BY rank)
                        AS statements,
                    list_sort(list_distinct(list(source_key))) AS sources
             FROM m GROUP BY cluster_id""")
@@ -1082,16 +1086,32 @@ def _quote(text: str, limit: int = 90) -> str:
 
 
 def corpus_flags(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every corpus flag, computed afresh from the stored rows (sorted, so a re-run writes the same rows)."""
-    claimed = _claim_conflicts(con)
-    pairs = {(f["article_id"], f["related"][0].split("/")[0]) for f in claimed}
-    # a casualty count told differently is one disagreement: the claim check's flag says it already
-    counts = [f for f in _count_conflicts(con) if (f["article_id"], f["related"][0].split("/")[0]) not in pairs]
-    flags = claimed + _status_conflicts(con) + counts + _position_changes(con)
-    # one flag per statement, code and related statement
-    unique = {(f["article_id"], f["statement"], f["code"], f["related"][0]): f for f in flags}
-    return sorted(unique.values(), key=lambda f: (f["article_id"], f["start_char"], f["code"], f["related"]))
+    """Every corpus flag, computed afresh from the stored rows (sorted, so a re-run writes the same rows): the
+    check rows of the store (``check_rows``) through the same per-group checks an engine's groupby calls."""
+    claimed = [{**f, "check": "claim"} for f in _claim_conflicts(con)]
+    return unique_flags(claimed + check_flags(check_rows(con)))
 
+
+# The status, figures and stance checks each read one group of rows at a time — an actor's status events and the
+# statements they are reported speaking in; one casualty count's figures; an actor's stances on one issue — so an
+# engine runs them as a groupby over ``CHECKS`` rows (``corroborate_batch.prepare`` writes them per article) and
+# the one-process store builds the same rows with SQL (``check_rows``).
+CHECKS = pa.schema([
+    ("check", pa.string()),  # event | spoken | count | position
+    ("key", pa.string()),  # the group: the actor (event, spoken), [event, noun] (count), [actor, issue] (position)
+    ("article_id", pa.string()), ("statement_id", pa.string()), ("start_char", pa.int32()), ("end_char", pa.int32()),
+    ("text", pa.string()), ("published_date", pa.date32()), ("seq", pa.int64()), ("outlet", pa.string()),
+    ("attributed", pa.bool_()),
+    ("actor_id", pa.string()), ("name", pa.string()),  # the canonical actor and its name (event, position)
+    ("lemma", pa.string()),  # event: the status verb; count: the event counted
+    ("role", pa.string()), ("said_when", pa.string()), ("speaker_text", pa.string()),  # spoken
+    ("value", pa.float64()), ("approximate", pa.bool_()), ("noun", pa.string()), ("places", pa.list_(pa.string())),
+    ("weekday", pa.string()),  # count
+    ("issue", pa.string()), ("stance", pa.string()), ("confidence", pa.float64()), ("origin", pa.string()),  # position
+])
+_FAMILY = {"event": "status", "spoken": "status", "count": "count", "position": "position"}
+# when two checks flag the same statement against the same other one, the later check's flag is kept
+_RANK = {"claim": 0, "status": 1, "count": 2, "position": 3}
 
 _STATEMENTS_SQL = """
     SELECT s.article_id, s.statement_id, s.start_char, s.end_char, s.text, a.published_date, a.seq, a.outlet,
@@ -1101,10 +1121,150 @@ _STATEMENTS_SQL = """
           UNION ALL
           SELECT article_id, id, start_char, end_char, text, FALSE FROM unsourced) s
     JOIN articles a ON a.id = s.article_id"""
+_STATEMENT_FIELDS = ("article_id", "statement_id", "start_char", "end_char", "text", "published_date", "seq", "outlet",
+                     "attributed")
 
 
 def _statement(row: tuple[Any, ...]) -> _Statement:
     return _Statement(*row)
+
+
+def _of(row: dict[str, Any]) -> _Statement:
+    return _Statement(*(row[f] for f in _STATEMENT_FIELDS))
+
+
+def check_key(*parts: str | None) -> str:
+    """A check group's key: the actor, [event, noun] or [actor, issue], as one string."""
+    if len(parts) == 1:
+        return parts[0] or ""
+    return json.dumps(list(parts))
+
+
+def check_row(check: str, key: str, statement: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """One ``CHECKS`` row: the statement's fields and the check's own."""
+    row = dict.fromkeys(CHECKS.names)
+    row.update({f: statement[f] for f in _STATEMENT_FIELDS}, check=check, key=key, **fields)
+    return row
+
+
+def act_statement(article_id: str, evidence: str | None, text: str | None, published_date: date | None, seq: int,
+                  outlet: str | None) -> dict[str, Any] | None:
+    """The statement behind a position taken in a stance act (evidence ``act:START-END``, see
+    ``onrecord.record.act_span``): its content in the article's text, as ``_STATEMENT_FIELDS``. None for an
+    attribution id, or a span outside the text."""
+    span = act_span(evidence)
+    if span is None or text is None or not 0 <= span[0] < span[1] <= len(text):
+        return None
+    return {"article_id": article_id, "statement_id": evidence, "start_char": span[0], "end_char": span[1],
+            "text": text[span[0]:span[1]], "published_date": published_date, "seq": seq, "outlet": outlet,
+            "attributed": True}
+
+
+def event_actor(subject_start: int, subject_end: int, people: list[tuple[int, int, str]]) -> str | None:
+    """Whom a status event happened to: the first of the article's canonical person mentions (sorted) that overlaps
+    the event's subject (a pronoun counts only when the analysis resolved it, then it is a mention of its actor)."""
+    return next((a for start, end, a in people if start < subject_end and subject_start < end), None)
+
+
+def check_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The ``CHECKS`` rows of a DuckDB store: dated status events resolved to their actor, those actors' dated
+    attributions, dated casualty figures naming a place, dated stances of canonical actors."""
+    rows: list[dict[str, Any]] = []
+    facts = con.execute(f"""
+        SELECT f.lemma, f.subject_start, f.subject_end, st.*
+        FROM statement_facts f JOIN ({_STATEMENTS_SQL}) st
+          ON st.article_id = f.article_id AND st.statement_id = f.statement_id
+        WHERE f.kind = 'status' AND st.published_date IS NOT NULL""").fetchall()
+    if facts:
+        people: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        for aid, start, end, actor in con.execute("""
+                SELECT article_id, start_char, end_char, actor_id FROM mentions
+                WHERE kind = 'person' AND actor_id IS NOT NULL AND start_char IS NOT NULL
+                  AND article_id IN (SELECT unnest(?::VARCHAR[]))
+                ORDER BY article_id, start_char, end_char, actor_id""",
+                                                  [sorted({r[3] for r in facts})]).fetchall():
+            people[aid].append((start, end, actor))
+        events = []
+        for lemma, s_start, s_end, *row in facts:
+            st = dict(zip(_STATEMENT_FIELDS, row, strict=True))
+            actor = event_actor(s_start, s_end, people.get(st["article_id"], []))
+            if actor is not None:
+                events.append((actor, lemma, st))
+        actors = sorted({a for a, _, _ in events})
+        names = dict(con.execute("SELECT id, name FROM actors WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                                 [actors]).fetchall())
+        rows += [check_row("event", actor, st, actor_id=actor, name=names.get(actor), lemma=lemma)
+                 for actor, lemma, st in events]
+        for actor, role, when, speaker, *row in con.execute(f"""
+                SELECT t.actor_id, t.speaker_role, t.said_when, t.speaker_text, st.*
+                FROM attributions t
+                JOIN ({_STATEMENTS_SQL}) st ON st.article_id = t.article_id AND st.statement_id = t.id
+                WHERE t.actor_id IN (SELECT unnest(?::VARCHAR[])) AND st.published_date IS NOT NULL""",
+                                                            [actors]).fetchall():
+            st = dict(zip(_STATEMENT_FIELDS, row, strict=True))
+            rows.append(check_row("spoken", actor, st, actor_id=actor, role=role, said_when=when,
+                                  speaker_text=speaker))
+    for lemma, noun, value, approximate, places, weekday, *row in con.execute(f"""
+            SELECT f.lemma, f.noun, f.value, f.approximate, f.places, f.weekday, st.*
+            FROM statement_facts f JOIN ({_STATEMENTS_SQL}) st
+              ON st.article_id = f.article_id AND st.statement_id = f.statement_id
+            WHERE f.kind = 'count' AND st.published_date IS NOT NULL AND len(f.places) > 0""").fetchall():
+        st = dict(zip(_STATEMENT_FIELDS, row, strict=True))
+        rows.append(check_row("count", check_key(lemma, noun), st, lemma=lemma, value=value, approximate=approximate,
+                              noun=noun, places=places, weekday=weekday))
+    for actor, issue, stance, confidence, origin, name, *row in con.execute(f"""
+            SELECT p.actor_id, p.issue, p.stance, p.confidence, p.origin, ac.name, st.*
+            FROM positions p JOIN ({_STATEMENTS_SQL}) st
+              ON st.article_id = p.article_id AND st.statement_id = p.attribution_id
+            LEFT JOIN actors ac ON ac.id = p.actor_id
+            WHERE p.actor_id IS NOT NULL AND st.published_date IS NOT NULL""").fetchall():
+        st = dict(zip(_STATEMENT_FIELDS, row, strict=True))
+        rows.append(check_row("position", check_key(actor, issue), st, actor_id=actor, name=name, issue=issue,
+                              stance=stance, confidence=confidence, origin=origin))
+    # Positions taken in stance acts have no attribution row: their statement is the act's span of the text.
+    for actor, issue, stance, confidence, origin, name, aid, evidence, text, day, seq, outlet in con.execute("""
+            SELECT p.actor_id, p.issue, p.stance, p.confidence, p.origin, ac.name, p.article_id, p.attribution_id,
+                   a.text, a.published_date, a.seq, a.outlet
+            FROM positions p JOIN articles a ON a.id = p.article_id
+            LEFT JOIN actors ac ON ac.id = p.actor_id
+            WHERE p.actor_id IS NOT NULL AND a.published_date IS NOT NULL AND p.attribution_id LIKE 'act:%'
+            ORDER BY a.seq, p.attribution_id, p.issue, p.actor_id""").fetchall():
+        st = act_statement(aid, evidence, text, day, seq, outlet)
+        if st is not None:
+            rows.append(check_row("position", check_key(actor, issue), st, actor_id=actor, name=name, issue=issue,
+                                  stance=stance, confidence=confidence, origin=origin))
+    return rows
+
+
+def check_flags(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The flags of the status, figures and stance checks over ``CHECKS`` rows holding whole groups (all rows of
+    each key they hold), each flag with the ``check`` it came from (for ``unique_flags``)."""
+    groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        groups[(_FAMILY[r["check"]], r["key"])][r["check"]].append(r)
+    out = []
+    for (family, _), by_check in sorted(groups.items()):
+        if family == "status":
+            found = status_conflicts(by_check["event"], by_check["spoken"])
+        elif family == "count":
+            found = count_conflicts(by_check["count"])
+        else:
+            found = position_changes(by_check["position"])
+        out += [{**f, "check": family} for f in found]
+    return out
+
+
+def unique_flags(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The flags to store, from ``check_flags`` (and the claim check) over whole articles: a casualty count two
+    sources tell differently is one disagreement, which the claim check's flag says already; one flag per
+    statement, code and other statement (the later check's, then the last by explanation). Sorted."""
+    pairs = {(f["article_id"], f["related"][0].split("/")[0]) for f in flags if f["check"] == "claim"}
+    kept = [f for f in flags if f["check"] != "count" or (f["article_id"], f["related"][0].split("/")[0]) not in pairs]
+    unique = {}
+    for f in sorted(kept, key=lambda f: (_RANK[f["check"]], f["explanation"], f["severity"])):
+        unique[(f["article_id"], f["statement"], f["code"], f["related"][0])] = f
+    out = [{k: v for k, v in f.items() if k != "check"} for f in unique.values()]
+    return sorted(out, key=lambda f: (f["article_id"], f["start_char"], f["code"], f["related"]))
 
 
 def _claim_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -1154,50 +1314,22 @@ def _who(s: _Statement) -> str:
     return f"{s.outlet or 'an outlet without a name'}{f' ({s.day.isoformat()})' if s.day else ''}"
 
 
-def _status_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """An actor reported resigned / dead / arrested while another article reports them speaking later (for
-    deaths: saying anything; otherwise: speaking with a title, in office), within STATUS_WINDOW days."""
+def status_conflicts(events: list[dict[str, Any]], spoken: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One actor: reported resigned / dead / arrested (``event`` rows) while another article reports them speaking
+    (``spoken`` rows; for deaths: saying anything; otherwise: speaking with a title, in office), within
+    STATUS_WINDOW days."""
     from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
 
-    facts = con.execute(f"""
-        SELECT f.lemma, f.subject_start, f.subject_end, f.pronoun, st.*
-        FROM statement_facts f JOIN ({_STATEMENTS_SQL}) st
-          ON st.article_id = f.article_id AND st.statement_id = f.statement_id
-        WHERE f.kind = 'status' AND st.published_date IS NOT NULL""").fetchall()
-    if not facts:
-        return []
-    # who each event happened to, by the article's own (canonical) actor mentions
-    article_ids = sorted({r[4] for r in facts})
-    mentions: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    for aid, start, end, actor in con.execute("""
-            SELECT article_id, start_char, end_char, actor_id FROM mentions
-            WHERE kind = 'person' AND actor_id IS NOT NULL AND start_char IS NOT NULL
-              AND article_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY article_id, start_char""",
-                                              [article_ids]).fetchall():
-        mentions[aid].append((start, end, actor))
-    events: dict[str, list[tuple[_Statement, str]]] = defaultdict(list)  # actor -> (status statement, lemma)
-    for lemma, s_start, s_end, _pronoun, *row in facts:
-        st = _statement(tuple(row))
-        # a pronoun counts only when the analysis resolved it (then it is a mention of its actor)
-        actor = next((a for start, end, a in mentions.get(st.article_id, []) if start < s_end and s_start < end),
-                     None)
-        if actor is not None:
-            events[actor].append((st, lemma))
     if not events:
         return []
-    reporting = {(st.article_id, actor) for actor, items in events.items() for st, _ in items}
-    names = dict(con.execute("SELECT id, name FROM actors WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                             [sorted(events)]).fetchall())
-    spoken = con.execute(f"""
-        SELECT t.actor_id, t.speaker_role, t.said_when, t.speaker_text, st.*
-        FROM attributions t JOIN ({_STATEMENTS_SQL}) st ON st.article_id = t.article_id AND st.statement_id = t.id
-        WHERE t.actor_id IN (SELECT unnest(?::VARCHAR[])) AND st.published_date IS NOT NULL
-        ORDER BY st.seq, st.start_char""", [sorted(events)]).fetchall()
+    reported = sorted(((_of(e), e["lemma"]) for e in events), key=lambda x: (x[0].order, x[0].ref, x[1]))
+    reporting = {ev.article_id for ev, _ in reported}
+    name = next((e["name"] for e in events if e["name"]), None) or events[0]["actor_id"]
     out = []
-    seen: set[tuple[str, str]] = set()  # (article, actor): one flag per article and actor
-    for actor, role, when, speaker, *row in spoken:
-        st = _statement(tuple(row))
-        if (st.article_id, actor) in reporting or (st.article_id, actor) in seen:
+    seen: set[str] = set()  # articles: one flag per article and actor
+    for r in sorted(spoken, key=lambda r: (r["seq"], r["start_char"], r["statement_id"])):
+        st, role, when, speaker = _of(r), r["role"], r["said_when"], r["speaker_text"]
+        if st.article_id in reporting or st.article_id in seen:
             continue  # the article reports the event itself (the single-article check covers it)
         if (speaker or "").strip().lower() in PERSONAL_PRONOUNS or re.search(r"\w['’]s\b", speaker or ""):
             continue  # "they said", "Scott's relatives said", resolved to the actor: too weak to contradict
@@ -1206,24 +1338,22 @@ def _status_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         if when and re.search(r"\b(last|ago|earlier|previously|(?:19|20)\d\d)\b", when, re.IGNORECASE):
             continue  # said before the event
         for deaths in (True, False):
-            found = sorted(((ev, lemma) for ev, lemma in events[actor]
-                            if (lemma in _DEATHS) == deaths and ev.day is not None and st.day is not None
-                            and 0 <= (st.day - ev.day).days <= STATUS_WINDOW and (deaths or role)),
-                           key=lambda x: x[0].order)
+            found = [(ev, lemma) for ev, lemma in reported
+                     if (lemma in _DEATHS) == deaths and ev.day is not None and st.day is not None
+                     and 0 <= (st.day - ev.day).days <= STATUS_WINDOW and (deaths or role)]
             if not found:
                 continue
             event, lemma = found[0]
-            gap = (st.day - event.day).days
+            gap = (st.day - event.day).days  # type: ignore[operator]
             later, earlier = (st, event) if st.order > event.order else (event, st)
             severity = ("high" if gap else "medium") if deaths else ("medium" if gap else "low")
-            name = names.get(actor, actor)
             when_text = "on the same day" if not gap else f"{gap} day{'s' if gap > 1 else ''} later"
             explanation = (f"Another article{_where(event)} says {name} {STATUS_VERBS[lemma]} "
                            f"({_quote(event.text)}), yet {name} is reported speaking"
                            f"{' as ' + role if role else ''} {when_text}{_where(st)}: {_quote(st.text)} — both "
                            "cannot be current; check which is true.")
             out.append(_flag(later, earlier, "conflict", severity, explanation))
-            seen.add((st.article_id, actor))
+            seen.add(st.article_id)
             break
     return out
 
@@ -1242,72 +1372,62 @@ def _show(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,}"
 
 
-def _count_conflicts(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Two figures for the same count of what looks like the same event in different articles."""
-    rows = con.execute(f"""
-        SELECT f.lemma, f.noun, f.value, f.approximate, f.places, f.weekday, st.*
-        FROM statement_facts f JOIN ({_STATEMENTS_SQL}) st
-          ON st.article_id = f.article_id AND st.statement_id = f.statement_id
-        WHERE f.kind = 'count' AND st.published_date IS NOT NULL AND len(f.places) > 0
-        ORDER BY st.published_date, st.seq, st.start_char, f.value""").fetchall()
-    by_count: dict[tuple[str, str | None], list[tuple[_Statement, float, bool, set[str], date | None]]] = (
-        defaultdict(list))
-    for lemma, noun, value, approximate, places, weekday, *row in rows:
-        st = _statement(tuple(row))
-        by_count[(lemma, noun)].append((st, value, approximate, set(places), _event_day(st.day, weekday)))
+def count_conflicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One casualty count (an event and counted noun): two figures for what looks like the same event in
+    different articles — a shared place, published within COUNT_WINDOW days, not on different weekdays."""
+    rows = sorted(rows, key=lambda r: (r["published_date"], r["seq"], r["start_char"], r["value"], r["statement_id"],
+                                       r["approximate"], sorted(r["places"]), r["weekday"] or ""))
+    items = [(_of(r), r["value"], r["approximate"], set(r["places"]), _event_day(r["published_date"], r["weekday"]))
+             for r in rows]
     out = []
-    for (event, noun), items in by_count.items():
-        lo = 0  # items are in date order: only the last COUNT_WINDOW days are compared
-        for i, (st, value, approx, places, day) in enumerate(items):
-            assert st.day is not None
-            while items[lo][0].day < st.day - timedelta(days=COUNT_WINDOW):  # type: ignore[operator]
-                lo += 1
-            for other, o_value, o_approx, o_places, o_day in items[lo:i]:
-                if other.article_id == st.article_id or other.day is None:
-                    continue
-                gap = (st.day - other.day).days
-                if gap > COUNT_WINDOW or not (places & o_places) or (day and o_day and day != o_day):
-                    continue
-                if value == o_value or ((approx or o_approx) and abs(value - o_value) <= 0.25 * max(value, o_value)):
-                    continue
-                if gap > 0 and value > o_value:
-                    continue  # a higher figure published later: the count has grown, an update
-                what = event if noun is None else f"{noun}s {event}"
-                where = ", ".join(p.title() for p in sorted(places & o_places))
-                explanation = (f"This gives {_show(value)} for the number {what} ({where}), but another "
-                               f"article{_where(other)} gave {_show(o_value)} for what looks like the same event: "
-                               f"{_quote(other.text)}; the two figures cannot both be right.")
-                severity = "medium" if not (st.attributed or other.attributed) else "low"
-                out.append(_flag(st, other, "conflict", severity, explanation))
-                break
+    lo = 0  # items are in date order: only the last COUNT_WINDOW days are compared
+    for i, (st, value, approx, places, day) in enumerate(items):
+        assert st.day is not None
+        while items[lo][0].day < st.day - timedelta(days=COUNT_WINDOW):  # type: ignore[operator]
+            lo += 1
+        for other, o_value, o_approx, o_places, o_day in items[lo:i]:
+            if other.article_id == st.article_id or other.day is None:
+                continue
+            gap = (st.day - other.day).days
+            if gap > COUNT_WINDOW or not (places & o_places) or (day and o_day and day != o_day):
+                continue
+            if value == o_value or ((approx or o_approx) and abs(value - o_value) <= 0.25 * max(value, o_value)):
+                continue
+            if gap > 0 and value > o_value:
+                continue  # a higher figure published later: the count has grown, an update
+            event, noun = rows[i]["lemma"], rows[i]["noun"]
+            what = event if noun is None else f"{noun}s {event}"
+            where = ", ".join(p.title() for p in sorted(places & o_places))
+            explanation = (f"This gives {_show(value)} for the number {what} ({where}), but another "
+                           f"article{_where(other)} gave {_show(o_value)} for what looks like the same event: "
+                           f"{_quote(other.text)}; the two figures cannot both be right.")
+            severity = "medium" if not (st.attributed or other.attributed) else "low"
+            out.append(_flag(st, other, "conflict", severity, explanation))
+            break
     return out
 
 
-def _position_changes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """An actor whose stance on an issue differs from their previous one within POSITION_WINDOW days."""
-    rows = con.execute(f"""
-        SELECT p.actor_id, p.issue, p.stance, ac.name, st.*
-        FROM positions p JOIN ({_STATEMENTS_SQL}) st
-          ON st.article_id = p.article_id AND st.statement_id = p.attribution_id
-        LEFT JOIN actors ac ON ac.id = p.actor_id
-        WHERE p.actor_id IS NOT NULL AND st.published_date IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY p.article_id, p.attribution_id, p.issue
-                                   ORDER BY p.confidence DESC NULLS LAST, p.origin, p.stance) = 1
-        ORDER BY p.actor_id, p.issue, st.published_date, st.seq, st.start_char""").fetchall()
+def position_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One actor's stances on one issue: a stance that differs from their previous one, in another article within
+    POSITION_WINDOW days. A statement with several stances on the issue counts with its most confident one."""
+    best: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in sorted(rows, key=lambda r: (r["confidence"] is None, -(r["confidence"] or 0.0), r["origin"] is None,
+                                         r["origin"] or "", r["stance"] is None, r["stance"] or "")):
+        best.setdefault((r["article_id"], r["statement_id"]), r)
     out = []
-    previous: tuple[str, str, str, _Statement] | None = None
-    for actor, issue, stance, name, *row in rows:
-        st = _statement(tuple(row))
-        if previous is not None and previous[:2] == (actor, issue):
-            _, _, before, earlier = previous
+    previous: tuple[str, _Statement] | None = None
+    for r in sorted(best.values(), key=lambda r: (r["published_date"], r["seq"], r["start_char"], r["statement_id"])):
+        st, stance = _of(r), r["stance"]
+        if previous is not None:
+            before, earlier = previous
             gap = (st.day - earlier.day).days if st.day and earlier.day else None
             if stance != before and earlier.article_id != st.article_id and gap is not None \
                     and gap <= POSITION_WINDOW:
                 same_day = gap == 0
-                explanation = (f"{name or actor}'s stance on {issue!r} was {before!r} in another "
+                explanation = (f"{r['name'] or r['actor_id']}'s stance on {r['issue']!r} was {before!r} in another "
                                f"article{_where(earlier)}: {_quote(earlier.text)}; here it is {stance!r}"
                                f"{' on the same day' if same_day else f', {gap} days later'}.")
                 out.append(_flag(st, earlier, "conflict" if same_day else "position-change",
                                  "medium" if same_day else "low", explanation))
-        previous = (actor, issue, stance, st)
+        previous = (stance, st)
     return out

@@ -306,27 +306,44 @@ CORROBORATION = "_corroboration"  # in a version being published: the engine's i
 
 def corroboration_input(work: Path) -> Path:
     """The input of the engine's corroboration: one row per article (``seq`` order) with its statements, each
-    numbered (``member``) in the order ``corroborate`` processes them. DuckDB over the version's Parquet."""
+    numbered (``member``) in the order ``corroborate`` processes them, the speaker of each attribution, the
+    article's canonical person mentions and its stances (what the conflict checks read of one article). DuckDB over
+    the version's Parquet."""
     folder = work / CORROBORATION / "input"
     con = duckdb.connect(":memory:")
     try:
-        for name in ("articles", "attributions", "unsourced"):
+        for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
             _view(con, name, work / name, getattr(schema, name.upper()).arrow)
         _copy(con, """
             WITH s AS (SELECT article_id, id AS statement_id, 'attribution' AS kind, content_start AS start_char,
-                              content_end AS end_char, content AS text, coalesce(form, '') <> 'direct' AS own
+                              content_end AS end_char, content AS text, coalesce(form, '') <> 'direct' AS own,
+                              actor_id, speaker_role, said_when, speaker_text
                        FROM attributions
                        UNION ALL
-                       SELECT article_id, id, 'unsourced', start_char, end_char, text, TRUE FROM unsourced),
+                       SELECT article_id, id, 'unsourced', start_char, end_char, text, TRUE, NULL, NULL, NULL, NULL
+                       FROM unsourced),
                  n AS (SELECT s.*, row_number() OVER (ORDER BY a.seq, s.start_char, s.kind, s.statement_id) AS member
                        FROM s JOIN articles a ON a.id = s.article_id),
                  g AS (SELECT article_id, list({'statement_id': statement_id, 'kind': kind,
                                                 'start_char': start_char::INTEGER, 'end_char': end_char::INTEGER,
-                                                'text': text, 'own': own, 'member': member} ORDER BY member)
-                                          AS statements
-                       FROM n GROUP BY article_id)
-            SELECT a.id, a.seq, a.text, a.outlet, a.url, a.published_date, g.statements
-            FROM articles a LEFT JOIN g ON g.article_id = a.id ORDER BY a.seq""", folder)
+                                                'text': text, 'own': own, 'member': member, 'actor_id': actor_id,
+                                                'speaker_role': speaker_role, 'said_when': said_when,
+                                                'speaker_text': speaker_text} ORDER BY member) AS statements
+                       FROM n GROUP BY article_id),
+                 m AS (SELECT m.article_id, list({'start_char': m.start_char, 'end_char': m.end_char,
+                                                  'actor_id': m.actor_id, 'name': ac.name}
+                                                 ORDER BY m.start_char, m.end_char, m.actor_id) AS people
+                       FROM mentions m LEFT JOIN actors ac ON ac.id = m.actor_id
+                       WHERE m.kind = 'person' AND m.actor_id IS NOT NULL AND m.start_char IS NOT NULL
+                       GROUP BY m.article_id),
+                 p AS (SELECT p.article_id, list({'attribution_id': p.attribution_id, 'actor_id': p.actor_id,
+                                                  'name': ac.name, 'issue': p.issue, 'stance': p.stance,
+                                                  'confidence': p.confidence, 'origin': p.origin}) AS positions
+                       FROM positions p LEFT JOIN actors ac ON ac.id = p.actor_id
+                       WHERE p.actor_id IS NOT NULL GROUP BY p.article_id)
+            SELECT a.id, a.seq, a.text, a.outlet, a.url, a.published_date, g.statements, m.people, p.positions
+            FROM articles a LEFT JOIN g ON g.article_id = a.id LEFT JOIN m ON m.article_id = a.id
+            LEFT JOIN p ON p.article_id = a.id ORDER BY a.seq""", folder)
     finally:
         con.close()
     return folder
@@ -346,40 +363,43 @@ def lookup(folder: Path, key: str, values: list[Any], aggregate: str) -> dict[An
 
 
 def corroboration_finish(work: Path) -> Any:
-    """The summary steps of ``corroborate.refresh`` (site furniture, each copy group's source, ``clusters``, the
-    corpus flags) on the rows the engine wrote into ``work/_corroboration``; then every corroboration table (and
-    ``flags``, ``store_info``) is written into the version. SQL in a scratch DuckDB file on this node: the
-    per-statement tables it updates (``cluster_members``, ``article_sources``) and ``flags`` are loaded into it,
-    the rest are views over the Parquet."""
+    """The engine's corroboration tables into the version: each table the steps wrote under ``work/_corroboration``
+    (an empty one for a table without rows), the corpus flags beside the record flags, ``store_info`` marked as
+    corroborated. Returns ``corroborate.Summary`` with the store-wide counts (DuckDB aggregates over the Parquet)."""
     from onrecord.store import corroborate as co
 
     parts = work / CORROBORATION
-    scratch = parts / "summary.duckdb"
-    con = schema.connect(scratch)
+    for table in co.TABLES:
+        target = work / table.name
+        shutil.rmtree(target, ignore_errors=True)
+        if any((parts / table.name).glob("*.parquet")):
+            os.replace(parts / table.name, target)
+        else:
+            _arrow(target, table.arrow.empty_table())
+    for n, path in enumerate(sorted((parts / "corpus_flags").glob("*.parquet"))):
+        os.replace(path, work / "flags" / f"corpus-{n:05d}.parquet")
+    info = [r for r in pq.read_table(work / "store_info").to_pylist()
+            if r["key"] not in ("corroborate", "corroborate_paraphrase")]
+    info += [{"key": "corroborate", "value": co.VERSION}, {"key": "corroborate_paraphrase", "value": "0"}]
+    shutil.rmtree(work / "store_info")
+    _arrow(work / "store_info", pa.Table.from_pylist(sorted(info, key=lambda r: r["key"]),
+                                                     schema=schema.STORE_INFO.arrow))
+    shutil.rmtree(parts, ignore_errors=True)
+    summary = co.Summary()
+    con = duckdb.connect(":memory:")
     try:
-        for table in (*schema.ARTICLE_TABLES, schema.ACTORS):
-            if table is not schema.FLAGS:
-                con.execute(f"DROP TABLE {table.name}")
-                _view(con, table.name, work / table.name, table.arrow)
-        con.execute(f"INSERT INTO flags BY NAME SELECT * FROM read_parquet({_quote(work / 'flags' / '*.parquet')})")
-        co.ensure(con)
-        con.execute("INSERT OR REPLACE INTO store_info VALUES ('corroborate', ?), ('corroborate_paraphrase', '0')",
-                    [co.VERSION])
-        for name in ("statement_facts", "statement_buckets", "article_buckets"):
-            con.execute(f"DROP TABLE {name}")
-            _view(con, name, parts / name, co.BY_NAME[name].arrow)
-        for name in ("cluster_members", "article_sources"):
-            if any((parts / name).glob("*.parquet")):
-                files = _quote(parts / name / "*.parquet")
-                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM read_parquet({files})")
-        summary = co.refresh(con)
-        for name in [t.name for t in co.TABLES] + ["flags", "store_info"]:
-            shutil.rmtree(work / name, ignore_errors=True)
-            order = ", ".join((co.BY_NAME.get(name) or schema.BY_NAME[name]).order)
-            _copy(con, f'SELECT * FROM "{name}" ORDER BY {order}', work / name)
+        def count(table: str, where: str) -> int:
+            return int(con.execute(f"SELECT count(*) FROM read_parquet({_quote(work / table / '*.parquet')}) "
+                                   f"WHERE {where}").fetchone()[0])
+
+        summary.clusters = count("clusters", "articles > 1")
+        summary.copies = count("article_sources", "copy_of IS NOT NULL")
+        summary.furniture = count("cluster_members", "how = 'furniture'")
+        flags = _quote(work / "flags" / "*.parquet")
+        summary.flags = dict(con.execute(f"SELECT code, count(*) FROM read_parquet({flags}) WHERE origin = 'corpus' "
+                                         "GROUP BY 1 ORDER BY 1").fetchall())
     finally:
         con.close()
-    shutil.rmtree(parts, ignore_errors=True)
     return summary
 
 

@@ -11,12 +11,15 @@
   and the same rows, and publishing takes each article once.
 * Actor merging runs as a Ray Data groupby over resolution groups (``canonical.resolve_group``).
 * Publishing (numbering, joins, the new version) is DuckDB reading the Parquet in place on the driver's node.
+* Corroboration (``--corroborate``) is Ray Data maps, joins and groupbys, its summary (sources, furniture,
+  ``clusters``, corpus flags) included; the driver holds only the link lists (``corroborate_on_ray``).
 
 Ray is imported here only: ``import onrecord`` and single-article commands never load it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -38,6 +41,7 @@ from onrecord.store.sources import Item
 DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 8192  # items the driver hands to Ray at a time
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
+CORROBORATE_BATCH = 64  # articles per corroboration prepare call
 VERDICT_BATCH = 1024  # candidate pairs per verdict call (their texts become Python objects: a whole block took 2.9 GB)
 LOST = ("the analysis of its batch failed every retry (a crash, out of memory, or the store could not be written)")
 
@@ -195,12 +199,13 @@ def _join(left: Any, right: Any, partitions: int, on: str) -> Any:
     return left.join(right, "inner", partitions, on=(on,), aggregator_ray_remote_args={"num_cpus": 0})
 
 
-def corroborate_on_ray(work: Path) -> Any:
+def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, partitions: int | None = None) -> Any:
     """Corroboration of a version being published, as Ray Data steps (``corroborate_batch`` explains the split):
     a map over articles, groupbys over LSH buckets and clusters, joins of candidate pairs to their texts, maps
-    for the verdicts and the rows; the driver holds only the link lists (matched statements, copies) and
-    ``parquet_store.corroboration_finish`` writes the summary tables. Returns ``corroborate.Summary`` with the
-    sizes the driver held in ``driver_rows``."""
+    for the verdicts and the rows, groupbys for the summary (``_summary``); the driver holds only the link lists
+    (matched statements, copies) and ``parquet_store.corroboration_finish`` moves the tables into the version.
+    ``batch_size``: articles per prepare call; ``partitions``: of every groupby and join (default: one per CPU) —
+    neither changes a row. Returns ``corroborate.Summary`` with the sizes the driver held in ``driver_rows``."""
     import ray
     import ray.data
     from ray.data.context import ShuffleStrategy
@@ -210,12 +215,12 @@ def corroborate_on_ray(work: Path) -> Any:
     ctx.max_errored_blocks = 0  # a failed step fails the publish, loses nothing
     ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED  # groupbys as tasks: no aggregator actors to start
     try:
-        return _corroborate(work)
+        return _corroborate(work, batch_size, partitions)
     finally:
         ctx.max_errored_blocks, ctx.shuffle_strategy = saved
 
 
-def _corroborate(work: Path) -> Any:
+def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     import ray
     import ray.data
     from ray.data.expressions import col
@@ -224,12 +229,13 @@ def _corroborate(work: Path) -> Any:
     started = time.monotonic()
     parts = work / parquet_store.CORROBORATION
     source = parquet_store.corroboration_input(work)
-    partitions = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    partitions = partitions or max(1, int(ray.cluster_resources().get("CPU", 1)))  # one shuffle partition per CPU
     counts = _collect(ray.data.read_parquet(str(source)).map_batches(
-        _prepare, batch_size=64, batch_format="pyarrow", num_cpus=1, fn_kwargs={"parts": str(parts)}))
+        _prepare, batch_size=batch_size, batch_format="pyarrow", num_cpus=1, fn_kwargs={"parts": str(parts)}))
     n_articles = sum(counts["articles"].to_pylist()) if counts.num_rows else 0
     n_statements = sum(counts["statements"].to_pylist()) if counts.num_rows else 0
     sizes: dict[str, int] = {}
+    steps = {"prepare": time.monotonic() - started}  # seconds per step, each from the end of the one before
 
     def read(name: str, columns: list[str] | None) -> Any:
         if not any((parts / name).glob("*.parquet")):
@@ -250,6 +256,7 @@ def _corroborate(work: Path) -> Any:
                       partitions, "candidate")
         links = _collect(pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
     best = cb.best_links(links) if links.num_rows else {}
+    steps["statement_links"] = time.monotonic() - started - sum(steps.values())
     sizes["statement_links"] = len(best)
     linked, clusters = cb.cluster_ids(best)
     matched = np.array([best[k][0] for k in linked.tolist()], dtype=np.int64)
@@ -258,7 +265,7 @@ def _corroborate(work: Path) -> Any:
     if statements is not None:
         rows = read("statements", None)
         rows.map_batches(lambda t, a: cb.member_rows(t, *ray.get(a[0])), fn_kwargs={"a": [arrays]},
-                         batch_format="pyarrow").write_parquet(str(parts / "cluster_members"))
+                         batch_format="pyarrow").write_parquet(str(parts / "linked_members"))
 
     # articles: text copies (LSH over 4-gram shingles), then copies by shared statements
     articles = read("articles", ["seq", "buckets"])
@@ -277,7 +284,7 @@ def _corroborate(work: Path) -> Any:
     x_seq: dict[str, int] = {}
     ids: dict[int, str] = {}
     if statements is not None:
-        eligible = read("cluster_members", ["member", "cluster_id", "article_id", "words"]).filter(
+        eligible = read("linked_members", ["member", "cluster_id", "article_id", "words"]).filter(
             expr=col("words") >= co.MIN_FUZZY_WORDS)
         own = read("statements", ["member", "seq", "own"])
         eligible = _join(eligible, own, partitions, "member").map_batches(
@@ -295,7 +302,7 @@ def _corroborate(work: Path) -> Any:
         if candidates.num_rows:
             involved = sorted(set(candidates["x"].to_pylist()) | set(candidates["y"].to_pylist()))
             distinct = f"count(DISTINCT cluster_id) FILTER (WHERE words >= {co.MIN_FUZZY_WORDS})"
-            clusters_of = parquet_store.lookup(parts / "cluster_members", "article_id", involved, distinct)
+            clusters_of = parquet_store.lookup(parts / "linked_members", "article_id", involved, distinct)
             text_seqs = set(best_text)
             x_ids = {r["x"] for r in candidates.to_pylist() if r["x_seq"] in text_seqs}
             by_statements = cb.statement_copies(candidates.to_pylist(), clusters_of, x_ids)
@@ -314,32 +321,63 @@ def _corroborate(work: Path) -> Any:
     groups = cb.forest({x: (c[0], c[2]) for x, c in copies.items()}, {x: c[3] for x, c in copies.items()})
     sizes["driver_rows"] = len(best) + len(best_text) + len(by_statements)
     links_ref = ray.put({x: (c[0], c[1], c[2], groups[x]) for x, c in copies.items()})
-    if articles is not None:
-        read("articles", ["article_id", "seq", "wire", "outlet_key"]).map_batches(
-            lambda t, a: _sources(t, ray.get(a[0])), fn_kwargs={"a": [links_ref]}, batch_format="pyarrow"
-        ).write_parquet(str(parts / "article_sources"))
+    steps["ids_and_copies"] = time.monotonic() - started - sum(steps.values())
+    _summary(read, parts, partitions, arrays, links_ref)
+    steps["summary"] = time.monotonic() - started - sum(steps.values())
     summary = parquet_store.corroboration_finish(work)
+    steps["finish"] = time.monotonic() - started - sum(steps.values())
+    summary.steps = steps
     summary.articles, summary.statements = n_articles, n_statements
     summary.seconds = time.monotonic() - started
     summary.sizes = sizes
     return summary
 
 
-def _sources(t: pa.Table, copies: dict[str, tuple[str, str, float, str]]) -> pa.Table:
-    rows = []
-    for r in t.to_pylist():
-        copy_of, how, similarity, group = copies.get(r["article_id"], (None, None, None, r["article_id"]))
-        rows.append({**r, "copy_of": copy_of, "how": how, "similarity": similarity, "group_id": group,
-                     "source_key": None})
-    return pa.Table.from_pylist(rows, schema=co.BY_NAME["article_sources"].arrow)
+def _summary(read: Any, parts: Path, partitions: int, arrays: Any, links: Any) -> None:
+    """``corroborate.refresh`` as Ray Data groupbys (``corroborate_batch``'s summary functions): each copy group's
+    source (groupby copy group), site furniture (groupby line: a line one outlet repeats), ``clusters`` (the
+    members joined to their articles' sources, groupby cluster), the corpus conflict checks (groupby check group:
+    an actor, a casualty count, an actor's issue; then groupby article for one flag per statement). Only the
+    broadcast link arrays and copy links (already on the driver) take part; every table is written by the
+    workers into ``parts``."""
+    import ray
+    from ray.data.expressions import col
+
+    cb = corroborate_batch
+
+    def grouped(ds: Any, fn: Any) -> Any:
+        return ds.groupby("shard", num_partitions=partitions).map_groups(fn, batch_format="pyarrow")
+
+    sources = None
+    articles = read("articles", ["article_id", "seq", "wire", "outlet_key", "published_date"])
+    if articles is not None:
+        sources = grouped(articles.map_batches(lambda t, a: cb.article_rows(t, ray.get(a[0])), fn_kwargs={"a": [links]},
+                                               batch_format="pyarrow"), cb.group_sources).materialize()
+        sources.write_parquet(str(parts / "article_sources"))
+    statements = read("statements", None)
+    if statements is not None and sources is not None:
+        members = statements.map_batches(
+            lambda t, a, c: cb.member_rows_of_articles(t, ray.get(a[0]), ray.get(c[0])),
+            fn_kwargs={"a": [arrays], "c": [links]}, batch_format="pyarrow")
+        members = grouped(members, cb.furniture).materialize()
+        members.select_columns(cb.MEMBERS.names).write_parquet(str(parts / "cluster_members"))
+        clustered = members.filter(expr=col("cluster_id") >= 0).drop_columns(["shard"])
+        clustered = _join(clustered, sources.select_columns(["article_id", "source_key"]), partitions, "article_id")
+        grouped(clustered.map_batches(cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow"),
+                cb.cluster_rows).write_parquet(str(parts / "clusters"))
+    checks = read("checks", None)
+    if checks is not None:
+        grouped(grouped(checks, cb.check_flags), cb.unique_flags).write_parquet(str(parts / "corpus_flags"))
 
 
 def ingest(sources: list[str], store: str | Path, *, address: str | None = None, cpus: int | None = None,
            actors: int | None = None, cpus_per_actor: float = 1, batch_size: int = DEFAULT_BATCH,
            window: int = DEFAULT_WINDOW, aliases: str | Path | None = None, max_bytes: int | None = None,
-           progress: bool = True, corroborate: bool | None = None) -> Summary:
+           progress: bool = True, corroborate: bool | None = None, corroborate_batch_size: int = CORROBORATE_BATCH,
+           partitions: int | None = None) -> Summary:
     """Analyse every article of ``sources`` not yet in ``store`` on Ray, then publish the store's tables.
-    ``corroborate``: cluster statements and flag corpus conflicts too (None: when the store was before)."""
+    ``corroborate``: cluster statements and flag corpus conflicts too (None: when the store was before), in
+    batches of ``corroborate_batch_size`` articles and ``partitions`` shuffle partitions (``corroborate_on_ray``)."""
     if not sources:
         raise InputError("nothing to ingest: give a folder, a .jsonl/.csv/.warc/.parquet file, or - for stdin")
     if batch_size < 1 or window < 1 or (actors is not None and actors < 1) or (cpus is not None and cpus < 1):
@@ -389,7 +427,9 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
         corroborate = target.corroborated()
     publishing = time.monotonic()
     summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray,
-                                                           corroborate=corroborate and corroborate_on_ray)
+                                                           corroborate=corroborate and functools.partial(
+                                                               corroborate_on_ray, batch_size=corroborate_batch_size,
+                                                               partitions=partitions))
     summary.publish_seconds = time.monotonic() - publishing
     summary.failed = len(failed)
     summary.skipped = max(0, done - summary.stored - summary.failed)

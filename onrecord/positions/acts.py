@@ -1,0 +1,153 @@
+"""Stance acts the attribution step does not count as statements, read from the record for positions.
+
+The default convention attributes speech, writing and findings; it leaves out acts that show a stance without
+reporting speech — "vowed to fight the plan", "called on the minister to halt the tender", "rejected the
+association's demand for the higher sum", "defended the rise as the only way" — and a few speech acts its rules
+miss ("Name, head of X, said …"). PolNeAR's guideline counts such acts as attributions (Newell, Margolin & Ruths
+2018); for positions they are what a careful reader takes a stance from. A quotation that continues a speaker's
+quote in the same paragraph with no attribution of its own is that speaker's too (``continued_quotes``).
+
+An act here is a cue verb right after a mention of a resolved actor (its name, a description or a pronoun the
+actors step resolved), across an appositive (", head of Brookfield Academy,") and auxiliaries ("has", "also"),
+or after "and" when the same sentence's subject already did one ("called the rise a tax and urged councillors
+to throw it out"). Its content runs to the end of the sentence, short of a participle that reports more
+(", saying …", ", calling it …") or a new clause (", and Russian forces …"). Acts whose cue lies inside an
+attribution's cue or content are left to the attribution; a possessive is no subject ("his call for").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from onrecord.positions.match import Statement, holder
+from onrecord.record import Record, act_evidence
+
+# Cue verbs of stance acts, and reporting verbs the attribution rules can miss after an appositive. Whole words;
+# the content follows the verb ("vowed to …", "called on X to …", "rejected X", "said that …").
+_CUES = (r"vow(?:s|ed)?|pledg(?:e|es|ed)|promis(?:e|es|ed)|threaten(?:s|ed)?|refus(?:e|es|ed)|urg(?:e|es|ed)"
+         r"|call(?:s|ed)?\s+on|call(?:s|ed)?\s+for|call(?:s|ed)?|demand(?:s|ed)?|reject(?:s|ed)?|welcom(?:e|es|ed)"
+         r"|back(?:s|ed)|support(?:s|ed)?|oppos(?:e|es|ed)|defend(?:s|ed)?|condemn(?:s|ed)?|criticis(?:e|es|ed)"
+         r"|criticiz(?:e|es|ed)|endors(?:e|es|ed)|dismiss(?:es|ed)?|(?:will|would)\s+vote\s+(?:against|for)"
+         r"|said|says|argued|insisted|warned|told\s+(?:\w+\s+){1,6}?that")
+_AUX = r"(?:(?:has|have|had|also|again|already|since|repeatedly|then|on\s+[A-Z]\w+day)\s+)*"
+_APPOSITIVE = r"(?:\s*,\s*[^,.;:!?\"“”]{1,90}?,)?"
+# "Daniel Hurst of the Harbour Employers Association called on …": a name's organisation, without commas.
+_OF_BODY = r"(?:\s+(?:of|at|from)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)?"
+_AFTER_SUBJECT = re.compile(_OF_BODY + _APPOSITIVE + r"\s+" + _AUX + r"(?P<cue>" + _CUES
+                            + r")\b\s+(?P<content>[^.;!?]+)")
+_AFTER_AND = re.compile(r"\s+and\s+" + _AUX + r"(?P<cue>" + _CUES + r")\b\s+(?P<content>[^.;!?]+)")
+# ", saying …", ", calling it …": the participle reports another statement or judgement, outside what the cue
+# turns around ("rejected the subsidy, calling it a giveaway").
+# ", and Russian forces …": a second clause with its own subject.
+_REPORTING_PARTICIPLE = re.compile(r",\s+(?:saying|adding|arguing|insisting|warning|claiming|noting|calling)\b"
+                                   r"|,\s+(?:and|but|while|whereas)\s+(?!(?:also\s+)?to\b)")
+# A possessive is no subject: "his call for a no-fly zone", "the minister's call for calm".
+_POSSESSIVE = re.compile(r"^(?:his|her|its|their|our|my|your)$|['’]s?$", re.IGNORECASE)
+# "called on the minister to halt the tender", "urged councillors to throw it out": what is asked is the content.
+_ASKED = re.compile(r"^(?:call(?:s|ed)?\s+on|urg(?:e|es|ed))$", re.IGNORECASE)
+_ADDRESSEE = re.compile(r"[^,;:]{1,60}?\s+to\s+(?=\w)")  # matched at the content's start
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Act:
+    """A stance act: who, the cue, the content, with their offsets in the record's text."""
+
+    actor: str
+    cue: tuple[int, int]
+    content: tuple[int, int]
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(text)))
+    return [s for s in out if s[1] > s[0]]
+
+
+def _content_end(text: str, start: int, end: int) -> int:
+    m = _REPORTING_PARTICIPLE.search(text, start, end)
+    return m.start() if m else end
+
+
+def stance_acts(record: Record) -> list[Act]:
+    """The record's stance acts (see the module's docstring), in text order."""
+    text = record.text
+    taken = [(a.cue.start, a.cue.end) for a in record.attributions if a.cue] + [
+        (a.content.start, a.content.end) for a in record.attributions]
+    mentions = sorted((m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions)
+    acts: dict[tuple[int, int], Act] = {}
+    for s_start, s_end in _sentences(text):
+        for start, end, actor in mentions:
+            if not s_start <= start < s_end or end > s_end or _POSSESSIVE.search(text[start:end]):
+                continue
+            m = _AFTER_SUBJECT.match(text, end, s_end)
+            if m is None:
+                continue
+            found = [m]
+            while (nxt := _AFTER_AND.search(text, found[-1].start("cue") + len(found[-1].group("cue")), s_end)):
+                found.append(nxt)
+            for f in found:
+                cue = (f.start("cue"), f.end("cue"))
+                if any(a <= cue[0] < b for a, b in taken):
+                    continue
+                content = (f.start("content"), _content_end(text, f.start("content"), f.end("content")))
+                addressee = _ADDRESSEE.match(text, content[0], content[1]) if _ASKED.match(f.group("cue")) else None
+                if addressee:
+                    content = (addressee.end(), content[1])
+                # The content of the first cue stops where a coordinated second cue begins.
+                later = [g.start() for g in found if g.start() > f.start("content")]
+                if later:
+                    content = (content[0], min(content[1], later[0]))
+                if len(text[content[0]:content[1]].split()) >= 2:
+                    acts.setdefault(cue, Act(actor, cue, content))
+    return sorted(acts.values(), key=lambda a: a.cue)
+
+
+def act_id(act: Act) -> str:
+    """The id a position taken in an act points to: ``act:START-END``, its content's offsets (the record
+    contract's evidence form, ``onrecord.record.act_span`` reads it)."""
+    return act_evidence(*act.content)
+
+
+_QUOTE = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
+
+
+def continued_quotes(record: Record) -> list[Act]:
+    """Quotations that continue a speaker's quoted statement in the same paragraph with no attribution of their
+    own ('"We will not accept less," said Okafor. "The strike will go on."'): the same speaker's."""
+    text = record.text
+    spans = sorted([(a.content.start, a.content.end) for a in record.attributions]
+                   + [(a.cue.start, a.cue.end) for a in record.attributions if a.cue]
+                   + [(a.speaker.start, a.speaker.end) for a in record.attributions if a.speaker])
+    out = []
+    for a in record.attributions:
+        actor = holder(a.speaker)
+        if a.form == "indirect" or not actor:
+            continue
+        end = max(x for x in (a.content.end, a.cue.end if a.cue else 0, a.speaker.end if a.speaker else 0))
+        stop = text.find("\n", end)
+        stop = len(text) if stop < 0 else stop
+        following = [start for start, _ in spans if end <= start < stop]
+        for m in _QUOTE.finditer(text, end, min([stop, *following])):
+            if not any(x < m.end(1) and m.start(1) < y for x, y in spans):
+                out.append(Act(actor, (m.start(), m.start()), (m.start(1), m.end(1))))
+    return out
+
+
+def act_statements(record: Record) -> list[Statement]:
+    """The record's stance acts and continued quotations as statements to read stances from."""
+    text = record.text
+    return [Statement(key=act_id(a), actor=a.actor, content=text[a.content[0]:a.content[1]].strip(" ,."),
+                      cue=text[a.cue[0]:a.cue[1]] or None, context=paragraph(text, a.content[0]))
+            for a in stance_acts(record) + continued_quotes(record)]
+
+
+def paragraph(text: str, offset: int) -> str:
+    """The paragraph (text between blank lines or line breaks) around ``offset``."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start:end if end >= 0 else len(text)]

@@ -1,0 +1,131 @@
+"""The corroboration summary's engine-neutral steps, without Ray: the conflict checks' input rows the engine's map
+builds per article equal the rows a DuckDB store's SQL selects, and the flags, ``clusters`` and copy groups'
+sources do not depend on how their rows are cut into groups (any partitioning of whole groups gives the tables
+``onrecord corroborate`` writes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from feeds import write_feed
+from test_corroborate import PART1, PART2
+
+from onrecord.store import corroborate as co
+from onrecord.store import corroborate_batch as cb
+from onrecord.store import parquet_store, schema
+from onrecord.store.ingest import ingest
+
+CUTS = (1, 3, 7)  # partitions the groups are cut into
+CLUSTER_IN = pa.schema([*cb.MEMBERS_IN, ("source_key", pa.string())])  # members joined to their article's source
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corroboration articles, with stances on two issues (a change, and a same-day conflict), corroborated."""
+    base = tmp_path_factory.mktemp("summary")
+    path = base / "store.duckdb"
+    ingest([write_feed(base / "feed.jsonl", PART1 + PART2)], path, jobs=1, progress=False)
+    con = schema.connect(path)
+    try:
+        rows = [("before", "a1", "tomas-varga", "police-budget", "cut", 0.9),
+                ("speaks", "a1", "tomas-varga", "police-budget", "raise", 0.9),
+                ("speaks", "a1", "tomas-varga", "police-budget", "cut", 0.4),  # its less confident reading
+                ("w2", "a1", "ana-ferraz", "rail", "reopen", 0.9),
+                ("w3", "a1", "ana-ferraz", "rail", "delay", None)]
+        schema.insert(con, schema.POSITIONS, [
+            {"article_id": a, "attribution_id": s, "actor_id": actor, "local_actor": None, "issue": issue,
+             "stance": stance, "confidence": confidence, "origin": "issues"}
+            for a, s, actor, issue, stance, confidence in rows])
+        co.corroborate(con)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture()
+def con(store: Path) -> duckdb.DuckDBPyConnection:
+    connection = schema.connect(store, read_only=True)
+    yield connection
+    connection.close()
+
+
+def _canon(rows: list[dict[str, Any]], names: list[str]) -> list[str]:
+    return sorted(repr(tuple(r[n] for n in names)) for r in rows)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict[str, Any]]:
+    cursor = con.execute(query)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _partitions(rows: list[dict[str, Any]], shard: str, k: int) -> list[list[dict[str, Any]]]:
+    parts: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        parts[r[shard] % k].append(r)
+    return list(parts.values())
+
+
+def test_check_rows_per_article_equal_the_store_query(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    expected = co.check_rows(con)
+    assert {r["check"] for r in expected} == {"event", "spoken", "count", "position"}
+    work = tmp_path / "version"  # the store's tables as a Parquet version, the engine's input built from them
+    for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
+        (work / name).mkdir(parents=True)
+        con.execute(f"COPY {name} TO '{work / name / 'part-0.parquet'}' (FORMAT parquet)")
+    articles = pq.read_table(parquet_store.corroboration_input(work))
+    reported = {r["key"] for r in expected if r["check"] == "event"}
+    for size in (1, 5):  # articles per map call
+        got = [r for i in range(0, articles.num_rows, size)
+               for r in cb.prepare(articles.slice(i, size))["checks"].to_pylist()]
+        # the map cannot know which actors have events, so it keeps every dated attribution of a canonical actor:
+        # a group without an event gives no flag
+        got = [r for r in got if r["check"] != "spoken" or r["key"] in reported]
+        assert _canon(got, co.CHECKS.names) == _canon(expected, co.CHECKS.names)
+
+
+def test_flags_do_not_depend_on_grouping(con: duckdb.DuckDBPyConnection) -> None:
+    stored = [dict(zip(schema.FLAGS.names, r, strict=True)) for r in con.execute(
+        "SELECT * FROM flags WHERE origin = 'corpus'").fetchall()]
+    assert {f["code"] for f in stored} == {"conflict", "position-change"}
+    rows = [{**r, "shard": cb.text_shard(r["key"])} for r in co.check_rows(con)]
+    for k in CUTS:
+        flags = [f for part in _partitions(rows, "shard", k)
+                 for f in cb.check_flags(pa.Table.from_pylist(part, schema=cb.CHECKS)).to_pylist()]
+        for k2 in CUTS:
+            got = [f for part in _partitions(flags, "shard", k2)
+                   for f in cb.unique_flags(pa.Table.from_pylist(part, schema=cb.FLAGS_IN)).to_pylist()]
+            assert _canon(got, schema.FLAGS.names) == _canon(stored, schema.FLAGS.names)
+
+
+def test_sources_and_clusters_do_not_depend_on_grouping(con: duckdb.DuckDBPyConnection) -> None:
+    names = co.BY_NAME["article_sources"].names
+    stored = _rows(con, "SELECT * FROM article_sources")
+    rows = _rows(con, """SELECT s.* REPLACE (NULL AS source_key), a.published_date FROM article_sources s
+                          JOIN articles a ON a.id = s.article_id""")
+    rows = [{**r, "shard": cb.text_shard(r["group_id"])} for r in rows]
+    assert len({r["group_id"] for r in rows}) < len(rows)  # copies share groups
+    for k in CUTS:
+        got = [r for part in _partitions(rows, "shard", k)
+               for r in cb.group_sources(pa.Table.from_pylist(part, schema=cb.SOURCES_IN)).to_pylist()]
+        assert _canon(got, names) == _canon(stored, names)
+    stored = _rows(con, "SELECT * FROM clusters")
+    members = _rows(con, """
+        SELECT m.*, s.source_key, a.seq, a.published_date, a.outlet, coalesce(t.content, u.text) AS text
+        FROM cluster_members m JOIN articles a ON a.id = m.article_id JOIN article_sources s ON s.article_id = a.id
+        LEFT JOIN attributions t ON m.kind = 'attribution' AND t.article_id = m.article_id AND t.id = m.statement_id
+        LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id AND u.id = m.statement_id
+        WHERE m.cluster_id >= 0""")
+    members = [{**r, "shard": r["cluster_id"] & (cb.SHARDS - 1)} for r in members]
+    names = co.BY_NAME["clusters"].names
+    for k in CUTS:
+        got = [r for part in _partitions(members, "shard", k)
+               for r in cb.cluster_rows(pa.Table.from_pylist(part, schema=CLUSTER_IN)).to_pylist()]
+        assert _canon(got, names) == _canon(stored, names)
+    assert any(r["articles"] > 1 for r in stored)
