@@ -1,21 +1,31 @@
-"""``ingest --engine ray`` against ``onrecord ingest`` on the same real-length articles, in one run.
+"""``ingest --engine ray`` against ``onrecord ingest`` on the same real-length articles, and the corpus steps
+at growing sizes, in one run.
 
-    .venv/bin/python bench/distributed.py ../shared/data/polnear --n 2000 --cpus 1 2 --steps 1000 2000 4000 8000
+    .venv/bin/python bench/distributed.py ../shared/data/polnear --n 2000 --cpus 1 2 \
+        --steps 1000 2000 4000 8000 --analysed /tmp/analysed --output out.json
 
 Articles: the ``*.txt`` files under DATA (PolNeAR's texts are real news), made distinct for volume by
-variants (paragraphs rotated, a variant line added) so every article has its own id. The texts stay outside
-the repository; only the figures are printed (and written with ``--output``).
+variants (paragraphs rotated, a variant line added) so every article has its own id and text. The texts stay
+outside the repository; only the figures are printed (and written with ``--output``, after every run).
 
+0. The corpus steps' input: the first max(--steps) articles analysed into the raw batches of a Parquet store
+   (``--analysed DIR``, kept for later runs; ``analyse_batch`` + ``write_batch`` as the actors do, on --cpus
+   processes). It is the slow part (~4-8 articles/s on 2 cores), so it can be made beforehand
+   (``--prepare-only``, in pieces with ``--prepare-for SECONDS``); ``--prepare-for 0`` measures on what is there,
+   an article not analysed taking a copy of an analysed variant's rows (the count is printed).
 1. Throughput: ``onrecord ingest --jobs C`` (DuckDB) and ``onrecord ingest --engine ray --cpus C`` (a local
-   Ray with C CPUs, one actor per CPU), each in its own subprocess, wall time including start-up. Peak RSS of
-   the ingest process (the driver, for Ray) and of each analysis actor, sampled every 0.5 s.
-2. Corpus steps and driver memory: the analysed batches of the Ray run are copied (new article ids ``<id>-<c>``,
-   same rows) to 1k, 2k, 4k, 8k… articles in a fresh store, and ``onrecord ingest --engine ray --corroborate`` runs
-   over a feed of exactly those articles (each already analysed, so the actors only read and skip them): the
-   driver streams every item, then publishes — numbering, actor merging as a Ray groupby, corroboration on the
-   engine, every table written. Timed: publishing and corroboration (from the summary line); sampled: the
-   driver's peak RSS and every Ray worker's. Copies repeat each text, so from 4k on every statement has 1+ exact
-   copies and every article a text copy: more links than a real corpus, not fewer.
+   Ray with C CPUs, one actor per CPU) on the first --n articles, each in its own subprocess, wall time including
+   start-up. Sampled every 0.5 s: the RSS of the command's process (the driver, for Ray: before and while
+   publishing) and of each of its descendants, told apart by kind (``kind``: the ``Analyser`` actors, Ray's
+   shuffle and map tasks by their title, idle workers, raylet, gcs_server, the dashboard…; ``pool worker`` for
+   ``--jobs``); a trace of them every 10 s.
+2. Corpus steps and driver memory: for each size n, a fresh store holding the analysed rows of the first n
+   articles (batches of 32, numbered as one ingest of them would be), then ``onrecord ingest --engine ray
+   --corroborate`` over a feed of exactly those articles: the actors read every item and skip it (already
+   analysed), the driver streams every item, then publishes — numbering, actor merging as a Ray groupby,
+   corroboration and its summary on the engine, every table written. Timed: publishing and corroboration (from
+   the summary lines); sampled as in 1. Variants of one text share their sentences, so a text's variants are
+   copies of each other's statements (912 texts: from 1k articles on, most statements have exact copies).
 """
 
 from __future__ import annotations
