@@ -140,13 +140,6 @@ def store(tmp_path_factory: pytest.TempPathFactory, feeds: tuple[str, str]) -> P
     return path
 
 
-@pytest.fixture()
-def con(store: Path) -> duckdb.DuckDBPyConnection:
-    connection = schema.connect(store, read_only=True)
-    yield connection
-    connection.close()
-
-
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
     tables = {name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in MINE}
     tables["flags"] = con.execute("SELECT * FROM flags WHERE origin = 'corpus' ORDER BY ALL").fetchall()

@@ -51,6 +51,15 @@ def _statements(record: Record) -> list[tuple]:
     return [(s.key, s.actor, s.content, s.cue, s.context) for s in record_statements(record)]
 
 
+def fetch(db: Path, query: str) -> list[tuple]:
+    """The rows of ``query`` on the store at ``db``, read-only."""
+    con = schema.connect(db, read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
 def test_a_stored_article_gives_the_statements_and_acts_of_its_record(harbour) -> None:
     db, records = harbour
     rebuilt = {record.article.id: record for record, _, _ in stored_records(db)}
@@ -78,12 +87,8 @@ def test_positions_over_a_store_and_over_records_are_those_of_analyze(harbour, t
 
     assert main(["positions", "--store", str(db), "--issues", str(CODEBOOK), "--format", "json"]) == 0
     capsys.readouterr()
-    con = schema.connect(db, read_only=True)
-    try:
-        rows = con.execute("SELECT article_id, coalesce(local_actor, actor_id), issue, attribution_id, stance, "
-                           "confidence FROM positions WHERE origin = 'issues'").fetchall()
-    finally:
-        con.close()
+    rows = fetch(db, "SELECT article_id, coalesce(local_actor, actor_id), issue, attribution_id, stance, confidence "
+                     "FROM positions WHERE origin = 'issues'")
     stored = {(a, actor, issue, evidence): (stance, conf) for a, actor, issue, evidence, stance, conf in rows}
     assert sorted(stored) == sorted(expected)
     for key, (stance, conf) in stored.items():
@@ -163,12 +168,8 @@ def acted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
 
 def test_a_stance_taken_in_an_act_is_flagged_as_a_change(acted) -> None:
     db, _, evidence = acted
-    con = schema.connect(db, read_only=True)
-    try:
-        flags = con.execute("SELECT article_id, statement, code, text, related FROM flags WHERE origin = 'corpus' "
-                            "AND code = 'position-change'").fetchall()
-    finally:
-        con.close()
+    flags = fetch(db, "SELECT article_id, statement, code, text, related FROM flags WHERE origin = 'corpus' "
+                      "AND code = 'position-change'")
     assert len(flags) == 1
     aid, statement, _, text, related = flags[0]
     assert (aid, statement) == ("m2", evidence) and text.startswith("the <b") and related[0].startswith("m1/")

@@ -46,13 +46,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture()
-def con(store: Path) -> duckdb.DuckDBPyConnection:
-    connection = schema.connect(store, read_only=True)
-    yield connection
-    connection.close()
-
-
 def as_dicts(result: queries.Result) -> list[dict]:
     columns, rows = result
     return [dict(zip(columns, r, strict=True)) for r in rows]

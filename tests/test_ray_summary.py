@@ -48,13 +48,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture()
-def con(store: Path) -> duckdb.DuckDBPyConnection:
-    connection = schema.connect(store, read_only=True)
-    yield connection
-    connection.close()
-
-
 def _canon(rows: list[dict[str, Any]], names: list[str]) -> list[str]:
     return sorted(repr(tuple(r[n] for n in names)) for r in rows)
 

@@ -88,9 +88,10 @@ def _closes_single(text: str, i: int) -> bool:
     return not after.isalnum() and not before.isspace()
 
 
-def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
+def spans_between(separator: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of the pieces of ``text`` between matches of ``separator`` (empty ones included)."""
     bounds, start = [], 0
-    for m in _PARAGRAPH.finditer(text):
+    for m in separator.finditer(text):
         bounds.append((start, m.start()))
         start = m.end()
     bounds.append((start, len(text)))
@@ -152,7 +153,7 @@ def find_quotes(text: str) -> Quotes:
         text = _DOUBLED.sub(' "', text)
     quotes: list[Quote] = []
     carry: tuple[int, int] | None = None  # (first open mark, paragraphs so far) of a quote running on
-    for p_start, p_end in _paragraph_bounds(text):
+    for p_start, p_end in spans_between(_PARAGRAPH, text):
         if carry is not None and _starts_with_open(text, p_start, p_end) is None:
             carry = None  # the open quote was never continued: a stray mark
         pairs, unclosed = _scan_paragraph(text, p_start, p_end)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from onrecord.attribute.quotes import spans_between
 from onrecord.positions.match import Statement, holder
 from onrecord.record import Record, act_evidence
 
@@ -60,12 +61,7 @@ class Act:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
-    out, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        out.append((start, m.start()))
-        start = m.end()
-    out.append((start, len(text)))
-    return [s for s in out if s[1] > s[0]]
+    return [s for s in spans_between(_SENTENCE_END, text) if s[1] > s[0]]
 
 
 def _content_end(text: str, start: int, end: int) -> int:
