@@ -217,3 +217,46 @@ def test_how_a_worker_ended_mid_job_is_told_apart(target: object, expected: str)
                 asyncio.run(WorkerPool._receive(worker, timeout=60))
     finally:
         worker.stop()
+
+
+class _FakeConn:
+    """A worker's end of the pipe: hands out ``jobs`` (an exception instance is raised instead), keeps replies."""
+
+    def __init__(self, *jobs: object) -> None:
+        self.jobs = list(jobs)
+        self.sent: list[object] = []
+
+    def recv(self) -> object:
+        if not self.jobs:
+            raise EOFError
+        job = self.jobs.pop(0)
+        if isinstance(job, BaseException):
+            raise job
+        return job
+
+    def send(self, reply: object) -> None:
+        self.sent.append(reply)
+
+
+def test_a_worker_out_of_memory_answers_so_and_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.serve import pool
+
+    def execute(job: dict) -> object:
+        if job["data"] == "big":
+            raise MemoryError
+        return job["data"]
+
+    monkeypatch.setattr(pool, "execute", execute)
+    conn = _FakeConn({"data": "small"}, {"data": "big"}, {"data": "never read"})
+    pool._serve(conn, 321)  # type: ignore[arg-type]
+    assert conn.sent == [("ok", "small"), ("memory", 321)]
+    assert conn.jobs == [{"data": "never read"}]  # the worker ended: the pool starts a fresh one
+
+
+def test_memory_running_out_while_receiving_a_job_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # worker_main turns it into OUT_OF_MEMORY_EXIT, which the server answers as over the limit (413), not as a
+    # worker that died of a bug (503): the failure CI met when a 300,000-character job arrived.
+    from onrecord.serve import pool
+
+    with pytest.raises(MemoryError):
+        pool._serve(_FakeConn(MemoryError()), 321)  # type: ignore[arg-type]

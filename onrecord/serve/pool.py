@@ -109,8 +109,6 @@ def execute(job: dict[str, Any]) -> Any:
 
 def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int | None = None) -> None:
     """A worker process: cap its memory, load the pipeline, say "ready", then answer jobs until the pipe closes."""
-    from onrecord.errors import OnrecordError, TooLong
-
     # Ctrl-C in a terminal reaches the whole process group; the server decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if max_chars is not None:  # this process's own environment: read.check_text applies it to every job
@@ -129,7 +127,20 @@ def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int |
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", None))
+    try:
+        _serve(conn, memory_mb)
+    except MemoryError:
+        # Memory ran out outside an analysis — receiving a large job, or building the reply to one that ran out:
+        # the server reads this exit code as "over the memory limit".
+        os._exit(OUT_OF_MEMORY_EXIT)
+
+
+def _serve(conn: Connection, memory_mb: int | None) -> None:
+    """Answer jobs until the pipe closes or an analysis runs out of memory (then the pool starts a fresh worker)."""
+    from onrecord.errors import OnrecordError, TooLong
+
     reserve = [bytearray(_RESERVE_BYTES)]
+    out_of_memory = ("memory", memory_mb)  # built now: after a failed allocation even a tuple may not fit
     while True:
         try:
             job = conn.recv()
@@ -142,13 +153,13 @@ def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int |
         except OnrecordError as exc:
             reply = ("input", str(exc))
         except MemoryError:
-            reply = ("memory", memory_mb)
+            reserve.clear()
+            reply = out_of_memory
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}")
-        if reply[0] == "memory":
-            # The half-built analysis holds reference cycles (spans stored on the Doc): free them before
-            # sending, or the reply itself can fail to allocate.
-            reserve.clear()
+        if reply is out_of_memory:
+            # Outside the except clause, so the exception's frames are gone: the half-built analysis holds
+            # reference cycles (spans stored on the Doc), freed before sending or the reply itself can fail.
             gc.collect()
         try:
             conn.send(reply)
@@ -157,7 +168,7 @@ def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int |
         except Exception as exc:  # an unpicklable or unsendable result is a bug: report it, keep serving
             with contextlib.suppress(Exception):
                 conn.send(("error", f"could not send the result ({type(exc).__name__}: {exc})"))
-        if reply[0] == "memory":  # what a failed allocation left half-built is unknown: the pool starts a fresh one
+        if reply is out_of_memory:  # what a failed allocation left half-built is unknown: start a fresh one
             return
 
 
