@@ -69,6 +69,12 @@ def write_pairs(rows: list, path: Path) -> None:
             f.write(f"{label}\t{a}\t{b}\t{s1}\t{s2}\n")
 
 
+def write_slices(args: argparse.Namespace, tune: list, dev: list) -> None:
+    for rows, path in ((dev, args.dev_out), (tune, args.tune_out)):
+        if path:
+            write_pairs(rows, Path(path))
+
+
 def logits_of(score_batch, rows: list, batch: int = 32) -> np.ndarray:
     """Symmetric verdict logits of ``rows`` with ``score_batch(firsts, seconds) -> logits`` (both orders averaged)."""
     out = []
@@ -111,6 +117,8 @@ def main() -> None:
     ap.add_argument("pairs", help="MRPC-format TSV (e.g. ../shared/data/paraphrase/mrpc-train.tsv)")
     ap.add_argument("--out", default="onrecord/data", help="folder for paraphrase.onnx and paraphrase.json")
     ap.add_argument("--dev-out", help="write the held-out dev slice here (TSV) for the store yardstick")
+    ap.add_argument("--tune-out", help="write the tune slice here (TSV): the yardstick on data the rules were not "
+                                       "read against")
     ap.add_argument("--epochs", type=int, default=EPOCHS)
     ap.add_argument("--lr", type=float, default=LR, help="peak learning rate")
     ap.add_argument("--warmup", type=float, default=WARMUP, help="share of the steps the rate rises over")
@@ -121,6 +129,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.card_only:
         _, tune, dev = split(read_pairs(args.pairs), args.seed)
+        write_slices(args, tune, dev)
         old = json.loads((Path(args.out) / "paraphrase.json").read_text(encoding="utf-8"))
         write_card(Path(args.out) / "paraphrase.onnx", tune, dev,
                    {k: old[k] for k in ("seed", "epochs", "seconds") if k in old})
@@ -137,8 +146,7 @@ def main() -> None:
     rnd = random.Random(args.seed)
     rows = read_pairs(args.pairs)
     train, tune, dev = split(rows, args.seed)
-    if args.dev_out:
-        write_pairs(dev, Path(args.dev_out))
+    write_slices(args, tune, dev)
     print(f"pairs: train {len(train)}, tune {len(tune)}, dev {len(dev)}", flush=True)
 
     base = encoder_path()
