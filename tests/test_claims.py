@@ -310,5 +310,12 @@ def test_one_changed_figure_with_a_date_on_one_side_is_still_a_conflict() -> Non
 
 
 def test_a_possessive_name_stands_before_its_noun() -> None:
-    got = diff("Alvarez' campaign did not immediately respond.", "The Moreau campaign did not immediately respond.")
+    got = diff("Alvarez' campaign said it would appeal the ruling.",
+               "The Moreau campaign said it would appeal the ruling.")
     assert ("actor", "Alvarez", "Moreau") in got
+
+
+def test_two_actors_who_each_did_not_act_are_two_claims_but_no_conflict() -> None:
+    whats = {d[0] for d in diff("Alvarez' campaign did not immediately respond to a request for comment.",
+                                "The Moreau campaign did not immediately respond to a request for comment.")}
+    assert "actors" in whats and "actor" not in whats

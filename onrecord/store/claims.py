@@ -90,10 +90,11 @@ class Facts:
 
 @dataclass(frozen=True)
 class Difference:
-    what: str  # figure | figures | actor | polarity (opposite words) | negation (one side negated) | modality |
-    # when | estimate; only figure, actor and polarity make conflicts. figures: a figure differs but the two
-    # measure other things (see ``differences``); when: another weekday, another event;
-    # estimate: an approximate figure and one near it ("at least 14" / "17"), compatible but not the same claim
+    what: str  # figure | figures | actor | actors | polarity (opposite words) | negation (one side negated) |
+    # modality | when | estimate; only figure, actor and polarity make conflicts. figures: a figure differs but the
+    # two measure other things (see ``differences``); actors: another actor in two negated statements (both can be
+    # true); when: another weekday, another event; estimate: an approximate figure and one near it ("at least 14" /
+    # "17"), compatible but not the same claim
     a: str
     b: str
     kind: str = ""  # the figure's kind
@@ -410,7 +411,9 @@ def differences(a: Facts, b: Facts) -> list[Difference]:
         out.append(Difference("when", ", ".join(sorted(a.weekdays)), ", ".join(sorted(b.weekdays))))
     actor = _actor_difference(a, b)
     if actor:
-        out.append(Difference("actor", *actor))
+        # two actors who each did not do one thing ("Sanders' campaign did not respond" / "the Cruz campaign did
+        # not respond") can both be right: two claims, but no conflict
+        out.append(Difference("actors" if a.negated and b.negated else "actor", *actor))
     flipped = [k for k, side in a.opposites if (k, 1 - side) in b.opposites and (k, side) not in b.opposites]
     if flipped:
         out.append(Difference("polarity", *_opposite_words(a, b, flipped[0])))
