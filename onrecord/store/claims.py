@@ -187,7 +187,7 @@ def _name_runs(toks: list[str]) -> tuple[list[tuple[str, ...]], list[tuple[str, 
             while j < len(toks) and toks[j][:1].isupper() and toks[j].replace(".", "").isalpha():
                 j += 1
             run = tuple(w.lower() for w in toks[i:j] if w.lower() not in _TITLES and len(w) > 1)
-            after = j + 1 if j < len(toks) and toks[j] == "'" else j  # "Sanders' campaign"
+            after = j + 1 if j < len(toks) and toks[j] == "'" else j  # "Alvarez' campaign"
             if run and not all(w in _MONTHS or w in _WEEKDAYS for w in run):
                 runs.append(run)
                 context.append((toks[i - 1].lower() if i else "", toks[after].lower() if after < len(toks) else ""))
@@ -333,7 +333,7 @@ def _same_name(x: str, y: str) -> bool:
     return len(x) == len(y) and sum(c != d for c, d in zip(x, y, strict=True)) <= len(x) // 5
 
 
-# a government named by its seat: news writes "the White House" and "Bush", "the Kremlin" and "Moscow" for one actor
+# a government named by its seat: news writes "the White House" and the president's name for one actor
 _SEATS = {("white", "house"), ("kremlin",), ("pentagon",), ("downing", "street"), ("elysee",), ("whitehall",),
           ("zhongnanhai",), ("blue", "house"), ("quai", "d'orsay"), ("state", "department"), ("foreign", "office")}
 _GOVERNMENT_AFTER = {"administration", "government", "regime", "cabinet"}
@@ -341,8 +341,8 @@ _GOVERNMENT_AFTER = {"administration", "government", "regime", "cabinet"}
 
 def _government(run: tuple[str, ...], after: str) -> str:
     """How a name stands for a government, if it does: "seat" (the White House, the Kremlin), "leader" (the name
-    of "the Bush administration"), else "". A name that stands for a government and one that does not ("the Bush
-    administration" / "the United States") are not compared as two actors: outlets name one government by its
+    of "the Dumont administration"), else "". A name that stands for a government and one that does not ("the
+    Dumont administration" / "Freedonia") are not compared as two actors: outlets name one government by its
     country, its seat or its leader (metonymy), and telling which is meant needs more than the words."""
     if run in _SEATS:
         return "seat"
@@ -389,7 +389,7 @@ def _actor_difference(a: Facts, b: Facts) -> tuple[str, str] | None:
         for j in _unmatched(b, a):
             (ab, aa), (bb, ba) = a.name_context[i], b.name_context[j]
             if _government(a.names[i], aa) != _government(b.names[j], ba):
-                continue  # "the Bush administration" / "the United States", "asked Bush" / "asked the White House"
+                continue  # "the Dumont administration" / "Freedonia", "asked Dumont" / "asked the White House"
             if (aa and aa == ba and aa.isalpha()) or (ab and ab == bb and ab.isalpha() and ab not in ("and", ",")):
                 return " ".join(a.names[i]).title(), " ".join(b.names[j]).title()
     return None
@@ -411,8 +411,8 @@ def differences(a: Facts, b: Facts) -> list[Difference]:
         out.append(Difference("when", ", ".join(sorted(a.weekdays)), ", ".join(sorted(b.weekdays))))
     actor = _actor_difference(a, b)
     if actor:
-        # two actors who each did not do one thing ("Sanders' campaign did not respond" / "the Cruz campaign did
-        # not respond") can both be right: two claims, but no conflict
+        # two actors who each did not do one thing ("Alvarez' campaign did not respond" / "the Moreau campaign
+        # did not respond") can both be right: two claims, but no conflict
         out.append(Difference("actors" if a.negated and b.negated else "actor", *actor))
     flipped = [k for k, side in a.opposites if (k, 1 - side) in b.opposites and (k, side) not in b.opposites]
     if flipped:

@@ -141,7 +141,7 @@ CONFLICTING = ("figure", "actor", "polarity")  # what makes them a conflict when
 CONFLICT_MIN = {"actor": 0.75, "polarity": 0.75}
 # and a conflict needs the two sentences to share a third of their content words (figures aside): on PolNeAR the
 # verdict alone called sentences on one campaign "the same claim" far too often; a quarter will do on a surer
-# verdict (outlets retell one figure in other words: "faces up to 10 years' jail" / "up to 5 years in prison")
+# verdict (outlets retell one figure in other words: "up to 10 years' jail" / "as much as 10 years in prison")
 CONFLICT_WORD_JACCARD = 0.35
 CONFLICT_WORD_JACCARD_SURE = (0.25, 0.75)  # (content words shared, verdict score needed)
 
