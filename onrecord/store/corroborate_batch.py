@@ -72,17 +72,12 @@ def prepare(articles: pa.Table) -> dict[str, pa.Table]:
                      "buckets": co.band_buckets(co.signature(sh)) if sh else []})
         for s in a["statements"] or []:
             t = co.Text.of(s["text"] or "")
-            buckets = []
-            if len(t.tokens) >= co.MIN_EXACT_WORDS:
-                buckets.append(co.exact_bucket(t.tokens))
-            if len(t.tokens) >= co.MIN_FUZZY_WORDS:
-                buckets.extend(co.band_buckets(co.signature(t.shingles)))
             ctx = co.context(text, s["start_char"], s["end_char"], s["text"] or "")
             stmts.append({"member": s["member"], "article_id": a["id"], "statement_id": s["statement_id"],
                           "kind": s["kind"], "start_char": s["start_char"], "end_char": s["end_char"],
                           "words": len(t.tokens), "line": co.exact_bucket(t.tokens) if t.tokens else None,
                           "own": s["own"], "seq": a["seq"], "text": s["text"], "context": ctx,
-                          "buckets": buckets, "outlet_key": key, "published_date": a["published_date"],
+                          "buckets": co.fuzzy_buckets(t), "outlet_key": key, "published_date": a["published_date"],
                           "outlet": a["outlet"]})
             facts_in.append({"article_id": a["id"], "statement_id": s["statement_id"], "text": s["text"],
                              "start_char": s["start_char"], "end_char": s["end_char"],
@@ -193,7 +188,7 @@ def statement_verdicts(pairs: pa.Table) -> pa.Table:
     rows = []
     for p in pairs.to_pylist():
         score = co.similar(co.Text.of(p["text"] or ""), co.Text.of(p["c_text"] or ""))
-        if score is not None and not co._says_otherwise(p, p["c_context"]):
+        if score is not None and not co.says_otherwise(p["context"], p["c_context"]):
             rows.append({"key": p["key"], "candidate": p["candidate"], "score": score})
     return pa.Table.from_pylist(rows, schema=LINKS)
 
@@ -231,34 +226,107 @@ def forest(best: dict[Any, tuple[Any, float]], order: dict[Any, int] | None = No
     return root
 
 
-def cluster_ids(best: dict[int, tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """The arrays ``member_rows`` needs: the linked members (sorted) and the cluster id of each. A cluster's id
-    counts the members that founded one before it: founder f gets ``f - (linked members below f)``."""
-    linked = np.array(sorted(best), dtype=np.int64)
-    root = forest(best)
-    roots = np.array([root[k] for k in linked.tolist()], dtype=np.int64)
-    return linked, roots - np.searchsorted(linked, roots)
+# --- statement clusters: copies onto their wording's representative, representatives by LSH (``_cluster``)
+
+LINED = pa.schema([*STATEMENTS, ("matched", pa.int64()), ("similarity", pa.float64()), ("rep_line", pa.int64())])
+RESOLVED = pa.schema([*LINED, ("root", pa.int64()), ("block", pa.int64())])
+FOUNDERS = pa.schema([("root", pa.int64()), ("cluster_id", pa.int64())])
+BLOCK = 1 << 16  # members per numbering block: the driver holds one founder count per block
 
 
-def member_rows(statements: pa.Table, linked: np.ndarray, clusters: np.ndarray, matched: np.ndarray,
-                similarity: np.ndarray) -> pa.Table:
-    """``cluster_members`` rows of a batch of statements, from the broadcast link arrays."""
-    member = np.asarray(statements["member"].to_numpy(zero_copy_only=False), dtype=np.int64)
-    at = np.searchsorted(linked, member)
-    hit = (at < len(linked)) & (linked[np.minimum(at, max(len(linked) - 1, 0))] == member) if len(linked) else \
-        np.zeros(len(member), bool)
-    safe = np.minimum(at, max(len(linked) - 1, 0))
-    cluster = np.where(hit, clusters[safe] if len(linked) else 0, member - at)
-    return pa.table({
-        "member": pa.array(member, pa.int64()), "cluster_id": pa.array(cluster, pa.int64()),
-        "article_id": statements["article_id"], "statement_id": statements["statement_id"],
-        "kind": statements["kind"], "start_char": statements["start_char"], "end_char": statements["end_char"],
-        "words": statements["words"],
-        "matched": pa.array(np.where(hit, matched[safe] if len(linked) else 0, 0), pa.int64(), mask=~hit),
-        "similarity": pa.array(np.round(np.where(hit, similarity[safe] if len(linked) else 0, 0), 4), pa.float64(),
-                               mask=~hit),
-        "how": pa.array(np.where(hit, "verbatim", ""), pa.string(), mask=~hit),
-        "line": statements["line"]})
+def line_shard(table: pa.Table) -> pa.Table:
+    """A ``shard`` column: the statement's wording (line bucket) for one long enough to match, so that all copies
+    of a wording meet in one ``line_links`` call; else its own member (it meets nobody)."""
+    words = np.asarray(table["words"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    line = np.asarray(pc.fill_null(table["line"], 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    member = np.asarray(table["member"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    key = np.where(words >= co.MIN_EXACT_WORDS, line, member)
+    return table.append_column("shard", pa.array(key & (SHARDS - 1), pa.int64()))
+
+
+def line_links(group: pa.Table) -> pa.Table:
+    """Whole wordings (``STATEMENTS`` rows grouped by ``line_shard``), in member order: each statement copies the
+    first of its wording's earlier representatives it agrees with (``corroborate.representative``: one link, to
+    at most REPRESENTATIVES compared), or is a representative itself — ``rep_line`` its line bucket, ``buckets``
+    its band buckets (a copy's are dropped: it never enters the LSH index)."""
+    rows = sorted(group.drop_columns(["shard"]).to_pylist(), key=lambda r: r["member"])
+    reps: dict[int, list[tuple[int, co.Text, str | None]]] = {}
+    for r in rows:
+        text = co.Text.of(r["text"] or "")
+        line = co.line_bucket(text.tokens)
+        found = None if line is None else co.representative(text, r["context"],
+                                                            reps.get(line, [])[: co.REPRESENTATIVES])
+        if found is None:
+            r.update(matched=None, similarity=None, rep_line=line)
+            if line is not None:
+                reps.setdefault(line, []).append((r["member"], text, r["context"]))
+        else:
+            r.update(matched=found[0], similarity=round(found[1], 4), rep_line=None, buckets=[])
+    return pa.Table.from_pylist(rows, schema=LINED)
+
+
+def index_rows(lined: pa.Table) -> pa.Table:
+    """``statement_buckets`` rows of the representatives: their line bucket and band buckets."""
+    reps = lined.filter(pc.is_null(lined["matched"]))
+    bands = explode(reps.select(["member", "buckets"]), "member").select(["bucket", "member"])
+    lines = reps.filter(pc.is_valid(reps["rep_line"]))
+    return pa.concat_tables([bands, pa.table({"bucket": lines["rep_line"], "member": lines["member"]})])
+
+
+def rep_bands(lined: pa.Table) -> pa.Table:
+    """``(bucket, member, shard)`` of the representatives' band buckets: the fuzzy candidates' LSH groupby input."""
+    return explode(lined.filter(pc.is_null(lined["matched"])).select(["member", "buckets"]), "member")
+
+
+def resolve(lined: pa.Table, fuzzy: dict[int, tuple[int, float, int]]) -> pa.Table:
+    """Each statement's ``root``: the founder of its cluster. A copy's is its representative's, a representative's
+    its fuzzy link's (``fuzzy``: representative -> (matched, score, root), the representatives' resolved links),
+    a founder's itself; ``block``: the founder-numbering block of the statement."""
+    member = lined["member"].to_pylist()
+    matched, similarity = lined["matched"].to_pylist(), lined["similarity"].to_pylist()
+    root = []
+    for i, m in enumerate(member):
+        if matched[i] is not None:
+            root.append(fuzzy[matched[i]][2] if matched[i] in fuzzy else matched[i])
+        elif m in fuzzy:
+            matched[i], similarity[i] = fuzzy[m][0], round(fuzzy[m][1], 4)
+            root.append(fuzzy[m][2])
+        else:
+            root.append(m)
+    out = lined.set_column(lined.schema.get_field_index("matched"), "matched", pa.array(matched, pa.int64()))
+    out = out.set_column(out.schema.get_field_index("similarity"), "similarity", pa.array(similarity, pa.float64()))
+    return out.append_column("root", pa.array(root, pa.int64())).append_column(
+        "block", pa.array([m // BLOCK for m in member], pa.int64()))
+
+
+def number_founders(group: pa.Table, before: dict[int, int]) -> pa.Table:
+    """Cluster ids of whole blocks of founders (``member, block``): a founder's id is the number of founders up to
+    it (``before``: founders in the blocks before each block), as the walk's counter gives it."""
+    rows = sorted(zip(group["block"].to_pylist(), group["member"].to_pylist(), strict=True))
+    ids, rank, last = [], 0, None
+    for block, _ in rows:
+        rank = rank + 1 if block == last else 1
+        last = block
+        ids.append(before[block] + rank)
+    return pa.table({"root": pa.array([m for _, m in rows], pa.int64()), "cluster_id": pa.array(ids, pa.int64())},
+                    schema=FOUNDERS)
+
+
+def blocks_before(counts: dict[int, int]) -> dict[int, int]:
+    """Founders in the blocks before each block (``counts``: founders per block)."""
+    out, total = {}, 0
+    for block in sorted(counts):
+        out[block] = total
+        total += counts[block]
+    return out
+
+
+def member_rows(resolved: pa.Table) -> pa.Table:
+    """``MEMBERS_IN`` rows (``shard`` still empty) of resolved statements joined to their founder's cluster id."""
+    how = pc.if_else(pc.is_valid(resolved["matched"]), pa.scalar("verbatim"), pa.scalar(None, pa.string()))
+    table = resolved.append_column("how", how).append_column("group_id", pa.nulls(len(resolved), pa.string()))
+    table = table.append_column("shard", pa.nulls(len(resolved), pa.int64()))
+    return table.select(MEMBERS_IN.names).cast(MEMBERS_IN)
 
 
 def statement_copy_pairs(group: pa.Table) -> pa.Table:
@@ -344,16 +412,13 @@ def group_sources(group: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=co.BY_NAME["article_sources"].arrow)
 
 
-def member_rows_of_articles(statements: pa.Table, arrays: tuple[np.ndarray, ...],
-                            copies: dict[str, tuple[str, str, float, str]]) -> pa.Table:
-    """``member_rows`` with what the summary needs of each statement's article (outlet key, copy group, seq, date,
-    outlet) and its text; ``shard``: its line's (site furniture is a line one outlet repeats)."""
-    rows = member_rows(statements, *arrays)
-    groups = [copies[a][3] if a in copies else a for a in statements["article_id"].to_pylist()]
-    line = pc.fill_null(rows["line"], 0)
-    return pa.table([*rows.columns, statements["outlet_key"], pa.array(groups, pa.string()), statements["seq"],
-                     statements["published_date"], statements["outlet"], statements["text"],
-                     pc.bit_wise_and(line, SHARDS - 1)], schema=MEMBERS_IN)
+def with_groups(members: pa.Table, copies: dict[str, tuple[str, str, float, str]]) -> pa.Table:
+    """``MEMBERS_IN`` rows with each statement's copy group; ``shard``: its line's (site furniture is a line one
+    outlet repeats)."""
+    groups = [copies[a][3] if a in copies else a for a in members["article_id"].to_pylist()]
+    members = members.set_column(members.schema.get_field_index("group_id"), "group_id", pa.array(groups, pa.string()))
+    shard = pc.bit_wise_and(pc.fill_null(members["line"], 0), SHARDS - 1)
+    return members.set_column(members.schema.get_field_index("shard"), "shard", shard)
 
 
 def furniture(group: pa.Table) -> pa.Table:

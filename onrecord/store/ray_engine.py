@@ -243,29 +243,41 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         ds = ray.data.read_parquet(str(parts / name))
         return ds.select_columns(columns) if columns else ds
 
-    # statements: LSH index rows, candidate pairs, verdicts -> the link list
-    links = pa.table({})
-    statements = read("statements", ["member", "buckets"])
+    def grouped(ds: Any, fn: Any, **kwargs: Any) -> Any:
+        return ds.groupby("shard", num_partitions=partitions).map_groups(fn, batch_format="pyarrow", fn_kwargs=kwargs)
+
+    def pyarrow(ds: Any, fn: Any, **kwargs: Any) -> Any:
+        return ds.map_batches(fn, batch_format="pyarrow", fn_kwargs=kwargs)
+
+    # statements: copies onto their wording's representative (a groupby on the wording), the representatives'
+    # LSH candidates and verdicts (the only link list the driver holds), the cluster ids numbered on the engine
+    best: dict[int, tuple[int, float]] = {}
+    statements = read("statements", None)
     if statements is not None:
-        index = statements.map_batches(cb.explode, fn_kwargs={"key": "member"}, batch_format="pyarrow").materialize()
-        index.select_columns(["bucket", "member"]).write_parquet(str(parts / "statement_buckets"))
-        pairs = _pairs(index, "member", partitions)
+        grouped(pyarrow(statements, cb.line_shard), cb.line_links).write_parquet(str(parts / "lined"))
+        lined = read("lined", None)
+        pyarrow(lined, cb.index_rows).write_parquet(str(parts / "statement_buckets"))
+        pairs = _pairs(pyarrow(read("lined", ["member", "buckets", "matched"]), cb.rep_bands), "member", partitions)
         texts = read("statements", ["member", "text", "context"])
         pairs = _join(pairs, texts.rename_columns({"member": "key"}), partitions, "key")
         pairs = _join(pairs, texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
                       partitions, "candidate")
         links = _collect(pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
-    best = cb.best_links(links) if links.num_rows else {}
+        best = cb.best_links(links) if links.num_rows else {}
+        del links
+        root = cb.forest(best)
+        fuzzy = ray.put({k: (c, score, root[k]) for k, (c, score) in best.items()})
+        del root
+        pyarrow(lined, lambda t, f: cb.resolve(t, ray.get(f[0])), f=[fuzzy]).write_parquet(str(parts / "resolved"))
+        founders = pyarrow(read("resolved", ["member", "root", "block"]),
+                           lambda t: t.filter(pc.equal(t["root"], t["member"])).select(["member", "block"]))
+        counts = _collect(founders.groupby("block").count())
+        before = cb.blocks_before(dict(zip(counts["block"].to_pylist(), counts["count()"].to_pylist(), strict=True)))
+        ids = founders.groupby("block", num_partitions=partitions).map_groups(
+            cb.number_founders, batch_format="pyarrow", fn_kwargs={"before": before})
+        _join(read("resolved", None), ids, partitions, "root").write_parquet(str(parts / "linked_members"))
     steps["statement_links"] = time.monotonic() - started - sum(steps.values())
     sizes["statement_links"] = len(best)
-    linked, clusters = cb.cluster_ids(best)
-    matched = np.array([best[k][0] for k in linked.tolist()], dtype=np.int64)
-    similarity = np.array([best[k][1] for k in linked.tolist()], dtype=np.float64)
-    arrays = ray.put((linked, clusters, matched, similarity))
-    if statements is not None:
-        rows = read("statements", None)
-        rows.map_batches(lambda t, a: cb.member_rows(t, *ray.get(a[0])), fn_kwargs={"a": [arrays]},
-                         batch_format="pyarrow").write_parquet(str(parts / "linked_members"))
 
     # articles: text copies (LSH over 4-gram shingles), then copies by shared statements
     articles = read("articles", ["seq", "buckets"])
@@ -284,10 +296,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     x_seq: dict[str, int] = {}
     ids: dict[int, str] = {}
     if statements is not None:
-        eligible = read("linked_members", ["member", "cluster_id", "article_id", "words"]).filter(
-            expr=col("words") >= co.MIN_FUZZY_WORDS)
-        own = read("statements", ["member", "seq", "own"])
-        eligible = _join(eligible, own, partitions, "member").map_batches(
+        eligible = read("linked_members", ["member", "cluster_id", "article_id", "words", "seq", "own"]).filter(
+            expr=col("words") >= co.MIN_FUZZY_WORDS).map_batches(
             cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow")
         shared = eligible.groupby("shard", num_partitions=partitions).map_groups(
             cb.statement_copy_pairs, batch_format="pyarrow")
@@ -322,7 +332,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     sizes["driver_rows"] = len(best) + len(best_text) + len(by_statements)
     links_ref = ray.put({x: (c[0], c[1], c[2], groups[x]) for x, c in copies.items()})
     steps["ids_and_copies"] = time.monotonic() - started - sum(steps.values())
-    _summary(read, parts, partitions, arrays, links_ref)
+    _summary(read, parts, partitions, links_ref)
     steps["summary"] = time.monotonic() - started - sum(steps.values())
     summary = parquet_store.corroboration_finish(work)
     steps["finish"] = time.monotonic() - started - sum(steps.values())
@@ -333,7 +343,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     return summary
 
 
-def _summary(read: Any, parts: Path, partitions: int, arrays: Any, links: Any) -> None:
+def _summary(read: Any, parts: Path, partitions: int, links: Any) -> None:
     """``corroborate.refresh`` as Ray Data groupbys (``corroborate_batch``'s summary functions): each copy group's
     source (groupby copy group), site furniture (groupby line: a line one outlet repeats), ``clusters`` (the
     members joined to their articles' sources, groupby cluster), the corpus conflict checks (groupby check group:
@@ -354,11 +364,10 @@ def _summary(read: Any, parts: Path, partitions: int, arrays: Any, links: Any) -
         sources = grouped(articles.map_batches(lambda t, a: cb.article_rows(t, ray.get(a[0])), fn_kwargs={"a": [links]},
                                                batch_format="pyarrow"), cb.group_sources).materialize()
         sources.write_parquet(str(parts / "article_sources"))
-    statements = read("statements", None)
-    if statements is not None and sources is not None:
-        members = statements.map_batches(
-            lambda t, a, c: cb.member_rows_of_articles(t, ray.get(a[0]), ray.get(c[0])),
-            fn_kwargs={"a": [arrays], "c": [links]}, batch_format="pyarrow")
+    linked = read("linked_members", None)
+    if linked is not None and sources is not None:
+        members = linked.map_batches(lambda t, c: cb.with_groups(cb.member_rows(t), ray.get(c[0])),
+                                     fn_kwargs={"c": [links]}, batch_format="pyarrow")
         members = grouped(members, cb.furniture).materialize()
         members.select_columns(cb.MEMBERS.names).write_parquet(str(parts / "cluster_members"))
         clustered = members.filter(expr=col("cluster_id") >= 0).drop_columns(["shard"])
