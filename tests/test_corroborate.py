@@ -357,3 +357,68 @@ def test_cli(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert all(row["outlets"] is None for row in json.loads(capsys.readouterr().out))
     assert main(["cluster", "--store", str(plain)]) == 2
     assert "onrecord corroborate" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------- many copies: a star
+
+SAID_EVERYWHERE = "The regional council will spend 12 million euros on new flood barriers along the river this autumn."
+NEAR = ["Engineers say the barriers should protect about 4,000 homes in the lower town from winter floods.",
+        "Engineers say the barriers should protect some 4,000 homes in the lower town from winter floods.",
+        "Engineers say the new barriers should protect about 4,000 homes in the lower town from winter floods."]
+COPIES = 60  # more than BUCKET_CAP: every earlier copy would have been a candidate pair
+
+
+def copies_store(path: Path, n: int = COPIES) -> Path:
+    """A store of ``n`` one-outlet articles (rows written directly, no analysis): each carries the same sentence,
+    one of three wordings of another, a sentence of its own and a three-word reply."""
+    con = schema.connect(path)
+    try:
+        articles, unsourced = [], []
+        for i in range(n):
+            own = f"Resident {i} kept a diary of the water levels in the cellar of house {i} since spring."
+            sentences = [SAID_EVERYWHERE, NEAR[i % 3], own, "Yes, we will."]
+            text = " ".join(sentences)
+            articles.append({"id": f"c{i:03d}", "seq": i + 1, "outlet": f"Outlet {i}", "text": text,
+                             "published_date": None})
+            for k, sentence in enumerate(sentences):
+                start = text.index(sentence)
+                unsourced.append({"article_id": f"c{i:03d}", "id": f"u{k}", "text": sentence, "start_char": start,
+                                  "end_char": start + len(sentence)})
+        schema.insert(con, schema.ARTICLES, articles)
+        schema.insert(con, schema.UNSOURCED, unsourced)
+        corroborate.corroborate(con)
+    finally:
+        con.close()
+    return path
+
+
+def test_copies_link_to_one_representative(tmp_path: Path) -> None:
+    """60 copies of a sentence: one cluster, each copy one link row to the first (not a clique), and only the
+    representatives (one per wording) in the LSH index; three wordings of another sentence: one cluster."""
+    con = schema.connect(copies_store(tmp_path / "copies.duckdb"), read_only=True)
+    try:
+        rows = con.execute("""SELECT m.member, m.cluster_id, m.matched, m.similarity, m.how, u.text
+                              FROM cluster_members m JOIN unsourced u ON u.article_id = m.article_id
+                                                                      AND u.id = m.statement_id
+                              ORDER BY m.member""").fetchall()
+        by_text: dict[str, list[tuple[Any, ...]]] = {}
+        for r in rows:
+            by_text.setdefault(r[5], []).append(r)
+        same = by_text[SAID_EVERYWHERE]
+        first = same[0][0]
+        assert len({r[1] for r in same}) == 1 and len(same) == COPIES
+        assert same[0][2] is None and all((r[2], r[3], r[4]) == (first, 1.0, "verbatim") for r in same[1:])
+        near = [r for t in NEAR for r in by_text[t]]
+        assert len({r[1] for r in near}) == 1 and len(near) == COPIES  # the three wordings: one cluster
+        reps = {t: by_text[t][0][0] for t in NEAR}
+        for t in NEAR:
+            assert all(r[2] == reps[t] for r in by_text[t][1:])  # each copy onto its wording's representative
+        assert by_text[NEAR[1]][0][2] == reps[NEAR[0]] and by_text[NEAR[1]][0][4] == "verbatim"  # LSH: a near one
+        others = [r for t, rs in by_text.items() if t not in NEAR and t != SAID_EVERYWHERE for r in rs]
+        assert len({r[1] for r in others if r[5] != "Yes, we will."}) == COPIES  # sentences of their own: alone
+        assert len({r[1] for r in others if r[5] == "Yes, we will."}) == COPIES  # too short to match anything
+        indexed = {m for (m,) in con.execute("SELECT DISTINCT member FROM statement_buckets").fetchall()}
+        assert indexed == {first, *reps.values(), *(r[0] for r in others if r[5] != "Yes, we will.")}
+        assert con.execute("SELECT count(*) FROM clusters WHERE articles > 1").fetchone()[0] == 2
+    finally:
+        con.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from feeds import write_feed
@@ -122,3 +123,66 @@ def test_sources_and_clusters_do_not_depend_on_grouping(con: duckdb.DuckDBPyConn
                for r in cb.cluster_rows(pa.Table.from_pylist(part, schema=CLUSTER_IN)).to_pylist()]
         assert _canon(got, names) == _canon(stored, names)
     assert any(r["articles"] > 1 for r in stored)
+
+
+def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
+    """The engine's statement steps (``ray_engine._corroborate``) in this process, every groupby cut into ``k``
+    partitions of whole groups and every map into batches of ``k`` rows: ``cluster_members`` rows."""
+    def parts(table: pa.Table) -> list[pa.Table]:
+        return [pa.Table.from_pylist(p, schema=table.schema) for p in _partitions(table.to_pylist(), "shard", k)]
+
+    def batches(table: pa.Table) -> list[pa.Table]:
+        return [table.slice(i, k) for i in range(0, table.num_rows, k)]
+
+    lined = pa.concat_tables([cb.line_links(p) for p in parts(cb.line_shard(statements))])
+    pairs = pa.concat_tables([cb.bucket_pairs(p, "member") for p in parts(cb.rep_bands(lined))])
+    texts = {r["member"]: r for r in statements.select(["member", "text", "context"]).to_pylist()}
+    joined = [{"key": p["key"], "candidate": p["candidate"], "text": texts[p["key"]]["text"],
+               "context": texts[p["key"]]["context"], "c_text": texts[p["candidate"]]["text"],
+               "c_context": texts[p["candidate"]]["context"]} for p in pairs.to_pylist()]
+    links = pa.concat_tables([cb.statement_verdicts(pa.Table.from_pylist(joined[i:i + k]))
+                              for i in range(0, len(joined), k)] or [cb.LINKS.empty_table()])
+    best = cb.best_links(links)
+    root = cb.forest(best)
+    fuzzy = {m: (c, s, root[m]) for m, (c, s) in best.items()}
+    resolved = pa.concat_tables([cb.resolve(b, fuzzy) for b in batches(lined)])
+    founders = resolved.filter(pc.equal(resolved["root"], resolved["member"])).select(["member", "block"])
+    counts: dict[int, int] = defaultdict(int)
+    for block in founders["block"].to_pylist():
+        counts[block] += 1
+    before = cb.blocks_before(counts)
+    founders = founders.append_column("shard", founders["block"])
+    ids = {r["root"]: r["cluster_id"] for p in parts(founders)
+           for r in cb.number_founders(p.drop_columns(["shard"]), before).to_pylist()}
+    joined_ids = resolved.append_column("cluster_id", pa.array([ids[r] for r in resolved["root"].to_pylist()],
+                                                               pa.int64()))
+    return [r for b in batches(joined_ids) for r in cb.member_rows(b).to_pylist()]
+
+
+def test_statement_clusters_do_not_depend_on_cuts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many copies of one statement (more than BUCKET_CAP) and three wordings of another: the engine's steps —
+    copies linked per wording, representatives by LSH, founders numbered per block — give the one-process
+    ``cluster_members`` whatever the cut, each copy one link; the driver's list holds the representatives' links
+    only."""
+    from test_corroborate import COPIES, copies_store
+
+    monkeypatch.setattr(cb, "BLOCK", 16)  # founders numbered across several blocks
+    path = copies_store(tmp_path / "copies.duckdb")
+    con = schema.connect(path, read_only=True)
+    try:
+        stored = _rows(con, "SELECT * FROM cluster_members")
+        work = tmp_path / "version"
+        for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
+            (work / name).mkdir(parents=True)
+            con.execute(f"COPY {name} TO '{work / name / 'part-0.parquet'}' (FORMAT parquet)")
+    finally:
+        con.close()
+    statements = cb.prepare(pq.read_table(parquet_store.corroboration_input(work)))["statements"]
+    names = cb.MEMBERS.names
+    for k in CUTS:
+        assert _canon(_statement_clusters(statements, k), names) == _canon(stored, names)
+    lined = cb.line_links(cb.line_shard(statements))
+    assert pc.sum(pc.is_valid(lined["matched"])).as_py() == (COPIES - 1) + (COPIES - 3)  # a copy: one link
+    reps = set(lined.filter(pc.is_null(lined["matched"]))["member"].to_pylist())
+    pairs = cb.bucket_pairs(cb.rep_bands(lined), "member")  # LSH candidates: among the representatives only
+    assert set(pairs["key"].to_pylist()) | set(pairs["candidate"].to_pylist()) <= reps
