@@ -364,19 +364,21 @@ def test_cli(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 SAID_EVERYWHERE = "The regional council will spend 12 million euros on new flood barriers along the river this autumn."
 NEAR = ["Engineers say the barriers should protect about 4,000 homes in the lower town from winter floods.",
         "Engineers say the barriers should protect some 4,000 homes in the lower town from winter floods.",
-        "Engineers say the new barriers should protect about 4,000 homes in the lower town from winter floods."]
+        "Engineers say the new barriers should protect about 4,000 homes in the lower town from winter floods.",
+        "Engineers say the new barriers should protect about 4,000 homes in the lower town from the winter floods."]
 COPIES = 60  # more than BUCKET_CAP: every earlier copy would have been a candidate pair
 
 
 def copies_store(path: Path, n: int = COPIES) -> Path:
     """A store of ``n`` one-outlet articles (rows written directly, no analysis): each carries the same sentence,
-    one of three wordings of another, a sentence of its own and a three-word reply."""
+    one of four wordings of another (the fourth nearest the third, the third nearest the first), a sentence of its
+    own and a three-word reply."""
     con = schema.connect(path)
     try:
         articles, unsourced = [], []
         for i in range(n):
             own = f"Resident {i} kept a diary of the water levels in the cellar of house {i} since spring."
-            sentences = [SAID_EVERYWHERE, NEAR[i % 3], own, "Yes, we will."]
+            sentences = [SAID_EVERYWHERE, NEAR[i % len(NEAR)], own, "Yes, we will."]
             text = " ".join(sentences)
             articles.append({"id": f"c{i:03d}", "seq": i + 1, "outlet": f"Outlet {i}", "text": text,
                              "published_date": None})
@@ -394,7 +396,8 @@ def copies_store(path: Path, n: int = COPIES) -> Path:
 
 def test_copies_link_to_one_representative(tmp_path: Path) -> None:
     """60 copies of a sentence: one cluster, each copy one link row to the first (not a clique), and only the
-    representatives (one per wording) in the LSH index; three wordings of another sentence: one cluster."""
+    representatives (one per wording) in the LSH index; four wordings of another sentence, linked in a chain: one
+    cluster."""
     con = schema.connect(copies_store(tmp_path / "copies.duckdb"), read_only=True)
     try:
         rows = con.execute("""SELECT m.member, m.cluster_id, m.matched, m.similarity, m.how, u.text
@@ -409,11 +412,11 @@ def test_copies_link_to_one_representative(tmp_path: Path) -> None:
         assert len({r[1] for r in same}) == 1 and len(same) == COPIES
         assert same[0][2] is None and all((r[2], r[3], r[4]) == (first, 1.0, "verbatim") for r in same[1:])
         near = [r for t in NEAR for r in by_text[t]]
-        assert len({r[1] for r in near}) == 1 and len(near) == COPIES  # the three wordings: one cluster
+        assert len({r[1] for r in near}) == 1 and len(near) == COPIES  # the four wordings: one cluster
         reps = {t: by_text[t][0][0] for t in NEAR}
         for t in NEAR:
             assert all(r[2] == reps[t] for r in by_text[t][1:])  # each copy onto its wording's representative
-        assert by_text[NEAR[1]][0][2] == reps[NEAR[0]] and by_text[NEAR[1]][0][4] == "verbatim"  # LSH: a near one
+        assert [by_text[t][0][2] for t in NEAR] == [None, reps[NEAR[0]], reps[NEAR[0]], reps[NEAR[2]]]  # by LSH
         others = [r for t, rs in by_text.items() if t not in NEAR and t != SAID_EVERYWHERE for r in rs]
         assert len({r[1] for r in others if r[5] != "Yes, we will."}) == COPIES  # sentences of their own: alone
         assert len({r[1] for r in others if r[5] == "Yes, we will."}) == COPIES  # too short to match anything

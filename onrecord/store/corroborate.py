@@ -6,9 +6,11 @@ What it adds (tables described in onrecord/store/README.md, "Corroboration and c
   cluster of its most similar earlier statement, or founds one. Similarity is over word 3-gram shingles:
   Jaccard >= 0.5, or one statement at least 80% inside the other with 6+ shingles shared, with the same figures
   and negation; statements of 4-5 words only match an identical (normalised) text, shorter ones and those of
-  fewer than two content words ("I don't know") stay alone. Candidates come from MinHash LSH
-  (48 hashes in 24 bands of 2, plain numpy) stored in ``statement_buckets``, so a new statement is compared with
-  a handful of earlier ones, never with the whole store.
+  fewer than two content words ("I don't know") stay alone. A copy (the same normalised words) is compared
+  with its wording's first representatives only and joins the first it agrees with (one link, however many
+  copies); the representatives form the LSH index (48 hashes in 24 bands of 2, plain numpy, and the wording's
+  hash) stored in ``statement_buckets``, so a new statement is compared with a handful of earlier ones, never
+  with the whole store nor with every copy.
 * **Independent outlets.** Syndicated copies of one story count once. An article is a copy of an earlier one
   when most of its text (70% of its 4-gram shingles) is inside it, or when the two share most statements (at
   least 4, 80% of the smaller article's and half of the larger one's, two of them in the author's own words).

@@ -1,20 +1,24 @@
 """Corroboration as engine-neutral steps over Arrow tables: the adapter between ``onrecord.store.corroborate``
 (the one-process algorithm and its rules) and an engine's map / groupby (``ray_engine.corroborate_on_ray``).
 
-``corroborate`` walks the articles in ``seq`` order and lets each statement join the cluster of its most similar
-*earlier* statement among the first ``BUCKET_CAP`` members of its LSH buckets. Every part of that except the
-final walk is local, so it splits into:
+``corroborate`` walks the articles in ``seq`` order: each statement copies the first representative of its
+wording it agrees with, else joins its most similar *earlier representative* among the first ``BUCKET_CAP`` of its
+LSH buckets. Every part of that except the final walk is local, so it splits into:
 
 1. ``prepare``: per batch of articles (a map) — each article's wire, own source, 4-gram shingles and buckets;
-   each statement's words, buckets, line hash and context; the status / casualty facts (spaCy); the conflict
+   each statement's words, band buckets, line hash and context; the status / casualty facts (spaCy); the conflict
    checks' input rows (``check_rows``).
-2. ``bucket_pairs``: per group of buckets (a groupby on ``shard``, a hash of the bucket) — every row paired with
-   the earlier rows among its bucket's first ``BUCKET_CAP``: the candidate pairs ``_first`` yields.
-3. ``statement_verdicts`` / ``article_verdicts``: per batch of candidate pairs joined to both sides' text — the
-   pairs that match (``corroborate.similar`` and ``_says_otherwise``; the 70% shingle containment).
-4. ``best_links`` and ``forest`` (on the driver, on the link list only): each row's best earlier match, ties to the
-   earliest, as the walk picks it; cluster (group) ids follow the links to their first row.
-5. ``member_rows``: per batch of statements (a map, the link arrays broadcast) — the ``cluster_members`` rows.
+2. ``line_links``: per group of wordings (a groupby on ``line_shard``) — the walk over one wording's statements:
+   each copy's one link to its representative; the others are the representatives (``index_rows``).
+3. ``bucket_pairs`` over ``rep_bands``: per group of buckets (a groupby on ``shard``, a hash of the bucket) —
+   every representative paired with the earlier ones among its bucket's first ``BUCKET_CAP``.
+4. ``statement_verdicts`` / ``article_verdicts``: per batch of candidate pairs joined to both sides' text — the
+   pairs that match (``corroborate.similar`` and ``says_otherwise``; the 70% shingle containment).
+5. ``best_per_key`` (a groupby on the key) and ``jump`` (pointer jumping, a self-join per round): each
+   representative's best earlier match, resolved to its chain's first statement; ``with_via`` / ``resolve`` (a
+   join): every statement's root; ``number_founders`` (a groupby on blocks of members, ``blocks_before`` the only
+   numbers on the driver) and a join on the root: the cluster ids; ``member_rows``: the ``cluster_members`` rows.
+   Article copies: ``best_links`` and ``forest`` on the driver, on the copy links only.
 6. ``statement_copy_pairs``: per group of clusters — article pairs that share a cluster, with the earlier article
    among the cluster's first ``BUCKET_CAP`` members (``_match_by_statements``); ``statement_copies`` picks each
    article's best on the summed pairs.
@@ -170,14 +174,6 @@ def bucket_pairs(group: pa.Table, key: str) -> pa.Table:
     return pa.table({"key": pa.array(pairs[:, 0], pa.int64()), "candidate": pa.array(pairs[:, 1], pa.int64())})
 
 
-def unique_pairs(group: pa.Table) -> pa.Table:
-    """The distinct ``(key, candidate)`` pairs of a group (a pair met in several buckets is judged once)."""
-    pairs = np.stack([np.asarray(group[c].to_numpy(zero_copy_only=False), dtype=np.int64)
-                      for c in ("key", "candidate")], axis=1)
-    pairs = np.unique(pairs, axis=0) if len(pairs) else np.empty((0, 2), np.int64)
-    return pa.table({"key": pa.array(pairs[:, 0], pa.int64()), "candidate": pa.array(pairs[:, 1], pa.int64())})
-
-
 def with_shard(table: pa.Table, column: str) -> pa.Table:
     """A ``shard`` column: ``column`` (a non-negative id or bucket) hashed into SHARDS groupby keys."""
     return table.append_column("shard", pc.bit_wise_and(table[column], SHARDS - 1))
@@ -278,25 +274,51 @@ def rep_bands(lined: pa.Table) -> pa.Table:
     return explode(lined.filter(pc.is_null(lined["matched"])).select(["member", "buckets"]), "member")
 
 
-def resolve(lined: pa.Table, fuzzy: dict[int, tuple[int, float, int]]) -> pa.Table:
-    """Each statement's ``root``: the founder of its cluster. A copy's is its representative's, a representative's
-    its fuzzy link's (``fuzzy``: representative -> (matched, score, root), the representatives' resolved links),
-    a founder's itself; ``block``: the founder-numbering block of the statement."""
-    member = lined["member"].to_pylist()
-    matched, similarity = lined["matched"].to_pylist(), lined["similarity"].to_pylist()
-    root = []
-    for i, m in enumerate(member):
-        if matched[i] is not None:
-            root.append(fuzzy[matched[i]][2] if matched[i] in fuzzy else matched[i])
-        elif m in fuzzy:
-            matched[i], similarity[i] = fuzzy[m][0], round(fuzzy[m][1], 4)
-            root.append(fuzzy[m][2])
-        else:
-            root.append(m)
-    out = lined.set_column(lined.schema.get_field_index("matched"), "matched", pa.array(matched, pa.int64()))
-    out = out.set_column(out.schema.get_field_index("similarity"), "similarity", pa.array(similarity, pa.float64()))
-    return out.append_column("root", pa.array(root, pa.int64())).append_column(
-        "block", pa.array([m // BLOCK for m in member], pa.int64()))
+REP_LINKS = pa.schema([("via", pa.int64()), ("b_matched", pa.int64()), ("b_similarity", pa.float64()),
+                       ("b_root", pa.int64())])
+
+
+def best_per_key(group: pa.Table) -> pa.Table:
+    """``REP_LINKS`` of whole keys (verdict ``LINKS`` grouped by the key's shard): each representative's best
+    match (highest score, ties to the earliest, as ``best_links``), its root still that match."""
+    best = best_links(group)
+    keys = sorted(best)
+    return pa.table({"via": pa.array(keys, pa.int64()), "b_matched": pa.array([best[k][0] for k in keys], pa.int64()),
+                     "b_similarity": pa.array([round(best[k][1], 4) for k in keys], pa.float64()),
+                     "b_root": pa.array([best[k][0] for k in keys], pa.int64())}, schema=REP_LINKS)
+
+
+def jump(table: pa.Table) -> pa.Table:
+    """One round of pointer jumping over the representatives' links (``REP_LINKS`` left-joined on ``b_root`` to
+    the links' ``next_root``: the root's own root, null when it has no link): each root replaced by its root's;
+    ``changed`` when it moved. Links point to earlier rows, so the rounds end, after log2 of the longest chain."""
+    changed = pc.fill_null(pc.is_valid(table["next_root"]), False)
+    root = pc.coalesce(table["next_root"], table["b_root"])
+    out = table.drop_columns(["next_root"])
+    out = out.set_column(out.schema.get_field_index("b_root"), "b_root", root)
+    return out.select(REP_LINKS.names).cast(REP_LINKS).append_column("changed", changed)
+
+
+def with_via(lined: pa.Table) -> pa.Table:
+    """``via``: the representative a statement stands for — the one it copies, else itself (the join key of its
+    representative's resolved link)."""
+    return lined.append_column("via", pc.coalesce(lined["matched"], lined["member"]))
+
+
+def resolve(joined: pa.Table) -> pa.Table:
+    """``RESOLVED`` rows of statements joined (left) on ``via`` to their representative's resolved link
+    (``REP_LINKS``): each statement's ``root``, the founder of its cluster — a copy's is its representative's,
+    a linked representative's its link's (whose match and score it takes), a founder's itself; ``block``: the
+    founder-numbering block of the statement."""
+    rep = pc.is_null(joined["matched"])
+    linked = pc.and_(rep, pc.is_valid(joined["b_matched"]))
+    matched = pc.if_else(linked, joined["b_matched"], joined["matched"])
+    similarity = pc.if_else(linked, joined["b_similarity"], joined["similarity"])
+    root = pc.coalesce(joined["b_root"], joined["via"])
+    out = joined.set_column(joined.schema.get_field_index("matched"), "matched", matched)
+    out = out.set_column(out.schema.get_field_index("similarity"), "similarity", similarity)
+    block = pc.divide(joined["member"], pa.scalar(BLOCK, pa.int64()))
+    return out.append_column("root", root).append_column("block", block).select(RESOLVED.names).cast(RESOLVED)
 
 
 def number_founders(group: pa.Table, before: dict[int, int]) -> pa.Table:
