@@ -425,3 +425,32 @@ def test_copies_link_to_one_representative(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM clusters WHERE articles > 1").fetchone()[0] == 2
     finally:
         con.close()
+
+
+def test_a_copy_joins_the_representative_it_agrees_with(tmp_path: Path) -> None:
+    """The same words said by two people: the second speaker's first copy becomes a representative of its own,
+    later copies join the representative whose sentence they agree with — the same whether the earlier ones sit
+    in the same chunk or were stored by an earlier one (their sentences read from their articles)."""
+    said = "the northern port would reopen to ships on Friday"
+    speakers = ["Trade Minister Carla Mendes said", "Union leader Piet Olsen said", "Union leader Piet Olsen said",
+                "Trade Minister Carla Mendes said"]
+    path = tmp_path / "speakers.duckdb"
+    con = schema.connect(path)
+    try:
+        texts = [f"{who} {said}." for who in speakers]
+        schema.insert(con, schema.ARTICLES, [{"id": f"s{i}", "seq": i + 1, "outlet": f"Outlet {i}", "text": t}
+                                             for i, t in enumerate(texts)])
+        schema.insert(con, schema.UNSOURCED, [{"article_id": f"s{i}", "id": "u0", "text": said,
+                                               "start_char": t.index(said), "end_char": t.index(said) + len(said)}
+                                              for i, t in enumerate(texts)])
+        results = []
+        for chunk in (corroborate.CHUNK, 1):
+            corroborate.corroborate(con, rebuild=True, chunk=chunk)
+            results.append(con.execute("SELECT article_id, member, cluster_id, matched FROM cluster_members "
+                                       "ORDER BY member").fetchall())
+        members = {a: m for a, m, _, _ in results[0]}
+        assert [(a, matched) for a, _, _, matched in results[0]] == \
+            [("s0", None), ("s1", None), ("s2", members["s1"]), ("s3", members["s0"])]
+        assert results[1] == results[0]
+    finally:
+        con.close()

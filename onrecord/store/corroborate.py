@@ -747,15 +747,17 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
     wanted = sorted({m for stored in (lines, bands) for keys in stored.values() for m in keys})
     known: dict[int, tuple[int, Text, str | None]] = {}  # member -> (cluster, text, the sentence it stands in)
     if wanted:
+        # the sentence each stands in, from its article (statement_vectors keeps it only with the second stage): a
+        # stored statement is judged as it was when it sat in the same chunk
         rows = con.execute("""
-            SELECT m.member, m.cluster_id, coalesce(t.content, u.text), v.context
-            FROM cluster_members m
+            SELECT m.member, m.cluster_id, coalesce(t.content, u.text), a.text, m.start_char, m.end_char
+            FROM cluster_members m JOIN articles a ON a.id = m.article_id
             LEFT JOIN attributions t ON m.kind = 'attribution' AND t.article_id = m.article_id
                                      AND t.id = m.statement_id
             LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id AND u.id = m.statement_id
-            LEFT JOIN statement_vectors v ON v.member = m.member
             WHERE m.member IN (SELECT unnest(?::BIGINT[])) AND m.cluster_id >= 0""", [wanted]).fetchall()
-        known = {member: (cluster, Text.of(text or ""), ctx) for member, cluster, text, ctx in rows}
+        known = {member: (cluster, Text.of(text or ""), context(article, start, end, text or ""))
+                 for member, cluster, text, article, start, end in rows}
     local: dict[int, list[int]] = defaultdict(list)
     members, bucket_rows = [], []
     for s, text, line, buckets in prepared:
