@@ -199,3 +199,15 @@ def test_statement_clusters_do_not_depend_on_cuts(tmp_path: Path, monkeypatch: p
     reps = set(lined.filter(pc.is_null(lined["matched"]))["member"].to_pylist())
     pairs = cb.bucket_pairs(cb.rep_bands(lined), "member")  # LSH candidates: among the representatives only
     assert set(pairs["key"].to_pylist()) | set(pairs["candidate"].to_pylist()) <= reps
+
+
+def test_copy_pairs_grow_linearly_with_copies() -> None:
+    """A cluster carried by n articles pairs each with the cluster's first ORIGINALS articles: n × ORIGINALS rows
+    (less the article with itself), not n²."""
+    for n in (10, 100):
+        group = pa.table({"cluster_id": [7] * n, "member": list(range(1, n + 1)),
+                          "article_id": [f"a{i:03d}" for i in range(n)], "seq": list(range(1, n + 1)),
+                          "own": [True] * n})
+        pairs = cb.statement_copy_pairs(group)
+        assert pairs.num_rows == n * co.ORIGINALS - co.ORIGINALS
+        assert set(pairs["y"].to_pylist()) == {f"a{i:03d}" for i in range(co.ORIGINALS)}

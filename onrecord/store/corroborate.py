@@ -81,6 +81,7 @@ SHARE_FRACTION = 0.8
 FURNITURE_GROUPS = 3  # a line one outlet prints in this many independent stories of its own is site furniture
 BUCKET_CAP = 50  # earliest members looked at per LSH bucket or cluster: a bucket of boilerplate does not blow up
 REPRESENTATIVES = 4  # earliest representatives of one wording a copy is compared with (ones that say otherwise)
+ORIGINALS = 8  # earliest articles of a cluster an article may copy by shared statements: linear in the copies
 HASHES, BANDS = 48, 24
 STATUS_WINDOW = 30  # days after a status report within which speaking in office is a conflict
 COUNT_WINDOW = 2  # days between publications of two figures for the same event
@@ -685,8 +686,10 @@ def _match_by_statements(con: duckdb.DuckDBPyConnection, articles: list[dict[str
     """Articles whose texts differ (a rewrite around the wire copy) but which carry mostly the same statements
     are copies: they share at least SHARE_MIN statements, SHARE_FRACTION of the smaller article's and half of the
     larger one's, two of them in the author's own words (unsourced or reported speech: independent reporters
-    quote the same sound bites word for word but do not write the same sentences). Runs inside the chunk's
-    transaction, after its statements joined their clusters."""
+    quote the same sound bites word for word but do not write the same sentences). The earlier article is looked
+    for among the first ORIGINALS articles of each cluster (the originals a story's copies follow), so a statement
+    with k copies makes k article pairs, not k². Runs inside the chunk's transaction, after its statements joined
+    their clusters."""
     todo = [a["id"] for a in articles if sources[a["id"]]["copy_of"] is None]
     if not todo:
         return
@@ -701,7 +704,7 @@ def _match_by_statements(con: duckdb.DuckDBPyConnection, articles: list[dict[str
              ym AS (SELECT DISTINCT article_id, cluster_id FROM (
                         SELECT cm.article_id, cm.cluster_id FROM cluster_members cm
                         SEMI JOIN xm ON xm.cluster_id = cm.cluster_id WHERE {eligible}
-                        QUALIFY row_number() OVER (PARTITION BY cm.cluster_id ORDER BY cm.member) <= {BUCKET_CAP})),
+                        QUALIFY row_number() OVER (PARTITION BY cm.cluster_id ORDER BY cm.member) <= {ORIGINALS})),
              p AS (SELECT x.article_id AS x, y.article_id AS y, count(DISTINCT x.cluster_id) AS shared,
                           count(DISTINCT x.cluster_id) FILTER (WHERE x.own) AS own
                    FROM xm x JOIN ym y ON y.cluster_id = x.cluster_id AND y.article_id <> x.article_id

@@ -20,7 +20,7 @@ LSH buckets. Every part of that except the final walk is local, so it splits int
    numbers on the driver) and a join on the root: the cluster ids; ``member_rows``: the ``cluster_members`` rows.
    Article copies: ``best_links`` and ``forest`` on the driver, on the copy links only.
 6. ``statement_copy_pairs``: per group of clusters — article pairs that share a cluster, with the earlier article
-   among the cluster's first ``BUCKET_CAP`` members (``_match_by_statements``); ``statement_copies`` picks each
+   among the cluster's first ``ORIGINALS`` members (``_match_by_statements``); ``statement_copies`` picks each
    article's best on the summed pairs.
 7. The summary (``corroborate.refresh``), each a groupby over whole groups: ``group_sources`` (per copy group),
    ``furniture`` (per line), ``cluster_rows`` (per cluster), ``check_flags`` (per check group: an actor, a
@@ -353,7 +353,7 @@ def member_rows(resolved: pa.Table) -> pa.Table:
 
 def statement_copy_pairs(group: pa.Table) -> pa.Table:
     """Per cluster (``cluster_id, member, article_id, seq, own`` of its members with 6+ words): every article of
-    the cluster paired with each other article among its first BUCKET_CAP members, ``own`` when the article says
+    the cluster paired with each other article among its first ORIGINALS members, ``own`` when the article says
     it in its own words there. One row per (article, other, cluster)."""
     rows = []
     by_cluster: dict[int, list[dict[str, Any]]] = {}
@@ -361,7 +361,7 @@ def statement_copy_pairs(group: pa.Table) -> pa.Table:
         by_cluster.setdefault(r["cluster_id"], []).append(r)
     for members in by_cluster.values():
         members.sort(key=lambda r: r["member"])
-        first = {(r["article_id"], r["seq"]) for r in members[: co.BUCKET_CAP]}
+        first = {(r["article_id"], r["seq"]) for r in members[: co.ORIGINALS]}
         own: dict[tuple[str, int], bool] = {}
         for r in members:
             own[(r["article_id"], r["seq"])] = own.get((r["article_id"], r["seq"]), False) or bool(r["own"])
