@@ -271,3 +271,8 @@ def test_the_reader_reads_nearby_pronouns_in_one_pass(monkeypatch: pytest.Monkey
     assert len(runs) == 2  # one encoder pass for both pronouns
     assert [p.shape for p in both] == [(2,), (2,)]
     assert np.allclose(both[0], alone, atol=0.05)  # the shared window ends where the pronoun's sentence does
+    far = text + " " * 400 + "Later she called Lind."
+    later = far.rindex("she")
+    capped = reader.scores_many(far, [((she, she + 3), mentions), ((later, later + 3), mentions)], max_passes=1)
+    assert len(runs) == 3  # two groups, one pass allowed
+    assert sum(bool(p.any()) for p in capped) == 1

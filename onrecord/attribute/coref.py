@@ -412,6 +412,9 @@ def unsure(p: np.ndarray, threshold: float) -> bool:
 # chosen on GAP development's tune slice (the reader never trained on it; the trees did), through the pipeline
 READER_WEIGHT = 0.5  # the reader's share of a contested pronoun's score; the trees have the rest
 BLEND_THRESHOLD = 0.2
+# encoder passes of the reader per article: a budget, as the check-worthiness encoder has one, that keeps
+# coreference within a tenth of the pipeline's CPU (docs/coreference.md); pronouns it leaves go to the trees
+READER_PASSES = 1
 
 
 def reader_mentions(token: Token, cands: list[Candidate]) -> list[list[tuple[int, int]]]:
@@ -478,7 +481,7 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         from onrecord.attribute.tokens import doc_text
 
         flat = reader.scores_many(doc_text(doc), [((t.idx, t.idx + len(t.text)), [m for ms in mentions for m in ms])
-                                                  for t, *_, mentions in to_read])
+                                                  for t, *_, mentions in to_read], READER_PASSES)
         for (token, cands, p, threshold, mentions), probs in zip(to_read, flat, strict=True):
             per_cand, at = [], 0
             for ms in mentions:

@@ -95,11 +95,13 @@ class PronounReader:
         """One probability per mention; a mention outside the window scores 0."""
         return self.scores_many(text, [(pronoun, mentions)])[0]
 
-    def scores_many(self, text: str, items: Sequence[tuple[tuple[int, int], Sequence[tuple[int, int]]]]
-                    ) -> list[np.ndarray]:
+    def scores_many(self, text: str, items: Sequence[tuple[tuple[int, int], Sequence[tuple[int, int]]]],
+                    max_passes: int | None = None) -> list[np.ndarray]:
         """``scores`` for several pronouns of one text, in as few encoder passes as possible: pronouns
         within SHARED_CHARS of the first of a group share one window, from the first one's ``window``
-        start to the last one's end (trimmed to MAX_PIECES from the left), and one session call."""
+        start to the last one's end (trimmed to ``max_pieces`` from the left), and one session call.
+        With ``max_passes``, only that many groups are read, those with the most pronouns (the rest
+        score 0)."""
         out: list[np.ndarray] = [np.zeros(len(m)) for _, m in items]
         order = sorted(range(len(items)), key=lambda k: items[k][0][0])
         groups: list[list[int]] = []
@@ -108,6 +110,8 @@ class PronounReader:
                 groups[-1].append(k)
             else:
                 groups.append([k])
+        if max_passes is not None:
+            groups = sorted(groups, key=len, reverse=True)[:max_passes]
         for group in groups:
             lo = window(text, *items[group[0]][0])[0]
             hi = max(window(text, *items[k][0])[1] for k in group)
