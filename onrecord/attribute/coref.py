@@ -10,6 +10,8 @@ Names are merged into actors by ``onrecord.attribute.actors``; this module adds 
   Each (pronoun, candidate actor) pair is scored by boosted trees run as numpy arrays; the best
   candidate above the threshold wins. Trained on OntoGUM train and GAP development by
   ``python -m onrecord.train.coref``; weights in ``data/coref.npz`` (no pickle), card beside them.
+  Where the trees are unsure between two people of the pronoun's gender, a text reader
+  (``coref_reader``) has half the say, within a budget of one encoder pass per article.
 - **descriptions** ("the minister", "the ministry", "the company", "the 42-year-old"): the latest
   actor whose name, role (title, apposition or copula) or kind the description's head matches.
 """
