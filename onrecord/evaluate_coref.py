@@ -3,9 +3,9 @@
     onrecord evaluate gap-validation.tsv          # GAP figures, read off the records
     onrecord evaluate ontogum/ --split dev        # CoNLL F1 for person/organisation entities
 
-Each is reported for onrecord's resolver, for it with the opt-in text reader of contested he/she
-(``coref.with_reader``) and for the rule-only resolver (pronouns by the nearest fitting clause subject, as
-before the ranker): ``coref_resolver`` says which row is which.
+Each is reported for onrecord's resolver, for it without the text reader of contested he/she
+(``coref.without_reader``: the trees alone) and for the rule-only resolver (pronouns by the nearest
+fitting clause subject, as before the ranker): ``coref_resolver`` says which row is which.
 
 **GAP** (Webster et al. 2018), snippet-context, as ``../shared/eval/gap.py`` scores it: the pronoun's
 actor is the actor with a mention covering the pronoun; A (B) is predicted coreferent when that
@@ -256,17 +256,17 @@ def conll_figures(pairs: list[tuple[list[Cluster], list[Cluster]]]) -> dict[str,
 
 
 def evaluate_coref(paths: Sequence[str], limit: int = 0, split: str | None = None) -> list[dict[str, Any]]:
-    """One row of figures per resolver (onrecord's; with the opt-in text reader for contested he/she;
-    rule-only) and kind of gold."""
+    """One row of figures per resolver (onrecord's; the same without the text reader of contested
+    he/she; rule-only) and kind of gold."""
     from onrecord.analysis import parse
-    from onrecord.attribute.coref import rules_only, with_reader
+    from onrecord.attribute.coref import rules_only, without_reader
 
     gap_paths = [pathlib.Path(p) for p in paths if pathlib.Path(p).suffix == ".tsv"]
     conll = conll_files([p for p in paths if pathlib.Path(p).suffix != ".tsv"], split)
     if limit:
         conll = conll[:limit]
     rows: list[dict[str, Any]] = []
-    modes = {"onrecord": nullcontext, "onrecord+reader": with_reader, "rules": rules_only}
+    modes = {"onrecord": nullcontext, "onrecord-trees": without_reader, "rules": rules_only}
     for resolver, mode in modes.items():
         if gap_paths:
             gap = [r for p in gap_paths for r in read_gap(p, limit)]

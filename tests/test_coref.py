@@ -200,21 +200,79 @@ def test_shipped_reader_scores_candidates_in_its_window() -> None:
     assert p[2] == 0.0  # after the pronoun's sentence: outside what the reader sees
 
 
-def test_the_reader_runs_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from onrecord.attribute.coref import with_reader
+def test_the_reader_runs_only_where_people_of_one_gender_compete(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.attribute.coref import without_reader
     from onrecord.attribute.coref_reader import MODEL, PronounReader
 
     if not MODEL.exists():
         pytest.skip("no reader weights")
     calls = []
-    real = PronounReader.scores
-    monkeypatch.setattr(PronounReader, "scores", lambda self, *a: calls.append(1) or real(self, *a))
+    real = PronounReader.scores_many
+    monkeypatch.setattr(PronounReader, "scores_many", lambda self, *a: calls.append(1) or real(self, *a))
     from onrecord.attribute import coref
 
     monkeypatch.setattr(coref, "unsure", lambda p, threshold: True)  # whatever the trees make of it
-    text = "Maria Lopez met Sofia Garcia in Madrid on Monday. Later she left for Lisbon."
-    onrecord.analyze(text)
+    onrecord.analyze("Maria Lopez met Peter Garcia in Madrid on Monday. Later she left for Lisbon.")
+    assert not calls  # one woman, one man: gender decides
+    text = "Maria Lopez met Sofia Garcia in Madrid on Tuesday. Later she left for Lisbon."
+    with without_reader():
+        onrecord.analyze(text)
     assert not calls
-    with with_reader():
-        onrecord.analyze(text.replace("Monday", "Tuesday"))  # another text: no cached analysis
+    onrecord.analyze(text.replace("Tuesday", "Friday"))  # another text: no cached analysis
     assert calls
+
+
+def _without_people(text: str):
+    """The parsed text with the tagger's PERSON entities taken away, as if it had missed them."""
+    from onrecord.parse import load_pipeline
+
+    nlp = load_pipeline()
+    with nlp.select_pipes(disable=["onrecord"]):
+        doc = nlp(text)
+    doc.ents = [e for e in doc.ents if e.label_ != "PERSON"]
+    return doc
+
+
+def test_a_name_the_tagger_missed_is_a_person_when_a_pronoun_takes_it() -> None:
+    from onrecord.attribute.actors import ActorIndex
+
+    doc = _without_people("Yesterday Samantha Korvath arrived in Oslo. She said the talks had gone well.")
+    index = ActorIndex(doc)
+    people = [a for a in index.actors if a.kind == "person"]
+    assert [a.name for a in people] == ["Samantha Korvath"]
+    assert people[0].pronouns == [(doc.text.index("She"), doc.text.index("She") + 3)]
+
+
+def test_a_missed_name_no_pronoun_takes_is_no_actor() -> None:
+    from onrecord.attribute.actors import ActorIndex
+
+    doc = _without_people("Yesterday Samantha Korvath arrived in Oslo. The talks had gone well.")
+    assert not [a for a in ActorIndex(doc).actors if a.kind == "person"]
+    # a place that opens with a given name is not taken for a person
+    doc = _without_people("Victoria Street was closed. She said the talks had gone well.")
+    assert not [a for a in ActorIndex(doc).actors if "Victoria" in a.name]
+
+
+def test_the_reader_reads_nearby_pronouns_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.attribute.coref_reader import MODEL, PronounReader
+
+    if not MODEL.exists():
+        pytest.skip("no reader weights")
+    reader = PronounReader()
+    runs = []
+    real = reader.session.run
+    monkeypatch.setattr(reader.session, "run", lambda *a, **k: runs.append(1) or real(*a, **k))
+    text = "Ana Ruiz met Eva Lind in Madrid. She said the deal was done and her team agreed."
+    she, her = text.index("She"), text.index("her")
+    mentions = [(0, 8), (13, 21)]
+    alone = reader.scores(text, (she, she + 3), mentions)
+    assert len(runs) == 1
+    both = reader.scores_many(text, [((she, she + 3), mentions), ((her, her + 3), mentions)])
+    assert len(runs) == 2  # one encoder pass for both pronouns
+    assert [p.shape for p in both] == [(2,), (2,)]
+    assert np.allclose(both[0], alone, atol=0.05)  # the shared window ends where the pronoun's sentence does
+    far = text + " " * 400 + "Later she called Lind."
+    later = far.rindex("she")
+    capped = reader.scores_many(far, [((she, she + 3), mentions), ((later, later + 3), mentions)], max_passes=1)
+    assert len(runs) == 3  # two groups, one pass allowed
+    assert sum(bool(p.any()) for p in capped) == 1

@@ -30,10 +30,17 @@ from onrecord.attribute.coref import (
     world_given_names,
 )
 from onrecord.attribute.coref_reader import PronounReader
-from onrecord.attribute.lexicon import TITLE_WORDS, given_names
+from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
 _ACTOR_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization"}
+# labels the tagger gives a person's name now and then ("Aiko" as WORK_OF_ART, "Irina" as PRODUCT)
+_MISLABELLED = {"NORP", "WORK_OF_ART", "PRODUCT", "EVENT", "LOC", "FAC"}
+# last words of a name that make it a place or a thing, not a person ("Victoria Street", "Nobel Prize")
+_PLACE_WORDS = BODY_NOUNS | frozenset("""
+street road avenue lane square park river lake island bridge hall house college station airport award prize
+cup theatre theater museum stadium arena centre center tower castle palace bay valley mountain county
+""".split())
 _HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "mr.", "mrs.", "ms.", "dr.", "prof", "prof."}
 
 
@@ -125,6 +132,37 @@ def all_given_names() -> dict[str, str]:
     return {**world_given_names(), **given_names()}
 
 
+SURNAME_SHARE = 0.005  # % of the 1990 US census population: a surname this common is no given name alone
+
+
+@lru_cache(maxsize=1)
+def common_surnames() -> frozenset[str]:
+    """Surnames borne by at least SURNAME_SHARE % of the 1990 US census population (the ``names``
+    package's last-name list, about 2,300): "Taylor", "Kelly", "Howard" alone are more likely a
+    surname than a given name."""
+    from importlib.resources import files
+
+    out = set()
+    with (files("names") / "dist.all.last").open(encoding="ascii") as lines:
+        for line in lines:
+            name, share = line.split()[:2]
+            if float(share) < SURNAME_SHARE:
+                break  # the list runs from the commonest down
+            out.add(name.lower())
+    return frozenset(out)
+
+
+def name_gender(words: list[str], names: dict[str, str]) -> str | None:
+    """The gender a person's name says: its given name's, when it has one; a name of one word
+    ("Megan", "Tommy") only when that word is no common surname."""
+    if not words:
+        return None
+    first = words[0].lower()
+    if len(words) == 1 and first in common_surnames():
+        return None
+    return names.get(first)
+
+
 _NICKNAMING = frozenset({"nicknamed", "dubbed", "called", "as"})
 
 
@@ -208,6 +246,7 @@ class ActorIndex:
                 is_person = bool(words) and self._match(words[-1:], "person") is not None
                 self.add_mention(ent, "person" if is_person else _ACTOR_LABELS[ent.label_])
         self._add_untagged_surnames(skip)
+        latent = self._add_latent_people(skip) if coref else []
         self._merge_acronyms()
         self.actors.sort(key=lambda a: min(a.mentions))
         self.name_genders = all_given_names()
@@ -224,6 +263,12 @@ class ActorIndex:
         # pronouns and descriptions: onrecord.attribute.coref; the name index above stays names only
         self.resolved = resolve_pronouns(doc, self, PronounRanker.load() if ranker_enabled() else None,
                                          PronounReader.load() if reader_enabled() else None) if coref else {}
+        if latent:  # a name the tagger missed stays an actor only when a pronoun stands for it
+            linked = {id(a) for a in self.resolved.values()}
+            dropped = [a for a in latent if id(a) not in linked]
+            if dropped:
+                self.actors = [a for a in self.actors if all(a is not d for d in dropped)]
+                self._build_index()
         for i, actor in self.resolved.items():
             token = doc[i]
             actor.pronouns.append((token.idx, token.idx + len(token.text)))
@@ -259,8 +304,7 @@ class ActorIndex:
                 actor.add_role(mention_role(span))
         names = self.name_genders
         for actor in people:
-            words = actor.name.split()
-            gender = names.get(words[0].lower()) if len(words) > 1 else None
+            gender = name_gender(actor.name.split(), names)
             if gender:  # as strong as an honorific: "Maria Delgado-Ruiz" is not the "he" of the next line
                 actor.gender[gender] = actor.gender.get(gender, 0) + 2
         for sent_start, members in by_sentence.items():
@@ -321,6 +365,49 @@ class ActorIndex:
                     if _is_subject(self.doc[i : i + 1]):
                         actor.subject_at.append(start)
                     break
+
+    def _add_latent_people(self, skip: list[tuple[int, int]]) -> list[Actor]:
+        """People the tagger missed or mislabelled: a run of capitalised proper nouns with no entity
+        label, or a NORP / WORK_OF_ART / PRODUCT / EVENT / LOC / FAC entity, that opens with a given
+        name one gender bears (``all_given_names``) or with Mr / Mrs / Ms / Miss. Their mentions join
+        a person already named; a new person is returned — the pronoun ranker may take it as a
+        candidate of the given name's gender, and it stays an actor only when a pronoun links to it."""
+        doc = self.doc
+        names = all_given_names()
+        known = {i for a in self.actors for s, e in a.mentions for i in range(s, e)}
+        spans: list[Span] = [e for e in doc.ents if e.label_ in _MISLABELLED]
+        run: list[Token] = []
+        for token in [*doc, None]:
+            if token is not None and token.pos_ == "PROPN" and not token.ent_type_ and token.text.istitle():
+                run.append(token)
+                continue
+            if run:
+                spans.append(doc[run[0].i : run[-1].i + 1])
+                run = []
+        new: list[Actor] = []
+        for span in spans:
+            words = [w.strip(".,;:!?()[]\"“”'’") for w in span.text.split()]
+            if not 1 <= len(words) <= 4 or not all(w[:1].isupper() for w in words if w):
+                continue
+            honorific = words[0].lower().rstrip(".") in ("mr", "mrs", "ms", "miss")
+            gender = name_gender(words, names)
+            if honorific:
+                gender = "m" if words[0].lower().rstrip(".") == "mr" else "f"
+                if len(words) < 2:
+                    continue
+            if gender is None or words[-1].lower() in _PLACE_WORDS or words[-1].lower() in TITLE_WORDS:
+                continue
+            if span.start_char in known or any(s <= span.start_char < x for s, x in skip) or is_nickname(span):
+                continue
+            after = span.root.head
+            if span.root.dep_ == "compound" and after.pos_ in ("NOUN", "PROPN") and after.i >= span.end:
+                continue  # "the Samantha character": a modifier, not a mention
+            before = len(self.actors)
+            actor = self.add_mention(span, "person")
+            if actor is not None and len(self.actors) > before:
+                actor.gender[gender] = actor.gender.get(gender, 0) + 2  # the evidence it was taken on
+                new.append(actor)
+        return new
 
     def add_mention(self, span: Span, kind: str) -> Actor | None:
         words = _name_tokens(span, kind == "person")

@@ -10,6 +10,8 @@ Names are merged into actors by ``onrecord.attribute.actors``; this module adds 
   Each (pronoun, candidate actor) pair is scored by boosted trees run as numpy arrays; the best
   candidate above the threshold wins. Trained on OntoGUM train and GAP development by
   ``python -m onrecord.train.coref``; weights in ``data/coref.npz`` (no pickle), card beside them.
+  Where the trees are unsure between two people of the pronoun's gender, a text reader
+  (``coref_reader``) has half the say, within a budget of one encoder pass per article.
 - **descriptions** ("the minister", "the ministry", "the company", "the 42-year-old"): the latest
   actor whose name, role (title, apposition or copula) or kind the description's head matches.
 """
@@ -315,7 +317,7 @@ def ranker_enabled() -> bool:
     return _RANKER["enabled"]
 
 
-_READER = {"enabled": False}
+_READER = {"enabled": True}
 
 
 def reader_enabled() -> bool:
@@ -323,11 +325,11 @@ def reader_enabled() -> bool:
 
 
 @contextmanager
-def with_reader() -> Iterator[None]:
-    """Within this block contested he/she are also read by the text reader (``coref_reader``). Opt-in:
-    on PolNeAR dev it runs about 3.5 times per article, far above the cost allowed the default pipeline."""
+def without_reader() -> Iterator[None]:
+    """Within this block contested he/she are left to the trees (the row ``onrecord evaluate``
+    reports beside the default, to show what the text reader adds)."""
     before = _READER["enabled"]
-    _READER["enabled"] = True
+    _READER["enabled"] = False
     try:
         yield
     finally:
@@ -397,7 +399,9 @@ def contested(token: Token, cands: list[Candidate], index: ActorIndex) -> bool:
     return len(fitting) >= 2
 
 
-READER_MARGIN = 0.35  # the trees' best two candidates this close (or the best below the threshold): unsure
+# the trees' best two candidates this close (or the best below the threshold): unsure. 0.35 read 3.6 times as
+# many pronouns for +0.006 GAP F1 on validation (docs/coreference.md)
+READER_MARGIN = 0.15
 
 
 def unsure(p: np.ndarray, threshold: float) -> bool:
@@ -410,22 +414,22 @@ def unsure(p: np.ndarray, threshold: float) -> bool:
 # chosen on GAP development's tune slice (the reader never trained on it; the trees did), through the pipeline
 READER_WEIGHT = 0.5  # the reader's share of a contested pronoun's score; the trees have the rest
 BLEND_THRESHOLD = 0.2
+# encoder passes of the reader per article: a budget, as the check-worthiness encoder has one, that keeps
+# coreference within a tenth of the pipeline's CPU (docs/coreference.md); pronouns it leaves go to the trees
+READER_PASSES = 1
 
 
-def read_contested(doc: Doc, token: Token, cands: list[Candidate], reader: PronounReader,
-                   trees: np.ndarray, index: ActorIndex) -> Actor | None:
-    """The candidate of the best blend of the reader's probability (the best of its name mentions
-    in the reader's window) and the trees' score, if the blend clears BLEND_THRESHOLD."""
-    from onrecord.attribute.tokens import doc_text
-
+def reader_mentions(token: Token, cands: list[Candidate]) -> list[list[tuple[int, int]]]:
+    """Per candidate, its name mentions the reader's window can hold (else its nearest one)."""
     lo = token.idx - 900  # coref_reader.window's reach
     end = token.sent.end_char
-    mentions = [[(s, e) for s, e in c.actor.mentions if lo <= s < end] or [c.mention[:2]] for c in cands]
-    flat = [m for ms in mentions for m in ms]
-    p_flat = reader.scores(doc_text(doc), (token.idx, token.idx + len(token.text)), flat)
-    p, at = np.zeros(len(cands)), 0
-    for k, ms in enumerate(mentions):
-        p[k], at = p_flat[at : at + len(ms)].max(), at + len(ms)
+    return [[(s, e) for s, e in c.actor.mentions if lo <= s < end] or [c.mention[:2]] for c in cands]
+
+
+def blend_choice(cands: list[Candidate], reader_p: list[np.ndarray], trees: np.ndarray) -> Actor | None:
+    """The candidate of the best blend of the reader's probability (the best of its name mentions)
+    and the trees' score, if the blend clears BLEND_THRESHOLD."""
+    p = np.array([float(x.max()) if len(x) else 0.0 for x in reader_p])
     blend = READER_WEIGHT * p + (1 - READER_WEIGHT) * trees
     k = int(np.argmax(blend))
     return cands[k].actor if blend[k] >= BLEND_THRESHOLD else None
@@ -435,7 +439,8 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
                      reader: PronounReader | None = None) -> dict[int, Actor]:
     """Token index -> actor for every referring pronoun the ranker links (or, with no model, the
     rule: the nearest earlier clause subject that fits); a contested he/she is the ``reader``'s to
-    link when one is given."""
+    link when one is given (all of an article's contested pronouns read in as few encoder passes as
+    their windows allow: ``PronounReader.scores_many``)."""
     out: dict[int, Actor] = {}
     pending: list[tuple[Token, list[Candidate], np.ndarray]] = []
     for i in _positions(doc, PRONOUNS):
@@ -454,7 +459,15 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
     if not pending or ranker is None:
         return out
     scores = ranker.scores(np.concatenate([x for _, _, x in pending]))  # one pass of the trees per document
+
+    def by_trees(token: Token, cands: list[Candidate], p: np.ndarray, k: int, threshold: float) -> None:
+        if p[k] >= threshold:
+            out[token.i] = cands[k].actor
+        elif (actor := index.rule_pronoun(token, _kind_of(token))) is not None:
+            out[token.i] = actor  # below the threshold: the rule's reading, as a speaker would get
+
     at = 0
+    to_read: list[tuple[Token, list[Candidate], np.ndarray, float, list[list[tuple[int, int]]]]] = []
     for token, cands, x in pending:
         p, at = scores[at : at + len(cands)], at + len(cands)
         threshold = ranker.threshold if PRONOUNS[token.lower_][0] == "person" else ranker.threshold_other
@@ -463,13 +476,23 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         if len(governing) == 1 and p[governing[0]] >= threshold:
             k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
         elif reader is not None and unsure(p, threshold) and contested(token, cands, index):
-            if (actor := read_contested(doc, token, cands, reader, p, index)) is not None:
-                out[token.i] = actor
+            to_read.append((token, cands, p, threshold, reader_mentions(token, cands)))
             continue
-        if p[k] >= threshold:
-            out[token.i] = cands[k].actor
-        elif (actor := index.rule_pronoun(token, _kind_of(token))) is not None:
-            out[token.i] = actor  # below the threshold: the rule's reading, as a speaker would get
+        by_trees(token, cands, p, k, threshold)
+    if to_read and reader is not None:
+        from onrecord.attribute.tokens import doc_text
+
+        flat = reader.scores_many(doc_text(doc), [((t.idx, t.idx + len(t.text)), [m for ms in mentions for m in ms])
+                                                  for t, *_, mentions in to_read], READER_PASSES)
+        for (token, cands, p, threshold, mentions), probs in zip(to_read, flat, strict=True):
+            per_cand, at = [], 0
+            for ms in mentions:
+                per_cand.append(probs[at : at + len(ms)])
+                at += len(ms)
+            if sum(x.max() > 0 for x in per_cand) < 2:  # fewer than two in the reader's window: the trees decide
+                by_trees(token, cands, p, int(np.argmax(p)), threshold)
+            elif (actor := blend_choice(cands, per_cand, p)) is not None:
+                out[token.i] = actor
     return out
 
 

@@ -8,10 +8,10 @@ candidate's name (Attree 2019; Ionita et al. 2019). This is that design, small: 
 from ``[p, c, p*c]`` (p the pronoun's word-piece vector, c the mean over the candidate mention's pieces)
 through a two-layer head, all in one int8 ONNX graph run by onnxruntime (no torch at run time).
 
-It reads a window of text that ends with the pronoun's sentence (``window``), one encoder pass per
-pronoun. ``onrecord.attribute.coref`` calls it only inside ``coref.with_reader()`` (opt-in: on news it
-would run three or four times per article, too dear for the default pipeline) and only where the trees
-are unsure between at least two people of the pronoun's gender. Trained by ``python -m
+It reads a window of text that ends with the pronoun's sentence (``window``; the last RUN_PIECES word
+pieces of it in the pipeline), nearby pronouns of one article sharing one encoder pass (``scores_many``).
+``onrecord.attribute.coref`` calls it only where the trees are unsure between at least two people of
+the pronoun's gender (``coref.without_reader()`` turns it off). Trained by ``python -m
 onrecord.train.coref_reader``; card ``data/coref.reader.json``.
 """
 
@@ -30,8 +30,12 @@ from onrecord.runtime import onnx_session
 DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
 MODEL = DATA / "coref.onnx"
 CARD = DATA / "coref.reader.json"
-MAX_PIECES = 160  # word pieces the encoder reads, [CLS] and [SEP] included
+MAX_PIECES = 160  # word pieces the encoder reads, [CLS] and [SEP] included (the card may say fewer)
 _BEFORE_CHARS = 900  # text before the pronoun offered to the window (trimmed to MAX_PIECES from the left)
+# the window read in the pipeline, shorter than the one trained on (160): the encoder's work grows with it.
+# 64 pieces (about two sentences) kept the reader within the cost allowed coreference (docs/coreference.md)
+RUN_PIECES = 64
+SHARED_CHARS = 300  # pronouns this close to the first of a group are read in the same encoder pass
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s+[\"'“‘(]*[A-Z0-9]|\s*$)")
 
 
@@ -45,12 +49,13 @@ def window(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
-def encode_window(tokenizer, text: str, lo: int, hi: int) -> tuple[list[int], list[tuple[int, int]]]:
+def encode_window(tokenizer, text: str, lo: int, hi: int,
+                  max_pieces: int = MAX_PIECES) -> tuple[list[int], list[tuple[int, int]]]:
     """Word-piece ids and their character spans (in ``text``) for ``text[lo:hi]``, the oldest pieces
-    dropped when it is longer than MAX_PIECES; [CLS] / [SEP] around it (span (-1, -1))."""
+    dropped when it is longer than ``max_pieces``; [CLS] / [SEP] around it (span (-1, -1))."""
     enc = tokenizer.encode(text[lo:hi], add_special_tokens=False)
     ids, offsets = list(enc.ids), [(lo + s, lo + e) for s, e in enc.offsets]
-    keep = MAX_PIECES - 2
+    keep = max_pieces - 2
     if len(ids) > keep:
         ids, offsets = ids[-keep:], offsets[-keep:]
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
@@ -65,13 +70,16 @@ def piece_mask(offsets: Sequence[tuple[int, int]], start: int, end: int) -> np.n
 class PronounReader:
     """``scores(text, pronoun, mentions)``: P(coreferent) of each candidate mention (start, end)."""
 
-    def __init__(self, path: pathlib.Path = MODEL, threads: int = 1) -> None:
+    def __init__(self, path: pathlib.Path = MODEL, threads: int = 1, max_pieces: int | None = None) -> None:
         from onrecord.attribute.roles import piece_tokenizer
 
         self.session = onnx_session(path, threads, "the pronoun reader")
         self.tokenizer = piece_tokenizer()
-        card = json.loads(CARD.read_text(encoding="utf-8")) if CARD.exists() else {}
+        card_path = path.parent / CARD.name
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
         self.threshold = float(card.get("threshold", 0.5))
+        # the window it was trained on: a shorter one costs less (the encoder's work grows with it)
+        self.max_pieces = max_pieces or min(int(card.get("max_pieces", MAX_PIECES)), RUN_PIECES)
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -85,18 +93,50 @@ class PronounReader:
 
     def scores(self, text: str, pronoun: tuple[int, int], mentions: Sequence[tuple[int, int]]) -> np.ndarray:
         """One probability per mention; a mention outside the window scores 0."""
-        lo, hi = window(text, *pronoun)
-        ids, offsets = encode_window(self.tokenizer, text, lo, hi)
-        p = piece_mask(offsets, *pronoun)
-        masks = np.stack([piece_mask(offsets, s, e) for s, e in mentions])
-        seen = masks.sum(axis=1) > 0
-        if not p.any() or not seen.any():
-            return np.zeros(len(mentions))
-        n = len(ids)
-        logits = self.session.run(None, {
-            "input_ids": np.array([ids], dtype=np.int64),
-            "attention_mask": np.ones((1, n), dtype=np.int64),
-            "pronoun_mask": p[None, :],
-            "candidate_mask": np.where(seen[:, None], masks, p[None, :]),
-        })[0]
-        return np.where(seen, 1 / (1 + np.exp(-logits.astype(np.float64))), 0.0)
+        return self.scores_many(text, [(pronoun, mentions)])[0]
+
+    def scores_many(self, text: str, items: Sequence[tuple[tuple[int, int], Sequence[tuple[int, int]]]],
+                    max_passes: int | None = None) -> list[np.ndarray]:
+        """``scores`` for several pronouns of one text, in as few encoder passes as possible: pronouns
+        within SHARED_CHARS of the first of a group share one window, from the first one's ``window``
+        start to the last one's end (trimmed to ``max_pieces`` from the left), and one session call.
+        With ``max_passes``, only that many groups are read, those with the most pronouns (the rest
+        score 0)."""
+        out: list[np.ndarray] = [np.zeros(len(m)) for _, m in items]
+        order = sorted(range(len(items)), key=lambda k: items[k][0][0])
+        groups: list[list[int]] = []
+        for k in order:
+            if groups and items[k][0][0] - items[groups[-1][0]][0][0] <= SHARED_CHARS:
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        if max_passes is not None:
+            groups = sorted(groups, key=len, reverse=True)[:max_passes]
+        for group in groups:
+            lo = window(text, *items[group[0]][0])[0]
+            hi = max(window(text, *items[k][0])[1] for k in group)
+            ids, offsets = encode_window(self.tokenizer, text, lo, hi, self.max_pieces)
+            p_rows, c_rows, where = [], [], []
+            for k in group:
+                p = piece_mask(offsets, *items[k][0])
+                if not p.any():
+                    continue  # trimmed away: left at 0
+                for j, (s, e) in enumerate(items[k][1]):
+                    c = piece_mask(offsets, s, e)
+                    if c.any():
+                        p_rows.append(p)
+                        c_rows.append(c)
+                        where.append((k, j))
+            if not where:
+                continue
+            n = len(ids)
+            logits = self.session.run(None, {
+                "input_ids": np.array([ids], dtype=np.int64),
+                "attention_mask": np.ones((1, n), dtype=np.int64),
+                "pronoun_mask": np.stack(p_rows),
+                "candidate_mask": np.stack(c_rows),
+            })[0]
+            probs = 1 / (1 + np.exp(-logits.astype(np.float64)))
+            for (k, j), prob in zip(where, probs, strict=True):
+                out[k][j] = prob
+        return out

