@@ -502,7 +502,7 @@ def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path,
     for c in opts.cpus:
         if f"ray-{c}" in rate and f"duckdb-{c}" in rate:
             print(f"{c} CPU: Ray / ingest = {rate[f'ray-{c}'] / rate[f'duckdb-{c}']:.2f}x", flush=True)
-    lo, hi = min(opts.cpus), max(opts.cpus)
+    lo, hi = min(opts.cpus, default=0), max(opts.cpus, default=0)
     if lo != hi and all(f"{e}-{c}" in rate for e in ("ray", "duckdb") for c in (lo, hi)):
         print(f"{lo} -> {hi} CPUs: Ray {rate[f'ray-{hi}'] / rate[f'ray-{lo}']:.2f}x, ingest "
               f"{rate[f'duckdb-{hi}'] / rate[f'duckdb-{lo}']:.2f}x", flush=True)

@@ -427,8 +427,7 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
         ds = ray.data.from_arrow(tables)
         # one actor per CPU slot; Ray Data restarts an actor whose process dies and retries its batch
         out = ds.map_batches(Analyser, batch_size=None, batch_format="pyarrow",
-                             compute=ray.data.ActorPoolStrategy(size=pool, max_tasks_in_flight_per_actor=1),
-                             num_cpus=cpus_per_actor,
+                             compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
                              fn_constructor_kwargs={"store": str(target.path), "known": [known_ref],
                                                     "max_bytes": max_bytes, "invocation": invocation})
         returned: set[int] = set()
