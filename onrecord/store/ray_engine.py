@@ -19,7 +19,6 @@ Ray is imported here only: ``import onrecord`` and single-article commands never
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -94,21 +93,6 @@ class Analyser:
         return outcomes.append_column("node", pa.array([worker] * len(outcomes)))
 
 
-@contextlib.contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    """``env`` in this process's environment for the duration (what the processes it starts inherit)."""
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def start(address: str | None, cpus: int | None) -> None:
     """Join the cluster at ``address`` (``auto``, ``ray://host:port``, ``host:port``), or start a local Ray
     with ``cpus`` CPUs (default 2) and no dashboard."""
@@ -122,24 +106,18 @@ def start(address: str | None, cpus: int | None) -> None:
     env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    options: dict[str, Any] = {"log_to_driver": False, "runtime_env": {"env_vars": env}}
     if address:
-        ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": env})
+        ray.init(address=address, **options)
     else:
-        # a local Ray's workers inherit the environment its raylet started with: no runtime_env, whose set-up
-        # starts every worker process through a second Python interpreter first (setup_worker.py, ~0.3 CPU-s each)
-        with _environment(env):
-            # "local": a new Ray of our own, even when another one runs on this machine
-            ray.init(address="local", num_cpus=cpus or 2, include_dashboard=False, log_to_driver=False)
+        # "local": a new Ray of our own, even when another one runs on this machine
+        ray.init(address="local", num_cpus=cpus or 2, include_dashboard=False, **options)
     import ray.data
 
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     ctx.max_errored_blocks = -1  # a batch that fails every retry is recorded as failures, not a failed job
-    # Ray Data's second Parquet reader starts actors of its own (FooterReader) for every read_parquet and stops
-    # them after: a new worker process each (~1.5 CPU-s); the first reader lists and reads in tasks on the
-    # workers already running (publishing 8,000 articles: 35.1 -> 29.8 CPU-s)
-    ctx.use_datasource_v2 = False
 
 
 def _windows(sources: list[str], max_bytes: int | None, size: int, batch_size: int, run: int
