@@ -357,3 +357,100 @@ def test_cli(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert all(row["outlets"] is None for row in json.loads(capsys.readouterr().out))
     assert main(["cluster", "--store", str(plain)]) == 2
     assert "onrecord corroborate" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------- many copies: a star
+
+SAID_EVERYWHERE = "The regional council will spend 12 million euros on new flood barriers along the river this autumn."
+NEAR = ["Engineers say the barriers should protect about 4,000 homes in the lower town from winter floods.",
+        "Engineers say the barriers should protect some 4,000 homes in the lower town from winter floods.",
+        "Engineers say the new barriers should protect about 4,000 homes in the lower town from winter floods.",
+        "Engineers say the new barriers should protect about 4,000 homes in the lower town from the winter floods."]
+COPIES = 60  # more than BUCKET_CAP: every earlier copy would have been a candidate pair
+
+
+def copies_store(path: Path, n: int = COPIES) -> Path:
+    """A store of ``n`` one-outlet articles (rows written directly, no analysis): each carries the same sentence,
+    one of four wordings of another (the fourth nearest the third, the third nearest the first), a sentence of its
+    own and a three-word reply."""
+    con = schema.connect(path)
+    try:
+        articles, unsourced = [], []
+        for i in range(n):
+            own = f"Resident {i} kept a diary of the water levels in the cellar of house {i} since spring."
+            sentences = [SAID_EVERYWHERE, NEAR[i % len(NEAR)], own, "Yes, we will."]
+            text = " ".join(sentences)
+            articles.append({"id": f"c{i:03d}", "seq": i + 1, "outlet": f"Outlet {i}", "text": text,
+                             "published_date": None})
+            for k, sentence in enumerate(sentences):
+                start = text.index(sentence)
+                unsourced.append({"article_id": f"c{i:03d}", "id": f"u{k}", "text": sentence, "start_char": start,
+                                  "end_char": start + len(sentence)})
+        schema.insert(con, schema.ARTICLES, articles)
+        schema.insert(con, schema.UNSOURCED, unsourced)
+        corroborate.corroborate(con)
+    finally:
+        con.close()
+    return path
+
+
+def test_copies_link_to_one_representative(tmp_path: Path) -> None:
+    """60 copies of a sentence: one cluster, each copy one link row to the first (not a clique), and only the
+    representatives (one per wording) in the LSH index; four wordings of another sentence, linked in a chain: one
+    cluster."""
+    con = schema.connect(copies_store(tmp_path / "copies.duckdb"), read_only=True)
+    try:
+        rows = con.execute("""SELECT m.member, m.cluster_id, m.matched, m.similarity, m.how, u.text
+                              FROM cluster_members m JOIN unsourced u ON u.article_id = m.article_id
+                                                                      AND u.id = m.statement_id
+                              ORDER BY m.member""").fetchall()
+        by_text: dict[str, list[tuple[Any, ...]]] = {}
+        for r in rows:
+            by_text.setdefault(r[5], []).append(r)
+        same = by_text[SAID_EVERYWHERE]
+        first = same[0][0]
+        assert len({r[1] for r in same}) == 1 and len(same) == COPIES
+        assert same[0][2] is None and all((r[2], r[3], r[4]) == (first, 1.0, "verbatim") for r in same[1:])
+        near = [r for t in NEAR for r in by_text[t]]
+        assert len({r[1] for r in near}) == 1 and len(near) == COPIES  # the four wordings: one cluster
+        reps = {t: by_text[t][0][0] for t in NEAR}
+        for t in NEAR:
+            assert all(r[2] == reps[t] for r in by_text[t][1:])  # each copy onto its wording's representative
+        assert [by_text[t][0][2] for t in NEAR] == [None, reps[NEAR[0]], reps[NEAR[0]], reps[NEAR[2]]]  # by LSH
+        others = [r for t, rs in by_text.items() if t not in NEAR and t != SAID_EVERYWHERE for r in rs]
+        assert len({r[1] for r in others if r[5] != "Yes, we will."}) == COPIES  # sentences of their own: alone
+        assert len({r[1] for r in others if r[5] == "Yes, we will."}) == COPIES  # too short to match anything
+        indexed = {m for (m,) in con.execute("SELECT DISTINCT member FROM statement_buckets").fetchall()}
+        assert indexed == {first, *reps.values(), *(r[0] for r in others if r[5] != "Yes, we will.")}
+        assert con.execute("SELECT count(*) FROM clusters WHERE articles > 1").fetchone()[0] == 2
+    finally:
+        con.close()
+
+
+def test_a_copy_joins_the_representative_it_agrees_with(tmp_path: Path) -> None:
+    """The same words said by two people: the second speaker's first copy becomes a representative of its own,
+    later copies join the representative whose sentence they agree with — the same whether the earlier ones sit
+    in the same chunk or were stored by an earlier one (their sentences read from their articles)."""
+    said = "the northern port would reopen to ships on Friday"
+    speakers = ["Trade Minister Carla Mendes said", "Union leader Piet Olsen said", "Union leader Piet Olsen said",
+                "Trade Minister Carla Mendes said"]
+    path = tmp_path / "speakers.duckdb"
+    con = schema.connect(path)
+    try:
+        texts = [f"{who} {said}." for who in speakers]
+        schema.insert(con, schema.ARTICLES, [{"id": f"s{i}", "seq": i + 1, "outlet": f"Outlet {i}", "text": t}
+                                             for i, t in enumerate(texts)])
+        schema.insert(con, schema.UNSOURCED, [{"article_id": f"s{i}", "id": "u0", "text": said,
+                                               "start_char": t.index(said), "end_char": t.index(said) + len(said)}
+                                              for i, t in enumerate(texts)])
+        results = []
+        for chunk in (corroborate.CHUNK, 1):
+            corroborate.corroborate(con, rebuild=True, chunk=chunk)
+            results.append(con.execute("SELECT article_id, member, cluster_id, matched FROM cluster_members "
+                                       "ORDER BY member").fetchall())
+        members = {a: m for a, m, _, _ in results[0]}
+        assert [(a, matched) for a, _, _, matched in results[0]] == \
+            [("s0", None), ("s1", None), ("s2", members["s1"]), ("s3", members["s0"])]
+        assert results[1] == results[0]
+    finally:
+        con.close()

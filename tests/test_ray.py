@@ -334,9 +334,10 @@ def test_corroboration_on_the_engine_equals_one_process(corroborated: tuple[Path
         (expected.clusters, expected.copies, expected.flags, expected.furniture)
     assert got.clusters >= 3 and got.copies >= 3 and got.furniture >= 4  # the input exercises every part
     assert got.flags.get("conflict", 0) >= 2  # a status and a casualty conflict
-    # what the driver held: one row per matched statement and per copy, never per article or statement
-    assert got.sizes["driver_rows"] == got.sizes["statement_links"] + got.sizes["text_copies"] + \
+    # what the driver held: one founder count per block of statements and one row per copy, no statement link
+    assert got.sizes["driver_rows"] == got.sizes["founder_counts"] + got.sizes["text_copies"] + \
         got.sizes["statement_copies"] < got.statements
+    assert got.sizes["founder_counts"] == 1 and got.link_rounds >= 1  # links resolved on the engine
     con = schema.connect(path, read_only=True)
     how = dict(con.execute("SELECT how, count(*) FROM article_sources WHERE how IS NOT NULL GROUP BY 1").fetchall())
     con.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from feeds import write_feed
@@ -122,3 +123,91 @@ def test_sources_and_clusters_do_not_depend_on_grouping(con: duckdb.DuckDBPyConn
                for r in cb.cluster_rows(pa.Table.from_pylist(part, schema=CLUSTER_IN)).to_pylist()]
         assert _canon(got, names) == _canon(stored, names)
     assert any(r["articles"] > 1 for r in stored)
+
+
+def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
+    """The engine's statement steps (``ray_engine._corroborate``) in this process, every groupby cut into ``k``
+    partitions of whole groups and every map into batches of ``k`` rows: ``cluster_members`` rows."""
+    def parts(table: pa.Table) -> list[pa.Table]:
+        return [pa.Table.from_pylist(p, schema=table.schema) for p in _partitions(table.to_pylist(), "shard", k)]
+
+    def batches(table: pa.Table) -> list[pa.Table]:
+        return [table.slice(i, k) for i in range(0, table.num_rows, k)]
+
+    lined = pa.concat_tables([cb.line_links(p) for p in parts(cb.line_shard(statements))])
+    pairs = pa.concat_tables([cb.bucket_pairs(p, "member") for p in parts(cb.rep_bands(lined))])
+    texts = {r["member"]: r for r in statements.select(["member", "text", "context"]).to_pylist()}
+    joined = [{"key": p["key"], "candidate": p["candidate"], "text": texts[p["key"]]["text"],
+               "context": texts[p["key"]]["context"], "c_text": texts[p["candidate"]]["text"],
+               "c_context": texts[p["candidate"]]["context"]} for p in pairs.to_pylist()]
+    links = pa.concat_tables([cb.statement_verdicts(pa.Table.from_pylist(joined[i:i + k]))
+                              for i in range(0, len(joined), k)] or [cb.LINKS.empty_table()])
+    links = cb.with_shard(links, "key")
+    rep_links = pa.concat_tables([cb.best_per_key(p) for p in parts(links)] or [cb.REP_LINKS.empty_table()])
+    while True:  # pointer jumping: the engine's rounds of joins, each a lookup here
+        roots = dict(zip(rep_links["via"].to_pylist(), rep_links["b_root"].to_pylist(), strict=True))
+        step = rep_links.append_column("next_root", pa.array([roots.get(r) for r in rep_links["b_root"].to_pylist()],
+                                                             pa.int64()))
+        step = pa.concat_tables([cb.jump(b) for b in batches(step)] or [rep_links.append_column(
+            "changed", pa.array([], pa.bool_()))])
+        rep_links = step.drop_columns(["changed"])
+        if not any(step["changed"].to_pylist()):
+            break
+    resolved_links = {r["via"]: r for r in rep_links.to_pylist()}
+    lined = cb.with_via(lined)
+    empty = dict.fromkeys(cb.REP_LINKS.names)
+    right = [resolved_links.get(v, empty) for v in lined["via"].to_pylist()]
+    for name in ("b_matched", "b_similarity", "b_root"):
+        lined = lined.append_column(name, pa.array([r[name] for r in right], cb.REP_LINKS.field(name).type))
+    resolved = pa.concat_tables([cb.resolve(b) for b in batches(lined)])
+    founders = resolved.filter(pc.equal(resolved["root"], resolved["member"])).select(["member", "block"])
+    counts: dict[int, int] = defaultdict(int)
+    for block in founders["block"].to_pylist():
+        counts[block] += 1
+    before = cb.blocks_before(counts)
+    founders = founders.append_column("shard", founders["block"])
+    ids = {r["root"]: r["cluster_id"] for p in parts(founders)
+           for r in cb.number_founders(p.drop_columns(["shard"]), before).to_pylist()}
+    joined_ids = resolved.append_column("cluster_id", pa.array([ids[r] for r in resolved["root"].to_pylist()],
+                                                               pa.int64()))
+    return [r for b in batches(joined_ids) for r in cb.member_rows(b).to_pylist()]
+
+
+def test_statement_clusters_do_not_depend_on_cuts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many copies of one statement (more than BUCKET_CAP) and four wordings of another (their links a chain): the
+    engine's steps — copies linked per wording, representatives by LSH, links resolved by pointer jumping, founders
+    numbered per block — give the one-process ``cluster_members`` whatever the cut, each copy one link."""
+    from test_corroborate import COPIES, copies_store
+
+    monkeypatch.setattr(cb, "BLOCK", 16)  # founders numbered across several blocks
+    path = copies_store(tmp_path / "copies.duckdb")
+    con = schema.connect(path, read_only=True)
+    try:
+        stored = _rows(con, "SELECT * FROM cluster_members")
+        work = tmp_path / "version"
+        for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
+            (work / name).mkdir(parents=True)
+            con.execute(f"COPY {name} TO '{work / name / 'part-0.parquet'}' (FORMAT parquet)")
+    finally:
+        con.close()
+    statements = cb.prepare(pq.read_table(parquet_store.corroboration_input(work)))["statements"]
+    names = cb.MEMBERS.names
+    for k in CUTS:
+        assert _canon(_statement_clusters(statements, k), names) == _canon(stored, names)
+    lined = cb.line_links(cb.line_shard(statements))
+    assert pc.sum(pc.is_valid(lined["matched"])).as_py() == (COPIES - 1) + (COPIES - 4)  # a copy: one link
+    reps = set(lined.filter(pc.is_null(lined["matched"]))["member"].to_pylist())
+    pairs = cb.bucket_pairs(cb.rep_bands(lined), "member")  # LSH candidates: among the representatives only
+    assert set(pairs["key"].to_pylist()) | set(pairs["candidate"].to_pylist()) <= reps
+
+
+def test_copy_pairs_grow_linearly_with_copies() -> None:
+    """A cluster carried by n articles pairs each with the cluster's first ORIGINALS articles: n × ORIGINALS rows
+    (less the article with itself), not n²."""
+    for n in (10, 100):
+        group = pa.table({"cluster_id": [7] * n, "member": list(range(1, n + 1)),
+                          "article_id": [f"a{i:03d}" for i in range(n)], "seq": list(range(1, n + 1)),
+                          "own": [True] * n})
+        pairs = cb.statement_copy_pairs(group)
+        assert pairs.num_rows == n * co.ORIGINALS - co.ORIGINALS
+        assert set(pairs["y"].to_pylist()) == {f"a{i:03d}" for i in range(co.ORIGINALS)}

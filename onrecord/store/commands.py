@@ -222,7 +222,7 @@ def _ingest_ray(args: argparse.Namespace) -> int:
             f"{summary.failed} failed in {summary.seconds:.1f} s ({summary.publish_seconds:.1f} s publishing) on "
             f"{len(summary.workers)} Ray workers ({len(hosts)} nodes) -> {summary.store}")
     code = _ingested(line, summary)
-    held = getattr(summary.corroboration, "sizes", None)  # what corroboration's driver held: the link lists only
+    held = getattr(summary.corroboration, "sizes", None)  # what corroboration's driver held: copy links, counts
     if held:
         sizes = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in held.items())
         print(f"onrecord corroborate: the driver held {sizes}", file=sys.stderr)

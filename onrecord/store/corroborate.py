@@ -6,9 +6,11 @@ What it adds (tables described in onrecord/store/README.md, "Corroboration and c
   cluster of its most similar earlier statement, or founds one. Similarity is over word 3-gram shingles:
   Jaccard >= 0.5, or one statement at least 80% inside the other with 6+ shingles shared, with the same figures
   and negation; statements of 4-5 words only match an identical (normalised) text, shorter ones and those of
-  fewer than two content words ("I don't know") stay alone. Candidates come from MinHash LSH
-  (48 hashes in 24 bands of 2, plain numpy) stored in ``statement_buckets``, so a new statement is compared with
-  a handful of earlier ones, never with the whole store.
+  fewer than two content words ("I don't know") stay alone. A copy (the same normalised words) is compared
+  with its wording's first representatives only and joins the first it agrees with (one link, however many
+  copies); the representatives form the LSH index (48 hashes in 24 bands of 2, plain numpy, and the wording's
+  hash) stored in ``statement_buckets``, so a new statement is compared with a handful of earlier ones, never
+  with the whole store nor with every copy.
 * **Independent outlets.** Syndicated copies of one story count once. An article is a copy of an earlier one
   when most of its text (70% of its 4-gram shingles) is inside it, or when the two share most statements (at
   least 4, 80% of the smaller article's and half of the larger one's, two of them in the author's own words).
@@ -55,7 +57,7 @@ from onrecord.record import act_span
 from onrecord.store import claims, embed, match, schema
 from onrecord.store.schema import TEXT, TEXTS, Table
 
-VERSION = "2"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
+VERSION = "3"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
 CHUNK = 1000  # articles per transaction
 PARAPHRASE_DEFAULT = False  # a store that never chose links verbatim copies only (docs/corroboration.md says why)
 
@@ -78,6 +80,8 @@ SHARE_MIN = 4  # statements two articles must share (and 80% of the smaller one'
 SHARE_FRACTION = 0.8
 FURNITURE_GROUPS = 3  # a line one outlet prints in this many independent stories of its own is site furniture
 BUCKET_CAP = 50  # earliest members looked at per LSH bucket or cluster: a bucket of boilerplate does not blow up
+REPRESENTATIVES = 4  # earliest representatives of one wording a copy is compared with (ones that say otherwise)
+ORIGINALS = 8  # earliest articles of a cluster an article may copy by shared statements: linear in the copies
 HASHES, BANDS = 48, 24
 STATUS_WINDOW = 30  # days after a status report within which speaking in office is a conflict
 COUNT_WINDOW = 2  # days between publications of two figures for the same event
@@ -575,8 +579,9 @@ def _statements(con: duckdb.DuckDBPyConnection, first: int, last: int) -> list[d
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
-def _lookup(con: duckdb.DuckDBPyConnection, table: str, column: str, buckets: Iterable[int]) -> dict[int, list[int]]:
-    """Stored rows of each bucket (the earliest BUCKET_CAP of each)."""
+def _lookup(con: duckdb.DuckDBPyConnection, table: str, column: str, buckets: Iterable[int],
+            cap: int = BUCKET_CAP) -> dict[int, list[int]]:
+    """Stored rows of each bucket (the earliest ``cap`` of each)."""
     wanted = sorted(set(buckets))
     if not wanted:
         return {}
@@ -584,7 +589,7 @@ def _lookup(con: duckdb.DuckDBPyConnection, table: str, column: str, buckets: It
     try:
         rows = con.execute(f"""
             SELECT b.bucket, b.{column} FROM {table} b SEMI JOIN _wanted w ON w.bucket = b.bucket
-            QUALIFY row_number() OVER (PARTITION BY b.bucket ORDER BY b.{column}) <= {BUCKET_CAP}""").fetchall()
+            QUALIFY row_number() OVER (PARTITION BY b.bucket ORDER BY b.{column}) <= {cap}""").fetchall()
     finally:
         con.unregister("_wanted")
     out: dict[int, list[int]] = defaultdict(list)
@@ -593,13 +598,14 @@ def _lookup(con: duckdb.DuckDBPyConnection, table: str, column: str, buckets: It
     return out
 
 
-def _first(bucket: int, stored: dict[int, list[int]], local: dict[int, list[int]]) -> list[int]:
-    """The earliest BUCKET_CAP rows of a bucket, stored ones first (they are older): the same rows whether the
+def _first(bucket: int, stored: dict[int, list[int]], local: dict[int, list[int]], cap: int = BUCKET_CAP
+           ) -> list[int]:
+    """The earliest ``cap`` rows of a bucket, stored ones first (they are older): the same rows whether the
     earlier ones were written by an earlier chunk or sit in this one."""
     rows = stored.get(bucket, [])
-    if len(rows) >= BUCKET_CAP:
+    if len(rows) >= cap:
         return rows
-    return rows + local.get(bucket, [])[: BUCKET_CAP - len(rows)]
+    return rows + local.get(bucket, [])[: cap - len(rows)]
 
 
 def _process(con: duckdb.DuckDBPyConnection, state: _State, articles: list[dict[str, Any]],
@@ -680,8 +686,10 @@ def _match_by_statements(con: duckdb.DuckDBPyConnection, articles: list[dict[str
     """Articles whose texts differ (a rewrite around the wire copy) but which carry mostly the same statements
     are copies: they share at least SHARE_MIN statements, SHARE_FRACTION of the smaller article's and half of the
     larger one's, two of them in the author's own words (unsourced or reported speech: independent reporters
-    quote the same sound bites word for word but do not write the same sentences). Runs inside the chunk's
-    transaction, after its statements joined their clusters."""
+    quote the same sound bites word for word but do not write the same sentences). The earlier article is looked
+    for among the first ORIGINALS articles of each cluster (the originals a story's copies follow), so a statement
+    with k copies makes k article pairs, not k². Runs inside the chunk's transaction, after its statements joined
+    their clusters."""
     todo = [a["id"] for a in articles if sources[a["id"]]["copy_of"] is None]
     if not todo:
         return
@@ -696,7 +704,7 @@ def _match_by_statements(con: duckdb.DuckDBPyConnection, articles: list[dict[str
              ym AS (SELECT DISTINCT article_id, cluster_id FROM (
                         SELECT cm.article_id, cm.cluster_id FROM cluster_members cm
                         SEMI JOIN xm ON xm.cluster_id = cm.cluster_id WHERE {eligible}
-                        QUALIFY row_number() OVER (PARTITION BY cm.cluster_id ORDER BY cm.member) <= {BUCKET_CAP})),
+                        QUALIFY row_number() OVER (PARTITION BY cm.cluster_id ORDER BY cm.member) <= {ORIGINALS})),
              p AS (SELECT x.article_id AS x, y.article_id AS y, count(DISTINCT x.cluster_id) AS shared,
                           count(DISTINCT x.cluster_id) FILTER (WHERE x.own) AS own
                    FROM xm x JOIN ym y ON y.cluster_id = x.cluster_id AND y.article_id <> x.article_id
@@ -729,50 +737,51 @@ def _match_by_statements(con: duckdb.DuckDBPyConnection, articles: list[dict[str
 
 def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
              statements: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Each statement joins the cluster of its most similar earlier statement (ties: the earliest), or founds
-    one."""
+    """Each statement joins a cluster (``representative``, else ``best_match``), or founds one. Only
+    representatives enter the LSH index (``statement_buckets``: their line and band buckets), so a statement
+    with k earlier copies meets at most REPRESENTATIVES of them, never k."""
     prepared = []
     for s in statements:
         text = Text.of(s["text"] or "")
-        buckets = []
-        if len(text.tokens) >= MIN_EXACT_WORDS:
-            buckets.append(exact_bucket(text.tokens))
-        if len(text.tokens) >= MIN_FUZZY_WORDS:
-            buckets.extend(band_buckets(signature(text.shingles)))
-        prepared.append((s, text, buckets))
-    stored = _lookup(con, "statement_buckets", "member", (b for *_, bs in prepared for b in bs))
-    wanted = sorted({m for keys in stored.values() for m in keys})
+        prepared.append((s, text, line_bucket(text.tokens), fuzzy_buckets(text)))
+    lines = _lookup(con, "statement_buckets", "member", (ln for _, _, ln, _ in prepared if ln is not None),
+                    cap=REPRESENTATIVES)
+    bands = _lookup(con, "statement_buckets", "member", (b for *_, bs in prepared for b in bs))
+    wanted = sorted({m for stored in (lines, bands) for keys in stored.values() for m in keys})
     known: dict[int, tuple[int, Text, str | None]] = {}  # member -> (cluster, text, the sentence it stands in)
     if wanted:
+        # the sentence each stands in, from its article (statement_vectors keeps it only with the second stage): a
+        # stored statement is judged as it was when it sat in the same chunk
         rows = con.execute("""
-            SELECT m.member, m.cluster_id, coalesce(t.content, u.text), v.context
-            FROM cluster_members m
+            SELECT m.member, m.cluster_id, coalesce(t.content, u.text), a.text, m.start_char, m.end_char
+            FROM cluster_members m JOIN articles a ON a.id = m.article_id
             LEFT JOIN attributions t ON m.kind = 'attribution' AND t.article_id = m.article_id
                                      AND t.id = m.statement_id
             LEFT JOIN unsourced u ON m.kind = 'unsourced' AND u.article_id = m.article_id AND u.id = m.statement_id
-            LEFT JOIN statement_vectors v ON v.member = m.member
             WHERE m.member IN (SELECT unnest(?::BIGINT[])) AND m.cluster_id >= 0""", [wanted]).fetchall()
-        known = {member: (cluster, Text.of(text or ""), ctx) for member, cluster, text, ctx in rows}
+        known = {member: (cluster, Text.of(text or ""), context(article, start, end, text or ""))
+                 for member, cluster, text, article, start, end in rows}
     local: dict[int, list[int]] = defaultdict(list)
     members, bucket_rows = [], []
-    for s, text, buckets in prepared:
+    for s, text, line, buckets in prepared:
         member = state.next_member
         state.next_member += 1
-        candidates = sorted({m for b in buckets for m in _first(b, stored, local) if m in known})
-        best: tuple[float, int] | None = None
-        for m in candidates:
-            score = similar(text, known[m][1])
-            if score is not None and (best is None or score > best[0]) and not _says_otherwise(s, known[m][2]):
-                best = (score, m)
-        if best is None:
+        found = None
+        if line is not None:
+            reps = [(m, known[m][1], known[m][2]) for m in _first(line, lines, local, REPRESENTATIVES) if m in known]
+            found = representative(text, s.get("context"), reps)
+        if found is None:
+            candidates = sorted({m for b in buckets for m in _first(b, bands, local) if m in known})
+            found = best_match(text, s.get("context"), [(m, known[m][1], known[m][2]) for m in candidates])
+            for b in ([] if line is None else [line]) + buckets:  # a representative: into the index
+                local[b].append(member)
+                bucket_rows.append({"bucket": b, "member": member})
+        if found is None:
             cluster, matched, similarity = state.next_cluster, None, None
             state.next_cluster += 1
         else:
-            cluster, matched, similarity = known[best[1]][0], best[1], round(best[0], 4)
+            cluster, matched, similarity = known[found[0]][0], found[0], round(found[1], 4)
         known[member] = (cluster, text, s.get("context"))
-        for b in buckets:
-            local[b].append(member)
-            bucket_rows.append({"bucket": b, "member": member})
         members.append({"member": member, "cluster_id": cluster, "article_id": s["article_id"],
                         "statement_id": s["statement_id"], "kind": s["kind"], "start_char": s["start_char"],
                         "end_char": s["end_char"], "words": len(text.tokens), "matched": matched,
@@ -781,11 +790,46 @@ def _cluster(con: duckdb.DuckDBPyConnection, state: _State,
     return members, bucket_rows
 
 
-def _says_otherwise(s: dict[str, Any], other_context: str | None) -> bool:
+def line_bucket(tokens: list[str]) -> int | None:
+    """The bucket of a statement's exact wording (its normalised words), for statements long enough to match."""
+    return exact_bucket(tokens) if len(tokens) >= MIN_EXACT_WORDS else None
+
+
+def fuzzy_buckets(text: Text) -> list[int]:
+    """The LSH band buckets of a statement long enough for a fuzzy match (none for a shorter one)."""
+    return band_buckets(signature(text.shingles)) if len(text.tokens) >= MIN_FUZZY_WORDS else []
+
+
+def representative(text: Text, ctx: str | None, reps: list[tuple[int, Text, str | None]]
+                   ) -> tuple[int, float] | None:
+    """The first of the earlier representatives of the same wording (``(member, text, context)``, earliest
+    first, at most REPRESENTATIVES) the statement copies: the same words, not in a sentence that says otherwise.
+    A copy joins it and goes no further — a statement with k earlier copies is compared with its wording's
+    representatives, not with every copy (the star of near-duplicate detection: Broder 1997; Manku et al. 2007)."""
+    for member, other, other_ctx in reps:
+        score = similar(text, other)
+        if score is not None and not says_otherwise(ctx, other_ctx):
+            return member, score
+    return None
+
+
+def best_match(text: Text, ctx: str | None, candidates: list[tuple[int, Text, str | None]]
+               ) -> tuple[int, float] | None:
+    """The most similar candidate (``(member, text, context)`` sorted by member; ties to the earliest) that says
+    the same thing, with its score."""
+    best: tuple[int, float] | None = None
+    for member, other, other_ctx in candidates:
+        score = similar(text, other)
+        if score is not None and (best is None or score > best[1]) and not says_otherwise(ctx, other_ctx):
+            best = (member, score)
+    return best
+
+
+def says_otherwise(context: str | None, other_context: str | None) -> bool:
     """The same words in a sentence that says otherwise (another speaker, "denied" for "confirmed"): not a copy."""
-    if not other_context or not s.get("context"):
+    if not other_context or not context:
         return False
-    return bool(match.blocking(claims.differences(claims.facts(s["context"]), claims.facts(other_context))))
+    return bool(match.blocking(claims.differences(claims.facts(context), claims.facts(other_context))))
 
 
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])|\n+")

@@ -1,22 +1,26 @@
 """Corroboration as engine-neutral steps over Arrow tables: the adapter between ``onrecord.store.corroborate``
 (the one-process algorithm and its rules) and an engine's map / groupby (``ray_engine.corroborate_on_ray``).
 
-``corroborate`` walks the articles in ``seq`` order and lets each statement join the cluster of its most similar
-*earlier* statement among the first ``BUCKET_CAP`` members of its LSH buckets. Every part of that except the
-final walk is local, so it splits into:
+``corroborate`` walks the articles in ``seq`` order: each statement copies the first representative of its
+wording it agrees with, else joins its most similar *earlier representative* among the first ``BUCKET_CAP`` of its
+LSH buckets. Every part of that except the final walk is local, so it splits into:
 
 1. ``prepare``: per batch of articles (a map) — each article's wire, own source, 4-gram shingles and buckets;
-   each statement's words, buckets, line hash and context; the status / casualty facts (spaCy); the conflict
+   each statement's words, band buckets, line hash and context; the status / casualty facts (spaCy); the conflict
    checks' input rows (``check_rows``).
-2. ``bucket_pairs``: per group of buckets (a groupby on ``shard``, a hash of the bucket) — every row paired with
-   the earlier rows among its bucket's first ``BUCKET_CAP``: the candidate pairs ``_first`` yields.
-3. ``statement_verdicts`` / ``article_verdicts``: per batch of candidate pairs joined to both sides' text — the
-   pairs that match (``corroborate.similar`` and ``_says_otherwise``; the 70% shingle containment).
-4. ``best_links`` and ``forest`` (on the driver, on the link list only): each row's best earlier match, ties to the
-   earliest, as the walk picks it; cluster (group) ids follow the links to their first row.
-5. ``member_rows``: per batch of statements (a map, the link arrays broadcast) — the ``cluster_members`` rows.
+2. ``line_links``: per group of wordings (a groupby on ``line_shard``) — the walk over one wording's statements:
+   each copy's one link to its representative; the others are the representatives (``index_rows``).
+3. ``bucket_pairs`` over ``rep_bands``: per group of buckets (a groupby on ``shard``, a hash of the bucket) —
+   every representative paired with the earlier ones among its bucket's first ``BUCKET_CAP``.
+4. ``statement_verdicts`` / ``article_verdicts``: per batch of candidate pairs joined to both sides' text — the
+   pairs that match (``corroborate.similar`` and ``says_otherwise``; the 70% shingle containment).
+5. ``best_per_key`` (a groupby on the key) and ``jump`` (pointer jumping, a self-join per round): each
+   representative's best earlier match, resolved to its chain's first statement; ``with_via`` / ``resolve`` (a
+   join): every statement's root; ``number_founders`` (a groupby on blocks of members, ``blocks_before`` the only
+   numbers on the driver) and a join on the root: the cluster ids; ``member_rows``: the ``cluster_members`` rows.
+   Article copies: ``best_links`` and ``forest`` on the driver, on the copy links only.
 6. ``statement_copy_pairs``: per group of clusters — article pairs that share a cluster, with the earlier article
-   among the cluster's first ``BUCKET_CAP`` members (``_match_by_statements``); ``statement_copies`` picks each
+   among the cluster's first ``ORIGINALS`` members (``_match_by_statements``); ``statement_copies`` picks each
    article's best on the summed pairs.
 7. The summary (``corroborate.refresh``), each a groupby over whole groups: ``group_sources`` (per copy group),
    ``furniture`` (per line), ``cluster_rows`` (per cluster), ``check_flags`` (per check group: an actor, a
@@ -72,17 +76,12 @@ def prepare(articles: pa.Table) -> dict[str, pa.Table]:
                      "buckets": co.band_buckets(co.signature(sh)) if sh else []})
         for s in a["statements"] or []:
             t = co.Text.of(s["text"] or "")
-            buckets = []
-            if len(t.tokens) >= co.MIN_EXACT_WORDS:
-                buckets.append(co.exact_bucket(t.tokens))
-            if len(t.tokens) >= co.MIN_FUZZY_WORDS:
-                buckets.extend(co.band_buckets(co.signature(t.shingles)))
             ctx = co.context(text, s["start_char"], s["end_char"], s["text"] or "")
             stmts.append({"member": s["member"], "article_id": a["id"], "statement_id": s["statement_id"],
                           "kind": s["kind"], "start_char": s["start_char"], "end_char": s["end_char"],
                           "words": len(t.tokens), "line": co.exact_bucket(t.tokens) if t.tokens else None,
                           "own": s["own"], "seq": a["seq"], "text": s["text"], "context": ctx,
-                          "buckets": buckets, "outlet_key": key, "published_date": a["published_date"],
+                          "buckets": co.fuzzy_buckets(t), "outlet_key": key, "published_date": a["published_date"],
                           "outlet": a["outlet"]})
             facts_in.append({"article_id": a["id"], "statement_id": s["statement_id"], "text": s["text"],
                              "start_char": s["start_char"], "end_char": s["end_char"],
@@ -175,14 +174,6 @@ def bucket_pairs(group: pa.Table, key: str) -> pa.Table:
     return pa.table({"key": pa.array(pairs[:, 0], pa.int64()), "candidate": pa.array(pairs[:, 1], pa.int64())})
 
 
-def unique_pairs(group: pa.Table) -> pa.Table:
-    """The distinct ``(key, candidate)`` pairs of a group (a pair met in several buckets is judged once)."""
-    pairs = np.stack([np.asarray(group[c].to_numpy(zero_copy_only=False), dtype=np.int64)
-                      for c in ("key", "candidate")], axis=1)
-    pairs = np.unique(pairs, axis=0) if len(pairs) else np.empty((0, 2), np.int64)
-    return pa.table({"key": pa.array(pairs[:, 0], pa.int64()), "candidate": pa.array(pairs[:, 1], pa.int64())})
-
-
 def with_shard(table: pa.Table, column: str) -> pa.Table:
     """A ``shard`` column: ``column`` (a non-negative id or bucket) hashed into SHARDS groupby keys."""
     return table.append_column("shard", pc.bit_wise_and(table[column], SHARDS - 1))
@@ -193,7 +184,7 @@ def statement_verdicts(pairs: pa.Table) -> pa.Table:
     rows = []
     for p in pairs.to_pylist():
         score = co.similar(co.Text.of(p["text"] or ""), co.Text.of(p["c_text"] or ""))
-        if score is not None and not co._says_otherwise(p, p["c_context"]):
+        if score is not None and not co.says_otherwise(p["context"], p["c_context"]):
             rows.append({"key": p["key"], "candidate": p["candidate"], "score": score})
     return pa.Table.from_pylist(rows, schema=LINKS)
 
@@ -231,39 +222,138 @@ def forest(best: dict[Any, tuple[Any, float]], order: dict[Any, int] | None = No
     return root
 
 
-def cluster_ids(best: dict[int, tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """The arrays ``member_rows`` needs: the linked members (sorted) and the cluster id of each. A cluster's id
-    counts the members that founded one before it: founder f gets ``f - (linked members below f)``."""
-    linked = np.array(sorted(best), dtype=np.int64)
-    root = forest(best)
-    roots = np.array([root[k] for k in linked.tolist()], dtype=np.int64)
-    return linked, roots - np.searchsorted(linked, roots)
+# --- statement clusters: copies onto their wording's representative, representatives by LSH (``_cluster``)
+
+LINED = pa.schema([*STATEMENTS, ("matched", pa.int64()), ("similarity", pa.float64()), ("rep_line", pa.int64())])
+RESOLVED = pa.schema([*LINED, ("root", pa.int64()), ("block", pa.int64())])
+FOUNDERS = pa.schema([("root", pa.int64()), ("cluster_id", pa.int64())])
+BLOCK = 1 << 16  # members per numbering block: the driver holds one founder count per block
 
 
-def member_rows(statements: pa.Table, linked: np.ndarray, clusters: np.ndarray, matched: np.ndarray,
-                similarity: np.ndarray) -> pa.Table:
-    """``cluster_members`` rows of a batch of statements, from the broadcast link arrays."""
-    member = np.asarray(statements["member"].to_numpy(zero_copy_only=False), dtype=np.int64)
-    at = np.searchsorted(linked, member)
-    hit = (at < len(linked)) & (linked[np.minimum(at, max(len(linked) - 1, 0))] == member) if len(linked) else \
-        np.zeros(len(member), bool)
-    safe = np.minimum(at, max(len(linked) - 1, 0))
-    cluster = np.where(hit, clusters[safe] if len(linked) else 0, member - at)
-    return pa.table({
-        "member": pa.array(member, pa.int64()), "cluster_id": pa.array(cluster, pa.int64()),
-        "article_id": statements["article_id"], "statement_id": statements["statement_id"],
-        "kind": statements["kind"], "start_char": statements["start_char"], "end_char": statements["end_char"],
-        "words": statements["words"],
-        "matched": pa.array(np.where(hit, matched[safe] if len(linked) else 0, 0), pa.int64(), mask=~hit),
-        "similarity": pa.array(np.round(np.where(hit, similarity[safe] if len(linked) else 0, 0), 4), pa.float64(),
-                               mask=~hit),
-        "how": pa.array(np.where(hit, "verbatim", ""), pa.string(), mask=~hit),
-        "line": statements["line"]})
+def line_shard(table: pa.Table) -> pa.Table:
+    """A ``shard`` column: the statement's wording (line bucket) for one long enough to match, so that all copies
+    of a wording meet in one ``line_links`` call; else its own member (it meets nobody)."""
+    words = np.asarray(table["words"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    line = np.asarray(pc.fill_null(table["line"], 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    member = np.asarray(table["member"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    key = np.where(words >= co.MIN_EXACT_WORDS, line, member)
+    return table.append_column("shard", pa.array(key & (SHARDS - 1), pa.int64()))
+
+
+def line_links(group: pa.Table) -> pa.Table:
+    """Whole wordings (``STATEMENTS`` rows grouped by ``line_shard``), in member order: each statement copies the
+    first of its wording's earlier representatives it agrees with (``corroborate.representative``: one link, to
+    at most REPRESENTATIVES compared), or is a representative itself — ``rep_line`` its line bucket, ``buckets``
+    its band buckets (a copy's are dropped: it never enters the LSH index)."""
+    rows = sorted(group.drop_columns(["shard"]).to_pylist(), key=lambda r: r["member"])
+    reps: dict[int, list[tuple[int, co.Text, str | None]]] = {}
+    for r in rows:
+        text = co.Text.of(r["text"] or "")
+        line = co.line_bucket(text.tokens)
+        found = None if line is None else co.representative(text, r["context"],
+                                                            reps.get(line, [])[: co.REPRESENTATIVES])
+        if found is None:
+            r.update(matched=None, similarity=None, rep_line=line)
+            if line is not None:
+                reps.setdefault(line, []).append((r["member"], text, r["context"]))
+        else:
+            r.update(matched=found[0], similarity=round(found[1], 4), rep_line=None, buckets=[])
+    return pa.Table.from_pylist(rows, schema=LINED)
+
+
+def index_rows(lined: pa.Table) -> pa.Table:
+    """``statement_buckets`` rows of the representatives: their line bucket and band buckets."""
+    reps = lined.filter(pc.is_null(lined["matched"]))
+    bands = explode(reps.select(["member", "buckets"]), "member").select(["bucket", "member"])
+    lines = reps.filter(pc.is_valid(reps["rep_line"]))
+    return pa.concat_tables([bands, pa.table({"bucket": lines["rep_line"], "member": lines["member"]})])
+
+
+def rep_bands(lined: pa.Table) -> pa.Table:
+    """``(bucket, member, shard)`` of the representatives' band buckets: the fuzzy candidates' LSH groupby input."""
+    return explode(lined.filter(pc.is_null(lined["matched"])).select(["member", "buckets"]), "member")
+
+
+REP_LINKS = pa.schema([("via", pa.int64()), ("b_matched", pa.int64()), ("b_similarity", pa.float64()),
+                       ("b_root", pa.int64())])
+
+
+def best_per_key(group: pa.Table) -> pa.Table:
+    """``REP_LINKS`` of whole keys (verdict ``LINKS`` grouped by the key's shard): each representative's best
+    match (highest score, ties to the earliest, as ``best_links``), its root still that match."""
+    best = best_links(group)
+    keys = sorted(best)
+    return pa.table({"via": pa.array(keys, pa.int64()), "b_matched": pa.array([best[k][0] for k in keys], pa.int64()),
+                     "b_similarity": pa.array([round(best[k][1], 4) for k in keys], pa.float64()),
+                     "b_root": pa.array([best[k][0] for k in keys], pa.int64())}, schema=REP_LINKS)
+
+
+def jump(table: pa.Table) -> pa.Table:
+    """One round of pointer jumping over the representatives' links (``REP_LINKS`` left-joined on ``b_root`` to
+    the links' ``next_root``: the root's own root, null when it has no link): each root replaced by its root's;
+    ``changed`` when it moved. Links point to earlier rows, so the rounds end, after log2 of the longest chain."""
+    changed = pc.fill_null(pc.is_valid(table["next_root"]), False)
+    root = pc.coalesce(table["next_root"], table["b_root"])
+    out = table.drop_columns(["next_root"])
+    out = out.set_column(out.schema.get_field_index("b_root"), "b_root", root)
+    return out.select(REP_LINKS.names).cast(REP_LINKS).append_column("changed", changed)
+
+
+def with_via(lined: pa.Table) -> pa.Table:
+    """``via``: the representative a statement stands for — the one it copies, else itself (the join key of its
+    representative's resolved link)."""
+    return lined.append_column("via", pc.coalesce(lined["matched"], lined["member"]))
+
+
+def resolve(joined: pa.Table) -> pa.Table:
+    """``RESOLVED`` rows of statements joined (left) on ``via`` to their representative's resolved link
+    (``REP_LINKS``): each statement's ``root``, the founder of its cluster — a copy's is its representative's,
+    a linked representative's its link's (whose match and score it takes), a founder's itself; ``block``: the
+    founder-numbering block of the statement."""
+    rep = pc.is_null(joined["matched"])
+    linked = pc.and_(rep, pc.is_valid(joined["b_matched"]))
+    matched = pc.if_else(linked, joined["b_matched"], joined["matched"])
+    similarity = pc.if_else(linked, joined["b_similarity"], joined["similarity"])
+    root = pc.coalesce(joined["b_root"], joined["via"])
+    out = joined.set_column(joined.schema.get_field_index("matched"), "matched", matched)
+    out = out.set_column(out.schema.get_field_index("similarity"), "similarity", similarity)
+    block = pc.divide(joined["member"], pa.scalar(BLOCK, pa.int64()))
+    return out.append_column("root", root).append_column("block", block).select(RESOLVED.names).cast(RESOLVED)
+
+
+def number_founders(group: pa.Table, before: dict[int, int]) -> pa.Table:
+    """Cluster ids of whole blocks of founders (``member, block``): a founder's id is the number of founders up to
+    it (``before``: founders in the blocks before each block), as the walk's counter gives it."""
+    rows = sorted(zip(group["block"].to_pylist(), group["member"].to_pylist(), strict=True))
+    ids, rank, last = [], 0, None
+    for block, _ in rows:
+        rank = rank + 1 if block == last else 1
+        last = block
+        ids.append(before[block] + rank)
+    return pa.table({"root": pa.array([m for _, m in rows], pa.int64()), "cluster_id": pa.array(ids, pa.int64())},
+                    schema=FOUNDERS)
+
+
+def blocks_before(counts: dict[int, int]) -> dict[int, int]:
+    """Founders in the blocks before each block (``counts``: founders per block)."""
+    out, total = {}, 0
+    for block in sorted(counts):
+        out[block] = total
+        total += counts[block]
+    return out
+
+
+def member_rows(resolved: pa.Table) -> pa.Table:
+    """``MEMBERS_IN`` rows (``shard`` still empty) of resolved statements joined to their founder's cluster id."""
+    how = pc.if_else(pc.is_valid(resolved["matched"]), pa.scalar("verbatim"), pa.scalar(None, pa.string()))
+    table = resolved.append_column("how", how).append_column("group_id", pa.nulls(len(resolved), pa.string()))
+    table = table.append_column("shard", pa.nulls(len(resolved), pa.int64()))
+    return table.select(MEMBERS_IN.names).cast(MEMBERS_IN)
 
 
 def statement_copy_pairs(group: pa.Table) -> pa.Table:
     """Per cluster (``cluster_id, member, article_id, seq, own`` of its members with 6+ words): every article of
-    the cluster paired with each other article among its first BUCKET_CAP members, ``own`` when the article says
+    the cluster paired with each other article among its first ORIGINALS members, ``own`` when the article says
     it in its own words there. One row per (article, other, cluster)."""
     rows = []
     by_cluster: dict[int, list[dict[str, Any]]] = {}
@@ -271,7 +361,7 @@ def statement_copy_pairs(group: pa.Table) -> pa.Table:
         by_cluster.setdefault(r["cluster_id"], []).append(r)
     for members in by_cluster.values():
         members.sort(key=lambda r: r["member"])
-        first = {(r["article_id"], r["seq"]) for r in members[: co.BUCKET_CAP]}
+        first = {(r["article_id"], r["seq"]) for r in members[: co.ORIGINALS]}
         own: dict[tuple[str, int], bool] = {}
         for r in members:
             own[(r["article_id"], r["seq"])] = own.get((r["article_id"], r["seq"]), False) or bool(r["own"])
@@ -344,16 +434,13 @@ def group_sources(group: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=co.BY_NAME["article_sources"].arrow)
 
 
-def member_rows_of_articles(statements: pa.Table, arrays: tuple[np.ndarray, ...],
-                            copies: dict[str, tuple[str, str, float, str]]) -> pa.Table:
-    """``member_rows`` with what the summary needs of each statement's article (outlet key, copy group, seq, date,
-    outlet) and its text; ``shard``: its line's (site furniture is a line one outlet repeats)."""
-    rows = member_rows(statements, *arrays)
-    groups = [copies[a][3] if a in copies else a for a in statements["article_id"].to_pylist()]
-    line = pc.fill_null(rows["line"], 0)
-    return pa.table([*rows.columns, statements["outlet_key"], pa.array(groups, pa.string()), statements["seq"],
-                     statements["published_date"], statements["outlet"], statements["text"],
-                     pc.bit_wise_and(line, SHARDS - 1)], schema=MEMBERS_IN)
+def with_groups(members: pa.Table, copies: dict[str, tuple[str, str, float, str]]) -> pa.Table:
+    """``MEMBERS_IN`` rows with each statement's copy group; ``shard``: its line's (site furniture is a line one
+    outlet repeats)."""
+    groups = [copies[a][3] if a in copies else a for a in members["article_id"].to_pylist()]
+    members = members.set_column(members.schema.get_field_index("group_id"), "group_id", pa.array(groups, pa.string()))
+    shard = pc.bit_wise_and(pc.fill_null(members["line"], 0), SHARDS - 1)
+    return members.set_column(members.schema.get_field_index("shard"), "shard", shard)
 
 
 def furniture(group: pa.Table) -> pa.Table:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,17 @@ ANALYSED = "_analysed"
 OUTCOMES = "outcomes"
 CHOSEN = "_chosen"  # per version: where each published article's rows are (id, seq, _batch, _pos)
 KEEP_VERSIONS = 2  # the published version and the one before (a reader may still be on it)
+
+
+SCRATCH_MEMORY = "512MB"  # DuckDB's memory on the publishing driver: past it, joins and sorts spill to disk
+
+
+def scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for publishing, bounded: its memory capped (by default DuckDB takes up to 80% of the
+    machine's and its buffer pool grew with the corpus on the driver), spilling into the system's temporary
+    folder (never into the store, whose folders are tables)."""
+    spill = Path(tempfile.gettempdir()) / f"onrecord-duckdb-{os.getpid()}"
+    return duckdb.connect(":memory:", config={"memory_limit": SCRATCH_MEMORY, "temp_directory": str(spill)})
 
 
 def is_store(path: str | Path) -> bool:
@@ -148,7 +160,7 @@ class ParquetStore:
 
     def _raw_connection(self) -> duckdb.DuckDBPyConnection:
         """DuckDB views ``raw_<table>`` over the committed batches (rows of batches without outcomes are ignored)."""
-        con = duckdb.connect(":memory:")
+        con = scratch()
         con.execute("SET preserve_insertion_order = false")
         _view(con, "raw_outcomes", self.analysed(OUTCOMES), _batch_schema(batch.OUTCOMES))
         for table in schema.ARTICLE_TABLES:
@@ -310,7 +322,7 @@ def corroboration_input(work: Path) -> Path:
     article's canonical person mentions and its stances (what the conflict checks read of one article). DuckDB over
     the version's Parquet."""
     folder = work / CORROBORATION / "input"
-    con = duckdb.connect(":memory:")
+    con = scratch()
     try:
         for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
             _view(con, name, work / name, getattr(schema, name.upper()).arrow)
@@ -352,7 +364,7 @@ def corroboration_input(work: Path) -> Path:
 def lookup(folder: Path, key: str, values: list[Any], aggregate: str) -> dict[Any, Any]:
     """``aggregate`` per ``key`` for a few keys (a filtered scan of a Parquet folder: the driver gets one value
     per key asked for, never the folder's rows)."""
-    con = duckdb.connect(":memory:")
+    con = scratch()
     try:
         con.register("_keys", pa.table({key: values}))
         rows = con.execute(f"SELECT t.{key}, {aggregate} FROM read_parquet({_quote(folder / '*.parquet')}) t "
@@ -386,7 +398,7 @@ def corroboration_finish(work: Path) -> Any:
                                                      schema=schema.STORE_INFO.arrow))
     shutil.rmtree(parts, ignore_errors=True)
     summary = co.Summary()
-    con = duckdb.connect(":memory:")
+    con = scratch()
     try:
         def count(table: str, where: str) -> int:
             return int(con.execute(f"SELECT count(*) FROM read_parquet({_quote(work / table / '*.parquet')}) "

@@ -11,8 +11,9 @@
   and the same rows, and publishing takes each article once.
 * Actor merging runs as a Ray Data groupby over resolution groups (``canonical.resolve_group``).
 * Publishing (numbering, joins, the new version) is DuckDB reading the Parquet in place on the driver's node.
-* Corroboration (``--corroborate``) is Ray Data maps, joins and groupbys, its summary (sources, furniture,
-  ``clusters``, corpus flags) included; the driver holds only the link lists (``corroborate_on_ray``).
+* Corroboration (``--corroborate``) is Ray Data maps, joins and groupbys, statement links resolved by pointer
+  jumping and its summary (sources, furniture, ``clusters``, corpus flags) included; the driver holds only the
+  copy links between articles and one count per block of statements (``corroborate_on_ray``).
 
 Ray is imported here only: ``import onrecord`` and single-article commands never load it.
 """
@@ -43,6 +44,7 @@ DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 8192  # items the driver hands to Ray at a time
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
 CORROBORATE_BATCH = 64  # articles per corroboration prepare call
+STATEMENTS_PER_PARTITION = 200_000  # at most this many statements' texts in one join partition (~100 MB)
 VERDICT_BATCH = 1024  # candidate pairs per verdict call (their texts become Python objects: a whole block took 2.9 GB)
 LOST = ("the analysis of its batch failed every retry (a crash, out of memory, or the store could not be written)")
 
@@ -219,9 +221,11 @@ def _join(left: Any, right: Any, partitions: int, on: str) -> Any:
 
 def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, partitions: int | None = None) -> Any:
     """Corroboration of a version being published, as Ray Data steps (``corroborate_batch`` explains the split):
-    a map over articles, groupbys over LSH buckets and clusters, joins of candidate pairs to their texts, maps
-    for the verdicts and the rows, groupbys for the summary (``_summary``); the driver holds only the link lists
-    (matched statements, copies) and ``parquet_store.corroboration_finish`` moves the tables into the version.
+    a map over articles, a groupby over wordings (copies onto representatives), groupbys over LSH buckets and
+    clusters, joins of candidate pairs to their texts, maps for the verdicts, self-joins resolving the links,
+    groupbys numbering the clusters and for the summary (``_summary``); the driver holds only the copy links
+    between articles and a count per block of statements, and ``parquet_store.corroboration_finish`` moves the
+    tables into the version.
     ``batch_size``: articles per prepare call; ``partitions``: of every groupby and join (default: one per CPU) —
     neither changes a row. Returns ``corroborate.Summary`` with the sizes the driver held in ``driver_rows``."""
     import ray
@@ -247,11 +251,14 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     started = time.monotonic()
     parts = work / parquet_store.CORROBORATION
     source = parquet_store.corroboration_input(work)
-    partitions = partitions or max(1, int(ray.cluster_resources().get("CPU", 1)))  # one shuffle partition per CPU
     counts = _collect(ray.data.read_parquet(str(source)).map_batches(
         _prepare, batch_size=batch_size, batch_format="pyarrow", num_cpus=1, fn_kwargs={"parts": str(parts)}))
     n_articles = sum(counts["articles"].to_pylist()) if counts.num_rows else 0
     n_statements = sum(counts["statements"].to_pylist()) if counts.num_rows else 0
+    # one shuffle partition per CPU, more when the statements would make a partition large (a join partition holds
+    # its share of the statements' texts)
+    partitions = partitions or max(1, int(ray.cluster_resources().get("CPU", 1)),
+                                   -(-n_statements // STATEMENTS_PER_PARTITION))
     sizes: dict[str, int] = {}
     steps = {"prepare": time.monotonic() - started}  # seconds per step, each from the end of the one before
 
@@ -261,29 +268,49 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         ds = ray.data.read_parquet(str(parts / name))
         return ds.select_columns(columns) if columns else ds
 
-    # statements: LSH index rows, candidate pairs, verdicts -> the link list
-    links = pa.table({})
-    statements = read("statements", ["member", "buckets"])
+    read.parts = parts  # type: ignore[attr-defined]
+
+    def grouped(ds: Any, fn: Any, **kwargs: Any) -> Any:
+        return ds.groupby("shard", num_partitions=partitions).map_groups(fn, batch_format="pyarrow", fn_kwargs=kwargs)
+
+    def pyarrow(ds: Any, fn: Any, **kwargs: Any) -> Any:
+        return ds.map_batches(fn, batch_format="pyarrow", fn_kwargs=kwargs)
+
+    # statements: copies onto their wording's representative (a groupby on the wording), the representatives'
+    # LSH candidates, verdicts and links resolved by pointer jumping, cluster ids numbered per block of founders:
+    # all on the engine, the driver holding one count per block
+    sizes["founder_counts"] = 0
+    rounds = 0
+    statements = read("statements", None)
     if statements is not None:
-        index = statements.map_batches(cb.explode, fn_kwargs={"key": "member"}, batch_format="pyarrow").materialize()
-        index.select_columns(["bucket", "member"]).write_parquet(str(parts / "statement_buckets"))
-        pairs = _pairs(index, "member", partitions)
+        grouped(pyarrow(statements, cb.line_shard), cb.line_links).write_parquet(str(parts / "lined"))
+        lined = read("lined", None)
+        pyarrow(lined, cb.index_rows).write_parquet(str(parts / "statement_buckets"))
+        pairs = _pairs(pyarrow(read("lined", ["member", "buckets", "matched"]), cb.rep_bands), "member", partitions)
         texts = read("statements", ["member", "text", "context"])
         pairs = _join(pairs, texts.rename_columns({"member": "key"}), partitions, "key")
         pairs = _join(pairs, texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
                       partitions, "candidate")
-        links = _collect(pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
-    best = cb.best_links(links) if links.num_rows else {}
+        links = pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow")
+        grouped(pyarrow(links, cb.with_shard, column="key"), cb.best_per_key).write_parquet(str(parts / "rep_links"))
+        resolved_links, rounds = _resolve_links(read, "rep_links", partitions)
+        lined = pyarrow(read("lined", None), cb.with_via)
+        rep_links = read(resolved_links, cb.REP_LINKS.names) if resolved_links else None
+        if rep_links is None:  # no representative matched another: nothing to join
+            joined = pyarrow(lined, lambda t: _with_nulls(t, cb.REP_LINKS, "via"))
+        else:
+            joined = lined.join(rep_links, "left_outer", partitions, on=("via",),
+                                aggregator_ray_remote_args={"num_cpus": 0})
+        pyarrow(joined, cb.resolve).write_parquet(str(parts / "resolved"))
+        founders = pyarrow(read("resolved", ["member", "root", "block"]),
+                           lambda t: t.filter(pc.equal(t["root"], t["member"])).select(["member", "block"]))
+        counts = _collect(founders.groupby("block").count())
+        before = cb.blocks_before(dict(zip(counts["block"].to_pylist(), counts["count()"].to_pylist(), strict=True)))
+        ids = founders.groupby("block", num_partitions=partitions).map_groups(
+            cb.number_founders, batch_format="pyarrow", fn_kwargs={"before": before})
+        _join(read("resolved", None), ids, partitions, "root").write_parquet(str(parts / "linked_members"))
+        sizes["founder_counts"] = len(counts)  # what the driver held of the statements: founders per block
     steps["statement_links"] = time.monotonic() - started - sum(steps.values())
-    sizes["statement_links"] = len(best)
-    linked, clusters = cb.cluster_ids(best)
-    matched = np.array([best[k][0] for k in linked.tolist()], dtype=np.int64)
-    similarity = np.array([best[k][1] for k in linked.tolist()], dtype=np.float64)
-    arrays = ray.put((linked, clusters, matched, similarity))
-    if statements is not None:
-        rows = read("statements", None)
-        rows.map_batches(lambda t, a: cb.member_rows(t, *ray.get(a[0])), fn_kwargs={"a": [arrays]},
-                         batch_format="pyarrow").write_parquet(str(parts / "linked_members"))
 
     # articles: text copies (LSH over 4-gram shingles), then copies by shared statements
     articles = read("articles", ["seq", "buckets"])
@@ -302,10 +329,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     x_seq: dict[str, int] = {}
     ids: dict[int, str] = {}
     if statements is not None:
-        eligible = read("linked_members", ["member", "cluster_id", "article_id", "words"]).filter(
-            expr=col("words") >= co.MIN_FUZZY_WORDS)
-        own = read("statements", ["member", "seq", "own"])
-        eligible = _join(eligible, own, partitions, "member").map_batches(
+        eligible = read("linked_members", ["member", "cluster_id", "article_id", "words", "seq", "own"]).filter(
+            expr=col("words") >= co.MIN_FUZZY_WORDS).map_batches(
             cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow")
         shared = eligible.groupby("shard", num_partitions=partitions).map_groups(
             cb.statement_copy_pairs, batch_format="pyarrow")
@@ -337,10 +362,10 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     for x, (y, share) in by_statements.items():
         copies[x] = (y, "statements", round(share, 4), x_seq[x])
     groups = cb.forest({x: (c[0], c[2]) for x, c in copies.items()}, {x: c[3] for x, c in copies.items()})
-    sizes["driver_rows"] = len(best) + len(best_text) + len(by_statements)
+    sizes["driver_rows"] = sizes["founder_counts"] + len(best_text) + len(by_statements)
     links_ref = ray.put({x: (c[0], c[1], c[2], groups[x]) for x, c in copies.items()})
     steps["ids_and_copies"] = time.monotonic() - started - sum(steps.values())
-    _summary(read, parts, partitions, arrays, links_ref)
+    _summary(read, parts, partitions, links_ref)
     steps["summary"] = time.monotonic() - started - sum(steps.values())
     summary = parquet_store.corroboration_finish(work)
     steps["finish"] = time.monotonic() - started - sum(steps.values())
@@ -348,15 +373,46 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     summary.articles, summary.statements = n_articles, n_statements
     summary.seconds = time.monotonic() - started
     summary.sizes = sizes
+    summary.link_rounds = rounds  # pointer-jumping rounds that resolved the representatives' links
     return summary
 
 
-def _summary(read: Any, parts: Path, partitions: int, arrays: Any, links: Any) -> None:
+def _with_nulls(table: pa.Table, schema: pa.Schema, key: str) -> pa.Table:
+    """``table`` with the (null) columns of ``schema`` but ``key``: a left join with nothing on the right."""
+    for field in schema:
+        if field.name != key:
+            table = table.append_column(field.name, pa.nulls(len(table), field.type))
+    return table
+
+
+def _resolve_links(read: Any, name: str, partitions: int) -> tuple[str | None, int]:
+    """The representatives' links (``REP_LINKS``, the folder ``name``) resolved to their roots by pointer jumping,
+    as Ray Data joins: each round replaces every root by its root's root until none moves (links point to earlier
+    rows, so about log2 of the longest chain rounds). Returns the folder of the resolved links (None: no links)
+    and the rounds."""
+    from ray.data.expressions import col
+
+    rounds = 0
+    while (links := read(name, corroborate_batch.REP_LINKS.names)) is not None:
+        if not rounds and not links.count():
+            return None, 0
+        roots = links.select_columns(["via", "b_root"]).rename_columns({"via": "b_root", "b_root": "next_root"})
+        rounds += 1
+        step = f"{name.split('~')[0]}~{rounds}"
+        links.join(roots, "left_outer", partitions, on=("b_root",), aggregator_ray_remote_args={"num_cpus": 0}
+                   ).map_batches(corroborate_batch.jump, batch_format="pyarrow").write_parquet(str(read.parts / step))
+        name = step
+        if not read(step, ["changed"]).filter(expr=col("changed")).count():
+            break
+    return (name if rounds else None), rounds
+
+
+def _summary(read: Any, parts: Path, partitions: int, links: Any) -> None:
     """``corroborate.refresh`` as Ray Data groupbys (``corroborate_batch``'s summary functions): each copy group's
     source (groupby copy group), site furniture (groupby line: a line one outlet repeats), ``clusters`` (the
     members joined to their articles' sources, groupby cluster), the corpus conflict checks (groupby check group:
     an actor, a casualty count, an actor's issue; then groupby article for one flag per statement). Only the
-    broadcast link arrays and copy links (already on the driver) take part; every table is written by the
+    copy links (already on the driver, broadcast) take part; every table is written by the
     workers into ``parts``."""
     import ray
     from ray.data.expressions import col
@@ -372,11 +428,10 @@ def _summary(read: Any, parts: Path, partitions: int, arrays: Any, links: Any) -
         sources = grouped(articles.map_batches(lambda t, a: cb.article_rows(t, ray.get(a[0])), fn_kwargs={"a": [links]},
                                                batch_format="pyarrow"), cb.group_sources).materialize()
         sources.write_parquet(str(parts / "article_sources"))
-    statements = read("statements", None)
-    if statements is not None and sources is not None:
-        members = statements.map_batches(
-            lambda t, a, c: cb.member_rows_of_articles(t, ray.get(a[0]), ray.get(c[0])),
-            fn_kwargs={"a": [arrays], "c": [links]}, batch_format="pyarrow")
+    linked = read("linked_members", None)
+    if linked is not None and sources is not None:
+        members = linked.map_batches(lambda t, c: cb.with_groups(cb.member_rows(t), ray.get(c[0])),
+                                     fn_kwargs={"c": [links]}, batch_format="pyarrow")
         members = grouped(members, cb.furniture).materialize()
         members.select_columns(cb.MEMBERS.names).write_parquet(str(parts / "cluster_members"))
         clustered = members.filter(expr=col("cluster_id") >= 0).drop_columns(["shard"])
