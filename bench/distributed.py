@@ -1,8 +1,8 @@
 """``ingest --engine ray`` against ``onrecord ingest`` on the same real-length articles, and the corpus steps
 at growing sizes, in one run.
 
-    .venv/bin/python bench/distributed.py ../shared/data/polnear --n 2000 --cpus 1 2 \
-        --steps 1000 2000 4000 8000 --analysed /tmp/analysed --output out.json
+    .venv/bin/python bench/distributed.py ../shared/data/polnear --n 2000 --cpus 2 1 --side-by-side \
+        --steps 1000 2000 4000 8000 --analysed /tmp/analysed --deadline 10:54 --output out.json
 
 Articles: the ``*.txt`` files under DATA (PolNeAR's texts are real news), made distinct for volume by
 variants (paragraphs rotated, a variant line added) so every article has its own id and text. The texts stay
@@ -18,7 +18,9 @@ outside the repository; only the figures are printed (and written with ``--outpu
    start-up. Sampled every 0.5 s: the RSS of the command's process (the driver, for Ray: before and while
    publishing) and of each of its descendants, told apart by kind (``kind``: the ``Analyser`` actors, Ray's
    shuffle and map tasks by their title, idle workers, raylet, gcs_server, the dashboard…; ``pool worker`` for
-   ``--jobs``); a trace of them every 10 s.
+   ``--jobs``), and the CPU-seconds each kind used over the run (which holds under load, unlike wall time); a trace
+   of them every 10 s. ``--pin`` runs a configuration of C CPUs on C cores; ``--side-by-side`` runs the two 1-CPU
+   configurations at once, on a core each. ``--deadline HH:MM`` (UTC) stops what still runs then (by PID).
 2. Corpus steps and driver memory: for each size n, a fresh store holding the analysed rows of the first n
    articles (batches of 32, numbered as one ingest of them would be), then ``onrecord ingest --engine ray
    --corroborate`` over a feed of exactly those articles: the actors read every item and skip it (already
