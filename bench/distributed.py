@@ -1,8 +1,8 @@
 """``ingest --engine ray`` against ``onrecord ingest`` on the same real-length articles, and the corpus steps
 at growing sizes, in one run.
 
-    .venv/bin/python bench/distributed.py ../shared/data/polnear --n 2000 --cpus 1 2 \
-        --steps 1000 2000 4000 8000 --analysed /tmp/analysed --output out.json
+    .venv/bin/python bench/distributed.py ../shared/data/polnear --n 2000 --cpus 2 1 --side-by-side \
+        --steps 1000 2000 4000 8000 --analysed /tmp/analysed --deadline 10:54 --output out.json
 
 Articles: the ``*.txt`` files under DATA (PolNeAR's texts are real news), made distinct for volume by
 variants (paragraphs rotated, a variant line added) so every article has its own id and text. The texts stay
@@ -18,7 +18,9 @@ outside the repository; only the figures are printed (and written with ``--outpu
    start-up. Sampled every 0.5 s: the RSS of the command's process (the driver, for Ray: before and while
    publishing) and of each of its descendants, told apart by kind (``kind``: the ``Analyser`` actors, Ray's
    shuffle and map tasks by their title, idle workers, raylet, gcs_server, the dashboard…; ``pool worker`` for
-   ``--jobs``); a trace of them every 10 s.
+   ``--jobs``), and the CPU-seconds each kind used over the run (which holds under load, unlike wall time); a trace
+   of them every 10 s. ``--pin`` runs a configuration of C CPUs on C cores; ``--side-by-side`` runs the two 1-CPU
+   configurations at once, on a core each. ``--deadline HH:MM`` (UTC) stops what still runs then (by PID).
 2. Corpus steps and driver memory: for each size n, a fresh store holding the analysed rows of the first n
    articles (batches of 32, numbered as one ingest of them would be), then ``onrecord ingest --engine ray
    --corroborate`` over a feed of exactly those articles: the actors read every item and skip it (already
@@ -33,8 +35,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -42,6 +46,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +108,18 @@ class Sampler(threading.Thread):
         self.peak, self.peak_publish = 0, 0
         self.kinds: dict[str, int] = {}
         self.pids: dict[str, set[int]] = {}
+        self.cpu: dict[str, float] = {}  # CPU-seconds (user + system) per kind, summed over the run
+        self.last_cpu: dict[int, float] = {}
+        self.publish_started: float | None = None  # seconds after the start when the publishing folder appeared
         self.stop = threading.Event()
+
+    def _account(self, proc: Any, k: str) -> None:
+        """Add the CPU time ``proc`` used since it was last seen to kind ``k`` (what it is now: a Ray worker that
+        changed task between two samples has the whole interval counted under its new title)."""
+        times = proc.cpu_times()
+        total = times.user + times.system
+        self.cpu[k] = self.cpu.get(k, 0.0) + total - self.last_cpu.get(proc.pid, 0.0)
+        self.last_cpu[proc.pid] = total
 
     def run(self) -> None:
         import psutil
@@ -117,11 +133,14 @@ class Sampler(threading.Thread):
                 children = root.children(recursive=True)
             except psutil.NoSuchProcess:
                 break
-            publishing = publishing or bool(self.marker and self.marker())
+            if not publishing and self.marker and self.marker():
+                publishing, self.publish_started = True, time.monotonic() - started
             if publishing:
                 self.peak_publish = max(self.peak_publish, rss)
             else:
                 self.peak = max(self.peak, rss)
+            with contextlib.suppress(psutil.Error):
+                self._account(root, "driver: publishing" if publishing else "driver")
             now: dict[str, int] = {}
             for child in children:
                 with contextlib.suppress(psutil.Error):
@@ -130,6 +149,7 @@ class Sampler(threading.Thread):
                     self.kinds[k] = max(self.kinds.get(k, 0), r)
                     self.pids.setdefault(k, set()).add(child.pid)
                     now[k] = max(now.get(k, 0), r)
+                    self._account(child, k)
             if self.trace and time.monotonic() - last_trace >= 10:
                 last_trace = time.monotonic()
                 with self.trace.open("a", encoding="utf-8") as f:
@@ -138,26 +158,56 @@ class Sampler(threading.Thread):
             time.sleep(0.5)
 
 
-def run(args: list[str], store: Path | None = None, trace: Path | None = None) -> dict[str, Any]:
+DEADLINE = float("inf")  # time.time() by which every run has ended (--deadline): a run still going is stopped
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Stop a command that ran past the deadline and every process it started (its local Ray), by PID."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        family = psutil.Process(proc.pid).children(recursive=True)
+    proc.kill()
+    for child in family:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+
+
+def run(args: list[str], store: Path | None = None, trace: Path | None = None,
+        cores: list[int] | None = None) -> dict[str, Any]:
     """One ``onrecord`` command in a subprocess: its wall time, the driver's peak RSS (before publishing and
-    while publishing), the peak RSS per process kind of its Ray, and the figures its summary line gives."""
-    started = time.monotonic()
+    while publishing), the peak RSS per process kind of its Ray, and the figures its summary line gives.
+    ``cores``: the CPUs the command and every process it starts may run on (``sched_setaffinity``)."""
+    started, before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen([str(BIN / "onrecord"), *args], env=ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
     marker = (lambda: any(store.glob(".v*.tmp"))) if store else None
     sampler = Sampler(proc.pid, marker, trace)
     sampler.start()
-    _, err = proc.communicate()
+    stopped = False
+    try:
+        _, err = proc.communicate(timeout=None if math.isinf(DEADLINE) else max(1.0, DEADLINE - time.time()))
+    except subprocess.TimeoutExpired:
+        _stop(proc)
+        _, err = proc.communicate()
+        stopped = True
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     sampler.stop.set()
     sampler.join()
-    if proc.returncode not in (0, 1):
+    if not stopped and proc.returncode not in (0, 1):
         raise SystemExit(f"onrecord {' '.join(args)} failed:\n{err[-3000:]}")
     mb = 2**20
     out: dict[str, Any] = {
-        "seconds": seconds, "driver_mb": max(sampler.peak, sampler.peak_publish) / mb,
+        "seconds": seconds, "stopped_at_deadline": stopped, "cores": cores,
+        "publish_started_s": sampler.publish_started, "driver_mb": max(sampler.peak, sampler.peak_publish) / mb,
         "driver_analysis_mb": sampler.peak / mb, "driver_publish_mb": sampler.peak_publish / mb,
         "processes_mb": {k: round(v / mb) for k, v in sorted(sampler.kinds.items(), key=lambda kv: -kv[1])},
+        "cpu_s": {k: round(v, 1) for k, v in sorted(sampler.cpu.items(), key=lambda kv: -kv[1])},
+        "cpu_total_s": round(sum(sampler.cpu.values()), 1),
+        # the same from the kernel: every process of the command that was waited for (sampled or not)
+        "cpu_rusage_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
         "process_counts": {k: len(v) for k, v in sampler.pids.items()},
         "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actors": len(sampler.pids.get("Analyser", ())),
         "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
@@ -173,6 +223,12 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None) -
 
 def top(processes: dict[str, int], n: int = 4) -> str:
     return ", ".join(f"{k} {v}" for k, v in list(processes.items())[:n])
+
+
+def cpu(r: dict[str, Any], n: int) -> str:
+    """CPU-seconds per article, in all and per process kind."""
+    kinds = ", ".join(f"{k} {v / n:.3f}" for k, v in r["cpu_s"].items() if v >= 0.5)
+    return f"CPU {r['cpu_total_s'] / n:.3f} s/article (kernel: {r['cpu_rusage_s'] / n:.3f}): {kinds}"
 
 
 def size(path: Path) -> int:
@@ -295,6 +351,9 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
     from onrecord.store import parquet_store
 
     for n in steps:
+        if time.time() >= DEADLINE:
+            print(f"{n} articles: not run (past the deadline)", flush=True)
+            continue
         target = parquet_store.ParquetStore(work / f"steps-{n}")
         shutil.rmtree(target.path, ignore_errors=True)
         target.create()
@@ -318,7 +377,8 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
         r["stored"] = size(version) / n if version else 0
         out.append(r)
         save()
-        print(f"{n} articles: publish {r.get('publish_s', 0):.1f} s (corroboration {r.get('corroborate_s', 0):.1f} s)"
+        print(f"{n} articles{' (STOPPED at the deadline)' if r['stopped_at_deadline'] else ''}: "
+              f"publish {r.get('publish_s', 0):.1f} s (corroboration {r.get('corroborate_s', 0):.1f} s)"
               f", run {r['seconds']:.1f} s, driver peak {r['driver_analysis_mb']:.0f} MB streaming / "
               f"{r['driver_publish_mb']:.0f} MB publishing, {top(r['processes_mb'])}; driver held "
               f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article",
@@ -346,7 +406,19 @@ def main() -> None:
     ap.add_argument("--prepare-for", type=float, default=float("inf"), metavar="SECONDS",
                     help="stop making --analysed after this long (a later run goes on from there)")
     ap.add_argument("--output", type=Path, default=None, help="write the figures as JSON here")
+    ap.add_argument("--pin", action="store_true",
+                    help="run each throughput configuration of C CPUs on C cores (sched_setaffinity)")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="run ingest --jobs C and --engine ray --cpus C at once, on C cores each, when the "
+                         "machine has 2C (implies --pin for them)")
+    ap.add_argument("--deadline", default=None, metavar="HH:MM",
+                    help="UTC time by which every run has ended: a run still going is stopped (its processes "
+                         "killed by PID) and recorded as stopped, later ones are not started")
     opts = ap.parse_args()
+    if opts.deadline:
+        global DEADLINE
+        hours, minutes = map(int, opts.deadline.split(":"))
+        DEADLINE = datetime.now(UTC).replace(hour=hours, minute=minutes, second=0).timestamp()
     work = Path(tempfile.mkdtemp(prefix="onrecord-distributed-"))
     try:
         most = max([opts.n, *opts.steps])
@@ -376,40 +448,66 @@ def main() -> None:
 
 def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path, figures: dict[str, Any],
                save: Callable[[], None]) -> None:
-    """``ingest --jobs C`` against ``--engine ray --cpus C`` on the same feed, for each C of ``--cpus``."""
+    """``ingest --jobs C`` against ``--engine ray --cpus C`` on the same feed, for each C of ``--cpus`` in that
+    order. ``--pin``: each command and everything it starts runs on C cores of its own (otherwise a 1-CPU
+    configuration has the machine's other cores for its other processes: Ray's driver and daemons, DuckDB's
+    threads); ``--side-by-side``: when the machine has 2C cores, the two commands run at the same time, each on
+    C cores of its own (same conditions, half the time; the kernel's CPU figure then counts both)."""
     feed = work / "feed.jsonl"
     feed.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
     n = len(docs)
     results = figures["runs"]
-    for cpus in opts.cpus:
-        duck = work / f"duck-{cpus}.duckdb"
-        r = run(["ingest", str(feed), "--store", str(duck), "--jobs", str(cpus), "--quiet"], None,
-                work / f"duck-{cpus}.trace.jsonl")
-        r["bytes_per_article"] = size(duck) / n
+    machine = sorted(os.sched_getaffinity(0))
+
+    def duck(cpus: int, cores: list[int] | None) -> None:
+        path = work / f"duck-{cpus}.duckdb"
+        r = run(["ingest", str(feed), "--store", str(path), "--jobs", str(cpus), "--quiet"], None,
+                work / f"duck-{cpus}.trace.jsonl", cores)
+        r["bytes_per_article"] = size(path) / n if path.exists() else 0
         results[f"duckdb-{cpus}"] = r
         save()
-        print(f"ingest --jobs {cpus}: {n / r['seconds']:.2f} articles/s, peak {r['driver_mb']:.0f} MB "
-              f"(workers: {top(r['processes_mb'], 2)})", flush=True)
+        print(f"ingest --jobs {cpus}{' (stopped at the deadline)' if r['stopped_at_deadline'] else ''}: "
+              f"{n / r['seconds']:.2f} articles/s, peak {r['driver_mb']:.0f} MB (workers: {top(r['processes_mb'], 2)})"
+              f"; cores {cores or 'all'}; {cpu(r, n)}", flush=True)
+        path.unlink(missing_ok=True)
+
+    def ray(cpus: int, cores: list[int] | None) -> None:
         store = work / f"ray-{cpus}"
-        r = run(["ingest", str(feed), "--engine", "ray", "--cpus", str(cpus), "--store", str(store), "--quiet"],
-                store, work / f"ray-{cpus}.trace.jsonl")
-        r["bytes_per_article"] = size(store) / n
         trace = work / f"ray-{cpus}.trace.jsonl"
+        r = run(["ingest", str(feed), "--engine", "ray", "--cpus", str(cpus), "--store", str(store), "--quiet"],
+                store, trace, cores)
+        r["bytes_per_article"] = size(store) / n if store.exists() else 0
         r["trace"] = [json.loads(line) for line in trace.read_text().splitlines()] if trace.exists() else []
         results[f"ray-{cpus}"] = r
         save()
-        print(f"--engine ray --cpus {cpus}: {n / r['seconds']:.2f} articles/s, driver {r['driver_analysis_mb']:.0f}"
-              f" MB analysing / {r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak "
-              f"{r['actor_mb']:.0f} MB; {top(r['processes_mb'], 6)}", flush=True)
+        print(f"--engine ray --cpus {cpus}{' (stopped at the deadline)' if r['stopped_at_deadline'] else ''}: "
+              f"{n / r['seconds']:.2f} articles/s, driver {r['driver_analysis_mb']:.0f} MB analysing / "
+              f"{r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak {r['actor_mb']:.0f} MB;"
+              f" {top(r['processes_mb'], 6)}; cores {cores or 'all'}; {cpu(r, n)}", flush=True)
         shutil.rmtree(store, ignore_errors=True)
-    rate = {k: n / r["seconds"] for k, r in results.items()}
+
+    for cpus in opts.cpus:
+        if time.time() >= DEADLINE:
+            print(f"{cpus} CPUs: not run (past the deadline)", flush=True)
+            continue
+        if opts.side_by_side and 2 * cpus <= len(machine):
+            side = threading.Thread(target=duck, args=(cpus, machine[:cpus]))
+            side.start()
+            ray(cpus, machine[cpus:2 * cpus])
+            side.join()
+            results[f"ray-{cpus}"]["side_by_side"] = results[f"duckdb-{cpus}"]["side_by_side"] = True
+        else:
+            duck(cpus, machine[:cpus] if opts.pin else None)
+            ray(cpus, machine[:cpus] if opts.pin else None)
+        save()
+    rate = {k: n / r["seconds"] for k, r in results.items() if not r["stopped_at_deadline"]}
     for c in opts.cpus:
-        print(f"{c} CPU: Ray / ingest = {rate[f'ray-{c}'] / rate[f'duckdb-{c}']:.2f}x", flush=True)
-    if len(opts.cpus) > 1:
-        lo, hi = min(opts.cpus), max(opts.cpus)
+        if f"ray-{c}" in rate and f"duckdb-{c}" in rate:
+            print(f"{c} CPU: Ray / ingest = {rate[f'ray-{c}'] / rate[f'duckdb-{c}']:.2f}x", flush=True)
+    lo, hi = min(opts.cpus, default=0), max(opts.cpus, default=0)
+    if lo != hi and all(f"{e}-{c}" in rate for e in ("ray", "duckdb") for c in (lo, hi)):
         print(f"{lo} -> {hi} CPUs: Ray {rate[f'ray-{hi}'] / rate[f'ray-{lo}']:.2f}x, ingest "
               f"{rate[f'duckdb-{hi}'] / rate[f'duckdb-{lo}']:.2f}x", flush=True)
-
 
 if __name__ == "__main__":
     main()

@@ -355,3 +355,15 @@ def test_corroboration_does_not_depend_on_partitioning(corroborated: tuple[Path,
                                 progress=False, corroborate=True, corroborate_batch_size=3, partitions=7)
     assert corroboration_tables(tmp_path / "store") == corroboration_tables(path)
     assert summary.corroboration.flags == first.corroboration.flags
+
+
+def test_local_ray_environment_is_set_then_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local Ray's processes inherit the one-thread settings from the driver's environment while it starts
+    (no runtime_env); the driver's own environment is as it was afterwards."""
+    from onrecord.store.ray_engine import _environment
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    monkeypatch.delenv("TOKENIZERS_PARALLELISM", raising=False)
+    with _environment({"OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}):
+        assert os.environ["OMP_NUM_THREADS"] == "1" and os.environ["TOKENIZERS_PARALLELISM"] == "false"
+    assert os.environ["OMP_NUM_THREADS"] == "4" and "TOKENIZERS_PARALLELISM" not in os.environ

@@ -20,6 +20,7 @@ Ray is imported here only: ``import onrecord`` and single-article commands never
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -95,6 +96,21 @@ class Analyser:
         return outcomes.append_column("node", pa.array([worker] * len(outcomes)))
 
 
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """``env`` in this process's environment for the duration (what the processes it starts inherit)."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def start(address: str | None, cpus: int | None) -> None:
     """Join the cluster at ``address`` (``auto``, ``ray://host:port``, ``host:port``), or start a local Ray
     with ``cpus`` CPUs (default 2) and no dashboard."""
@@ -108,12 +124,14 @@ def start(address: str | None, cpus: int | None) -> None:
     env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    options: dict[str, Any] = {"log_to_driver": False, "runtime_env": {"env_vars": env}}
     if address:
-        ray.init(address=address, **options)
+        ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": env})
     else:
-        # "local": a new Ray of our own, even when another one runs on this machine
-        ray.init(address="local", num_cpus=cpus or 2, include_dashboard=False, **options)
+        # a local Ray's workers inherit the environment its raylet started with: no runtime_env, whose set-up
+        # starts every worker process through a second Python interpreter first (setup_worker.py, ~0.3 CPU-s each)
+        with _environment(env):
+            # "local": a new Ray of our own, even when another one runs on this machine
+            ray.init(address="local", num_cpus=cpus or 2, include_dashboard=False, log_to_driver=False)
     import ray.data
 
     ctx = ray.data.DataContext.get_current()
