@@ -4,6 +4,7 @@ Host allow-list. Times are compared as ratios within one run, never against a cl
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import multiprocessing
 import os
@@ -242,15 +243,30 @@ def test_a_worker_out_of_memory_answers_so_and_ends(monkeypatch: pytest.MonkeyPa
     from onrecord.serve import pool
 
     def execute(job: dict) -> object:
-        if job["data"] == "big":
-            raise MemoryError
+        if job["data"] != "small":
+            raise job["data"]
         return job["data"]
 
     monkeypatch.setattr(pool, "execute", execute)
-    conn = _FakeConn({"data": "small"}, {"data": "big"}, {"data": "never read"})
+    # The ceiling also shows as a lazily imported extension that cannot be mapped (met in CI) or a failed mmap.
+    for failure in (MemoryError(), ImportError("x.so: failed to map segment from shared object"),
+                    OSError(errno.ENOMEM, "Cannot allocate memory")):
+        conn = _FakeConn({"data": "small"}, {"data": failure}, {"data": "never read"})
+        pool._serve(conn, 321)  # type: ignore[arg-type]
+        assert conn.sent == [("ok", "small"), ("memory", 321)], failure
+        assert conn.jobs == [{"data": "never read"}]  # the worker ended: the pool starts a fresh one
+
+
+def test_a_bug_is_an_error_and_the_worker_serves_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onrecord.serve import pool
+
+    def execute(job: dict) -> object:
+        raise ImportError("No module named 'nowhere'")
+
+    monkeypatch.setattr(pool, "execute", execute)
+    conn = _FakeConn({"data": "a"}, {"data": "b"})
     pool._serve(conn, 321)  # type: ignore[arg-type]
-    assert conn.sent == [("ok", "small"), ("memory", 321)]
-    assert conn.jobs == [{"data": "never read"}]  # the worker ended: the pool starts a fresh one
+    assert conn.sent == [("error", "ImportError: No module named 'nowhere'")] * 2
 
 
 def test_memory_running_out_while_receiving_a_job_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import multiprocessing
 import os
+import re
 import signal
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -135,6 +137,18 @@ def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int |
         os._exit(OUT_OF_MEMORY_EXIT)
 
 
+# How running out of address space reads when it is not a MemoryError: a lazily imported extension whose segments
+# cannot be mapped (ImportError), a failed mmap (OSError ENOMEM), a native library's failed allocation.
+_OUT_OF_MEMORY_MESSAGES = re.compile(r"failed to map segment|cannot allocate memory|bad_alloc|failed to allocate", re.I)
+
+
+def ran_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is the memory ceiling in disguise rather than a bug."""
+    if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM):
+        return True
+    return bool(_OUT_OF_MEMORY_MESSAGES.search(str(exc)))
+
+
 def _serve(conn: Connection, memory_mb: int | None) -> None:
     """Answer jobs until the pipe closes or an analysis runs out of memory (then the pool starts a fresh worker)."""
     from onrecord.errors import OnrecordError, TooLong
@@ -156,7 +170,11 @@ def _serve(conn: Connection, memory_mb: int | None) -> None:
             reserve.clear()
             reply = out_of_memory
         except Exception as exc:
-            reply = ("error", f"{type(exc).__name__}: {exc}")
+            if ran_out_of_memory(exc):
+                reserve.clear()
+                reply = out_of_memory
+            else:
+                reply = ("error", f"{type(exc).__name__}: {exc}")
         if reply is out_of_memory:
             # Outside the except clause, so the exception's frames are gone: the half-built analysis holds
             # reference cycles (spans stored on the Doc), freed before sending or the reply itself can fail.
