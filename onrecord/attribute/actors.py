@@ -265,9 +265,9 @@ class ActorIndex:
                                          PronounReader.load() if reader_enabled() else None) if coref else {}
         if latent:  # a name the tagger missed stays an actor only when a pronoun stands for it
             linked = {id(a) for a in self.resolved.values()}
-            dropped = [a for a in latent if id(a) not in linked]
+            dropped = {id(a) for a in latent} - linked
             if dropped:
-                self.actors = [a for a in self.actors if all(a is not d for d in dropped)]
+                self.actors = [a for a in self.actors if id(a) not in dropped]
                 self._build_index()
         for i, actor in self.resolved.items():
             token = doc[i]

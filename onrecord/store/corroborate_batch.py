@@ -263,10 +263,9 @@ def line_links(group: pa.Table) -> pa.Table:
 
 def index_rows(lined: pa.Table) -> pa.Table:
     """``statement_buckets`` rows of the representatives: their line bucket and band buckets."""
-    reps = lined.filter(pc.is_null(lined["matched"]))
-    bands = explode(reps.select(["member", "buckets"]), "member").select(["bucket", "member"])
-    lines = reps.filter(pc.is_valid(reps["rep_line"]))
-    return pa.concat_tables([bands, pa.table({"bucket": lines["rep_line"], "member": lines["member"]})])
+    lines = lined.filter(pc.and_(pc.is_null(lined["matched"]), pc.is_valid(lined["rep_line"])))
+    return pa.concat_tables([rep_bands(lined).select(["bucket", "member"]),
+                             pa.table({"bucket": lines["rep_line"], "member": lines["member"]})])
 
 
 def rep_bands(lined: pa.Table) -> pa.Table:
