@@ -5,7 +5,10 @@ Unlike ``concurrent.futures.ProcessPoolExecutor`` this pool knows which process 
 that overruns its time limit is stopped by ending that one process (and starting a fresh one in its place)
 instead of occupying a worker for ever or taking the other requests' workers down with it. Each worker's
 address space is capped (:mod:`onrecord.limits`): an analysis that needs more fails with ``MemoryError``, is
-answered as such, and its worker is replaced.
+answered as such, and its worker is replaced. Where the allocation fails decides how the process ends — a Python
+``MemoryError``, glibc's "cannot allocate memory for thread-local data" (exit 127), a native ``std::bad_alloc``
+(abort) — so a worker that dies mid-job is judged by its last words: each worker's standard error runs through a
+pipe the server relays to its own and keeps the tail of.
 
 The event loop never blocks on a worker: results are awaited with ``loop.add_reader`` on the worker's pipe.
 """
@@ -20,6 +23,7 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -27,11 +31,14 @@ from typing import Any
 from onrecord.limits import limit_memory
 from onrecord.read import MAX_CHARS_ENV
 
-# A sentence of our own, analysed once at start-up so that lazily loaded parts (lexicons, the check-worthiness
-# model) are warm before the first real request.
+# A few sentences of our own, analysed once at start-up so that every lazily loaded part (lexicons, the pronoun
+# reader, the check-worthiness encoder, which an unsourced sentence needs) is loaded before the first real request:
+# the first request is then as fast as any, and loading never happens near a job's memory ceiling.
 WARM_UP = (
     "The city council said on Monday that the old bridge would reopen in May. "
-    "\u201cWe are confident the repairs will hold,\u201d the engineer Maria Olsen told reporters."
+    "Traffic on the crossing has doubled since 2019, to 40,000 cars a day. "
+    "\u201cWe are confident the repairs will hold,\u201d the engineer Maria Olsen told reporters. "
+    "Olsen said she would publish the inspection report."
 )
 
 # A worker that ran out of memory and could not even say so ends with this code, so the server still answers
@@ -109,8 +116,17 @@ def execute(job: dict[str, Any]) -> Any:
     return record.to_dict()
 
 
-def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int | None = None) -> None:
+def speak_into(errors: Connection | None) -> None:
+    """Make ``errors`` (the write end of the server's pipe) this process's standard error, native writes included."""
+    if errors is not None:
+        os.dup2(errors.fileno(), 2)
+        errors.close()
+
+
+def worker_main(conn: Connection, errors: Connection | None = None, memory_mb: int | None = None,
+                max_chars: int | None = None) -> None:
     """A worker process: cap its memory, load the pipeline, say "ready", then answer jobs until the pipe closes."""
+    speak_into(errors)
     # Ctrl-C in a terminal reaches the whole process group; the server decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if max_chars is not None:  # this process's own environment: read.check_text applies it to every job
@@ -138,8 +154,14 @@ def worker_main(conn: Connection, memory_mb: int | None = None, max_chars: int |
 
 
 # How running out of address space reads when it is not a MemoryError: a lazily imported extension whose segments
-# cannot be mapped (ImportError), a failed mmap (OSError ENOMEM), a native library's failed allocation.
+# cannot be mapped (ImportError), a failed mmap (OSError ENOMEM), a native library's failed allocation (C++
+# std::bad_alloc; glibc's "cannot allocate memory for thread-local data: ABORT", which ends the process with 127).
 _OUT_OF_MEMORY_MESSAGES = re.compile(r"failed to map segment|cannot allocate memory|bad_alloc|failed to allocate", re.I)
+# A dead worker's last words that say it ran out of memory: the above, or Python's MemoryError traceback.
+_OUT_OF_MEMORY_WORDS = re.compile(rb"\bMemoryError\b|failed to map segment|cannot allocate memory|bad_alloc|"
+                                  rb"failed to allocate|out of memory", re.I)
+# How much of a worker's standard error the server keeps to judge how it ended.
+_LAST_WORDS_BYTES = 8192
 
 
 def ran_out_of_memory(exc: BaseException) -> bool:
@@ -197,7 +219,35 @@ def _serve(conn: Connection, memory_mb: int | None) -> None:
 class _Worker:
     process: Any  # multiprocessing.context.SpawnProcess
     conn: Connection
+    errors: Connection | None = None  # the read end of the worker's standard error
     jobs: int = 0
+    last_words: bytes = b""  # the tail of what it wrote to standard error since its current job began
+
+    def relay_errors(self) -> None:
+        """Pass on what the worker wrote to standard error (without blocking) and keep its tail."""
+        if self.errors is None:
+            return
+        fd = self.errors.fileno()
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:  # the worker has ended
+                with contextlib.suppress(Exception):
+                    asyncio.get_running_loop().remove_reader(fd)
+                self.errors.close()
+                self.errors = None
+                return
+            self.last_words = (self.last_words + data)[-_LAST_WORDS_BYTES:]
+            with contextlib.suppress(Exception):
+                sys.stderr.write(data.decode("utf-8", "replace"))
+                sys.stderr.flush()
+
+    def said_out_of_memory(self) -> bool:
+        return bool(_OUT_OF_MEMORY_WORDS.search(self.last_words))
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
@@ -208,6 +258,19 @@ class _Worker:
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(2)
+
+
+def start_worker(ctx: Any, target: Any, *args: Any) -> _Worker:
+    """Start ``target(conn, errors, *args)`` in a process of ``ctx``: ``conn`` its end of the job pipe, ``errors``
+    the write end of its standard error's pipe (see :func:`speak_into`)."""
+    parent, child = ctx.Pipe()
+    errors_in, errors_out = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=target, args=(child, errors_out, *args), daemon=True, name="onrecord-analysis")
+    process.start()
+    child.close()  # the parent keeps only its ends, so a dead worker shows as EOF on both
+    errors_out.close()
+    os.set_blocking(errors_in.fileno(), False)
+    return _Worker(process, parent, errors_in)
 
 
 @dataclass
@@ -253,14 +316,13 @@ class WorkerPool:
         workers = list(self._all)
         self._all.clear()
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+        for worker in workers:  # ended: this reads their last words to EOF and closes the pipes
+            worker.relay_errors()
 
     def _spawn(self) -> None:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=worker_main, args=(child, self.memory_mb, self.max_chars),
-                                    daemon=True, name="onrecord-analysis")
-        process.start()
-        child.close()  # the parent keeps only its end, so a dead worker shows as EOF
-        worker = _Worker(process, parent)
+        worker = start_worker(self._ctx, worker_main, self.memory_mb, self.max_chars)
+        assert worker.errors is not None
+        asyncio.get_running_loop().add_reader(worker.errors.fileno(), worker.relay_errors)
         self._all.add(worker)
         self.stats.started += 1
         self._background(self._await_ready(worker))
@@ -287,6 +349,8 @@ class WorkerPool:
             self.stats.ready += 1
             self._idle.put_nowait(worker)
         else:  # a worker that cannot load the pipeline will not load it next time either: no restart loop
+            if kind == "memory":
+                message = f"the pipeline does not fit in the worker's memory limit of {self.memory_mb} MB"
             self.stats.fatal = message
             self._all.discard(worker)
             await asyncio.to_thread(worker.stop)
@@ -325,6 +389,8 @@ class WorkerPool:
         if kind == "too_long":
             raise TooLongInput(*payload)
         if kind == "memory":
+            if self.memory_mb is None:
+                raise OutOfMemory("the analysis ran out of memory")
             raise OutOfMemory(f"the analysis needed more than the worker's memory limit of {self.memory_mb:,} MB")
         raise WorkerFailed(payload)
 
@@ -343,6 +409,7 @@ class WorkerPool:
         healthy = False
         try:
             worker.jobs += 1
+            worker.last_words = b""
             await asyncio.to_thread(worker.conn.send, job)  # a large job must not stall the event loop
             reply = await self._receive(worker, timeout)
             healthy = reply[0] != "memory"  # that worker has ended itself
@@ -384,8 +451,9 @@ class WorkerPool:
         except (EOFError, OSError) as exc:
             # The pipe closes before the process is reaped: wait a moment for its exit code.
             await asyncio.to_thread(worker.process.join, 2)
+            worker.relay_errors()  # the rest of its last words
             code = worker.process.exitcode
-            if code == OUT_OF_MEMORY_EXIT:
+            if code == OUT_OF_MEMORY_EXIT or worker.said_out_of_memory():
                 return "memory", None
             how = f"exit code {code}"
             if code is not None and code < 0:
