@@ -42,6 +42,12 @@ street road avenue lane square park river lake island bridge hall house college 
 cup theatre theater museum stadium arena centre center tower castle palace bay valley mountain county
 """.split())
 _HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "mr.", "mrs.", "ms.", "dr.", "prof", "prof."}
+_GENDERED_HONORIFICS = {"mr": "m", "sir": "m", "mrs": "f", "ms": "f", "miss": "f", "dame": "f"}
+
+
+def honorific_gender(word: str) -> str | None:
+    """"m" or "f" when ``word`` is a gendered honorific ("Mr.", "Dame"), else None."""
+    return _GENDERED_HONORIFICS.get(word.lower().rstrip("."))
 
 
 _POSSESSIVE = re.compile(r"['’][sS]$")
@@ -296,11 +302,9 @@ class ActorIndex:
                 if span is None:
                     continue
                 by_sentence.setdefault(span.sent.start, set()).add(n)
-                first = span[0]
-                if first.lower_.rstrip(".") in ("mr", "sir"):
-                    actor.gender["m"] = actor.gender.get("m", 0) + 2
-                elif first.lower_.rstrip(".") in ("mrs", "ms", "miss", "dame"):
-                    actor.gender["f"] = actor.gender.get("f", 0) + 2
+                by_title = honorific_gender(span[0].text)
+                if by_title:
+                    actor.gender[by_title] = actor.gender.get(by_title, 0) + 2
                 actor.add_role(mention_role(span))
         names = self.name_genders
         for actor in people:
@@ -389,12 +393,10 @@ class ActorIndex:
             words = [w.strip(".,;:!?()[]\"“”'’") for w in span.text.split()]
             if not 1 <= len(words) <= 4 or not all(w[:1].isupper() for w in words if w):
                 continue
-            honorific = words[0].lower().rstrip(".") in ("mr", "mrs", "ms", "miss")
-            gender = name_gender(words, names)
-            if honorific:
-                gender = "m" if words[0].lower().rstrip(".") == "mr" else "f"
-                if len(words) < 2:
-                    continue
+            gender = honorific_gender(words[0])
+            if gender is not None and len(words) < 2:
+                continue
+            gender = gender or name_gender(words, names)
             if gender is None or words[-1].lower() in _PLACE_WORDS or words[-1].lower() in TITLE_WORDS:
                 continue
             if span.start_char in known or any(s <= span.start_char < x for s, x in skip) or is_nickname(span):
