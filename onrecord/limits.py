@@ -8,7 +8,9 @@ A ceiling on address space (``RLIMIT_AS``) is hard: an allocation past it fails 
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import resource
 
 from onrecord.errors import InputError
@@ -39,3 +41,24 @@ def limit_memory(megabytes: int) -> None:
         ceiling = min(ceiling, hard)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
 
+
+
+# How running out of address space reads when it is not a MemoryError: a lazily imported extension whose segments
+# cannot be mapped (ImportError), a failed mmap (OSError ENOMEM), a native library's failed allocation (C++
+# std::bad_alloc; glibc's "cannot allocate memory for thread-local data: ABORT", which ends the process with 127;
+# OpenBLAS's "Memory allocation still failed after 10 retries", which ends it with 1).
+_OUT_OF_MEMORY = re.compile(r"failed to map segment|cannot allocate memory|bad_alloc|failed to allocate|"
+                            r"allocation\b.{0,30}\bfailed|out of memory", re.I)
+
+
+def ran_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is the memory ceiling, possibly in disguise, rather than a bug."""
+    if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM):
+        return True
+    return bool(_OUT_OF_MEMORY.search(str(exc)))
+
+
+def says_out_of_memory(last_words: str) -> bool:
+    """Whether what a process wrote to standard error before it died says it ran out of memory (Python's
+    ``MemoryError`` traceback, or a native library's message of the kinds above)."""
+    return bool(re.search(r"\bMemoryError\b", last_words) or _OUT_OF_MEMORY.search(last_words))

@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import gc
 import multiprocessing
 import os
-import re
 import signal
 import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from onrecord.limits import limit_memory
+from onrecord.limits import limit_memory, ran_out_of_memory, says_out_of_memory
 from onrecord.read import MAX_CHARS_ENV
 
 # A few sentences of our own, analysed once at start-up so that every lazily loaded part (lexicons, the pronoun
@@ -153,22 +151,8 @@ def worker_main(conn: Connection, errors: Connection | None = None, memory_mb: i
         os._exit(OUT_OF_MEMORY_EXIT)
 
 
-# How running out of address space reads when it is not a MemoryError: a lazily imported extension whose segments
-# cannot be mapped (ImportError), a failed mmap (OSError ENOMEM), a native library's failed allocation (C++
-# std::bad_alloc; glibc's "cannot allocate memory for thread-local data: ABORT", which ends the process with 127).
-_OUT_OF_MEMORY_MESSAGES = re.compile(r"failed to map segment|cannot allocate memory|bad_alloc|failed to allocate", re.I)
-# A dead worker's last words that say it ran out of memory: the above, or Python's MemoryError traceback.
-_OUT_OF_MEMORY_WORDS = re.compile(rb"\bMemoryError\b|failed to map segment|cannot allocate memory|bad_alloc|"
-                                  rb"failed to allocate|out of memory", re.I)
 # How much of a worker's standard error the server keeps to judge how it ended.
 _LAST_WORDS_BYTES = 8192
-
-
-def ran_out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` is the memory ceiling in disguise rather than a bug."""
-    if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM):
-        return True
-    return bool(_OUT_OF_MEMORY_MESSAGES.search(str(exc)))
 
 
 def _serve(conn: Connection, memory_mb: int | None) -> None:
@@ -247,7 +231,7 @@ class _Worker:
                 sys.stderr.flush()
 
     def said_out_of_memory(self) -> bool:
-        return bool(_OUT_OF_MEMORY_WORDS.search(self.last_words))
+        return says_out_of_memory(self.last_words.decode("utf-8", "replace"))
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):

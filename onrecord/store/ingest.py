@@ -42,7 +42,7 @@ import duckdb
 import numpy as np
 
 from onrecord.errors import InputError, OnrecordError
-from onrecord.limits import limit_memory, memory_limit_mb
+from onrecord.limits import limit_memory, memory_limit_mb, ran_out_of_memory
 from onrecord.record import Record
 from onrecord.store import canonical, schema
 from onrecord.store.sources import Item, count_items, read_item
@@ -247,16 +247,15 @@ def _analyse(documents: list[Any]) -> list[Record | BaseException]:
 
     try:
         return list(analyze_many(documents, n_process=1))
-    except MemoryError:
-        _past_memory_ceiling()
-    except Exception:
-        pass
+    except Exception as exc:
+        if ran_out_of_memory(exc):  # also in disguise: an extension that cannot be mapped, a failed mmap
+            _past_memory_ceiling()
     out: list[Record | BaseException] = []
     for d in documents:
         try:
             out.append(analyze(d.text, **{k: getattr(d, k) for k in ("id", "title", "url", "published", "outlet")}))
         except Exception as exc:
-            if isinstance(exc, MemoryError):
+            if ran_out_of_memory(exc):
                 _past_memory_ceiling()
             out.append(exc.with_traceback(None))  # its frames would keep the failed analysis's memory
     return out
