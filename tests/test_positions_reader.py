@@ -105,6 +105,39 @@ def test_evaluation_reads_opinion_words_cue_and_negation() -> None:
     assert evaluation("his party would vote against the agreement") < 0  # "agreement" is not "agree"
 
 
+def test_a_cue_composes_with_what_it_reports() -> None:
+    # A welcoming or pledging cue passes an evaluating content on, a condemning one turns it around; on a neutral
+    # content the cue is the evaluation.
+    assert evaluation("the return to work", cue="welcomed") < 0  # the end of a walkout, welcomed
+    assert evaluation("to fight the plan", cue="vowed") < 0
+    assert evaluation("the plan", cue="condemned") < 0 < evaluation("the plan", cue="welcomed")
+    assert evaluation("the council would scrap the night buses", cue="condemned") > 0
+    assert evaluation("the ban would cost jobs", cue="warned") < 0
+    assert evaluation("the decision", cue="welcomed") > 0 > evaluation("the decision", cue="condemned")
+
+
+def test_ending_and_returning_are_read_as_stopping() -> None:
+    assert evaluation("the strike was over") < 0
+    assert evaluation("the strike must end now") < 0
+    assert evaluation("we are calling off the walkout") < 0
+    assert evaluation("our members will go back to work") < 0
+    assert evaluation("Velmora will pull its forces back") == 0  # a way back, not backing
+    assert evaluation("the union backed the deal") > 0
+
+
+def test_fighting_a_plan_negates_it_fighting_for_one_does_not() -> None:
+    assert polarity("We will fight any plan to replace crane drivers")[1] == 1
+    assert polarity("We will fight for every job")[1] == 0
+
+
+def test_a_surname_holds_with_the_full_name_of_the_same_article() -> None:
+    from onrecord.positions.match import same_person
+
+    said = [Statement("a1", "dagny-moe", "x"), Statement("a2", "moe", "y"), Statement("a3", "berg", "z"),
+            Statement("a4", "nils-berg", "w"), Statement("a5", "ola-berg", "v")]
+    assert [s.actor for s in same_person(said)] == ["dagny-moe", "dagny-moe", "berg", "nils-berg", "ola-berg"]
+
+
 def test_stance_evaluation_is_not_blown_up_when_stances_barely_differ() -> None:
     deal = stance_evaluations(CODEBOOK.get("deal"))
     assert deal[0] > 0.5 and deal[1] < -0.5

@@ -76,12 +76,18 @@ endorse* praise* improve* save* saves saving progress positive opportunit* worth
 strengthen* boost* open opens gesture faith win wins deserve* favour* favor* agree agrees agreed accept*
 constructive survive* proceed*""".split() + [
     f"{verb} {particle}" for verb in ("go", "goes", "going", "went", "press", "presses", "pressed", "move",
-                                      "moves", "moved") for particle in ("ahead", "forward")]
+                                      "moves", "moved") for particle in ("ahead", "forward")] + [
+    f"{verb} on" for verb in ("go", "goes", "going", "went", "carry", "carries", "carried", "carrying")]
 _NEGATIVE = """bad worse worst mistake* waste* kill* cost* costs hit hits harm* damag* giveaway insult* futile
 fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject* oppos* against scrap* condemn*
 criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
 denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too
-halt* stop* block* fight* scrap* ditch* throw suspend*""".split()
+halt* stop* block* fight* scrap* ditch* throw suspend* ended ending""".split() + [
+    f"{verb} off" for verb in ("call", "calls", "called", "calling")] + [
+    f"{aux} end" for aux in ("to", "must", "should", "will", "would", "can", "could", "shall")] + [
+    f"{be} over" for be in ("is", "was", "are", "were", "be")] + [
+    # the end of a walkout or a stoppage
+    f"{verb} to work" for verb in ("back", "return", "returns", "returned", "returning")]
 
 
 def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
@@ -90,9 +96,14 @@ def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
 
 
 _POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
+# "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back").
+_NOT_SUPPORT = re.compile(r"\b(?:(?:go|goes|going|went|gone|come|comes|came|coming|get|gets|got|pull|pulls|pulled"
+                          r"|pulling|move|moves|moved|fall|falls|fell|bring|brings|brought|way|forces|troops)\s+back\b(?!\s+to\s+work)"
+                          r"|back\s+(?:to|from|home|down|off|out)\b(?!\s+work))", re.IGNORECASE)
 # Cues that carry stance towards what they report (PolNeAR's stance verbs, their most common readings).
 _CUE_POSITIVE = _lexicon("welcom* prais* back* support* endors* hail* applaud* call* urg* demand* insist* "
                          "pledg* promis* vow* commit* agree* accept* approv* defend*".split())
+_CUE_WARNING = _lexicon("warn* fear* caution*".split())
 _CUE_NEGATIVE = _lexicon("reject* oppos* warn* criticis* criticiz* condemn* dismiss* denounc* attack* scorn* "
                          "refus* deni* deny* blast* slam* question* doubt* fear*".split())
 
@@ -134,8 +145,9 @@ def evaluation(text: str, cue: str | None = None, topic: frozenset[str] = frozen
     """How positive (+) or negative (−) a clause evaluates what it speaks of, in [-1, 1]: opinion words, the cue's
     own valence, all flipped once per negation particle ("will not help", "never a good deal"). Words of ``topic``
     (``topic_words``) count only from the short list."""
-    t = text.replace("’", "'")
-    score = len(_POS.findall(t)) - len(_NEG.findall(t))
+    t = _NOT_SUPPORT.sub(" ", text.replace("’", "'"))
+    negative = len(_NEG.findall(t))
+    score = len(_POS.findall(_NEG.sub(" ", t))) - negative  # "back to work" is not backing
     valence = _valence()
     rest = _NEG.sub(" ", _POS.sub(" ", t.lower()))  # words neither list above holds: VADER's sign
     score += sum((valence.get(w, 0.0) > 0) - (valence.get(w, 0.0) < 0) for w in _WORD.findall(rest)
@@ -145,10 +157,26 @@ def evaluation(text: str, cue: str | None = None, topic: frozenset[str] = frozen
     if cue and negating_cue(cue):  # "rejected the demand for more": what was rejected, turned around
         score = -score
     elif cue:
-        score += (1 if _CUE_POSITIVE.search(cue) else 0) - (1 if _CUE_NEGATIVE.search(cue) else 0)
+        score = cue_evaluation(cue, score)
         if _PARTICLES.search(cue.replace("’", "'")):  # "did not believe the talks had failed"
             score = -score
     return max(-1.0, min(1.0, score / 2))
+
+
+def cue_evaluation(cue: str, content: float) -> float:
+    """The evaluation of what a cue reports, composed with the cue's own valence (Moilanen & Pulman 2007: the
+    verb's polarity composes with its object's instead of adding to it). A welcoming or pledging cue passes on
+    an evaluating content ("welcomed the return to work", "vowed to fight the plan": what they say of it) and
+    is the evaluation of a neutral one ("welcomed the decision"); a condemning cue turns an evaluating content
+    around ("condemned the closure") and is negative on a neutral one; a warning passes its content on ("warned
+    the ban would cost jobs") and is negative on a neutral one."""
+    if _CUE_POSITIVE.search(cue):
+        return content or 1.0
+    if _CUE_WARNING.search(cue):
+        return content or -1.0
+    if _CUE_NEGATIVE.search(cue):
+        return -content or -1.0
+    return content
 
 
 def cue_negates(cue: str | None) -> bool:
