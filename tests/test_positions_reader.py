@@ -130,6 +130,32 @@ def test_fighting_a_plan_negates_it_fighting_for_one_does_not() -> None:
     assert polarity("We will fight for every job")[1] == 0
 
 
+def test_a_time_of_day_does_not_end_a_clause_and_unless_stays_with_its_clause() -> None:
+    night = "no flights be allowed between 11 p.m. and 7 a.m"
+    assert pieces(night) == [night]
+    assert pieces("It ends in April. Without a subsidy it ends") == ["It ends in April", "Without a subsidy it ends"]
+    assert pieces("we would not support any increase unless the state pays") == [
+        "we would not support any increase unless the state pays"]
+    assert _CONDITIONAL.search("we would not support any increase unless the state pays")
+
+
+def test_both_ends_of_a_scale_in_one_statement_take_the_middle() -> None:
+    from onrecord.positions.match import Match
+    from onrecord.positions.stance import both_ends_to_middle
+
+    def m(stance: str, clause: str, key: str = "a1", confidence: float = 0.8) -> Match:
+        return Match(key, "port", "pay", stance, confidence, 0.5, 0.1, clause)
+
+    found = both_ends_to_middle([m("large", "would accept more"), m("small", "but not all of it", confidence=0.6)],
+                                CODEBOOK)
+    assert [(x.stance, x.confidence) for x in found] == [("middle", 0.6)]
+    kept = [m("large", "x"), m("small", "y", key="a2")]  # two statements: each keeps its own
+    assert both_ends_to_middle(kept, CODEBOOK) == kept
+    deal = [Match("a1", "p", "deal", "for", 0.8, 0.5, 0.1, "x"),
+            Match("a1", "p", "deal", "against", 0.7, 0.5, 0.1, "y")]
+    assert both_ends_to_middle(deal, CODEBOOK) == deal  # no middle on a scale of two
+
+
 def test_a_surname_holds_with_the_full_name_of_the_same_article() -> None:
     from onrecord.positions.match import same_person
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,9 +48,9 @@ FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession"
 
 # Clause boundaries; the connective opens the next piece and is kept with it.
 _SPLIT = re.compile(
-    r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z])|\s*[;:]\s+"
+    r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?(?-i:[A-Z]))|\s*[;:]\s+"  # a sentence starts with a capital ("11 p.m. and")
     r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+(?:though|after|as)|however|despite"
-    r"|in\s+spite\s+of|until|unless)\s)"
+    r"|in\s+spite\s+of|until)\s)"  # not "unless": the clause it conditions holds no stance either
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
     r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
 _AND = re.compile(r"^and\b", re.IGNORECASE)
@@ -412,4 +412,26 @@ def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encod
                   confidence=round(p, 3), similarity=round(float(r.similarity[k]), 4),
                   lead=round(p - float(np.delete(r.probabilities, k).max()), 3), clause=r.clause)
         found.append(m)
-    return best_per_slot(found)
+    return best_per_slot(both_ends_to_middle(found, issues))
+
+
+def both_ends_to_middle(found: list[Match], issues: Issues) -> list[Match]:
+    """A statement whose clauses take both ends of a scale with a middle ("would accept tighter limits on the
+    loudest planes but would not support a complete curfew") takes the middle stance: each end is half of it."""
+    by_slot: dict[tuple[object, str], list[Match]] = {}
+    for m in found:
+        by_slot.setdefault((m.key, m.issue), []).append(m)
+    out = []
+    for (_, issue_id), matches in by_slot.items():
+        issue = issues.get(issue_id)
+        scores = {s.id: s.score for s in issue.stances}
+        low, high = min(scores.values()), max(scores.values())
+        ends = [m for m in matches if scores[m.stance] in (low, high)]
+        middle = [s for s in issue.stances if low < s.score < high]
+        if middle and {scores[m.stance] for m in ends} == {low, high}:
+            mid = min(middle, key=lambda s: abs(s.score - (low + high) / 2))
+            weakest = min(ends, key=lambda m: m.confidence)
+            out.append(replace(weakest, stance=mid.id, clause=" / ".join(m.clause for m in ends)))
+        else:
+            out += matches
+    return out
