@@ -532,3 +532,27 @@ def test_a_directive_is_read_for_what_it_asks() -> None:
     record = analyze("Mayor Ada Brenn urged councillors to throw out the fare rise on Monday.\n")
     assert [a.content.text.split()[0] for a in record.attributions] == ["councillors"]
     assert [s.content.split()[:2] for s in record_statements(record)] == [["throw", "out"]]
+
+
+def test_the_readers_encoder_is_a_table_loaded_without_pickle() -> None:
+    from onrecord.positions.encoder import STATIC, OnnxEncoder, StaticEncoder, encoder_for
+
+    with np.load(STATIC, allow_pickle=False) as data:
+        assert data["table"].dtype == np.int8 and data["table"].shape[1] == 384
+        assert json.loads(str(data["card"]))["cosine_to_teacher_held_out"] > 0.7
+    assert isinstance(encoder_for("reader"), StaticEncoder)
+    assert isinstance(encoder_for("embeddings"), OnnxEncoder)  # the nearest-example matcher's thresholds are its
+
+
+def test_the_table_is_fitted_to_reproduce_the_teachers_means() -> None:
+    from onrecord.train.static_encoder import fit, quantise
+
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=(6, 4))
+    rows = [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [0, 5], [0, 2, 4], [1, 3, 5], [0], [3]]
+    targets = np.stack([truth[r].mean(0) for r in rows])
+    start = np.zeros_like(truth)
+    table = fit(rows, targets, start, ridge=1e-6, iterations=200)
+    assert np.abs(np.stack([table[r].mean(0) for r in rows]) - targets).max() < 1e-3
+    q, scale = quantise(table)
+    assert q.dtype == np.int8 and np.abs(q * scale[:, None] - table).max() <= scale.max()

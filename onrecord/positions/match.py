@@ -28,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from onrecord.positions.encoder import load_encoder
+from onrecord.positions.encoder import encoder_for
 from onrecord.positions.issues import Issue, Issues, slug
 from onrecord.record import Position, Record, Speaker
 
@@ -364,7 +364,7 @@ def match_positions(record: Record, issues: Issues, encoder: Encoder | None = No
                     reader: str = "reader") -> list[Position]:
     """The positions the record's attributions and stance acts take on ``issues``, in attribution order (acts
     after). ``reader`` is 'reader' (onrecord.positions.stance) or 'embeddings' (``match_statements``)."""
-    matches = read_positions(record_statements(record, reader), issues, encoder or load_encoder(), reader)
+    matches = read_positions(record_statements(record, reader), issues, encoder or encoder_for(reader), reader)
     return [Position(actor=m.actor, issue=m.issue, stance=m.stance, attribution=str(m.key), confidence=m.confidence)
             for m in matches]
 

@@ -54,6 +54,7 @@ _SPLIT = re.compile(
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
     r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
 _AND = re.compile(r"^and\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"^(?:but|yet|however)\b", re.IGNORECASE)
 _CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of)\b",
                          re.IGNORECASE)
 _CONDITIONAL = re.compile(r"^until\b|\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as"
@@ -308,6 +309,7 @@ class Candidate:
     concession: bool
     issues: list[Issue]
     context: bool = False  # gated by its paragraph, not its own words: read for the nearest issue only
+    named: frozenset[str] = frozenset()  # the issues the clause itself names (by a keyword)
 
 
 def hedged(clause: str, concession: bool) -> bool:
@@ -341,7 +343,8 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
                 continue
             own = [issue for issue in gated if issue.gated(clause)] if not context else []
             _, negations = polarity(clause)
-            out.append(Candidate(st, clause, min(negations, 1) ^ flip, conceded, own or gated, context))
+            out.append(Candidate(st, clause, min(negations, 1) ^ flip, conceded, own or gated, context,
+                                 frozenset(issue.id for issue in own)))
     return out
 
 
@@ -354,6 +357,7 @@ class Reading:
     issue: Issue
     probabilities: np.ndarray
     similarity: np.ndarray  # per stance, the best parity-aware cosine to its examples
+    named: bool = True  # the clause names the issue itself (not only its statement or paragraph does)
 
     @property
     def best(self) -> int:
@@ -395,7 +399,8 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
             feats = clause_features(c.clause, c.statement.cue, sims, relevance, evals[issue.id], amounts[issue.id],
                                     c.concession, topics[issue.id])
-            yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims))
+            yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims),
+                          issue.id in c.named)
 
 
 def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encoder,
@@ -403,11 +408,16 @@ def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encod
     """The stances taken in ``statements``: at most one per statement and issue (its most probable clause)."""
     reader = reader or load_reader()
     found: list[Match] = []
-    for r in readings(statements, issues, encoder, reader):
+    taken = [r for r in readings(statements, issues, encoder, reader) if r.probabilities.max() >= reader.threshold]
+    # A contrast that does not name the issue turns to another matter ("will not recognise Crimea as Russian
+    # territory, but that talks can continue"): it decides the statement's stance on the issue only when no clause
+    # naming the issue takes one.
+    naming = {(r.statement.key, r.issue.id) for r in taken if r.named}
+    for r in taken:
+        if not r.named and _CONTRAST.match(r.clause) and (r.statement.key, r.issue.id) in naming:
+            continue
         k = r.best
         p = float(r.probabilities[k])
-        if p < reader.threshold:
-            continue
         m = Match(key=r.statement.key, actor=r.statement.actor, issue=r.issue.id, stance=r.issue.stances[k].id,
                   confidence=round(p, 3), similarity=round(float(r.similarity[k]), 4),
                   lead=round(p - float(np.delete(r.probabilities, k).max()), 3), clause=r.clause)
