@@ -21,7 +21,7 @@ def main() -> None:
     ap.add_argument("gold", nargs="?", default="tests/positions_gold")
     args = ap.parse_args()
     from onrecord.positions.draft import cluster_issues, find_issues, statements
-    from onrecord.positions.encoder import load_encoder
+    from onrecord.positions.encoder import load_transformer
 
     gold = pathlib.Path(args.gold)
     topic = {}
@@ -34,7 +34,7 @@ def main() -> None:
         for s in statements(SimpleNamespace(store=None, files=[str(gold / "articles" / f"{name}.txt")])):
             where[id(s)] = name
             said.append(s)
-    for name, issues in (("embeddings", cluster_issues(said, load_encoder())), ("terms", find_issues(said))):
+    for name, issues in (("embeddings", cluster_issues(said, load_transformer())), ("terms", find_issues(said))):
         clustered = right = 0
         covered = set()
         for issue in issues:

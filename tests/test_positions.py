@@ -41,6 +41,14 @@ def encoder():
 
 
 @pytest.fixture(scope="module")
+def transformer():
+    """The nearest-example matcher's encoder: its per-issue thresholds are cosines of the transformer."""
+    from onrecord.positions.encoder import load_transformer
+
+    return load_transformer()
+
+
+@pytest.fixture(scope="module")
 def issues():
     return load_issues(EXAMPLE)
 
@@ -174,28 +182,28 @@ def test_polarity(text: str, stripped: str, count: int) -> None:
 # --- matching with the model -------------------------------------------------------------------------------------
 
 
-def test_negation_flips_the_stance(issues, encoder) -> None:
-    assert one("Ukraine will join NATO", issues, encoder) == {"nato": "join"}
-    assert one("Ukraine will not join NATO", issues, encoder) == {"nato": "neutral"}
-    assert one("Kyiv won't ever be a member of the alliance", issues, encoder) == {"nato": "neutral"}
-    assert one("Ukraine will never recognise Crimea as Russian", issues, encoder) == {"crimea": "ukrainian"}
-    assert one("Ukraine will recognise Crimea as Russian", issues, encoder) == {"crimea": "russian"}
+def test_negation_flips_the_stance(issues, transformer) -> None:
+    assert one("Ukraine will join NATO", issues, transformer) == {"nato": "join"}
+    assert one("Ukraine will not join NATO", issues, transformer) == {"nato": "neutral"}
+    assert one("Kyiv won't ever be a member of the alliance", issues, transformer) == {"nato": "neutral"}
+    assert one("Ukraine will never recognise Crimea as Russian", issues, transformer) == {"crimea": "ukrainian"}
+    assert one("Ukraine will recognise Crimea as Russian", issues, transformer) == {"crimea": "russian"}
 
 
-def test_negating_cue_flips_the_content(issues, encoder) -> None:
-    said = one("Russia is seeking to overthrow the government in Kyiv", issues, encoder, cue="said")
-    denied = one("Russia is seeking to overthrow the government in Kyiv", issues, encoder, cue="denied")
+def test_negating_cue_flips_the_content(issues, transformer) -> None:
+    said = one("Russia is seeking to overthrow the government in Kyiv", issues, transformer, cue="said")
+    denied = one("Russia is seeking to overthrow the government in Kyiv", issues, transformer, cue="denied")
     assert said == {"regime-change": "regime-change"}
     assert denied == {"regime-change": "no-regime-change"}
 
 
-def test_one_statement_several_issues(issues, encoder) -> None:
+def test_one_statement_several_issues(issues, transformer) -> None:
     text = ("Ukraine will not join NATO and that he is open to discussing Donetsk and Luhansk, "
             "but Kyiv will not recognise Crimea as Russian")
-    assert one(text, issues, encoder) == {"nato": "neutral", "donbas": "negotiable", "crimea": "ukrainian"}
+    assert one(text, issues, transformer) == {"nato": "neutral", "donbas": "negotiable", "crimea": "ukrainian"}
 
 
-def test_keyword_gating(encoder) -> None:
+def test_keyword_gating(transformer) -> None:
     # The same statement and examples: without one of the issue's keywords in the clause, no position.
     def issues_with(keywords: list[str]):
         return parse_issues({"issues": [{
@@ -205,22 +213,22 @@ def test_keyword_gating(encoder) -> None:
         }]})
 
     text = "Ukraine will join the North Atlantic alliance"
-    assert one(text, issues_with(["nato"]), encoder) == {}
-    assert one(text, issues_with([]), encoder) == {"nato": "join"}  # no keywords: every clause is considered
-    assert one(text, issues_with(["nato", "alliance"]), encoder) == {"nato": "join"}
-    assert one("Ukraine will join NATO soon", issues_with(["nato"]), encoder) == {"nato": "join"}
+    assert one(text, issues_with(["nato"]), transformer) == {}
+    assert one(text, issues_with([]), transformer) == {"nato": "join"}  # no keywords: every clause is considered
+    assert one(text, issues_with(["nato", "alliance"]), transformer) == {"nato": "join"}
+    assert one("Ukraine will join NATO soon", issues_with(["nato"]), transformer) == {"nato": "join"}
 
 
-def test_off_topic_statements_take_no_position(issues, encoder) -> None:
-    assert one("Grain prices rose after the ports were closed", issues, encoder) == {}
-    assert one("We will meet again on Thursday", issues, encoder) == {}
+def test_off_topic_statements_take_no_position(issues, transformer) -> None:
+    assert one("Grain prices rose after the ports were closed", issues, transformer) == {}
+    assert one("We will meet again on Thursday", issues, transformer) == {}
 
 
-def test_confidence_orders_clear_above_vague(issues, encoder) -> None:
+def test_confidence_orders_clear_above_vague(issues, transformer) -> None:
     matches = match_statements([
         Statement("clear", "a", "Ukraine will not join NATO"),
         Statement("vague", "a", "Ukraine has been discussing what neutrality could look like"),
-    ], issues, encoder)
+    ], issues, transformer)
     by_key = {m.key: m for m in matches}
     assert by_key["clear"].stance == "neutral"
     if "vague" in by_key:  # matched or not, it must not be more confident than the plain statement
@@ -280,12 +288,12 @@ def _accuracy(items: list[dict], issues, encoder) -> dict[str, float]:
             "f1": 2 * p * r / max(1e-9, p + r), "stance_given_issue": direction / max(1, on_issue)}
 
 
-def test_accuracy_on_labelled_statements(issues, encoder) -> None:
+def test_accuracy_on_labelled_statements(issues, transformer) -> None:
     """≥ 40 hand-labelled statements (the set that guided keywords and negation rules), and a held-out set
     written afterwards and never tuned on. Floors sit a little under the measured figures: they catch
     regressions. Run with -s to see the figures."""
-    labelled = _accuracy(_items("positions_labelled.json"), issues, encoder)
-    heldout = _accuracy(_items("positions_heldout.json"), issues, encoder)
+    labelled = _accuracy(_items("positions_labelled.json"), issues, transformer)
+    heldout = _accuracy(_items("positions_heldout.json"), issues, transformer)
     print(f"\nlabelled: {labelled}\nheld-out: {heldout}")
     assert labelled["n"] >= 40 and heldout["n"] >= 40
     assert labelled["exact"] >= 0.65 and labelled["precision"] >= 0.75 and labelled["recall"] >= 0.68

@@ -105,6 +105,65 @@ def test_evaluation_reads_opinion_words_cue_and_negation() -> None:
     assert evaluation("his party would vote against the agreement") < 0  # "agreement" is not "agree"
 
 
+def test_a_cue_composes_with_what_it_reports() -> None:
+    # A welcoming or pledging cue passes an evaluating content on, a condemning one turns it around; on a neutral
+    # content the cue is the evaluation.
+    assert evaluation("the return to work", cue="welcomed") < 0  # the end of a walkout, welcomed
+    assert evaluation("to fight the plan", cue="vowed") < 0
+    assert evaluation("the plan", cue="condemned") < 0 < evaluation("the plan", cue="welcomed")
+    assert evaluation("the council would scrap the night buses", cue="condemned") > 0
+    assert evaluation("the ban would cost jobs", cue="warned") < 0
+    assert evaluation("the decision", cue="welcomed") > 0 > evaluation("the decision", cue="condemned")
+
+
+def test_ending_and_returning_are_read_as_stopping() -> None:
+    assert evaluation("the strike was over") < 0
+    assert evaluation("the strike must end now") < 0
+    assert evaluation("we are calling off the walkout") < 0
+    assert evaluation("our members will go back to work") < 0
+    assert evaluation("Velmora will pull its forces back") == 0  # a way back, not backing
+    assert evaluation("the union backed the deal") > 0
+
+
+def test_fighting_a_plan_negates_it_fighting_for_one_does_not() -> None:
+    assert polarity("We will fight any plan to replace crane drivers")[1] == 1
+    assert polarity("We will fight for every job")[1] == 0
+
+
+def test_a_time_of_day_does_not_end_a_clause_and_unless_stays_with_its_clause() -> None:
+    night = "no flights be allowed between 11 p.m. and 7 a.m"
+    assert pieces(night) == [night]
+    assert pieces("It ends in April. Without a subsidy it ends") == ["It ends in April", "Without a subsidy it ends"]
+    assert pieces("we would not support any increase unless the state pays") == [
+        "we would not support any increase unless the state pays"]
+    assert _CONDITIONAL.search("we would not support any increase unless the state pays")
+
+
+def test_both_ends_of_a_scale_in_one_statement_take_the_middle() -> None:
+    from onrecord.positions.match import Match
+    from onrecord.positions.stance import both_ends_to_middle
+
+    def m(stance: str, clause: str, key: str = "a1", confidence: float = 0.8) -> Match:
+        return Match(key, "port", "pay", stance, confidence, 0.5, 0.1, clause)
+
+    found = both_ends_to_middle([m("large", "would accept more"), m("small", "but not all of it", confidence=0.6)],
+                                CODEBOOK)
+    assert [(x.stance, x.confidence) for x in found] == [("middle", 0.6)]
+    kept = [m("large", "x"), m("small", "y", key="a2")]  # two statements: each keeps its own
+    assert both_ends_to_middle(kept, CODEBOOK) == kept
+    deal = [Match("a1", "p", "deal", "for", 0.8, 0.5, 0.1, "x"),
+            Match("a1", "p", "deal", "against", 0.7, 0.5, 0.1, "y")]
+    assert both_ends_to_middle(deal, CODEBOOK) == deal  # no middle on a scale of two
+
+
+def test_a_surname_holds_with_the_full_name_of_the_same_article() -> None:
+    from onrecord.positions.match import same_person
+
+    said = [Statement("a1", "dagny-moe", "x"), Statement("a2", "moe", "y"), Statement("a3", "berg", "z"),
+            Statement("a4", "nils-berg", "w"), Statement("a5", "ola-berg", "v")]
+    assert [s.actor for s in same_person(said)] == ["dagny-moe", "dagny-moe", "berg", "nils-berg", "ola-berg"]
+
+
 def test_stance_evaluation_is_not_blown_up_when_stances_barely_differ() -> None:
     deal = stance_evaluations(CODEBOOK.get("deal"))
     assert deal[0] > 0.5 and deal[1] < -0.5
@@ -473,3 +532,27 @@ def test_a_directive_is_read_for_what_it_asks() -> None:
     record = analyze("Mayor Ada Brenn urged councillors to throw out the fare rise on Monday.\n")
     assert [a.content.text.split()[0] for a in record.attributions] == ["councillors"]
     assert [s.content.split()[:2] for s in record_statements(record)] == [["throw", "out"]]
+
+
+def test_the_readers_encoder_is_a_table_loaded_without_pickle() -> None:
+    from onrecord.positions.encoder import STATIC, OnnxEncoder, StaticEncoder, encoder_for
+
+    with np.load(STATIC, allow_pickle=False) as data:
+        assert data["table"].dtype == np.int8 and data["table"].shape[1] == 384
+        assert json.loads(str(data["card"]))["cosine_to_teacher_held_out"] > 0.7
+    assert isinstance(encoder_for("reader"), StaticEncoder)
+    assert isinstance(encoder_for("embeddings"), OnnxEncoder)  # the nearest-example matcher's thresholds are its
+
+
+def test_the_table_is_fitted_to_reproduce_the_teachers_means() -> None:
+    from onrecord.train.static_encoder import fit, quantise
+
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=(6, 4))
+    rows = [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [0, 5], [0, 2, 4], [1, 3, 5], [0], [3]]
+    targets = np.stack([truth[r].mean(0) for r in rows])
+    start = np.zeros_like(truth)
+    table = fit(rows, targets, start, ridge=1e-6, iterations=200)
+    assert np.abs(np.stack([table[r].mean(0) for r in rows]) - targets).max() < 1e-3
+    q, scale = quantise(table)
+    assert q.dtype == np.int8 and np.abs(q * scale[:, None] - table).max() <= scale.max()

@@ -175,8 +175,9 @@ def _pick_pair(issues: Any, by: str, between: list[str] | None, groups: Counter[
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
     """Match, group and measure: the JSON the command prints (text and plot are drawn from it)."""
+    from onrecord.positions.encoder import encoder_for
     from onrecord.positions.issues import load_issues
-    from onrecord.positions.match import Statement, load_encoder, read_positions
+    from onrecord.positions.match import Statement, read_positions
     from onrecord.positions.timeline import Observation, convergence, first_and_latest, series, trend
 
     issues = load_issues(args.issues)
@@ -194,7 +195,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     # Read against the whole issues file, as analyze reads, then keep the issues asked for: a paragraph naming
     # two issues opens neither, whichever of them is asked for.
     wanted = {i.id for i in selected}
-    matches = [m for m in (read_positions(statements, issues, load_encoder(), reader) if statements else [])
+    matches = [m for m in (read_positions(statements, issues, encoder_for(reader), reader) if statements else [])
                if m.issue in wanted]
     written = None
     if args.store and not Path(args.store).is_dir():  # a Parquet store (a folder) is written only by ingest

@@ -288,9 +288,9 @@ def run_draft(args: argparse.Namespace) -> int:
     if getattr(args, "by", "embeddings") == "terms":
         found = find_issues(said, args.max_issues, args.min_statements)
     else:
-        from onrecord.positions.encoder import load_encoder
+        from onrecord.positions.encoder import load_transformer
 
-        found = cluster_issues(said, load_encoder(), args.max_issues, args.min_statements)
+        found = cluster_issues(said, load_transformer(), args.max_issues, args.min_statements)
     if not found:
         raise InputError(f"no group of {args.min_statements}+ statements by two or more speakers shares a subject")
     text = draft_toml(found)
@@ -308,8 +308,9 @@ def run_draft(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> dict[str, Any]:
     """Per issue and stance: the statements the reader would take, and the near misses."""
+    from onrecord.positions.encoder import load_encoder, load_transformer
     from onrecord.positions.issues import load_issues
-    from onrecord.positions.match import Statement, load_encoder, per_article
+    from onrecord.positions.match import Statement, per_article
     from onrecord.positions.stance import load_reader, readings
 
     issues = load_issues(args.issues)
@@ -333,7 +334,7 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
         slot = taken[(r.issue.id, row["stance"])] if p >= reader.threshold else near[r.issue.id]
         if key not in slot or slot[key]["confidence"] < p:  # type: ignore[index]
             slot[key] = row  # type: ignore[index]
-    unkeyed = _unkeyed(said, issues, load_encoder())
+    unkeyed = _unkeyed(said, issues, load_transformer())  # its threshold is a cosine of the transformer
     out = []
     for issue in issues.issues:
         stances = []

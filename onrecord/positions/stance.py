@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,12 +48,13 @@ FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession"
 
 # Clause boundaries; the connective opens the next piece and is kept with it.
 _SPLIT = re.compile(
-    r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z])|\s*[;:]\s+"
+    r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?(?-i:[A-Z]))|\s*[;:]\s+"  # a sentence starts with a capital ("11 p.m. and")
     r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+(?:though|after|as)|however|despite"
-    r"|in\s+spite\s+of|until|unless)\s)"
+    r"|in\s+spite\s+of|until)\s)"  # not "unless": the clause it conditions holds no stance either
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
     r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
 _AND = re.compile(r"^and\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"^(?:but|yet|however)\b", re.IGNORECASE)
 _CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of)\b",
                          re.IGNORECASE)
 _CONDITIONAL = re.compile(r"^until\b|\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as"
@@ -76,12 +77,18 @@ endorse* praise* improve* save* saves saving progress positive opportunit* worth
 strengthen* boost* open opens gesture faith win wins deserve* favour* favor* agree agrees agreed accept*
 constructive survive* proceed*""".split() + [
     f"{verb} {particle}" for verb in ("go", "goes", "going", "went", "press", "presses", "pressed", "move",
-                                      "moves", "moved") for particle in ("ahead", "forward")]
+                                      "moves", "moved") for particle in ("ahead", "forward")] + [
+    f"{verb} on" for verb in ("go", "goes", "going", "went", "carry", "carries", "carried", "carrying")]
 _NEGATIVE = """bad worse worst mistake* waste* kill* cost* costs hit hits harm* damag* giveaway insult* futile
 fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject* oppos* against scrap* condemn*
 criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
 denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too
-halt* stop* block* fight* scrap* ditch* throw suspend*""".split()
+halt* stop* block* fight* scrap* ditch* throw suspend* ended ending""".split() + [
+    f"{verb} off" for verb in ("call", "calls", "called", "calling")] + [
+    f"{aux} end" for aux in ("to", "must", "should", "will", "would", "can", "could", "shall")] + [
+    f"{be} over" for be in ("is", "was", "are", "were", "be")] + [
+    # the end of a walkout or a stoppage
+    f"{verb} to work" for verb in ("back", "return", "returns", "returned", "returning")]
 
 
 def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
@@ -90,9 +97,14 @@ def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
 
 
 _POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
+# "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back").
+_NOT_SUPPORT = re.compile(r"\b(?:(?:go|goes|going|went|gone|come|comes|came|coming|get|gets|got|pull|pulls|pulled"
+                          r"|pulling|move|moves|moved|fall|falls|fell|bring|brings|brought|way|forces|troops)\s+back\b(?!\s+to\s+work)"
+                          r"|back\s+(?:to|from|home|down|off|out)\b(?!\s+work))", re.IGNORECASE)
 # Cues that carry stance towards what they report (PolNeAR's stance verbs, their most common readings).
 _CUE_POSITIVE = _lexicon("welcom* prais* back* support* endors* hail* applaud* call* urg* demand* insist* "
                          "pledg* promis* vow* commit* agree* accept* approv* defend*".split())
+_CUE_WARNING = _lexicon("warn* fear* caution*".split())
 _CUE_NEGATIVE = _lexicon("reject* oppos* warn* criticis* criticiz* condemn* dismiss* denounc* attack* scorn* "
                          "refus* deni* deny* blast* slam* question* doubt* fear*".split())
 
@@ -134,8 +146,9 @@ def evaluation(text: str, cue: str | None = None, topic: frozenset[str] = frozen
     """How positive (+) or negative (−) a clause evaluates what it speaks of, in [-1, 1]: opinion words, the cue's
     own valence, all flipped once per negation particle ("will not help", "never a good deal"). Words of ``topic``
     (``topic_words``) count only from the short list."""
-    t = text.replace("’", "'")
-    score = len(_POS.findall(t)) - len(_NEG.findall(t))
+    t = _NOT_SUPPORT.sub(" ", text.replace("’", "'"))
+    negative = len(_NEG.findall(t))
+    score = len(_POS.findall(_NEG.sub(" ", t))) - negative  # "back to work" is not backing
     valence = _valence()
     rest = _NEG.sub(" ", _POS.sub(" ", t.lower()))  # words neither list above holds: VADER's sign
     score += sum((valence.get(w, 0.0) > 0) - (valence.get(w, 0.0) < 0) for w in _WORD.findall(rest)
@@ -145,10 +158,26 @@ def evaluation(text: str, cue: str | None = None, topic: frozenset[str] = frozen
     if cue and negating_cue(cue):  # "rejected the demand for more": what was rejected, turned around
         score = -score
     elif cue:
-        score += (1 if _CUE_POSITIVE.search(cue) else 0) - (1 if _CUE_NEGATIVE.search(cue) else 0)
+        score = cue_evaluation(cue, score)
         if _PARTICLES.search(cue.replace("’", "'")):  # "did not believe the talks had failed"
             score = -score
     return max(-1.0, min(1.0, score / 2))
+
+
+def cue_evaluation(cue: str, content: float) -> float:
+    """The evaluation of what a cue reports, composed with the cue's own valence (Moilanen & Pulman 2007: the
+    verb's polarity composes with its object's instead of adding to it). A welcoming or pledging cue passes on
+    an evaluating content ("welcomed the return to work", "vowed to fight the plan": what they say of it) and
+    is the evaluation of a neutral one ("welcomed the decision"); a condemning cue turns an evaluating content
+    around ("condemned the closure") and is negative on a neutral one; a warning passes its content on ("warned
+    the ban would cost jobs") and is negative on a neutral one."""
+    if _CUE_POSITIVE.search(cue):
+        return content or 1.0
+    if _CUE_WARNING.search(cue):
+        return content or -1.0
+    if _CUE_NEGATIVE.search(cue):
+        return -content or -1.0
+    return content
 
 
 def cue_negates(cue: str | None) -> bool:
@@ -280,6 +309,7 @@ class Candidate:
     concession: bool
     issues: list[Issue]
     context: bool = False  # gated by its paragraph, not its own words: read for the nearest issue only
+    named: frozenset[str] = frozenset()  # the issues the clause itself names (by a keyword)
 
 
 def hedged(clause: str, concession: bool) -> bool:
@@ -313,7 +343,8 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
                 continue
             own = [issue for issue in gated if issue.gated(clause)] if not context else []
             _, negations = polarity(clause)
-            out.append(Candidate(st, clause, min(negations, 1) ^ flip, conceded, own or gated, context))
+            out.append(Candidate(st, clause, min(negations, 1) ^ flip, conceded, own or gated, context,
+                                 frozenset(issue.id for issue in own)))
     return out
 
 
@@ -326,6 +357,7 @@ class Reading:
     issue: Issue
     probabilities: np.ndarray
     similarity: np.ndarray  # per stance, the best parity-aware cosine to its examples
+    named: bool = True  # the clause names the issue itself (not only its statement or paragraph does)
 
     @property
     def best(self) -> int:
@@ -367,7 +399,8 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
             feats = clause_features(c.clause, c.statement.cue, sims, relevance, evals[issue.id], amounts[issue.id],
                                     c.concession, topics[issue.id])
-            yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims))
+            yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims),
+                          issue.id in c.named)
 
 
 def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encoder,
@@ -375,13 +408,40 @@ def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encod
     """The stances taken in ``statements``: at most one per statement and issue (its most probable clause)."""
     reader = reader or load_reader()
     found: list[Match] = []
-    for r in readings(statements, issues, encoder, reader):
+    taken = [r for r in readings(statements, issues, encoder, reader) if r.probabilities.max() >= reader.threshold]
+    # A contrast that does not name the issue turns to another matter ("will not recognise Crimea as Russian
+    # territory, but that talks can continue"): it decides the statement's stance on the issue only when no clause
+    # naming the issue takes one.
+    naming = {(r.statement.key, r.issue.id) for r in taken if r.named}
+    for r in taken:
+        if not r.named and _CONTRAST.match(r.clause) and (r.statement.key, r.issue.id) in naming:
+            continue
         k = r.best
         p = float(r.probabilities[k])
-        if p < reader.threshold:
-            continue
         m = Match(key=r.statement.key, actor=r.statement.actor, issue=r.issue.id, stance=r.issue.stances[k].id,
                   confidence=round(p, 3), similarity=round(float(r.similarity[k]), 4),
                   lead=round(p - float(np.delete(r.probabilities, k).max()), 3), clause=r.clause)
         found.append(m)
-    return best_per_slot(found)
+    return best_per_slot(both_ends_to_middle(found, issues))
+
+
+def both_ends_to_middle(found: list[Match], issues: Issues) -> list[Match]:
+    """A statement whose clauses take both ends of a scale with a middle ("would accept tighter limits on the
+    loudest planes but would not support a complete curfew") takes the middle stance: each end is half of it."""
+    by_slot: dict[tuple[object, str], list[Match]] = {}
+    for m in found:
+        by_slot.setdefault((m.key, m.issue), []).append(m)
+    out = []
+    for (_, issue_id), matches in by_slot.items():
+        issue = issues.get(issue_id)
+        scores = {s.id: s.score for s in issue.stances}
+        low, high = min(scores.values()), max(scores.values())
+        ends = [m for m in matches if scores[m.stance] in (low, high)]
+        middle = [s for s in issue.stances if low < s.score < high]
+        if middle and {scores[m.stance] for m in ends} == {low, high}:
+            mid = min(middle, key=lambda s: abs(s.score - (low + high) / 2))
+            weakest = min(ends, key=lambda m: m.confidence)
+            out.append(replace(weakest, stance=mid.id, clause=" / ".join(m.clause for m in ends)))
+        else:
+            out += matches
+    return out
