@@ -55,6 +55,18 @@ def test_no_conflict_where_nothing_contradicts(text: str) -> None:
     "Eight people were killed in the flooding on Monday. By Wednesday the death toll had risen to 14.",
     # a score and a range are not counts
     "A 4-4 ruling by the court would leave the law in place. A 5-5 ruling would not.",
+    # one holder's share against the whole: a named holder, the other figure nobody's
+    "Governor Lena Marsh has 14 delegates after the caucuses. It takes 1,100 delegates to win the nomination.",
+    # a further set, and counts per unit
+    "The state awards 30 delegates to the winner. Another 12 delegates are split among the districts.",
+    "Four firefighters were injured in the blaze. Two firefighters were injured at each of the two depots.",
+    # 'one' singling out a member of a set
+    "The town has 480 registered voters. One voter, Amos Kerr, 61, said he had never missed an election.",
+    # one noun counted for many subsets: a tally, not a quantity restated
+    "Delegates were chosen in three rounds. In the first round 40 delegates were chosen. "
+    "In the second round 25 delegates were chosen. In the last round 9 delegates were chosen.",
+    # the object valued, not the one valuing it
+    "Analysts estimate the mill's debt at $40 million. Its owners put the figure for its land at $12 million.",
 ])
 def test_figures_about_different_things_do_not_conflict(text: str) -> None:
     assert conflicts(text) == []

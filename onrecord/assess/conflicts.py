@@ -21,6 +21,7 @@ conflict.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -706,6 +707,8 @@ class _Figure:
     phrase: str  # how the article words it, without the figure ("striking dockworkers", "deal")
     modifiers: frozenset[str]  # its adjectives, compounds, owners and prepositional qualifiers
     subject: tuple[str, frozenset[str]] | None  # who or what the figure belongs to, through the verb
+    named_holder: bool  # that subject is a proper name: "Ted Cruz has 11 delegates", "Hart has 41 voters"
+    new_set: bool  # "another 24 delegates", "two at each location", "one voter, X,": never a restatement
     context: frozenset[str]  # where the subject and the verb set it: "in the private sector", "under X"
     places: frozenset[str]
     periods: frozenset[tuple[str, str]]
@@ -755,6 +758,9 @@ def _measured(root: Token, span: range) -> tuple[Token, Token | None] | None:
             return owner, _governing_verb(owner)
         if owner.pos_ in ("VERB", "AUX", "ADJ"):  # "valued at", "worth", "at $150 million, the bridge was"
             verb = owner if owner.pos_ in ("VERB", "AUX") else owner.head
+            valued = next((c for c in verb.children if c.dep_ == "dobj"), None)
+            if valued is not None:  # "X estimates the fortune at $42 billion": the object is valued, not X
+                return (valued, verb) if valued.pos_ in ("NOUN", "PROPN") else None
             subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
             if subject is not None and subject.pos_ in ("NOUN", "PROPN"):
                 return subject, verb
@@ -886,6 +892,7 @@ def _figure(ent: Span) -> _Figure | None:
     elif not thing or thing in _GENERIC_NOUNS or noun is None or (noun.pos_ == "PROPN" and unit == "count"):
         return None
     subject = None
+    named_holder = False
     context: set[str] = set()  # qualifiers of the subject and of the stating verb
     if verb is not None and noun is not None:
         subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c is not noun
@@ -893,6 +900,7 @@ def _figure(ent: Span) -> _Figure | None:
         if subj is not None and subj.pos_ in ("NOUN", "PROPN") and subj.lower_ not in ("it", "they"):
             subject_mods = _modifiers(subj, ent.root)
             subject = (subj.lemma_.lower(), frozenset(m for m in subject_mods if ":" not in m))
+            named_holder = subj.pos_ == "PROPN"
             context |= {m for m in subject_mods if ":" in m}
         # where the stating verb sets the figure: "in the private sector", "under the previous leader"
         context |= {f"{c.lower_}:{g.lemma_.lower()}" for c in verb.children if c.dep_ == "prep" and c.lower_ in
@@ -919,7 +927,26 @@ def _figure(ent: Span) -> _Figure | None:
                     mods |= {f"of:{g.lemma_.lower()}" for g in c.subtree if g.dep_ in ("pobj", "amod", "compound")
                              and g.lemma_.lower() not in _VAGUE_MODIFIERS}
     return _Figure(value, approximate, unit, thing, _presupposed(ent) or _definite(noun), phrase, frozenset(mods),
-                   subject, frozenset(context), places, periods, sent, ent.text)
+                   subject, named_holder, _new_set(ent, value, unit, event), frozenset(context), places, periods, sent,
+                   ent.text)
+
+
+_NEW_SET_WORDS = {"another", "other", "additional", "each", "every", "per", "apiece"}
+
+
+def _new_set(ent: Span, value: float, unit: str, event: str | None) -> bool:
+    """A count that cannot restate another: 'another 24 delegates' (a further set), 'two were killed at each
+    location' (per unit), and a non-casualty 'one' ('One voter, Ana Ruiz, 35, …', 'one company says'), which
+    singles out a member of a set rather than counting it."""
+    if unit != "count":
+        return False
+    if value == 1 and event is None:
+        return True
+    sent = _sent(ent)
+    before = ent.doc[max(sent.start, ent.start - 2) : ent.start]
+    after = ent.doc[ent.end : min(sent.end, ent.end + 5)]
+    return any(t.lower_ in _NEW_SET_WORDS for t in before) or any(t.lower_ in ("each", "every", "per", "apiece")
+                                                                  for t in after)
 
 
 def _period(text: str) -> tuple[str, str]:
@@ -950,6 +977,10 @@ def _same_quantity(a: _Figure, b: _Figure) -> bool:
         return False
     if a.subject and b.subject and (a.subject[0] != b.subject[0] or not (
             a.subject[1] <= b.subject[1] or b.subject[1] <= a.subject[1])):
+        return False
+    if (a.named_holder or b.named_holder) and not (a.subject and b.subject):
+        return False  # "Ted Cruz has 11 delegates" against "it takes 1,237 delegates": one holder's share
+    if a.new_set or b.new_set:
         return False
     if a.places != b.places and a.places and b.places:
         return False
@@ -991,6 +1022,13 @@ def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) 
         figure = _figure(ent)
         if figure is not None:
             figures.append((figure, _inside(ent.start_char, attributed)))
+    # An article that gives three or more different values for one kind of figure ("delegates", "registered
+    # voters", "turnout") is tallying it across subsets — per state, per town, per vote — not restating one
+    # quantity, and which two of them would be meant cannot be told: none of them is compared.
+    values: dict[tuple[str, str], set[float]] = defaultdict(set)
+    for figure, _ in figures:
+        values[figure.unit, figure.thing].add(figure.value)
+    figures = [(f, r) for f, r in figures if len(values[f.unit, f.thing]) < 3]
     out: list[Conflict] = []
     paired: set[int] = set()  # sentences already flagged or named: one flag per contradiction
     for i, (later, later_reported) in enumerate(figures):
