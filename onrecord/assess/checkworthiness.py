@@ -236,11 +236,20 @@ class CheckworthinessModel:
     # a one-hidden-layer perceptron over the embedding, (w1, b1, w2, b2): relu(e @ w1 + b1) @ w2 + b2 adds to the
     # log-odds beside ``encoder_coef``'s linear term (a product of the two experts: Hinton 2002)
     encoder_mlp: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
+    # the fine-tuned encoder (an int8 ONNX file beside the weights, ``ClaimEncoder``): when set, a sentence's
+    # "embedding" is that network's logit, one column, and ``encoder_coef`` its weight; the views are not read
+    encoder_file: Path | None = None
 
     @property
     def uses_encoder(self) -> bool:
         """Whether the score has an embedding term (and so may run the sentence encoder)."""
         return bool(self.encoder_coef.size) or self.encoder_mlp is not None
+
+    def encoder(self) -> SentenceEncoder | ClaimEncoder:
+        """What embeds a sentence for this model: the fine-tuned encoder, or the frozen one in its views."""
+        if self.encoder_file is not None:
+            return ClaimEncoder.load(self.encoder_file)
+        return SentenceEncoder.load(self.encoder_views)
 
     def embedding_term(self, embeddings: np.ndarray) -> np.ndarray:
         """What the sentences' embeddings add to their log-odds."""
@@ -290,6 +299,7 @@ class CheckworthinessModel:
             encoder_term=tuple(meta["encoder_term"]) if meta.get("encoder_term") else None,  # type: ignore[arg-type]
             encoder_fill=meta.get("encoder_fill"),
             encoder_views=views,
+            encoder_file=Path(path).parent / meta["encoder_file"] if meta.get("encoder_file") else None,
             encoder_mlp=(arrays["mlp_w1"].astype(np.float64), arrays["mlp_b1"].astype(np.float64),
                          arrays["mlp_w2"].astype(np.float64), float(meta["mlp_b2"])) if "mlp_w1" in arrays else None,
         )
@@ -308,6 +318,8 @@ class CheckworthinessModel:
             "encoder_term": list(self.encoder_term) if self.encoder_term else None,
             "encoder_fill": self.encoder_fill,
             "encoder_views": [list(v) for v in self.encoder_views],
+            # the fine-tuned encoder's file name: it must sit beside the weights
+            "encoder_file": self.encoder_file.name if self.encoder_file is not None else None,
             "mlp_b2": self.encoder_mlp[3] if self.encoder_mlp is not None else None,
             "max_pieces": MAX_PIECES,
         }
@@ -346,7 +358,7 @@ class CheckworthinessModel:
             if embeddings is not None:
                 z += self.embedding_term(embeddings)
             elif self.encoder_term is None:
-                z += self.embedding_term(SentenceEncoder.load(self.encoder_views).embed(texts))
+                z += self.embedding_term(self.encoder().embed(texts))
             else:
                 lo, mean, hi = self.encoder_term
                 if self.encoder_fill is not None:
@@ -359,8 +371,7 @@ class CheckworthinessModel:
                 rest = np.setdiff1d(np.arange(len(texts)), uncertain)
                 z[rest] += mean
                 if len(uncertain):
-                    z[uncertain] += self.embedding_term(
-                        SentenceEncoder.load(self.encoder_views).embed([texts[i] for i in uncertain]))
+                    z[uncertain] += self.embedding_term(self.encoder().embed([texts[i] for i in uncertain]))
         return z
 
     def score(self, sentences: Sequence[str], embeddings: np.ndarray | None = None,
@@ -587,3 +598,39 @@ def _shipped_encoder(depth: int) -> SentenceEncoder:
     session = onnx_session(_layers_graph(w, depth), 1, "the check-worthiness encoder") if depth else None
     # the layers' weights now live in the session; keep only what numpy reads (the embeddings)
     return SentenceEncoder({k: v for k, v in w.items() if not k.startswith("encoder.")}, session)
+
+
+@dataclass
+class ClaimEncoder:
+    """all-MiniLM-L6-v2 fine-tuned whole as a claim classifier (``python -m onrecord.train.checkworthiness
+    --finetune``), int8 ONNX, run by onnxruntime on one thread: ``embed`` gives each sentence's logit as a
+    one-column array, which the linear model weighs like an embedding."""
+
+    session: Any
+
+    @staticmethod
+    def load(path: str | Path) -> ClaimEncoder:
+        """The network at ``path``, read once per process."""
+        return _claim_encoder(str(path))
+
+    def embed(self, sentences: Sequence[str], batch: int = 32) -> np.ndarray:
+        """(len(sentences), 1) float32 logits; sentences of similar length share a batch (less padding)."""
+        rows = SentenceEncoder.piece_ids(sentences)
+        out = np.zeros((len(rows), 1), dtype=np.float32)
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        for i in range(0, len(order), batch):
+            chunk = order[i : i + batch]
+            width = max(len(rows[j]) for j in chunk)
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for k, j in enumerate(chunk):
+                ids[k, : len(rows[j])] = rows[j]
+                mask[k, : len(rows[j])] = 1
+            out[chunk, 0] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0].reshape(-1)
+        return out
+
+
+@lru_cache(maxsize=2)
+def _claim_encoder(path: str) -> ClaimEncoder:
+    return ClaimEncoder(onnx_session(path, 1, "the check-worthiness encoder",
+                                     "python -m onrecord.train.checkworthiness DATA --finetune"))
