@@ -291,14 +291,37 @@ def test_a_perceptron_term_and_its_views_survive_saving(tmp_path: Path) -> None:
     assert back.score(CLAIMS, embeddings) == pytest.approx(back.score(CLAIMS), abs=1e-6)
 
 
-def test_a_sentence_left_unencoded_gets_the_news_fill(model: CheckworthinessModel) -> None:
+def test_a_sentence_left_unencoded_gets_the_fallback_or_the_news_fill(model: CheckworthinessModel) -> None:
     if model.encoder_term is None:
         pytest.skip("the shipped model has no embedding block")
     assert model.encoder_fill is not None  # measured on news by the training command (--news)
-    sentences = [*CLAIMS, *NON_CLAIMS]
+    scores = _check_unencoded(model, [*CLAIMS, *NON_CLAIMS])
+    if model.fallback is not None:  # the word + cue part alone still tells the claims from the opinions
+        yes = scores >= model.threshold
+        assert yes[: len(CLAIMS)].mean() >= 0.8 and (~yes[len(CLAIMS) :]).mean() >= 0.8
+
+
+def _check_unencoded(model: CheckworthinessModel, sentences: list[str]) -> np.ndarray:
+    """With no sentence encoded (budget 0): a sentence whose yes/no the encoder could not change is scored with
+    the encoder term's fill, the others with the fallback (the word + cue part's own calibrated probability) or,
+    without one, the fill too. Returns the scores."""
+    assert model.encoder_term is not None
     embeddings = model.encoder().embed(sentences)
     without = model.decision(sentences, embeddings) - model.embedding_term(embeddings)
-    assert np.allclose(model.decision(sentences, budget=0) - without, model.encoder_fill)
+    lo, mean, hi = model.encoder_term
+    mean = model.encoder_fill if model.encoder_fill is not None else mean
+    scale, bias = model.calibration
+    cut = (np.log(model.threshold / (1 - model.threshold)) - bias) / scale
+    movable = (without + lo < cut) & (without + hi >= cut)
+    scores = np.array(model.score(sentences, budget=0))
+    fill = 1 / (1 + np.exp(-(scale * (without + mean) + bias)))
+    assert np.allclose(scores[~movable], fill[~movable])
+    if model.fallback is None:
+        assert np.allclose(scores[movable], fill[movable])
+    else:
+        a, b = model.fallback
+        assert np.allclose(scores[movable], 1 / (1 + np.exp(-(a * without[movable] + b))))
+    return scores
 
 
 def test_evaluate_scores_dev_dev_test_and_the_held_out_debates(tmp_path: Path) -> None:
@@ -365,11 +388,8 @@ def test_a_finetuned_encoder_is_combined_and_travels_with_the_weights(tmp_path: 
     logits = loaded.encoder().embed(sentences)
     full = np.array(loaded.score(sentences, logits))
     assert ((np.array(loaded.score(sentences)) >= loaded.threshold) == (full >= loaded.threshold)).all()
-    # unencoded, a sentence gets the embedding term's mean (no news fill measured here)
-    assert loaded.encoder_term is not None
-    term = loaded.embedding_term(logits)
-    assert np.allclose(loaded.decision(sentences, budget=0) - loaded.decision(sentences, logits) + term,
-                       loaded.encoder_term[1])
+    assert loaded.fallback is not None  # fitted on the tuning slice beside the calibration
+    _check_unencoded(loaded, sentences)
 
     recent = train(data, tmp_path / "recent" / "cw.npz", encoder=encoder, prior="recent")
     assert recent["prior"] == "recent" and recent["recent_newer_half"]["n"] + recent["recent_older_half"]["n"] == 5

