@@ -326,7 +326,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def embed_finetuned(split: Split, encoder: Path, cache: Path | None) -> None:
     """The split's logits from the fine-tuned encoder (int8, as shipped), one column, cached like ``embed``."""
     digest = hashlib.sha1(encoder.read_bytes()).hexdigest()[:16]
-    key = hashlib.sha1((f"{digest} {MAX_PIECES}\n" + "\n".join(split.texts)).encode("utf-8")).hexdigest()[:16]
+    key = hashlib.sha1((f"{digest} {MAX_PIECES} one a run\n" + "\n".join(split.texts)).encode("utf-8")).hexdigest()[:16]
     path = cache / f"logits-{key}.npy" if cache else None
     if path is not None and path.exists():
         split.embeddings = np.load(path, allow_pickle=False)
