@@ -393,3 +393,25 @@ def test_a_finetuned_encoder_is_combined_and_travels_with_the_weights(tmp_path: 
 
     recent = train(data, tmp_path / "recent" / "cw.npz", encoder=encoder, prior="recent")
     assert recent["prior"] == "recent" and recent["recent_newer_half"]["n"] + recent["recent_older_half"]["n"] == 5
+
+
+def test_the_training_command_fine_tunes_and_ships_an_encoder(tmp_path: Path) -> None:
+    """``--finetune``: the encoder fine-tuned (one pass over a tiny synthetic train file), exported to int8 ONNX,
+    combined on the tuning slice and copied beside the weights — the shipped model's path, end to end."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from onrecord.assess.checkworthiness import ClaimEncoder
+    from onrecord.train.checkworthiness import main
+
+    rng = random.Random(3)
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_tsv(data / "synthetic_train.tsv", _synthetic_rows(rng, 40, 1))
+    _write_tsv(data / "synthetic_dev.tsv", _synthetic_rows(rng, 12, 1000))
+    _write_tsv(data / "synthetic_dev-test.tsv", _synthetic_rows(rng, 8, 2000))
+    out = tmp_path / "model" / "cw.npz"
+    assert main([str(data), "--finetune", str(tmp_path / "ft"), "--out", str(out), "--batch", "8"]) == 0
+    assert (tmp_path / "ft" / "encoder-e1.onnx").is_file() and out.with_suffix(".onnx").is_file()
+    model = CheckworthinessModel.load(out)
+    assert isinstance(model.encoder(), ClaimEncoder) and model.fallback is not None
+    assert all(0.0 <= p <= 1.0 for p in model.score(CLAIMS[:2] + NON_CLAIMS[:2]))
