@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import onrecord.component as component
     from onrecord.analysis import analyze_many
-    from onrecord.assess.checkworthiness import CheckworthinessModel, SentenceEncoder
+    from onrecord.assess.checkworthiness import CheckworthinessModel
     from onrecord.read import read_path
 
     threadpool_limits(1)
@@ -59,13 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         CheckworthinessModel.score = real_score  # type: ignore[method-assign]
 
     embedded: list[int] = []
-    real_embed = SentenceEncoder.embed
+    encoder = type(model.encoder())  # the frozen encoder's views, or the fine-tuned encoder
+    real_embed = encoder.embed
 
-    def counting(self: SentenceEncoder, sentences: list[str], batch: int = 32) -> np.ndarray:
+    def counting(self: object, sentences: list[str], batch: int = 32) -> np.ndarray:
         embedded.append(len(sentences))
-        return real_embed(self, sentences, batch)
+        return real_embed(self, sentences, batch)  # type: ignore[arg-type]
 
-    SentenceEncoder.embed = counting  # type: ignore[method-assign]
+    encoder.embed = counting  # type: ignore[method-assign]
     rows = {}
     yes = {}
     try:
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             rows[str(budget)] = {"cpu_s": round(cpu, 2), "share_of_analysis": round(cpu / analysis, 3),
                                  "embedded": sum(embedded)}
     finally:
-        SentenceEncoder.embed = real_embed  # type: ignore[method-assign]
+        encoder.embed = real_embed  # type: ignore[method-assign]
     for budget in BUDGETS:
         rows[str(budget)]["yes_no_equal_to_unbudgeted"] = round(float(np.mean(yes[budget] == yes[None])), 4)
         rows[str(budget)]["yes_share"] = round(float(np.mean(yes[budget])), 3)

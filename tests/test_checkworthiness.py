@@ -107,9 +107,10 @@ def test_a_budget_bounds_the_sentences_embedded(model: CheckworthinessModel,
     if not model.uses_encoder:
         pytest.skip("the shipped model has no embedding block")
     embedded: list[int] = []
-    real = SentenceEncoder.embed
-    monkeypatch.setattr(SentenceEncoder, "embed", lambda self, texts, batch=32: (embedded.append(len(texts)),
-                                                                                real(self, texts, batch))[1])
+    kind = type(model.encoder())
+    real = kind.embed
+    monkeypatch.setattr(kind, "embed", lambda self, texts, batch=32: (embedded.append(len(texts)),
+                                                                     real(self, texts, batch))[1])
     sentences = [*CLAIMS, *NON_CLAIMS]
     scores = model.score(sentences, budget=1)
     assert sum(embedded) <= 1 and len(scores) == len(sentences)
@@ -205,7 +206,7 @@ def test_skipping_the_encoder_never_changes_a_yes_no(model: CheckworthinessModel
     if not model.uses_encoder:
         pytest.skip("the shipped model has no embedding block")
     sentences = [*CLAIMS, *NON_CLAIMS, "The minister said the plan was fair.", "Prices rose 4% in May."]
-    full = np.array(model.score(sentences, SentenceEncoder.load(model.encoder_views).embed(sentences)))
+    full = np.array(model.score(sentences, model.encoder().embed(sentences)))
     fast = np.array(model.score(sentences))
     assert ((full >= model.threshold) == (fast >= model.threshold)).all()
 
@@ -290,14 +291,37 @@ def test_a_perceptron_term_and_its_views_survive_saving(tmp_path: Path) -> None:
     assert back.score(CLAIMS, embeddings) == pytest.approx(back.score(CLAIMS), abs=1e-6)
 
 
-def test_a_sentence_left_unencoded_gets_the_news_fill(model: CheckworthinessModel) -> None:
+def test_a_sentence_left_unencoded_gets_the_fallback_or_the_news_fill(model: CheckworthinessModel) -> None:
     if model.encoder_term is None:
         pytest.skip("the shipped model has no embedding block")
     assert model.encoder_fill is not None  # measured on news by the training command (--news)
-    sentences = [*CLAIMS, *NON_CLAIMS]
-    embeddings = SentenceEncoder.load(model.encoder_views).embed(sentences)
+    scores = _check_unencoded(model, [*CLAIMS, *NON_CLAIMS])
+    if model.fallback is not None:  # the word + cue part alone still tells the claims from the opinions
+        yes = scores >= model.threshold
+        assert yes[: len(CLAIMS)].mean() >= 0.8 and (~yes[len(CLAIMS) :]).mean() >= 0.8
+
+
+def _check_unencoded(model: CheckworthinessModel, sentences: list[str]) -> np.ndarray:
+    """With no sentence encoded (budget 0): a sentence whose yes/no the encoder could not change is scored with
+    the encoder term's fill, the others with the fallback (the word + cue part's own calibrated probability) or,
+    without one, the fill too. Returns the scores."""
+    assert model.encoder_term is not None
+    embeddings = model.encoder().embed(sentences)
     without = model.decision(sentences, embeddings) - model.embedding_term(embeddings)
-    assert np.allclose(model.decision(sentences, budget=0) - without, model.encoder_fill)
+    lo, mean, hi = model.encoder_term
+    mean = model.encoder_fill if model.encoder_fill is not None else mean
+    scale, bias = model.calibration
+    cut = (np.log(model.threshold / (1 - model.threshold)) - bias) / scale
+    movable = (without + lo < cut) & (without + hi >= cut)
+    scores = np.array(model.score(sentences, budget=0))
+    fill = 1 / (1 + np.exp(-(scale * (without + mean) + bias)))
+    assert np.allclose(scores[~movable], fill[~movable])
+    if model.fallback is None:
+        assert np.allclose(scores[movable], fill[movable])
+    else:
+        a, b = model.fallback
+        assert np.allclose(scores[movable], 1 / (1 + np.exp(-(a * without[movable] + b))))
+    return scores
 
 
 def test_evaluate_scores_dev_dev_test_and_the_held_out_debates(tmp_path: Path) -> None:
@@ -310,3 +334,84 @@ def test_evaluate_scores_dev_dev_test_and_the_held_out_debates(tmp_path: Path) -
     figures = score_checkthat(tmp_path)["figures"]
     assert (figures["dev"]["n"], figures["dev_test"]["n"], figures["recent_debates"]["n"]) == (12, 8, 4)
     assert set(figures["recent_debates"]) >= {"precision", "recall", "f1"}
+
+
+def _length_logit_onnx(path: Path) -> Path:
+    """A stand-in for the fine-tuned encoder, built here with onnx's helpers: (input_ids, attention_mask) ->
+    0.2 * pieces - 2, so the plumbing is tested without torch or a trained network."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    nodes = [
+        helper.make_node("Cast", ["attention_mask"], ["maskf"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceSum", ["maskf", "axes"], ["pieces"], keepdims=0),
+        helper.make_node("Mul", ["pieces", "scale"], ["scaled"]),
+        helper.make_node("Add", ["scaled", "bias"], ["logit"]),
+    ]
+    inits = [helper.make_tensor("axes", TensorProto.INT64, [1], [1]),
+             helper.make_tensor("scale", TensorProto.FLOAT, [], [0.2]),
+             helper.make_tensor("bias", TensorProto.FLOAT, [], [-2.0])]
+    graph = helper.make_graph(
+        nodes, "length", [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "pieces"])
+                          for n in ("input_ids", "attention_mask")],
+        [helper.make_tensor_value_info("logit", TensorProto.FLOAT, ["batch"])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def test_a_finetuned_encoder_is_combined_and_travels_with_the_weights(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from onrecord.assess.checkworthiness import ClaimEncoder
+    from onrecord.train.checkworthiness import train
+
+    rng = random.Random(11)
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_tsv(data / "synthetic_train.tsv", _synthetic_rows(rng, 48, 1))
+    _write_tsv(data / "synthetic_dev.tsv", _synthetic_rows(rng, 16, 1000))
+    _write_tsv(data / "synthetic_dev-test.tsv", _synthetic_rows(rng, 16, 2000))
+    encoder = _length_logit_onnx(tmp_path / "length.onnx")
+    sentences = ["Thank you.", "The council voted 12 to 3 to cut the tax rate in 2004."]
+    logits = ClaimEncoder.load(encoder).embed(sentences)
+    pieces = [len(p) for p in SentenceEncoder.piece_ids(sentences)]
+    assert logits.shape == (2, 1) and np.allclose(logits[:, 0], [0.2 * n - 2 for n in pieces], atol=1e-5)
+
+    out = tmp_path / "model" / "cw.npz"
+    figures = train(data, out, encoder=encoder)
+    assert out.with_suffix(".onnx").is_file()  # the encoder is copied beside the weights, under their name
+    assert figures["export_max_abs_diff"] < 1e-3 and figures["dev_test"]["f1"] >= 0.9
+    loaded = CheckworthinessModel.load(out)
+    assert loaded.encoder_file == out.with_suffix(".onnx") and loaded.encoder_coef.shape == (1,)
+    assert isinstance(loaded.encoder(), ClaimEncoder)
+    logits = loaded.encoder().embed(sentences)
+    full = np.array(loaded.score(sentences, logits))
+    assert ((np.array(loaded.score(sentences)) >= loaded.threshold) == (full >= loaded.threshold)).all()
+    assert loaded.fallback is not None  # fitted on the tuning slice beside the calibration
+    _check_unencoded(loaded, sentences)
+
+    recent = train(data, tmp_path / "recent" / "cw.npz", encoder=encoder, prior="recent")
+    assert recent["prior"] == "recent" and recent["recent_newer_half"]["n"] + recent["recent_older_half"]["n"] == 5
+
+
+def test_the_training_command_fine_tunes_and_ships_an_encoder(tmp_path: Path) -> None:
+    """``--finetune``: the encoder fine-tuned (one pass over a tiny synthetic train file), exported to int8 ONNX,
+    combined on the tuning slice and copied beside the weights — the shipped model's path, end to end."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from onrecord.assess.checkworthiness import ClaimEncoder
+    from onrecord.train.checkworthiness import main
+
+    rng = random.Random(3)
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_tsv(data / "synthetic_train.tsv", _synthetic_rows(rng, 40, 1))
+    _write_tsv(data / "synthetic_dev.tsv", _synthetic_rows(rng, 12, 1000))
+    _write_tsv(data / "synthetic_dev-test.tsv", _synthetic_rows(rng, 8, 2000))
+    out = tmp_path / "model" / "cw.npz"
+    assert main([str(data), "--finetune", str(tmp_path / "ft"), "--out", str(out), "--batch", "8"]) == 0
+    assert (tmp_path / "ft" / "encoder-e1.onnx").is_file() and out.with_suffix(".onnx").is_file()
+    model = CheckworthinessModel.load(out)
+    assert isinstance(model.encoder(), ClaimEncoder) and model.fallback is not None
+    assert all(0.0 <= p <= 1.0 for p in model.score(CLAIMS[:2] + NON_CLAIMS[:2]))

