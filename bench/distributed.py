@@ -110,6 +110,9 @@ class Sampler(threading.Thread):
         self.pids: dict[str, set[int]] = {}
         self.cpu: dict[str, float] = {}  # CPU-seconds (user + system) per kind, summed over the run
         self.last_cpu: dict[int, float] = {}
+        # every process seen: when it started (seconds after the run's start), its kinds in order, its CPU-seconds
+        self.procs: dict[int, dict[str, Any]] = {}
+        self.started_at = time.time()
         self.publish_started: float | None = None  # seconds after the start when the publishing folder appeared
         self.stop = threading.Event()
 
@@ -120,6 +123,12 @@ class Sampler(threading.Thread):
         total = times.user + times.system
         self.cpu[k] = self.cpu.get(k, 0.0) + total - self.last_cpu.get(proc.pid, 0.0)
         self.last_cpu[proc.pid] = total
+        seen = self.procs.get(proc.pid)
+        if seen is None:
+            seen = self.procs[proc.pid] = {"start": round(proc.create_time() - self.started_at, 1), "kinds": []}
+        if not seen["kinds"] or seen["kinds"][-1] != k:
+            seen["kinds"].append(k)
+        seen["cpu"] = round(total, 2)
 
     def run(self) -> None:
         import psutil
@@ -209,6 +218,8 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         # the same from the kernel: every process of the command that was waited for (sampled or not)
         "cpu_rusage_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
         "process_counts": {k: len(v) for k, v in sampler.pids.items()},
+        "processes": [{"pid": pid, **p} for pid, p in sorted(sampler.procs.items(), key=lambda kv: kv[1]["start"])],
+        "worker_starts": worker_starts(sampler.procs, sampler.publish_started),
         "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actors": len(sampler.pids.get("Analyser", ())),
         "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
                                and k not in ("raylet", "gcs_server")), default=0) / mb}
@@ -219,6 +230,23 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         if found:
             out[key] = float(found.group(1))
     return out
+
+
+def worker_starts(procs: dict[int, dict[str, Any]], publish_started: float | None) -> dict[str, Any]:
+    """Ray worker processes (``default_worker.py``, whatever they ran) started before publishing and while
+    publishing: how many, and the CPU-seconds they used in all."""
+    out: dict[str, Any] = {}
+    for p in procs.values():
+        if p["kinds"][0] in RAY_DAEMONS or p["kinds"][0].startswith("driver"):
+            continue
+        phase = "publishing" if publish_started is not None and p["start"] >= publish_started else "analysing"
+        n, cpu_s = out.get(phase, (0, 0.0))
+        out[phase] = (n + 1, round(cpu_s + p.get("cpu", 0.0), 1))
+    return out
+
+
+RAY_DAEMONS = {"raylet", "gcs_server", "dashboard.py", "log_monitor.py", "monitor.py", "agent.py", "main.py",
+               "DashboardAgent", "RuntimeEnvAgent", "pool worker", "?"}
 
 
 def top(processes: dict[str, int], n: int = 4) -> str:
@@ -483,7 +511,8 @@ def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path,
         print(f"--engine ray --cpus {cpus}{' (stopped at the deadline)' if r['stopped_at_deadline'] else ''}: "
               f"{n / r['seconds']:.2f} articles/s, driver {r['driver_analysis_mb']:.0f} MB analysing / "
               f"{r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak {r['actor_mb']:.0f} MB;"
-              f" {top(r['processes_mb'], 6)}; cores {cores or 'all'}; {cpu(r, n)}", flush=True)
+              f" {top(r['processes_mb'], 6)}; cores {cores or 'all'}; {cpu(r, n)}; Ray worker processes started "
+              f"(count, CPU-s): {r['worker_starts']}", flush=True)
         shutil.rmtree(store, ignore_errors=True)
 
     for cpus in opts.cpus:
