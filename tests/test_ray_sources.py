@@ -67,22 +67,26 @@ def _feed_items(n: int) -> list[tuple[int, object]]:
 
 
 def test_the_driver_stages_a_batch_at_a_time(tmp_path: Path) -> None:
-    """The input is staged as one file per analysis batch, window by window, in input order; each window's last
+    """The input is staged as one file per analysis batch, window by window, in input order; a window's last
     batches are cut into quarters (the actors finish together); no item is lost or repeated."""
     from onrecord.store import ray_engine
 
     items = iter(_feed_items(70))
-    first = ray_engine._stage(items, tmp_path / "in", 40, 8, 2, tail=2)
-    second = ray_engine._stage(items, tmp_path / "in", 40, 8, 2, tail=2)
-    assert ray_engine._stage(items, tmp_path / "in", 40, 8, 2, tail=2) == []
-    sizes = [pq.read_metadata(f).num_rows for f in first]
-    assert sizes == [8, 8, 8, 2, 2, 2, 2, 2, 2, 2, 2]  # 3 batches of 8, then the last 2 batches in quarters
-    assert [pq.read_metadata(f).num_rows for f in second] == [8, 8, 2, 2, 2, 2, 2, 2, 2]  # 30 items
+    first = ray_engine._stage(items, tmp_path / "in", 40, 8, 2)
+    second = ray_engine._stage(items, tmp_path / "in", 40, 8, 2)
+    assert ray_engine._stage(items, tmp_path / "in", 40, 8, 2) == []
+    assert [pq.read_metadata(f).num_rows for f in first] == [8] * 5
+    assert [pq.read_metadata(f).num_rows for f in second] == [8, 8, 8, 6]
+    first = ray_engine._cut_tail(first, 2, 8)
+    assert [pq.read_metadata(f).num_rows for f in first] == [8, 8, 8, 2, 2, 2, 2, 2, 2, 2, 2]
+    second = ray_engine._cut_tail(second, 2, 8)
+    assert [pq.read_metadata(f).num_rows for f in second] == [8, 8, 2, 2, 2, 2, 2, 2, 2]
+    assert len(list((tmp_path / "in").glob("*"))) == len(first) + len(second)  # the cut files are gone
     staged = ray_engine._read_items(first + second)
     assert staged["_pos"].to_pylist() == list(range(70)) and set(staged["_run"].to_pylist()) == {2}
     assert staged.schema == batch.ITEMS
-    assert ray_engine._stage(iter(_feed_items(3)), tmp_path / "small", 40, 1, 0, tail=2) == [
-        str(tmp_path / "small" / f"{i:012d}.parquet") for i in range(3)]  # batches of 1 stay as they are
+    ones = ray_engine._stage(iter(_feed_items(3)), tmp_path / "small", 40, 1, 0)
+    assert ray_engine._cut_tail(ones, 2, 1) == ones  # batches of 1 stay as they are
 
 
 def test_actor_merging_does_not_depend_on_partitions(tmp_path: Path) -> None:

@@ -300,8 +300,11 @@ def resolve_partition(partition: Path, output_dir: Path, rules: list[canonical.R
     holds (whole groups: ``publish`` partitions by group), written as one file of ``output_dir`` named after the
     partition (a retried partition rewrites the same file). Returns the rows written."""
     table = pq.read_table(partition, columns=["seq", "article_id", "local_id", "name", "kind", "texts", "group"])
-    parts = [canonical.resolve_group(table.filter(pc.equal(table["group"], key)), rules)
-             for key in sorted(set(table["group"].to_pylist()))]
+    table = table.sort_by("group")  # each group's rows together: one slice per group
+    keys = table["group"].to_pylist()
+    starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
+    parts = [canonical.resolve_group(table.slice(a, b - a), rules)
+             for a, b in zip(starts, [*starts[1:], len(keys)], strict=True)]
     out = pa.concat_tables(parts) if parts else canonical.RESOLVED.empty_table()
     write_table(output_dir / f"{partition.name.replace('=', '-')}.parquet", out)
     return out.num_rows

@@ -4,7 +4,7 @@
 
 * The driver streams the sources into the store's ``_input`` folder, a file of items (``batch.ITEMS``) per
   analysis batch, holding one batch at a time (its memory does not grow with the corpus); a window of files is
-  one Ray Data run, the next window staged while it runs.
+  one Ray Data run, the next window staged while it runs (the first while Ray starts).
 * Analysis is Ray Data batch inference: ``map_batches`` over a pool of actors, each loading the spaCy
   pipeline once and calling ``batch.analyse_batch`` on each batch; the actor writes the batch's rows into the
   store (``ParquetStore.write_batch``: atomic, its outcomes last) and returns only the outcomes. Actors are
@@ -29,6 +29,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -115,14 +116,18 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def start(address: str | None, cpus: int | None) -> None:
-    """Join the cluster at ``address`` (``auto``, ``ray://host:port``, ``host:port``), or start a local Ray
-    with ``cpus`` CPUs (default 2) and no dashboard."""
+def _import_ray() -> Any:
     try:
         import ray
     except ImportError:
         raise OnrecordError("--engine ray needs Ray: pip install 'ray[data]==2.60.*' (setup.sh installs it)") from None
+    return ray
 
+
+def start(address: str | None, cpus: int | None) -> None:
+    """Join the cluster at ``address`` (``auto``, ``ray://host:port``, ``host:port``), or start a local Ray
+    with ``cpus`` CPUs (default 2) and no dashboard."""
+    ray = _import_ray()
     if ray.is_initialized():
         return
     env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -147,46 +152,36 @@ def start(address: str | None, cpus: int | None) -> None:
 INPUT = "_input"  # in the store: the items staged for the analysis, a folder per ingest process, a file per batch
 
 
-def _stage(items: Iterator[tuple[int, Item]], folder: Path, size: int, batch_size: int, run: int, tail: int
-           ) -> list[str]:
+def _stage(items: Iterator[tuple[int, Item]], folder: Path, size: int, batch_size: int, run: int) -> list[str]:
     """The next ``size`` items of ``items`` written into ``folder`` as files of ``batch_size`` items (one analysis
-    batch each), a batch at a time: the driver holds one batch of items, whatever the corpus. The window's last
-    ``tail`` batches are then cut into quarters, so that the actors run out of work together (a batch of 32
-    articles is ~6 s of one core, which the other actors would spend idle). Returns the files (none: the input is
-    done)."""
+    batch each), a batch at a time: the driver holds one batch of items, whatever the corpus. Returns the files
+    (none: the input is done)."""
     files = []
     for _ in range(0, size, batch_size):
         chunk = list(islice(items, batch_size))
         if not chunk:
             break
         files.append(_write_items(folder, batch.items_table(chunk, run)))
-    small = max(1, batch_size // 4)
-    if tail and files and small < batch_size:
-        last = _read_items(files[-tail:])
-        for f in files[-tail:]:
-            Path(f).unlink()
-        files[-tail:] = [_write_items(folder, last.slice(i, small)) for i in range(0, last.num_rows, small)]
     return files
+
+
+def _cut_tail(files: list[str], tail: int, batch_size: int) -> list[str]:
+    """A window's last ``tail`` batch files cut into quarters, so that the actors run out of work together (a batch
+    of 32 articles is ~6 s of one core, which the other actors would spend idle at the end of the window)."""
+    small = max(1, batch_size // 4)
+    if not tail or not files or small >= batch_size:
+        return files
+    last = _read_items(files[-tail:])
+    for f in files[-tail:]:
+        Path(f).unlink()
+    folder = Path(files[0]).parent
+    return files[:-tail] + [_write_items(folder, last.slice(i, small)) for i in range(0, last.num_rows, small)]
 
 
 def _write_items(folder: Path, items: pa.Table) -> str:
     path = folder / f"{items['_pos'][0].as_py():012d}.parquet"
     parquet_store.write_table(path, items)
     return str(path)
-
-
-def _windows(sources: list[str], max_bytes: int | None, size: int, batch_size: int, run: int, folder: Path,
-             tail: int) -> Iterator[list[str]]:
-    """The input staged a window of ``size`` items at a time (``_stage``), the next window staged while the one
-    before is analysed: each window is a list of batch files."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    items: Iterator[tuple[int, Item]] = enumerate(parquet_sources.iter_all(sources, max_bytes))
-    with ThreadPoolExecutor(1) as staging:
-        ahead = staging.submit(_stage, items, folder, size, batch_size, run, tail)
-        while files := ahead.result():
-            ahead = staging.submit(_stage, items, folder, size, batch_size, run, tail)
-            yield files
 
 
 def _read_items(files: list[str]) -> pa.Table:
@@ -523,42 +518,49 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     rules = rules if rules is not None else target.stored_rules()
     run = target.run_number(parquet_sources.signature(sources))
     known = target.known_ids()
-    start(address, cpus)
-    import ray
-    import ray.data
-
-    pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
-    known_ref = ray.put(known)
+    _import_ray()  # before any staging: without Ray, say so at once
     invocation = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + f"{os.getpid() % 100000:05d}"
+    staged = target.path / INPUT
+    shutil.rmtree(staged, ignore_errors=True)  # what a killed ingest left (one ingest into a store at a time)
+    items: Iterator[tuple[int, Item]] = enumerate(parquet_sources.iter_all(sources, max_bytes))
+    stage = functools.partial(_stage, items, staged / invocation, window, batch_size, run)
     failed: set[str] = set()
     nodes: set[str] = set()
     done = 0
-    staged = target.path / INPUT
-    shutil.rmtree(staged, ignore_errors=True)  # what a killed ingest left (one ingest into a store at a time)
     try:
-        for files in _windows(sources, max_bytes, window, batch_size, run, staged / invocation, 2 * pool):
-            ds = ray.data.from_items([{"file": f} for f in files], override_num_blocks=len(files))
-            # one actor per CPU slot, one batch file per call; Ray Data restarts an actor whose process dies and
-            # retries its batch
-            out = ds.map_batches(Analyser, batch_size=1, batch_format="pyarrow",
-                                 compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
-                                 fn_constructor_kwargs={"store": str(target.path), "known": [known_ref],
-                                                        "max_bytes": max_bytes, "invocation": invocation})
-            returned: set[int] = set()
-            for part in out.iter_batches(batch_format="pyarrow", batch_size=None):
-                rows = part.select(["name", "status", "node", "_pos"]).to_pylist()
-                returned.update(r["_pos"] for r in rows)
-                done += len(rows)
-                failed.update(r["name"] for r in rows if r["status"] == "failed")
-                failed.difference_update(r["name"] for r in rows if r["status"] != "failed")
-                nodes.update(r["node"] for r in rows)
-                if progress:
-                    print(f"\ringest: {done} articles analysed on {len(nodes)} workers", end="", file=sys.stderr)
-            lost = _record_lost(target, (_read_items([f]) for f in files), returned, invocation)
-            done += len(lost)
-            failed.update(lost)
-            for f in files:
-                Path(f).unlink()
+        with ThreadPoolExecutor(1) as staging:
+            ahead = staging.submit(stage)  # the first window is staged while Ray starts
+            start(address, cpus)
+            import ray
+            import ray.data
+
+            pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
+            analyser = {"store": str(target.path), "known": [ray.put(known)], "max_bytes": max_bytes,
+                        "invocation": invocation}
+            while files := ahead.result():
+                ahead = staging.submit(stage)  # the next window is staged while this one is analysed
+                files = _cut_tail(files, 2 * pool, batch_size)
+                ds = ray.data.from_items([{"file": f} for f in files], override_num_blocks=len(files))
+                # one actor per CPU slot, one batch file per call; Ray Data restarts an actor whose process dies and
+                # retries its batch
+                out = ds.map_batches(Analyser, batch_size=1, batch_format="pyarrow",
+                                     compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
+                                     fn_constructor_kwargs=analyser)
+                returned: set[int] = set()
+                for part in out.iter_batches(batch_format="pyarrow", batch_size=None):
+                    rows = part.select(["name", "status", "node", "_pos"]).to_pylist()
+                    returned.update(r["_pos"] for r in rows)
+                    done += len(rows)
+                    failed.update(r["name"] for r in rows if r["status"] == "failed")
+                    failed.difference_update(r["name"] for r in rows if r["status"] != "failed")
+                    nodes.update(r["node"] for r in rows)
+                    if progress:
+                        print(f"\ringest: {done} articles analysed on {len(nodes)} workers", end="", file=sys.stderr)
+                lost = _record_lost(target, (_read_items([f]) for f in files), returned, invocation)
+                done += len(lost)
+                failed.update(lost)
+                for f in files:
+                    Path(f).unlink()
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     if progress:
