@@ -19,8 +19,10 @@ outside the repository; only the figures are printed (and written with ``--outpu
    publishing) and of each of its descendants, told apart by kind (``kind``: the ``Analyser`` actors, Ray's
    shuffle and map tasks by their title, idle workers, raylet, gcs_server, the dashboard…; ``pool worker`` for
    ``--jobs``), and the CPU-seconds each kind used over the run (which holds under load, unlike wall time); a trace
-   of them every 10 s. ``--pin`` runs a configuration of C CPUs on C cores; ``--side-by-side`` runs the two 1-CPU
-   configurations at once, on a core each. ``--deadline HH:MM`` (UTC) stops what still runs then (by PID).
+   of them every 10 s; every process with its start time and CPU-seconds, and the Ray worker processes started
+   before and while publishing (``worker_starts``: how many, their CPU-seconds). ``--pin`` runs a configuration
+   of C CPUs on C cores; ``--side-by-side`` runs the two 1-CPU configurations at once, on a core each.
+   ``--deadline HH:MM`` (UTC) stops what still runs then (by PID).
 2. Corpus steps and driver memory: for each size n, a fresh store holding the analysed rows of the first n
    articles (batches of 32, numbered as one ingest of them would be), then ``onrecord ingest --engine ray
    --corroborate`` over a feed of exactly those articles: the actors read every item and skip it (already
