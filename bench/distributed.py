@@ -373,7 +373,8 @@ def analysed_rows(store: Path, docs: list[dict[str, str]], bases: int) -> tuple[
 
 
 def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[int], work: Path, cpus: int,
-                 out: list[dict[str, Any]], save: Callable[[], None], batch_size: int = 32) -> None:
+                 out: list[dict[str, Any]], save: Callable[[], None], batch_size: int = 32,
+                 corroborate: bool = True) -> None:
     """For each size n: a fresh store holding the analysed rows of the first n articles (in batches of
     ``batch_size``, as a run makes them), then ``ingest --engine ray --corroborate`` over a feed of exactly those
     articles: the actors read each item and skip it (already analysed), the driver streams every item, then
@@ -399,7 +400,7 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
         feed.write_text("".join(json.dumps(d) + "\n" for d in docs[:n]), encoding="utf-8")
         raw_bytes = size(target.path)
         r = run(["ingest", str(feed), "--engine", "ray", "--cpus", str(cpus), "--store", str(target.path),
-                 "--corroborate", "--quiet"], target.path)
+                 "--corroborate" if corroborate else "--no-corroborate", "--quiet"], target.path)
         r["articles"] = n
         version = target.version()
         r["bytes_per_article"] = (size(target.path) - raw_bytes) / n  # the published tables, corroboration's too
@@ -411,7 +412,8 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
               f"publish {r.get('publish_s', 0):.1f} s (corroboration {r.get('corroborate_s', 0):.1f} s)"
               f", run {r['seconds']:.1f} s, driver peak {r['driver_analysis_mb']:.0f} MB streaming / "
               f"{r['driver_publish_mb']:.0f} MB publishing, {top(r['processes_mb'])}; driver held "
-              f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article",
+              f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article; "
+              f"CPU {r['cpu_total_s']:.0f} s, Ray worker processes started (count, CPU-s): {r['worker_starts']}",
               flush=True)
         shutil.rmtree(target.path, ignore_errors=True)
 
@@ -435,6 +437,8 @@ def main() -> None:
     ap.add_argument("--prepare-only", action="store_true", help="make --analysed, measure nothing else")
     ap.add_argument("--prepare-for", type=float, default=float("inf"), metavar="SECONDS",
                     help="stop making --analysed after this long (a later run goes on from there)")
+    ap.add_argument("--no-corroborate", action="store_true",
+                    help="corpus steps without corroboration (the streaming driver's memory, publishing)")
     ap.add_argument("--output", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--pin", action="store_true",
                     help="run each throughput configuration of C CPUs on C cores (sched_setaffinity)")
@@ -471,7 +475,8 @@ def main() -> None:
                 figures["copied"] = copied
                 print(f"corpus steps: {copied} of the {max(opts.steps)} articles not analysed, given the rows of "
                       "an analysed variant of their text", flush=True)
-                corpus_steps(rows, docs, opts.steps, work, max(opts.cpus or [2]), figures["steps"], save)
+                corpus_steps(rows, docs, opts.steps, work, max(opts.cpus or [2]), figures["steps"], save,
+                             corroborate=not opts.no_corroborate)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
