@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from onrecord.errors import InputError, OnrecordError
 from onrecord.store import batch, canonical, corroborate_batch, parquet_sources, parquet_store
@@ -186,8 +187,6 @@ def _write_items(folder: Path, items: pa.Table) -> str:
 
 def _read_items(files: list[str]) -> pa.Table:
     """The items of staged batch files (``ITEMS``)."""
-    import pyarrow.parquet as pq
-
     return pa.concat_tables([pq.read_table(f, schema=batch.ITEMS) for f in files])
 
 
@@ -204,8 +203,8 @@ def _record_lost(target: parquet_store.ParquetStore, tables: Iterable[pa.Table],
     """Items whose batch failed every retry (its worker kept dying, or writing it failed) become failures, so
     that nothing is lost silently and a later run tries them again. Returns their names."""
     lost = []
+    seen = pa.array(sorted(returned), pa.int64())
     for table in tables:
-        seen = pa.array(sorted(returned), pa.int64())
         missing = table.filter(pc.invert(pc.is_in(table["_pos"], seen)))
         if not missing.num_rows:
             continue
@@ -556,7 +555,8 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
                     nodes.update(r["node"] for r in rows)
                     if progress:
                         print(f"\ringest: {done} articles analysed on {len(nodes)} workers", end="", file=sys.stderr)
-                lost = _record_lost(target, (_read_items([f]) for f in files), returned, invocation)
+                named = (pq.read_table(f, columns=["name", "source", "_run", "_pos"]) for f in files)
+                lost = _record_lost(target, named, returned, invocation)
                 done += len(lost)
                 failed.update(lost)
                 for f in files:
