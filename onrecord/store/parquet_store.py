@@ -24,13 +24,13 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from onrecord.errors import InputError, OnrecordError
@@ -216,9 +216,13 @@ class ParquetStore:
                     JOIN chosen c ON c.id = m.article_id AND c._batch = m._batch AND c._pos = m._pos
                     GROUP BY c.seq, m.article_id, m.local_id))
                 TO {_quote(work / "_actor_input")} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_part))""")
-            resolve(work / "_actor_input", work / "_actors", rules)
+            # the engine merges actors while DuckDB writes the tables that carry no actor id
+            with ThreadPoolExecutor(1) as merging:
+                merged = merging.submit(resolve, work / "_actor_input", work / "_actors", rules)
+                self._write_tables(con, work, rules, with_actors=False)
+                merged.result()
             _view(con, "resolved", work / "_actors", canonical.RESOLVED)
-            self._write_tables(con, work, rules)
+            self._write_tables(con, work, rules, with_actors=True)
             shutil.rmtree(work / "_actor_input", ignore_errors=True)
             shutil.rmtree(work / "_actors", ignore_errors=True)
         finally:
@@ -241,9 +245,14 @@ class ParquetStore:
         rows = pq.read_table(version / "store_info").to_pylist()
         return any(r["key"] == "corroborate" for r in rows)
 
-    def _write_tables(self, con: duckdb.DuckDBPyConnection, work: Path, rules: list[canonical.Rule]) -> None:
+    def _write_tables(self, con: duckdb.DuckDBPyConnection, work: Path, rules: list[canonical.Rule], *,
+                      with_actors: bool) -> None:
+        """The version's tables: those with actor ids (``with_actors``: after actor merging, from ``resolved``),
+        or the others."""
         local = {"attributions": "speaker_local", "mentions": "local_id", "positions": "local_actor"}
         for table in schema.ARTICLE_TABLES:
+            if (table.name in local) != with_actors:
+                continue
             cols = []
             for col in table.names:
                 if table is schema.ARTICLES and col == "seq":
@@ -263,9 +272,10 @@ class ParquetStore:
                            JOIN chosen c ON c.id = t.{key} AND c._batch = t._batch AND c._pos = t._pos {join}
                            ORDER BY {', '.join('t.' + o if o != 'seq' else 'c.seq' for o in table.order)}""",
                   work / table.name)
-        actor_cols = ", ".join(f"canon_{n} AS {n}" for n in schema.ACTORS.names)
-        _copy(con, f"SELECT {actor_cols} FROM resolved WHERE article_id IS NULL ORDER BY 1",
-              work / "actors")
+        if with_actors:
+            actor_cols = ", ".join(f"canon_{n} AS {n}" for n in schema.ACTORS.names)
+            _copy(con, f"SELECT {actor_cols} FROM resolved WHERE article_id IS NULL ORDER BY 1", work / "actors")
+            return
         # an item's failure stands until a later outcome of the same name (stored or already there) clears it
         _copy(con, """SELECT name, source, stage, reason FROM (
                           SELECT * FROM raw_outcomes
