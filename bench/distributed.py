@@ -19,8 +19,10 @@ outside the repository; only the figures are printed (and written with ``--outpu
    publishing) and of each of its descendants, told apart by kind (``kind``: the ``Analyser`` actors, Ray's
    shuffle and map tasks by their title, idle workers, raylet, gcs_server, the dashboard…; ``pool worker`` for
    ``--jobs``), and the CPU-seconds each kind used over the run (which holds under load, unlike wall time); a trace
-   of them every 10 s. ``--pin`` runs a configuration of C CPUs on C cores; ``--side-by-side`` runs the two 1-CPU
-   configurations at once, on a core each. ``--deadline HH:MM`` (UTC) stops what still runs then (by PID).
+   of them every 10 s; every process with its start time and CPU-seconds, and the Ray worker processes started
+   before and while publishing (``worker_starts``: how many, their CPU-seconds). ``--pin`` runs a configuration
+   of C CPUs on C cores; ``--side-by-side`` runs the two 1-CPU configurations at once, on a core each.
+   ``--deadline HH:MM`` (UTC) stops what still runs then (by PID).
 2. Corpus steps and driver memory: for each size n, a fresh store holding the analysed rows of the first n
    articles (batches of 32, numbered as one ingest of them would be), then ``onrecord ingest --engine ray
    --corroborate`` over a feed of exactly those articles: the actors read every item and skip it (already
@@ -110,6 +112,9 @@ class Sampler(threading.Thread):
         self.pids: dict[str, set[int]] = {}
         self.cpu: dict[str, float] = {}  # CPU-seconds (user + system) per kind, summed over the run
         self.last_cpu: dict[int, float] = {}
+        # every process seen: when it started (seconds after the run's start), its kinds in order, its CPU-seconds
+        self.procs: dict[int, dict[str, Any]] = {}
+        self.started_at = time.time()
         self.publish_started: float | None = None  # seconds after the start when the publishing folder appeared
         self.stop = threading.Event()
 
@@ -120,6 +125,12 @@ class Sampler(threading.Thread):
         total = times.user + times.system
         self.cpu[k] = self.cpu.get(k, 0.0) + total - self.last_cpu.get(proc.pid, 0.0)
         self.last_cpu[proc.pid] = total
+        seen = self.procs.get(proc.pid)
+        if seen is None:
+            seen = self.procs[proc.pid] = {"start": round(proc.create_time() - self.started_at, 1), "kinds": []}
+        if not seen["kinds"] or seen["kinds"][-1] != k:
+            seen["kinds"].append(k)
+        seen["cpu"] = round(total, 2)
 
     def run(self) -> None:
         import psutil
@@ -209,6 +220,8 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         # the same from the kernel: every process of the command that was waited for (sampled or not)
         "cpu_rusage_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
         "process_counts": {k: len(v) for k, v in sampler.pids.items()},
+        "processes": [{"pid": pid, **p} for pid, p in sorted(sampler.procs.items(), key=lambda kv: kv[1]["start"])],
+        "worker_starts": worker_starts(sampler.procs, sampler.publish_started),
         "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actors": len(sampler.pids.get("Analyser", ())),
         "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
                                and k not in ("raylet", "gcs_server")), default=0) / mb}
@@ -219,6 +232,23 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         if found:
             out[key] = float(found.group(1))
     return out
+
+
+def worker_starts(procs: dict[int, dict[str, Any]], publish_started: float | None) -> dict[str, Any]:
+    """Ray worker processes (``default_worker.py``, whatever they ran) started before publishing and while
+    publishing: how many, and the CPU-seconds they used in all."""
+    out: dict[str, Any] = {}
+    for p in procs.values():
+        if p["kinds"][0] in RAY_DAEMONS or p["kinds"][0].startswith("driver"):
+            continue
+        phase = "publishing" if publish_started is not None and p["start"] >= publish_started else "analysing"
+        n, cpu_s = out.get(phase, (0, 0.0))
+        out[phase] = (n + 1, round(cpu_s + p.get("cpu", 0.0), 1))
+    return out
+
+
+RAY_DAEMONS = {"raylet", "gcs_server", "dashboard.py", "log_monitor.py", "monitor.py", "agent.py", "main.py",
+               "DashboardAgent", "RuntimeEnvAgent", "pool worker", "?"}
 
 
 def top(processes: dict[str, int], n: int = 4) -> str:
@@ -343,7 +373,8 @@ def analysed_rows(store: Path, docs: list[dict[str, str]], bases: int) -> tuple[
 
 
 def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[int], work: Path, cpus: int,
-                 out: list[dict[str, Any]], save: Callable[[], None], batch_size: int = 32) -> None:
+                 out: list[dict[str, Any]], save: Callable[[], None], batch_size: int = 32,
+                 corroborate: bool = True) -> None:
     """For each size n: a fresh store holding the analysed rows of the first n articles (in batches of
     ``batch_size``, as a run makes them), then ``ingest --engine ray --corroborate`` over a feed of exactly those
     articles: the actors read each item and skip it (already analysed), the driver streams every item, then
@@ -369,7 +400,7 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
         feed.write_text("".join(json.dumps(d) + "\n" for d in docs[:n]), encoding="utf-8")
         raw_bytes = size(target.path)
         r = run(["ingest", str(feed), "--engine", "ray", "--cpus", str(cpus), "--store", str(target.path),
-                 "--corroborate", "--quiet"], target.path)
+                 "--corroborate" if corroborate else "--no-corroborate", "--quiet"], target.path)
         r["articles"] = n
         version = target.version()
         r["bytes_per_article"] = (size(target.path) - raw_bytes) / n  # the published tables, corroboration's too
@@ -381,7 +412,8 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
               f"publish {r.get('publish_s', 0):.1f} s (corroboration {r.get('corroborate_s', 0):.1f} s)"
               f", run {r['seconds']:.1f} s, driver peak {r['driver_analysis_mb']:.0f} MB streaming / "
               f"{r['driver_publish_mb']:.0f} MB publishing, {top(r['processes_mb'])}; driver held "
-              f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article",
+              f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article; "
+              f"CPU {r['cpu_total_s']:.0f} s, Ray worker processes started (count, CPU-s): {r['worker_starts']}",
               flush=True)
         shutil.rmtree(target.path, ignore_errors=True)
 
@@ -405,6 +437,8 @@ def main() -> None:
     ap.add_argument("--prepare-only", action="store_true", help="make --analysed, measure nothing else")
     ap.add_argument("--prepare-for", type=float, default=float("inf"), metavar="SECONDS",
                     help="stop making --analysed after this long (a later run goes on from there)")
+    ap.add_argument("--no-corroborate", action="store_true",
+                    help="corpus steps without corroboration (the streaming driver's memory, publishing)")
     ap.add_argument("--output", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--pin", action="store_true",
                     help="run each throughput configuration of C CPUs on C cores (sched_setaffinity)")
@@ -441,7 +475,8 @@ def main() -> None:
                 figures["copied"] = copied
                 print(f"corpus steps: {copied} of the {max(opts.steps)} articles not analysed, given the rows of "
                       "an analysed variant of their text", flush=True)
-                corpus_steps(rows, docs, opts.steps, work, max(opts.cpus or [2]), figures["steps"], save)
+                corpus_steps(rows, docs, opts.steps, work, max(opts.cpus or [2]), figures["steps"], save,
+                             corroborate=not opts.no_corroborate)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -483,7 +518,8 @@ def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path,
         print(f"--engine ray --cpus {cpus}{' (stopped at the deadline)' if r['stopped_at_deadline'] else ''}: "
               f"{n / r['seconds']:.2f} articles/s, driver {r['driver_analysis_mb']:.0f} MB analysing / "
               f"{r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak {r['actor_mb']:.0f} MB;"
-              f" {top(r['processes_mb'], 6)}; cores {cores or 'all'}; {cpu(r, n)}", flush=True)
+              f" {top(r['processes_mb'], 6)}; cores {cores or 'all'}; {cpu(r, n)}; Ray worker processes started "
+              f"(count, CPU-s): {r['worker_starts']}", flush=True)
         shutil.rmtree(store, ignore_errors=True)
 
     for cpus in opts.cpus:

@@ -58,3 +58,70 @@ def test_a_batch_lost_on_every_retry_is_recorded_as_failures(tmp_path: Path) -> 
     con = schema.connect(store.path, read_only=True)
     assert con.execute("SELECT name, stage FROM failures").fetchall() == [("feed:1", "analyse")]
     con.close()
+
+
+def _feed_items(n: int) -> list[tuple[int, object]]:
+    from onrecord.store.sources import Item
+
+    return [(i, Item("feed", f"feed:{i + 1}", "row", {"text": f"Story {i}. " + TEXT}, None)) for i in range(n)]
+
+
+def test_the_driver_stages_a_batch_at_a_time(tmp_path: Path) -> None:
+    """The input is staged as one file per analysis batch, window by window, in input order; a window's last
+    batches are cut into quarters (the actors finish together); no item is lost or repeated."""
+    from onrecord.store import ray_engine
+
+    items = iter(_feed_items(70))
+    first = ray_engine._stage(items, tmp_path / "in", 40, 8, 2)
+    second = ray_engine._stage(items, tmp_path / "in", 40, 8, 2)
+    assert ray_engine._stage(items, tmp_path / "in", 40, 8, 2) == []
+    assert [pq.read_metadata(f).num_rows for f in first] == [8] * 5
+    assert [pq.read_metadata(f).num_rows for f in second] == [8, 8, 8, 6]
+    first = ray_engine._cut_tail(first, 2, 8)
+    assert [pq.read_metadata(f).num_rows for f in first] == [8, 8, 8, 2, 2, 2, 2, 2, 2, 2, 2]
+    second = ray_engine._cut_tail(second, 2, 8)
+    assert [pq.read_metadata(f).num_rows for f in second] == [8, 8, 2, 2, 2, 2, 2, 2, 2]
+    assert len(list((tmp_path / "in").glob("*"))) == len(first) + len(second)  # the cut files are gone
+    staged = ray_engine._read_items(first + second)
+    assert staged["_pos"].to_pylist() == list(range(70)) and set(staged["_run"].to_pylist()) == {2}
+    assert staged.schema == batch.ITEMS
+    ones = ray_engine._stage(iter(_feed_items(3)), tmp_path / "small", 40, 1, 0)
+    assert ray_engine._cut_tail(ones, 2, 1) == ones  # batches of 1 stay as they are
+
+
+def test_actor_merging_does_not_depend_on_partitions(tmp_path: Path) -> None:
+    """The actor input cut into 1, 3 or 7 partitions by resolution group, each resolved on its own, gives the
+    same actors and ids."""
+    from onrecord.store import parquet_store
+
+    people = ["Minister Ruth Okoye", "Ruth Okoye", "Mayor Tom Berg", "Tom Berg", "Judge Ana Lima", "Okoye"]
+    texts = [f"{people[i % 6]} said on Monday that plan {i} would go ahead.\n\n"
+             f"“It is done,” {people[(i + 1) % 6].split()[-1]} told reporters.\n" for i in range(9)]
+    results, cut = [], []
+
+    def resolve(input_dir: Path, output_dir: Path, rules: list) -> None:
+        cut.append(len(parquet_store.actor_partitions(input_dir)))
+        parquet_store.resolve_locally(input_dir, output_dir, rules)
+
+    for parts in (1, 3, 7):
+        store = parquet_store.ParquetStore(tmp_path / f"s{parts}")
+        store.create()
+        items = batch.items_table(enumerate(parquet_sources.iter_all([_feed(tmp_path, texts)])), run=0)
+        store.write_batch("b0", batch.analyse_batch(items))
+        store.publish([], resolve, partitions=parts)
+        con = schema.connect(store.path, read_only=True)
+        results.append((con.execute("SELECT * FROM actors ORDER BY id").fetchall(),
+                        con.execute("SELECT article_id, local_id, actor_id FROM mentions ORDER BY ALL").fetchall()))
+        con.close()
+    assert results[0][0] and len(results[0][0]) >= 3 and cut[0] == 1 and cut[1] > 1 and cut[2] > cut[1]
+    assert results[0] == results[1] == results[2]
+
+
+def _feed(tmp_path: Path, texts: list[str]) -> str:
+    import json
+
+    path = tmp_path / "feed.jsonl"
+    if not path.exists():
+        path.write_text("".join(json.dumps({"text": t, "id": f"a{i}"}) + "\n" for i, t in enumerate(texts)),
+                        encoding="utf-8")
+    return str(path)

@@ -24,13 +24,13 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from onrecord.errors import InputError, OnrecordError
@@ -172,11 +172,13 @@ class ParquetStore:
     # -- publishing
 
     def publish(self, rules: list[canonical.Rule], resolve: Callable[[Path, Path, list[canonical.Rule]], None],
-                *, corroborate: bool | Callable[[Path], Any] = False) -> tuple[int, Any]:
-        """Number the new articles, merge actors (``resolve(input_dir, output_dir, rules)``: the engine's
-        groupby over ``canonical.resolve_group``), corroborate when asked (``corroborate(version_dir)``: the
-        engine's steps, ``True``: ``corroborate_tables`` in this process), write every table into a new version
-        and make it current. Returns how many articles were new, and the corroboration summary (or None)."""
+                *, corroborate: bool | Callable[[Path], Any] = False, partitions: int = 1) -> tuple[int, Any]:
+        """Number the new articles, merge actors (``resolve(input_dir, output_dir, rules)``: the engine's map over
+        the partitions of the actor input, ``resolve_partition`` on each), corroborate when asked
+        (``corroborate(version_dir)``: the engine's steps, ``True``: ``corroborate_tables`` in this process), write
+        every table into a new version and make it current. ``partitions``: at least this many partitions of the
+        actor input (more for a large corpus: ``ARTICLES_PER_PARTITION``). Returns how many articles were new, and
+        the corroboration summary (or None)."""
         previous = self.version()
         name = f"v{(int(previous.name[1:]) + 1) if previous else 1:06d}"
         work = self.path / f".{name}.tmp"
@@ -203,16 +205,26 @@ class ParquetStore:
             groups = canonical.rule_groups(rules)
             con.create_function("onrecord_group", lambda n: canonical.group_key(n, groups), ["VARCHAR"], "VARCHAR",
                                 null_handling="special")
-            _copy(con, """
-                SELECT c.seq, m.article_id, m.local_id, any_value(m.name) AS name, any_value(m.kind) AS kind,
-                       list(m.text) AS texts, onrecord_group(any_value(m.name)) AS "group"
-                FROM raw_mentions m JOIN chosen c ON c.id = m.article_id AND c._batch = m._batch AND c._pos = m._pos
-                GROUP BY c.seq, m.article_id, m.local_id""", work / "_actor_input")
-            resolve(work / "_actor_input", work / "_actors", rules)
+            # the actor input cut into partitions by resolution group, as DuckDB writes it (a group never spans two
+            # partitions): the engine resolves each partition on its own, no shuffle
+            parts = max(1, partitions, -(-(base + new) // ARTICLES_PER_PARTITION))
+            con.execute(f"""
+                COPY (SELECT *, hash("group") % {parts} AS _part FROM (
+                    SELECT c.seq, m.article_id, m.local_id, any_value(m.name) AS name, any_value(m.kind) AS kind,
+                           list(m.text) AS texts, onrecord_group(any_value(m.name)) AS "group"
+                    FROM raw_mentions m
+                    JOIN chosen c ON c.id = m.article_id AND c._batch = m._batch AND c._pos = m._pos
+                    GROUP BY c.seq, m.article_id, m.local_id))
+                TO {_quote(work / "_actor_input")} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_part))""")
+            # the engine merges actors while DuckDB writes the tables that carry no actor id
+            with ThreadPoolExecutor(1) as merging:
+                merged = merging.submit(resolve, work / "_actor_input", work / "_actors", rules)
+                self._write_tables(con, work, rules, with_actors=False)
+                merged.result()
             _view(con, "resolved", work / "_actors", canonical.RESOLVED)
-            self._write_tables(con, work, rules)
-            shutil.rmtree(work / "_actor_input")
-            shutil.rmtree(work / "_actors")
+            self._write_tables(con, work, rules, with_actors=True)
+            shutil.rmtree(work / "_actor_input", ignore_errors=True)
+            shutil.rmtree(work / "_actors", ignore_errors=True)
         finally:
             con.close()
         if corroborate is True:
@@ -233,9 +245,14 @@ class ParquetStore:
         rows = pq.read_table(version / "store_info").to_pylist()
         return any(r["key"] == "corroborate" for r in rows)
 
-    def _write_tables(self, con: duckdb.DuckDBPyConnection, work: Path, rules: list[canonical.Rule]) -> None:
+    def _write_tables(self, con: duckdb.DuckDBPyConnection, work: Path, rules: list[canonical.Rule], *,
+                      with_actors: bool) -> None:
+        """The version's tables: those with actor ids (``with_actors``: after actor merging, from ``resolved``),
+        or the others."""
         local = {"attributions": "speaker_local", "mentions": "local_id", "positions": "local_actor"}
         for table in schema.ARTICLE_TABLES:
+            if (table.name in local) != with_actors:
+                continue
             cols = []
             for col in table.names:
                 if table is schema.ARTICLES and col == "seq":
@@ -255,9 +272,10 @@ class ParquetStore:
                            JOIN chosen c ON c.id = t.{key} AND c._batch = t._batch AND c._pos = t._pos {join}
                            ORDER BY {', '.join('t.' + o if o != 'seq' else 'c.seq' for o in table.order)}""",
                   work / table.name)
-        actor_cols = ", ".join(f"canon_{n} AS {n}" for n in schema.ACTORS.names)
-        _copy(con, f"SELECT {actor_cols} FROM resolved WHERE article_id IS NULL ORDER BY 1",
-              work / "actors")
+        if with_actors:
+            actor_cols = ", ".join(f"canon_{n} AS {n}" for n in schema.ACTORS.names)
+            _copy(con, f"SELECT {actor_cols} FROM resolved WHERE article_id IS NULL ORDER BY 1", work / "actors")
+            return
         # an item's failure stands until a later outcome of the same name (stored or already there) clears it
         _copy(con, """SELECT name, source, stage, reason FROM (
                           SELECT * FROM raw_outcomes
@@ -278,14 +296,36 @@ class ParquetStore:
                                tuple(r["articles"] or ())) for r in sorted(rows, key=lambda r: r["n"])]
 
 
+ARTICLES_PER_PARTITION = 20_000  # of the actor input: ~200,000 record actors with their mention texts per partition
+
+
+def actor_partitions(input_dir: Path) -> list[Path]:
+    """The partitions of the actor input ``publish`` wrote (``_part=K`` folders; none when no article has an
+    actor)."""
+    return sorted(input_dir.glob("_part=*"))
+
+
+def resolve_partition(partition: Path, output_dir: Path, rules: list[canonical.Rule]) -> int:
+    """Actor merging for one partition of the actor input: ``canonical.resolve_group`` on each resolution group it
+    holds (whole groups: ``publish`` partitions by group), written as one file of ``output_dir`` named after the
+    partition (a retried partition rewrites the same file). Returns the rows written."""
+    table = pq.read_table(partition, columns=["seq", "article_id", "local_id", "name", "kind", "texts", "group"])
+    table = table.sort_by("group")  # each group's rows together: one slice per group
+    keys = table["group"].to_pylist()
+    starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
+    parts = [canonical.resolve_group(table.slice(a, b - a), rules)
+             for a, b in zip(starts, [*starts[1:], len(keys)], strict=True)]
+    out = pa.concat_tables(parts) if parts else canonical.RESOLVED.empty_table()
+    write_table(output_dir / f"{partition.name.replace('=', '-')}.parquet", out)
+    return out.num_rows
+
+
 def resolve_locally(input_dir: Path, output_dir: Path, rules: list[canonical.Rule]) -> None:
-    """Actor merging in this process, group by group (the same ``canonical.resolve_group`` the engine's groupby
-    calls): for a store built without a cluster, and for tests."""
-    table = pq.read_table(input_dir)
-    parts = [canonical.resolve_group(table.filter(pc.equal(table["group"], key)), rules)
-             for key in sorted(set(table["group"].to_pylist()))]
-    write_table(output_dir / "part-00000.parquet",
-                pa.concat_tables(parts) if parts else canonical.RESOLVED.empty_table())
+    """Actor merging in this process, partition by partition (the same ``resolve_partition`` the engine's tasks
+    run): for a store built without a cluster, and for tests."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for partition in actor_partitions(input_dir):
+        resolve_partition(partition, output_dir, rules)
 
 
 def corroborate_tables(work: Path) -> Any:

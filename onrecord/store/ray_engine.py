@@ -2,14 +2,16 @@
 
     onrecord ingest feed.jsonl articles.parquet --engine ray --store corpus/ [--address auto] [--cpus 2]
 
-* The driver streams the sources into small Arrow tables of items (``batch.ITEMS``), a window at a time, so
-  the input is never in memory whole.
+* The driver streams the sources into the store's ``_input`` folder, a file of items (``batch.ITEMS``) per
+  analysis batch, holding one batch at a time (its memory does not grow with the corpus); a window of files is
+  one Ray Data run, the next window staged while it runs (the first while Ray starts).
 * Analysis is Ray Data batch inference: ``map_batches`` over a pool of actors, each loading the spaCy
   pipeline once and calling ``batch.analyse_batch`` on each batch; the actor writes the batch's rows into the
   store (``ParquetStore.write_batch``: atomic, its outcomes last) and returns only the outcomes. Actors are
   restarted and their batches retried when a worker process dies; a batch written twice has the same name
   and the same rows, and publishing takes each article once.
-* Actor merging runs as a Ray Data groupby over resolution groups (``canonical.resolve_group``).
+* Actor merging is a Ray Data map over the partitions of the actor input, which DuckDB writes cut by resolution
+  group (``parquet_store.resolve_partition``: ``canonical.resolve_group`` per group; no shuffle).
 * Publishing (numbering, joins, the new version) is DuckDB reading the Parquet in place on the driver's node.
 * Corroboration (``--corroborate``) is Ray Data maps, joins and groupbys, statement links resolved by pointer
   jumping and its summary (sources, furniture, ``clusters``, corpus flags) included; the driver holds only the
@@ -23,9 +25,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from onrecord.errors import InputError, OnrecordError
 from onrecord.store import batch, canonical, corroborate_batch, parquet_sources, parquet_store
@@ -41,7 +46,7 @@ from onrecord.store.ingest import Summary
 from onrecord.store.sources import Item
 
 DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
-DEFAULT_WINDOW = 8192  # items the driver hands to Ray at a time
+DEFAULT_WINDOW = 65_536  # items per Ray Data run (one actor pool each); the driver stages them a batch at a time
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
 CORROBORATE_BATCH = 64  # articles per corroboration prepare call
 STATEMENTS_PER_PARTITION = 200_000  # at most this many statements' texts in one join partition (~100 MB)
@@ -77,7 +82,8 @@ class Analyser:
         # without giving it back, its RSS ratchets up with fragmentation; other C libraries have no malloc_trim
         self.trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
 
-    def __call__(self, items: pa.Table) -> pa.Table:
+    def __call__(self, files: pa.Table) -> pa.Table:
+        items = _read_items(files["file"].to_pylist())
         key = batch_key(items, self.invocation)
         # Ray restarts a dead actor and retries its batch without limit: the store counts the attempts, so that an
         # article that kills its worker every time ends as failures rows instead of a loop
@@ -111,14 +117,18 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def start(address: str | None, cpus: int | None) -> None:
-    """Join the cluster at ``address`` (``auto``, ``ray://host:port``, ``host:port``), or start a local Ray
-    with ``cpus`` CPUs (default 2) and no dashboard."""
+def _import_ray() -> Any:
     try:
         import ray
     except ImportError:
         raise OnrecordError("--engine ray needs Ray: pip install 'ray[data]==2.60.*' (setup.sh installs it)") from None
+    return ray
 
+
+def start(address: str | None, cpus: int | None) -> None:
+    """Join the cluster at ``address`` (``auto``, ``ray://host:port``, ``host:port``), or start a local Ray
+    with ``cpus`` CPUs (default 2) and no dashboard."""
+    ray = _import_ray()
     if ray.is_initialized():
         return
     env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -140,14 +150,44 @@ def start(address: str | None, cpus: int | None) -> None:
     ctx.max_errored_blocks = -1  # a batch that fails every retry is recorded as failures, not a failed job
 
 
-def _windows(sources: list[str], max_bytes: int | None, size: int, batch_size: int, run: int
-             ) -> Iterator[list[pa.Table]]:
-    items: Iterator[tuple[int, Item]] = enumerate(parquet_sources.iter_all(sources, max_bytes))
-    while True:
-        window = list(islice(items, size))
-        if not window:
-            return
-        yield [batch.items_table(window[i:i + batch_size], run) for i in range(0, len(window), batch_size)]
+INPUT = "_input"  # in the store: the items staged for the analysis, a folder per ingest process, a file per batch
+
+
+def _stage(items: Iterator[tuple[int, Item]], folder: Path, size: int, batch_size: int, run: int) -> list[str]:
+    """The next ``size`` items of ``items`` written into ``folder`` as files of ``batch_size`` items (one analysis
+    batch each), a batch at a time: the driver holds one batch of items, whatever the corpus. Returns the files
+    (none: the input is done)."""
+    files = []
+    for _ in range(0, size, batch_size):
+        chunk = list(islice(items, batch_size))
+        if not chunk:
+            break
+        files.append(_write_items(folder, batch.items_table(chunk, run)))
+    return files
+
+
+def _cut_tail(files: list[str], tail: int, batch_size: int) -> list[str]:
+    """A window's last ``tail`` batch files cut into quarters, so that the actors run out of work together (a batch
+    of 32 articles is ~6 s of one core, which the other actors would spend idle at the end of the window)."""
+    small = max(1, batch_size // 4)
+    if not tail or not files or small >= batch_size:
+        return files
+    last = _read_items(files[-tail:])
+    for f in files[-tail:]:
+        Path(f).unlink()
+    folder = Path(files[0]).parent
+    return files[:-tail] + [_write_items(folder, last.slice(i, small)) for i in range(0, last.num_rows, small)]
+
+
+def _write_items(folder: Path, items: pa.Table) -> str:
+    path = folder / f"{items['_pos'][0].as_py():012d}.parquet"
+    parquet_store.write_table(path, items)
+    return str(path)
+
+
+def _read_items(files: list[str]) -> pa.Table:
+    """The items of staged batch files (``ITEMS``)."""
+    return pa.concat_tables([pq.read_table(f, schema=batch.ITEMS) for f in files])
 
 
 def failed_outcomes(items: pa.Table, reason: str) -> pa.Table:
@@ -158,13 +198,13 @@ def failed_outcomes(items: pa.Table, reason: str) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=batch.OUTCOMES)
 
 
-def _record_lost(target: parquet_store.ParquetStore, tables: list[pa.Table], returned: set[int], invocation: str
-                 ) -> list[str]:
+def _record_lost(target: parquet_store.ParquetStore, tables: Iterable[pa.Table], returned: set[int],
+                 invocation: str) -> list[str]:
     """Items whose batch failed every retry (its worker kept dying, or writing it failed) become failures, so
     that nothing is lost silently and a later run tries them again. Returns their names."""
     lost = []
+    seen = pa.array(sorted(returned), pa.int64())
     for table in tables:
-        seen = pa.array(sorted(returned), pa.int64())
         missing = table.filter(pc.invert(pc.is_in(table["_pos"], seen)))
         if not missing.num_rows:
             continue
@@ -174,18 +214,31 @@ def _record_lost(target: parquet_store.ParquetStore, tables: list[pa.Table], ret
     return lost
 
 
+def _resolve_partitions(rows: pa.Table, output: str, rules: list[canonical.Rule]) -> pa.Table:
+    """Ray Data's call: ``parquet_store.resolve_partition`` on each partition named in ``rows``."""
+    done = [parquet_store.resolve_partition(Path(p), Path(output), rules) for p in rows["partition"].to_pylist()]
+    return pa.table({"rows": pa.array(done, pa.int64())})
+
+
 def resolve_on_ray(input_dir: Path, output_dir: Path, rules: list[canonical.Rule]) -> None:
-    """Actor merging as a Ray Data groupby: one resolution group per ``map_groups`` call."""
-    import ray
+    """Actor merging as a Ray Data map over the partitions of the actor input (DuckDB wrote them cut by resolution
+    group, so each partition resolves on its own: no shuffle, no aggregator actors), one task per partition."""
     import ray.data
 
-    ds = ray.data.read_parquet(str(input_dir))
-    partitions = max(1, int(ray.cluster_resources().get("CPU", 1)))  # one shuffle partition per CPU
-    groups = ds.groupby("group", num_partitions=partitions)
-    out = groups.map_groups(canonical.resolve_group, fn_kwargs={"rules": rules}, batch_format="pyarrow")
+    partitions = [str(p) for p in parquet_store.actor_partitions(input_dir)]
     output_dir.mkdir(parents=True, exist_ok=True)
-    for i, part in enumerate(out.iter_batches(batch_format="pyarrow", batch_size=100_000)):
-        parquet_store.write_table(output_dir / f"part-{i:05d}.parquet", part.cast(canonical.RESOLVED))
+    if not partitions:
+        return
+    done = ray.data.from_items([{"partition": p} for p in partitions], override_num_blocks=len(partitions))
+    _collect(done.map_batches(_resolve_partitions, batch_size=1, batch_format="pyarrow", num_cpus=1,
+                              fn_kwargs={"output": str(output_dir), "rules": rules}))
+
+
+def _cpus() -> int:
+    """The cluster's CPUs (at least 1)."""
+    import ray
+
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 def _prepare(articles: pa.Table, parts: str) -> pa.Table:
@@ -464,42 +517,58 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     rules = rules if rules is not None else target.stored_rules()
     run = target.run_number(parquet_sources.signature(sources))
     known = target.known_ids()
-    start(address, cpus)
-    import ray
-    import ray.data
-
-    pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
-    known_ref = ray.put(known)
+    _import_ray()  # before any staging: without Ray, say so at once
     invocation = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + f"{os.getpid() % 100000:05d}"
+    staged = target.path / INPUT
+    shutil.rmtree(staged, ignore_errors=True)  # what a killed ingest left (one ingest into a store at a time)
+    items: Iterator[tuple[int, Item]] = enumerate(parquet_sources.iter_all(sources, max_bytes))
+    stage = functools.partial(_stage, items, staged / invocation, window, batch_size, run)
     failed: set[str] = set()
     nodes: set[str] = set()
     done = 0
-    for tables in _windows(sources, max_bytes, window, batch_size, run):
-        ds = ray.data.from_arrow(tables)
-        # one actor per CPU slot; Ray Data restarts an actor whose process dies and retries its batch
-        out = ds.map_batches(Analyser, batch_size=None, batch_format="pyarrow",
-                             compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
-                             fn_constructor_kwargs={"store": str(target.path), "known": [known_ref],
-                                                    "max_bytes": max_bytes, "invocation": invocation})
-        returned: set[int] = set()
-        for part in out.iter_batches(batch_format="pyarrow", batch_size=None):
-            rows = part.select(["name", "status", "node", "_pos"]).to_pylist()
-            returned.update(r["_pos"] for r in rows)
-            done += len(rows)
-            failed.update(r["name"] for r in rows if r["status"] == "failed")
-            failed.difference_update(r["name"] for r in rows if r["status"] != "failed")
-            nodes.update(r["node"] for r in rows)
-            if progress:
-                print(f"\ringest: {done} articles analysed on {len(nodes)} workers", end="", file=sys.stderr)
-        lost = _record_lost(target, tables, returned, invocation)
-        done += len(lost)
-        failed.update(lost)
+    try:
+        with ThreadPoolExecutor(1) as staging:
+            ahead = staging.submit(stage)  # the first window is staged while Ray starts
+            start(address, cpus)
+            import ray
+            import ray.data
+
+            pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
+            analyser = {"store": str(target.path), "known": [ray.put(known)], "max_bytes": max_bytes,
+                        "invocation": invocation}
+            while files := ahead.result():
+                ahead = staging.submit(stage)  # the next window is staged while this one is analysed
+                files = _cut_tail(files, 2 * pool, batch_size)
+                ds = ray.data.from_items([{"file": f} for f in files], override_num_blocks=len(files))
+                # one actor per CPU slot, one batch file per call; Ray Data restarts an actor whose process dies and
+                # retries its batch
+                out = ds.map_batches(Analyser, batch_size=1, batch_format="pyarrow",
+                                     compute=ray.data.ActorPoolStrategy(size=pool), num_cpus=cpus_per_actor,
+                                     fn_constructor_kwargs=analyser)
+                returned: set[int] = set()
+                for part in out.iter_batches(batch_format="pyarrow", batch_size=None):
+                    rows = part.select(["name", "status", "node", "_pos"]).to_pylist()
+                    returned.update(r["_pos"] for r in rows)
+                    done += len(rows)
+                    failed.update(r["name"] for r in rows if r["status"] == "failed")
+                    failed.difference_update(r["name"] for r in rows if r["status"] != "failed")
+                    nodes.update(r["node"] for r in rows)
+                    if progress:
+                        print(f"\ringest: {done} articles analysed on {len(nodes)} workers", end="", file=sys.stderr)
+                named = (pq.read_table(f, columns=["name", "source", "_run", "_pos"]) for f in files)
+                lost = _record_lost(target, named, returned, invocation)
+                done += len(lost)
+                failed.update(lost)
+                for f in files:
+                    Path(f).unlink()
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     if progress:
         print(file=sys.stderr)
     if corroborate is None:
         corroborate = target.corroborated()
     publishing = time.monotonic()
-    summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray,
+    summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray, partitions=_cpus(),
                                                            corroborate=corroborate and functools.partial(
                                                                corroborate_on_ray, batch_size=corroborate_batch_size,
                                                                partitions=partitions))
