@@ -517,10 +517,11 @@ def test_concurrent_analyses_and_a_responsive_health_check(server: ServerProcess
 
 
 def test_timeout_stops_the_analysis_and_the_server_recovers() -> None:
-    # ~100 KB of varied text takes far longer than three seconds to analyse (about a minute).
+    # ~360 KB of varied text takes far longer than three seconds to analyse (72 KB takes about 3 s on an idle
+    # machine, so a shorter text would race the limit).
     paragraphs = ARTICLE.split("\n\n")[1:]
-    long_text = "\n\n".join(p.replace("2024", str(1900 + i % 120)) for i in range(30) for p in paragraphs)
-    assert len(long_text) > 60_000
+    long_text = "\n\n".join(p.replace("2024", str(1900 + i % 120)) for i in range(150) for p in paragraphs)
+    assert len(long_text) > 300_000
     with running_server("--timeout", "3", workers=1) as srv, srv.client() as c:
         statuses: dict[str, int] = {}
         messages: dict[str, str] = {}
