@@ -165,16 +165,21 @@ def _write_tsv(path: Path, rows: list[tuple[int, str, str]]) -> None:
         writer.writerows(rows)
 
 
+def _synthetic_data(tmp_path: Path, seed: int, sizes: tuple[int, int, int]) -> Path:
+    """A folder of synthetic train / dev / dev-test files of ``sizes`` rows, numbered as debates are."""
+    rng = random.Random(seed)
+    data = tmp_path / "data"
+    data.mkdir()
+    for split, size, first_id in zip(("train", "dev", "dev-test"), sizes, (1, 1000, 2000), strict=True):
+        _write_tsv(data / f"synthetic_{split}.tsv", _synthetic_rows(rng, size, first_id))
+    return data
+
+
 def test_training_end_to_end_on_synthetic_data(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     from onrecord.train.checkworthiness import train
 
-    rng = random.Random(7)
-    data = tmp_path / "data"
-    data.mkdir()
-    _write_tsv(data / "synthetic_train.tsv", _synthetic_rows(rng, 48, 1))
-    _write_tsv(data / "synthetic_dev.tsv", _synthetic_rows(rng, 16, 1000))
-    _write_tsv(data / "synthetic_dev-test.tsv", _synthetic_rows(rng, 16, 2000))
+    data = _synthetic_data(tmp_path, 7, (48, 16, 16))
     out = tmp_path / "model" / "cw.npz"
 
     figures = train(data, out)
@@ -366,12 +371,7 @@ def test_a_finetuned_encoder_is_combined_and_travels_with_the_weights(tmp_path: 
     from onrecord.assess.checkworthiness import ClaimEncoder
     from onrecord.train.checkworthiness import train
 
-    rng = random.Random(11)
-    data = tmp_path / "data"
-    data.mkdir()
-    _write_tsv(data / "synthetic_train.tsv", _synthetic_rows(rng, 48, 1))
-    _write_tsv(data / "synthetic_dev.tsv", _synthetic_rows(rng, 16, 1000))
-    _write_tsv(data / "synthetic_dev-test.tsv", _synthetic_rows(rng, 16, 2000))
+    data = _synthetic_data(tmp_path, 11, (48, 16, 16))
     encoder = _length_logit_onnx(tmp_path / "length.onnx")
     sentences = ["Thank you.", "The council voted 12 to 3 to cut the tax rate in 2004."]
     logits = ClaimEncoder.load(encoder).embed(sentences)
@@ -403,12 +403,7 @@ def test_the_training_command_fine_tunes_and_ships_an_encoder(tmp_path: Path) ->
     from onrecord.assess.checkworthiness import ClaimEncoder
     from onrecord.train.checkworthiness import main
 
-    rng = random.Random(3)
-    data = tmp_path / "data"
-    data.mkdir()
-    _write_tsv(data / "synthetic_train.tsv", _synthetic_rows(rng, 40, 1))
-    _write_tsv(data / "synthetic_dev.tsv", _synthetic_rows(rng, 12, 1000))
-    _write_tsv(data / "synthetic_dev-test.tsv", _synthetic_rows(rng, 8, 2000))
+    data = _synthetic_data(tmp_path, 3, (40, 12, 8))
     out = tmp_path / "model" / "cw.npz"
     assert main([str(data), "--finetune", str(tmp_path / "ft"), "--out", str(out), "--batch", "8"]) == 0
     assert (tmp_path / "ft" / "encoder-e1.onnx").is_file() and out.with_suffix(".onnx").is_file()
