@@ -60,6 +60,7 @@ from onrecord.assess.checkworthiness import (
     dense_features,
     normalise,
 )
+from onrecord.train.finetuning import gradient_step, one_cycle
 
 SEED = 0
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "checkworthiness.npz"
@@ -582,9 +583,7 @@ def finetune(data_dir: Path, work: Path, epochs: int = FINETUNE["epochs"], lr: f
     by_length = sorted(examples, key=lambda i: len(rows[i]))
     batches = [by_length[i : i + batch] for i in range(0, len(by_length), batch)]
     steps = epochs * len(batches)
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=warmup,
-                                                   anneal_strategy="linear")
+    opt, schedule = one_cycle(torch, net.parameters(), lr, steps, warmup)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -596,11 +595,7 @@ def finetune(data_dir: Path, work: Path, epochs: int = FINETUNE["epochs"], lr: f
             logits = net(*_padded(torch, [rows[i] for i in part]))
             target = torch.tensor(labels[part]) * (1 - smoothing) + smoothing / 2
             loss = loss_fn(logits, target)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            schedule.step()
+            gradient_step(torch, opt, schedule, loss)
             total += float(loss.detach()) * len(part)
             if step % 50 == 0:
                 done = epoch * len(batches) + step + 1

@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from onrecord.attribute.coref_reader import CARD, DATA, MAX_PIECES, encode_window, piece_mask, window
+from onrecord.train.finetuning import gradient_step, one_cycle
 
 SEED = 17
 TUNE_SHARE = 0.15
@@ -174,10 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     tune_labels = np.stack([d[3] for d in tune])
     tune_seen = np.stack([d[4] for d in tune])
     params = [{"params": [p for p in top.parameters()], "lr": LR}, {"params": head.parameters(), "lr": HEAD_LR}]
-    optimizer = torch.optim.AdamW(params, weight_decay=0.01)
     steps = args.epochs * ((len(train) + BATCH - 1) // BATCH)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=[LR, HEAD_LR], total_steps=steps,
-                                                   pct_start=0.1, anneal_strategy="linear")
+    optimizer, schedule = one_cycle(torch, params, [LR, HEAD_LR], steps, 0.1)
     best: tuple[float, int, dict] | None = None
     history = []
     indexed = list(range(len(train)))
@@ -198,11 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             seen = torch.from_numpy(np.stack([train[i][4] for i in part])).float()
             loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="none")
                     * seen).sum() / seen.sum().clamp(min=1)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for g in params for p in g["params"]], 1.0)
-            optimizer.step()
-            schedule.step()
+            gradient_step(torch, optimizer, schedule, loss)
             total += float(loss.detach()) * len(part)
             if step % 25 == 0:
                 print(f"  epoch {epoch + 1} step {step}/{len(batches)} loss {float(loss.detach()):.3f} "

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from onrecord.train.finetuning import gradient_step, one_cycle
+
 SEED = 22
 DEV_SHARE, TUNE_SHARE = 0.10, 0.08
 MAX_LEN = 128
@@ -164,10 +166,7 @@ def main() -> None:
 
     examples = [(r[3], r[4], r[0]) for r in train]
     steps = args.epochs * ((len(examples) + BATCH - 1) // BATCH)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=steps,
-                                                   pct_start=args.warmup,
-                                                   anneal_strategy="linear")
+    optimizer, schedule = one_cycle(torch, model.parameters(), args.lr, steps, args.warmup)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     t0 = time.time()
     for epoch in range(args.epochs):
@@ -182,11 +181,7 @@ def main() -> None:
             logits = model(**encode([e[0] for e in part], [e[1] for e in part])).logits[:, 0]
             targets = torch.tensor([float(e[2]) for e in part]) * (1 - args.smoothing) + args.smoothing / 2
             loss = loss_fn(logits, targets)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
+            gradient_step(torch, optimizer, schedule, loss)
             total += float(loss.detach()) * len(part)
             if step % 10 == 0:
                 done = epoch * len(batches) + step + 1
