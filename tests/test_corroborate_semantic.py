@@ -152,3 +152,47 @@ def test_undated_store_still_clusters(tmp_path: Path, paraphrase: bool) -> None:
     m = members(path)
     assert m["a/u0"]["cluster_id"] == m["b/u0"]["cluster_id"]
     assert (m["c/u0"]["cluster_id"] == m["a/u0"]["cluster_id"]) is paraphrase
+
+
+def _stories_over_months() -> list[tuple[str, str, date | None, list[str]]]:
+    """The talks told by three outlets on three dates weeks apart, a verbatim copy reaching back to the first
+    telling, and unrelated news in between."""
+    articles = []
+    for k, start in enumerate((DAY, DAY + timedelta(days=30), DAY + timedelta(days=75))):
+        articles += [(f"a{k}", f"Harbour Times {k}", start, [TALKS]),  # no outlet repeats a line: no furniture
+                     (f"b{k}", f"Valley Post {k}", start + timedelta(days=1), [TALKS_OTHER_WORDS]),
+                     (f"n{k}", f"Daily Ledger {k}", start + timedelta(days=8), [UNRELATED])]
+    articles += [("copy", "Evening Star", DAY + timedelta(days=20), [TALKS]),  # verbatim: joins at any distance
+                 ("late", "Morning Call", DAY + timedelta(days=21), [TALKS_THIRD])]
+    return sorted(articles, key=lambda a: a[2])
+
+
+def test_time_blocks_are_let_go_without_changing_a_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    articles = _stories_over_months()
+    whole = make_store(tmp_path / "whole.duckdb", articles)
+    corroborate.corroborate(whole, paraphrase=True)
+    held: list[int] = []
+    release = corroborate._State.release
+
+    def spy(self: corroborate._State, keep: int | None = None) -> None:
+        release(self, keep)
+        held.append(len(self.loaded))
+
+    monkeypatch.setattr(corroborate, "LOADED_BLOCKS", 3)
+    monkeypatch.setattr(corroborate._State, "release", spy)
+    cut = make_store(tmp_path / "cut.duckdb", articles)
+    corroborate.corroborate(cut, paraphrase=True, chunk=1)
+    assert max(held) == 3 and len(held) == len(articles)  # blocks were let go after every chunk
+    assert members(cut) == members(whole)
+
+
+def test_a_statement_is_judged_against_a_core_outside_its_window(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corroborate, "LOADED_BLOCKS", 3)  # the core's block is let go before "late" comes
+    path = make_store(tmp_path / "s.duckdb", _stories_over_months())
+    corroborate.corroborate(path, paraphrase=True, chunk=1)
+    m = members(path)
+    core = m["a0/u0"]
+    assert m["copy/u0"]["cluster_id"] == core["cluster_id"] and m["copy/u0"]["how"] == "verbatim"
+    # 21 days after the core, one day after the copy: compared with the core, which lies 7 blocks back
+    assert m["late/u0"]["cluster_id"] == core["cluster_id"] and m["late/u0"]["matched"] == core["member"]

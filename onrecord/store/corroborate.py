@@ -86,6 +86,8 @@ HASHES, BANDS = 48, 24
 STATUS_WINDOW = 30  # days after a status report within which speaking in office is a conflict
 COUNT_WINDOW = 2  # days between publications of two figures for the same event
 POSITION_WINDOW = 90  # days within which a stance reversal is flagged
+LOADED_BLOCKS = 30  # time blocks of vectors and candidates kept in memory between chunks (about 90 days): memory
+# stays flat on a corpus of any length read in date order; a block let go is read again if a later chunk needs it
 
 TABLES = (
     Table("cluster_members", (
@@ -523,6 +525,8 @@ class _State:
     index: match.WindowIndex = field(default_factory=lambda: match.WindowIndex(embed.WIDTH))
     known: dict[int, match.Candidate] = field(default_factory=dict)  # stored statements of the loaded blocks
     loaded: set[int | None] = field(default_factory=set)  # blocks whose stored statements are in ``index``
+    used: dict[int | None, int] = field(default_factory=dict)  # block -> the last chunk that needed it
+    chunks: int = 0
     verdicts: int = 0  # pairs the verdict model read
 
     @classmethod
@@ -533,10 +537,16 @@ class _State:
         return cls(int(seq), int(member), int(cluster), paraphrase)
 
     def ensure_blocks(self, con: duckdb.DuckDBPyConnection, blocks: Iterable[int | None]) -> None:
-        """Load the stored statements of the blocks around ``blocks`` into the index (once per run)."""
-        wanted = {nb for b in blocks for nb in match.near_blocks(b)} - self.loaded
-        if not wanted:
-            return
+        """Load the stored statements of the blocks around ``blocks`` into the index (unless they are there)."""
+        near = {nb for b in blocks for nb in match.near_blocks(b)}
+        self.chunks += 1
+        self.used.update(dict.fromkeys(near, self.chunks))
+        wanted = near - self.loaded
+        if wanted:
+            self._load(con, wanted)
+        self.fill(con, {c.core for c in self.known.values()})
+
+    def _load(self, con: duckdb.DuckDBPyConnection, wanted: set[int | None]) -> None:
         self.loaded |= wanted
         dated = sorted(b for b in wanted if b is not None)
         table = con.sql(f"""
@@ -554,6 +564,32 @@ class _State:
             self.known[r["member"]] = match.Candidate(r["member"], r["cluster_id"], r["source"], r["day"],
                                                       r["context"], r["core"])
         self.index.add([r["member"] for r in rows], vectors, [r["block"] for r in rows])
+
+    def fill(self, con: duckdb.DuckDBPyConnection, members: Iterable[int]) -> None:
+        """Read stored statements that are not in memory (the cores of loaded clusters, in blocks further away or
+        let go): a statement is judged against its cluster's true core however the corpus was cut into runs."""
+        missing = sorted(set(members) - self.known.keys())
+        if not missing:
+            return
+        rows = con.execute("""
+            SELECT v.member, m.cluster_id, v.source, v.day, v.context,
+                   (SELECT min(c.member) FROM cluster_members c WHERE c.cluster_id = m.cluster_id) AS core
+            FROM statement_vectors v JOIN cluster_members m ON m.member = v.member
+            WHERE v.member IN (SELECT unnest(?::BIGINT[])) AND m.cluster_id >= 0""", [missing]).fetchall()
+        for member, cluster, source, day, ctx, core in rows:
+            self.known[member] = match.Candidate(member, cluster, source, day, ctx, core)
+
+    def release(self, keep: int | None = None) -> None:
+        """Let go of the blocks no recent chunk needed, beyond ``keep``, and of the cores read from other blocks:
+        their statements are in the store, read again when a later chunk needs them."""
+        keep = LOADED_BLOCKS if keep is None else keep
+        oldest = sorted(self.loaded, key=lambda b: (self.used.get(b, 0), b is None, b or 0))
+        gone = oldest[: max(0, len(self.loaded) - keep)]
+        self.loaded -= set(gone)
+        for b in gone:
+            self.index.indexes.pop(b, None)
+            self.used.pop(b, None)
+        self.known = {m: c for m, c in self.known.items() if match.block(c.day) in self.loaded}
 
 
 def _fetch_articles(con: duckdb.DuckDBPyConnection, after: int, limit: int) -> list[dict[str, Any]]:
@@ -635,6 +671,7 @@ def _process(con: duckdb.DuckDBPyConnection, state: _State, articles: list[dict[
         con.rollback()
         raise
     state.last_seq = articles[-1]["seq"]
+    state.release()
     summary.articles += len(articles)
     summary.statements += len(statements)
     summary.verdicts = state.verdicts
@@ -910,6 +947,7 @@ def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list
         state.verdicts += len(a)
         return verdict.scores(a, b, margin=match.MARGIN)
 
+    state.fill(con, [m["matched"] for m in members if m["matched"] is not None and m["matched"] not in by_member])
     vector_rows, conflicts = [], []
     for s, m, vector, day in zip(statements, members, vectors, days, strict=True):
         core, matched = m["member"], None
