@@ -152,6 +152,31 @@ def test_an_acronym_is_the_body_it_abbreviates() -> None:
     assert said["rationing would start in July"] == "Federal Water Authority"
 
 
+def test_a_body_the_article_never_names_is_the_one_its_description_stands_for() -> None:
+    text = ("The state's consumer protection agency opened an inquiry into the landlord on Monday. The agency said "
+            "it had received 40 complaints. Norway's energy market authority fined the utility on Friday. The "
+            "regulator said the utility had overcharged its customers. A local charity handed out blankets. The "
+            "charity said demand had doubled.")
+    said = _speakers(onrecord.analyze(text))
+    assert said["it had received 40 complaints"] == "state's consumer protection agency"
+    assert said["the utility had overcharged its customers"] == "Norway's energy market authority"
+    assert said["demand had doubled"] != "local charity"  # "a local charity": indefinite, no body of its own
+
+
+def test_an_organisation_noun_on_a_one_word_name_makes_it_an_organisation() -> None:
+    text = ("Regulators fined payments company Velmora 5 million euros on Monday. Velmora said it would appeal. "
+            "\"We disagree with the findings,\" the company said.")
+    record = onrecord.analyze(text)
+    assert _speakers(record)["We disagree with the findings"] == "Velmora"
+    assert _actor(record, "Velmora").kind == "organization"
+
+
+def test_a_title_word_before_a_name_the_tagger_missed_is_not_part_of_it() -> None:
+    text = ("Shopkeeper Maelis Tranter, 61, said the water reached the counter. Councillor Owen Hale said the "
+            "drains were blocked. The 61-year-old said she had lost her stock.")
+    assert _speakers(onrecord.analyze(text))["she had lost her stock"] == "Maelis Tranter"
+
+
 def test_copula_roles_ages_and_descriptors_name_their_person() -> None:
     text = ("Tove Arnesen is the special envoy of the Nordic Council for the talks. The envoy said the "
             "ceasefire was holding. Geologist Pavel Dudek met the delegates on Monday. The geologist said "

@@ -20,7 +20,9 @@ import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.coref import (
+    ORG_NOUNS,
     PronounRanker,
+    nouns_naming,
     person_ages,
     person_descriptors,
     ranker_enabled,
@@ -115,6 +117,12 @@ class Actor:
     def add_role(self, role: str | None) -> None:
         if role and role not in self.roles:
             self.roles.append(role)
+
+
+def _named_as_organisation(doc: Doc, name: str) -> bool:
+    """Somewhere the syntax puts an organisation noun on the one-word ``name`` ("payments company Corvella",
+    "Corvella, the lender"), whatever label the tagger gave that occurrence."""
+    return any(nouns_naming(t, t.i) & ORG_NOUNS for t in doc if t.text == name and t.pos_ == "PROPN")
 
 
 def _is_subject(span: Span) -> bool:
@@ -252,6 +260,7 @@ class ActorIndex:
                 is_person = bool(words) and self._match(words[-1:], "person") is not None
                 self.add_mention(ent, "person" if is_person else _ACTOR_LABELS[ent.label_])
         self._add_untagged_surnames(skip)
+        self._settle_one_word_kinds()
         latent = self._add_latent_people(skip) if coref else []
         self._merge_acronyms()
         self.actors.sort(key=lambda a: min(a.mentions))
@@ -287,6 +296,18 @@ class ActorIndex:
             token = doc[i]
             start = token.left_edge.idx if token.left_edge.i >= token.sent.start else token.idx
             actor.descriptions.append((start, token.idx + len(token.text)))
+
+    def _settle_one_word_kinds(self) -> None:
+        """A one-word name the tagger calls a person is an organisation where the syntax puts an
+        organisation noun on it ("payments company Corvella", "Corvella, the lender")."""
+        for actor in [a for a in self.actors if a.kind == "person" and len(a.name.split()) == 1]:
+            if not _named_as_organisation(self.doc, actor.name):
+                continue
+            actor.kind = "organization"
+            for people in self._people.values():
+                if actor in people:
+                    people.remove(actor)
+            self._bodies.setdefault(actor.name.lower(), actor)
 
     def _collect_roles_and_gender(self) -> None:
         """Roles from titles and appositives around every mention of a person ("Finance Minister Ole
@@ -391,6 +412,9 @@ class ActorIndex:
         new: list[Actor] = []
         for span in spans:
             words = [w.strip(".,;:!?()[]\"“”'’") for w in span.text.split()]
+            if len(words) >= 3 and len(span) == len(words) and words[0].lower() not in names \
+                    and honorific_gender(words[0]) is None and words[1].lower() in names:
+                span, words = span[1:], words[1:]  # "Resident Carys Bevan": a title-like word, then the name
             if not 1 <= len(words) <= 4 or not all(w[:1].isupper() for w in words if w):
                 continue
             gender = honorific_gender(words[0])
@@ -431,6 +455,19 @@ class ActorIndex:
             actor.mentions.append(mention)
         if _is_subject(span):
             actor.subject_at.append(span.start_char)
+        return actor
+
+    def add_unnamed_body(self, span: Span) -> Actor:
+        """An organisation the article names only by a description ("the county's emergency management
+        agency"), once it stands for a later "the agency"."""
+        key = span.text.lower()
+        actor = self._bodies.get(key)
+        if actor is None:
+            actor = self._bodies[key] = Actor(span.text, "organization")
+            actor.mentions.append((span.start_char, span.end_char))
+            self.actors.append(actor)
+            self.actors.sort(key=lambda a: min(a.mentions))
+            self._build_index()
         return actor
 
     def _match(self, words: list[str], kind: str) -> Actor | None:

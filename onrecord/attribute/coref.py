@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from spacy.attrs import LEMMA, LOWER
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 if TYPE_CHECKING:
     from onrecord.attribute.actors import Actor, ActorIndex
@@ -510,6 +510,11 @@ organisation organization association federation league club alliance coalition 
 _COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
                              "airlines bank energy pharma systems technologies".split())
 _COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
+# Nouns news uses interchangeably for one public body that oversees others: "the regulator" after "the data
+# protection authority", "the watchdog" after "the Competition Commission".
+_REGULATOR_NOUNS = frozenset("regulator watchdog authority commission agency office board".split())
+_OVERSEER_NOUNS = frozenset({"regulator", "watchdog"})  # the words that stand for any of them
+UNNAMED_BODY_SENTENCES = 12  # how far back a description looks for the unnamed body it stands for
 
 
 def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
@@ -518,21 +523,34 @@ def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
     lender")."""
     out = {w.lower() for w in actor.name.split()}
     doc = index.doc
-    for start, end in actor.mentions:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None or not len(span):
-            continue
+    spans = [span for start, end in actor.mentions
+             if (span := doc.char_span(start, end, alignment_mode="expand")) is not None and len(span)]
+    # the name where the tagger gave it another label or none ("fined payments company Corvella 48 million")
+    last, seen = actor.name.split()[-1], {t.i for span in spans for t in span}
+    spans += [doc[t.i : t.i + 1] for t in doc if t.text == last and t.pos_ == "PROPN" and t.i not in seen]
+    for span in spans:
         root = span.root
-        left = doc[span.start - 1] if span.start > 0 else None
-        if left is not None and left.pos_ == "NOUN" and left.dep_ in ("compound", "nmod", "amod"):
-            out.add(left.lemma_.lower())
-        for child in root.children:
-            if child.dep_ == "appos" and child.pos_ == "NOUN":
-                out.add(child.lemma_.lower())
-        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
-            out.add(root.head.lemma_.lower())
+        out |= nouns_naming(root, span.start)
         if root.dep_ == "nsubj" and root.head.lemma_ == "be":
             out.update(c.lemma_.lower() for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+    return out
+
+
+def nouns_naming(root: Token, first: int) -> set[str]:
+    """Common nouns the syntax puts on a name whose head is ``root`` and first token ``first``: one in front
+    of it ("carmaker Y Motors"; "payments company Corvella", read as an apposition) or an appositive's
+    head ("Y Motors, the carmaker")."""
+    doc = root.doc
+    out: set[str] = set()
+    left = doc[first - 1] if first > 0 else None
+    # an organisation noun right before the name names it whatever the parse made of the pair ("fined payments
+    # company Velmora 5 million euros" parses the name as a modifier of "euros")
+    if left is not None and left.pos_ == "NOUN" and (left.dep_ in ("compound", "nmod", "amod")
+                                                     or left.lemma_.lower() in ORG_NOUNS):
+        out.add(left.lemma_.lower())
+    out.update(c.lemma_.lower() for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN")
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+        out.add(root.head.lemma_.lower())
     return out
 
 
@@ -616,12 +634,42 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
         words = cache.get(id(actor))
         if words is None:  # once per actor (setdefault would rebuild it for every description)
             words = cache[id(actor)] = descriptors(actor, index)
-        if noun in words or head.lower_ in words:
+        if noun in words or head.lower_ in words or (noun in _OVERSEER_NOUNS and words & _REGULATOR_NOUNS):
             return actor
     if noun in _COMPANY_NOUNS:
         for _, _, actor in index.mentions_before(head.idx):
             if actor.kind != "person" and actor.name.split()[-1].lower() in _COMPANY_ENDINGS:
                 return actor
+    return None
+
+
+def unnamed_body(head: Token, index: ActorIndex) -> Span | None:
+    """"The agency" after "the county's emergency management agency", "the regulator" after "Portugal's data
+    protection authority": the latest earlier noun phrase in the last ``UNNAMED_BODY_SENTENCES`` sentences
+    with a name-like modifier (a possessive, a compound, an adjective) and the same head noun, or a noun of
+    one class (``_REGULATOR_NOUNS``); a body the article never names but speaks of as one."""
+    noun = head.lemma_.lower()
+    nouns = _REGULATOR_NOUNS if noun in _OVERSEER_NOUNS else {noun}
+    first = head.doc[index.sentence_start(head.i)].i
+    stop = max(0, first - 400)
+    for token in reversed(head.doc[stop : first]):
+        if token.pos_ != "NOUN" or token.lemma_.lower() not in nouns or token.tag_ != "NN":
+            continue
+        if index.sentence_number(head.i) - index.sentence_number(token.i) > UNNAMED_BODY_SENTENCES:
+            break
+        children = list(token.children)
+        if any(c.dep_ == "det" and c.lower_ in ("a", "an", "any", "every", "each", "no") for c in children):
+            continue
+        if not any(c.dep_ in ("poss", "compound", "amod") for c in children):
+            continue
+        after = head.doc[token.i + 1] if token.i + 1 < len(head.doc) else None
+        if token.ent_type_ or any(c.pos_ == "PROPN" and c.dep_ in ("appos", "compound") for c in children) \
+                or (after is not None and after.pos_ == "PROPN"):
+            continue  # "payments company Velmora", "the Labour party": named, the name is the actor
+        start = token.left_edge
+        if start.dep_ == "det":
+            start = head.doc[start.i + 1]
+        return head.doc[start.i : token.i + 1]
     return None
 
 
@@ -659,6 +707,11 @@ def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
             actor = index.resolve_description(token)
         else:
             actor = resolve_body(token, index, cache)
+            # the nearer of the named body that fits and a body the article describes without a name
+            span = unnamed_body(token, index) if token.tag_ == "NN" else None
+            named_at = -1 if actor is None else max((s for s, _ in actor.mentions if s < token.idx), default=-1)
+            if span is not None and span.start_char > named_at:
+                actor = index.add_unnamed_body(span)
         if actor is not None:
             out[token.i] = actor
     return out
