@@ -556,3 +556,37 @@ def test_the_table_is_fitted_to_reproduce_the_teachers_means() -> None:
     assert np.abs(np.stack([table[r].mean(0) for r in rows]) - targets).max() < 1e-3
     q, scale = quantise(table)
     assert q.dtype == np.int8 and np.abs(q * scale[:, None] - table).max() <= scale.max()
+
+
+def test_a_referring_phrase_takes_the_polarity_of_the_verb_that_governs_it() -> None:
+    from onrecord.positions.stance import object_polarity
+
+    assert object_polarity("condemned the proposal") == (-1, "the proposal")
+    assert object_polarity("welcomed the direction of the plan")[0] == 1  # type: ignore[index]
+    assert object_polarity("Vestby's plan") is None  # no verb for or against it
+    assert object_polarity("said they did not back the plan")[0] == -1  # type: ignore[index]
+    assert object_polarity("said members would fight it")[0] == -1  # type: ignore[index]
+    assert object_polarity("would back the plan only if wages rise") is None  # a condition
+    assert object_polarity("said the plan was published on Monday") is None
+
+
+def test_a_referring_phrase_finds_the_issue_an_earlier_sentence_names() -> None:
+    from onrecord.positions.stance import referent
+
+    before = "The union and the company agreed a deal on Monday. Ships queued outside the port."
+    got = referent(Statement(0, "x", "the deal", "condemned", before=before), CODEBOOK)
+    assert got is not None and (got.issue.id, got.polarity) == ("deal", -1)
+    assert got.antecedent.startswith("deal on Monday")  # the object runs from where its head named it
+    assert referent(Statement(0, "x", "the deal", "condemned"), CODEBOOK) is None  # nothing earlier
+    both = "The deal includes a 12 per cent rise."  # a sentence naming two issues opens neither
+    assert referent(Statement(0, "x", "the proposal", "rejected", before=both), CODEBOOK) is None
+    assert referent(Statement(0, "x", "the proposal", "said", before=before), CODEBOOK) is None  # no clear verb
+
+
+def test_the_reader_takes_a_stance_on_what_a_referring_phrase_points_to(encoder) -> None:
+    before = "The union said the deal should be signed and that the agreement is good for workers."
+    read_ref = {}
+    for cue in ("welcomed", "rejected"):
+        found = read_stances([Statement(0, "x", "the plan", cue, before=before)], CODEBOOK, encoder)
+        read_ref[cue] = {m.issue: m.stance for m in found}
+    assert read_ref == {"welcomed": {"deal": "for"}, "rejected": {"deal": "against"}}

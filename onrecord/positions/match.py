@@ -159,6 +159,7 @@ class Statement:
     content: str
     cue: str | None = None
     context: str = ""  # the paragraph it stands in: opens an issue its content names without a keyword
+    before: str = ""  # the article's text before it: where "the proposal", "it" find the issue they refer to
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,7 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
     the attributions whose speaker can hold a position (see ``holder``), each with its paragraph, and for the
     stance reader the record's stance acts (``onrecord.positions.acts``; the nearest-example matcher reads
     attributions only, as it was measured)."""
-    from onrecord.positions.acts import act_statements, asked_action, paragraph
+    from onrecord.positions.acts import act_statements, asked_action, paragraph, preceding
 
     out = []
     for a in record.attributions:
@@ -311,7 +312,9 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
             start = asked_action(record.text, cue, a.content.start, a.content.end) if cue else a.content.start
             content = record.text[start:a.content.end] if start != a.content.start else a.content.text
             out.append(Statement(key=a.id, actor=actor, content=content, cue=cue,
-                                 context=paragraph(record.text, a.content.start)))
+                                 context=paragraph(record.text, a.content.start),
+                                 before=preceding(record.text, min(a.cue.start, a.content.start) if a.cue
+                                                  else a.content.start)))
     out = out + act_statements(record) if reader != "embeddings" else out
     return same_person(out)
 

@@ -348,6 +348,87 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
     return out
 
 
+# A referring phrase: a definite, demonstrative or possessive noun phrase whose head names a proposal or an act
+# ("the proposal", "Vestmark's plan", "the vote"), or "it" closing its clause ("would fight it").
+_HEADS = ("proposal proposals plan plans deal idea offer decision vote move measure measures scheme bill law reform "
+          "change changes agreement compromise package policy project initiative rule rules").split()
+_REFERENCE = re.compile(r"\b(?:(?:the|this|that|these|those|its|their|his|her|our)\s+|[A-Z][\w-]*['’]s\s+)"
+                        r"(?:\w+\s+)??(?P<head>" + "|".join(_HEADS) + r")\b"
+                        r"|\b(?P<pronoun>it)\b(?=\s*(?:$|[,.;:!?\"”]|as\b|out\b))")
+# Verbs whose stance towards their object is clear: for it, or against it.
+_FOR_OBJECT = _lexicon([w.replace("_", " ") for w in (
+    "welcom* back backs backed backing support* endors* prais* hail* applaud* accept* approv* defend* embrac* "
+    "vote_for voted_for votes_for").split()])
+_AGAINST_OBJECT = _lexicon([w.replace("_", " ") for w in (
+    "reject* oppos* condemn* denounc* criticis* criticiz* dismiss* attack* scorn* blast* slam* fight fights fighting "
+    "fought scrap* block* overturn* challeng* vote_against voted_against votes_against").split()])
+_HEAD_STEMS = sorted({h[:4] for h in _HEADS})
+_SENTENCES = re.compile(r"(?<=[.!?])[\"”’']?\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A statement that names no issue but refers back to one's object: which issue, the earlier sentence that
+    names it, and whether the verb governing the reference is for (+1) or against (−1) the object."""
+
+    issue: Issue
+    antecedent: str
+    polarity: int
+    phrase: str
+
+
+def object_polarity(text: str) -> tuple[int, str] | None:
+    """+1 or −1 when a referring phrase in ``text`` is the object of a verb for or against it ("condemned the
+    proposal", "would fight it", "did not back the plan": −1), with the phrase; None when there is none, or the
+    clause holding it concedes, sets a condition or hedges."""
+    for m in _REFERENCE.finditer(text):
+        lead = text[:m.start()]
+        clause_start = max((c.end() for c in _SPLIT.finditer(lead)), default=0)
+        after = _SPLIT.search(text, m.end())
+        clause = text[clause_start:after.start() if after else len(text)]  # "would back the plan only if …"
+        if hedged(clause, bool(_CONCESSION.match(clause))):
+            continue
+        words = clause[:m.start() - clause_start].split()[-4:]  # the verb and at most three words before the phrase
+        span = " ".join(words)
+        verb = next((v for v in (_AGAINST_OBJECT.search(span), _FOR_OBJECT.search(span)) if v), None)
+        if verb is None:
+            continue
+        sign = -1 if _AGAINST_OBJECT.search(span) else 1
+        if len(_PARTICLES.findall(clause[:m.start() - clause_start])) % 2:  # "did not back the plan"
+            sign = -sign
+        return sign, m.group(0)
+    return None
+
+
+def referent(st: Statement, issues: Issues) -> Reference | None:
+    """The issue a statement naming none refers back to: its referring phrase's verb is for or against the object
+    (``object_polarity``), and the nearest earlier sentence of the article that names an issue — preferring one
+    that also repeats the phrase's head ("the vote" → "the board voted to close …") — names exactly one."""
+    text = f"{st.cue} {st.content}" if st.cue else st.content
+    found = object_polarity(text)
+    if found is None or not st.before:
+        return None
+    sign, phrase = found
+    head = _REFERENCE.match(phrase)
+    stem = (head.group("head") or "")[:4] if head else ""
+    sentences = [x.strip() for x in _SENTENCES.split(st.before) if x.strip()][::-1]
+    naming = [(x, [i for i in issues.issues if i.gate is not None and i.gated(x)]) for x in sentences]
+    naming = [(x, named) for x, named in naming if named]
+    if not naming:
+        return None
+    # The object is where its head last named it ("the vote" → "the board voted to close the unit"), else where
+    # the article first introduced a proposal ("the proposal" → the lede's "the government's plan to raise …");
+    # what it is runs from that word on.
+    for heads, order in (([stem] if stem else [], 1), (_HEAD_STEMS, -1)):
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")", re.IGNORECASE) if heads else None
+        hits = [(x, named, m) for x, named in naming if pattern and (m := pattern.search(x))][::order]
+        if hits:
+            sentence, named, m = hits[0]
+            return Reference(named[0], sentence[m.start():], sign, phrase) if len(named) == 1 else None
+    sentence, named = naming[0]
+    return Reference(named[0], sentence, sign, phrase) if len(named) == 1 else None
+
+
 @dataclass(frozen=True)
 class Reading:
     """One clause read against one issue: every stance's probability."""
@@ -381,15 +462,21 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
     """Every (clause, gated issue) of ``statements`` with its stances' probabilities (``onrecord issues check``
     shows them; ``read_stances`` keeps the decisive ones)."""
     reader = reader or load_reader()
+    statements = list(statements)
     found = candidates(statements, issues)
-    if not found:
+    refs = [(st, ref) for st in statements if not any(i.gated(st.content) for i in issues.issues)
+            for ref in [referent(st, issues)] if ref is not None]
+    antecedents = [(st, ref, piece) for st, ref in refs for piece in pieces(ref.antecedent)
+                   if ref.issue.gated(piece) and not hedged(piece, bool(_CONCESSION.match(piece)))]
+    if not found and not antecedents:
         return
     examples = _exemplars(issues, encoder, implicit_opposites=True)
     evals, amounts, topics = issue_constants(issues)
-    texts = [polarity(c.clause)[0] or c.clause for c in found]
+    texts = [polarity(c.clause)[0] or c.clause for c in found] + [polarity(x)[0] or x for _, _, x in antecedents]
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
-    for c, vector in zip(found, vectors, strict=True):
+    yield from referred(antecedents, vectors[len(found):], examples, reader, issues)
+    for c, vector in zip(found, vectors[:len(found)], strict=True):
         relevances = [float((examples[issue.id].vectors @ vector).max()) for issue in c.issues]
         nearest = int(np.argmax(relevances))
         for k, (issue, relevance) in enumerate(zip(c.issues, relevances, strict=True)):
@@ -401,6 +488,37 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
                                     c.concession, topics[issue.id])
             yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims),
                           issue.id in c.named)
+
+
+def referred(antecedents: list[tuple[Statement, Reference, str]], vectors: np.ndarray, examples: dict,
+             reader: Reader, issues: Issues) -> Iterator[Reading]:
+    """Statements that refer back to an issue's object (``referent``). The object's stance is what the earlier
+    sentence's most probable clause reads as, read as a description (neither "bare" nor evaluated: it says what
+    the object is, not whether anyone holds it or how it was received). A verb for the object takes that stance;
+    one against it, the stance at the other end of the scale (none when the object is a middle stance); the
+    confidence is the object reading's probability."""
+    evals, amounts, topics = issue_constants(issues)
+    best: dict[object, tuple[float, int, Statement, Reference]] = {}
+    for (st, ref, piece), vector in zip(antecedents, vectors, strict=True):
+        issue, ex = ref.issue, examples[ref.issue.id]
+        _, negations = polarity(piece)
+        sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, min(negations, 1),
+                            len(issue.stances))
+        feats = clause_features(piece, None, sims, float((ex.vectors @ vector).max()), evals[issue.id],
+                                amounts[issue.id], False, topics[issue.id])
+        feats[:, [FEATURES.index("bare"), FEATURES.index("agree")]] = 0.0
+        probabilities = reader.probabilities(feats)
+        k = int(np.argmax(probabilities))
+        if st.key not in best or probabilities[k] > best[st.key][0]:
+            best[st.key] = (float(probabilities[k]), k, st, ref)
+    for p, k, st, ref in best.values():
+        issue = ref.issue
+        target = issue.stances[k].id if ref.polarity > 0 else issue.opposite(issue.stances[k])
+        if target is None:
+            continue
+        out = np.zeros(len(issue.stances))
+        out[[s.id for s in issue.stances].index(target)] = p
+        yield Reading(st, st.content, issue, out, np.zeros(len(issue.stances)), False)
 
 
 def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encoder,
