@@ -125,6 +125,13 @@ def test_ending_and_returning_are_read_as_stopping() -> None:
     assert evaluation("the union backed the deal") > 0
 
 
+def test_approving_words_beside_a_stopping_act_judge_the_act() -> None:
+    assert evaluation("we will go back to work this week as a gesture of good faith") < 0
+    assert evaluation("halting the scheme is the right and fair thing to do") < 0
+    assert evaluation("the scheme is good and must not be scrapped") > 0  # the negation still turns it
+    assert evaluation("the deal is fair and good") > 0  # without a stopping act they judge what they speak of
+
+
 def test_fighting_a_plan_negates_it_fighting_for_one_does_not() -> None:
     assert polarity("We will fight any plan to replace crane drivers")[1] == 1
     assert polarity("We will fight for every job")[1] == 0

@@ -97,6 +97,10 @@ def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
 
 
 _POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
+# Acts of stopping or ending among the negative words: halting, scrapping, suspending, calling off, going back to
+# work (the end of a walkout).
+_STOPPING = _lexicon("halt* stop* block* scrap* ditch* suspend* ended ending".split() + _NEGATIVE[_NEGATIVE.index(
+    "call off"):])
 # "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back").
 _NOT_SUPPORT = re.compile(r"\b(?:(?:go|goes|going|went|gone|come|comes|came|coming|get|gets|got|pull|pulls|pulled"
                           r"|pulling|move|moves|moved|fall|falls|fell|bring|brings|brought|way|forces|troops)\s+back\b(?!\s+to\s+work)"
@@ -148,11 +152,14 @@ def evaluation(text: str, cue: str | None = None, topic: frozenset[str] = frozen
     (``topic_words``) count only from the short list."""
     t = _NOT_SUPPORT.sub(" ", text.replace("’", "'"))
     negative = len(_NEG.findall(t))
-    score = len(_POS.findall(_NEG.sub(" ", t))) - negative  # "back to work" is not backing
+    stopping = bool(_STOPPING.search(t))
+    # "back to work" is not backing; beside a stopping act, approving words judge the act ("will go back to work
+    # as a gesture of good faith" approves of ending the walkout), not what it stops.
+    score = (0 if stopping else len(_POS.findall(_NEG.sub(" ", t)))) - negative
     valence = _valence()
     rest = _NEG.sub(" ", _POS.sub(" ", t.lower()))  # words neither list above holds: VADER's sign
     score += sum((valence.get(w, 0.0) > 0) - (valence.get(w, 0.0) < 0) for w in _WORD.findall(rest)
-                 if w not in topic)
+                 if w not in topic and not (stopping and valence.get(w, 0.0) > 0))
     if len(_PARTICLES.findall(t)) % 2:
         score = -score
     if cue and negating_cue(cue):  # "rejected the demand for more": what was rejected, turned around
