@@ -476,7 +476,9 @@ def test_a_paragraph_names_the_issue_a_statement_does_not() -> None:
     two = Statement(1, "x", "it was long overdue", "said", context="The deal and the 12 per cent rise were agreed.")
     none = Statement(2, "x", "it was long overdue", "said", context="Ships queued.")
     got = candidates([one, two, none], CODEBOOK)
-    assert [(c.statement.key, [i.id for i in c.issues], c.context) for c in got] == [(0, ["deal"], True)]
+    # every issue stays open to a near paraphrase (UNKEYED_RELEVANCE); the paragraph opens one to the nearer reading
+    assert [(c.statement.key, sorted(c.opened), c.context) for c in got] == [
+        (0, ["deal"], True), (1, [], True), (2, [], True)]
 
 
 def test_a_clause_is_read_for_the_issues_it_names_and_hedges_silence_the_statement() -> None:
@@ -597,3 +599,19 @@ def test_the_reader_takes_a_stance_on_what_a_referring_phrase_points_to(encoder)
         found = read_stances([Statement(0, "x", "the plan", cue, before=before)], CODEBOOK, encoder)
         read_ref[cue] = {m.issue: m.stance for m in found}
     assert read_ref == {"welcomed": {"deal": "for"}, "rejected": {"deal": "against"}}
+
+
+def test_a_statement_naming_no_issue_is_read_for_the_one_it_paraphrases(encoder) -> None:
+    near = Statement(0, "x", "we could meet in the middle at five", "said", context="Ships queued.")
+    far = Statement(1, "x", "the ships queued outside the harbour all week", "said", context="Ships queued.")
+    got = {(m.key, m.issue) for m in read_stances([near, far], CODEBOOK, encoder)}
+    assert got == {(0, "pay")}
+
+
+def test_a_paraphrase_must_stand_out_from_the_next_issue() -> None:
+    from onrecord.positions.stance import unkeyed
+
+    assert unkeyed(0.7, [0.7, 0.3])
+    assert not unkeyed(0.7, [0.7, 0.65])  # as near another issue: about the talks in general
+    assert not unkeyed(0.5, [0.5, 0.1])  # not near enough
+    assert unkeyed(0.7, [0.7])

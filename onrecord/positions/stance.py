@@ -43,6 +43,13 @@ WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "stance.json"
 # chosen on the first sixteen gold articles, between the highest wrong reading (0.19) and the lowest right one
 # (0.37); docs/positions.md reports the later articles apart.
 CONTEXT_RELEVANCE = 0.28
+# A statement naming no issue, under a paragraph that opens none (or another), is read for an issue whose examples
+# it paraphrases this nearly (cosine): on the 22 older gold articles any value from 0.50 to 0.60 reads the same
+# (a settlement "somewhere between the two sides' figures" for pay, "any shelling … met with force"); the highest.
+UNKEYED_RELEVANCE = 0.6
+# ... and only when it stands out from the next issue by this much: a sentence on the talks in general lies as near
+# every issue of the seed's codebook (margins 0.00-0.04); the right readings above lead by 0.19 and 0.37.
+UNKEYED_MARGIN = 0.1
 FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
             "bare", "relevance")
 
@@ -317,6 +324,7 @@ class Candidate:
     issues: list[Issue]
     context: bool = False  # gated by its paragraph, not its own words: read for the nearest issue only
     named: frozenset[str] = frozenset()  # the issues the clause itself names (by a keyword)
+    opened: frozenset[str] = frozenset()  # for a context candidate, the one issue its paragraph names
 
 
 def hedged(clause: str, concession: bool) -> bool:
@@ -335,9 +343,12 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
         flip = 1 if cue_negates(st.cue) else 0
         gated = [issue for issue in issues.issues if issue.gated(st.content)]
         context = not gated
-        if context and st.context:
-            gated = [issue for issue in issues.issues if issue.gated(st.context)]
-            gated = gated if len(gated) == 1 else []  # a paragraph on several issues names none of them
+        opened: frozenset[str] = frozenset()
+        if context:
+            named = [issue for issue in issues.issues if st.context and issue.gated(st.context)]
+            # a paragraph on several issues names none of them; every issue stays open to a near paraphrase
+            opened = frozenset(issue.id for issue in named) if len(named) == 1 else frozenset()
+            gated = list(issues.issues)
         if not gated:
             continue
         undecided = False
@@ -351,7 +362,7 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
             own = [issue for issue in gated if issue.gated(clause)] if not context else []
             _, negations = polarity(clause)
             out.append(Candidate(st, clause, min(negations, 1) ^ flip, conceded, own or gated, context,
-                                 frozenset(issue.id for issue in own)))
+                                 frozenset(issue.id for issue in own), opened))
     return out
 
 
@@ -485,9 +496,12 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
     yield from referred(antecedents, vectors[len(found):], examples, reader, issues)
     for c, vector in zip(found, vectors[:len(found)], strict=True):
         relevances = [float((examples[issue.id].vectors @ vector).max()) for issue in c.issues]
-        nearest = int(np.argmax(relevances))
+        if c.context:  # the nearest issue its paragraph opens or it paraphrases
+            open_ = [r if (r >= CONTEXT_RELEVANCE if i.id in c.opened else unkeyed(r, relevances)) else -1.0
+                     for i, r in zip(c.issues, relevances, strict=True)]
+            nearest = int(np.argmax(open_)) if max(open_) >= 0 else -1
         for k, (issue, relevance) in enumerate(zip(c.issues, relevances, strict=True)):
-            if c.context and (k != nearest or relevance < CONTEXT_RELEVANCE):
+            if c.context and k != nearest:
                 continue
             ex = examples[issue.id]
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
@@ -495,6 +509,14 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
                                     c.concession, topics[issue.id])
             yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims),
                           issue.id in c.named)
+
+
+def unkeyed(relevance: float, relevances: Sequence[float]) -> bool:
+    """Whether a clause naming no issue paraphrases the issue it lies ``relevance`` near (``UNKEYED_RELEVANCE``,
+    ``UNKEYED_MARGIN`` over the next of ``relevances``, the clause's relevance to each issue)."""
+    others = list(relevances)
+    others.remove(relevance)
+    return relevance >= UNKEYED_RELEVANCE and relevance - max(others, default=0.0) >= UNKEYED_MARGIN
 
 
 def referred(antecedents: list[tuple[Statement, Reference, str]], vectors: np.ndarray, examples: dict,
