@@ -615,3 +615,9 @@ def test_a_paraphrase_must_stand_out_from_the_next_issue() -> None:
     assert not unkeyed(0.7, [0.7, 0.65])  # as near another issue: about the talks in general
     assert not unkeyed(0.5, [0.5, 0.1])  # not near enough
     assert unkeyed(0.7, [0.7])
+
+
+def test_staying_out_negates_only_what_it_stays_out_of() -> None:
+    assert polarity("Ukraine will stay out of the alliance")[1] == 1
+    assert polarity("Kyiv will remain outside any bloc")[1] == 1
+    assert polarity("members voted to stay out for another fortnight")[1] == 0  # on strike: nothing negated

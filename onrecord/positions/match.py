@@ -65,14 +65,14 @@ _NEGATORS = re.compile(
     r"|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
     re.IGNORECASE,
 )
-# Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of"): counted, but kept
-# in the text, since they also say something the embedding can use. Verbs that are themselves the substance of a
+# Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of", not strikers'
+# bare "stay out"): counted, but kept in the text, since they also say something the embedding can use. Verbs that are themselves the substance of a
 # stance ("stop", "halt", "withdraw" for a ceasefire) are not here: a stance example using them is matched as is.
 _NEGATING_VERBS = re.compile(
     r"\b(?:refus(?:e|es|ed|ing)|reject(?:s|ed|ing)?|den(?:y|ies|ied|ying)|oppos(?:e|es|ed|ing)"
     r"|rul(?:e|es|ed|ing)\s+out|drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|renounc(?:e|es|ed|ing)|forgo(?:es|ne|ing)?|forwent"
     r"|g(?:ive|ives|ave|iven|iving)\s+up|(?:stay|stays|stayed|staying|keep|keeps|kept|keeping|remain|remains"
-    r"|remained)\s+out(?:side)?|refrain(?:s|ed|ing)?|(?:fight(?:s|ing)?|fought)(?!\s+(?:for|on)\b))\b",
+    r"|remained)\s+(?:out\s+of|outside)|refrain(?:s|ed|ing)?|(?:fight(?:s|ing)?|fought)(?!\s+(?:for|on)\b))\b",
     re.IGNORECASE,
 )
 _NEGATING_CUE = re.compile(
