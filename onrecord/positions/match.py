@@ -66,8 +66,9 @@ _NEGATORS = re.compile(
     re.IGNORECASE,
 )
 # Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of", not strikers'
-# bare "stay out"): counted, but kept in the text, since they also say something the embedding can use. Verbs that are themselves the substance of a
-# stance ("stop", "halt", "withdraw" for a ceasefire) are not here: a stance example using them is matched as is.
+# bare "stay out"): counted, but kept in the text, since they also say something the embedding can use. Verbs that
+# are themselves the substance of a stance ("stop", "halt", "withdraw" for a ceasefire) are not here: a stance
+# example using them is matched as is.
 _NEGATING_VERBS = re.compile(
     r"\b(?:refus(?:e|es|ed|ing)|reject(?:s|ed|ing)?|den(?:y|ies|ied|ying)|oppos(?:e|es|ed|ing)"
     r"|rul(?:e|es|ed|ing)\s+out|drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|renounc(?:e|es|ed|ing)|forgo(?:es|ne|ing)?|forwent"
