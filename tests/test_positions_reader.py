@@ -232,6 +232,8 @@ def test_dates_from_metadata_then_dateline() -> None:
     assert dateline_date("LONDON, 18 March 2026 (Wire) - Talks") == dt.date(2026, 3, 18)
     assert dateline_date("LONDON, March 18 (Wire) - no year") is None
     assert dateline_date("The mayor said on March 18, 2026 that") is None
+    assert dateline_date("Board votes to close unit\n\nMARSBY, February 12, 2027 — The board") == dt.date(2027, 2, 12)
+    assert dateline_date("A headline\n\nA first line.\n\nMARSBY, February 12, 2027 — later") is None  # not a dateline
     text = "CARROW, March 18, 2026 — Talks went on."
     dated = Record(article=Article(id="a", published="2026-03-20"), text=text)
     undated = Record(article=Article(id="b"), text=text)
