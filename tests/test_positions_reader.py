@@ -589,6 +589,9 @@ def test_a_referring_phrase_finds_the_issue_an_earlier_sentence_names() -> None:
     assert got is not None and (got.issue.id, got.polarity) == ("deal", -1)
     assert got.antecedent.startswith("deal on Monday")  # the object runs from where its head named it
     assert referent(Statement(0, "x", "the deal", "condemned"), CODEBOOK) is None  # nothing earlier
+    under = "Workers get a 12 per cent rise under rules signed by the board."  # from the head on names no issue
+    got = referent(Statement(0, "x", "the decision", "welcomed", before=under), CODEBOOK)
+    assert got is not None and got.issue.id == "pay" and got.antecedent == under
     both = "The deal includes a 12 per cent rise."  # a sentence naming two issues opens neither
     assert referent(Statement(0, "x", "the proposal", "rejected", before=both), CODEBOOK) is None
     assert referent(Statement(0, "x", "the proposal", "said", before=before), CODEBOOK) is None  # no clear verb

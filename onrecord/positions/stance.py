@@ -442,7 +442,11 @@ def referent(st: Statement, issues: Issues) -> Reference | None:
         hits = [(x, named, m) for x, named in naming if pattern and (m := pattern.search(x))][::order]
         if hits:
             sentence, named, m = hits[0]
-            return Reference(named[0], sentence[m.start():], sign, phrase) if len(named) == 1 else None
+            if len(named) != 1:
+                return None
+            # from the head on, when that part still names the issue ("under rules announced by the board" does not)
+            tail = sentence[m.start():]
+            return Reference(named[0], tail if named[0].gated(tail) else sentence, sign, phrase)
     sentence, named = naming[0]
     return Reference(named[0], sentence, sign, phrase) if len(named) == 1 else None
 
