@@ -579,6 +579,9 @@ def test_a_referring_phrase_takes_the_polarity_of_the_verb_that_governs_it() -> 
     assert object_polarity("said members would fight it")[0] == -1  # type: ignore[index]
     assert object_polarity("would back the plan only if wages rise") is None  # a condition
     assert object_polarity("said the plan was published on Monday") is None
+    assert object_polarity("the rule itself was long overdue") == (1, "the rule")  # an evaluating predicate
+    assert object_polarity("the deal was a disaster")[0] == -1  # type: ignore[index]
+    assert object_polarity("the deal was not a good one")[0] == -1  # type: ignore[index]
 
 
 def test_a_referring_phrase_finds_the_issue_an_earlier_sentence_names() -> None:

@@ -381,6 +381,8 @@ _AGAINST_OBJECT = _lexicon([w.replace("_", " ") for w in (
     "reject* oppos* condemn* denounc* criticis* criticiz* dismiss* attack* scorn* blast* slam* fight fights fighting "
     "fought scrap* block* overturn* challeng* vote_against voted_against votes_against").split()])
 _HEAD_STEMS = sorted({h[:4] for h in _HEADS})
+_COPULA = re.compile(r"\s+(?:itself\s+)?(?:is|was|are|were|(?:would|will|could)\s+be|(?:has|had|have)\s+been)\b"
+                     r"(?P<predicate>.+)", re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.!?])[\"”’']?\s+|\n+")
 
 
@@ -397,7 +399,8 @@ class Reference:
 
 def object_polarity(text: str) -> tuple[int, str] | None:
     """+1 or −1 when a referring phrase in ``text`` is the object of a verb for or against it ("condemned the
-    proposal", "would fight it", "did not back the plan": −1), with the phrase; None when there is none, or the
+    proposal", "would fight it", "did not back the plan": −1) or the subject of an evaluating predicate ("the rule
+    itself was long overdue": +1), with the phrase; None when there is none, or the
     clause holding it concedes, sets a condition or hedges."""
     for m in _REFERENCE.finditer(text):
         lead = text[:m.start()]
@@ -409,6 +412,11 @@ def object_polarity(text: str) -> tuple[int, str] | None:
         words = clause[:m.start() - clause_start].split()[-4:]  # the verb and at most three words before the phrase
         span = " ".join(words)
         verb = next((v for v in (_AGAINST_OBJECT.search(span), _FOR_OBJECT.search(span)) if v), None)
+        judged = _COPULA.match(clause, m.end() - clause_start)
+        if verb is None and judged is not None:  # "the rule itself was long overdue": what the predicate says of it
+            value = evaluation(judged.group("predicate"))
+            if value:
+                return (1 if value > 0 else -1), m.group(0)
         if verb is None:
             continue
         sign = -1 if _AGAINST_OBJECT.search(span) else 1
