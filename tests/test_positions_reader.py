@@ -125,6 +125,13 @@ def test_ending_and_returning_are_read_as_stopping() -> None:
     assert evaluation("the union backed the deal") > 0
 
 
+def test_approving_words_beside_a_stopping_act_judge_the_act() -> None:
+    assert evaluation("we will go back to work this week as a gesture of good faith") < 0
+    assert evaluation("halting the scheme is the right and fair thing to do") < 0
+    assert evaluation("the scheme is good and must not be scrapped") > 0  # the negation still turns it
+    assert evaluation("the deal is fair and good") > 0  # without a stopping act they judge what they speak of
+
+
 def test_fighting_a_plan_negates_it_fighting_for_one_does_not() -> None:
     assert polarity("We will fight any plan to replace crane drivers")[1] == 1
     assert polarity("We will fight for every job")[1] == 0
@@ -225,6 +232,8 @@ def test_dates_from_metadata_then_dateline() -> None:
     assert dateline_date("LONDON, 18 March 2026 (Wire) - Talks") == dt.date(2026, 3, 18)
     assert dateline_date("LONDON, March 18 (Wire) - no year") is None
     assert dateline_date("The mayor said on March 18, 2026 that") is None
+    assert dateline_date("Board votes to close unit\n\nMARSBY, February 12, 2027 — The board") == dt.date(2027, 2, 12)
+    assert dateline_date("A headline\n\nA first line.\n\nMARSBY, February 12, 2027 — later") is None  # not a dateline
     text = "CARROW, March 18, 2026 — Talks went on."
     dated = Record(article=Article(id="a", published="2026-03-20"), text=text)
     undated = Record(article=Article(id="b"), text=text)
@@ -469,7 +478,9 @@ def test_a_paragraph_names_the_issue_a_statement_does_not() -> None:
     two = Statement(1, "x", "it was long overdue", "said", context="The deal and the 12 per cent rise were agreed.")
     none = Statement(2, "x", "it was long overdue", "said", context="Ships queued.")
     got = candidates([one, two, none], CODEBOOK)
-    assert [(c.statement.key, [i.id for i in c.issues], c.context) for c in got] == [(0, ["deal"], True)]
+    # every issue stays open to a near paraphrase (UNKEYED_RELEVANCE); the paragraph opens one to the nearer reading
+    assert [(c.statement.key, sorted(c.opened), c.context) for c in got] == [
+        (0, ["deal"], True), (1, [], True), (2, [], True)]
 
 
 def test_a_clause_is_read_for_the_issues_it_names_and_hedges_silence_the_statement() -> None:
@@ -556,3 +567,65 @@ def test_the_table_is_fitted_to_reproduce_the_teachers_means() -> None:
     assert np.abs(np.stack([table[r].mean(0) for r in rows]) - targets).max() < 1e-3
     q, scale = quantise(table)
     assert q.dtype == np.int8 and np.abs(q * scale[:, None] - table).max() <= scale.max()
+
+
+def test_a_referring_phrase_takes_the_polarity_of_the_verb_that_governs_it() -> None:
+    from onrecord.positions.stance import object_polarity
+
+    assert object_polarity("condemned the proposal") == (-1, "the proposal")
+    assert object_polarity("welcomed the direction of the plan")[0] == 1  # type: ignore[index]
+    assert object_polarity("Vestby's plan") is None  # no verb for or against it
+    assert object_polarity("said they did not back the plan")[0] == -1  # type: ignore[index]
+    assert object_polarity("said members would fight it")[0] == -1  # type: ignore[index]
+    assert object_polarity("would back the plan only if wages rise") is None  # a condition
+    assert object_polarity("said the plan was published on Monday") is None
+    assert object_polarity("the rule itself was long overdue") == (1, "the rule")  # an evaluating predicate
+    assert object_polarity("the deal was a disaster")[0] == -1  # type: ignore[index]
+    assert object_polarity("the deal was not a good one")[0] == -1  # type: ignore[index]
+
+
+def test_a_referring_phrase_finds_the_issue_an_earlier_sentence_names() -> None:
+    from onrecord.positions.stance import referent
+
+    before = "The union and the company agreed a deal on Monday. Ships queued outside the port."
+    got = referent(Statement(0, "x", "the deal", "condemned", before=before), CODEBOOK)
+    assert got is not None and (got.issue.id, got.polarity) == ("deal", -1)
+    assert got.antecedent.startswith("deal on Monday")  # the object runs from where its head named it
+    assert referent(Statement(0, "x", "the deal", "condemned"), CODEBOOK) is None  # nothing earlier
+    under = "Workers get a 12 per cent rise under rules signed by the board."  # from the head on names no issue
+    got = referent(Statement(0, "x", "the decision", "welcomed", before=under), CODEBOOK)
+    assert got is not None and got.issue.id == "pay" and got.antecedent == under
+    both = "The deal includes a 12 per cent rise."  # a sentence naming two issues opens neither
+    assert referent(Statement(0, "x", "the proposal", "rejected", before=both), CODEBOOK) is None
+    assert referent(Statement(0, "x", "the proposal", "said", before=before), CODEBOOK) is None  # no clear verb
+
+
+def test_the_reader_takes_a_stance_on_what_a_referring_phrase_points_to(encoder) -> None:
+    before = "The union said the deal should be signed and that the agreement is good for workers."
+    read_ref = {}
+    for cue in ("welcomed", "rejected"):
+        found = read_stances([Statement(0, "x", "the plan", cue, before=before)], CODEBOOK, encoder)
+        read_ref[cue] = {m.issue: m.stance for m in found}
+    assert read_ref == {"welcomed": {"deal": "for"}, "rejected": {"deal": "against"}}
+
+
+def test_a_statement_naming_no_issue_is_read_for_the_one_it_paraphrases(encoder) -> None:
+    near = Statement(0, "x", "we could meet in the middle at five", "said", context="Ships queued.")
+    far = Statement(1, "x", "the ships queued outside the harbour all week", "said", context="Ships queued.")
+    got = {(m.key, m.issue) for m in read_stances([near, far], CODEBOOK, encoder)}
+    assert got == {(0, "pay")}
+
+
+def test_a_paraphrase_must_stand_out_from_the_next_issue() -> None:
+    from onrecord.positions.stance import unkeyed
+
+    assert unkeyed(0.7, [0.7, 0.3])
+    assert not unkeyed(0.7, [0.7, 0.65])  # as near another issue: about the talks in general
+    assert not unkeyed(0.5, [0.5, 0.1])  # not near enough
+    assert unkeyed(0.7, [0.7])
+
+
+def test_staying_out_negates_only_what_it_stays_out_of() -> None:
+    assert polarity("Ukraine will stay out of the alliance")[1] == 1
+    assert polarity("Kyiv will remain outside any bloc")[1] == 1
+    assert polarity("members voted to stay out for another fortnight")[1] == 0  # on strike: nothing negated

@@ -145,7 +145,8 @@ def act_statements(record: Record) -> list[Statement]:
     """The record's stance acts and continued quotations as statements to read stances from."""
     text = record.text
     return [Statement(key=act_id(a), actor=a.actor, content=text[a.content[0]:a.content[1]].strip(" ,."),
-                      cue=text[a.cue[0]:a.cue[1]] or None, context=paragraph(text, a.content[0]))
+                      cue=text[a.cue[0]:a.cue[1]] or None, context=paragraph(text, a.content[0]),
+                      before=preceding(text, min(a.cue[0], a.content[0])))
             for a in stance_acts(record) + continued_quotes(record)]
 
 
@@ -154,3 +155,11 @@ def paragraph(text: str, offset: int) -> str:
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
     return text[start:end if end >= 0 else len(text)]
+
+
+def preceding(text: str, offset: int) -> str:
+    """The article's text before ``offset`` back to the start of its sentence's paragraph's predecessors: the
+    earlier mentions a referring phrase ("the proposal", "it") can point back to (at most 4,000 characters)."""
+    start = text.rfind("\n", 0, offset) + 1
+    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, start, offset)), default=start)
+    return text[max(0, sentence_start - 4000):sentence_start]

@@ -74,6 +74,7 @@ class Source:
     date: Any = None
     title: str | None = None
     context: str = ""  # the statement's paragraph (see onrecord.positions.stance.candidates)
+    before: str = ""  # the article's text before it (see onrecord.positions.stance.referent)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -116,7 +117,7 @@ def record_sources(record: Any, reader: str = "reader") -> list[Source]:
         out.append(Source(article=record.article.id, attribution=str(st.key), actor=st.actor,
                           actor_name=names.get(st.actor, speaker.name if speaker else st.actor), content=st.content,
                           cue=st.cue, speaker=speaker.name if speaker else None, role=role, date=day,
-                          title=record.article.title, context=st.context,
+                          title=record.article.title, context=st.context, before=st.before,
                           extra={"outlet": record.article.outlet, "date_source": source, "local_actor": local}))
     return out
 
@@ -191,7 +192,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     sources = sources_from_store(args.store, reader) if args.store else sources_from_jsonl(args.from_jsonl, reader)
     by_key = {(s.article, s.attribution): s for s in sources}
     statements = [Statement(key=(s.article, s.attribution), actor=s.actor, content=s.content, cue=s.cue,
-                            context=s.context) for s in sources]
+                            context=s.context, before=s.before) for s in sources]
     # Read against the whole issues file, as analyze reads, then keep the issues asked for: a paragraph naming
     # two issues opens neither, whichever of them is asked for.
     wanted = {i.id for i in selected}

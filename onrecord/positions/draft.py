@@ -72,6 +72,7 @@ class Said:
     content: str
     cue: str | None
     context: str = ""  # its paragraph (see onrecord.positions.stance.candidates)
+    before: str = ""  # the article's text before it (see onrecord.positions.stance.referent)
 
 
 def statements(args: argparse.Namespace) -> list[Said]:
@@ -89,8 +90,8 @@ def statements(args: argparse.Namespace) -> list[Said]:
         articles = [f for f in files if f not in records]
         if articles:
             sources += _sources_from_articles(articles)
-    return [Said((s.article, s.attribution), s.actor, s.actor_name or s.actor, s.content, s.cue, s.context)
-            for s in sources]
+    return [Said((s.article, s.attribution), s.actor, s.actor_name or s.actor, s.content, s.cue, s.context,
+                 s.before) for s in sources]
 
 
 def _sources_from_articles(paths: list[str]) -> list[Any]:
@@ -321,7 +322,7 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
     near: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
     gated: Counter[str] = Counter()
     seen: set[tuple[Any, str]] = set()
-    read = [Statement(s.key, s.actor, s.content, s.cue, s.context) for s in said]
+    read = [Statement(s.key, s.actor, s.content, s.cue, s.context, s.before) for s in said]
     for r in (r for group in per_article(read) for r in readings(group, issues, load_encoder(), reader)):
         key = r.statement.key
         if (key, r.issue.id) not in seen:

@@ -65,14 +65,15 @@ _NEGATORS = re.compile(
     r"|(?<!with )(?<!without )no(?!-)|none|neither|nor|nobody|nothing)\b",
     re.IGNORECASE,
 )
-# Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of"): counted, but kept
-# in the text, since they also say something the embedding can use. Verbs that are themselves the substance of a
-# stance ("stop", "halt", "withdraw" for a ceasefire) are not here: a stance example using them is matched as is.
+# Verbs that negate their complement ("refuses to recognise", "gave up its bid", "stay out of", not strikers'
+# bare "stay out"): counted, but kept in the text, since they also say something the embedding can use. Verbs that
+# are themselves the substance of a stance ("stop", "halt", "withdraw" for a ceasefire) are not here: a stance
+# example using them is matched as is.
 _NEGATING_VERBS = re.compile(
     r"\b(?:refus(?:e|es|ed|ing)|reject(?:s|ed|ing)?|den(?:y|ies|ied|ying)|oppos(?:e|es|ed|ing)"
     r"|rul(?:e|es|ed|ing)\s+out|drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|renounc(?:e|es|ed|ing)|forgo(?:es|ne|ing)?|forwent"
     r"|g(?:ive|ives|ave|iven|iving)\s+up|(?:stay|stays|stayed|staying|keep|keeps|kept|keeping|remain|remains"
-    r"|remained)\s+out(?:side)?|refrain(?:s|ed|ing)?|(?:fight(?:s|ing)?|fought)(?!\s+(?:for|on)\b))\b",
+    r"|remained)\s+(?:out\s+of|outside)|refrain(?:s|ed|ing)?|(?:fight(?:s|ing)?|fought)(?!\s+(?:for|on)\b))\b",
     re.IGNORECASE,
 )
 _NEGATING_CUE = re.compile(
@@ -159,6 +160,7 @@ class Statement:
     content: str
     cue: str | None = None
     context: str = ""  # the paragraph it stands in: opens an issue its content names without a keyword
+    before: str = ""  # the article's text before it: where "the proposal", "it" find the issue they refer to
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,7 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
     the attributions whose speaker can hold a position (see ``holder``), each with its paragraph, and for the
     stance reader the record's stance acts (``onrecord.positions.acts``; the nearest-example matcher reads
     attributions only, as it was measured)."""
-    from onrecord.positions.acts import act_statements, asked_action, paragraph
+    from onrecord.positions.acts import act_statements, asked_action, paragraph, preceding
 
     out = []
     for a in record.attributions:
@@ -311,7 +313,9 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
             start = asked_action(record.text, cue, a.content.start, a.content.end) if cue else a.content.start
             content = record.text[start:a.content.end] if start != a.content.start else a.content.text
             out.append(Statement(key=a.id, actor=actor, content=content, cue=cue,
-                                 context=paragraph(record.text, a.content.start)))
+                                 context=paragraph(record.text, a.content.start),
+                                 before=preceding(record.text, min(a.cue.start, a.content.start) if a.cue
+                                                  else a.content.start)))
     out = out + act_statements(record) if reader != "embeddings" else out
     return same_person(out)
 

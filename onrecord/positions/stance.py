@@ -43,6 +43,13 @@ WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "stance.json"
 # chosen on the first sixteen gold articles, between the highest wrong reading (0.19) and the lowest right one
 # (0.37); docs/positions.md reports the later articles apart.
 CONTEXT_RELEVANCE = 0.28
+# A statement naming no issue, under a paragraph that opens none (or another), is read for an issue whose examples
+# it paraphrases this nearly (cosine): on the 22 older gold articles any value from 0.50 to 0.60 reads the same
+# (a settlement "somewhere between the two sides' figures" for pay, "any shelling … met with force"); the highest.
+UNKEYED_RELEVANCE = 0.6
+# ... and only when it stands out from the next issue by this much: a sentence on the talks in general lies as near
+# every issue of the seed's codebook (margins 0.00-0.04); the right readings above lead by 0.19 and 0.37.
+UNKEYED_MARGIN = 0.1
 FEATURES = ("sim", "lead", "top", "number", "agree", "conditional", "concession", "undecided",
             "bare", "relevance")
 
@@ -97,6 +104,10 @@ def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
 
 
 _POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
+# Acts of stopping or ending among the negative words: halting, scrapping, suspending, calling off, going back to
+# work (the end of a walkout).
+_STOPPING = _lexicon("halt* stop* block* scrap* ditch* suspend* ended ending".split() + _NEGATIVE[_NEGATIVE.index(
+    "call off"):])
 # "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back").
 _NOT_SUPPORT = re.compile(r"\b(?:(?:go|goes|going|went|gone|come|comes|came|coming|get|gets|got|pull|pulls|pulled"
                           r"|pulling|move|moves|moved|fall|falls|fell|bring|brings|brought|way|forces|troops)\s+back\b(?!\s+to\s+work)"
@@ -148,11 +159,14 @@ def evaluation(text: str, cue: str | None = None, topic: frozenset[str] = frozen
     (``topic_words``) count only from the short list."""
     t = _NOT_SUPPORT.sub(" ", text.replace("’", "'"))
     negative = len(_NEG.findall(t))
-    score = len(_POS.findall(_NEG.sub(" ", t))) - negative  # "back to work" is not backing
+    stopping = bool(_STOPPING.search(t))
+    # "back to work" is not backing; beside a stopping act, approving words judge the act ("will go back to work
+    # as a gesture of good faith" approves of ending the walkout), not what it stops.
+    score = (0 if stopping else len(_POS.findall(_NEG.sub(" ", t)))) - negative
     valence = _valence()
     rest = _NEG.sub(" ", _POS.sub(" ", t.lower()))  # words neither list above holds: VADER's sign
     score += sum((valence.get(w, 0.0) > 0) - (valence.get(w, 0.0) < 0) for w in _WORD.findall(rest)
-                 if w not in topic)
+                 if w not in topic and not (stopping and valence.get(w, 0.0) > 0))
     if len(_PARTICLES.findall(t)) % 2:
         score = -score
     if cue and negating_cue(cue):  # "rejected the demand for more": what was rejected, turned around
@@ -310,6 +324,7 @@ class Candidate:
     issues: list[Issue]
     context: bool = False  # gated by its paragraph, not its own words: read for the nearest issue only
     named: frozenset[str] = frozenset()  # the issues the clause itself names (by a keyword)
+    opened: frozenset[str] = frozenset()  # for a context candidate, the one issue its paragraph names
 
 
 def hedged(clause: str, concession: bool) -> bool:
@@ -328,9 +343,12 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
         flip = 1 if cue_negates(st.cue) else 0
         gated = [issue for issue in issues.issues if issue.gated(st.content)]
         context = not gated
-        if context and st.context:
-            gated = [issue for issue in issues.issues if issue.gated(st.context)]
-            gated = gated if len(gated) == 1 else []  # a paragraph on several issues names none of them
+        opened: frozenset[str] = frozenset()
+        if context:
+            named = [issue for issue in issues.issues if st.context and issue.gated(st.context)]
+            # a paragraph on several issues names none of them; every issue stays open to a near paraphrase
+            opened = frozenset(issue.id for issue in named) if len(named) == 1 else frozenset()
+            gated = list(issues.issues)
         if not gated:
             continue
         undecided = False
@@ -344,8 +362,101 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
             own = [issue for issue in gated if issue.gated(clause)] if not context else []
             _, negations = polarity(clause)
             out.append(Candidate(st, clause, min(negations, 1) ^ flip, conceded, own or gated, context,
-                                 frozenset(issue.id for issue in own)))
+                                 frozenset(issue.id for issue in own), opened))
     return out
+
+
+# A referring phrase: a definite, demonstrative or possessive noun phrase whose head names a proposal or an act
+# ("the proposal", "Vestmark's plan", "the vote"), or "it" closing its clause ("would fight it").
+_HEADS = ("proposal proposals plan plans deal idea offer decision vote move measure measures scheme bill law reform "
+          "change changes agreement compromise package policy project initiative rule rules").split()
+_REFERENCE = re.compile(r"\b(?:(?:the|this|that|these|those|its|their|his|her|our)\s+|[A-Z][\w-]*['’]s\s+)"
+                        r"(?:\w+\s+)??(?P<head>" + "|".join(_HEADS) + r")\b"
+                        r"|\b(?P<pronoun>it)\b(?=\s*(?:$|[,.;:!?\"”]|as\b|out\b))")
+# Verbs whose stance towards their object is clear: for it, or against it.
+_FOR_OBJECT = _lexicon([w.replace("_", " ") for w in (
+    "welcom* back backs backed backing support* endors* prais* hail* applaud* accept* approv* defend* embrac* "
+    "vote_for voted_for votes_for").split()])
+_AGAINST_OBJECT = _lexicon([w.replace("_", " ") for w in (
+    "reject* oppos* condemn* denounc* criticis* criticiz* dismiss* attack* scorn* blast* slam* fight fights fighting "
+    "fought scrap* block* overturn* challeng* vote_against voted_against votes_against").split()])
+_HEAD_STEMS = sorted({h[:4] for h in _HEADS})
+_COPULA = re.compile(r"\s+(?:itself\s+)?(?:is|was|are|were|(?:would|will|could)\s+be|(?:has|had|have)\s+been)\b"
+                     r"(?P<predicate>.+)", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?])[\"”’']?\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A statement that names no issue but refers back to one's object: which issue, the earlier sentence that
+    names it, and whether the verb governing the reference is for (+1) or against (−1) the object."""
+
+    issue: Issue
+    antecedent: str
+    polarity: int
+    phrase: str
+
+
+def object_polarity(text: str) -> tuple[int, str] | None:
+    """+1 or −1 when a referring phrase in ``text`` is the object of a verb for or against it ("condemned the
+    proposal", "would fight it", "did not back the plan": −1) or the subject of an evaluating predicate ("the rule
+    itself was long overdue": +1), with the phrase; None when there is none, or the
+    clause holding it concedes, sets a condition or hedges."""
+    for m in _REFERENCE.finditer(text):
+        lead = text[:m.start()]
+        clause_start = max((c.end() for c in _SPLIT.finditer(lead)), default=0)
+        after = _SPLIT.search(text, m.end())
+        clause = text[clause_start:after.start() if after else len(text)]  # "would back the plan only if …"
+        if hedged(clause, bool(_CONCESSION.match(clause))):
+            continue
+        words = clause[:m.start() - clause_start].split()[-4:]  # the verb and at most three words before the phrase
+        span = " ".join(words)
+        verb = next((v for v in (_AGAINST_OBJECT.search(span), _FOR_OBJECT.search(span)) if v), None)
+        judged = _COPULA.match(clause, m.end() - clause_start)
+        if verb is None and judged is not None:  # "the rule itself was long overdue": what the predicate says of it
+            value = evaluation(judged.group("predicate"))
+            if value:
+                return (1 if value > 0 else -1), m.group(0)
+        if verb is None:
+            continue
+        sign = -1 if _AGAINST_OBJECT.search(span) else 1
+        if len(_PARTICLES.findall(clause[:m.start() - clause_start])) % 2:  # "did not back the plan"
+            sign = -sign
+        return sign, m.group(0)
+    return None
+
+
+def referent(st: Statement, issues: Issues) -> Reference | None:
+    """The issue a statement naming none refers back to: its referring phrase's verb is for or against the object
+    (``object_polarity``), and the nearest earlier sentence of the article that names an issue — preferring one
+    that also repeats the phrase's head ("the vote" → "the board voted to close …") — names exactly one."""
+    text = f"{st.cue} {st.content}" if st.cue else st.content
+    found = object_polarity(text)
+    if found is None or not st.before:
+        return None
+    sign, phrase = found
+    head = _REFERENCE.match(phrase)
+    stem = (head.group("head") or "")[:4] if head else ""
+    sentences = [x.strip() for x in _SENTENCES.split(st.before) if x.strip()][::-1]
+    naming = [(x, [i for i in issues.issues if i.gate is not None and i.gated(x)]) for x in sentences]
+    naming = [(x, named) for x, named in naming if named]
+    if not naming:
+        return None
+    # The object is where its head last named it ("the vote" → "the board voted to close the unit"), else where
+    # the article first introduced a proposal ("the proposal" → the lede's "the government's plan to raise …");
+    # what it is runs from that word on.
+    for heads, order in (([stem] if stem else [], 1), (_HEAD_STEMS, -1)):
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, heads)) + r")", re.IGNORECASE) if heads else None
+        hits = [(x, named, m) for x, named in naming if pattern and (m := pattern.search(x))][::order]
+        if hits:
+            sentence, named, m = hits[0]
+            if len(named) != 1:
+                return None
+            # from the head on, when that part still names the issue ("under rules announced by the board" does not)
+            tail = sentence[m.start():]
+            return Reference(named[0], tail if named[0].gated(tail) else sentence, sign, phrase)
+    sentence, named = naming[0]
+    return Reference(named[0], sentence, sign, phrase) if len(named) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -381,19 +492,28 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
     """Every (clause, gated issue) of ``statements`` with its stances' probabilities (``onrecord issues check``
     shows them; ``read_stances`` keeps the decisive ones)."""
     reader = reader or load_reader()
+    statements = list(statements)
     found = candidates(statements, issues)
-    if not found:
+    refs = [(st, ref) for st in statements if not any(i.gated(st.content) for i in issues.issues)
+            for ref in [referent(st, issues)] if ref is not None]
+    antecedents = [(st, ref, piece) for st, ref in refs for piece in pieces(ref.antecedent)
+                   if ref.issue.gated(piece) and not hedged(piece, bool(_CONCESSION.match(piece)))]
+    if not found and not antecedents:
         return
     examples = _exemplars(issues, encoder, implicit_opposites=True)
     evals, amounts, topics = issue_constants(issues)
-    texts = [polarity(c.clause)[0] or c.clause for c in found]
+    texts = [polarity(c.clause)[0] or c.clause for c in found] + [polarity(x)[0] or x for _, _, x in antecedents]
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
-    for c, vector in zip(found, vectors, strict=True):
+    yield from referred(antecedents, vectors[len(found):], examples, reader, issues)
+    for c, vector in zip(found, vectors[:len(found)], strict=True):
         relevances = [float((examples[issue.id].vectors @ vector).max()) for issue in c.issues]
-        nearest = int(np.argmax(relevances))
+        if c.context:  # the nearest issue its paragraph opens or it paraphrases
+            open_ = [r if (r >= CONTEXT_RELEVANCE if i.id in c.opened else unkeyed(r, relevances)) else -1.0
+                     for i, r in zip(c.issues, relevances, strict=True)]
+            nearest = int(np.argmax(open_)) if max(open_) >= 0 else -1
         for k, (issue, relevance) in enumerate(zip(c.issues, relevances, strict=True)):
-            if c.context and (k != nearest or relevance < CONTEXT_RELEVANCE):
+            if c.context and k != nearest:
                 continue
             ex = examples[issue.id]
             sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, c.parity, len(issue.stances))
@@ -401,6 +521,45 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
                                     c.concession, topics[issue.id])
             yield Reading(c.statement, c.clause, issue, reader.probabilities(feats), np.maximum(*sims),
                           issue.id in c.named)
+
+
+def unkeyed(relevance: float, relevances: Sequence[float]) -> bool:
+    """Whether a clause naming no issue paraphrases the issue it lies ``relevance`` near (``UNKEYED_RELEVANCE``,
+    ``UNKEYED_MARGIN`` over the next of ``relevances``, the clause's relevance to each issue)."""
+    others = list(relevances)
+    others.remove(relevance)
+    return relevance >= UNKEYED_RELEVANCE and relevance - max(others, default=0.0) >= UNKEYED_MARGIN
+
+
+def referred(antecedents: list[tuple[Statement, Reference, str]], vectors: np.ndarray, examples: dict,
+             reader: Reader, issues: Issues) -> Iterator[Reading]:
+    """Statements that refer back to an issue's object (``referent``). The object's stance is what the earlier
+    sentence's most probable clause reads as, read as a description (neither "bare" nor evaluated: it says what
+    the object is, not whether anyone holds it or how it was received). A verb for the object takes that stance;
+    one against it, the stance at the other end of the scale (none when the object is a middle stance); the
+    confidence is the object reading's probability."""
+    evals, amounts, topics = issue_constants(issues)
+    best: dict[object, tuple[float, int, Statement, Reference]] = {}
+    for (st, ref, piece), vector in zip(antecedents, vectors, strict=True):
+        issue, ex = ref.issue, examples[ref.issue.id]
+        _, negations = polarity(piece)
+        sims = similarities(ex.vectors, ex.parity, ex.stance, ex.opposite, vector, min(negations, 1),
+                            len(issue.stances))
+        feats = clause_features(piece, None, sims, float((ex.vectors @ vector).max()), evals[issue.id],
+                                amounts[issue.id], False, topics[issue.id])
+        feats[:, [FEATURES.index("bare"), FEATURES.index("agree")]] = 0.0
+        probabilities = reader.probabilities(feats)
+        k = int(np.argmax(probabilities))
+        if st.key not in best or probabilities[k] > best[st.key][0]:
+            best[st.key] = (float(probabilities[k]), k, st, ref)
+    for p, k, st, ref in best.values():
+        issue = ref.issue
+        target = issue.stances[k].id if ref.polarity > 0 else issue.opposite(issue.stances[k])
+        if target is None:
+            continue
+        out = np.zeros(len(issue.stances))
+        out[[s.id for s in issue.stances].index(target)] = p
+        yield Reading(st, st.content, issue, out, np.zeros(len(issue.stances)), False)
 
 
 def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encoder,

@@ -172,8 +172,10 @@ _DATELINE = re.compile(
 
 
 def dateline_date(text: str) -> dt.date | None:
-    """The date of a dateline opening the text, when it names the year (else None: a guessed year misleads)."""
-    m = _DATELINE.match(text[:200])
+    """The date of a dateline opening the text or the paragraph after its headline ("Live: herring talks\n\nVESTHAVN,
+    April 14, 2027 — …"), when it names the year (else None: a guessed year misleads)."""
+    lines = [line for line in text[:600].split("\n") if line.strip()]
+    m = next((m for line in lines[:2] if (m := _DATELINE.match(line[:200]))), None)
     if not m:
         return None
     month = (m.group("m1") or m.group("m2")).lower()
