@@ -369,6 +369,70 @@ def _events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
             yield _Event(verb, kind, found[0], found[1], _namesakes(found[0], actors), status[1])
 
 
+# One name per status change, phrasal ones under verb and particle: how events are stored and told elsewhere.
+STATUS_KIND = {**_KIND_OF, **{f"{h} {p}": kind for (h, p), (kind, _) in _PHRASAL.items()}}
+STATUS_WHAT = {**{lemma: _STATUS[kind][lemma] for lemma, kind in _KIND_OF.items()},
+               **{f"{h} {p}": what for (h, p), (_, what) in _PHRASAL.items()}}
+STATUS_FORMS = re.compile(  # word forms of the status verbs: a text without one holds no status event
+    r"\b(?:resign|quit|died|dies|dying|die\b|kill|assassinat|arrest|detain|jail|imprison|fled|flee|oust|depos|"
+    r"fired|fires|sacked|sacks|dismiss|removed|execut|abdicat|overthr|defect|(?:step|stand|stood)\w* down|"
+    r"pass\w* away)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """A status event as the article check reads it (asserted, in the author's voice, a person named or plainly
+    meant), for readers outside this module: the corpus check of ``onrecord.store.corroborate``."""
+    lemma: str  # a key of STATUS_KIND: "resign", "step down", "die", …
+    verb: int  # character offset of the verb in the article
+    subject: tuple[int, int]  # the mention naming whom it happened to (a name, or he / she resolved to one person)
+    pronoun: bool
+    sentence: tuple[int, int]
+    restored: bool  # the article tells the status coming back ("arrested … released on bail")
+    background: bool  # told before the story's time: "had resigned", "resigned in 2014", "once fired"
+    office: str | None  # the office the person held as the article names it in the event's sentence, lower case
+
+
+def status_events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
+                  skip: list[tuple[int, int]]) -> list[StatusEvent]:
+    """Every status event the article check reads (``status_conflicts``), with whom and when."""
+    out = []
+    for event in _events(doc, actors, reported, skip):
+        verb = event.verb
+        lemma = next((f"{h} {p}" for (h, p) in _PHRASAL if verb.lemma_.lower() == h
+                      and any(c.lower_ == p and c.dep_ in ("prt", "advmod") for c in verb.children)),
+                     verb.lemma_.lower())
+        sent = _sent(verb)
+        out.append(StatusEvent(lemma, verb.idx, (event.mention.start_char, event.mention.end_char),
+                               event.mention.root.lower_ in ("he", "she", "him", "her"), _bounds(sent),
+                               _restored(event), _background(verb), _office_in(event)))
+    return out
+
+
+def _background(verb: Token) -> bool:
+    """The event told as before the story's time: the pluperfect ("had resigned"), or "ago", "once",
+    "formerly", "previously", "former" in its sentence."""
+    if any(c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in verb.children):
+        return True
+    return any(t.lower_ in ("ago", "formerly", "previously", "once", "former") for t in _sent(verb))
+
+
+def _office_in(event: _Event) -> str | None:
+    """The office the event's sentence says the person held or left: "resigned as campaign chairman", "fired
+    campaign manager X", "X, the FBI director, was fired"; None if it names none."""
+    verb = event.verb
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ in ("as", "from")):
+        for obj in (g for g in prep.children if g.dep_ == "pobj"):
+            words = [t for t in obj.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ") and t.ent_type_ != "PERSON"]
+            if words and any(t.lower_ in _OFFICE_TITLES | _OFFICE_OBJECTS for t in words):
+                return " ".join(t.lower_ for t in words)
+    head = event.mention.root
+    while head.dep_ in ("compound", "flat") and head.head is not head:
+        head = head.head
+    title = _title_of(head) if head.pos_ == "PROPN" else None
+    return title.lower() if title else None
+
+
 def _title_of(mention_head: Token) -> str | None:
     """The office a name is given as current in its own noun phrase ('President Volodymyr Zelensky',
     'Ana Ruiz, the health minister'); None for former holders ('former minister')."""
