@@ -112,6 +112,14 @@ def _value(token: str) -> float | None:
         return None
 
 
+_TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+
+
+def _unit(low: list[str], k: int) -> int:
+    """The digit word at ``low[k]`` ("one" … "nine"), else 0."""
+    return _SMALL[low[k]] if k < len(low) and low[k] in _SMALL and 1 <= _SMALL[low[k]] <= 9 else 0
+
+
 def figures(toks: list[str]) -> list[Figure]:
     """The figures of a tokenised statement with their kind and neighbours."""
     low = [t.lower() for t in toks]
@@ -123,7 +131,11 @@ def figures(toks: list[str]) -> list[Figure]:
         if value is None:
             i += 1
             continue
-        start, j, written = i, i + 1, value
+        j = i + 1
+        if lt in _TENS and j < len(toks) and (unit := _unit(low, j + (low[j] in ("-", "–")))):
+            value += unit  # "twenty-four", "thirty one": one number, not 20 and 4
+            j += 1 + (low[j] in ("-", "–"))
+        start, written = i, value
         kind = "count"
         if i > 0 and low[i - 1] in _CURRENCY_BEFORE:
             kind, start = "money", i - 1
@@ -384,9 +396,14 @@ def _other_place(a: Facts, b: Facts) -> bool:
 
 def _actor_difference(a: Facts, b: Facts) -> tuple[str, str] | None:
     """A name on each side that the other does not have, standing in the same place (the same word before or
-    after it): one actor put for another ("Smith said" / "Jones said")."""
-    for i in _unmatched(a, b):
-        for j in _unmatched(b, a):
+    after it): one actor put for another ("Smith said" / "Jones said"). Only when it is the one name each side
+    lacks: sentences that also name other people or places apart ("X won in Oklahoma" / "Y won in Virginia")
+    tell of other events, not one event with another actor."""
+    unmatched_a, unmatched_b = _unmatched(a, b), _unmatched(b, a)
+    if len(unmatched_a) != 1 or len(unmatched_b) != 1:
+        return None
+    for i in unmatched_a:
+        for j in unmatched_b:
             (ab, aa), (bb, ba) = a.name_context[i], b.name_context[j]
             if _government(a.names[i], aa) != _government(b.names[j], ba):
                 continue  # "the Dumont administration" / "Freedonia", "asked Dumont" / "asked the White House"
