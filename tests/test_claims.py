@@ -333,9 +333,10 @@ def test_a_number_in_words_is_one_figure() -> None:
 
 def test_names_besides_the_actor_tell_another_event() -> None:
     """One actor put for another only when the rest names the same places and people: two candidates winning
-    primaries in two states are two events."""
-    assert "actor" not in {d[0] for d in diff("Hartmann won the primary in Idaho on Tuesday.",
-                                              "Okafor won the primary in Nevada on Tuesday.")}
+    primaries in two states are two events (two claims, no conflict)."""
+    whats = {d[0] for d in diff("Hartmann won the primary in Idaho on Tuesday.",
+                                "Okafor won the primary in Nevada on Tuesday.")}
+    assert "actors" in whats and "actor" not in whats  # not the same claim, and no conflict
     assert ("actor", "Hartmann", "Okafor") in diff("Hartmann won the primary in Idaho on Tuesday.",
                                                    "Okafor won the primary in Idaho on Tuesday.")
 
