@@ -57,6 +57,10 @@ CASES = {
     "Rick Dalton": ("Rick Dalton was fired as campaign manager on Monday after a string of poor polls.\n\n"
                     "The campaign named his deputy to replace him.\n",
                     "Television commentator Rick Dalton said on Wednesday that the polls would tighten.\n"),
+    # speaking as a candidate is seeking an office, not holding one
+    "Mara Quint": ("Mara Quint resigned on Monday after a row with the board.\n\n"
+                   "The board will name a successor next month.\n",
+                   "Republican candidate Mara Quint said on Wednesday that taxes were too high.\n"),
     # the same office named on both sides: a conflict
     "Sarah Whitman": ("Sarah Whitman was fired as campaign manager on Monday after a string of poor polls.\n\n"
                   "The campaign named her deputy to replace her.\n",
@@ -99,6 +103,6 @@ def test_events_are_the_article_checks(con: duckdb.DuckDBPyConnection) -> None:
                        ).fetchall()
     names = list(CASES)
     by_case = {names[int(a[1:])]: (lemma, subject, office) for a, lemma, subject, office in rows}
-    assert set(by_case) == {"Daniel Moreau", "Pavel Rudnik", "Rick Dalton", "Sarah Whitman"}
+    assert set(by_case) == {"Daniel Moreau", "Pavel Rudnik", "Rick Dalton", "Mara Quint", "Sarah Whitman"}
     assert by_case["Rick Dalton"][2] == "campaign manager"
     assert by_case["Daniel Moreau"][0] == "resign" and by_case["Pavel Rudnik"][0] == "die"

@@ -267,6 +267,15 @@ _OFFICE_TITLES = TITLE_WORDS | {"manager", "coach", "executive", "captain", "bos
                                 "mayor", "superintendent", "principal", "dean", "chancellor", "governor", "sheriff"}
 
 
+# titles of someone seeking an office, not holding one: being fired from a job does not contradict them
+_SEEKING = {"candidate", "nominee", "hopeful", "contender", "challenger", "front-runner", "frontrunner", "contestant"}
+
+
+def holds_office(title: str) -> bool:
+    """A title names an office its bearer holds: not a candidacy ("GOP presidential candidate")."""
+    return not any(w.strip(".,").lower() in _SEEKING for w in title.split())
+
+
 def _namesakes(actor: Actor, actors: ActorIndex) -> list[Actor]:
     """The actor and the actors that are only its surname or its full name read apart ('Helena Varga' and a
     later 'Varga' the tagger filed separately), unless two different first names share the surname."""
@@ -463,7 +472,7 @@ def _holding_office(event: _Event, actors: ActorIndex) -> Iterator[tuple[Span, s
         while head.dep_ in ("compound", "flat") and head.head is not head:
             head = head.head
         title = _title_of(head)
-        if title and actors.actor_for(span) in event.same:
+        if title and holds_office(title) and actors.actor_for(span) in event.same:
             seen.add(_sent(span).start)
             yield _sent(span), title
 

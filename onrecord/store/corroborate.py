@@ -1399,11 +1399,13 @@ def status_conflicts(events: list[dict[str, Any]], spoken: list[dict[str, Any]])
 
 
 def _same_office(office: str | None, role: str | None) -> bool:
-    """A role someone speaks in that the status event ended: any role when the event's article names no office;
-    else one sharing a word with it ("campaign manager" / "Trump's campaign manager"), so that someone fired as a
-    campaign manager who speaks as a commentator is no conflict."""
-    if not role:
-        return False
+    """A role someone speaks in that the status event ended: any office (not a candidacy) when the event's article
+    names none, else one sharing a word with it ("campaign manager" / "Trump's campaign manager"), so that someone
+    fired as a campaign manager who speaks as a commentator is no conflict."""
+    from onrecord.assess.conflicts import holds_office
+
+    if not role or not holds_office(role):
+        return False  # speaking as "the Republican candidate" is seeking an office, not holding one
     if not office:
         return True
     return bool(set(words(office)) & set(words(role)) - _TITLE_FILLER)
