@@ -40,6 +40,9 @@ def conflicts(text: str) -> list:
     # a candidate seeks an office: being fired from a job before does not contradict it
     "Republican presidential candidate Dana Whitfield spoke in Ohio on Monday. "
     "The board that hired Whitfield later turned on her. She was fired.",
+    # the title used in the story of the past, the firing dated by the sentence before it: told in order
+    "Executives said Dana Whitfield, a first-time chief executive, was learning on the job. "
+    "In 2005, the board turned on Whitfield. She was fired.",
 ])
 def test_no_conflict_where_nothing_contradicts(text: str) -> None:
     assert conflicts(text) == []

@@ -192,8 +192,16 @@ def _later(event: Span, statement: Span, statement_verb: Token | None) -> bool:
 
 def _placed_in_time(verb: Token) -> bool:
     """The event's sentence dates it ("resigned in 2014", "later resigned", "resigned last month"); a duration
-    ("within hours") does not."""
-    return _anchor(_sent(verb)) is not None or any(t.lower_ in _EARLIER_ADVERBS for t in verb.subtree)
+    ("within hours") does not. A sentence with no time of its own right after one set in a past year continues
+    it ("In 2005, the board turned on her. She was fired."; not "since October", which runs up to now)."""
+    sent = _sent(verb)
+    if _anchor(sent) is not None or any(t.lower_ in _EARLIER_ADVERBS for t in verb.subtree):
+        return True
+    if sent.start == 0:
+        return False
+    words = [t.lower_ for t in _sent(verb.doc[sent.start - 1])]
+    return any(re.fullmatch(r"(?:19|20)\d\d", w) and i and words[i - 1] in ("in", "during", "by")
+               for i, w in enumerate(words))
 
 
 # verbs that give a status back: a sentence telling one ends the conflict ("jailed in 2009 and released in 2013")
