@@ -73,6 +73,9 @@ def test_no_conflict_where_nothing_contradicts(text: str) -> None:
     "In the second round 25 delegates were chosen. In the last round 9 delegates were chosen.",
     # the object valued, not the one valuing it
     "Analysts estimate the mill's debt at $40 million. Its owners put the figure for its land at $12 million.",
+    # two poll line-ups: each sentence gives a share for a candidate the other does not name
+    "Hartmann received 37 percent, Okafor had 36 percent and Lindqvist snagged 13 percent, according to the "
+    "results.\n\nOkafor received 38 percent, while Brandt held 33 percent and Lindqvist had 10 percent.",
 ])
 def test_figures_about_different_things_do_not_conflict(text: str) -> None:
     assert conflicts(text) == []

@@ -1110,11 +1110,25 @@ def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) 
     for figure, _ in figures:
         values[figure.unit, figure.thing].add(figure.value)
     figures = [(f, r) for f, r in figures if len(values[f.unit, f.thing]) < 3]
+    # What each sentence gives figures of one unit for (the thing, and a named holder): two sentences that each
+    # give one for something the other does not ("Trump 37, Clinton 36 percent" / "Clinton 38, Rubio 33 percent")
+    # are two line-ups — two polls, two match-ups — not one quantity told twice.
+    holders: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for f, _ in figures:
+        holders[f.sent.start, f.unit].add(f.thing)
+        if f.named_holder and f.subject:
+            holders[f.sent.start, f.unit].add(f.subject[0])
+
+    def other_line_up(a: _Figure, b: _Figure) -> bool:
+        x, y = holders[a.sent.start, a.unit], holders[b.sent.start, b.unit]
+        return bool(x - y and y - x)
+
     out: list[Conflict] = []
     paired: set[int] = set()  # sentences already flagged or named: one flag per contradiction
     for i, (later, later_reported) in enumerate(figures):
         earlier, earlier_reported = next(((f, r) for f, r in figures[:i] if f.sent != later.sent
-                                          and not (r and later_reported) and _disagree(f, later)), (None, False))
+                                          and not (r and later_reported) and _disagree(f, later)
+                                          and not other_line_up(f, later)), (None, False))
         if earlier is None or later.sent.start in paired:
             continue
         paired.add(later.sent.start)
