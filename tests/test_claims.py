@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from feeds import write_feed
 
-from onrecord.store import claims, embed, schema
+from onrecord.store import claims, embed, match, schema
 from onrecord.store.corroborate import corroborate
 from onrecord.store.ingest import ingest
 
@@ -319,3 +319,42 @@ def test_two_actors_who_each_did_not_act_are_two_claims_but_no_conflict() -> Non
     whats = {d[0] for d in diff("Alvarez' campaign did not immediately respond to a request for comment.",
                                 "The Moreau campaign did not immediately respond to a request for comment.")}
     assert "actors" in whats and "actor" not in whats
+
+
+def test_a_number_in_words_is_one_figure() -> None:
+    """"Twenty-four" is 24, not 20 and 4: the same share written in words and in digits does not differ."""
+    assert [(f.kind, f.value) for f in claims.facts("Twenty-four percent said the plan was fair.").figures] == [
+        ("percent", 24.0)]
+    assert [f.value for f in claims.facts("thirty one ships and forty boats").figures] == [31.0, 40.0]
+    assert diff("Only 24 percent said the plan was fair.", "Twenty-four percent said the plan was fair.") == []
+    assert "figure" in {d[0] for d in diff("Only 34 percent said the plan was fair.",
+                                           "Twenty-four percent said the plan was fair.")}
+
+
+def test_names_besides_the_actor_tell_another_event() -> None:
+    """One actor put for another only when the rest names the same places and people: two candidates winning
+    primaries in two states are two events (two claims, no conflict)."""
+    whats = {d[0] for d in diff("Hartmann won the primary in Idaho on Tuesday.",
+                                "Okafor won the primary in Nevada on Tuesday.")}
+    assert "actors" in whats and "actor" not in whats  # not the same claim, and no conflict
+    assert ("actor", "Hartmann", "Okafor") in diff("Hartmann won the primary in Idaho on Tuesday.",
+                                                   "Okafor won the primary in Idaho on Tuesday.")
+
+
+def test_figures_of_other_measurements_are_no_conflict_of_any_kind() -> None:
+    """Two polls' margins for two groups of voters: the figures measure other things, so the group's name that
+    differs is no conflict of actors either."""
+    a = match.Candidate(1, 1, "outlet:alpha", date(2024, 5, 1), "Among 542 Republican primary voters, the margin of "
+                        "error is plus or minus 4.2 percentage points.", 1)
+    b = match.Candidate(2, 2, "outlet:beta", date(2024, 5, 1), "Among 418 Democratic primary voters, the margin of "
+                        "error is plus or minus 6.1 percentage points.", 2)
+    assert {d[0] for d in diff(a.context, b.context)} >= {"figures", "actor"}
+
+    def always(xs: list[str], ys: list[str]) -> np.ndarray:
+        return np.ones(len(xs))
+
+    assert match.judge(a, [b], {}, always, 0.5) == (None, [])
+    # the same sentence with one figure changed is a conflict on the same verdict
+    c = match.Candidate(3, 3, "outlet:gamma", date(2024, 5, 1), a.context.replace("4.2", "5.9"), 3)
+    _, conflicts = match.judge(a, [c], {}, always, 0.5)
+    assert [d.what for j in conflicts for d in j.differences] == ["figure"]

@@ -37,6 +37,12 @@ def conflicts(text: str) -> list:
     "Holm would resign if the budget failed, but she did not resign after last year's vote.",
     # an allegation is the source's, not the author's
     "Senator Ray Cole spoke in the chamber on Thursday. Opponents claimed Cole had been arrested in 2019.",
+    # a candidate seeks an office: being fired from a job before does not contradict it
+    "Republican presidential candidate Dana Whitfield spoke in Ohio on Monday. "
+    "The board that hired Whitfield later turned on her. She was fired.",
+    # the title used in the story of the past, the firing dated by the sentence before it: told in order
+    "Executives said Dana Whitfield, a first-time chief executive, was learning on the job. "
+    "In 2005, the board turned on Whitfield. She was fired.",
 ])
 def test_no_conflict_where_nothing_contradicts(text: str) -> None:
     assert conflicts(text) == []
@@ -67,6 +73,9 @@ def test_no_conflict_where_nothing_contradicts(text: str) -> None:
     "In the second round 25 delegates were chosen. In the last round 9 delegates were chosen.",
     # the object valued, not the one valuing it
     "Analysts estimate the mill's debt at $40 million. Its owners put the figure for its land at $12 million.",
+    # two poll line-ups: each sentence gives a share for a candidate the other does not name
+    "Hartmann received 37 percent, Okafor had 36 percent and Lindqvist snagged 13 percent, according to the "
+    "results.\n\nOkafor received 38 percent, while Brandt held 33 percent and Lindqvist had 10 percent.",
 ])
 def test_figures_about_different_things_do_not_conflict(text: str) -> None:
     assert conflicts(text) == []
@@ -82,6 +91,14 @@ def test_status_conflict_is_one_flag_naming_both_sentences() -> None:
     assert "Transport Minister Helena Varga announced a review" in flag.explanation
     assert "resigned" in flag.explanation and "Transport Minister" in flag.explanation
     assert flag.related  # the attributions of the other sentence
+
+
+def test_an_office_holder_fired_is_still_a_conflict() -> None:
+    """The control of the candidate case: the same story with an office held is a conflict."""
+    text = ("Transport Minister Dana Whitfield spoke in Ohio on Monday. "
+            "The board that hired Whitfield later turned on her. She was fired.")
+    (flag,) = conflicts(text)
+    assert flag.text == "She was fired."
 
 
 def test_figure_conflict_names_both_figures_and_the_thing() -> None:

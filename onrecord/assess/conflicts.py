@@ -192,8 +192,16 @@ def _later(event: Span, statement: Span, statement_verb: Token | None) -> bool:
 
 def _placed_in_time(verb: Token) -> bool:
     """The event's sentence dates it ("resigned in 2014", "later resigned", "resigned last month"); a duration
-    ("within hours") does not."""
-    return _anchor(_sent(verb)) is not None or any(t.lower_ in _EARLIER_ADVERBS for t in verb.subtree)
+    ("within hours") does not. A sentence with no time of its own right after one set in a past year continues
+    it ("In 2005, the board turned on her. She was fired."; not "since October", which runs up to now)."""
+    sent = _sent(verb)
+    if _anchor(sent) is not None or any(t.lower_ in _EARLIER_ADVERBS for t in verb.subtree):
+        return True
+    if sent.start == 0:
+        return False
+    words = [t.lower_ for t in _sent(verb.doc[sent.start - 1])]
+    return any(re.fullmatch(r"(?:19|20)\d\d", w) and i and words[i - 1] in ("in", "during", "by")
+               for i, w in enumerate(words))
 
 
 # verbs that give a status back: a sentence telling one ends the conflict ("jailed in 2009 and released in 2013")
@@ -265,6 +273,15 @@ def _ambiguous_surname(mention: Span, doc: Doc) -> bool:
 
 _OFFICE_TITLES = TITLE_WORDS | {"manager", "coach", "executive", "captain", "boss", "chief", "president", "head",
                                 "mayor", "superintendent", "principal", "dean", "chancellor", "governor", "sheriff"}
+
+
+# titles of someone seeking an office, not holding one: being fired from a job does not contradict them
+_SEEKING = {"candidate", "nominee", "hopeful", "contender", "challenger", "front-runner", "frontrunner", "contestant"}
+
+
+def holds_office(title: str) -> bool:
+    """A title names an office its bearer holds: not a candidacy ("GOP presidential candidate")."""
+    return not any(w.strip(".,").lower() in _SEEKING for w in title.split())
 
 
 def _namesakes(actor: Actor, actors: ActorIndex) -> list[Actor]:
@@ -369,6 +386,70 @@ def _events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
             yield _Event(verb, kind, found[0], found[1], _namesakes(found[0], actors), status[1])
 
 
+# One name per status change, phrasal ones under verb and particle: how events are stored and told elsewhere.
+STATUS_KIND = {**_KIND_OF, **{f"{h} {p}": kind for (h, p), (kind, _) in _PHRASAL.items()}}
+STATUS_WHAT = {**{lemma: _STATUS[kind][lemma] for lemma, kind in _KIND_OF.items()},
+               **{f"{h} {p}": what for (h, p), (_, what) in _PHRASAL.items()}}
+STATUS_FORMS = re.compile(  # word forms of the status verbs: a text without one holds no status event
+    r"\b(?:resign|quit|died|dies|dying|die\b|kill|assassinat|arrest|detain|jail|imprison|fled|flee|oust|depos|"
+    r"fired|fires|sacked|sacks|dismiss|removed|execut|abdicat|overthr|defect|(?:step|stand|stood)\w* down|"
+    r"pass\w* away)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """A status event as the article check reads it (asserted, in the author's voice, a person named or plainly
+    meant), for readers outside this module: the corpus check of ``onrecord.store.corroborate``."""
+    lemma: str  # a key of STATUS_KIND: "resign", "step down", "die", …
+    verb: int  # character offset of the verb in the article
+    subject: tuple[int, int]  # the mention naming whom it happened to (a name, or he / she resolved to one person)
+    pronoun: bool
+    sentence: tuple[int, int]
+    restored: bool  # the article tells the status coming back ("arrested … released on bail")
+    background: bool  # told before the story's time: "had resigned", "resigned in 2014", "once fired"
+    office: str | None  # the office the person held as the article names it in the event's sentence, lower case
+
+
+def status_events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
+                  skip: list[tuple[int, int]]) -> list[StatusEvent]:
+    """Every status event the article check reads (``status_conflicts``), with whom and when."""
+    out = []
+    for event in _events(doc, actors, reported, skip):
+        verb = event.verb
+        lemma = next((f"{h} {p}" for (h, p) in _PHRASAL if verb.lemma_.lower() == h
+                      and any(c.lower_ == p and c.dep_ in ("prt", "advmod") for c in verb.children)),
+                     verb.lemma_.lower())
+        sent = _sent(verb)
+        out.append(StatusEvent(lemma, verb.idx, (event.mention.start_char, event.mention.end_char),
+                               event.mention.root.lower_ in ("he", "she", "him", "her"), _bounds(sent),
+                               _restored(event), _background(verb), _office_in(event)))
+    return out
+
+
+def _background(verb: Token) -> bool:
+    """The event told as before the story's time: the pluperfect ("had resigned"), or "ago", "once",
+    "formerly", "previously", "former" in its sentence."""
+    if any(c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in verb.children):
+        return True
+    return any(t.lower_ in ("ago", "formerly", "previously", "once", "former") for t in _sent(verb))
+
+
+def _office_in(event: _Event) -> str | None:
+    """The office the event's sentence says the person held or left: "resigned as campaign chairman", "fired
+    campaign manager X", "X, the FBI director, was fired"; None if it names none."""
+    verb = event.verb
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ in ("as", "from")):
+        for obj in (g for g in prep.children if g.dep_ == "pobj"):
+            words = [t for t in obj.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ") and t.ent_type_ != "PERSON"]
+            if words and any(t.lower_ in _OFFICE_TITLES | _OFFICE_OBJECTS for t in words):
+                return " ".join(t.lower_ for t in words)
+    head = event.mention.root
+    while head.dep_ in ("compound", "flat") and head.head is not head:
+        head = head.head
+    title = _title_of(head) if head.pos_ == "PROPN" else None
+    return title.lower() if title else None
+
+
 def _title_of(mention_head: Token) -> str | None:
     """The office a name is given as current in its own noun phrase ('President Volodymyr Zelensky',
     'Ana Ruiz, the health minister'); None for former holders ('former minister')."""
@@ -399,7 +480,7 @@ def _holding_office(event: _Event, actors: ActorIndex) -> Iterator[tuple[Span, s
         while head.dep_ in ("compound", "flat") and head.head is not head:
             head = head.head
         title = _title_of(head)
-        if title and actors.actor_for(span) in event.same:
+        if title and holds_office(title) and actors.actor_for(span) in event.same:
             seen.add(_sent(span).start)
             yield _sent(span), title
 
@@ -1029,11 +1110,25 @@ def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) 
     for figure, _ in figures:
         values[figure.unit, figure.thing].add(figure.value)
     figures = [(f, r) for f, r in figures if len(values[f.unit, f.thing]) < 3]
+    # What each sentence gives figures of one unit for (the thing, and a named holder): two sentences that each
+    # give one for something the other does not ("Trump 37, Clinton 36 percent" / "Clinton 38, Rubio 33 percent")
+    # are two line-ups — two polls, two match-ups — not one quantity told twice.
+    holders: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for f, _ in figures:
+        holders[f.sent.start, f.unit].add(f.thing)
+        if f.named_holder and f.subject:
+            holders[f.sent.start, f.unit].add(f.subject[0])
+
+    def other_line_up(a: _Figure, b: _Figure) -> bool:
+        x, y = holders[a.sent.start, a.unit], holders[b.sent.start, b.unit]
+        return bool(x - y and y - x)
+
     out: list[Conflict] = []
     paired: set[int] = set()  # sentences already flagged or named: one flag per contradiction
     for i, (later, later_reported) in enumerate(figures):
         earlier, earlier_reported = next(((f, r) for f, r in figures[:i] if f.sent != later.sent
-                                          and not (r and later_reported) and _disagree(f, later)), (None, False))
+                                          and not (r and later_reported) and _disagree(f, later)
+                                          and not other_line_up(f, later)), (None, False))
         if earlier is None or later.sent.start in paired:
             continue
         paired.add(later.sent.start)

@@ -93,16 +93,6 @@ instagram newsletter blog media
 PERSONAL_PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person",
                      "they": "group", "them": "group", "it": "organization", "we": "group", "i": "person"}
 
-# Events that end someone's time in office, liberty or life; used by the conflict check.
-STATUS_VERBS = {
-    "resign": "resigned", "quit": "quit", "die": "died", "kill": "was killed", "assassinate": "was assassinated",
-    "arrest": "was arrested", "detain": "was detained", "jail": "was jailed", "imprison": "was imprisoned",
-    "flee": "fled", "oust": "was ousted", "depose": "was deposed", "fire": "was fired", "sack": "was sacked",
-    "dismiss": "was dismissed", "remove": "was removed", "execute": "was executed", "abdicate": "abdicated",
-    "overthrow": "was overthrown",
-}
-
-
 # --- learned cues ---------------------------------------------------------------------------------
 
 LEARNED = pathlib.Path(__file__).resolve().parent.parent / "data" / "cues.json"

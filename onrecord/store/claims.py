@@ -112,6 +112,14 @@ def _value(token: str) -> float | None:
         return None
 
 
+_TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+
+
+def _unit(low: list[str], k: int) -> int:
+    """The digit word at ``low[k]`` ("one" … "nine"), else 0."""
+    return _SMALL[low[k]] if k < len(low) and low[k] in _SMALL and 1 <= _SMALL[low[k]] <= 9 else 0
+
+
 def figures(toks: list[str]) -> list[Figure]:
     """The figures of a tokenised statement with their kind and neighbours."""
     low = [t.lower() for t in toks]
@@ -123,7 +131,11 @@ def figures(toks: list[str]) -> list[Figure]:
         if value is None:
             i += 1
             continue
-        start, j, written = i, i + 1, value
+        j = i + 1
+        if lt in _TENS and j < len(toks) and (unit := _unit(low, j + (low[j] in ("-", "–")))):
+            value += unit  # "twenty-four", "thirty one": one number, not 20 and 4
+            j += 1 + (low[j] in ("-", "–"))
+        start, written = i, value
         kind = "count"
         if i > 0 and low[i - 1] in _CURRENCY_BEFORE:
             kind, start = "money", i - 1
@@ -382,16 +394,20 @@ def _other_place(a: Facts, b: Facts) -> bool:
     return _government(a.names[i], a.name_context[i][1]) == _government(b.names[j], b.name_context[j][1])
 
 
-def _actor_difference(a: Facts, b: Facts) -> tuple[str, str] | None:
+def _actor_difference(a: Facts, b: Facts) -> tuple[str, str, bool] | None:
     """A name on each side that the other does not have, standing in the same place (the same word before or
-    after it): one actor put for another ("Smith said" / "Jones said")."""
-    for i in _unmatched(a, b):
-        for j in _unmatched(b, a):
+    after it): one actor put for another ("Smith said" / "Jones said"); and whether it is the one name each side
+    lacks. Sentences that also name other people or places apart ("X won in Oklahoma" / "Y won in Virginia")
+    tell of other events: not the same claim, but no conflict of actors either."""
+    unmatched_a, unmatched_b = _unmatched(a, b), _unmatched(b, a)
+    for i in unmatched_a:
+        for j in unmatched_b:
             (ab, aa), (bb, ba) = a.name_context[i], b.name_context[j]
             if _government(a.names[i], aa) != _government(b.names[j], ba):
                 continue  # "the Dumont administration" / "Freedonia", "asked Dumont" / "asked the White House"
             if (aa and aa == ba and aa.isalpha()) or (ab and ab == bb and ab.isalpha() and ab not in ("and", ",")):
-                return " ".join(a.names[i]).title(), " ".join(b.names[j]).title()
+                return (" ".join(a.names[i]).title(), " ".join(b.names[j]).title(),
+                        len(unmatched_a) == len(unmatched_b) == 1)
     return None
 
 
@@ -412,8 +428,10 @@ def differences(a: Facts, b: Facts) -> list[Difference]:
     actor = _actor_difference(a, b)
     if actor:
         # two actors who each did not do one thing ("Alvarez' campaign did not respond" / "the Moreau campaign
-        # did not respond") can both be right: two claims, but no conflict
-        out.append(Difference("actors" if a.negated and b.negated else "actor", *actor))
+        # did not respond") can both be right, and so can two events that name other places or people too: two
+        # claims, but no conflict
+        name_a, name_b, alone = actor
+        out.append(Difference("actor" if alone and not (a.negated and b.negated) else "actors", name_a, name_b))
     flipped = [k for k, side in a.opposites if (k, 1 - side) in b.opposites and (k, side) not in b.opposites]
     if flipped:
         out.append(Difference("polarity", *_opposite_words(a, b, flipped[0])))

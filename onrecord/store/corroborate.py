@@ -57,7 +57,7 @@ from onrecord.record import act_span
 from onrecord.store import claims, embed, match, schema
 from onrecord.store.schema import TEXT, TEXTS, Table
 
-VERSION = "3"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
+VERSION = "4"  # stored in store_info; a store corroborated by another version is rebuilt from scratch
 CHUNK = 1000  # articles per transaction
 PARAPHRASE_DEFAULT = False  # a store that never chose links verbatim copies only (docs/corroboration.md says why)
 
@@ -134,9 +134,11 @@ TABLES = (
     Table("statement_facts", (
         ("article_id", TEXT), ("statement_id", TEXT), ("kind", TEXT),  # status | count
         ("start_char", _INT), ("end_char", _INT),  # the statement
-        ("lemma", TEXT),  # status: the verb's lemma (resign, die, …); count: the event (killed, injured, …)
+        ("lemma", TEXT),  # status: a key of conflicts.STATUS_KIND (resign, step down…); count: the event (killed…)
         ("subject_start", _INT), ("subject_end", _INT), ("subject_text", TEXT), ("pronoun", _BOOL),
-        ("value", _FLOAT), ("approximate", _BOOL), ("noun", TEXT), ("places", TEXTS), ("weekday", TEXT),
+        ("value", _FLOAT), ("approximate", _BOOL),
+        ("noun", TEXT),  # count: the counted noun; status: the office the event's sentence names (NULL: none)
+        ("places", TEXTS), ("weekday", TEXT),
         ("figure", TEXT),  # the figure as written
     ), order=("article_id", "start_char", "kind", "lemma", "value")),
     Table("clusters", (
@@ -323,61 +325,53 @@ def outlet_key(article_id: str, outlet: str | None, url: str | None, wire: str |
 
 # ---------------------------------------------------------------------------------------------------- facts
 
-# Word forms of the status verbs: only statements containing one are parsed for status events.
-_STATUS_FORMS = re.compile(
-    r"\b(?:resign|quit|died|dies|dying|die\b|kill|assassinat|arrest|detain|jail|imprison|fled|flee|oust|depos|"
-    r"fired|fires|sacked|dismiss|removed|execut|abdicat|overthr)", re.IGNORECASE)
 _CASUALTY_FORMS = re.compile(
     r"\b(?:kill|dead|die|death|toll|fatalit|injur|wound|hurt|arrest|detain|displac|evacuat)", re.IGNORECASE)
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
                      r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
                      r"ninety|hundred|thousand|million|dozen)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_PAST_WORDS = {"ago", "former", "formerly", "previously", "once"}
 _FORMER = re.compile(r"\b(?:former|formerly|ex|onetime|one-time|erstwhile|then|retired|late|outgoing)\b",
                      re.IGNORECASE)
-_DEATHS = {"die", "kill", "assassinate", "execute"}  # after these, any later statement is a conflict
-_OBJECT_VERBS = {"kill", "arrest", "detain", "oust", "fire", "sack", "dismiss", "remove", "execute", "jail",
-                 "imprison", "depose", "overthrow", "assassinate"}
 
 
-def _candidate(text: str) -> bool:
-    return bool(_STATUS_FORMS.search(text) or (_CASUALTY_FORMS.search(text) and _NUMBER.search(text)))
+def _status_facts(statements: list[dict[str, Any]], texts: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """The status events of the articles whose unsourced statements name one, read by the article check's own
+    reader (``onrecord.assess.conflicts.status_events``: asserted, not reported speech, not hypothetical, negated
+    or framed, whom it happened to plainly named), the whole article parsed again; events told as background or
+    undone in the article ("released on bail"), or dated in another year than the article, are not news of its
+    time and are left out. Each event is kept with the unsourced statement holding its verb."""
+    from onrecord.assess.conflicts import STATUS_FORMS, status_events
+    from onrecord.attribute.actors import ActorIndex
+    from onrecord.clean import find_boilerplate
+    from onrecord.parse import load_pipeline
 
-
-def _status_facts(doc: Any, offset: int, published: date | None) -> Iterator[dict[str, Any]]:
-    """'X resigned', 'X was arrested', 'troops killed X' stated as having happened (not denied, planned,
-    hypothetical or long past), with the span of X in the article."""
-    from onrecord.assess.conflicts import realis
-    from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
-
-    for verb in doc:
-        lemma = verb.lemma_.lower()
-        if lemma not in STATUS_VERBS or verb.pos_ != "VERB" or not realis(verb):
-            continue
-        if any(c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in verb.children):
-            continue  # "had resigned": told as background, before the story's time
-        sent = verb.sent
-        if any(t.lower_ in _PAST_WORDS for t in sent) or any(
-                int(y) != published.year for y in _YEAR.findall(sent.text) if published):
-            continue  # "resigned in 2019", "two years ago": an old event, not news of this period
-        if any(c.tag_ == "VBG" and c.dep_ in ("xcomp", "dobj", "ccomp", "pcomp") for c in verb.children):
-            continue  # "quit giving paid speeches": stopped doing something, not left office
-        passive = verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children)
-        roles = ("nsubjpass",) if passive else ("dobj",) if lemma in _OBJECT_VERBS else ("nsubj",)
-        target = next((c for c in verb.children if c.dep_ in roles), None)
-        pronoun = target is not None and PERSONAL_PRONOUNS.get(target.lower_) == "person" and target.lower_ != "i"
-        if target is None or not (target.pos_ == "PROPN" or pronoun):
-            continue  # only named people (and he/she, when the analysis resolved them) match the store's actors
-        # the name itself: "Braden Joplin" in "Carson campaign volunteer Braden Joplin", not the modifiers
-        first = target
-        for child in reversed(list(target.lefts)):
-            if child.i != first.i - 1 or child.pos_ != "PROPN" or child.dep_ not in ("compound", "flat"):
-                break
-            first = child
-        start, end = first.idx, target.idx + len(target.text)
-        yield {"lemma": lemma, "subject_start": offset + start, "subject_end": offset + end,
-               "subject_text": doc.text[start:end], "pronoun": pronoun}
+    by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in statements:
+        by_article[s["article_id"]].append(s)
+    todo = [aid for aid, rows in by_article.items() if texts.get(aid) and any(
+        s["kind"] == "unsourced" and s["text"] and STATUS_FORMS.search(s["text"]) for s in rows)]
+    if not todo:
+        return
+    nlp = load_pipeline()
+    with nlp.select_pipes(disable=["onrecord"]):
+        for aid, doc in zip(todo, nlp.pipe([texts[a] for a in todo], batch_size=16), strict=True):
+            rows = by_article[aid]
+            published = rows[0]["published_date"]
+            skip = [(b.start, b.end) for b in find_boilerplate(texts[aid])]
+            reported = [(s["start_char"], s["end_char"]) for s in rows if s["kind"] == "attribution"]
+            for event in status_events(doc, ActorIndex(doc, skip), reported, skip):
+                home = next((s for s in rows if s["kind"] == "unsourced"
+                             and s["start_char"] <= event.verb < s["end_char"]), None)
+                sentence = doc.text[event.sentence[0]:event.sentence[1]]
+                if home is None or event.restored or event.background or (published is not None and any(
+                        int(y) != published.year for y in _YEAR.findall(sentence))):
+                    continue
+                yield {"article_id": aid, "statement_id": home["statement_id"], "start_char": home["start_char"],
+                       "end_char": home["end_char"], "kind": "status", "lemma": event.lemma,
+                       "subject_start": event.subject[0], "subject_end": event.subject[1],
+                       "subject_text": doc.text[event.subject[0]:event.subject[1]], "pronoun": event.pronoun,
+                       "noun": event.office}
 
 
 def _count_facts(doc: Any) -> Iterator[dict[str, Any]]:
@@ -398,21 +392,21 @@ def _count_facts(doc: Any) -> Iterator[dict[str, Any]]:
                "weekday": weekdays[0] if len(weekdays) == 1 else None, "figure": ent.text}
 
 
-def extract_facts(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Status events and casualty figures in the statements (only those whose words suggest one are parsed)."""
-    todo = [s for s in statements if s["text"] and _candidate(s["text"])]
+def extract_facts(statements: list[dict[str, Any]], texts: dict[str, str]) -> list[dict[str, Any]]:
+    """Status events (``_status_facts``) and casualty figures in the statements (``statements``: ``article_id,
+    statement_id, kind, start_char, end_char, text, published_date``; ``texts``: each article's text). Only
+    statements whose words suggest one are parsed."""
+    rows: list[dict[str, Any]] = list(_status_facts(statements, texts))
+    todo = [s for s in statements if s["text"] and _CASUALTY_FORMS.search(s["text"]) and _NUMBER.search(s["text"])]
     if not todo:
-        return []
+        return rows
     from onrecord.parse import load_pipeline
 
     nlp = load_pipeline()
-    rows: list[dict[str, Any]] = []
     with nlp.select_pipes(disable=["onrecord"]):
         for s, doc in zip(todo, nlp.pipe([s["text"] for s in todo], batch_size=64), strict=True):
             base = {"article_id": s["article_id"], "statement_id": s["statement_id"], "start_char": s["start_char"],
                     "end_char": s["end_char"]}
-            for fact in _status_facts(doc, s["start_char"], s["published_date"]):
-                rows.append({**base, "kind": "status", **fact})
             for fact in _count_facts(doc):
                 rows.append({**base, "kind": "count", **fact})
     return rows
@@ -655,7 +649,7 @@ def _process(con: duckdb.DuckDBPyConnection, state: _State, articles: list[dict[
         st["context"] = context(texts[st["article_id"]], st["start_char"], st["end_char"], st["text"] or "")
     members, statement_buckets = _cluster(con, state, statements)
     vectors, conflicts = _paraphrases(con, state, statements, members) if state.paraphrase else ([], [])
-    facts = extract_facts(statements)
+    facts = extract_facts(statements, texts)
     con.begin()
     try:
         schema.insert(con, BY_NAME["cluster_members"], members)
@@ -1253,7 +1247,7 @@ def check_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     attributions, dated casualty figures naming a place, dated stances of canonical actors."""
     rows: list[dict[str, Any]] = []
     facts = con.execute(f"""
-        SELECT f.lemma, f.subject_start, f.subject_end, st.*
+        SELECT f.lemma, f.noun, f.subject_start, f.subject_end, st.*
         FROM statement_facts f JOIN ({_STATEMENTS_SQL}) st
           ON st.article_id = f.article_id AND st.statement_id = f.statement_id
         WHERE f.kind = 'status' AND st.published_date IS NOT NULL""").fetchall()
@@ -1264,19 +1258,19 @@ def check_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                 WHERE kind = 'person' AND actor_id IS NOT NULL AND start_char IS NOT NULL
                   AND article_id IN (SELECT unnest(?::VARCHAR[]))
                 ORDER BY article_id, start_char, end_char, actor_id""",
-                                                  [sorted({r[3] for r in facts})]).fetchall():
+                                                  [sorted({r[4] for r in facts})]).fetchall():
             people[aid].append((start, end, actor))
         events = []
-        for lemma, s_start, s_end, *row in facts:
+        for lemma, office, s_start, s_end, *row in facts:
             st = dict(zip(_STATEMENT_FIELDS, row, strict=True))
             actor = event_actor(s_start, s_end, people.get(st["article_id"], []))
             if actor is not None:
-                events.append((actor, lemma, st))
-        actors = sorted({a for a, _, _ in events})
+                events.append((actor, lemma, office, st))
+        actors = sorted({a for a, _, _, _ in events})
         names = dict(con.execute("SELECT id, name FROM actors WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                                  [actors]).fetchall())
-        rows += [check_row("event", actor, st, actor_id=actor, name=names.get(actor), lemma=lemma)
-                 for actor, lemma, st in events]
+        rows += [check_row("event", actor, st, actor_id=actor, name=names.get(actor), lemma=lemma, noun=office)
+                 for actor, lemma, office, st in events]
         for actor, role, when, speaker, *row in con.execute(f"""
                 SELECT t.actor_id, t.speaker_role, t.said_when, t.speaker_text, st.*
                 FROM attributions t
@@ -1397,15 +1391,17 @@ def _who(s: _Statement) -> str:
 
 
 def status_conflicts(events: list[dict[str, Any]], spoken: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One actor: reported resigned / dead / arrested (``event`` rows) while another article reports them speaking
-    (``spoken`` rows; for deaths: saying anything; otherwise: speaking with a title, in office), within
-    STATUS_WINDOW days."""
-    from onrecord.attribute.lexicon import PERSONAL_PRONOUNS, STATUS_VERBS
+    """One actor: reported resigned / dead / arrested (``event`` rows, read by the article check's reader, see
+    ``_status_facts``) while another article reports them speaking (``spoken`` rows; for deaths: saying anything;
+    otherwise: speaking with a title, in office — the office the event ended when its article names one),
+    within STATUS_WINDOW days."""
+    from onrecord.assess.conflicts import STATUS_FORMS, STATUS_KIND, STATUS_WHAT
+    from onrecord.attribute.lexicon import PERSONAL_PRONOUNS
 
     if not events:
         return []
-    reported = sorted(((_of(e), e["lemma"]) for e in events), key=lambda x: (x[0].order, x[0].ref, x[1]))
-    reporting = {ev.article_id for ev, _ in reported}
+    reported = sorted(((_of(e), e["lemma"], e["noun"]) for e in events), key=lambda x: (x[0].order, x[0].ref, x[1]))
+    reporting = {ev.article_id for ev, _, _ in reported}
     name = next((e["name"] for e in events if e["name"]), None) or events[0]["actor_id"]
     out = []
     seen: set[str] = set()  # articles: one flag per article and actor
@@ -1415,14 +1411,14 @@ def status_conflicts(events: list[dict[str, Any]], spoken: list[dict[str, Any]])
             continue  # the article reports the event itself (the single-article check covers it)
         if (speaker or "").strip().lower() in PERSONAL_PRONOUNS or re.search(r"\w['’]s\b", speaker or ""):
             continue  # "they said", "Scott's relatives said", resolved to the actor: too weak to contradict
-        if role and (_FORMER.search(role) or _STATUS_FORMS.search(role)):
+        if role and (_FORMER.search(role) or STATUS_FORMS.search(role)):
             role = None  # "former campaign manager", "whom Trump fired": not speaking in office
         if when and re.search(r"\b(last|ago|earlier|previously|(?:19|20)\d\d)\b", when, re.IGNORECASE):
             continue  # said before the event
         for deaths in (True, False):
-            found = [(ev, lemma) for ev, lemma in reported
-                     if (lemma in _DEATHS) == deaths and ev.day is not None and st.day is not None
-                     and 0 <= (st.day - ev.day).days <= STATUS_WINDOW and (deaths or role)]
+            found = [(ev, lemma) for ev, lemma, office in reported
+                     if (STATUS_KIND.get(lemma) == "alive") == deaths and ev.day is not None and st.day is not None
+                     and 0 <= (st.day - ev.day).days <= STATUS_WINDOW and (deaths or _same_office(office, role))]
             if not found:
                 continue
             event, lemma = found[0]
@@ -1430,7 +1426,7 @@ def status_conflicts(events: list[dict[str, Any]], spoken: list[dict[str, Any]])
             later, earlier = (st, event) if st.order > event.order else (event, st)
             severity = ("high" if gap else "medium") if deaths else ("medium" if gap else "low")
             when_text = "on the same day" if not gap else f"{gap} day{'s' if gap > 1 else ''} later"
-            explanation = (f"Another article{_where(event)} says {name} {STATUS_VERBS[lemma]} "
+            explanation = (f"Another article{_where(event)} says {name} {STATUS_WHAT.get(lemma, lemma)} "
                            f"({_quote(event.text)}), yet {name} is reported speaking"
                            f"{' as ' + role if role else ''} {when_text}{_where(st)}: {_quote(st.text)} — both "
                            "cannot be current; check which is true.")
@@ -1438,6 +1434,22 @@ def status_conflicts(events: list[dict[str, Any]], spoken: list[dict[str, Any]])
             seen.add(st.article_id)
             break
     return out
+
+
+def _same_office(office: str | None, role: str | None) -> bool:
+    """A role someone speaks in that the status event ended: any office (not a candidacy) when the event's article
+    names none, else one sharing a word with it ("campaign manager" / "Trump's campaign manager"), so that someone
+    fired as a campaign manager who speaks as a commentator is no conflict."""
+    from onrecord.assess.conflicts import holds_office
+
+    if not role or not holds_office(role):
+        return False  # speaking as "the Republican candidate" is seeking an office, not holding one
+    if not office:
+        return True
+    return bool(set(words(office)) & set(words(role)) - _TITLE_FILLER)
+
+
+_TITLE_FILLER = {"the", "a", "an", "of", "for", "and", "to", "in", "s", "former", "vice", "deputy", "chief", "senior"}
 
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

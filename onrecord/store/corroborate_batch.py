@@ -83,10 +83,11 @@ def prepare(articles: pa.Table) -> dict[str, pa.Table]:
                           "own": s["own"], "seq": a["seq"], "text": s["text"], "context": ctx,
                           "buckets": co.fuzzy_buckets(t), "outlet_key": key, "published_date": a["published_date"],
                           "outlet": a["outlet"]})
-            facts_in.append({"article_id": a["id"], "statement_id": s["statement_id"], "text": s["text"],
+            facts_in.append({"article_id": a["id"], "statement_id": s["statement_id"], "kind": s["kind"],
+                             "text": s["text"],
                              "start_char": s["start_char"], "end_char": s["end_char"],
                              "published_date": a["published_date"]})
-    facts = co.extract_facts(facts_in)
+    facts = co.extract_facts(facts_in, {a["id"]: a["text"] or "" for a in rows})
     checks = check_rows(rows, facts)
     return {"articles": pa.Table.from_pylist(arts, schema=ARTICLES),
             "statements": pa.Table.from_pylist(stmts, schema=STATEMENTS),
@@ -135,7 +136,8 @@ def check_rows(articles: list[dict[str, Any]], facts: list[dict[str, Any]]) -> l
         if f["kind"] == "status":
             actor = co.event_actor(f["subject_start"], f["subject_end"], people[f["article_id"]])
             if actor is not None:
-                rows.append(co.check_row("event", actor, st, actor_id=actor, name=names.get(actor), lemma=f["lemma"]))
+                rows.append(co.check_row("event", actor, st, actor_id=actor, name=names.get(actor), lemma=f["lemma"],
+                                         noun=f["noun"]))
         elif f["places"]:
             rows.append(co.check_row("count", co.check_key(f["lemma"], f["noun"]), st, lemma=f["lemma"],
                                      value=f["value"], approximate=f["approximate"], noun=f["noun"],

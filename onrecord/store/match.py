@@ -173,8 +173,9 @@ def judge(new: Candidate, pairs: list[Candidate], known: dict[int, Candidate], s
     for other in pairs:
         diffs = claims.differences(new.read(), other.read())
         hard = [d for d in diffs if d.what in CONFLICTING]
-        if any(d.what == "when" for d in diffs):
-            continue  # another day of the week: another event, neither the same claim nor a conflict
+        if any(d.what in ("when", "figures") for d in diffs):
+            continue  # another day of the week, figures that measure other things (two polls' samples and margins,
+            # another hour's prices): another event or measurement, neither the same claim nor a conflict
         if blocking(diffs) and not hard:
             continue  # compatible figures, a negation on one side: not the same claim, not a conflict either
         shared = word_jaccard(new, other) if hard else 1.0
