@@ -110,10 +110,10 @@ def _peak_rss(pid: int, stop: threading.Event, out: list[int]) -> None:
         time.sleep(0.2)
 
 
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+def _timed(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> tuple[float, int, str]:
     """Wall seconds, peak RSS (bytes, process tree) and stderr of one command."""
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     samples: list[int] = []
     stop = threading.Event()
     watcher = threading.Thread(target=_peak_rss, args=(proc.pid, stop, samples), daemon=True)
@@ -207,11 +207,13 @@ def ingest_ab(args: argparse.Namespace) -> None:
             for k, (mode, (path, flag)) in enumerate(modes.items()):
                 store = Path(tmp) / f"s{r}-{k}.duckdb"
                 env = dict(os.environ, PYTHONPATH=path)
+                # run from the temporary folder: `python -m` puts the working folder first on the path, and from
+                # the repository the working tree would shadow the code of before
                 if mode.endswith("--paraphrase"):  # the stage on: vectors in the workers, verdicts after
                     subprocess.run([*ONRECORD, "corroborate", "--store", str(store), "--paraphrase", "--quiet"],
-                                   env=env, check=True, capture_output=True)
+                                   env=env, check=True, capture_output=True, cwd=tmp)
                 seconds, _, _ = _timed([*ONRECORD, "ingest", str(part), "--store", str(store), "--jobs",
-                                        str(args.jobs), "--quiet", *flag], env=env)
+                                        str(args.jobs), "--quiet", *flag], env=env, cwd=tmp)
                 results[mode].append(seconds)
         print(f"| ingest of {len(lines)} articles, --jobs {args.jobs} | best of {args.rounds}, s | articles/s |")
         print("|---|---|---|")
