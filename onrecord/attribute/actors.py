@@ -30,7 +30,7 @@ from onrecord.attribute.coref import (
     world_given_names,
 )
 from onrecord.attribute.coref_reader import PronounReader
-from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS, given_names
+from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS, given_name_shares, given_names
 from onrecord.attribute.tokens import doc_text, token_index
 
 _ACTOR_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization"}
@@ -139,6 +139,7 @@ def all_given_names() -> dict[str, str]:
 
 
 SURNAME_SHARE = 0.005  # % of the 1990 US census population: a surname this common is no given name alone
+GIVEN_OVER_SURNAME = 3.0  # ... unless as a given name it is this many times commoner (chosen on GAP development)
 
 
 @lru_cache(maxsize=1)
@@ -148,13 +149,17 @@ def common_surnames() -> frozenset[str]:
     surname than a given name."""
     from importlib.resources import files
 
+    given = given_name_shares()
     out = set()
     with (files("names") / "dist.all.last").open(encoding="ascii") as lines:
         for line in lines:
             name, share = line.split()[:2]
             if float(share) < SURNAME_SHARE:
                 break  # the list runs from the commonest down
-            out.add(name.lower())
+            # a given name borne far more often than the surname ("Michael", "Mark") still says its gender
+            as_given = sum(given.get(name.lower(), {}).values()) / 2  # % of the whole population, roughly
+            if as_given < GIVEN_OVER_SURNAME * float(share):
+                out.add(name.lower())
     return frozenset(out)
 
 
@@ -238,6 +243,7 @@ class ActorIndex:
         self.doc = doc
         self.actors: list[Actor] = []
         self._people: dict[str, list[Actor]] = {}  # by the first letters of the surname
+        self.not_person: dict[int, bool] = {}  # actor id -> coref.never_person, asked once per actor
         self._bodies: dict[str, Actor] = {}
         skip = skip or []
         ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)
