@@ -83,3 +83,14 @@ def test_a_person_the_tagger_found_keeps_a_place_like_given_name() -> None:
     text = "Victoria Lund met Sofia Brandt. She said the talks went well."
     marks = _unfit_names(_doc(text, {"Victoria Lund": "PERSON", "Sofia Brandt": "PERSON"}), "She")
     assert marks == {"Victoria Lund": False, "Sofia Brandt": False}
+
+
+def test_a_surname_the_tagger_filed_as_a_body_is_a_candidate_for_he() -> None:
+    text = "Andreev joined the club in Tarvik in 2005. He scored twice."
+    doc = _doc(text, {"Andreev": "ORG", "Tarvik": "GPE"})
+    marks = _unfit_names(doc, "He")
+    assert marks.get("Andreev") is False  # a candidate, and one that may be chosen
+    assert "Tarvik" not in marks  # "in Tarvik": a place, no candidate
+    # a body's name of several words stays out unless it opens with a given name
+    text = "Harbor Freight Tools opened in 2005. He scored twice."
+    assert "Harbor Freight Tools" not in _unfit_names(_doc(text, {"Harbor Freight Tools": "ORG"}), "He")

@@ -327,6 +327,17 @@ def unfit(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarr
     return out
 
 
+def surname_alone(actor: Actor, index: ActorIndex) -> bool:
+    """A one-word name the tagger filed as a body or place that is neither by the gazetteer, its
+    syntax or its words (``never_person``): most often a surname standing alone ("Andreev", "Quinn")."""
+    if len(actor.name.split()) != 1:
+        return False
+    verdict = index.not_person.get(id(actor))
+    if verdict is None:
+        verdict = index.not_person[id(actor)] = never_person(actor, index)
+    return not verdict
+
+
 def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
     """Actors that fit the pronoun's kind, each with its mention nearest before it (or, failing
     that, after it in the same sentence), from the pronoun's sentence and the few before it."""
@@ -334,11 +345,13 @@ def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
     here = index.sentence_number(pronoun.i)
     best: dict[int, Candidate] = {}
     for start, end, actor in index.name_mentions_near(pronoun):
-        # he/she may stand for a name the tagger took for an organisation ("Mark Twain" as ORG):
-        # the ranker weighs the kind; it/they never stand for a person's name
+        # it/they never stand for a person's name; he/she may stand for a name the tagger took for a body
+        # (the ranker weighs the kind) when it opens with a given name ("Mark Twain" as ORG) or is one
+        # word and no place or body ("Andreev", "Quinn" as ORG / GPE)
         if kind != "person" and actor.kind == "person":
             continue
-        if kind == "person" and actor.kind != "person" and actor.name.split()[0].lower() not in index.name_genders:
+        if kind == "person" and actor.kind != "person" and actor.name.split()[0].lower() not in index.name_genders \
+                and not surname_alone(actor, index):
             continue
         if agreement in "mf" and _clashes(actor, agreement):
             continue  # "he" is never a woman the article or her given name has shown to be one
