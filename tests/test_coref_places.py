@@ -94,3 +94,19 @@ def test_a_surname_the_tagger_filed_as_a_body_is_a_candidate_for_he() -> None:
     # a body's name of several words stays out unless it opens with a given name
     text = "Harbor Freight Tools opened in 2005. He scored twice."
     assert "Harbor Freight Tools" not in _unfit_names(_doc(text, {"Harbor Freight Tools": "ORG"}), "He")
+
+
+def test_a_surname_filed_as_a_body_contests_a_pronoun_but_a_place_does_not() -> None:
+    from onrecord.attribute.coref import contested
+
+    def is_contested(text: str, ents: dict[str, str]) -> bool:
+        doc = _doc(text, ents)
+        index = ActorIndex(doc, coref=False)
+        token = next(t for t in doc if t.text == "he")
+        cands = candidates(token, index)
+        return contested(token, cands, index, unfit(token, cands, index))
+
+    assert is_contested("Andreev beat Ivan Petrov in the final, and then he retired.",
+                        {"Andreev": "ORG", "Ivan Petrov": "PERSON"})
+    assert not is_contested("Ivan Petrov won in Melbourne, and then he retired.",
+                            {"Melbourne": "GPE", "Ivan Petrov": "PERSON"})

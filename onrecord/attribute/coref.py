@@ -467,14 +467,17 @@ def _positions(doc: Doc, words: Iterable[str], attr: int = LOWER) -> list[int]:
     return np.flatnonzero(np.isin(column, hashes)).tolist()
 
 
-def contested(token: Token, cands: list[Candidate], index: ActorIndex) -> bool:
-    """A he/she with at least two people it could be (none ruled out by gender): where the parse's
-    features are least sure and the text reader (``coref_reader``) decides."""
+def contested(token: Token, cands: list[Candidate], index: ActorIndex, never: np.ndarray | None = None) -> bool:
+    """A he/she with at least two people it could be (none ruled out by gender, none ``unfit`` — the
+    mask ``never`` —, a surname the tagger filed as a body counted): where the parse's features are
+    least sure and the text reader (``coref_reader``) decides."""
     agreement = PRONOUNS[token.lower_][1]
     if agreement not in "mf":
         return False
-    fitting = [c for c in cands if c.actor.kind == "person" and _name_gender(c.actor, index.name_genders)
-               in (agreement, None)]
+    never = np.zeros(len(cands), dtype=bool) if never is None else never
+    fitting = [c for c, n in zip(cands, never, strict=True) if not n
+               and (c.actor.kind == "person" or surname_alone(c.actor, index))
+               and _name_gender(c.actor, index.name_genders) in (agreement, None)]
     return len(fitting) >= 2
 
 
@@ -556,7 +559,7 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         governing = np.flatnonzero(x[:, _GOVERNS])
         if len(governing) == 1 and p[governing[0]] >= threshold:
             k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
-        elif reader is not None and unsure(p, threshold) and contested(token, cands, index):
+        elif reader is not None and unsure(p, threshold) and contested(token, cands, index, never):
             to_read.append((token, cands, p, threshold, reader_mentions(token, cands), never))
             continue
         by_trees(token, cands, p, k, threshold)
