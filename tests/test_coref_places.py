@@ -110,3 +110,17 @@ def test_a_surname_filed_as_a_body_contests_a_pronoun_but_a_place_does_not() -> 
                         {"Andreev": "ORG", "Ivan Petrov": "PERSON"})
     assert not is_contested("Ivan Petrov won in Melbourne, and then he retired.",
                             {"Melbourne": "GPE", "Ivan Petrov": "PERSON"})
+
+
+def test_a_given_name_filed_as_a_body_once_and_missed_later_is_one_person() -> None:
+    from onrecord.parse import load_pipeline
+
+    text = "Byron went to Harrow in 1801. Later Byron left for Cambridge, where he wrote poems."
+    nlp = load_pipeline()
+    with nlp.select_pipes(disable=["onrecord"]):
+        doc = nlp(text)
+    doc.ents = [doc.char_span(0, 5, label="ORG")]  # the first "Byron" a body, the second missed
+    index = ActorIndex(doc)
+    byrons = [a for a in index.actors if a.name == "Byron"]
+    assert len(byrons) == 1 and byrons[0].kind == "person"
+    assert len(byrons[0].mentions) == 2

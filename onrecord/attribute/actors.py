@@ -30,7 +30,7 @@ from onrecord.attribute.coref import (
     world_given_names,
 )
 from onrecord.attribute.coref_reader import PronounReader
-from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS, given_name_shares, given_names
+from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS, given_name_shares, given_names, place_names
 from onrecord.attribute.tokens import doc_text, token_index
 
 _ACTOR_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization"}
@@ -410,6 +410,12 @@ class ActorIndex:
             after = span.root.head
             if span.root.dep_ == "compound" and after.pos_ in ("NOUN", "PROPN") and after.i >= span.end:
                 continue  # "the Samantha character": a modifier, not a mention
+            body = self._bodies.get(words[0].lower()) if len(words) == 1 else None
+            if body is not None and body.kind != "person" and words[0].lower() not in place_names():
+                # "Byron" filed as ORG in one place and missed in another: one person, not a body and a person
+                body.kind = "person"
+                self._people.setdefault(_fold(words[0])[:4], []).append(body)
+                body.gender[gender] = body.gender.get(gender, 0) + 2
             before = len(self.actors)
             actor = self.add_mention(span, "person")
             if actor is not None and len(self.actors) > before:
