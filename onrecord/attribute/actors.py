@@ -32,7 +32,7 @@ from onrecord.attribute.coref import (
     world_given_names,
 )
 from onrecord.attribute.coref_reader import PronounReader
-from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS, given_names
+from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS, given_name_shares, given_names, place_names
 from onrecord.attribute.tokens import doc_text, token_index
 
 _ACTOR_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization"}
@@ -147,6 +147,7 @@ def all_given_names() -> dict[str, str]:
 
 
 SURNAME_SHARE = 0.005  # % of the 1990 US census population: a surname this common is no given name alone
+GIVEN_OVER_SURNAME = 3.0  # ... unless as a given name it is this many times commoner (chosen on GAP development)
 
 
 @lru_cache(maxsize=1)
@@ -156,13 +157,17 @@ def common_surnames() -> frozenset[str]:
     surname than a given name."""
     from importlib.resources import files
 
+    given = given_name_shares()
     out = set()
     with (files("names") / "dist.all.last").open(encoding="ascii") as lines:
         for line in lines:
             name, share = line.split()[:2]
             if float(share) < SURNAME_SHARE:
                 break  # the list runs from the commonest down
-            out.add(name.lower())
+            # a given name borne far more often than the surname ("Michael", "Mark") still says its gender
+            as_given = sum(given.get(name.lower(), {}).values()) / 2  # % of the whole population, roughly
+            if as_given < GIVEN_OVER_SURNAME * float(share):
+                out.add(name.lower())
     return frozenset(out)
 
 
@@ -246,6 +251,7 @@ class ActorIndex:
         self.doc = doc
         self.actors: list[Actor] = []
         self._people: dict[str, list[Actor]] = {}  # by the first letters of the surname
+        self.not_person: dict[int, bool] = {}  # actor id -> coref.never_person, asked once per actor
         self._bodies: dict[str, Actor] = {}
         skip = skip or []
         ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)
@@ -428,6 +434,12 @@ class ActorIndex:
             after = span.root.head
             if span.root.dep_ == "compound" and after.pos_ in ("NOUN", "PROPN") and after.i >= span.end:
                 continue  # "the Samantha character": a modifier, not a mention
+            body = self._bodies.get(words[0].lower()) if len(words) == 1 else None
+            if body is not None and body.kind != "person" and words[0].lower() not in place_names():
+                # "Byron" filed as ORG in one place and missed in another: one person, not a body and a person
+                body.kind = "person"
+                self._people.setdefault(_fold(words[0])[:4], []).append(body)
+                body.gender[gender] = body.gender.get(gender, 0) + 2
             before = len(self.actors)
             actor = self.add_mention(span, "person")
             if actor is not None and len(self.actors) > before:

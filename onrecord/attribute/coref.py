@@ -261,6 +261,83 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
     return np.asarray(rows, dtype=np.float32)
 
 
+# a name is a place when it is the object of these ("in Melbourne") or the possessor of these ("Victoria's east")
+_PLACE_PREPOSITIONS = frozenset("in near across throughout".split())
+_PLACE_POSSESSED = frozenset("""government capital parliament economy coast border borders suburb suburbs outskirts
+east west north south population""".split())
+
+
+def place_syntax(actor: Actor, index: ActorIndex) -> bool:
+    """A mention of the actor reads as a place: "in X", "X-based", "X's government"."""
+    text = index.doc.text
+    for start, end in actor.mentions:
+        head = index.head_token(start, end)
+        if head is None:
+            continue
+        if head.dep_ == "pobj" and head.head.lower_ in _PLACE_PREPOSITIONS:
+            return True
+        if head.dep_ == "poss" and head.head.lemma_.lower() in _PLACE_POSSESSED:
+            return True
+        if text[end : end + 6].lower() == "-based":
+            return True
+    return False
+
+
+def never_person(actor: Actor, index: ActorIndex) -> bool:
+    """A place or a body that he/she never stands for, though a given name may open it: a body named
+    with a place or body word at its end ("Washington Area Music Association"); a name in the place
+    gazetteer (``lexicon.place_names``) unless the tagger called it a person and it opens with a given name
+    ("Victoria Beckham"); a name the article uses as a place ("in Melbourne", "Melbourne-based"), unless
+    it is a person with a given name or gender evidence of its own."""
+    from onrecord.attribute.actors import _PLACE_WORDS
+    from onrecord.attribute.lexicon import place_names
+
+    words = actor.name.lower().split()
+    if not words:
+        return True
+    personal = actor.kind == "person" and (words[0] in index.name_genders or bool(actor.gender))
+    if actor.kind != "person" and (words[-1] in _PLACE_WORDS or words[-1] in ORG_NOUNS):
+        return True
+    if actor.name.lower() in place_names() and not personal:
+        return True
+    return not personal and place_syntax(actor, index)
+
+
+def unfit(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarray:
+    """Per candidate of a he/she, True when it can be no person of that gender: a body the tagger
+    named whose given name says the other gender ("Nathan" for "she"), or a place or body
+    (``never_person``). Such a candidate stays in the list (the ranker's features count the rivals it
+    was trained with) but is never chosen."""
+    from onrecord.attribute.actors import name_gender
+
+    agreement = PRONOUNS[pronoun.lower_][1]
+    out = np.zeros(len(cands), dtype=bool)
+    if agreement not in "mf":
+        return out
+    for k, cand in enumerate(cands):
+        actor = cand.actor
+        said = name_gender(actor.name.split(), index.name_genders) if actor.kind != "person" else None
+        if said is not None and said != agreement:
+            out[k] = True
+            continue
+        verdict = index.not_person.get(id(actor))
+        if verdict is None:
+            verdict = index.not_person[id(actor)] = never_person(actor, index)
+        out[k] = verdict
+    return out
+
+
+def surname_alone(actor: Actor, index: ActorIndex) -> bool:
+    """A one-word name the tagger filed as a body or place that is neither by the gazetteer, its
+    syntax or its words (``never_person``): most often a surname standing alone ("Andreev", "Quinn")."""
+    if len(actor.name.split()) != 1:
+        return False
+    verdict = index.not_person.get(id(actor))
+    if verdict is None:
+        verdict = index.not_person[id(actor)] = never_person(actor, index)
+    return not verdict
+
+
 def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
     """Actors that fit the pronoun's kind, each with its mention nearest before it (or, failing
     that, after it in the same sentence), from the pronoun's sentence and the few before it."""
@@ -268,11 +345,13 @@ def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
     here = index.sentence_number(pronoun.i)
     best: dict[int, Candidate] = {}
     for start, end, actor in index.name_mentions_near(pronoun):
-        # he/she may stand for a name the tagger took for an organisation ("Mark Twain" as ORG):
-        # the ranker weighs the kind; it/they never stand for a person's name
+        # it/they never stand for a person's name; he/she may stand for a name the tagger took for a body
+        # (the ranker weighs the kind) when it opens with a given name ("Mark Twain" as ORG) or is one
+        # word and no place or body ("Andreev", "Quinn" as ORG / GPE)
         if kind != "person" and actor.kind == "person":
             continue
-        if kind == "person" and actor.kind != "person" and actor.name.split()[0].lower() not in index.name_genders:
+        if kind == "person" and actor.kind != "person" and actor.name.split()[0].lower() not in index.name_genders \
+                and not surname_alone(actor, index):
             continue
         if agreement in "mf" and _clashes(actor, agreement):
             continue  # "he" is never a woman the article or her given name has shown to be one
@@ -388,14 +467,17 @@ def _positions(doc: Doc, words: Iterable[str], attr: int = LOWER) -> list[int]:
     return np.flatnonzero(np.isin(column, hashes)).tolist()
 
 
-def contested(token: Token, cands: list[Candidate], index: ActorIndex) -> bool:
-    """A he/she with at least two people it could be (none ruled out by gender): where the parse's
-    features are least sure and the text reader (``coref_reader``) decides."""
+def contested(token: Token, cands: list[Candidate], index: ActorIndex, never: np.ndarray | None = None) -> bool:
+    """A he/she with at least two people it could be (none ruled out by gender, none ``unfit`` — the
+    mask ``never`` —, a surname the tagger filed as a body counted): where the parse's features are
+    least sure and the text reader (``coref_reader``) decides."""
     agreement = PRONOUNS[token.lower_][1]
     if agreement not in "mf":
         return False
-    fitting = [c for c in cands if c.actor.kind == "person" and _name_gender(c.actor, index.name_genders)
-               in (agreement, None)]
+    never = np.zeros(len(cands), dtype=bool) if never is None else never
+    fitting = [c for c, n in zip(cands, never, strict=True) if not n
+               and (c.actor.kind == "person" or surname_alone(c.actor, index))
+               and _name_gender(c.actor, index.name_genders) in (agreement, None)]
     return len(fitting) >= 2
 
 
@@ -467,31 +549,34 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
             out[token.i] = actor  # below the threshold: the rule's reading, as a speaker would get
 
     at = 0
-    to_read: list[tuple[Token, list[Candidate], np.ndarray, float, list[list[tuple[int, int]]]]] = []
+    to_read: list[tuple[Token, list[Candidate], np.ndarray, float, list[list[tuple[int, int]]], np.ndarray]] = []
     for token, cands, x in pending:
         p, at = scores[at : at + len(cands)], at + len(cands)
+        never = unfit(token, cands, index)
+        p = np.where(never, 0.0, p)  # scored among its rivals, never chosen
         threshold = ranker.threshold if PRONOUNS[token.lower_][0] == "person" else ranker.threshold_other
         k = int(np.argmax(p))
         governing = np.flatnonzero(x[:, _GOVERNS])
         if len(governing) == 1 and p[governing[0]] >= threshold:
             k = int(governing[0])  # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978)
-        elif reader is not None and unsure(p, threshold) and contested(token, cands, index):
-            to_read.append((token, cands, p, threshold, reader_mentions(token, cands)))
+        elif reader is not None and unsure(p, threshold) and contested(token, cands, index, never):
+            to_read.append((token, cands, p, threshold, reader_mentions(token, cands), never))
             continue
         by_trees(token, cands, p, k, threshold)
     if to_read and reader is not None:
         from onrecord.attribute.tokens import doc_text
 
         flat = reader.scores_many(doc_text(doc), [((t.idx, t.idx + len(t.text)), [m for ms in mentions for m in ms])
-                                                  for t, *_, mentions in to_read], READER_PASSES)
-        for (token, cands, p, threshold, mentions), probs in zip(to_read, flat, strict=True):
+                                                  for t, *_, mentions, _ in to_read], READER_PASSES)
+        for (token, cands, p, threshold, mentions, never), probs in zip(to_read, flat, strict=True):
             per_cand, at = [], 0
             for ms in mentions:
                 per_cand.append(probs[at : at + len(ms)])
                 at += len(ms)
             if sum(x.max() > 0 for x in per_cand) < 2:  # fewer than two in the reader's window: the trees decide
                 by_trees(token, cands, p, int(np.argmax(p)), threshold)
-            elif (actor := blend_choice(cands, per_cand, p)) is not None:
+            elif (actor := blend_choice(cands, [x * (not n) for x, n in zip(per_cand, never, strict=True)],
+                                        p)) is not None:
                 out[token.i] = actor
     return out
 

@@ -127,11 +127,9 @@ GIVEN_NAME_RATIO = 10.0  # how much commoner among one gender a given name must 
 
 
 @lru_cache(maxsize=1)
-def given_names() -> dict[str, str]:
-    """Given names (lower case) borne overwhelmingly by one gender, "m" or "f": the 1990 US census
-    lists of first names shipped in the ``names`` package (public-domain data, frequencies in % of
-    each gender). A name in both lists counts only when one frequency is ``GIVEN_NAME_RATIO``
-    times the other: "jean" and "leslie" say nothing."""
+def given_name_shares() -> dict[str, dict[str, float]]:
+    """Given name (lower case) -> {"m"/"f": % of that gender bearing it}, from the 1990 US census lists
+    of first names in the ``names`` package."""
     from importlib.resources import files
 
     shares: dict[str, dict[str, float]] = {}
@@ -140,11 +138,38 @@ def given_names() -> dict[str, str]:
             for line in lines:
                 name, share = line.split()[:2]
                 shares.setdefault(name.lower(), {})[gender] = float(share)
+    return shares
+
+
+@lru_cache(maxsize=1)
+def given_names() -> dict[str, str]:
+    """Given names (lower case) borne overwhelmingly by one gender, "m" or "f": the 1990 US census
+    lists of first names shipped in the ``names`` package (public-domain data, frequencies in % of
+    each gender). A name in both lists counts only when one frequency is ``GIVEN_NAME_RATIO``
+    times the other: "jean" and "leslie" say nothing."""
     out = {}
-    for name, by in shares.items():
+    for name, by in given_name_shares().items():
         m, f = by.get("m", 0.0), by.get("f", 0.0)
         if m >= GIVEN_NAME_RATIO * f:
             out[name] = "m"
         elif f >= GIVEN_NAME_RATIO * m:
             out[name] = "f"
     return out
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Lower-case names of places from data already installed: the countries and regions of the
+    CLDR (``babel``'s English territory names) and the cities of the IANA time-zone database
+    ("Australia/Melbourne" -> "melbourne"; ``zoneinfo`` over ``tzdata``). A gazetteer, not a
+    verdict: "Victoria" and "Sofia" are in it, so it only marks a name the tagger did not call a person."""
+    import zoneinfo
+
+    from babel import Locale
+
+    out = {name.lower() for name in Locale("en").territories.values()}
+    for zone in zoneinfo.available_timezones():
+        city = zone.rsplit("/", 1)[-1]
+        if "/" in zone and not city.isupper() and not city.startswith(("GMT", "UTC")):
+            out.add(city.replace("_", " ").lower())
+    return frozenset(out)
