@@ -412,6 +412,12 @@ def subject_of(verb: Token) -> Token | None:
 _SKIP_LEFT = {"all", "also", "both", "each", "then", "later", "reportedly", "separately", "too", "have", "has", "had"}
 
 
+def _age_end(token: Token) -> bool:
+    """The last word of "the 52-year-old", a noun phrase without a noun."""
+    doc, i = token.doc, token.i
+    return token.lower_ == "old" and i >= 2 and doc[i - 1].text == "-" and doc[i - 2].lower_ in ("year", "years")
+
+
 def recover_subject(verb: Token) -> tuple[int, int, Token] | None:
     """A subject the parser lost: the noun phrase just left of the verb, skipping adverbs and a
     relative clause ('… officials and diplomats who talked to CNN all expressed …')."""
@@ -426,11 +432,12 @@ def recover_subject(verb: Token) -> tuple[int, int, Token] | None:
         k -= 1
     if k >= sent.start and doc[k].lower_ in ("who", "which") and k - 1 >= sent.start:
         j = k - 1
-    if j < sent.start or doc[j].pos_ not in ("NOUN", "PROPN"):
+    if j < sent.start or (doc[j].pos_ not in ("NOUN", "PROPN") and not _age_end(doc[j])):
         return None
     head = doc[j]
     i = j
-    while i - 1 >= sent.start and (doc[i - 1].pos_ in ("NOUN", "PROPN", "ADJ", "CCONJ", "DET", "NUM")):
+    while i - 1 >= sent.start and (doc[i - 1].pos_ in ("NOUN", "PROPN", "ADJ", "CCONJ", "DET", "NUM")
+                                   or doc[i - 1].tag_ == "HYPH"):
         i -= 1
     while i < j and doc[i].pos_ == "CCONJ":
         i += 1
