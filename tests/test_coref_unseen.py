@@ -54,3 +54,13 @@ def test_an_age_description_the_parser_hangs_on_the_verb_is_the_subject() -> Non
             "forward for two seasons.")
     said = _speakers(onrecord.analyze(text))
     assert said.get("the club had tracked the forward for two seasons") == "Pavel Novak"
+
+
+def test_relayed_speech_is_one_statement_of_the_inner_speaker() -> None:
+    # the project's guideline: the relay is a channel, and a cue inside reported words is part of them
+    text = ("The driver, Anton Kessler, told officers that he had thought the road was closed, the inspector said. "
+            "Kessler is due in court in May.")
+    record = onrecord.analyze(text)
+    assert [(a.speaker.name if a.speaker else None, a.content.text) for a in record.attributions] == [
+        ("Anton Kessler", "he had thought the road was closed")]
+    assert [v.text for v in record.attributions[0].via] == ["the inspector"]

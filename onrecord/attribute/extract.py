@@ -1010,6 +1010,32 @@ def continue_quotes(doc: Doc, found: list[Found], quotes: Quotes) -> list[Found]
     return out
 
 
+def _inside(f: Found, g: Found) -> bool:
+    """``f``'s cue and content lie in ``g``'s content: ``f`` is reported within ``g``."""
+    return (f is not g and f.cue is not None and g.content[0] <= f.cue[0]
+            and g.content[0] <= f.content[0] and f.content[1] <= g.content[1] + 1)
+
+
+def relayed_and_nested(found: list[Found]) -> list[Found]:
+    """The project's guideline, not PolNeAR's: relayed speech is one statement of the inner speaker
+    with the relay as its channel ("X told police he …, the prosecutor said": via the prosecutor),
+    and a cue inside another statement's reported words is part of it ("told police he had
+    thought the money was a loan" is one statement, not two)."""
+    drop: set[int] = set()
+    for g in found:
+        if g.speaker is None or g.form == "direct" or g.cue is None or g.cue[0] < g.content[1]:
+            continue  # a relay reports after the words it relays
+        inner = [f for f in found if _inside(f, g) and f.speaker is not None and f.speaker[0] >= g.content[0]
+                 and f.content[1] >= g.content[1] - 1]
+        outermost = [f for f in inner if not any(_inside(f, h) for h in inner)]
+        if len(outermost) == 1:
+            kind = g.speaker_kind if g.speaker_kind in ("person", "organization", "document") else "person"
+            outermost[0].via.append((g.speaker[0], g.speaker[1], g.speaker_name or "", kind))
+            drop.add(id(g))
+    kept = [f for f in found if id(f) not in drop]
+    return [f for f in kept if f.form == "direct" or not any(_inside(f, g) for g in kept)]
+
+
 def _dedupe(found: list[Found]) -> list[Found]:
     """One attribution per content span: keep the first found (verb rules run first)."""
     out: list[Found] = []
