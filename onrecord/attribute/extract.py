@@ -476,13 +476,23 @@ def _is_outlet(token: Token) -> bool:
     )
 
 
+def _definite_name(token: Token) -> bool:
+    """A proper name of two words or more with "the" ("told the Kellan Echo", whatever the tagger's
+    label, PERSON included): a newspaper's or broadcaster's title; a person's name takes no article
+    (one-word titles are left alone: "the Pope")."""
+    children = list(token.children)
+    return (token.tag_ == "NNP" and token.ent_type_ != "NORP" and token.lower_ not in TITLE_WORDS
+            and any(c.dep_ == "det" and c.lower_ == "the" for c in children)
+            and any(c.dep_ == "compound" and c.tag_ == "NNP" for c in children))
+
+
 def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int, int, str, str]]:
     """Channels on a reporting verb ('told CNN', 'in an interview with …', 'on state TV') and on
     its subject ('officials who talked to CNN')."""
     found = []
     telling = verb.lemma_ in ("tell", "say")
     for child in verb.children:
-        if child.dep_ in ("dative", "dobj") and telling and _is_outlet(child):
+        if child.dep_ in ("dative", "dobj") and telling and (_is_outlet(child) or _definite_name(child)):
             found.append(channel_name(child))
         elif child.dep_ == "prep" and child.lower_ in ("in", "on", "to", "during", "via", "through"):
             pobj = next((c for c in child.children if c.dep_ == "pobj"), None)

@@ -64,3 +64,9 @@ def test_relayed_speech_is_one_statement_of_the_inner_speaker() -> None:
     assert [(a.speaker.name if a.speaker else None, a.content.text) for a in record.attributions] == [
         ("Anton Kessler", "he had thought the road was closed")]
     assert [v.text for v in record.attributions[0].via] == ["the inspector"]
+
+
+def test_a_newspaper_told_is_a_channel_whatever_its_entity_label() -> None:
+    text = "Councillor Ana Reyes told the Dunmore Herald that the budget was short by 2 million pounds."
+    record = onrecord.analyze(text)
+    assert [v.text for a in record.attributions for v in a.via] == ["the Dunmore Herald"]
