@@ -1043,7 +1043,11 @@ def relayed_and_nested(found: list[Found]) -> list[Found]:
             outermost[0].via.append((g.speaker[0], g.speaker[1], g.speaker_name or "", kind))
             drop.add(id(g))
     kept = [f for f in found if id(f) not in drop]
-    return [f for f in kept if f.form == "direct" or not any(_inside(f, g) for g in kept)]
+    # nested: the cue comes after the outer cue and its speaker lies in the outer content (a parse that
+    # runs one content over the next statement, "Police said A; organisers said B", nests nothing)
+    return [f for f in kept if f.form == "direct" or not any(
+        _inside(f, g) and g.cue is not None and f.cue is not None and f.cue[0] > g.cue[0]
+        and (f.speaker is None or g.content[0] <= f.speaker[0]) for g in kept)]
 
 
 def _dedupe(found: list[Found]) -> list[Found]:
