@@ -31,7 +31,7 @@ from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import Actor as ActorIndexActor
 from onrecord.attribute.actors import ActorIndex
 from onrecord.attribute.coref import PRONOUNS
-from onrecord.attribute.extract import Found, find_attributions
+from onrecord.attribute.extract import Found, find_attributions, relayed_and_nested
 from onrecord.attribute.learned import AttributionModel, polnear_attributions
 from onrecord.attribute.quotes import find_quotes
 from onrecord.attribute.tokens import doc_text, forget_text
@@ -148,7 +148,7 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
     skip = [(b.start, b.end) for b in boilerplate]
     quotes = find_quotes(text)
     actors = ActorIndex(doc, skip)
-    found = (find_attributions(doc, quotes, actors, skip) if judge is None
+    found = (relayed_and_nested(find_attributions(doc, quotes, actors, skip)) if judge is None
              else polnear_attributions(doc, quotes, actors, skip, judge))
     dateline = find_dateline(text)
     if dateline is not None:  # "GENEVA, May 14 (Reuters) - X said …": the dateline is nobody's words

@@ -305,15 +305,33 @@ class ActorIndex:
 
     def _settle_one_word_kinds(self) -> None:
         """A one-word name the tagger calls a person is an organisation where the syntax puts an
-        organisation noun on it ("payments company Corvella", "Corvella, the lender")."""
-        for actor in [a for a in self.actors if a.kind == "person" and len(a.name.split()) == 1]:
-            if not _named_as_organisation(self.doc, actor.name):
+        organisation noun on it ("payments company Corvella", "Corvella, the lender"); any name is
+        one when a mention of it is the lone subject of a plural verb ("Rovers have spent": a team or
+        firm in British usage; one person takes "has")."""
+        for actor in [a for a in self.actors if a.kind == "person"]:
+            one_word = len(actor.name.split()) == 1
+            if not (one_word and _named_as_organisation(self.doc, actor.name)) and not self._plural_subject(actor):
                 continue
             actor.kind = "organization"
             for people in self._people.values():
                 if actor in people:
                     people.remove(actor)
             self._bodies.setdefault(actor.name.lower(), actor)
+
+    def _plural_subject(self, actor: Actor) -> bool:
+        """A mention of ``actor`` is the subject, alone (no "and"), of a plural present or of "were"."""
+        for start, end in actor.mentions:
+            span = self.doc.char_span(start, end, alignment_mode="expand")
+            if span is None:
+                continue
+            root = span.root
+            if root.dep_ != "nsubj" or any(c.dep_ in ("conj", "cc") for c in root.children) or root.dep_ == "conj":
+                continue
+            verb = next((c for c in root.head.children if c.dep_ in ("aux", "auxpass") and c.i < root.head.i
+                         and c.i > root.i), root.head)
+            if verb.tag_ == "VBP" or verb.lower_ == "were":
+                return True
+        return False
 
     def _collect_roles_and_gender(self) -> None:
         """Roles from titles and appositives around every mention of a person ("Finance Minister Ole
