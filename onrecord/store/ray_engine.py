@@ -50,7 +50,6 @@ DEFAULT_WINDOW = 65_536  # items per Ray Data run (one actor pool each); the dri
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
 CORROBORATE_BATCH = 64  # articles per corroboration prepare call
 STATEMENTS_PER_PARTITION = 200_000  # at most this many statements' texts in one join partition (~100 MB)
-VERDICT_BATCH = 1024  # candidate pairs per verdict call (their texts become Python objects: a whole block took 2.9 GB)
 LOST = ("the analysis of its batch failed every retry (a crash, out of memory, or the store could not be written)")
 
 
@@ -266,6 +265,27 @@ def _pairs(ds: Any, key: str, partitions: int) -> Any:
         corroborate_batch.bucket_pairs, fn_kwargs={"key": key}, batch_format="pyarrow")
 
 
+COMPARE_ROWS = 8192  # items plus pairs per comparison part: a part holds at most this many payloads
+
+
+def _compare(pairs: Any, items: Any, id_column: str, payload: pa.Schema, verdict: Any, partitions: int) -> Any:
+    """``verdict``'s links of the candidate ``pairs`` (ids), each side's payload (``items``: ``id_column`` and the
+    ``payload`` columns) fetched once per part (``corroborate_batch.route`` then ``compare``, two groupbys run as
+    tasks): no join holds the pairs with their payloads. Parts: at least ``partitions``, more so that a part holds
+    at most COMPARE_ROWS items and pairs (the largest process grows with a part, not with the pairs)."""
+    cb = corroborate_batch
+    schema = cb.compare_schema(payload)
+    pairs = pairs.materialize()
+    parts = max(partitions, -(-(pairs.count() + items.count()) // COMPARE_ROWS))
+    routed = pairs.map_batches(cb.pair_rows, fn_kwargs={"schema": schema}, batch_format="pyarrow").union(
+        items.map_batches(cb.item_rows, fn_kwargs={"schema": schema, "id_column": id_column}, batch_format="pyarrow")
+    ).groupby("shard").map_groups(cb.route, fn_kwargs={"parts": parts}, batch_format="pyarrow")
+    keys = items.map_batches(cb.item_rows, fn_kwargs={"schema": schema, "id_column": id_column, "parts": parts},
+                             batch_format="pyarrow")
+    return routed.union(keys).groupby("shard").map_groups(cb.compare, fn_kwargs={"verdict": verdict},
+                                                          batch_format="pyarrow")
+
+
 def _join(left: Any, right: Any, partitions: int, on: str) -> Any:
     """An inner hash join. Its shuffle aggregators (actors that live through the step) take no CPU slot: on nodes
     of one CPU, an aggregator holding a fraction of it left no node able to run a one-CPU task (a deadlock)."""
@@ -340,11 +360,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         lined = read("lined", None)
         pyarrow(lined, cb.index_rows).write_parquet(str(parts / "statement_buckets"))
         pairs = _pairs(pyarrow(read("lined", ["member", "buckets", "matched"]), cb.rep_bands), "member", partitions)
-        texts = read("statements", ["member", "text", "context"])
-        pairs = _join(pairs, texts.rename_columns({"member": "key"}), partitions, "key")
-        pairs = _join(pairs, texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
-                      partitions, "candidate")
-        links = pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow")
+        reps = read("lined", ["member", "text", "context", "matched"]).filter(expr=col("matched").is_null())
+        links = _compare(pairs, reps, "member", cb.STATEMENT_TEXT, cb.statement_verdicts, partitions)
         grouped(pyarrow(links, cb.with_shard, column="key"), cb.best_per_key).write_parquet(str(parts / "rep_links"))
         resolved_links, rounds = _resolve_links(read, "rep_links", partitions)
         lined = pyarrow(read("lined", None), cb.with_via)
@@ -373,9 +390,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         index.select_columns(["bucket", "seq"]).write_parquet(str(parts / "article_buckets"))
         pairs = _pairs(index, "seq", partitions)
         sh = read("articles", ["seq", "shingles"])
-        pairs = _join(pairs, sh.rename_columns({"seq": "key"}), partitions, "key")
-        pairs = _join(pairs, sh.rename_columns({"seq": "candidate", "shingles": "c_shingles"}), partitions, "candidate")
-        text_links = _collect(pairs.map_batches(cb.article_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
+        text_links = _collect(_compare(pairs, sh, "seq", cb.ARTICLE_SHINGLES, cb.article_verdicts, partitions))
         best_text = cb.best_links(text_links) if text_links.num_rows else {}
     sizes["text_copies"] = len(best_text)
     by_statements: dict[str, tuple[str, float]] = {}
