@@ -164,6 +164,17 @@ def test_comparisons_do_not_depend_on_parts(monkeypatch: pytest.MonkeyPatch) -> 
     assert sent.num_rows <= 2 * items.num_rows < pairs.num_rows  # a candidate's list once per part, not per pair
 
 
+def _joined(left: pa.Table, right: pa.Table, on: str, schemas: tuple[pa.Schema, pa.Schema], k: int,
+            how: str = "inner") -> pa.Table:
+    """``ray_engine._join`` in this process: both sides' rows cut into ``k`` parts by key, a lookup per part."""
+    schema = cb.join_schema(*schemas, on)
+    rows = pa.concat_tables([cb.join_rows(left.select(schemas[0].names), schema, on, False, k),
+                             cb.join_rows(right.select(schemas[1].names), schema, on, True, k)])
+    names = [n for n in schemas[1].names if n != on]
+    return pa.concat_tables([cb.lookup(pa.Table.from_pylist(p, schema=schema), on, how, schemas[0].names, names)
+                             for p in _partitions(rows.to_pylist(), "_part", k)])
+
+
 def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
     """The engine's statement steps (``ray_engine._corroborate``) in this process, every groupby cut into ``k``
     partitions of whole groups and every map into batches of ``k`` rows: ``cluster_members`` rows."""
@@ -188,12 +199,7 @@ def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
         rep_links = step.drop_columns(["changed"])
         if not any(step["changed"].to_pylist()):
             break
-    resolved_links = {r["via"]: r for r in rep_links.to_pylist()}
-    lined = cb.with_via(lined)
-    empty = dict.fromkeys(cb.REP_LINKS.names)
-    right = [resolved_links.get(v, empty) for v in lined["via"].to_pylist()]
-    for name in ("b_matched", "b_similarity", "b_root"):
-        lined = lined.append_column(name, pa.array([r[name] for r in right], cb.REP_LINKS.field(name).type))
+    lined = _joined(cb.with_via(lined), rep_links, "via", (cb.VIA, cb.REP_LINKS), k, "left_outer")
     resolved = pa.concat_tables([cb.resolve(b) for b in batches(lined)])
     founders = resolved.filter(pc.equal(resolved["root"], resolved["member"])).select(["member", "block"])
     counts: dict[int, int] = defaultdict(int)
@@ -201,10 +207,9 @@ def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
         counts[block] += 1
     before = cb.blocks_before(counts)
     founders = founders.append_column("shard", founders["block"])
-    ids = {r["root"]: r["cluster_id"] for p in parts(founders)
-           for r in cb.number_founders(p.drop_columns(["shard"]), before).to_pylist()}
-    joined_ids = resolved.append_column("cluster_id", pa.array([ids[r] for r in resolved["root"].to_pylist()],
-                                                               pa.int64()))
+    ids = pa.concat_tables([cb.number_founders(p.drop_columns(["shard"]), before) for p in parts(founders)])
+    joined_ids = _joined(resolved, ids, "root", (cb.RESOLVED, cb.FOUNDERS), k)
+    assert joined_ids.num_rows == resolved.num_rows
     return [r for b in batches(joined_ids) for r in cb.member_rows(b).to_pylist()]
 
 

@@ -49,7 +49,7 @@ DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 65_536  # items per Ray Data run (one actor pool each); the driver stages them a batch at a time
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
 CORROBORATE_BATCH = 64  # articles per corroboration prepare call
-STATEMENTS_PER_PARTITION = 200_000  # at most this many statements' texts in one join partition (~100 MB)
+STATEMENTS_PER_PARTITION = 32_768  # at most this many statements in one join part (~30 MB of rows, one task's)
 LOST = ("the analysis of its batch failed every retry (a crash, out of memory, or the store could not be written)")
 
 
@@ -286,10 +286,18 @@ def _compare(pairs: Any, items: Any, id_column: str, payload: pa.Schema, verdict
                                                           batch_format="pyarrow")
 
 
-def _join(left: Any, right: Any, partitions: int, on: str) -> Any:
-    """An inner hash join. Its shuffle aggregators (actors that live through the step) take no CPU slot: on nodes
-    of one CPU, an aggregator holding a fraction of it left no node able to run a one-CPU task (a deadlock)."""
-    return left.join(right, "inner", partitions, on=(on,), aggregator_ray_remote_args={"num_cpus": 0})
+def _join(left: Any, right: Any, on: str, schemas: tuple[pa.Schema, pa.Schema], partitions: int,
+          how: str = "inner") -> Any:
+    """``left`` joined to the one row of ``right`` with its key ``on`` (``schemas``: of each side) as a groupby on
+    the key's part (``corroborate_batch.lookup``), run as tasks each holding one of ``partitions`` parts — no
+    hash-shuffle aggregator, whose actors hold their share of both sides until the end whatever the partitions."""
+    cb = corroborate_batch
+    schema = cb.join_schema(*schemas, on)
+    sides = [ds.map_batches(cb.join_rows, fn_kwargs={"schema": schema, "on": on, "right": side, "parts": partitions},
+                            batch_format="pyarrow") for ds, side in ((left, False), (right, True))]
+    return sides[0].union(sides[1]).groupby("_part").map_groups(
+        cb.lookup, batch_format="pyarrow",
+        fn_kwargs={"on": on, "how": how, "left": schemas[0].names, "right": [n for n in schemas[1].names if n != on]})
 
 
 def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, partitions: int | None = None) -> Any:
@@ -369,8 +377,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         if rep_links is None:  # no representative matched another: nothing to join
             joined = pyarrow(lined, lambda t: _with_nulls(t, cb.REP_LINKS, "via"))
         else:
-            joined = lined.join(rep_links, "left_outer", partitions, on=("via",),
-                                aggregator_ray_remote_args={"num_cpus": 0})
+            joined = _join(lined, rep_links, "via", (cb.VIA, cb.REP_LINKS), partitions, "left_outer")
         pyarrow(joined, cb.resolve).write_parquet(str(parts / "resolved"))
         founders = pyarrow(read("resolved", ["member", "root", "block"]),
                            lambda t: t.filter(pc.equal(t["root"], t["member"])).select(["member", "block"]))
@@ -378,7 +385,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         before = cb.blocks_before(dict(zip(counts["block"].to_pylist(), counts["count()"].to_pylist(), strict=True)))
         ids = founders.groupby("block", num_partitions=partitions).map_groups(
             cb.number_founders, batch_format="pyarrow", fn_kwargs={"before": before})
-        _join(read("resolved", None), ids, partitions, "root").write_parquet(str(parts / "linked_members"))
+        _join(read("resolved", None), ids, "root", (cb.RESOLVED, cb.FOUNDERS), partitions).write_parquet(
+            str(parts / "linked_members"))
         sizes["founder_counts"] = len(counts)  # what the driver held of the statements: founders per block
     steps["statement_links"] = time.monotonic() - started - sum(steps.values())
 
@@ -453,6 +461,11 @@ def _with_nulls(table: pa.Table, schema: pa.Schema, key: str) -> pa.Table:
     return table
 
 
+ROOTS = pa.schema([("b_root", pa.int64()), ("next_root", pa.int64())])  # a representative's root's own root
+CLUSTERED = pa.schema([f for f in corroborate_batch.MEMBERS_IN if f.name != "shard"])
+SOURCE_KEYS = pa.schema([("article_id", pa.string()), ("source_key", pa.string())])
+
+
 def _resolve_links(read: Any, name: str, partitions: int) -> tuple[str | None, int]:
     """The representatives' links (``REP_LINKS``, the folder ``name``) resolved to their roots by pointer jumping,
     as Ray Data joins: each round replaces every root by its root's root until none moves (links point to earlier
@@ -467,8 +480,8 @@ def _resolve_links(read: Any, name: str, partitions: int) -> tuple[str | None, i
         roots = links.select_columns(["via", "b_root"]).rename_columns({"via": "b_root", "b_root": "next_root"})
         rounds += 1
         step = f"{name.split('~')[0]}~{rounds}"
-        links.join(roots, "left_outer", partitions, on=("b_root",), aggregator_ray_remote_args={"num_cpus": 0}
-                   ).map_batches(corroborate_batch.jump, batch_format="pyarrow").write_parquet(str(read.parts / step))
+        _join(links, roots, "b_root", (corroborate_batch.REP_LINKS, ROOTS), partitions, "left_outer").map_batches(
+            corroborate_batch.jump, batch_format="pyarrow").write_parquet(str(read.parts / step))
         name = step
         if not read(step, ["changed"]).filter(expr=col("changed")).count():
             break
@@ -503,7 +516,8 @@ def _summary(read: Any, parts: Path, partitions: int, links: Any) -> None:
         members = grouped(members, cb.furniture).materialize()
         members.select_columns(cb.MEMBERS.names).write_parquet(str(parts / "cluster_members"))
         clustered = members.filter(expr=col("cluster_id") >= 0).drop_columns(["shard"])
-        clustered = _join(clustered, sources.select_columns(["article_id", "source_key"]), partitions, "article_id")
+        clustered = _join(clustered, sources.select_columns(["article_id", "source_key"]), "article_id",
+                          (CLUSTERED, SOURCE_KEYS), partitions)
         grouped(clustered.map_batches(cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow"),
                 cb.cluster_rows).write_parquet(str(parts / "clusters"))
     checks = read("checks", None)
