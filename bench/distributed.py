@@ -136,6 +136,8 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         import psutil
 
+        from onrecord.store.ray_engine import private_memory
+
         started, last_trace = time.monotonic(), 0.0
         publishing = False
         while not self.stop.is_set():
@@ -159,7 +161,7 @@ class Sampler(threading.Thread):
                     child.info = {"cmdline": child.cmdline()}
                     k, r = kind(child), child.memory_info().rss
                     self.kinds[k] = max(self.kinds.get(k, 0), r)
-                    self.anon[k] = max(self.anon.get(k, 0), rss_anon(child.pid))
+                    self.anon[k] = max(self.anon.get(k, 0), private_memory(child.pid) or 0)
                     self.pids.setdefault(k, set()).add(child.pid)
                     now[k] = max(now.get(k, 0), r)
                     self._account(child, k)
@@ -169,19 +171,6 @@ class Sampler(threading.Thread):
                     f.write(json.dumps({"t": round(last_trace - started, 1), "driver_mb": rss >> 20,
                                         **{k: v >> 20 for k, v in now.items()}}) + "\n")
             time.sleep(0.5)
-
-
-def rss_anon(pid: int) -> int:
-    """A process's private resident memory (``RssAnon``, bytes): a Ray worker's RSS also counts the pages of the
-    shared object store it has read, so every worker that read a large block looks as large as the block."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1]) << 10
-    except OSError:
-        pass
-    return 0
 
 
 DEADLINE = float("inf")  # time.time() by which every run has ended (--deadline): a run still going is stopped
@@ -238,7 +227,8 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         "process_counts": {k: len(v) for k, v in sampler.pids.items()},
         "processes": [{"pid": pid, **p} for pid, p in sorted(sampler.procs.items(), key=lambda kv: kv[1]["start"])],
         "worker_starts": worker_starts(sampler.procs, sampler.publish_started),
-        "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actors": len(sampler.pids.get("Analyser", ())),
+        "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actor_anon_mb": sampler.anon.get("Analyser", 0) / mb,
+        "actors": len(sampler.pids.get("Analyser", ())),
         "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
                                and k not in ("raylet", "gcs_server")), default=0) / mb,
         "largest_ray_anon_mb": max((v for k, v in sampler.anon.items() if k != "Analyser" and not k.endswith(".py")
@@ -536,7 +526,8 @@ def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path,
         save()
         print(f"--engine ray --cpus {cpus}{' (stopped at the deadline)' if r['stopped_at_deadline'] else ''}: "
               f"{n / r['seconds']:.2f} articles/s, driver {r['driver_analysis_mb']:.0f} MB analysing / "
-              f"{r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak {r['actor_mb']:.0f} MB;"
+              f"{r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak {r['actor_mb']:.0f} MB "
+              f"({r['actor_anon_mb']:.0f} MB private);"
               f" {top(r['processes_mb'], 6)}; cores {cores or 'all'}; {cpu(r, n)}; Ray worker processes started "
               f"(count, CPU-s): {r['worker_starts']}", flush=True)
         shutil.rmtree(store, ignore_errors=True)
