@@ -136,8 +136,6 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         import psutil
 
-        from onrecord.store.ray_engine import private_memory
-
         started, last_trace = time.monotonic(), 0.0
         publishing = False
         while not self.stop.is_set():
@@ -171,6 +169,20 @@ class Sampler(threading.Thread):
                     f.write(json.dumps({"t": round(last_trace - started, 1), "driver_mb": rss >> 20,
                                         **{k: v >> 20 for k, v in now.items()}}) + "\n")
             time.sleep(0.5)
+
+
+def private_memory(pid: int | str = "self") -> int | None:
+    """A process's private resident memory (``RssAnon``, bytes; None where /proc does not say): its RSS less the
+    file pages it maps and the shared memory it touched (a Ray worker's RSS counts the object-store pages it read,
+    so every worker that read a large block looks as large as the block)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) << 10
+    except OSError:
+        pass
+    return None
 
 
 DEADLINE = float("inf")  # time.time() by which every run has ended (--deadline): a run still going is stopped

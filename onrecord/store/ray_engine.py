@@ -61,28 +61,9 @@ def batch_key(table: pa.Table, invocation: str) -> str:
     return f"r{table['_run'][0].as_py():04d}-{invocation}-{min(pos):012d}-{max(pos):012d}-{len(pos)}"
 
 
-TRIM_ABOVE = 640 << 20  # an actor gives its freed heap back only past this much private memory (see Analyser)
-
-
-def private_memory(pid: int | str = "self") -> int | None:
-    """A process's private resident memory (``RssAnon``, bytes; None where /proc does not say): its RSS less the
-    file pages it maps and the shared memory it touched (a Ray worker's RSS counts the object-store pages it read)."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1]) << 10
-    except OSError:
-        pass
-    return None
-
-
 class Analyser:
     """A Ray Data actor: the spaCy pipeline loaded once, then one ``analyse_batch`` per batch, after which the
-    memory the batch freed goes back to the system when the actor holds more than TRIM_ABOVE: a trim after every
-    batch cost CPU for nothing below it (the next batch faults the pages in again; in one process, 128 articles:
-    0.1492 CPU-s per article trimming after every batch of 32, 0.1459 never; batches of 8: 0.1520 every batch,
-    0.1462 every 4th), while a batch of 32 peaks ~300 MB above what it leaves, so the actor stays under 1 GB."""
+    memory the batch freed goes back to the system."""
 
     def __init__(self, store: str, known: Any, max_bytes: int | None, invocation: str) -> None:
         import ctypes
@@ -112,7 +93,7 @@ class Analyser:
         self.store.write_batch(key, tables)
         outcomes = tables["outcomes"]
         del tables
-        if self.trim is not None and (private_memory() or TRIM_ABOVE + 1) > TRIM_ABOVE:
+        if self.trim is not None:
             self.trim(0)
         import ray
 
