@@ -109,6 +109,7 @@ class Sampler(threading.Thread):
         self.pid, self.marker, self.trace = pid, marker, trace
         self.peak, self.peak_publish = 0, 0
         self.kinds: dict[str, int] = {}
+        self.anon: dict[str, int] = {}  # the same for RssAnon: private memory, without the object store's shared pages
         self.pids: dict[str, set[int]] = {}
         self.cpu: dict[str, float] = {}  # CPU-seconds (user + system) per kind, summed over the run
         self.last_cpu: dict[int, float] = {}
@@ -158,6 +159,7 @@ class Sampler(threading.Thread):
                     child.info = {"cmdline": child.cmdline()}
                     k, r = kind(child), child.memory_info().rss
                     self.kinds[k] = max(self.kinds.get(k, 0), r)
+                    self.anon[k] = max(self.anon.get(k, 0), private_memory(child.pid) or 0)
                     self.pids.setdefault(k, set()).add(child.pid)
                     now[k] = max(now.get(k, 0), r)
                     self._account(child, k)
@@ -167,6 +169,20 @@ class Sampler(threading.Thread):
                     f.write(json.dumps({"t": round(last_trace - started, 1), "driver_mb": rss >> 20,
                                         **{k: v >> 20 for k, v in now.items()}}) + "\n")
             time.sleep(0.5)
+
+
+def private_memory(pid: int | str = "self") -> int | None:
+    """A process's private resident memory (``RssAnon``, bytes; None where /proc does not say): its RSS less the
+    file pages it maps and the shared memory it touched (a Ray worker's RSS counts the object-store pages it read,
+    so every worker that read a large block looks as large as the block)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) << 10
+    except OSError:
+        pass
+    return None
 
 
 DEADLINE = float("inf")  # time.time() by which every run has ended (--deadline): a run still going is stopped
@@ -215,6 +231,7 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         "publish_started_s": sampler.publish_started, "driver_mb": max(sampler.peak, sampler.peak_publish) / mb,
         "driver_analysis_mb": sampler.peak / mb, "driver_publish_mb": sampler.peak_publish / mb,
         "processes_mb": {k: round(v / mb) for k, v in sorted(sampler.kinds.items(), key=lambda kv: -kv[1])},
+        "processes_anon_mb": {k: round(v / mb) for k, v in sorted(sampler.anon.items(), key=lambda kv: -kv[1])},
         "cpu_s": {k: round(v, 1) for k, v in sorted(sampler.cpu.items(), key=lambda kv: -kv[1])},
         "cpu_total_s": round(sum(sampler.cpu.values()), 1),
         # the same from the kernel: every process of the command that was waited for (sampled or not)
@@ -222,9 +239,12 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         "process_counts": {k: len(v) for k, v in sampler.pids.items()},
         "processes": [{"pid": pid, **p} for pid, p in sorted(sampler.procs.items(), key=lambda kv: kv[1]["start"])],
         "worker_starts": worker_starts(sampler.procs, sampler.publish_started),
-        "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actors": len(sampler.pids.get("Analyser", ())),
+        "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actor_anon_mb": sampler.anon.get("Analyser", 0) / mb,
+        "actors": len(sampler.pids.get("Analyser", ())),
         "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
-                               and k not in ("raylet", "gcs_server")), default=0) / mb}
+                               and k not in ("raylet", "gcs_server")), default=0) / mb,
+        "largest_ray_anon_mb": max((v for k, v in sampler.anon.items() if k != "Analyser" and not k.endswith(".py")
+                                    and k not in ("raylet", "gcs_server")), default=0) / mb}
     for key, pattern in (("publish_s", r"\(([\d.]+) s publishing\)"), ("corroborate_s", r"flags: .*\(([\d.]+) s\)"),
                          ("driver_links", r"([\d]+) driver rows"), ("statements", r"(\d+) new statements"),
                          ("clusters", r"(\d+) statements carried by"), ("copies", r"(\d+) syndicated copies")):
@@ -411,7 +431,8 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
         print(f"{n} articles{' (STOPPED at the deadline)' if r['stopped_at_deadline'] else ''}: "
               f"publish {r.get('publish_s', 0):.1f} s (corroboration {r.get('corroborate_s', 0):.1f} s)"
               f", run {r['seconds']:.1f} s, driver peak {r['driver_analysis_mb']:.0f} MB streaming / "
-              f"{r['driver_publish_mb']:.0f} MB publishing, {top(r['processes_mb'])}; driver held "
+              f"{r['driver_publish_mb']:.0f} MB publishing, {top(r['processes_mb'])}; private (RssAnon): "
+              f"{top(r['processes_anon_mb'])}; driver held "
               f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article; "
               f"CPU {r['cpu_total_s']:.0f} s, Ray worker processes started (count, CPU-s): {r['worker_starts']}",
               flush=True)
@@ -517,7 +538,8 @@ def throughput(opts: argparse.Namespace, docs: list[dict[str, str]], work: Path,
         save()
         print(f"--engine ray --cpus {cpus}{' (stopped at the deadline)' if r['stopped_at_deadline'] else ''}: "
               f"{n / r['seconds']:.2f} articles/s, driver {r['driver_analysis_mb']:.0f} MB analysing / "
-              f"{r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak {r['actor_mb']:.0f} MB;"
+              f"{r['driver_publish_mb']:.0f} MB publishing, {r['actors']} Analyser actors peak {r['actor_mb']:.0f} MB "
+              f"({r['actor_anon_mb']:.0f} MB private);"
               f" {top(r['processes_mb'], 6)}; cores {cores or 'all'}; {cpu(r, n)}; Ray worker processes started "
               f"(count, CPU-s): {r['worker_starts']}", flush=True)
         shutil.rmtree(store, ignore_errors=True)

@@ -125,6 +125,56 @@ def test_sources_and_clusters_do_not_depend_on_grouping(con: duckdb.DuckDBPyConn
     assert any(r["articles"] > 1 for r in stored)
 
 
+def _compared(pairs: pa.Table, items: pa.Table, id_column: str, payload: pa.Schema, verdict: Any, k: int
+              ) -> pa.Table:
+    """``ray_engine._compare`` in this process: ``route`` over the pairs and items cut by candidate shard into ``k``
+    partitions of whole groups, then ``compare`` over ``k`` parts."""
+    schema = cb.compare_schema(payload)
+
+    def parts(table: pa.Table) -> list[pa.Table]:
+        return [pa.Table.from_pylist(p, schema=schema) for p in _partitions(table.to_pylist(), "shard", k)]
+
+    rows = pa.concat_tables([cb.pair_rows(pairs, schema), cb.item_rows(items, schema, id_column)])
+    routed = pa.concat_tables([cb.route(p, k) for p in parts(rows)] or [schema.empty_table()])
+    keyed = pa.concat_tables([routed, cb.item_rows(items, schema, id_column, k)])
+    return pa.concat_tables([cb.compare(p, verdict) for p in parts(keyed)] or [cb.LINKS.empty_table()])
+
+
+def test_comparisons_do_not_depend_on_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Candidate pairs compared with each side's payload fetched once per part give the links of the pairs joined
+    to both payloads, whatever the parts; a part holds each payload at most once."""
+    monkeypatch.setattr(cb, "VERDICT_BATCH", 3)
+    base = list(range(100, 160))
+    shingles = {seq: [*base[seq % 4:], seq] if seq % 3 else base[:5] for seq in range(1, 40)}
+    items = pa.table({"seq": list(shingles), "shingles": list(shingles.values())},
+                     schema=pa.schema([("seq", pa.int64()), ("shingles", pa.list_(pa.int64()))]))
+    pairs = pa.table({"key": [k for k in shingles for c in shingles if c < k and (k + c) % 4],
+                      "candidate": [c for k in shingles for c in shingles if c < k and (k + c) % 4]})
+    joined = pa.Table.from_pylist([{"key": k, "candidate": c, "shingles": shingles[k], "c_shingles": shingles[c]}
+                                   for k, c in zip(pairs["key"].to_pylist(), pairs["candidate"].to_pylist(),
+                                                   strict=True)])
+    expected = _canon(cb.article_verdicts(joined).to_pylist(), cb.LINKS.names)
+    assert len(expected) > 10
+    for k in CUTS:
+        got = _compared(pairs, items, "seq", cb.ARTICLE_SHINGLES, cb.article_verdicts, k)
+        assert _canon(got.to_pylist(), cb.LINKS.names) == expected
+    schema = cb.compare_schema(cb.ARTICLE_SHINGLES)
+    routed = cb.route(pa.concat_tables([cb.pair_rows(pairs, schema), cb.item_rows(items, schema, "seq")]), 2)
+    sent = routed.filter(pc.is_valid(routed["id"]))
+    assert sent.num_rows <= 2 * items.num_rows < pairs.num_rows  # a candidate's list once per part, not per pair
+
+
+def _joined(left: pa.Table, right: pa.Table, on: str, schemas: tuple[pa.Schema, pa.Schema], k: int,
+            how: str = "inner") -> pa.Table:
+    """``ray_engine._join`` in this process: both sides' rows cut into ``k`` parts by key, a lookup per part."""
+    schema = cb.join_schema(*schemas, on)
+    rows = pa.concat_tables([cb.join_rows(left.select(schemas[0].names), schema, on, False, k),
+                             cb.join_rows(right.select(schemas[1].names), schema, on, True, k)])
+    names = [n for n in schemas[1].names if n != on]
+    return pa.concat_tables([cb.lookup(pa.Table.from_pylist(p, schema=schema), on, how, schemas[0].names, names)
+                             for p in _partitions(rows.to_pylist(), "_part", k)])
+
+
 def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
     """The engine's statement steps (``ray_engine._corroborate``) in this process, every groupby cut into ``k``
     partitions of whole groups and every map into batches of ``k`` rows: ``cluster_members`` rows."""
@@ -136,12 +186,8 @@ def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
 
     lined = pa.concat_tables([cb.line_links(p) for p in parts(cb.line_shard(statements))])
     pairs = pa.concat_tables([cb.bucket_pairs(p, "member") for p in parts(cb.rep_bands(lined))])
-    texts = {r["member"]: r for r in statements.select(["member", "text", "context"]).to_pylist()}
-    joined = [{"key": p["key"], "candidate": p["candidate"], "text": texts[p["key"]]["text"],
-               "context": texts[p["key"]]["context"], "c_text": texts[p["candidate"]]["text"],
-               "c_context": texts[p["candidate"]]["context"]} for p in pairs.to_pylist()]
-    links = pa.concat_tables([cb.statement_verdicts(pa.Table.from_pylist(joined[i:i + k]))
-                              for i in range(0, len(joined), k)] or [cb.LINKS.empty_table()])
+    reps = lined.filter(pc.is_null(lined["matched"])).select(["member", "text", "context"])
+    links = _compared(pairs, reps, "member", cb.STATEMENT_TEXT, cb.statement_verdicts, k)
     links = cb.with_shard(links, "key")
     rep_links = pa.concat_tables([cb.best_per_key(p) for p in parts(links)] or [cb.REP_LINKS.empty_table()])
     while True:  # pointer jumping: the engine's rounds of joins, each a lookup here
@@ -153,12 +199,7 @@ def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
         rep_links = step.drop_columns(["changed"])
         if not any(step["changed"].to_pylist()):
             break
-    resolved_links = {r["via"]: r for r in rep_links.to_pylist()}
-    lined = cb.with_via(lined)
-    empty = dict.fromkeys(cb.REP_LINKS.names)
-    right = [resolved_links.get(v, empty) for v in lined["via"].to_pylist()]
-    for name in ("b_matched", "b_similarity", "b_root"):
-        lined = lined.append_column(name, pa.array([r[name] for r in right], cb.REP_LINKS.field(name).type))
+    lined = _joined(cb.with_via(lined), rep_links, "via", (cb.VIA, cb.REP_LINKS), k, "left_outer")
     resolved = pa.concat_tables([cb.resolve(b) for b in batches(lined)])
     founders = resolved.filter(pc.equal(resolved["root"], resolved["member"])).select(["member", "block"])
     counts: dict[int, int] = defaultdict(int)
@@ -166,10 +207,9 @@ def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
         counts[block] += 1
     before = cb.blocks_before(counts)
     founders = founders.append_column("shard", founders["block"])
-    ids = {r["root"]: r["cluster_id"] for p in parts(founders)
-           for r in cb.number_founders(p.drop_columns(["shard"]), before).to_pylist()}
-    joined_ids = resolved.append_column("cluster_id", pa.array([ids[r] for r in resolved["root"].to_pylist()],
-                                                               pa.int64()))
+    ids = pa.concat_tables([cb.number_founders(p.drop_columns(["shard"]), before) for p in parts(founders)])
+    joined_ids = _joined(resolved, ids, "root", (cb.RESOLVED, cb.FOUNDERS), k)
+    assert joined_ids.num_rows == resolved.num_rows
     return [r for b in batches(joined_ids) for r in cb.member_rows(b).to_pylist()]
 
 

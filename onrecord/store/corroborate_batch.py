@@ -56,6 +56,8 @@ STATEMENTS = pa.schema([("member", pa.int64()), ("article_id", pa.string()), ("s
                         ("words", pa.int32()), ("line", pa.int64()), ("own", pa.bool_()), ("seq", pa.int64()),
                         ("text", pa.string()), ("context", pa.string()), ("buckets", pa.list_(pa.int64())),
                         ("outlet_key", pa.string()), ("published_date", pa.date32()), ("outlet", pa.string())])
+STATEMENT_TEXT = pa.schema([("text", pa.string()), ("context", pa.string())])  # a statement's comparison payload
+ARTICLE_SHINGLES = pa.schema([("shingles", pa.list_(pa.int64()))])  # an article's
 PAIRS = pa.schema([("key", pa.int64()), ("candidate", pa.int64())])
 LINKS = pa.schema([("key", pa.int64()), ("candidate", pa.int64()), ("score", pa.float64())])
 
@@ -204,6 +206,119 @@ def article_verdicts(pairs: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=LINKS)
 
 
+# --- comparing candidate pairs: each side's text (or shingle list) fetched once per partition, not once per pair
+# A hash join of the pairs to both sides' payloads holds pairs × payloads in its aggregators (3.3 GB at 4,000
+# articles); here the pairs carry ids only: ``route`` (a groupby on the candidate's shard) sends each candidate's
+# payload once to each part holding one of its keys, ``compare`` (a groupby on the key's part) meets the part's keys,
+# their candidates' payloads and the pairs — a part holds at most its keys and one payload per distinct candidate.
+
+
+def compare_schema(payload: pa.Schema) -> pa.Schema:
+    """The rows of both comparison groupbys: a pair (``key``, ``candidate``) or an item (``id`` and its payload),
+    ``shard`` the groupby key."""
+    return pa.schema([("shard", pa.int64()), ("key", pa.int64()), ("candidate", pa.int64()), ("id", pa.int64()),
+                      *payload])
+
+
+def _rows(schema: pa.Schema, **columns: Any) -> pa.Table:
+    n = len(next(iter(columns.values())))
+    return pa.table({f.name: columns[f.name].cast(f.type) if f.name in columns else pa.nulls(n, f.type)
+                     for f in schema}, schema=schema)
+
+
+def _parts(ids: Any, parts: int) -> pa.Array:
+    return pa.array(np.asarray(ids.to_numpy(zero_copy_only=False), dtype=np.int64) % parts, pa.int64())
+
+
+def pair_rows(pairs: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Candidate pairs (``key, candidate``) as ``route`` input: grouped by the candidate's shard."""
+    shard = pc.bit_wise_and(pairs["candidate"], SHARDS - 1)
+    return _rows(schema, shard=shard, key=pairs["key"], candidate=pairs["candidate"])
+
+
+def item_rows(items: pa.Table, schema: pa.Schema, id_column: str, parts: int | None = None) -> pa.Table:
+    """Items (``id_column`` and the payload columns) as groupby rows: grouped by their shard (``route``), or by
+    their part of ``parts`` (``compare``: an item is there for the pairs it is the key of)."""
+    ids = items[id_column]
+    shard = pc.bit_wise_and(ids, SHARDS - 1) if parts is None else _parts(ids, parts)
+    payload = {f.name: items[f.name] for f in schema if f.name not in ("shard", "key", "candidate", "id")}
+    return _rows(schema, shard=shard, id=ids, **payload)
+
+
+def route(group: pa.Table, parts: int) -> pa.Table:
+    """Whole shards of candidates (their pairs and their items): each pair, and each candidate's item once per
+    part (of ``parts``, by key) holding a pair of it, grouped by that part."""
+    is_pair = pc.is_valid(group["key"])
+    pairs, items = group.filter(is_pair), group.filter(pc.invert(is_pair))
+    part = np.asarray(_parts(pairs["key"], parts).to_numpy(), dtype=np.int64)
+    candidate = np.asarray(pairs["candidate"].to_numpy(), dtype=np.int64)
+    wanted = np.unique(np.stack([part, candidate], axis=1), axis=0) if len(part) else np.empty((0, 2), np.int64)
+    sent = items.take(pc.index_in(pa.array(wanted[:, 1], pa.int64()), value_set=items["id"]))
+    sent = sent.set_column(0, "shard", pa.array(wanted[:, 0], pa.int64()))
+    return pa.concat_tables([_rows(group.schema, shard=pa.array(part, pa.int64()), key=pairs["key"],
+                                   candidate=pairs["candidate"]), sent])
+
+
+def compare(group: pa.Table, verdict: Any) -> pa.Table:
+    """Whole parts (their pairs, their keys' items and their candidates' items): ``verdict`` (``LINKS`` of pairs
+    with both sides' payload, the candidate's prefixed ``c_``) over the pairs, VERDICT_BATCH at a time."""
+    is_pair = pc.is_valid(group["key"])
+    pairs, items = group.filter(is_pair), group.filter(pc.invert(is_pair))
+    ids = np.asarray(items["id"].to_numpy(), dtype=np.int64)
+    _, first = np.unique(ids, return_index=True)  # a candidate's item can come routed and as a key
+    items = items.take(pa.array(np.sort(first), pa.int64()))
+    payload = [n for n in group.column_names if n not in ("shard", "key", "candidate", "id")]
+    out = [LINKS.empty_table()]
+    for start in range(0, pairs.num_rows, VERDICT_BATCH):
+        chunk = pairs.slice(start, VERDICT_BATCH)
+        key = items.take(pc.index_in(chunk["key"], value_set=items["id"]))
+        cand = items.take(pc.index_in(chunk["candidate"], value_set=items["id"]))
+        table = pa.table({"key": chunk["key"], "candidate": chunk["candidate"],
+                          **{n: key[n] for n in payload}, **{f"c_{n}": cand[n] for n in payload}})
+        out.append(verdict(table))
+    return pa.concat_tables(out)
+
+
+# --- joins as groupbys: a hash join's aggregator actors hold their share of both sides until the end (half the
+# statements on 2 CPUs, whatever the partitions); a groupby on the key's part runs as tasks, each holding one part.
+# Every join of the steps looks one row up on its right side (unique on the key).
+
+
+def join_schema(left: pa.Schema, right: pa.Schema, on: str) -> pa.Schema:
+    """The rows of a lookup join's groupby: ``_part`` (the key's), ``_right`` (which side), the left side's columns
+    and the right side's others."""
+    return pa.schema([("_part", pa.int64()), ("_right", pa.bool_()), *left, *(f for f in right if f.name != on)])
+
+
+def join_rows(table: pa.Table, schema: pa.Schema, on: str, right: bool, parts: int) -> pa.Table:
+    """One side of a lookup join as its groupby's rows, ``_part`` the key hashed into ``parts``."""
+    key = table[on]
+    if pa.types.is_integer(key.type):
+        part = _parts(pc.fill_null(key, 0), parts)
+    else:
+        part = pa.array([text_shard(v) % parts for v in key.to_pylist()], pa.int64())
+    return _rows(schema, _part=part, _right=pa.array(np.full(len(table), right)),
+                 **{n: table[n] for n in table.column_names})
+
+
+def lookup(group: pa.Table, on: str, how: str, left: list[str], right: list[str]) -> pa.Table:
+    """Whole parts of a lookup join: each left row with the columns ``right`` of the right row of its key (``how``
+    ``inner``: left rows without one are dropped; ``left_outer``: they get nulls)."""
+    is_right = pc.fill_null(group["_right"], False)
+    rows, found = group.filter(pc.invert(is_right)), group.filter(is_right)
+    at = pc.index_in(rows[on], value_set=found[on])
+    if how == "inner":
+        rows, at = rows.filter(pc.is_valid(at)), pc.drop_null(at)
+    taken = found.select(right).take(at)
+    out = rows.select(left)
+    for name in right:
+        out = out.append_column(found.schema.field(name), taken[name])
+    return out
+
+
+VERDICT_BATCH = 1024  # pairs per verdict call (their payloads become Python objects: a whole block took 2.9 GB)
+
+
 def best_links(links: pa.Table) -> dict[int, tuple[int, float]]:
     """Each key's best candidate: the highest score, ties to the earliest (the walk's strict ``>`` over sorted
     candidates)."""
@@ -298,6 +413,9 @@ def jump(table: pa.Table) -> pa.Table:
     out = table.drop_columns(["next_root"])
     out = out.set_column(out.schema.get_field_index("b_root"), "b_root", root)
     return out.select(REP_LINKS.names).cast(REP_LINKS).append_column("changed", changed)
+
+
+VIA = pa.schema([*LINED, ("via", pa.int64())])
 
 
 def with_via(lined: pa.Table) -> pa.Table:

@@ -49,8 +49,7 @@ DEFAULT_BATCH = 32  # articles per map_batches call (and per batch written)
 DEFAULT_WINDOW = 65_536  # items per Ray Data run (one actor pool each); the driver stages them a batch at a time
 TASK_RETRIES = 3  # a batch whose worker dies this many times more is recorded as failed (never retried forever)
 CORROBORATE_BATCH = 64  # articles per corroboration prepare call
-STATEMENTS_PER_PARTITION = 200_000  # at most this many statements' texts in one join partition (~100 MB)
-VERDICT_BATCH = 1024  # candidate pairs per verdict call (their texts become Python objects: a whole block took 2.9 GB)
+STATEMENTS_PER_PARTITION = 32_768  # at most this many statements in one join part (~30 MB of rows, one task's)
 LOST = ("the analysis of its batch failed every retry (a crash, out of memory, or the store could not be written)")
 
 
@@ -125,13 +124,19 @@ def _import_ray() -> Any:
     return ray
 
 
+# every read_parquet of Ray Data's Parquet reader starts up to 32 FooterReader actors, each a new worker process
+# (~0.9 CPU-s): one per read reads the few hundred footers of a step's files (300 articles with --corroborate: CPU of
+# the run 184 -> 71 s, worker processes started while publishing 135 -> 25, publishing 346 -> 85 s)
+READS = {"RAY_DATA_PARQUET_FOOTER_NUM_ACTORS": "1"}
+
+
 def start(address: str | None, cpus: int | None) -> None:
     """Join the cluster at ``address`` (``auto``, ``ray://host:port``, ``host:port``), or start a local Ray
     with ``cpus`` CPUs (default 2) and no dashboard."""
     ray = _import_ray()
     if ray.is_initialized():
         return
-    env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", **READS}
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     if address:
@@ -266,10 +271,39 @@ def _pairs(ds: Any, key: str, partitions: int) -> Any:
         corroborate_batch.bucket_pairs, fn_kwargs={"key": key}, batch_format="pyarrow")
 
 
-def _join(left: Any, right: Any, partitions: int, on: str) -> Any:
-    """An inner hash join. Its shuffle aggregators (actors that live through the step) take no CPU slot: on nodes
-    of one CPU, an aggregator holding a fraction of it left no node able to run a one-CPU task (a deadlock)."""
-    return left.join(right, "inner", partitions, on=(on,), aggregator_ray_remote_args={"num_cpus": 0})
+COMPARE_ROWS = 8192  # items plus pairs per comparison part: a part holds at most this many payloads
+
+
+def _compare(pairs: Any, items: Any, id_column: str, payload: pa.Schema, verdict: Any, partitions: int) -> Any:
+    """``verdict``'s links of the candidate ``pairs`` (ids), each side's payload (``items``: ``id_column`` and the
+    ``payload`` columns) fetched once per part (``corroborate_batch.route`` then ``compare``, two groupbys run as
+    tasks): no join holds the pairs with their payloads. Parts: at least ``partitions``, more so that a part holds
+    at most COMPARE_ROWS items and pairs (the largest process grows with a part, not with the pairs)."""
+    cb = corroborate_batch
+    schema = cb.compare_schema(payload)
+    pairs = pairs.materialize()
+    parts = max(partitions, -(-(pairs.count() + items.count()) // COMPARE_ROWS))
+    routed = pairs.map_batches(cb.pair_rows, fn_kwargs={"schema": schema}, batch_format="pyarrow").union(
+        items.map_batches(cb.item_rows, fn_kwargs={"schema": schema, "id_column": id_column}, batch_format="pyarrow")
+    ).groupby("shard").map_groups(cb.route, fn_kwargs={"parts": parts}, batch_format="pyarrow")
+    keys = items.map_batches(cb.item_rows, fn_kwargs={"schema": schema, "id_column": id_column, "parts": parts},
+                             batch_format="pyarrow")
+    return routed.union(keys).groupby("shard").map_groups(cb.compare, fn_kwargs={"verdict": verdict},
+                                                          batch_format="pyarrow")
+
+
+def _join(left: Any, right: Any, on: str, schemas: tuple[pa.Schema, pa.Schema], partitions: int,
+          how: str = "inner") -> Any:
+    """``left`` joined to the one row of ``right`` with its key ``on`` (``schemas``: of each side) as a groupby on
+    the key's part (``corroborate_batch.lookup``), run as tasks each holding one of ``partitions`` parts — no
+    hash-shuffle aggregator, whose actors hold their share of both sides until the end whatever the partitions."""
+    cb = corroborate_batch
+    schema = cb.join_schema(*schemas, on)
+    sides = [ds.map_batches(cb.join_rows, fn_kwargs={"schema": schema, "on": on, "right": side, "parts": partitions},
+                            batch_format="pyarrow") for ds, side in ((left, False), (right, True))]
+    return sides[0].union(sides[1]).groupby("_part").map_groups(
+        cb.lookup, batch_format="pyarrow",
+        fn_kwargs={"on": on, "how": how, "left": schemas[0].names, "right": [n for n in schemas[1].names if n != on]})
 
 
 def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, partitions: int | None = None) -> Any:
@@ -290,7 +324,8 @@ def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, parti
     ctx.max_errored_blocks = 0  # a failed step fails the publish, loses nothing
     ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED  # groupbys as tasks: no aggregator actors to start
     try:
-        return _corroborate(work, batch_size, partitions)
+        with _environment(READS):  # the driver plans the reads too
+            return _corroborate(work, batch_size, partitions)
     finally:
         ctx.max_errored_blocks, ctx.shuffle_strategy = saved
 
@@ -340,11 +375,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         lined = read("lined", None)
         pyarrow(lined, cb.index_rows).write_parquet(str(parts / "statement_buckets"))
         pairs = _pairs(pyarrow(read("lined", ["member", "buckets", "matched"]), cb.rep_bands), "member", partitions)
-        texts = read("statements", ["member", "text", "context"])
-        pairs = _join(pairs, texts.rename_columns({"member": "key"}), partitions, "key")
-        pairs = _join(pairs, texts.rename_columns({"member": "candidate", "text": "c_text", "context": "c_context"}),
-                      partitions, "candidate")
-        links = pairs.map_batches(cb.statement_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow")
+        reps = read("lined", ["member", "text", "context", "matched"]).filter(expr=col("matched").is_null())
+        links = _compare(pairs, reps, "member", cb.STATEMENT_TEXT, cb.statement_verdicts, partitions)
         grouped(pyarrow(links, cb.with_shard, column="key"), cb.best_per_key).write_parquet(str(parts / "rep_links"))
         resolved_links, rounds = _resolve_links(read, "rep_links", partitions)
         lined = pyarrow(read("lined", None), cb.with_via)
@@ -352,8 +384,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         if rep_links is None:  # no representative matched another: nothing to join
             joined = pyarrow(lined, lambda t: _with_nulls(t, cb.REP_LINKS, "via"))
         else:
-            joined = lined.join(rep_links, "left_outer", partitions, on=("via",),
-                                aggregator_ray_remote_args={"num_cpus": 0})
+            joined = _join(lined, rep_links, "via", (cb.VIA, cb.REP_LINKS), partitions, "left_outer")
         pyarrow(joined, cb.resolve).write_parquet(str(parts / "resolved"))
         founders = pyarrow(read("resolved", ["member", "root", "block"]),
                            lambda t: t.filter(pc.equal(t["root"], t["member"])).select(["member", "block"]))
@@ -361,7 +392,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         before = cb.blocks_before(dict(zip(counts["block"].to_pylist(), counts["count()"].to_pylist(), strict=True)))
         ids = founders.groupby("block", num_partitions=partitions).map_groups(
             cb.number_founders, batch_format="pyarrow", fn_kwargs={"before": before})
-        _join(read("resolved", None), ids, partitions, "root").write_parquet(str(parts / "linked_members"))
+        _join(read("resolved", None), ids, "root", (cb.RESOLVED, cb.FOUNDERS), partitions).write_parquet(
+            str(parts / "linked_members"))
         sizes["founder_counts"] = len(counts)  # what the driver held of the statements: founders per block
     steps["statement_links"] = time.monotonic() - started - sum(steps.values())
 
@@ -373,9 +405,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         index.select_columns(["bucket", "seq"]).write_parquet(str(parts / "article_buckets"))
         pairs = _pairs(index, "seq", partitions)
         sh = read("articles", ["seq", "shingles"])
-        pairs = _join(pairs, sh.rename_columns({"seq": "key"}), partitions, "key")
-        pairs = _join(pairs, sh.rename_columns({"seq": "candidate", "shingles": "c_shingles"}), partitions, "candidate")
-        text_links = _collect(pairs.map_batches(cb.article_verdicts, batch_size=VERDICT_BATCH, batch_format="pyarrow"))
+        text_links = _collect(_compare(pairs, sh, "seq", cb.ARTICLE_SHINGLES, cb.article_verdicts, partitions))
         best_text = cb.best_links(text_links) if text_links.num_rows else {}
     sizes["text_copies"] = len(best_text)
     by_statements: dict[str, tuple[str, float]] = {}
@@ -438,6 +468,11 @@ def _with_nulls(table: pa.Table, schema: pa.Schema, key: str) -> pa.Table:
     return table
 
 
+ROOTS = pa.schema([("b_root", pa.int64()), ("next_root", pa.int64())])  # a representative's root's own root
+CLUSTERED = pa.schema([f for f in corroborate_batch.MEMBERS_IN if f.name != "shard"])
+SOURCE_KEYS = pa.schema([("article_id", pa.string()), ("source_key", pa.string())])
+
+
 def _resolve_links(read: Any, name: str, partitions: int) -> tuple[str | None, int]:
     """The representatives' links (``REP_LINKS``, the folder ``name``) resolved to their roots by pointer jumping,
     as Ray Data joins: each round replaces every root by its root's root until none moves (links point to earlier
@@ -452,8 +487,8 @@ def _resolve_links(read: Any, name: str, partitions: int) -> tuple[str | None, i
         roots = links.select_columns(["via", "b_root"]).rename_columns({"via": "b_root", "b_root": "next_root"})
         rounds += 1
         step = f"{name.split('~')[0]}~{rounds}"
-        links.join(roots, "left_outer", partitions, on=("b_root",), aggregator_ray_remote_args={"num_cpus": 0}
-                   ).map_batches(corroborate_batch.jump, batch_format="pyarrow").write_parquet(str(read.parts / step))
+        _join(links, roots, "b_root", (corroborate_batch.REP_LINKS, ROOTS), partitions, "left_outer").map_batches(
+            corroborate_batch.jump, batch_format="pyarrow").write_parquet(str(read.parts / step))
         name = step
         if not read(step, ["changed"]).filter(expr=col("changed")).count():
             break
@@ -488,7 +523,8 @@ def _summary(read: Any, parts: Path, partitions: int, links: Any) -> None:
         members = grouped(members, cb.furniture).materialize()
         members.select_columns(cb.MEMBERS.names).write_parquet(str(parts / "cluster_members"))
         clustered = members.filter(expr=col("cluster_id") >= 0).drop_columns(["shard"])
-        clustered = _join(clustered, sources.select_columns(["article_id", "source_key"]), partitions, "article_id")
+        clustered = _join(clustered, sources.select_columns(["article_id", "source_key"]), "article_id",
+                          (CLUSTERED, SOURCE_KEYS), partitions)
         grouped(clustered.map_batches(cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow"),
                 cb.cluster_rows).write_parquet(str(parts / "clusters"))
     checks = read("checks", None)
