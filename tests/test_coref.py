@@ -7,6 +7,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from records import speakers
 
 import onrecord
 from onrecord.attribute.coref import FEATURES, PronounRanker, rules_only
@@ -140,15 +141,10 @@ def test_conll_reader_and_gold_detection(tmp_path: pathlib.Path) -> None:
     assert not is_coref_gold(["tests/gold"])
 
 
-def _speakers(record: Record) -> dict[str, str | None]:
-    """Content -> the speaker's canonical name (None when the record names nobody)."""
-    return {a.content.text: (a.speaker.name if a.speaker else None) for a in record.attributions}
-
-
 def test_an_acronym_is_the_body_it_abbreviates() -> None:
     text = ("The Federal Water Authority (FWA) said reservoirs were at 40 percent. "
             "The FWA added that rationing would start in July.")
-    said = _speakers(onrecord.analyze(text))
+    said = speakers(onrecord.analyze(text))
     assert said["rationing would start in July"] == "Federal Water Authority"
 
 
@@ -157,7 +153,7 @@ def test_a_body_the_article_never_names_is_the_one_its_description_stands_for() 
             "it had received 40 complaints. Norway's energy market authority fined the utility on Friday. The "
             "regulator said the utility had overcharged its customers. A local charity handed out blankets. The "
             "charity said demand had doubled.")
-    said = _speakers(onrecord.analyze(text))
+    said = speakers(onrecord.analyze(text))
     assert said["it had received 40 complaints"] == "state's consumer protection agency"
     assert said["the utility had overcharged its customers"] == "Norway's energy market authority"
     assert said["demand had doubled"] != "local charity"  # "a local charity": indefinite, no body of its own
@@ -167,14 +163,14 @@ def test_an_organisation_noun_on_a_one_word_name_makes_it_an_organisation() -> N
     text = ("Regulators fined payments company Velmora 5 million euros on Monday. Velmora said it would appeal. "
             "\"We disagree with the findings,\" the company said.")
     record = onrecord.analyze(text)
-    assert _speakers(record)["We disagree with the findings"] == "Velmora"
+    assert speakers(record)["We disagree with the findings"] == "Velmora"
     assert _actor(record, "Velmora").kind == "organization"
 
 
 def test_a_title_word_before_a_name_the_tagger_missed_is_not_part_of_it() -> None:
     text = ("Shopkeeper Maelis Tranter, 61, said the water reached the counter. Councillor Owen Hale said the "
             "drains were blocked. The 61-year-old said she had lost her stock.")
-    assert _speakers(onrecord.analyze(text))["she had lost her stock"] == "Maelis Tranter"
+    assert speakers(onrecord.analyze(text))["she had lost her stock"] == "Maelis Tranter"
 
 
 def test_copula_roles_ages_and_descriptors_name_their_person() -> None:
@@ -182,7 +178,7 @@ def test_copula_roles_ages_and_descriptors_name_their_person() -> None:
             "ceasefire was holding. Geologist Pavel Dudek met the delegates on Monday. The geologist said "
             "the dam was safe. Farid Haddad, who runs the port, spoke next. The 47-year-old said the cranes "
             "were idle.")
-    said = _speakers(onrecord.analyze(text))
+    said = speakers(onrecord.analyze(text))
     assert said["the ceasefire was holding"] == "Tove Arnesen"
     assert said["the dam was safe"] == "Pavel Dudek"
     assert said["the cranes were idle"] == "Farid Haddad"
@@ -191,13 +187,13 @@ def test_copula_roles_ages_and_descriptors_name_their_person() -> None:
 def test_a_role_with_its_modifier_beats_the_nearest_person() -> None:
     text = ("Union leader Kofi Mensah said the offer was too low. Mensah met Bruno Keller on Friday. "
             "\"We will strike,\" the union leader said.")
-    assert _speakers(onrecord.analyze(text))["We will strike"] == "Kofi Mensah"
+    assert speakers(onrecord.analyze(text))["We will strike"] == "Kofi Mensah"
 
 
 def test_counts_without_an_agent_name_nobody_and_the_data_take_their_document() -> None:
     text = ("Final results showed that the Greens won the seat. A survey by the Halden Institute found that most "
             "voters back the plan. The data suggest support is rising. Police figures show that thefts fell.")
-    said = _speakers(onrecord.analyze(text))
+    said = speakers(onrecord.analyze(text))
     assert said["the Greens won the seat"] is None
     assert said["support is rising"] == "Halden Institute"
     assert said["thefts fell"] == "Police"

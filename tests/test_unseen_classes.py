@@ -3,13 +3,10 @@ sports, court and magazine pieces), each checked on sentences written for the te
 
 from __future__ import annotations
 
+from records import speakers
+
 import onrecord
 from onrecord.record import Record
-
-
-def _speakers(record: Record) -> dict[str, str | None]:
-    """Content -> the speaker's canonical name (None when the record names nobody)."""
-    return {a.content.text: (a.speaker.name if a.speaker else None) for a in record.attributions}
 
 
 def _kind(record: Record, name: str) -> str:
@@ -21,14 +18,14 @@ def test_a_subject_pronoun_is_not_a_name_in_its_own_clause() -> None:
     text = ("Winger Emeka Okafor scored twice on Saturday. Okafor has now scored nine goals. Okafor said the "
             "team was improving. Club captain Lars Fjeld told the Harbour Post that the squad was united. "
             "He said Okafor had \"carried the attack\" and that nobody was surprised.")
-    said = _speakers(onrecord.analyze(text))
+    said = speakers(onrecord.analyze(text))
     assert said['Okafor had "carried the attack" and that nobody was surprised'] == "Lars Fjeld"
 
 
 def test_a_quote_is_not_spoken_by_the_person_it_names() -> None:
     text = ("Chemist Ana Petrovic and her student Lucia Romero have worked together for five years. Romero smiles "
             "when the question comes up. \"Ana has always been braver than me,\" she admits.")
-    said = _speakers(onrecord.analyze(text))
+    said = speakers(onrecord.analyze(text))
     assert said["Ana has always been braver than me"] == "Lucia Romero"
 
 
@@ -37,7 +34,7 @@ def test_a_reporting_pronoun_continues_the_last_reporting_subject() -> None:
     text = ("Striker Jonas Weber joined the club in June. Weber scored 19 goals last season and Weber was named "
             "player of the year. Weber's contract runs to 2028. Fans' group chairman Ode Karimi said the board "
             "had sold its best player without a plan. \"We have heard the word patience for three years,\" he said.")
-    said = _speakers(onrecord.analyze(text))
+    said = speakers(onrecord.analyze(text))
     assert said["We have heard the word patience for three years"] == "Ode Karimi"
 
 
@@ -46,13 +43,13 @@ def test_a_name_with_a_plural_verb_is_a_body_and_the_club_stands_for_it() -> Non
             "their history. The club said the money would go to its youth academy.")
     record = onrecord.analyze(text)
     assert _kind(record, "Marlow Rovers") == "organization"
-    assert _speakers(record)["the money would go to its youth academy"] == "Marlow Rovers"
+    assert speakers(record)["the money would go to its youth academy"] == "Marlow Rovers"
 
 
 def test_an_age_description_the_parser_hangs_on_the_verb_is_the_subject() -> None:
     text = ("Coach Pavel Novak, 52, said the squad was tired. The 52-year-old added that the club had tracked the "
             "forward for two seasons.")
-    said = _speakers(onrecord.analyze(text))
+    said = speakers(onrecord.analyze(text))
     assert said.get("the club had tracked the forward for two seasons") == "Pavel Novak"
 
 
