@@ -358,14 +358,18 @@ _PHRASAL = {("step", "down"): ("office", "stepped down"), ("stand", "down"): ("o
             ("pass", "away"): ("alive", "died")}
 
 
+def _status_key(verb: Token) -> str:
+    """A status verb's name (a key of ``STATUS_KIND``): its lemma, or verb and particle ('step down')."""
+    lemma = verb.lemma_.lower()
+    return next((f"{head} {particle}" for head, particle in _PHRASAL if lemma == head
+                 and any(c.lower_ == particle and c.dep_ in ("prt", "advmod") for c in verb.children)), lemma)
+
+
 def _status_of(verb: Token) -> tuple[str, str] | None:
     """(status kind, the change in words) of a status verb, phrasal ones included ('stepped down')."""
-    lemma = verb.lemma_.lower()
-    for (head, particle), found in _PHRASAL.items():
-        if lemma == head and any(c.lower_ == particle and c.dep_ in ("prt", "advmod") for c in verb.children):
-            return found
-    kind = _KIND_OF.get(lemma)
-    return (kind, _STATUS[kind][lemma]) if kind else None
+    key = _status_key(verb)
+    kind = STATUS_KIND.get(key)
+    return (kind, STATUS_WHAT[key]) if kind else None
 
 
 def _events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
@@ -416,11 +420,8 @@ def status_events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
     out = []
     for event in _events(doc, actors, reported, skip):
         verb = event.verb
-        lemma = next((f"{h} {p}" for (h, p) in _PHRASAL if verb.lemma_.lower() == h
-                      and any(c.lower_ == p and c.dep_ in ("prt", "advmod") for c in verb.children)),
-                     verb.lemma_.lower())
         sent = _sent(verb)
-        out.append(StatusEvent(lemma, verb.idx, (event.mention.start_char, event.mention.end_char),
+        out.append(StatusEvent(_status_key(verb), verb.idx, (event.mention.start_char, event.mention.end_char),
                                event.mention.root.lower_ in ("he", "she", "him", "her"), _bounds(sent),
                                _restored(event), _background(verb), _office_in(event)))
     return out

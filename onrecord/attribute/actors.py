@@ -325,7 +325,7 @@ class ActorIndex:
             if span is None:
                 continue
             root = span.root
-            if root.dep_ != "nsubj" or any(c.dep_ in ("conj", "cc") for c in root.children) or root.dep_ == "conj":
+            if root.dep_ != "nsubj" or any(c.dep_ in ("conj", "cc") for c in root.children):
                 continue
             verb = next((c for c in root.head.children if c.dep_ in ("aux", "auxpass") and c.i < root.head.i
                          and c.i > root.i), root.head)

@@ -320,33 +320,39 @@ def unfit(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarr
         if said is not None and said != agreement:
             out[k] = True
             continue
-        verdict = index.not_person.get(id(actor))
-        if verdict is None:
-            verdict = index.not_person[id(actor)] = never_person(actor, index)
-        out[k] = verdict
+        out[k] = _never_person_once(actor, index)
     return out
+
+
+def _never_person_once(actor: Actor, index: ActorIndex) -> bool:
+    """``never_person``, asked once per actor and article."""
+    verdict = index.not_person.get(id(actor))
+    if verdict is None:
+        verdict = index.not_person[id(actor)] = never_person(actor, index)
+    return verdict
 
 
 def surname_alone(actor: Actor, index: ActorIndex) -> bool:
     """A one-word name the tagger filed as a body or place that is neither by the gazetteer, its
     syntax or its words (``never_person``): most often a surname standing alone ("Andreev", "Quinn")."""
-    if len(actor.name.split()) != 1:
-        return False
-    verdict = index.not_person.get(id(actor))
-    if verdict is None:
-        verdict = index.not_person[id(actor)] = never_person(actor, index)
-    return not verdict
+    return len(actor.name.split()) == 1 and not _never_person_once(actor, index)
+
+
+def _reports(token: Token, passive: bool = False) -> bool:
+    """The token is the subject of a reporting verb ("he said", "she admits"; ``passive``: "he was quoted")."""
+    from onrecord.attribute.lexicon import SPEECH_VERBS
+
+    subjects = ("nsubj", "nsubjpass") if passive else ("nsubj",)
+    return token.dep_ in subjects and token.head.lemma_.lower() in SPEECH_VERBS
 
 
 def _bound_out(pronoun: Token, mentions: list[tuple[int, int, Actor]], index: ActorIndex) -> set[int]:
     """Actors a reporting subject pronoun cannot stand for because it c-commands one of their names
     (binding Principle C): "He said Varga had …" (a name after the subject, in its verb's clause), and
     "'Ingrid was right,' she admits" (a name in the quoted complement before it)."""
-    from onrecord.attribute.lexicon import SPEECH_VERBS
-
     # only where the pronoun reports: on every subject pronoun, parse errors in long sentences cost
     # more than the rule gains (GAP validation 0.644 -> 0.636)
-    if pronoun.dep_ not in ("nsubj", "nsubjpass") or pronoun.head.lemma_.lower() not in SPEECH_VERBS:
+    if not _reports(pronoun, passive=True):
         return set()
     verb, inside = pronoun.head, range(pronoun.left_edge.i, pronoun.right_edge.i + 1)
     out: set[int] = set()
@@ -377,9 +383,7 @@ def _rule(pronoun: Token, index: ActorIndex) -> Actor | None:
 def _previous_speaker(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> int | None:
     """The candidate that was the subject of a reporting verb in the sentence before, in the same
     paragraph, when the pronoun is itself a reporting verb's subject and no other candidate was."""
-    from onrecord.attribute.lexicon import SPEECH_VERBS
-
-    if pronoun.dep_ != "nsubj" or pronoun.head.lemma_.lower() not in SPEECH_VERBS:
+    if not _reports(pronoun):
         return None
     here = index.sentence_number(pronoun.i)
     found = []
@@ -387,7 +391,7 @@ def _previous_speaker(pronoun: Token, cands: list[Candidate], index: ActorIndex)
         head = _head_of(cand.mention[2])
         if index.sentence_number(head.i) != here - 1 or "\n" in pronoun.doc[head.i : pronoun.i].text:
             continue
-        if head.dep_ == "nsubj" and head.head.lemma_.lower() in SPEECH_VERBS:
+        if _reports(head):
             found.append(k)
     return found[0] if len(found) == 1 else None
 
@@ -808,12 +812,11 @@ def unnamed_body(head: Token, index: ActorIndex) -> Span | None:
     one class (``_REGULATOR_NOUNS``); a body the article never names but speaks of as one."""
     noun = head.lemma_.lower()
     nouns = _REGULATOR_NOUNS if noun in _OVERSEER_NOUNS else {noun}
-    first = head.doc[index.sentence_start(head.i)].i
-    stop = max(0, first - 400)
-    for token in reversed(head.doc[stop : first]):
+    first, here = index.sentence_start(head.i), index.sentence_number(head.i)
+    for token in reversed(head.doc[max(0, first - 400) : first]):
         if token.pos_ != "NOUN" or token.lemma_.lower() not in nouns or token.tag_ != "NN":
             continue
-        if index.sentence_number(head.i) - index.sentence_number(token.i) > UNNAMED_BODY_SENTENCES:
+        if here - index.sentence_number(token.i) > UNNAMED_BODY_SENTENCES:
             break
         children = list(token.children)
         if any(c.dep_ == "det" and c.lower_ in ("a", "an", "any", "every", "each", "no") for c in children):
