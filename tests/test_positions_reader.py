@@ -80,6 +80,13 @@ def test_a_demand_for_at_least_is_not_a_negation() -> None:
     assert polarity("we will not accept the offer") == ("we will accept the offer", 1)
 
 
+def test_a_cap_is_an_offer_of_the_amount_not_a_refusal() -> None:
+    assert polarity("the firm will not pay more than two per cent") == ("the firm will pay two per cent", 0)
+    assert polarity("a rise of no more than two per cent") == ("a rise of two per cent", 0)
+    assert polarity("we would pay two per cent and not a penny more") == ("we would pay two per cent", 0)
+    assert polarity("we will not pay more")[1] == 1  # more than nothing named: still a refusal
+
+
 def test_a_condition_may_stand_apart_from_its_only() -> None:
     assert _CONDITIONAL.search("a cap would only be considered if the city built homes first")
     assert not _CONDITIONAL.search("the only way is to sign if asked")  # "only" then five words: no condition
@@ -217,6 +224,22 @@ def test_reader_leaves_topic_conditions_and_hedges_without_stance(encoder) -> No
     assert read("talks on the deal resume on Friday", encoder) == {}
     assert read("the deal should be signed only if the unions agree first", encoder) == {}
     assert read("the agreement was worth considering", encoder) == {}
+
+
+def test_a_judged_subject_takes_its_stance_or_the_other_end(encoder) -> None:
+    from onrecord.positions.stance import judged, topic_words
+
+    deal = CODEBOOK.get("deal")
+    topic = topic_words(deal)
+    assert judged("any deal with these terms would be unacceptable", "said", deal, topic).polarity == -1
+    assert judged("but the new agreement is a fair one", "said", deal, topic).polarity == 1
+    assert judged("the new agreement is a fair one", "denied", deal, topic).polarity == -1  # a denying cue turns it
+    assert judged("the deal is good", "said", deal, topic) is None  # "the deal" alone describes no stance
+    assert judged("the new deal must be signed", "said", deal, topic) is None  # what is to be done: as it stands
+    assert judged("it would be unacceptable", "said", deal, topic) is None  # a pronoun: no subject to describe
+    assert evaluation("the science behind it was thin at best") < 0  # a ceiling, not praise
+    assert read("a rise of 12 per cent would cost jobs", encoder) == {"pay": "small"}
+    assert read("any new agreement with the port would be a disaster", encoder) == {"deal": "against"}
 
 
 def test_reader_reads_amounts_on_a_scale(encoder) -> None:

@@ -83,15 +83,18 @@ _NEGATING_CUE = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 # "accept nothing less than X", "will not settle for anything less than X", "won't take less than X", "no less than
-# X": a demand for at least X, not a negation of it. The negator and the "less than" go, the verb stays.
+# X": a demand for at least X, not a negation of it; likewise a cap is an offer of X, not a refusal of it ("will not
+# pay more than 2 per cent", "no more than X", "two per cent and not a crown more"). The negator and the "less
+# than" go, the verb stays.
 _AT_LEAST = re.compile(
-    r"\b(?:(nothing|no)\s+|(\w+n't|not|cannot)\s+((?:\w+\s+){0,3}?)(?:anything\s+)?)(?:less|short)\s+(?:than|of)\s+",
+    r"\b(?:(nothing|no)\s+|(\w+n't|not|cannot)\s+((?:\w+\s+){0,3}?)(?:anything\s+)?)(?:(?:less|short)\s+(?:than|of)"
+    r"|more\s+than)\s+|,?\s+(?:and\s+)?(not)\s+(?:a|one)\s+(?:single\s+)?\w+\s+more\b",
     re.IGNORECASE)
 _AUXILIARY = {"won't": "will", "can't": "can", "cannot": "can", "shan't": "shall"}
 
 
 def _at_least(m: re.Match[str]) -> str:
-    if m.group(1):
+    if m.group(1) or m.group(4):
         return ""
     word = m.group(2).lower()
     auxiliary = _AUXILIARY.get(word, word[:-3] if word.endswith("n't") and word not in ("don't", "doesn't", "didn't")

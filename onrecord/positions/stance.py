@@ -91,6 +91,7 @@ fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject
 criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
 denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too
 halt* stop* block* fight* scrap* ditch* throw suspend* ended ending""".split() + [
+    "at best"] + [  # "thin at best": a ceiling, not praise
     f"{verb} off" for verb in ("call", "calls", "called", "calling")] + [
     f"{aux} end" for aux in ("to", "must", "should", "will", "would", "can", "could", "shall")] + [
     f"{be} over" for be in ("is", "was", "are", "were", "be")] + [
@@ -395,6 +396,7 @@ class Reference:
     antecedent: str
     polarity: int
     phrase: str
+    clause: str = ""  # for a judged subject (``judged``), the clause that judges it; "" for a referring statement
 
 
 def object_polarity(text: str) -> tuple[int, str] | None:
@@ -459,6 +461,40 @@ def referent(st: Statement, issues: Issues) -> Reference | None:
     return Reference(named[0], sentence, sign, phrase) if len(named) == 1 else None
 
 
+# A judged subject: the predicate evaluates what the subject names ("any tailings pond above the village would be
+# unacceptable", "the safety case for the dam is flimsy", "a higher royalty would cost jobs"). The subject, read as a
+# description, gives the stance; a negative judgement the one at the other end of the scale. Not "must"/"should":
+# those say what is to be done, and the clause is read as it stands.
+_JUDGED = re.compile(r"^(?P<subject>(?:(?!\b(?:is|was|are|were|would|will|could|might)\b)[^,;:\"])+?)\s+"
+                     r"(?:is|was|are|were|would|will|could|might)\b(?P<predicate>.+)$", re.IGNORECASE)
+_PRONOUN_SUBJECT = re.compile(r"^(?:i|we|you|he|she|it|they|this|that|these|those|there|who|which|what|one)\b",
+                              re.IGNORECASE)
+_FUNCTION_WORDS = frozenset("the a an any this that these those its their his her our my your of for in on at to by "
+                            "with and or such every all some".split())
+_CONNECTIVE = re.compile(r"^(?:(?:that|and|but|so|also|yet|however)\s+)+", re.IGNORECASE)
+
+
+def judged(clause: str, cue: str | None, issue: Issue, topic: frozenset[str] = frozenset()) -> Reference | None:
+    """A clause whose predicate judges a subject naming ``issue`` (see ``_JUDGED``), as a ``Reference`` to that
+    subject: +1 when the judgement is positive, −1 when negative (turned by a denying cue). None when the subject
+    is a pronoun, longer than eight words or negated, when the predicate names the issue itself (then the clause is
+    the stance: "the royalty must rise to six per cent") or stops something, or judges nothing."""
+    m = _JUDGED.match(_CONNECTIVE.sub("", clause))
+    if m is None:
+        return None
+    subject, predicate = m.group("subject").strip(), m.group("predicate")
+    # "the strike" describes no stance; "a rise of 12 per cent", "any tailings pond above the village" do
+    described = set(_WORD.findall(subject.lower()) + re.findall(r"\d+", subject)) - topic - _FUNCTION_WORDS
+    if (len(subject.split()) > 8 or not described or _PRONOUN_SUBJECT.match(subject) or _PARTICLES.search(subject)
+            or not issue.gated(subject) or issue.gated(predicate) or _STOPPING.search(predicate)):
+        return None
+    value = evaluation(predicate, topic=topic)
+    if not value:
+        return None
+    sign = (1 if value > 0 else -1) * (-1 if cue_negates(cue) else 1)
+    return Reference(issue, subject, sign, subject, clause)
+
+
 @dataclass(frozen=True)
 class Reading:
     """One clause read against one issue: every stance's probability."""
@@ -469,6 +505,8 @@ class Reading:
     probabilities: np.ndarray
     similarity: np.ndarray  # per stance, the best parity-aware cosine to its examples
     named: bool = True  # the clause names the issue itself (not only its statement or paragraph does)
+    judged: bool = False  # read from the clause's judged subject (``judged``)
+    polarity: int = 1  # for a judged reading, the judgement's sign
 
     @property
     def best(self) -> int:
@@ -498,10 +536,12 @@ def readings(statements: Iterable[Statement], issues: Issues, encoder: Encoder, 
             for ref in [referent(st, issues)] if ref is not None]
     antecedents = [(st, ref, piece) for st, ref in refs for piece in pieces(ref.antecedent)
                    if ref.issue.gated(piece) and not hedged(piece, bool(_CONCESSION.match(piece)))]
+    evals, amounts, topics = issue_constants(issues)
+    antecedents += [(c.statement, ref, ref.antecedent) for c in found if not c.context for issue in c.issues
+                    if (ref := judged(c.clause, c.statement.cue, issue, topics[issue.id])) is not None]
     if not found and not antecedents:
         return
     examples = _exemplars(issues, encoder, implicit_opposites=True)
-    evals, amounts, topics = issue_constants(issues)
     texts = [polarity(c.clause)[0] or c.clause for c in found] + [polarity(x)[0] or x for _, _, x in antecedents]
     vectors = np.concatenate([np.asarray(encoder.encode(texts[i:i + batch_size]), dtype=np.float32)
                               for i in range(0, len(texts), batch_size)])
@@ -539,7 +579,7 @@ def referred(antecedents: list[tuple[Statement, Reference, str]], vectors: np.nd
     one against it, the stance at the other end of the scale (none when the object is a middle stance); the
     confidence is the object reading's probability."""
     evals, amounts, topics = issue_constants(issues)
-    best: dict[object, tuple[float, int, Statement, Reference]] = {}
+    best: dict[tuple[object, str, str], tuple[float, int, Statement, Reference]] = {}
     for (st, ref, piece), vector in zip(antecedents, vectors, strict=True):
         issue, ex = ref.issue, examples[ref.issue.id]
         _, negations = polarity(piece)
@@ -550,8 +590,9 @@ def referred(antecedents: list[tuple[Statement, Reference, str]], vectors: np.nd
         feats[:, [FEATURES.index("bare"), FEATURES.index("agree")]] = 0.0
         probabilities = reader.probabilities(feats)
         k = int(np.argmax(probabilities))
-        if st.key not in best or probabilities[k] > best[st.key][0]:
-            best[st.key] = (float(probabilities[k]), k, st, ref)
+        slot = (st.key, issue.id, ref.clause)
+        if slot not in best or probabilities[k] > best[slot][0]:
+            best[slot] = (float(probabilities[k]), k, st, ref)
     for p, k, st, ref in best.values():
         issue = ref.issue
         target = issue.stances[k].id if ref.polarity > 0 else issue.opposite(issue.stances[k])
@@ -559,7 +600,8 @@ def referred(antecedents: list[tuple[Statement, Reference, str]], vectors: np.nd
             continue
         out = np.zeros(len(issue.stances))
         out[[s.id for s in issue.stances].index(target)] = p
-        yield Reading(st, st.content, issue, out, np.zeros(len(issue.stances)), False)
+        yield Reading(st, ref.clause or st.content, issue, out, np.zeros(len(issue.stances)), bool(ref.clause),
+                      bool(ref.clause), ref.polarity)
 
 
 def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encoder,
@@ -567,7 +609,8 @@ def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encod
     """The stances taken in ``statements``: at most one per statement and issue (its most probable clause)."""
     reader = reader or load_reader()
     found: list[Match] = []
-    taken = [r for r in readings(statements, issues, encoder, reader) if r.probabilities.max() >= reader.threshold]
+    taken = [r for r in with_judgements(readings(statements, issues, encoder, reader))
+             if r.probabilities.max() >= reader.threshold]
     # A contrast that does not name the issue turns to another matter ("will not recognise Crimea as Russian
     # territory, but that talks can continue"): it decides the statement's stance on the issue only when no clause
     # naming the issue takes one.
@@ -582,6 +625,29 @@ def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encod
                   lead=round(p - float(np.delete(r.probabilities, k).max()), 3), clause=r.clause)
         found.append(m)
     return best_per_slot(both_ends_to_middle(found, issues))
+
+
+def with_judgements(found: Iterable[Reading]) -> list[Reading]:
+    """Readings with each judged clause (``judged``) read by its judgement: when the clause as it stands reads as
+    the stance its subject describes (what it is about), a negative judgement takes the stance at the other end
+    of the scale ("any tailings pond above the village would be unacceptable" is against the dam), a positive one
+    keeps it, with the clause's probability. When the two disagree the clause is read as it stands."""
+    found = list(found)
+    plain = {(r.statement.key, r.issue.id, r.clause): k for k, r in enumerate(found) if not r.judged}
+    out: list[Reading | None] = list(found)
+    for k, r in enumerate(found):
+        if not r.judged:
+            continue
+        out[k] = None
+        j = plain.get((r.statement.key, r.issue.id, r.clause))
+        target = r.issue.stances[r.best]
+        subject = target.id if r.polarity > 0 else r.issue.opposite(target)
+        if j is None or subject != r.issue.stances[found[j].best].id:
+            continue
+        probabilities = np.zeros(len(r.issue.stances))
+        probabilities[r.best] = found[j].probabilities.max()
+        out[j] = replace(found[j], probabilities=probabilities, judged=True)
+    return [r for r in out if r is not None]
 
 
 def both_ends_to_middle(found: list[Match], issues: Issues) -> list[Match]:
