@@ -92,6 +92,20 @@ def test_a_condition_may_stand_apart_from_its_only() -> None:
     assert not _CONDITIONAL.search("the only way is to sign if asked")  # "only" then five words: no condition
 
 
+def test_two_named_parties_speaking_together_each_hold() -> None:
+    from onrecord.positions.match import holders
+
+    text = "Brenn Mining and Olm County said in a joint statement"
+    together = Speaker(0, 27, text[:27], name="Olm County", actor="olm-county", kind="organization")
+    mentions = [(0, 5, "brenn"), (17, 27, "olm-county")]
+    assert holders(together, mentions) == ["brenn", "olm-county"]
+    assert holders(together, [(17, 27, "olm-county")]) == ["brenn-mining", "olm-county"]  # unresolved: by name
+    firm = Speaker(0, 17, "Marks and Spencer", name="Marks and Spencer", actor="m-s", kind="organization")
+    assert holders(firm, [(0, 17, "m-s")]) == ["m-s"]  # one name across "and"
+    one = Speaker(0, 10, "Olm County", name="Olm County", actor="olm-county", kind="organization")
+    assert holders(one, mentions) == ["olm-county"]
+
+
 def test_named_person_without_an_actor_holds_under_the_name() -> None:
     assert holder(Speaker(0, 10, "", name="A spokeswoman for the company, Ingrid Hale", kind="person")) \
         == "ingrid-hale"

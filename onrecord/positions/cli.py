@@ -113,7 +113,10 @@ def record_sources(record: Any, reader: str = "reader") -> list[Source]:
         speaker = a.speaker if a is not None else None
         role = " ".join(x for x in (speaker.role if speaker else None, roles.get(st.actor)) if x) or None
         # the record's own actor id of the holder (None for a group or document held under its name)
-        local = (speaker.actor if speaker else None) if a is not None else (st.actor if st.actor in names else None)
+        if a is None or (speaker is not None and speaker.actor and st.actor != speaker.actor):
+            local = st.actor if st.actor in names else None  # an act, or one of two parties speaking together
+        else:
+            local = speaker.actor if speaker else None
         out.append(Source(article=record.article.id, attribution=str(st.key), actor=st.actor,
                           actor_name=names.get(st.actor, speaker.name if speaker else st.actor), content=st.content,
                           cue=st.cue, speaker=speaker.name if speaker else None, role=role, date=day,

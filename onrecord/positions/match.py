@@ -271,10 +271,10 @@ def match_statements(statements: Iterable[Statement], issues: Issues, encoder: E
 
 
 def best_per_slot(matches: Iterable[Match]) -> list[Match]:
-    """One match per statement and issue, the most confident (the first on a tie), in first-seen order."""
-    best: dict[tuple[Hashable, str], Match] = {}
+    """One match per statement, holder and issue, the most confident (the first on a tie), in first-seen order."""
+    best: dict[tuple[Hashable, str, str], Match] = {}
     for m in matches:
-        slot = (m.key, m.issue)
+        slot = (m.key, m.actor, m.issue)  # two parties speaking together hold one statement each
         if slot not in best or m.confidence > best[slot].confidence:
             best[slot] = m
     return list(best.values())
@@ -295,6 +295,28 @@ def holder(speaker: Speaker | None) -> str | None:
     return None
 
 
+# Two named parties speaking together: "Arvo Lithium and Dalmark County", "both Norland and Vestmark".
+_TWO_PARTIES = re.compile(r"(?:both\s+)?(?P<a>[A-Z][^,;:]*?)\s+and\s+(?P<b>[A-Z][^,;:]*)")
+
+
+def holders(speaker: Speaker | None, mentions: list[tuple[int, int, str]]) -> list[str]:
+    """Who holds what a speaker says (``holder``); when the speaker is two named parties speaking together ("Arvo
+    Lithium and Dalmark County said in a joint statement"), each of them: the actor mentioned in each part, else
+    the part's name as an id. ``mentions`` are the record's (start, end, actor id); a name one mention spans across
+    "and" ("Marks and Spencer") is one holder."""
+    one = holder(speaker)
+    m = _TWO_PARTIES.fullmatch(speaker.text.strip()) if speaker is not None and speaker.text else None
+    if speaker is None or m is None or any(a < speaker.start + m.end("a") and b > speaker.start + m.start("b")
+                                           for a, b, _ in mentions):
+        return [one] if one else []
+    parties = []
+    for part in ("a", "b"):
+        start, end = speaker.start + m.start(part), speaker.start + m.end(part)
+        inside = {actor for a, b, actor in mentions if start <= a and b <= end}
+        parties.append(inside.pop() if len(inside) == 1 else slug(m.group(part)) if not inside else "")
+    return parties if all(parties) and parties[0] != parties[1] else [one] if one else []
+
+
 # A run of two or more capitalised words: a person's name, not a sentence-initial "Not every head".
 _PROPER_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)+\b")
 
@@ -308,9 +330,9 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
     from onrecord.positions.acts import act_statements, asked_action, paragraph, preceding
 
     out = []
+    mentions = [(m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions]
     for a in record.attributions:
-        actor = holder(a.speaker)
-        if actor:
+        for actor in holders(a.speaker, mentions):
             cue = a.cue.text if a.cue else None
             # A directive ("urged X to Y", "called on X to Y") is read as an act of the same words is: for Y.
             start = asked_action(record.text, cue, a.content.start, a.content.end) if cue else a.content.start

@@ -579,7 +579,7 @@ def referred(antecedents: list[tuple[Statement, Reference, str]], vectors: np.nd
     one against it, the stance at the other end of the scale (none when the object is a middle stance); the
     confidence is the object reading's probability."""
     evals, amounts, topics = issue_constants(issues)
-    best: dict[tuple[object, str, str], tuple[float, int, Statement, Reference]] = {}
+    best: dict[tuple[object, str, str, str], tuple[float, int, Statement, Reference]] = {}
     for (st, ref, piece), vector in zip(antecedents, vectors, strict=True):
         issue, ex = ref.issue, examples[ref.issue.id]
         _, negations = polarity(piece)
@@ -590,7 +590,7 @@ def referred(antecedents: list[tuple[Statement, Reference, str]], vectors: np.nd
         feats[:, [FEATURES.index("bare"), FEATURES.index("agree")]] = 0.0
         probabilities = reader.probabilities(feats)
         k = int(np.argmax(probabilities))
-        slot = (st.key, issue.id, ref.clause)
+        slot = (st.key, st.actor, issue.id, ref.clause)
         if slot not in best or probabilities[k] > best[slot][0]:
             best[slot] = (float(probabilities[k]), k, st, ref)
     for p, k, st, ref in best.values():
@@ -614,9 +614,9 @@ def read_stances(statements: Iterable[Statement], issues: Issues, encoder: Encod
     # A contrast that does not name the issue turns to another matter ("will not recognise Crimea as Russian
     # territory, but that talks can continue"): it decides the statement's stance on the issue only when no clause
     # naming the issue takes one.
-    naming = {(r.statement.key, r.issue.id) for r in taken if r.named}
+    naming = {(r.statement.key, r.statement.actor, r.issue.id) for r in taken if r.named}
     for r in taken:
-        if not r.named and _CONTRAST.match(r.clause) and (r.statement.key, r.issue.id) in naming:
+        if not r.named and _CONTRAST.match(r.clause) and (r.statement.key, r.statement.actor, r.issue.id) in naming:
             continue
         k = r.best
         p = float(r.probabilities[k])
@@ -633,13 +633,14 @@ def with_judgements(found: Iterable[Reading]) -> list[Reading]:
     of the scale ("any tailings pond above the village would be unacceptable" is against the dam), a positive one
     keeps it, with the clause's probability. When the two disagree the clause is read as it stands."""
     found = list(found)
-    plain = {(r.statement.key, r.issue.id, r.clause): k for k, r in enumerate(found) if not r.judged}
+    plain = {(r.statement.key, r.statement.actor, r.issue.id, r.clause): k for k, r in enumerate(found)
+             if not r.judged}
     out: list[Reading | None] = list(found)
     for k, r in enumerate(found):
         if not r.judged:
             continue
         out[k] = None
-        j = plain.get((r.statement.key, r.issue.id, r.clause))
+        j = plain.get((r.statement.key, r.statement.actor, r.issue.id, r.clause))
         target = r.issue.stances[r.best]
         subject = target.id if r.polarity > 0 else r.issue.opposite(target)
         if j is None or subject != r.issue.stances[found[j].best].id:
@@ -653,11 +654,11 @@ def with_judgements(found: Iterable[Reading]) -> list[Reading]:
 def both_ends_to_middle(found: list[Match], issues: Issues) -> list[Match]:
     """A statement whose clauses take both ends of a scale with a middle ("would accept tighter limits on the
     loudest planes but would not support a complete curfew") takes the middle stance: each end is half of it."""
-    by_slot: dict[tuple[object, str], list[Match]] = {}
+    by_slot: dict[tuple[object, str, str], list[Match]] = {}
     for m in found:
-        by_slot.setdefault((m.key, m.issue), []).append(m)
+        by_slot.setdefault((m.key, m.actor, m.issue), []).append(m)
     out = []
-    for (_, issue_id), matches in by_slot.items():
+    for (_, _, issue_id), matches in by_slot.items():
         issue = issues.get(issue_id)
         scores = {s.id: s.score for s in issue.stances}
         low, high = min(scores.values()), max(scores.values())
