@@ -252,6 +252,10 @@ def test_a_judged_subject_takes_its_stance_or_the_other_end(encoder) -> None:
     assert judged("the new deal must be signed", "said", deal, topic) is None  # what is to be done: as it stands
     assert judged("it would be unacceptable", "said", deal, topic) is None  # a pronoun: no subject to describe
     assert evaluation("the science behind it was thin at best") < 0  # a ceiling, not praise
+    # a naming frame: the name judges the object
+    assert judged('the new deal "a sell-out"', "called", deal, topic).polarity == -1
+    assert judged("the new deal as a fair one", "described", deal, topic).polarity == 1
+    assert judged('the new deal "a sell-out"', "said", deal, topic) is None  # no naming cue: a quotation
     assert read("a rise of 12 per cent would cost jobs", encoder) == {"pay": "small"}
     assert read("any new agreement with the port would be a disaster", encoder) == {"deal": "against"}
 
@@ -619,6 +623,15 @@ def test_a_referring_phrase_takes_the_polarity_of_the_verb_that_governs_it() -> 
     assert object_polarity("the rule itself was long overdue") == (1, "the rule")  # an evaluating predicate
     assert object_polarity("the deal was a disaster")[0] == -1  # type: ignore[index]
     assert object_polarity("the deal was not a good one")[0] == -1  # type: ignore[index]
+
+
+def test_a_referring_phrase_named_in_a_naming_frame_takes_the_names_polarity() -> None:
+    from onrecord.positions.stance import object_polarity
+
+    assert object_polarity('called the offer "a betrayal"') == (-1, "the offer")
+    assert object_polarity("described Norland's reversal as reckless") == (-1, "Norland's reversal")
+    assert object_polarity('called the plan "a fair deal for all"') == (1, "the plan")
+    assert object_polarity('said the offer "came late"') is None  # no naming verb
 
 
 def test_a_referring_phrase_finds_the_issue_an_earlier_sentence_names() -> None:

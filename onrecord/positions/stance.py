@@ -82,7 +82,7 @@ _POSITIVE = """good great best better fair fairer safe safer hope hopes hopeful 
 benefit* protect* help* right overdue needed necessary commit* welcome* support* back backs backed backing
 endorse* praise* improve* save* saves saving progress positive opportunit* worth valuable vital essential
 strengthen* boost* open opens gesture faith win wins deserve* favour* favor* agree agrees agreed accept*
-constructive survive* proceed*""".split() + [
+constructive survive* proceed* sensible lifeline breakthrough* milestone*""".split() + [
     f"{verb} {particle}" for verb in ("go", "goes", "going", "went", "press", "presses", "pressed", "move",
                                       "moves", "moved") for particle in ("ahead", "forward")] + [
     f"{verb} on" for verb in ("go", "goes", "going", "went", "carry", "carries", "carried", "carrying")]
@@ -90,8 +90,10 @@ _NEGATIVE = """bad worse worst mistake* waste* kill* cost* costs hit hits harm* 
 fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject* oppos* against scrap* condemn*
 criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
 denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too
-halt* stop* block* fight* scrap* ditch* throw suspend* ended ending""".split() + [
-    "at best"] + [  # "thin at best": a ceiling, not praise
+halt* stop* block* fight* scrap* ditch* throw suspend* ended ending""".split() + """flimsy unrealistic
+unworkable unaffordable gimmick* stunt* blunder* folly charade* sell-out* sellout* gamble* fantasy fantasies relic*
+absurd* reckless""".split() + [  # evaluative words of political news neither lexicon holds
+    "at best", "step back", "step backwards", "pipe dream", "backward step"] + [  # "thin at best": a ceiling
     f"{verb} off" for verb in ("call", "calls", "called", "calling")] + [
     f"{aux} end" for aux in ("to", "must", "should", "will", "would", "can", "could", "shall")] + [
     f"{be} over" for be in ("is", "was", "are", "were", "be")] + [
@@ -367,10 +369,17 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
     return out
 
 
+# A naming frame: "called the offer 'a betrayal'", "described the plan as reckless": the name judges the object.
+_NAMING_CUE = re.compile(r"\b(?:call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|dub(?:s|bed)?|label(?:s|led|ed)?"
+                         r"|brand(?:s|ed)?)$", re.IGNORECASE)
+_NAMED = re.compile(r"^(?P<subject>[^\"]+?)\s+(?:as\s+(?P<bare>[^\"]+)$|\"(?P<predicate>[^\"]+)(?:\"|$))")
+_NAME = re.compile(r"\s+(?:as\s+(?P<bare>[^\"]+)$|[\"“](?P<predicate>[^\"”]+))")
+
 # A referring phrase: a definite, demonstrative or possessive noun phrase whose head names a proposal or an act
 # ("the proposal", "Vestmark's plan", "the vote"), or "it" closing its clause ("would fight it").
 _HEADS = ("proposal proposals plan plans deal idea offer decision vote move measure measures scheme bill law reform "
-          "change changes agreement compromise package policy project initiative rule rules").split()
+          "change changes agreement compromise package policy project initiative rule rules reversal u-turn concession "
+          "concessions").split()
 _REFERENCE = re.compile(r"\b(?:(?:the|this|that|these|those|its|their|his|her|our)\s+|[A-Z][\w-]*['’]s\s+)"
                         r"(?:\w+\s+)??(?P<head>" + "|".join(_HEADS) + r")\b"
                         r"|\b(?P<pronoun>it)\b(?=\s*(?:$|[,.;:!?\"”]|as\b|out\b))")
@@ -415,8 +424,10 @@ def object_polarity(text: str) -> tuple[int, str] | None:
         span = " ".join(words)
         verb = next((v for v in (_AGAINST_OBJECT.search(span), _FOR_OBJECT.search(span)) if v), None)
         judged = _COPULA.match(clause, m.end() - clause_start)
-        if verb is None and judged is not None:  # "the rule itself was long overdue": what the predicate says of it
-            value = evaluation(judged.group("predicate"))
+        named = _NAME.match(clause, m.end() - clause_start) if _NAMING_CUE.search(span) else None
+        if verb is None and (judged or named) is not None:
+            # "the rule itself was long overdue", "called the offer 'a betrayal'": what the predicate says of it
+            value = evaluation(judged.group("predicate") if judged else named.group("predicate") or named.group("bare"))
             if value:
                 return (1 if value > 0 else -1), m.group(0)
         if verb is None:
@@ -475,14 +486,15 @@ _CONNECTIVE = re.compile(r"^(?:(?:that|and|but|so|also|yet|however)\s+)+", re.IG
 
 
 def judged(clause: str, cue: str | None, issue: Issue, topic: frozenset[str] = frozenset()) -> Reference | None:
-    """A clause whose predicate judges a subject naming ``issue`` (see ``_JUDGED``), as a ``Reference`` to that
-    subject: +1 when the judgement is positive, −1 when negative (turned by a denying cue). None when the subject
+    """A clause whose predicate judges a subject naming ``issue`` (see ``_JUDGED``), or a naming cue's object and
+    the name it is given (``_NAMED``), as a ``Reference`` to that subject: +1 when the judgement is positive, −1 when negative (turned by a denying cue). None when the subject
     is a pronoun, longer than eight words or negated, when the predicate names the issue itself (then the clause is
     the stance: "the royalty must rise to six per cent") or stops something, or judges nothing."""
-    m = _JUDGED.match(_CONNECTIVE.sub("", clause))
+    naming = _NAMED.match(clause.replace("“", '"').replace("”", '"')) if cue and _NAMING_CUE.fullmatch(cue) else None
+    m = naming or _JUDGED.match(_CONNECTIVE.sub("", clause))
     if m is None:
         return None
-    subject, predicate = m.group("subject").strip(), m.group("predicate")
+    subject, predicate = m.group("subject").strip(), m.group("predicate") or m.group("bare") or ""
     # "the strike" describes no stance; "a rise of 12 per cent", "any tailings pond above the village" do
     described = set(_WORD.findall(subject.lower()) + re.findall(r"\d+", subject)) - topic - _FUNCTION_WORDS
     if (len(subject.split()) > 8 or not described or _PRONOUN_SUBJECT.match(subject) or _PARTICLES.search(subject)
@@ -491,7 +503,7 @@ def judged(clause: str, cue: str | None, issue: Issue, topic: frozenset[str] = f
     value = evaluation(predicate, topic=topic)
     if not value:
         return None
-    sign = (1 if value > 0 else -1) * (-1 if cue_negates(cue) else 1)
+    sign = (1 if value > 0 else -1) * (-1 if cue_negates(cue) or _PARTICLES.search(cue or "") else 1)
     return Reference(issue, subject, sign, subject, clause)
 
 
