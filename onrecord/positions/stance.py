@@ -487,9 +487,10 @@ _CONNECTIVE = re.compile(r"^(?:(?:that|and|but|so|also|yet|however)\s+)+", re.IG
 
 def judged(clause: str, cue: str | None, issue: Issue, topic: frozenset[str] = frozenset()) -> Reference | None:
     """A clause whose predicate judges a subject naming ``issue`` (see ``_JUDGED``), or a naming cue's object and
-    the name it is given (``_NAMED``), as a ``Reference`` to that subject: +1 when the judgement is positive, −1 when negative (turned by a denying cue). None when the subject
-    is a pronoun, longer than eight words or negated, when the predicate names the issue itself (then the clause is
-    the stance: "the royalty must rise to six per cent") or stops something, or judges nothing."""
+    the name it is given (``_NAMED``), as a ``Reference`` to that subject: +1 when the judgement is positive, −1
+    when negative (turned by a denying or negated cue). None when the subject is a pronoun, describes nothing beyond
+    the issue's own words, is longer than eight words or negated, when the predicate names the issue itself (then
+    the clause is the stance: "the royalty must rise to six per cent") or stops something, or judges nothing."""
     naming = _NAMED.match(clause.replace("“", '"').replace("”", '"')) if cue and _NAMING_CUE.fullmatch(cue) else None
     m = naming or _JUDGED.match(_CONNECTIVE.sub("", clause))
     if m is None:
