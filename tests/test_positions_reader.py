@@ -260,6 +260,22 @@ def test_a_judged_subject_takes_its_stance_or_the_other_end(encoder) -> None:
     assert read("any new agreement with the port would be a disaster", encoder) == {"deal": "against"}
 
 
+def test_an_issue_is_named_by_the_words_its_examples_name_it_by() -> None:
+    from onrecord.positions.stance import example_names, names
+
+    book = parse_issues({"issues": [
+        {"id": "trawl", "question": "?", "keywords": ["trawl*"], "stances": [
+            {"id": "no", "score": -1, "examples": ["A ban would ruin the bay.", "We will never accept a ban."]},
+            {"id": "yes", "score": 1, "examples": ["The ban must come now.", "Two per cent of the bay."]}]},
+        {"id": "quota", "question": "?", "keywords": ["quota*"], "stances": [
+            {"id": "keep", "score": -1, "examples": ["Keep our quota.", "Two per cent more of the bay."]},
+            {"id": "cut", "score": 1, "examples": ["Cut the quota.", "Share two per cent."]}]}]}, "test")
+    named_by = example_names(book)
+    assert named_by["trawl"] == {"ban"}  # three examples; "bay" is in the other issue's too, "two" is a number
+    assert names(book.get("trawl"), "urged them to hold firm on the ban", named_by)
+    assert not names(book.get("quota"), "urged them to hold firm on the ban", named_by)
+
+
 def test_reader_reads_amounts_on_a_scale(encoder) -> None:
     assert read("a two per cent rise was all the firm could afford", encoder) == {"pay": "small"}
     assert read("a rise of around five per cent would be a fair compromise", encoder) == {"pay": "middle"}

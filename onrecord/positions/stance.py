@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -330,6 +331,34 @@ class Candidate:
     opened: frozenset[str] = frozenset()  # for a context candidate, the one issue its paragraph names
 
 
+# A word the codebook's examples name one issue by: in at least this many of its examples and in no other issue's.
+EXAMPLE_NAME_MIN = 3
+_STOP = frozenset("""the a an any this that these those its their his her our my your of for in on at to by with and
+or but not no is are was were be been would will could should must can may might we they it he she you i all
+some more less than from as into over also only""".split())
+
+
+def example_names(issues: Issues) -> dict[str, frozenset[str]]:
+    """Per issue, the words its examples name it by beside its keywords ("ban" for a trawling issue whose examples
+    say "a full trawling ban", "the ban on trawling"): in ``EXAMPLE_NAME_MIN`` of its examples or more, in no other
+    issue's, no function word. Computed once per issues file."""
+    cached = issues.cache.get("example_names")
+    if cached is None:
+        counts = {i.id: Counter(w for s in i.stances for e in s.examples
+                                for w in set(_WORD.findall(e.lower().replace("’", "'")))) for i in issues.issues}
+        cached = issues.cache["example_names"] = {
+            i.id: frozenset(w for w, n in counts[i.id].items() if n >= EXAMPLE_NAME_MIN and w not in _STOP
+                            and w not in _NUMBER_WORDS
+                            and not any(w in counts[o.id] for o in issues.issues if o.id != i.id))
+            for i in issues.issues}
+    return cached
+
+
+def names(issue: Issue, text: str, named_by: dict[str, frozenset[str]]) -> bool:
+    """Whether ``text`` names ``issue``: one of its keywords, or a word its examples name it by."""
+    return issue.gated(text) or bool(named_by[issue.id] & set(_WORD.findall(text.lower().replace("’", "'"))))
+
+
 def hedged(clause: str, concession: bool) -> bool:
     """A clause that concedes, sets a restrictive condition or hedges takes no stance (the reader's weights put
     such clauses far below its threshold): it is not read at all."""
@@ -342,13 +371,14 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
     never …"); a statement that names none, for the one issue its paragraph names that it lies nearest
     (``Candidate.context``: "the rule itself was long overdue" under a paragraph on the phone ban)."""
     out = []
+    named_by = example_names(issues)
     for st in statements:
         flip = 1 if cue_negates(st.cue) else 0
-        gated = [issue for issue in issues.issues if issue.gated(st.content)]
+        gated = [issue for issue in issues.issues if names(issue, st.content, named_by)]
         context = not gated
         opened: frozenset[str] = frozenset()
         if context:
-            named = [issue for issue in issues.issues if st.context and issue.gated(st.context)]
+            named = [issue for issue in issues.issues if st.context and names(issue, st.context, named_by)]
             # a paragraph on several issues names none of them; every issue stays open to a near paraphrase
             opened = frozenset(issue.id for issue in named) if len(named) == 1 else frozenset()
             gated = list(issues.issues)
@@ -362,7 +392,7 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
             conceded = bool(_CONCESSION.match(clause))
             if undecided or hedged(clause, conceded):
                 continue
-            own = [issue for issue in gated if issue.gated(clause)] if not context else []
+            own = [issue for issue in gated if names(issue, clause, named_by)] if not context else []
             _, negations = polarity(clause)
             out.append(Candidate(st, clause, min(negations, 1) ^ flip, conceded, own or gated, context,
                                  frozenset(issue.id for issue in own), opened))
