@@ -528,6 +528,16 @@ def test_an_act_inside_an_attribution_is_left_to_it_and_quotes_continue() -> Non
         ("ada-brenn", None, "The strike will go on")]
 
 
+def test_a_line_labelled_with_a_name_and_a_colon_is_that_persons_statement() -> None:
+    from onrecord.positions.acts import act_statements
+
+    text = ('WHAT THEY SAID\n• Ada Brenn, head of the Greens: "The deal is a mistake."\n'
+            '- Tom Hale: "We back it."\nReactions: "none yet"\n10:40 — Talks resumed.')
+    record = _record(text, {"ada-brenn": ["Ada Brenn"]})
+    assert [(s.actor, s.content) for s in act_statements(record)] == [
+        ("ada-brenn", "The deal is a mistake"), ("tom-hale", "We back it")]  # a name of one word labels nothing
+
+
 def test_a_paragraph_names_the_issue_a_statement_does_not() -> None:
     from onrecord.positions.stance import candidates
 

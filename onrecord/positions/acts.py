@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from onrecord.attribute.quotes import spans_between
+from onrecord.positions.issues import slug
 from onrecord.positions.match import Statement, holder
 from onrecord.record import Record, act_evidence
 
@@ -141,13 +142,36 @@ def continued_quotes(record: Record) -> list[Act]:
     return out
 
 
+# A line that opens with a name (after a bullet), an optional appositive and a colon, then a quotation: "• Tomas
+# Reinholt, Arvo's chief executive: "We listened. …"" (briefings, transcripts, lists of reactions).
+_LABELLED = re.compile(r"^[ \t]*(?:[•*–—-][ \t]*)?(?P<name>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+)+)"
+                       r"(?:,[^:\n\"“]{1,80})?(?P<colon>:)[ \t]*[\"“](?P<content>[^\"”\n]+)", re.MULTILINE)
+
+
+def labelled_quotes(record: Record) -> list[Act]:
+    """Quotations a line labels with their speaker's name and a colon (``_LABELLED``) that no attribution holds:
+    the actor mentioned in the name, else the name as an id."""
+    text = record.text
+    spans = [(a.content.start, a.content.end) for a in record.attributions]
+    mentions = [(m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions]
+    out = []
+    for m in _LABELLED.finditer(text):
+        if any(x < m.end("content") and m.start("content") < y for x, y in spans):
+            continue
+        inside = {actor for a, b, actor in mentions if m.start("name") <= a and b <= m.end("name")}
+        actor = inside.pop() if len(inside) == 1 else slug(m.group("name"))
+        if actor:
+            out.append(Act(actor, (m.start("colon"), m.start("colon")), (m.start("content"), m.end("content"))))
+    return out
+
+
 def act_statements(record: Record) -> list[Statement]:
-    """The record's stance acts and continued quotations as statements to read stances from."""
+    """The record's stance acts, continued and labelled quotations as statements to read stances from."""
     text = record.text
     return [Statement(key=act_id(a), actor=a.actor, content=text[a.content[0]:a.content[1]].strip(" ,."),
                       cue=text[a.cue[0]:a.cue[1]] or None, context=paragraph(text, a.content[0]),
                       before=preceding(text, min(a.cue[0], a.content[0])))
-            for a in stance_acts(record) + continued_quotes(record)]
+            for a in stance_acts(record) + continued_quotes(record) + labelled_quotes(record)]
 
 
 def paragraph(text: str, offset: int) -> str:
