@@ -67,3 +67,24 @@ def test_a_newspaper_told_is_a_channel_whatever_its_entity_label() -> None:
     text = "Councillor Ana Reyes told the Dunmore Herald that the budget was short by 2 million pounds."
     record = onrecord.analyze(text)
     assert [v.text for a in record.attributions for v in a.via] == ["the Dunmore Herald"]
+
+
+# Classes found on the second set of unseen articles (wire roundup, drug suspension, river-data talks).
+
+def _contents(record: Record) -> list[tuple[str, str]]:
+    return [(a.content.text, a.form) for a in record.attributions]
+
+
+def test_a_quoted_fragment_the_parser_hangs_on_the_cue_ends_the_reported_clause() -> None:
+    text = ("The mayor said the new tram line was \"late, costly and worth it.\" Her deputy said the works were "
+            "finished, \"or nearly so.\"")
+    assert _contents(onrecord.analyze(text)) == [
+        ('the new tram line was "late, costly and worth it."', "mixed"),
+        ('the works were finished, "or nearly so."', "mixed")]
+
+
+def test_a_quotation_inside_a_mixed_content_is_no_statement_of_its_own() -> None:
+    # the guideline: a cue inside reported words is part of them, a quoted fragment included
+    text = "The coach said the tests had shown \"nothing to worry about\" and that the striker would play."
+    assert _contents(onrecord.analyze(text)) == [
+        ('the tests had shown "nothing to worry about" and that the striker would play', "mixed")]

@@ -728,6 +728,21 @@ def _parenthetical_host(verb: Token, text: str) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+def _to_fragment_end(text: str, clause: tuple[int, int], quotes: Quotes, sent_end: int) -> tuple[int, int]:
+    """A quoted fragment ends the reported clause, though the parser hangs it on the cue: the clause
+    runs to its closing mark when a fragment opened inside it closes later in the sentence ('it was
+    "a modest step, but a real one."'), or when a lower-case fragment follows it after a comma and
+    ends the sentence ('was moving in the right direction, "but slowly."')."""
+    start, end = clause
+    for q in quotes.near(start, sent_end):
+        if start <= q.open_mark < end <= q.close_mark < sent_end:
+            return start, q.close_mark + 1
+        if (end <= q.open_mark and q.close_mark < sent_end and text[end:q.open_mark].strip() == ","
+                and text[q.start:q.start + 1].islower() and not text[q.close_mark + 1:sent_end].strip(" .!?")):
+            return start, q.close_mark + 1
+    return clause
+
+
 def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
     text = doc_text(sent.doc)
     found = []
@@ -756,6 +771,8 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
         quote, cue = None, cue_bounds(verb)
         if clause is not None:
             quote = quote_containing(quotes, *clause)
+            if quote is None:
+                clause = _to_fragment_end(text, clause, quotes, sent.end_char)
         if quote is None and (clause is None or verb.dep_ in ("parataxis", "ROOT")):
             adjacent = _adjacent_quote(verb, quotes, speaker)
             if adjacent is not None and (clause is None or (adjacent.open_mark <= clause[0]
@@ -1044,9 +1061,11 @@ def relayed_and_nested(found: list[Found]) -> list[Found]:
             drop.add(id(g))
     kept = [f for f in found if id(f) not in drop]
     # nested: the cue comes after the outer cue and its speaker lies in the outer content (a parse that
-    # runs one content over the next statement, "Police said A; organisers said B", nests nothing)
-    return [f for f in kept if f.form == "direct" or not any(
+    # runs one content over the next statement, "Police said A; organisers said B", nests nothing); a
+    # quotation is nested only as the fragment of a mixed content ('said the trials had found "no harm"')
+    return [f for f in kept if not any(
         _inside(f, g) and g.cue is not None and f.cue is not None and f.cue[0] > g.cue[0]
+        and (f.form != "direct" or g.form == "mixed")
         and (f.speaker is None or g.content[0] <= f.speaker[0]) for g in kept)]
 
 
