@@ -88,3 +88,16 @@ def test_a_quotation_inside_a_mixed_content_is_no_statement_of_its_own() -> None
     text = "The coach said the tests had shown \"nothing to worry about\" and that the striker would play."
     assert _contents(onrecord.analyze(text)) == [
         ('the tests had shown "nothing to worry about" and that the striker would play', "mixed")]
+
+
+def test_the_one_asked_is_no_speaker_of_the_question() -> None:
+    text = ("The council has delayed the bridge twice. Asked whether the bridge would open in May, the mayor said: "
+            "\"We will see.\"")
+    assert speakers(onrecord.analyze(text)) == {"We will see.": "the mayor"}
+
+
+def test_a_group_is_named_without_its_prepositional_modifiers() -> None:
+    text = "Officials from three ministries said the budget would be cut."
+    record = onrecord.analyze(text)
+    assert speakers(record) == {"the budget would be cut": "Officials"}
+    assert record.attributions[0].speaker.text == "Officials from three ministries"

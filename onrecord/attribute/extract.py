@@ -338,7 +338,9 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         if described is not None:
             return Source(start, end, described.name, "person", described, None)
     if head.tag_ in ("NNS", "NNPS") or (head.lower_ in GROUP_NOUNS and head.tag_ != "NN"):
-        return Source(start, end, own_name, "group", None, role)
+        # a group is named without its prepositional modifiers ("Diplomats from both sides": Diplomats)
+        words = _own_words(head, span)
+        return Source(start, end, words.text if len(words) < len(span) else own_name, "group", None, role)
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
         return Source(start, end, own_name, "person", None, role or own_name)
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
@@ -743,11 +745,18 @@ def _to_fragment_end(text: str, clause: tuple[int, int], quotes: Quotes, sent_en
     return clause
 
 
+def _passive_participle(verb: Token) -> bool:
+    """'the report cited by X', 'Asked whether …, the minister said': a participle without an
+    auxiliary reports what was said to or of the noun it qualifies, who is no speaker of it."""
+    return verb.tag_ == "VBN" and (verb.dep_ == "acl" or (verb.dep_ == "advcl" and not any(
+        c.dep_ in ("aux", "auxpass", "nsubj", "nsubjpass") for c in verb.children)))
+
+
 def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
     text = doc_text(sent.doc)
     found = []
     for verb in with_pos(sent, ("VERB", "AUX")):
-        if not is_cue_verb(verb) or in_quote(quotes, verb.idx) or (verb.dep_ == "acl" and verb.tag_ == "VBN"):
+        if not is_cue_verb(verb) or in_quote(quotes, verb.idx) or _passive_participle(verb):
             continue
         subject = subject_of(verb)
         bounds = None
@@ -838,7 +847,7 @@ def learned_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: li
     for verb in with_pos(sent, ("VERB",)):
         if verb.i in taken or in_quote(quotes, verb.idx):
             continue
-        if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        if _passive_participle(verb):
             continue
         learned = _learned_content(verb)
         if learned is None or _hedged(verb):
