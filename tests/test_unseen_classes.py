@@ -101,3 +101,16 @@ def test_a_group_is_named_without_its_prepositional_modifiers() -> None:
     record = onrecord.analyze(text)
     assert speakers(record) == {"the budget would be cut": "Officials"}
     assert record.attributions[0].speaker.text == "Officials from three ministries"
+
+
+def test_an_unnamed_spokesperson_speaks_for_the_body_named_after_for() -> None:
+    # the guideline: "A spokesperson for the European Commission said" -> European Commission, an organization
+    text = "A bus overturned on the ring road. A spokesman for the fire service said two people were trapped."
+    record = onrecord.analyze(text)
+    assert speakers(record) == {"two people were trapped": "fire service"}
+    assert record.attributions[0].speaker.kind == "organization"
+
+
+def test_according_to_a_description_the_name_in_apposition_is_the_source() -> None:
+    text = "A lorry shed its load on the bypass. The road will reopen tonight, according to the operator, Norvik Rail."
+    assert speakers(onrecord.analyze(text)) == {"The road will reopen tonight": "Norvik Rail"}

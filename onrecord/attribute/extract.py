@@ -258,6 +258,21 @@ def _own_words(head: Token, span: Span) -> Span:
     return span
 
 
+def _spoken_for(head: Token, actors: ActorIndex) -> tuple[str, Actor | None, str] | None:
+    """'a spokeswoman for the coastguard': the body an unnamed spokesperson speaks for (the
+    guideline's speaker), as its actor or, when none is known, its words without the article."""
+    prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "for" and c.i > head.i), None)
+    body = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+    if body is None or body.pos_ == "PRON":
+        return None
+    actor = actors.actor_at(body) or actors.described.get(body.i)
+    if actor is not None:
+        return actor.name, actor, actor.kind
+    words = [t for t in body.subtree if t.dep_ not in ("det", "relcl", "acl", "punct") and t.head.dep_ not in (
+        "relcl", "acl")]
+    return " ".join(t.text for t in words), None, "person" if body.ent_type_ == "PERSON" else "organization"
+
+
 def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = None) -> Source:
     """The speaker named by the noun phrase headed by ``head`` (or lying in ``bounds``): its words,
     canonical name, kind and role."""
@@ -317,6 +332,8 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     described = actors.described.get(head.i) if actor is None else None
     if described is not None:  # "the ministry", "the carmaker", "the minister": coreference (coref.py)
         return Source(start, end, described.name, described.kind, described, role)
+    if head.lower_ in SPOKESPERSON_NOUNS and (body := _spoken_for(head, actors)) is not None:
+        return Source(start, end, body[0], body[2], body[1], role or head.text)
     if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
         if actor is None and (author := document_author(head, actors)) is not None:
             return Source(start, end, author[0], "document", author[1], role)
@@ -918,7 +935,10 @@ def according_to_attributions(sent: Span, found: list[Found], quotes: Quotes, ac
             for f in found:
                 f.via.append(channel)
             continue
-        source = source_of(pobj, actors, trim(text, according.idx + len("according to"), p_end))
+        # "according to the operator, Bluewake Lines": the name in apposition is the source (source_of)
+        named = pobj.pos_ != "PROPN" and not pobj.ent_type_ and any(
+            c.dep_ == "appos" and c.pos_ == "PROPN" for c in pobj.children)
+        source = source_of(pobj, actors, None if named else trim(text, according.idx + len("according to"), p_end))
         # the content is the rest of the sentence, either side of the phrase
         before = trim(text, sent.start_char, p_start)
         after = trim(text, p_end, sent.end_char)
