@@ -149,3 +149,19 @@ def test_clean_folder_lists_every_flag(tmp_path: pathlib.Path) -> None:
     result = score_clean(tmp_path)
     assert result["figures"] == {"articles": 2, "conflict_flags": 1, "per_100_articles": 50.0}
     assert result["flags"][0]["file"] == "a.txt"
+
+
+def test_a_floor_broken_by_the_same_persons_count_named_a_sentence_late() -> None:
+    # "who" stands for the lede's description, which the next sentence names; "more than 40" is a floor
+    text = ("A pharmacist who stole more than 40 boxes of painkillers from a city clinic was jailed on Monday. "
+            "Dana Whitlock, 38, had admitted theft at an earlier hearing. In total, Whitlock stole 31 boxes of "
+            "painkillers.")
+    assert [f.text for f in conflicts(text)] == ["In total, Whitlock stole 31 boxes of painkillers."]
+
+
+@pytest.mark.parametrize("count", ["45", "about 38"])
+def test_a_figure_within_a_floor_or_an_estimate_does_not_conflict(count: str) -> None:
+    text = ("A pharmacist who stole more than 40 boxes of painkillers from a city clinic was jailed on Monday. "
+            f"Dana Whitlock, 38, had admitted theft at an earlier hearing. In total, Whitlock stole {count} boxes of "
+            "painkillers.")
+    assert conflicts(text) == []
