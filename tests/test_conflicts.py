@@ -165,3 +165,23 @@ def test_a_figure_within_a_floor_or_an_estimate_does_not_conflict(count: str) ->
             f"Dana Whitlock, 38, had admitted theft at an earlier hearing. In total, Whitlock stole {count} boxes of "
             "painkillers.")
     assert conflicts(text) == []
+
+
+def test_a_past_until_clause_asserts_a_resignation_a_later_office_contradicts() -> None:
+    # "until he resigned" happened; "attended … as chief negotiator" gives him the office afterwards
+    text = ("The union's side was led by chief negotiator Piet Varga until he resigned in May. "
+            "On Friday, Varga, who signed the deal as chief negotiator, said the strike was over.")
+    assert [f.text for f in conflicts(text)] == [
+        "The union's side was led by chief negotiator Piet Varga until he resigned in May."]
+
+
+@pytest.mark.parametrize("text", [
+    # a future or present "until": nothing happened yet
+    "Chief negotiator Piet Varga will lead the talks until he resigns in May. "
+    "On Friday, Varga, who signed the deal as chief negotiator, said the strike was over.",
+    # the office given after the resignation is a former one
+    "The union's side was led by chief negotiator Piet Varga until he resigned in May. "
+    "On Friday, Varga, who signed the deal as former chief negotiator, said the strike was over.",
+])
+def test_no_status_conflict_without_a_past_resignation_and_a_current_office(text: str) -> None:
+    assert conflicts(text) == []

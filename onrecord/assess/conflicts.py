@@ -91,10 +91,13 @@ def _asserted(verb: Token) -> bool:
     if verb.tag_ not in ("VBD", "VBN", "VBZ", "VBP"):
         return False
     node = verb
+    # "led the talks until he resigned in April": a past "until" clause tells when its event happened
+    until_past = verb.tag_ == "VBD" and verb.dep_ == "advcl" and any(
+        c.dep_ == "mark" and c.lower_ == "until" for c in verb.children)
     while True:
         own = node is verb or not _own_subject(verb)  # a coordinated verb shares its head's auxiliaries
         for child in node.children:
-            if child.dep_ == "mark" and child.lower_ in _FRAME_MARKS | {"to", "that"}:
+            if child.dep_ == "mark" and child.lower_ in _FRAME_MARKS | {"to", "that"} and not until_past:
                 return False
             if own and (child.dep_ == "neg" or child.lower_ in _HEDGES
                         or (child.dep_ == "aux" and child.lower_ in _MODALS)):
@@ -102,6 +105,8 @@ def _asserted(verb: Token) -> bool:
         if node.dep_ == "conj" and node.head is not node:
             node = node.head
             continue
+        if until_past and node is verb:
+            return _asserted(verb.head) if verb.head.tag_ in ("VBD", "VBN", "VBZ", "VBP") else False
         return node.dep_ not in ("xcomp", "ccomp", "advcl", "relcl", "acl", "amod", "csubj", "pcomp", "pobj",
                                  "advmod", "npadvmod", "nsubj", "dobj", "appos")
 
@@ -347,11 +352,15 @@ def _undergoer(verb: Token, actors: ActorIndex) -> tuple[Actor, Span] | None:
 
 
 def _rivals(pronoun: Token, actor: Actor, actors: ActorIndex) -> bool:
-    """Another person named in this or the previous sentence could be the pronoun's referent too."""
+    """Another person named in this or the previous sentence could be the pronoun's referent too; not when the
+    actor is the only person named earlier in the pronoun's own sentence ("led by X until he resigned")."""
     sent = _sent(pronoun)
     start = pronoun.doc[sent.start - 1].sent.start_char if sent.start > 0 else sent.start_char
-    others = {id(a) for s, _, a in actors._before(pronoun.idx) if s >= start and a.kind == "person" and a is not actor}
-    return bool(others)
+    before = [(s, a) for s, _, a in actors._before(pronoun.idx) if s >= start and a.kind == "person"]
+    here = {id(a) for s, a in before if s >= sent.start_char}
+    if here == {id(actor)}:
+        return False
+    return any(a is not actor for _, a in before)
 
 
 _PHRASAL = {("step", "down"): ("office", "stepped down"), ("stand", "down"): ("office", "stood down"),
@@ -466,6 +475,12 @@ def _title_of(mention_head: Token) -> str | None:
     for child in mention_head.children:
         if child.dep_ == "appos" and child.lower_ in _OFFICE_TITLES:
             return mention_head.doc[child.left_edge.i : child.i + 1].text
+        # "Lenk, who attended the signing as deputy minister": the office the relative clause gives the name
+        if child.dep_ == "relcl" and child.tag_ in ("VBD", "VBZ", "VBP"):
+            for prep in (c for c in child.children if c.dep_ == "prep" and c.lower_ == "as"):
+                office = next((g for g in prep.children if g.dep_ == "pobj" and g.lower_ in _OFFICE_TITLES), None)
+                if office is not None and not any(t.lower_ in _NOT_CURRENT for t in office.subtree):
+                    return mention_head.doc[office.left_edge.i : office.i + 1].text
     return None
 
 
