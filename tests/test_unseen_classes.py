@@ -114,3 +114,11 @@ def test_an_unnamed_spokesperson_speaks_for_the_body_named_after_for() -> None:
 def test_according_to_a_description_the_name_in_apposition_is_the_source() -> None:
     text = "A lorry shed its load on the bypass. The road will reopen tonight, according to the operator, Norvik Rail."
     assert speakers(onrecord.analyze(text)) == {"The road will reopen tonight": "Norvik Rail"}
+
+
+def test_a_name_in_apposition_to_a_company_noun_is_the_company_the_company_stands_for() -> None:
+    text = ("The maker of the scooters, Velloro Mobility, said it would recall 4,000 of them. The company argued that "
+            "no rider had been hurt.")
+    record = onrecord.analyze(text)
+    assert _kind(record, "Velloro Mobility") == "organization"
+    assert speakers(record)["no rider had been hurt"] == "Velloro Mobility"

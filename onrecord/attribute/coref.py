@@ -657,7 +657,7 @@ institute university ministry agency party union council commission committee co
 organisation organization association federation league club alliance coalition network
 """.split())
 # Company-name endings: a generic "the company" / "the firm" stands for the latest such body.
-_COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
+COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
                              "airlines bank energy pharma systems technologies".split())
 _COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
 # Nouns news uses interchangeably for one public body that oversees others: "the regulator" after "the data
@@ -790,7 +790,7 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
             return actor
     if noun in _COMPANY_NOUNS:
         for _, _, actor in index.mentions_before(head.idx):
-            if actor.kind != "person" and actor.name.split()[-1].lower() in _COMPANY_ENDINGS:
+            if actor.kind != "person" and actor.name.split()[-1].lower() in COMPANY_ENDINGS:
                 return actor
     if head.dep_ == "nsubj" and head.tag_ == "NN":
         # no name fits: the body that was the subject of the sentence before ("Kellan Rovers said …

@@ -273,6 +273,11 @@ def _spoken_for(head: Token, actors: ActorIndex) -> tuple[str, Actor | None, str
     return " ".join(t.text for t in words), None, "person" if body.ent_type_ == "PERSON" else "organization"
 
 
+def _closing_apposition(text: str, span: Span, actor: Actor) -> bool:
+    """A mention of ``actor`` ends ``span`` right after a comma ("the maker of X, Orvane Pharma")."""
+    return any(e == span.end_char and text[max(0, s - 2) : s] == ", " for s, e in actor.mentions)
+
+
 def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = None) -> Source:
     """The speaker named by the noun phrase headed by ``head`` (or lying in ``bounds``): its words,
     canonical name, kind and role."""
@@ -350,6 +355,9 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         return Source(start, end, actor.name, "person", actor, role)
     if actor is not None and (head.ent_type_ or head.pos_ == "PROPN"):
         return Source(start, end, actor.name, actor.kind, actor, role)
+    if actor is not None and head.lemma_.lower() in ORG_NOUNS and _closing_apposition(text, span, actor):
+        # "The maker of velostan, Orvane Pharma": the body's name closes the phrase after a comma, however parsed
+        return Source(start, end, actor.name, actor.kind, actor, text[start : head.idx + len(head.text)])
     if span[0].lower_ == "the" and head.lower_ in TITLE_WORDS:
         described = actors.resolve_description(head)
         if described is not None:
