@@ -122,3 +122,16 @@ def test_a_name_in_apposition_to_a_company_noun_is_the_company_the_company_stand
     record = onrecord.analyze(text)
     assert _kind(record, "Velloro Mobility") == "organization"
     assert speakers(record)["no rider had been hurt"] == "Velloro Mobility"
+
+
+def test_her_counterpart_is_the_other_holder_of_her_role() -> None:
+    text = ("Trade Minister Lena Moreau met Japan's Trade Minister Aiko Tanaka in Paris on Monday. Farm leader Jean "
+            "Dubois protested outside. Moreau said the talks had gone well. Her counterpart said Japan wanted a deal "
+            "by June.")
+    assert speakers(onrecord.analyze(text))["Japan wanted a deal by June"] == "Aiko Tanaka"
+
+
+def test_a_name_modifying_a_title_is_the_holders_country_not_the_speaker() -> None:
+    text = ("Trade Minister Lena Moreau met Orlan's Trade Minister Aiko Tanaka in Paris on Monday. Moreau said the "
+            "talks had gone well. Asked about tariffs, the Orlan minister said: \"We are close.\"")
+    assert speakers(onrecord.analyze(text))["We are close."] == "Aiko Tanaka"

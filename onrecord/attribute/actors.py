@@ -653,8 +653,9 @@ class ActorIndex:
         """What the article calls a person besides the name (``coref.person_descriptors``), once per actor."""
         words = self._person_words.get(id(actor))
         if words is None:
-            words = {_TITLE_ABBREVIATIONS.get(w.lower(), w.strip(",.").lower()) for role in actor.roles
-                     for w in role.split()}
+            # "Kalesh's Foreign Minister": the possessor is a word of the role ("the Kalesh minister")
+            words = {_TITLE_ABBREVIATIONS.get(w.lower(), re.sub(r"['’]s$", "", w.strip(",.")).lower())
+                     for role in actor.roles for w in role.split()}
             words = self._person_words[id(actor)] = words | person_descriptors(actor, self)
         return words
 

@@ -334,6 +334,10 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         elif head.lower_ in SPOKESPERSON_NOUNS:  # "Trump's spokeswoman" speaks for Trump
             return Source(start, end, owner.name, "person", owner, head.text)
         # else "Erdogan's office", "Trump's lawyers", "Trump's tweet": the possessed noun is the source, not its owner
+        if actor is not None and span[0].lower_ == "the" and head.lower_ in TITLE_WORDS \
+                and head.lower_ not in SPOKESPERSON_NOUNS and (titled := actors.resolve_description(head)) is not None:
+            # "the Kalesh minister": a name modifying a title is the office's country or body, not its holder
+            return Source(start, end, titled.name, "person", titled, None)
     described = actors.described.get(head.i) if actor is None else None
     if described is not None:  # "the ministry", "the carmaker", "the minister": coreference (coref.py)
         return Source(start, end, described.name, described.kind, described, role)
