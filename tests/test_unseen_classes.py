@@ -135,3 +135,11 @@ def test_a_name_modifying_a_title_is_the_holders_country_not_the_speaker() -> No
     text = ("Trade Minister Lena Moreau met Orlan's Trade Minister Aiko Tanaka in Paris on Monday. Moreau said the "
             "talks had gone well. Asked about tariffs, the Orlan minister said: \"We are close.\"")
     assert speakers(onrecord.analyze(text))["We are close."] == "Aiko Tanaka"
+
+
+def test_it_after_a_document_subject_is_the_document() -> None:
+    text = ("The Harlow Water Board has raised its charges. The audit, by researchers at Brennan University, covered "
+            "40 towns. It found that most pipes were older than 60 years.")
+    record = onrecord.analyze(text)
+    assert speakers(record) == {"most pipes were older than 60 years": "Brennan University"}
+    assert record.attributions[0].speaker.kind == "document"

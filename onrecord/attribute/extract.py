@@ -178,11 +178,18 @@ def document_author(head: Token, actors: ActorIndex) -> tuple[str, Actor | None]
     author = next((c for c in head.children if c.dep_ == "poss" and c.pos_ in ("NOUN", "PROPN")), None)
     if author is None:
         prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("by", "from")), None)
+        if prep is None and head.dep_ == "dobj":  # "reviews a study by X": the parser hangs "by X" on the verb
+            prep = next((c for c in head.head.children if c.dep_ == "prep" and c.lower_ == "by"
+                         and c.i == head.right_edge.i + 1), None)
         author = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
     if author is None and head.lemma_.lower() in COUNT_NOUNS:  # "police figures", "Eurostat data"
         author = next((c for c in head.children if c.dep_ == "compound" and _agentive(c, actors)), None)
     if author is None or author.pos_ not in ("NOUN", "PROPN") or not _agentive(author, actors):
         return None
+    if author.tag_ == "NNS" and author.lemma_.lower() in GROUP_NOUNS:  # "researchers at Tamsin University"
+        prep = next((c for c in author.children if c.dep_ == "prep" and c.lower_ in ("at", "from", "of")), None)
+        body = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+        author = body if body is not None and body.pos_ == "PROPN" else author
     actor = actors.actor_at(author) or actors.described.get(author.i)
     if actor is not None:
         return actor.name, actor
@@ -218,6 +225,19 @@ def earlier_document(head: Token, actors: ActorIndex, reach: int = 300) -> tuple
             if named is not None:
                 return named
     return None
+
+
+def _document_before(it: Token, actors: ActorIndex) -> tuple[str, Actor | None] | None:
+    """"The study followed 9,200 patients. It found …": "it" opening a sentence stands for the document that
+    was the previous sentence's subject, named through its author or an earlier naming of it."""
+    sent = it.sent
+    if it.i != sent.start or sent.start == 0:
+        return None
+    subject = next((t for t in it.doc[sent.start - 1].sent if t.dep_ in ("nsubj", "nsubjpass")
+                    and t.head.dep_ == "ROOT"), None)
+    if subject is None or subject.pos_ != "NOUN" or subject.lemma_.lower() not in DOCUMENT_NOUNS:
+        return None
+    return _named_document(subject, actors) or earlier_document(subject, actors) or (subject.lemma_.lower(), None)
 
 
 def _unowned_count(head: Token, actors: ActorIndex) -> bool:
@@ -317,6 +337,8 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         return Source(start, end, text[start:end], "unknown", None, role)
     own_name = text[start : min(name_end, end)] if start < min(name_end, end) else span.text
     lower = head.lower_
+    if lower == "it" and len(span) == 1 and (document := _document_before(head, actors)) is not None:
+        return Source(start, end, document[0], "document", document[1], None)  # "The study … It found"
     if lower in PERSONAL_PRONOUNS and len(span) == 1:
         kind = PERSONAL_PRONOUNS[lower]
         actor = actors.resolve_pronoun(head, "person" if kind == "person" else "organization")
