@@ -143,3 +143,11 @@ def test_it_after_a_document_subject_is_the_document() -> None:
     record = onrecord.analyze(text)
     assert speakers(record) == {"most pipes were older than 60 years": "Brennan University"}
     assert record.attributions[0].speaker.kind == "document"
+
+
+def test_a_roundup_item_is_listed_without_its_dateline() -> None:
+    text = ("OSLAND, May 2 (Wire) - Floods closed the main bridge over the Vell river on Tuesday.\n\n"
+            "NEW HARLOW, May 2 (Wire) - The container port reopened after a three-day strike by crane drivers.")
+    assert [u.text for u in onrecord.analyze(text).unsourced] == [
+        "Floods closed the main bridge over the Vell river on Tuesday.",
+        "The container port reopened after a three-day strike by crane drivers."]

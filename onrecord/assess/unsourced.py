@@ -90,11 +90,11 @@ def _is_assertion(text: str) -> bool:
 
 
 def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: list[Quote],
-                        skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+                        skip: list[tuple[int, int]], datelines: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Character bounds of the author-voice assertions of ``doc``.
 
     ``attributed`` holds every span an attribution uses (speaker, cue, content); ``skip`` the
-    boilerplate spans.
+    boilerplate spans; ``datelines`` the datelines opening paragraphs, which no statement includes.
     """
     text = doc_text(doc)
     used, skipped = Intervals(attributed), Intervals(skip)
@@ -106,6 +106,9 @@ def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: lis
             start += 1
         while end > start and text[end - 1] in _EDGE:
             end -= 1
+        for d_start, d_end in datelines:  # the guideline lists a statement without its dateline
+            if start <= d_start < end or d_start <= start < d_end:
+                start = max(start, d_end)
         if end <= start or skipped.touches(start, end) or used.touches(start, end):
             continue
         if not _is_assertion(text[start:end]) or quoted.covered(start, end) > (end - start) / 2:
