@@ -151,3 +151,10 @@ def test_a_roundup_item_is_listed_without_its_dateline() -> None:
     assert [u.text for u in onrecord.analyze(text).unsourced] == [
         "Floods closed the main bridge over the Vell river on Tuesday.",
         "The container port reopened after a three-day strike by crane drivers."]
+
+
+def test_a_short_verbless_section_line_is_no_statement() -> None:
+    text = ("Business news in brief\n\nInflation at 4.1% in March\n\n"
+            "The central bank raised its main rate to 4 percent on Thursday.")
+    assert [u.text for u in onrecord.analyze(text).unsourced] == [
+        "Inflation at 4.1% in March", "The central bank raised its main rate to 4 percent on Thursday."]

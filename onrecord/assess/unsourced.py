@@ -89,6 +89,14 @@ def _is_assertion(text: str) -> bool:
     return not (question_shaped and (headline or text[:7].lower() == "whether"))
 
 
+def _label(sent: Span) -> bool:
+    """A short line with neither a verb nor a figure names a section and asserts nothing ("World news in
+    brief"); a verbless headline with a figure still does ("Inflation at 5.9% in September"), and a longer
+    one may hold a verb the tagger read as a noun ("Tens of thousands march against …")."""
+    return len(_WORD.findall(sent.text)) <= 5 and not any(
+        t.pos_ in ("VERB", "AUX") or t.like_num or t.pos_ == "NUM" for t in sent)
+
+
 def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: list[Quote],
                         skip: list[tuple[int, int]], datelines: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Character bounds of the author-voice assertions of ``doc``.
@@ -113,7 +121,7 @@ def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: lis
             continue
         if not _is_assertion(text[start:end]) or quoted.covered(start, end) > (end - start) / 2:
             continue
-        if names_its_source(sent):
+        if names_its_source(sent) or _label(sent):
             continue
         out.append((start, end))
     return out
