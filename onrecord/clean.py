@@ -241,6 +241,12 @@ def find_dateline(text: str, within: int = 2000) -> tuple[int, int] | None:
     return (match.start(), match.end()) if match else None
 
 
+def dateline_credits(text: str) -> frozenset[str]:
+    """The agencies the article's datelines credit ("(Wire)", "(Reuters)"): outlets wherever the story names them."""
+    return frozenset(m.group(1).strip() for s, e in find_datelines(text)
+                     if (m := re.search(r"\(([^)]+)\)", text[s:e])) is not None)
+
+
 def find_datelines(text: str, within: int = 2000) -> list[tuple[int, int]]:
     """The first dateline (``find_dateline``) and every later paragraph that opens with one the same way: a
     roundup of wire items ("TALLINGA, June 4 (Wire) - …", "PORT ELIM, June 4 (Wire) - …")."""

@@ -158,3 +158,10 @@ def test_a_short_verbless_section_line_is_no_statement() -> None:
             "The central bank raised its main rate to 4 percent on Thursday.")
     assert [u.text for u in onrecord.analyze(text).unsourced] == [
         "Inflation at 4.1% in March", "The central bank raised its main rate to 4 percent on Thursday."]
+
+
+def test_the_agency_a_dateline_credits_is_a_channel_when_told() -> None:
+    text = ("OSLAND, May 2 (Kestrel) - Floods closed the main bridge on Tuesday. \"The river is still rising,\" a "
+            "spokesman for the fire service told Kestrel. Mayor Ann Vik told Halloran the town would cope.")
+    record = onrecord.analyze(text)
+    assert [[v.text for v in a.via] for a in record.attributions] == [["Kestrel"], []]

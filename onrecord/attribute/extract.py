@@ -35,6 +35,7 @@ from onrecord.attribute.lexicon import (
 )
 from onrecord.attribute.quotes import Quote, Quotes
 from onrecord.attribute.tokens import doc_text, sentence_of, token_index, token_range, with_pos
+from onrecord.clean import dateline_credits
 
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
 _EDGE = " \t\n\u00a0,;:.-" + _DASHES
@@ -529,6 +530,11 @@ def _is_outlet(token: Token) -> bool:
     )
 
 
+def _credited(token: Token) -> bool:
+    """A name the article's datelines credit as its agency ("told Wire" under "PORT ELIM (Wire) -")."""
+    return token.pos_ == "PROPN" and token.text in dateline_credits(doc_text(token.doc))  # rare: not cached
+
+
 def _definite_name(token: Token) -> bool:
     """A proper name of two words or more with "the" ("told the Kellan Echo", whatever the tagger's
     label, PERSON included): a newspaper's or broadcaster's title; a person's name takes no article
@@ -545,7 +551,8 @@ def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int,
     found = []
     telling = verb.lemma_ in ("tell", "say")
     for child in verb.children:
-        if child.dep_ in ("dative", "dobj") and telling and (_is_outlet(child) or _definite_name(child)):
+        if child.dep_ in ("dative", "dobj") and telling and (_is_outlet(child) or _definite_name(child)
+                                                              or _credited(child)):
             found.append(channel_name(child))
         elif child.dep_ == "prep" and child.lower_ in ("in", "on", "to", "during", "via", "through"):
             pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
