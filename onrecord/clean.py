@@ -99,6 +99,10 @@ _BYLINE = re.compile(
     rf"(?:\s*(?:,|\||/|-|–|—|\bin\b)\s*{_ROLE})*"
     r"(?:\s*[,|/-]?\s*(?:updated|published)?\s*:?\s*[\w ,:.]{0,40}\d{4})?\s*$"
 )
+# "By the Foreign Desk", "By our Staff Reporter": a desk or team signs the story, no person
+_DESK_BYLINE = re.compile(
+    rf"^{_LEAD}(?i:by)\s+(?i:the|our)\s+(?:[A-Z][\w&.-]*\s+){{0,3}}(?i:desk|staff|team|newsroom|staff\s+reporter)\s*$"
+)
 _PICTURE = r"(?:file\s+)?(?:photo|photograph|picture|pic|image|illustration|video|graphic)s?"
 _CREDIT_START = re.compile(
     rf"^{_LEAD}(?:{_PICTURE}(?:\s+credit)?\s*(?::|/)|image\s+(?:source|caption)\s*[:,]|"
@@ -206,7 +210,7 @@ def classify_line(line: str) -> str | None:
             return "subscribe"
         if _RELEASE.match(line):
             return "press-release"
-        if any(p.match(line) for p in (_BYLINE, _STAFF_CREDIT, _SOURCE_ONLY, _PICTURE_BY, _LIVE)):
+        if any(p.match(line) for p in (_BYLINE, _DESK_BYLINE, _STAFF_CREDIT, _SOURCE_ONLY, _PICTURE_BY, _LIVE)):
             return "credit"
         if _CREDIT_TAIL.search(line) and not _looks_like_prose(line):
             return "credit"
@@ -235,4 +239,20 @@ def find_dateline(text: str, within: int = 2000) -> tuple[int, int] | None:
     """The dateline that opens a wire story's first paragraph, if there is one near the top."""
     match = _DATELINE.search(text, 0, within)
     return (match.start(), match.end()) if match else None
+
+
+def dateline_credits(text: str) -> frozenset[str]:
+    """The agencies the article's datelines credit ("(Wire)", "(Reuters)"): outlets wherever the story names them."""
+    return frozenset(m.group(1).strip() for s, e in find_datelines(text)
+                     if (m := re.search(r"\(([^)]+)\)", text[s:e])) is not None)
+
+
+def find_datelines(text: str, within: int = 2000) -> list[tuple[int, int]]:
+    """The first dateline (``find_dateline``) and every later paragraph that opens with one the same way: a
+    roundup of wire items ("TALLINGA, June 4 (Wire) - …", "PORT ELIM, June 4 (Wire) - …")."""
+    first = find_dateline(text, within)
+    if first is None:
+        return []
+    return [first] + [(m.start(), m.end()) for m in _DATELINE.finditer(text, first[1])
+                      if m.start() == 0 or text[m.start() - 1] == "\n"]
 

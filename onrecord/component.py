@@ -35,7 +35,7 @@ from onrecord.attribute.extract import Found, find_attributions, relayed_and_nes
 from onrecord.attribute.learned import AttributionModel, polnear_attributions
 from onrecord.attribute.quotes import find_quotes
 from onrecord.attribute.tokens import doc_text, forget_text
-from onrecord.clean import find_boilerplate, find_dateline
+from onrecord.clean import find_boilerplate, find_datelines
 from onrecord.record import (
     CONVENTIONS,
     Actor,
@@ -150,8 +150,8 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
     actors = ActorIndex(doc, skip)
     found = (relayed_and_nested(find_attributions(doc, quotes, actors, skip)) if judge is None
              else polnear_attributions(doc, quotes, actors, skip, judge))
-    dateline = find_dateline(text)
-    if dateline is not None:  # "GENEVA, May 14 (Reuters) - X said …": the dateline is nobody's words
+    datelines = find_datelines(text)
+    for dateline in datelines:  # "GENEVA, May 14 (Reuters) - X said …": the dateline is nobody's words
         for f in found:
             if f.content[0] < dateline[1] < f.content[1]:
                 f.content = (dateline[1], f.content[1])
@@ -159,7 +159,7 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
     by_content = {f.content: a.id for f, a in zip(found, attributions, strict=True)}
 
     used = [s for f in found for s in (f.content, f.cue, f.speaker) if s is not None]
-    bounds = unsourced_sentences(doc, used, quotes, skip)
+    bounds = unsourced_sentences(doc, used, quotes, skip, datelines)
     # the sentence encoder for the ENCODED_PER_ARTICLE sentences nearest the yes/no threshold, the rest with the
     # encoder's mean over news: its CPU stays within a tenth of the analysis (docs/flags.md)
     scores = model.score([text[s:e] for s, e in bounds], budget=ENCODED_PER_ARTICLE) if bounds else []

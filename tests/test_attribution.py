@@ -408,7 +408,9 @@ def test_parenthetical_cue_inside_its_content() -> None:
 def test_plural_group_is_not_the_place_or_person_it_is_named_after() -> None:
     r = analyze("Hermann Vasby opened the new terminal in May. Airlines at Vasby airport warned on Friday that a "
                 "ban on late flights would cost jobs. Supporters of Maria Lopez said the count was rigged.")
-    assert only(r, "late flights").speaker.name == "Airlines at Vasby airport"
+    # the guideline names a group without its post-modifiers; the words as written keep them
+    assert only(r, "late flights").speaker.name == "Airlines"
+    assert only(r, "late flights").speaker.text == "Airlines at Vasby airport"
     assert only(r, "count was rigged").speaker.kind == "group"
 
 

@@ -207,6 +207,13 @@ def test_notes_to_editors_start_the_trailer_but_a_story_about_editors_does_not()
     assert find_boilerplate(prose) == []
 
 
+def test_a_desk_signs_a_story() -> None:
+    assert classify_line("By the Foreign Desk") == "credit"
+    assert classify_line("By our Staff Reporter") == "credit"
+    assert classify_line("By the time the desk was cleared, the staff had left.") is None
+    assert classify_line("By the Sports Team") == "credit"
+
+
 def test_live_page_furniture() -> None:
     assert classify_line("Posted by the Politics Desk | Refresh for latest updates") == "credit"
     assert classify_line("Updated 14:02 GMT") == "credit"
@@ -222,3 +229,11 @@ def test_dateline() -> None:
     assert text[start:end] == "GENEVA, May 14 (Wire) - "
     assert find_dateline("KYIV (Reuters) — Air raid sirens sounded.") == (0, 17)
     assert find_dateline("The minister - who spoke on Monday - said no.") is None
+
+
+def test_every_paragraph_dateline_of_a_roundup() -> None:
+    from onrecord.clean import find_datelines
+    text = ("Briefs\n\nOSLAND, May 2 (Wire) - A bridge closed.\n\nNEW HARLOW, May 2 (Wire) - A port reopened.\n\n"
+            "The talks - held in secret - ended.")
+    assert [text[s:e] for s, e in find_datelines(text)] == ["OSLAND, May 2 (Wire) - ", "NEW HARLOW, May 2 (Wire) - "]
+    assert find_datelines("No dateline here.\n\nThe port - closed for days - reopened.") == []

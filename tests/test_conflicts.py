@@ -149,3 +149,39 @@ def test_clean_folder_lists_every_flag(tmp_path: pathlib.Path) -> None:
     result = score_clean(tmp_path)
     assert result["figures"] == {"articles": 2, "conflict_flags": 1, "per_100_articles": 50.0}
     assert result["flags"][0]["file"] == "a.txt"
+
+
+def test_a_floor_broken_by_the_same_persons_count_named_a_sentence_late() -> None:
+    # "who" stands for the lede's description, which the next sentence names; "more than 40" is a floor
+    text = ("A pharmacist who stole more than 40 boxes of painkillers from a city clinic was jailed on Monday. "
+            "Dana Whitlock, 38, had admitted theft at an earlier hearing. In total, Whitlock stole 31 boxes of "
+            "painkillers.")
+    assert [f.text for f in conflicts(text)] == ["In total, Whitlock stole 31 boxes of painkillers."]
+
+
+@pytest.mark.parametrize("count", ["45", "about 38"])
+def test_a_figure_within_a_floor_or_an_estimate_does_not_conflict(count: str) -> None:
+    text = ("A pharmacist who stole more than 40 boxes of painkillers from a city clinic was jailed on Monday. "
+            f"Dana Whitlock, 38, had admitted theft at an earlier hearing. In total, Whitlock stole {count} boxes of "
+            "painkillers.")
+    assert conflicts(text) == []
+
+
+def test_a_past_until_clause_asserts_a_resignation_a_later_office_contradicts() -> None:
+    # "until he resigned" happened; "attended … as chief negotiator" gives him the office afterwards
+    text = ("The union's side was led by chief negotiator Piet Varga until he resigned in May. "
+            "On Friday, Varga, who signed the deal as chief negotiator, said the strike was over.")
+    assert [f.text for f in conflicts(text)] == [
+        "The union's side was led by chief negotiator Piet Varga until he resigned in May."]
+
+
+@pytest.mark.parametrize("text", [
+    # a future or present "until": nothing happened yet
+    "Chief negotiator Piet Varga will lead the talks until he resigns in May. "
+    "On Friday, Varga, who signed the deal as chief negotiator, said the strike was over.",
+    # the office given after the resignation is a former one
+    "The union's side was led by chief negotiator Piet Varga until he resigned in May. "
+    "On Friday, Varga, who signed the deal as former chief negotiator, said the strike was over.",
+])
+def test_no_status_conflict_without_a_past_resignation_and_a_current_office(text: str) -> None:
+    assert conflicts(text) == []

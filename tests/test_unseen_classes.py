@@ -67,3 +67,101 @@ def test_a_newspaper_told_is_a_channel_whatever_its_entity_label() -> None:
     text = "Councillor Ana Reyes told the Dunmore Herald that the budget was short by 2 million pounds."
     record = onrecord.analyze(text)
     assert [v.text for a in record.attributions for v in a.via] == ["the Dunmore Herald"]
+
+
+# Classes found on the second set of unseen articles (wire roundup, drug suspension, river-data talks).
+
+def _contents(record: Record) -> list[tuple[str, str]]:
+    return [(a.content.text, a.form) for a in record.attributions]
+
+
+def test_a_quoted_fragment_the_parser_hangs_on_the_cue_ends_the_reported_clause() -> None:
+    text = ("The mayor said the new tram line was \"late, costly and worth it.\" Her deputy said the works were "
+            "finished, \"or nearly so.\"")
+    assert _contents(onrecord.analyze(text)) == [
+        ('the new tram line was "late, costly and worth it."', "mixed"),
+        ('the works were finished, "or nearly so."', "mixed")]
+
+
+def test_a_quotation_inside_a_mixed_content_is_no_statement_of_its_own() -> None:
+    # the guideline: a cue inside reported words is part of them, a quoted fragment included
+    text = "The coach said the tests had shown \"nothing to worry about\" and that the striker would play."
+    assert _contents(onrecord.analyze(text)) == [
+        ('the tests had shown "nothing to worry about" and that the striker would play', "mixed")]
+
+
+def test_the_one_asked_is_no_speaker_of_the_question() -> None:
+    text = ("The council has delayed the bridge twice. Asked whether the bridge would open in May, the mayor said: "
+            "\"We will see.\"")
+    assert speakers(onrecord.analyze(text)) == {"We will see.": "the mayor"}
+
+
+def test_a_group_is_named_without_its_prepositional_modifiers() -> None:
+    text = "Officials from three ministries said the budget would be cut."
+    record = onrecord.analyze(text)
+    assert speakers(record) == {"the budget would be cut": "Officials"}
+    assert record.attributions[0].speaker.text == "Officials from three ministries"
+
+
+def test_an_unnamed_spokesperson_speaks_for_the_body_named_after_for() -> None:
+    # the guideline: "A spokesperson for the European Commission said" -> European Commission, an organization
+    text = "A bus overturned on the ring road. A spokesman for the fire service said two people were trapped."
+    record = onrecord.analyze(text)
+    assert speakers(record) == {"two people were trapped": "fire service"}
+    assert record.attributions[0].speaker.kind == "organization"
+
+
+def test_according_to_a_description_the_name_in_apposition_is_the_source() -> None:
+    text = "A lorry shed its load on the bypass. The road will reopen tonight, according to the operator, Norvik Rail."
+    assert speakers(onrecord.analyze(text)) == {"The road will reopen tonight": "Norvik Rail"}
+
+
+def test_a_name_in_apposition_to_a_company_noun_is_the_company_the_company_stands_for() -> None:
+    text = ("The maker of the scooters, Velloro Mobility, said it would recall 4,000 of them. The company argued that "
+            "no rider had been hurt.")
+    record = onrecord.analyze(text)
+    assert _kind(record, "Velloro Mobility") == "organization"
+    assert speakers(record)["no rider had been hurt"] == "Velloro Mobility"
+
+
+def test_her_counterpart_is_the_other_holder_of_her_role() -> None:
+    text = ("Trade Minister Lena Moreau met Japan's Trade Minister Aiko Tanaka in Paris on Monday. Farm leader Jean "
+            "Dubois protested outside. Moreau said the talks had gone well. Her counterpart said Japan wanted a deal "
+            "by June.")
+    assert speakers(onrecord.analyze(text))["Japan wanted a deal by June"] == "Aiko Tanaka"
+
+
+def test_a_name_modifying_a_title_is_the_holders_country_not_the_speaker() -> None:
+    text = ("Trade Minister Lena Moreau met Orlan's Trade Minister Aiko Tanaka in Paris on Monday. Moreau said the "
+            "talks had gone well. Asked about tariffs, the Orlan minister said: \"We are close.\"")
+    assert speakers(onrecord.analyze(text))["We are close."] == "Aiko Tanaka"
+
+
+def test_it_after_a_document_subject_is_the_document() -> None:
+    text = ("The Harlow Water Board has raised its charges. The audit, by researchers at Brennan University, covered "
+            "40 towns. It found that most pipes were older than 60 years.")
+    record = onrecord.analyze(text)
+    assert speakers(record) == {"most pipes were older than 60 years": "Brennan University"}
+    assert record.attributions[0].speaker.kind == "document"
+
+
+def test_a_roundup_item_is_listed_without_its_dateline() -> None:
+    text = ("OSLAND, May 2 (Wire) - Floods closed the main bridge over the Vell river on Tuesday.\n\n"
+            "NEW HARLOW, May 2 (Wire) - The container port reopened after a three-day strike by crane drivers.")
+    assert [u.text for u in onrecord.analyze(text).unsourced] == [
+        "Floods closed the main bridge over the Vell river on Tuesday.",
+        "The container port reopened after a three-day strike by crane drivers."]
+
+
+def test_a_short_verbless_section_line_is_no_statement() -> None:
+    text = ("Business news in brief\n\nInflation at 4.1% in March\n\n"
+            "The central bank raised its main rate to 4 percent on Thursday.")
+    assert [u.text for u in onrecord.analyze(text).unsourced] == [
+        "Inflation at 4.1% in March", "The central bank raised its main rate to 4 percent on Thursday."]
+
+
+def test_the_agency_a_dateline_credits_is_a_channel_when_told() -> None:
+    text = ("OSLAND, May 2 (Kestrel) - Floods closed the main bridge on Tuesday. \"The river is still rising,\" a "
+            "spokesman for the fire service told Kestrel. Mayor Ann Vik told Halloran the town would cope.")
+    record = onrecord.analyze(text)
+    assert [[v.text for v in a.via] for a in record.attributions] == [["Kestrel"], []]

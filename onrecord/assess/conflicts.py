@@ -30,7 +30,7 @@ from spacy.attrs import ENT_TYPE, LEMMA, POS
 from spacy.symbols import NUM
 from spacy.tokens import Doc, Span, Token
 
-from onrecord.attribute.actors import Actor, ActorIndex
+from onrecord.attribute.actors import Actor, ActorIndex, same_surname
 from onrecord.attribute.extract import Found, ents_in
 from onrecord.attribute.lexicon import TITLE_WORDS
 from onrecord.attribute.tokens import doc_text
@@ -91,10 +91,13 @@ def _asserted(verb: Token) -> bool:
     if verb.tag_ not in ("VBD", "VBN", "VBZ", "VBP"):
         return False
     node = verb
+    # "led the talks until he resigned in April": a past "until" clause tells when its event happened
+    until_past = verb.tag_ == "VBD" and verb.dep_ == "advcl" and any(
+        c.dep_ == "mark" and c.lower_ == "until" for c in verb.children)
     while True:
         own = node is verb or not _own_subject(verb)  # a coordinated verb shares its head's auxiliaries
         for child in node.children:
-            if child.dep_ == "mark" and child.lower_ in _FRAME_MARKS | {"to", "that"}:
+            if child.dep_ == "mark" and child.lower_ in _FRAME_MARKS | {"to", "that"} and not until_past:
                 return False
             if own and (child.dep_ == "neg" or child.lower_ in _HEDGES
                         or (child.dep_ == "aux" and child.lower_ in _MODALS)):
@@ -102,6 +105,8 @@ def _asserted(verb: Token) -> bool:
         if node.dep_ == "conj" and node.head is not node:
             node = node.head
             continue
+        if until_past and node is verb:
+            return _asserted(verb.head) if verb.head.tag_ in ("VBD", "VBN", "VBZ", "VBP") else False
         return node.dep_ not in ("xcomp", "ccomp", "advcl", "relcl", "acl", "amod", "csubj", "pcomp", "pobj",
                                  "advmod", "npadvmod", "nsubj", "dobj", "appos")
 
@@ -347,11 +352,15 @@ def _undergoer(verb: Token, actors: ActorIndex) -> tuple[Actor, Span] | None:
 
 
 def _rivals(pronoun: Token, actor: Actor, actors: ActorIndex) -> bool:
-    """Another person named in this or the previous sentence could be the pronoun's referent too."""
+    """Another person named in this or the previous sentence could be the pronoun's referent too; not when the
+    actor is the only person named earlier in the pronoun's own sentence ("led by X until he resigned")."""
     sent = _sent(pronoun)
     start = pronoun.doc[sent.start - 1].sent.start_char if sent.start > 0 else sent.start_char
-    others = {id(a) for s, _, a in actors._before(pronoun.idx) if s >= start and a.kind == "person" and a is not actor}
-    return bool(others)
+    before = [(s, a) for s, _, a in actors._before(pronoun.idx) if s >= start and a.kind == "person"]
+    here = {id(a) for s, a in before if s >= sent.start_char}
+    if here == {id(actor)}:
+        return False
+    return any(a is not actor for _, a in before)
 
 
 _PHRASAL = {("step", "down"): ("office", "stepped down"), ("stand", "down"): ("office", "stood down"),
@@ -466,6 +475,12 @@ def _title_of(mention_head: Token) -> str | None:
     for child in mention_head.children:
         if child.dep_ == "appos" and child.lower_ in _OFFICE_TITLES:
             return mention_head.doc[child.left_edge.i : child.i + 1].text
+        # "Lenk, who attended the signing as deputy minister": the office the relative clause gives the name
+        if child.dep_ == "relcl" and child.tag_ in ("VBD", "VBZ", "VBP"):
+            for prep in (c for c in child.children if c.dep_ == "prep" and c.lower_ == "as"):
+                office = next((g for g in prep.children if g.dep_ == "pobj" and g.lower_ in _OFFICE_TITLES), None)
+                if office is not None and not any(t.lower_ in _NOT_CURRENT for t in office.subtree):
+                    return mention_head.doc[office.left_edge.i : office.i + 1].text
     return None
 
 
@@ -775,6 +790,8 @@ _CURRENCIES = {"dollar": "$", "euro": "€", "pound": "£", "yen": "¥", "yuan":
                "franc": "Fr", "rupee": "₹"}
 _UNIT_OF = {"MONEY": "money", "PERCENT": "share", "CARDINAL": "count", "QUANTITY": "quantity"}
 _VALUE_PREPS = {"of", "at", "worth"}
+_FLOOR = {"least", "over", "above", "upwards"}  # with "more than": the figure is a lower bound
+_CEILING = {"nearly", "almost", "under", "fewer", "less", "below"}  # an upper bound
 _SCOPE_PREPS = {"in", "under", "among", "within", "across", "outside", "inside"}  # set where a figure holds
 _QUALIFIER_PREPS = {"of", "for", "in", "at", "under", "from", "among", "on", "by", "with"}
 
@@ -783,6 +800,7 @@ _QUALIFIER_PREPS = {"of", "for", "in", "at", "under", "from", "among", "on", "by
 class _Figure:
     value: float
     approximate: bool
+    bound: str | None  # "more than 300" is a floor ("min"), "nearly 300" a ceiling ("max"), "about 300" neither
     unit: str
     thing: str  # the counted or measured noun's lemma
     definite: bool  # stated as already known ("the 800 striking nurses"): a restatement, not a new set
@@ -790,6 +808,7 @@ class _Figure:
     modifiers: frozenset[str]  # its adjectives, compounds, owners and prepositional qualifiers
     subject: tuple[str, frozenset[str]] | None  # who or what the figure belongs to, through the verb
     named_holder: bool  # that subject is a proper name: "Ted Cruz has 11 delegates", "Hart has 41 voters"
+    holder: int | None  # id of the person that subject is, when known (_holder): "who", "Almeida", "the judge"
     new_set: bool  # "another 24 delegates", "two at each location", "one voter, X,": never a restatement
     context: frozenset[str]  # where the subject and the verb set it: "in the private sector", "under X"
     places: frozenset[str]
@@ -916,7 +935,35 @@ def _casualty_event(token: Token) -> str | None:
     return None
 
 
-def _figure(ent: Span) -> _Figure | None:
+def _holder(subj: Token, actors: ActorIndex) -> Actor | None:
+    """The person a figure's subject is: a name, a description coreference resolved, a relative 'who' through
+    its antecedent, and an indefinite description the next sentence names as its subject (the news lede that
+    identifies its subject one sentence late: 'A former manager who approved 300 claims was jailed. Ana Reis,
+    46, had admitted …')."""
+    if subj.tag_ in ("WP", "WDT") and subj.head.dep_ == "relcl":
+        subj = subj.head.head
+    if subj.pos_ == "PROPN":  # a surname the tagger gave no person label is still its person's
+        actor = actors.actor_for(_name_span(subj)) or next(
+            (a for a in actors.actors if a.kind == "person" and same_surname(a.surname, subj.text)), None)
+        return actor if actor is not None and actor.kind == "person" else None
+    if subj.pos_ != "NOUN":
+        return None
+    actor = actors.described.get(subj.i) or actors.actor_at(subj)
+    if actor is not None or not any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subj.children):
+        return actor if actor is not None and actor.kind == "person" else None
+    sent = _sent(subj)
+    if sent.end >= len(subj.doc):
+        return None
+    named = next((t for t in _sent(subj.doc[sent.end]) if t.dep_ in ("nsubj", "nsubjpass")), None)
+    if named is None or named.pos_ != "PROPN":
+        return None
+    name = _name_span(named)
+    actor = actors.actor_for(name)
+    first = min((s for s, _ in actor.mentions), default=-1) if actor is not None else -1
+    return actor if actor is not None and actor.kind == "person" and first >= name.start_char else None
+
+
+def _figure(ent: Span, actors: ActorIndex) -> _Figure | None:
     if re.search(r"\d\s*[-–]\s*\d|\d+(?:st|nd|rd|th)\b", ent.text) or "-" in ent.text.strip("-"):
         return None  # scores, ranges, ordinals, "two-way"
     words = [t.text for t in ent if t.lower_ not in _APPROXIMATE and t.lower_ not in ("at", "about", "some")]
@@ -975,10 +1022,13 @@ def _figure(ent: Span) -> _Figure | None:
         return None
     subject = None
     named_holder = False
+    holder = None
     context: set[str] = set()  # qualifiers of the subject and of the stating verb
     if verb is not None and noun is not None:
         subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c is not noun
                      and noun.i not in range(c.left_edge.i, c.right_edge.i + 1)), None)
+        if subj is not None and (person := _holder(subj, actors)) is not None:
+            holder = id(person)
         if subj is not None and subj.pos_ in ("NOUN", "PROPN") and subj.lower_ not in ("it", "they"):
             subject_mods = _modifiers(subj, ent.root)
             subject = (subj.lemma_.lower(), frozenset(m for m in subject_mods if ":" not in m))
@@ -988,8 +1038,10 @@ def _figure(ent: Span) -> _Figure | None:
         context |= {f"{c.lower_}:{g.lemma_.lower()}" for c in verb.children if c.dep_ == "prep" and c.lower_ in
                  _SCOPE_PREPS for g in c.subtree if g.dep_ in ("pobj", "compound", "amod") and g.pos_ != "DET"
                  and g.ent_type_ not in ("DATE", "TIME") and g.lemma_.lower() not in _VAGUE_MODIFIERS}
-    approximate = any(t.lower_ in _APPROXIMATE for t in ent.doc[max(sent.start, ent.start - 3) : ent.start]) or any(
-        t.lower_ in _APPROXIMATE for t in ent)
+    hedge = [t.lower_ for t in ent.doc[max(sent.start, ent.start - 3) : ent.start]] + [t.lower_ for t in ent]
+    approximate = any(w in _APPROXIMATE for w in hedge)
+    bound = ("min" if _FLOOR & set(hedge) or ("more" in hedge and "than" in hedge and "no" not in hedge) else
+             "max" if _CEILING & set(hedge) else None)
     # where and when the figure applies: named places, proper nouns after in/at/near, dates and weekdays
     places = frozenset({e.text.lower() for e in ents_in(sent) if e.label_ in ("GPE", "LOC", "FAC")}
                        | {t.lower_ for t in sent if t.pos_ == "PROPN" and t.dep_ == "pobj" and t.ent_type_ != "DATE"
@@ -1008,9 +1060,9 @@ def _figure(ent: Span) -> _Figure | None:
                 if c.dep_ == "prep" and c.lower_ == "of":
                     mods |= {f"of:{g.lemma_.lower()}" for g in c.subtree if g.dep_ in ("pobj", "amod", "compound")
                              and g.lemma_.lower() not in _VAGUE_MODIFIERS}
-    return _Figure(value, approximate, unit, thing, _presupposed(ent) or _definite(noun), phrase, frozenset(mods),
-                   subject, named_holder, _new_set(ent, value, unit, event), frozenset(context), places, periods, sent,
-                   ent.text)
+    return _Figure(value, approximate, bound, unit, thing, _presupposed(ent) or _definite(noun), phrase,
+                   frozenset(mods), subject, named_holder, holder, _new_set(ent, value, unit, event),
+                   frozenset(context), places, periods, sent, ent.text)
 
 
 _NEW_SET_WORDS = {"another", "other", "additional", "each", "every", "per", "apiece"}
@@ -1053,14 +1105,16 @@ def _same_quantity(a: _Figure, b: _Figure) -> bool:
         return False
     if not (a.modifiers <= b.modifiers or b.modifiers <= a.modifiers):
         return False
-    if a.modifiers != b.modifiers and not b.definite:
+    # one person, however each sentence names them ("who approved more than 300 claims" / "Almeida approved 260")
+    same_holder = a.holder is not None and a.holder == b.holder
+    if a.modifiers != b.modifiers and not b.definite and not same_holder:
         return False  # "58 Fortune 500 companies" and later "27 companies": a new, smaller set, not a restatement
     if not (a.context <= b.context or b.context <= a.context):
         return False
-    if a.subject and b.subject and (a.subject[0] != b.subject[0] or not (
+    if not same_holder and a.subject and b.subject and (a.subject[0] != b.subject[0] or not (
             a.subject[1] <= b.subject[1] or b.subject[1] <= a.subject[1])):
         return False
-    if (a.named_holder or b.named_holder) and not (a.subject and b.subject):
+    if not same_holder and (a.named_holder or b.named_holder) and not (a.subject and b.subject):
         return False  # "Ted Cruz has 11 delegates" against "it takes 1,237 delegates": one holder's share
     if a.new_set or b.new_set:
         return False
@@ -1075,6 +1129,11 @@ def _disagree(a: _Figure, b: _Figure) -> bool:
     if a.value == b.value or not _same_quantity(a, b):
         return False
     if a.approximate or b.approximate:
+        # a floor or ceiling is broken by an exact figure on its wrong side ("more than 300 claims" / "260 claims")
+        for x, y in ((a, b), (b, a)):
+            if not y.approximate and ((x.bound == "min" and y.value < x.value)
+                                      or (x.bound == "max" and y.value > x.value)):
+                return True
         return abs(a.value - b.value) > 0.25 * max(a.value, b.value)
     return True
 
@@ -1092,7 +1151,7 @@ def _unnamed_numbers(doc: Doc) -> list[Span]:
             if doc[int(i)].like_num and doc[int(i)].dep_ == "nummod"]
 
 
-def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
+def figure_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
     """A figure the author states that disagrees with another figure for the same quantity of the same thing,
     stated by the author or reported from a source earlier (two sources disagreeing is reporting, not a
     conflict); one conflict per pair of sentences, flagged on the author's figure."""
@@ -1101,7 +1160,7 @@ def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) 
     for ent in sorted([*doc.ents, *_unnamed_numbers(doc)], key=lambda e: e.start):
         if ent.label_ not in _UNIT_OF or _inside(ent.start_char, skip):
             continue
-        figure = _figure(ent)
+        figure = _figure(ent, actors)
         if figure is not None:
             figures.append((figure, _inside(ent.start_char, attributed)))
     # An article that gives three or more different values for one kind of figure ("delegates", "registered
@@ -1145,7 +1204,7 @@ def figure_conflicts(doc: Doc, found: list[Found], skip: list[tuple[int, int]]) 
 def find_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
     """Every conflict of the article, in text order of the statement flagged; one per contradiction."""
     out = (status_conflicts(doc, actors, found, skip) + denial_conflicts(doc, actors, found, skip)
-           + figure_conflicts(doc, found, skip) + reversal_conflicts(doc, actors, found, skip))
+           + figure_conflicts(doc, actors, found, skip) + reversal_conflicts(doc, actors, found, skip))
     unique: dict[tuple[int, int, tuple[int, int] | None], Conflict] = {}
     for c in out:
         unique.setdefault((c.start, c.end, c.other), c)

@@ -89,12 +89,20 @@ def _is_assertion(text: str) -> bool:
     return not (question_shaped and (headline or text[:7].lower() == "whether"))
 
 
+def _label(sent: Span) -> bool:
+    """A short line with neither a verb nor a figure names a section and asserts nothing ("World news in
+    brief"); a verbless headline with a figure still does ("Inflation at 5.9% in September"), and a longer
+    one may hold a verb the tagger read as a noun ("Tens of thousands march against …")."""
+    return len(_WORD.findall(sent.text)) <= 5 and not any(
+        t.pos_ in ("VERB", "AUX") or t.like_num or t.pos_ == "NUM" for t in sent)
+
+
 def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: list[Quote],
-                        skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+                        skip: list[tuple[int, int]], datelines: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Character bounds of the author-voice assertions of ``doc``.
 
     ``attributed`` holds every span an attribution uses (speaker, cue, content); ``skip`` the
-    boilerplate spans.
+    boilerplate spans; ``datelines`` the datelines opening paragraphs, which no statement includes.
     """
     text = doc_text(doc)
     used, skipped = Intervals(attributed), Intervals(skip)
@@ -106,11 +114,14 @@ def unsourced_sentences(doc: Doc, attributed: list[tuple[int, int]], quotes: lis
             start += 1
         while end > start and text[end - 1] in _EDGE:
             end -= 1
+        for d_start, d_end in datelines:  # the guideline lists a statement without its dateline
+            if start <= d_start < end or d_start <= start < d_end:
+                start = max(start, d_end)
         if end <= start or skipped.touches(start, end) or used.touches(start, end):
             continue
         if not _is_assertion(text[start:end]) or quoted.covered(start, end) > (end - start) / 2:
             continue
-        if names_its_source(sent):
+        if names_its_source(sent) or _label(sent):
             continue
         out.append((start, end))
     return out

@@ -20,6 +20,7 @@ import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.coref import (
+    COMPANY_ENDINGS,
     ORG_NOUNS,
     PronounRanker,
     nouns_naming,
@@ -310,13 +311,25 @@ class ActorIndex:
         firm in British usage; one person takes "has")."""
         for actor in [a for a in self.actors if a.kind == "person"]:
             one_word = len(actor.name.split()) == 1
-            if not (one_word and _named_as_organisation(self.doc, actor.name)) and not self._plural_subject(actor):
+            if not (_named_as_organisation(self.doc, actor.name) if one_word else self._named_body(actor)) \
+                    and not self._plural_subject(actor):
                 continue
             actor.kind = "organization"
             for people in self._people.values():
                 if actor in people:
                     people.remove(actor)
             self._bodies.setdefault(actor.name.lower(), actor)
+
+    def _named_body(self, actor: Actor) -> bool:
+        """A longer name the syntax puts an organisation noun on ("The maker of velostan, Orvane Pharma") or
+        that ends as a company's does ("Orvane Pharma", "Y Motors")."""
+        if actor.name.split()[-1].lower() in COMPANY_ENDINGS:
+            return True
+        for start, end in actor.mentions:
+            span = self.doc.char_span(start, end, alignment_mode="expand")
+            if span is not None and nouns_naming(span.root, span.start) & ORG_NOUNS:
+                return True
+        return False
 
     def _plural_subject(self, actor: Actor) -> bool:
         """A mention of ``actor`` is the subject, alone (no "and"), of a plural present or of "were"."""
@@ -640,8 +653,9 @@ class ActorIndex:
         """What the article calls a person besides the name (``coref.person_descriptors``), once per actor."""
         words = self._person_words.get(id(actor))
         if words is None:
-            words = {_TITLE_ABBREVIATIONS.get(w.lower(), w.strip(",.").lower()) for role in actor.roles
-                     for w in role.split()}
+            # "Kalesh's Foreign Minister": the possessor is a word of the role ("the Kalesh minister")
+            words = {_TITLE_ABBREVIATIONS.get(w.lower(), re.sub(r"['’]s$", "", w.strip(",.")).lower())
+                     for role in actor.roles for w in role.split()}
             words = self._person_words[id(actor)] = words | person_descriptors(actor, self)
         return words
 

@@ -657,7 +657,7 @@ institute university ministry agency party union council commission committee co
 organisation organization association federation league club alliance coalition network
 """.split())
 # Company-name endings: a generic "the company" / "the firm" stands for the latest such body.
-_COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
+COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
                              "airlines bank energy pharma systems technologies".split())
 _COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
 # Nouns news uses interchangeably for one public body that oversees others: "the regulator" after "the data
@@ -790,7 +790,7 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
             return actor
     if noun in _COMPANY_NOUNS:
         for _, _, actor in index.mentions_before(head.idx):
-            if actor.kind != "person" and actor.name.split()[-1].lower() in _COMPANY_ENDINGS:
+            if actor.kind != "person" and actor.name.split()[-1].lower() in COMPANY_ENDINGS:
                 return actor
     if head.dep_ == "nsubj" and head.tag_ == "NN":
         # no name fits: the body that was the subject of the sentence before ("Kellan Rovers said …
@@ -875,4 +875,26 @@ def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
                 actor = index.add_unnamed_body(span)
         if actor is not None:
             out[token.i] = actor
+    for i in _positions(doc, ("counterpart",)):
+        if (actor := counterpart(doc[i], index)) is not None:
+            out[i] = actor
     return out
+
+
+def counterpart(token: Token, index: ActorIndex) -> Actor | None:
+    """"her counterpart", "Kowalczyk's counterpart": the latest other person named before it who shares a
+    role word with the possessor (both foreign ministers), else the latest other person in the two
+    sentences before."""
+    owner = next((c for c in token.children if c.dep_ == "poss"), None)
+    if owner is None or index.in_skip(token.idx):
+        return None
+    mine = index.resolve_pronoun(owner) if owner.lower_ in ("her", "his") else index.actor_at(owner)
+    if mine is None or mine.kind != "person":
+        return None
+    words = {w.lower() for r in mine.roles for w in r.split()} - {"the", "a", "of", "'s"}
+    others = [a for _, _, a in index.mentions_before(owner.idx) if a.kind == "person" and a is not mine]
+    shared = next((a for a in others if words & {w.lower() for r in a.roles for w in r.split()}), None)
+    if shared is not None:
+        return shared
+    nearby = {id(a) for _, _, a in index.name_mentions_near(token, 2)}
+    return next((a for a in others if id(a) in nearby), None)

@@ -35,6 +35,7 @@ from onrecord.attribute.lexicon import (
 )
 from onrecord.attribute.quotes import Quote, Quotes
 from onrecord.attribute.tokens import doc_text, sentence_of, token_index, token_range, with_pos
+from onrecord.clean import dateline_credits
 
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
 _EDGE = " \t\n\u00a0,;:.-" + _DASHES
@@ -178,11 +179,18 @@ def document_author(head: Token, actors: ActorIndex) -> tuple[str, Actor | None]
     author = next((c for c in head.children if c.dep_ == "poss" and c.pos_ in ("NOUN", "PROPN")), None)
     if author is None:
         prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("by", "from")), None)
+        if prep is None and head.dep_ == "dobj":  # "reviews a study by X": the parser hangs "by X" on the verb
+            prep = next((c for c in head.head.children if c.dep_ == "prep" and c.lower_ == "by"
+                         and c.i == head.right_edge.i + 1), None)
         author = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
     if author is None and head.lemma_.lower() in COUNT_NOUNS:  # "police figures", "Eurostat data"
         author = next((c for c in head.children if c.dep_ == "compound" and _agentive(c, actors)), None)
     if author is None or author.pos_ not in ("NOUN", "PROPN") or not _agentive(author, actors):
         return None
+    if author.tag_ == "NNS" and author.lemma_.lower() in GROUP_NOUNS:  # "researchers at Tamsin University"
+        prep = next((c for c in author.children if c.dep_ == "prep" and c.lower_ in ("at", "from", "of")), None)
+        body = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+        author = body if body is not None and body.pos_ == "PROPN" else author
     actor = actors.actor_at(author) or actors.described.get(author.i)
     if actor is not None:
         return actor.name, actor
@@ -218,6 +226,19 @@ def earlier_document(head: Token, actors: ActorIndex, reach: int = 300) -> tuple
             if named is not None:
                 return named
     return None
+
+
+def _document_before(it: Token, actors: ActorIndex) -> tuple[str, Actor | None] | None:
+    """"The study followed 9,200 patients. It found …": "it" opening a sentence stands for the document that
+    was the previous sentence's subject, named through its author or an earlier naming of it."""
+    sent = it.sent
+    if it.i != sent.start or sent.start == 0:
+        return None
+    subject = next((t for t in it.doc[sent.start - 1].sent if t.dep_ in ("nsubj", "nsubjpass")
+                    and t.head.dep_ == "ROOT"), None)
+    if subject is None or subject.pos_ != "NOUN" or subject.lemma_.lower() not in DOCUMENT_NOUNS:
+        return None
+    return _named_document(subject, actors) or earlier_document(subject, actors) or (subject.lemma_.lower(), None)
 
 
 def _unowned_count(head: Token, actors: ActorIndex) -> bool:
@@ -256,6 +277,26 @@ def _own_words(head: Token, span: Span) -> Span:
     if head.pos_ == "PROPN" and span.start <= head.i < span.end:
         return span.doc[head.i : span.end]
     return span
+
+
+def _spoken_for(head: Token, actors: ActorIndex) -> tuple[str, Actor | None, str] | None:
+    """'a spokeswoman for the coastguard': the body an unnamed spokesperson speaks for (the
+    guideline's speaker), as its actor or, when none is known, its words without the article."""
+    prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "for" and c.i > head.i), None)
+    body = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+    if body is None or body.pos_ == "PRON":
+        return None
+    actor = actors.actor_at(body) or actors.described.get(body.i)
+    if actor is not None:
+        return actor.name, actor, actor.kind
+    words = [t for t in body.subtree if t.dep_ not in ("det", "relcl", "acl", "punct") and t.head.dep_ not in (
+        "relcl", "acl")]
+    return " ".join(t.text for t in words), None, "person" if body.ent_type_ == "PERSON" else "organization"
+
+
+def _closing_apposition(text: str, span: Span, actor: Actor) -> bool:
+    """A mention of ``actor`` ends ``span`` right after a comma ("the maker of X, Orvane Pharma")."""
+    return any(e == span.end_char and text[max(0, s - 2) : s] == ", " for s, e in actor.mentions)
 
 
 def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = None) -> Source:
@@ -297,6 +338,8 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         return Source(start, end, text[start:end], "unknown", None, role)
     own_name = text[start : min(name_end, end)] if start < min(name_end, end) else span.text
     lower = head.lower_
+    if lower == "it" and len(span) == 1 and (document := _document_before(head, actors)) is not None:
+        return Source(start, end, document[0], "document", document[1], None)  # "The study … It found"
     if lower in PERSONAL_PRONOUNS and len(span) == 1:
         kind = PERSONAL_PRONOUNS[lower]
         actor = actors.resolve_pronoun(head, "person" if kind == "person" else "organization")
@@ -314,9 +357,15 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         elif head.lower_ in SPOKESPERSON_NOUNS:  # "Trump's spokeswoman" speaks for Trump
             return Source(start, end, owner.name, "person", owner, head.text)
         # else "Erdogan's office", "Trump's lawyers", "Trump's tweet": the possessed noun is the source, not its owner
+        if actor is not None and span[0].lower_ == "the" and head.lower_ in TITLE_WORDS \
+                and head.lower_ not in SPOKESPERSON_NOUNS and (titled := actors.resolve_description(head)) is not None:
+            # "the Kalesh minister": a name modifying a title is the office's country or body, not its holder
+            return Source(start, end, titled.name, "person", titled, None)
     described = actors.described.get(head.i) if actor is None else None
     if described is not None:  # "the ministry", "the carmaker", "the minister": coreference (coref.py)
         return Source(start, end, described.name, described.kind, described, role)
+    if head.lower_ in SPOKESPERSON_NOUNS and (body := _spoken_for(head, actors)) is not None:
+        return Source(start, end, body[0], body[2], body[1], role or head.text)
     if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
         if actor is None and (author := document_author(head, actors)) is not None:
             return Source(start, end, author[0], "document", author[1], role)
@@ -333,12 +382,17 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         return Source(start, end, actor.name, "person", actor, role)
     if actor is not None and (head.ent_type_ or head.pos_ == "PROPN"):
         return Source(start, end, actor.name, actor.kind, actor, role)
+    if actor is not None and head.lemma_.lower() in ORG_NOUNS and _closing_apposition(text, span, actor):
+        # "The maker of velostan, Orvane Pharma": the body's name closes the phrase after a comma, however parsed
+        return Source(start, end, actor.name, actor.kind, actor, text[start : head.idx + len(head.text)])
     if span[0].lower_ == "the" and head.lower_ in TITLE_WORDS:
         described = actors.resolve_description(head)
         if described is not None:
             return Source(start, end, described.name, "person", described, None)
     if head.tag_ in ("NNS", "NNPS") or (head.lower_ in GROUP_NOUNS and head.tag_ != "NN"):
-        return Source(start, end, own_name, "group", None, role)
+        # a group is named without its prepositional modifiers ("Diplomats from both sides": Diplomats)
+        words = _own_words(head, span)
+        return Source(start, end, words.text if len(words) < len(span) else own_name, "group", None, role)
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
         return Source(start, end, own_name, "person", None, role or own_name)
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
@@ -476,6 +530,11 @@ def _is_outlet(token: Token) -> bool:
     )
 
 
+def _credited(token: Token) -> bool:
+    """A name the article's datelines credit as its agency ("told Wire" under "PORT ELIM (Wire) -")."""
+    return token.pos_ == "PROPN" and token.text in dateline_credits(doc_text(token.doc))  # rare: not cached
+
+
 def _definite_name(token: Token) -> bool:
     """A proper name of two words or more with "the" ("told the Kellan Echo", whatever the tagger's
     label, PERSON included): a newspaper's or broadcaster's title; a person's name takes no article
@@ -492,7 +551,8 @@ def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int,
     found = []
     telling = verb.lemma_ in ("tell", "say")
     for child in verb.children:
-        if child.dep_ in ("dative", "dobj") and telling and (_is_outlet(child) or _definite_name(child)):
+        if child.dep_ in ("dative", "dobj") and telling and (_is_outlet(child) or _definite_name(child)
+                                                              or _credited(child)):
             found.append(channel_name(child))
         elif child.dep_ == "prep" and child.lower_ in ("in", "on", "to", "during", "via", "through"):
             pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -728,11 +788,33 @@ def _parenthetical_host(verb: Token, text: str) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+def _to_fragment_end(text: str, clause: tuple[int, int], quotes: Quotes, sent_end: int) -> tuple[int, int]:
+    """A quoted fragment ends the reported clause, though the parser hangs it on the cue: the clause
+    runs to its closing mark when a fragment opened inside it closes later in the sentence ('it was
+    "a modest step, but a real one."'), or when a lower-case fragment follows it after a comma and
+    ends the sentence ('was moving in the right direction, "but slowly."')."""
+    start, end = clause
+    for q in quotes.near(start, sent_end):
+        if start <= q.open_mark < end <= q.close_mark < sent_end:
+            return start, q.close_mark + 1
+        if (end <= q.open_mark and q.close_mark < sent_end and text[end:q.open_mark].strip() == ","
+                and text[q.start:q.start + 1].islower() and not text[q.close_mark + 1:sent_end].strip(" .!?")):
+            return start, q.close_mark + 1
+    return clause
+
+
+def _passive_participle(verb: Token) -> bool:
+    """'the report cited by X', 'Asked whether …, the minister said': a participle without an
+    auxiliary reports what was said to or of the noun it qualifies, who is no speaker of it."""
+    return verb.tag_ == "VBN" and (verb.dep_ == "acl" or (verb.dep_ == "advcl" and not any(
+        c.dep_ in ("aux", "auxpass", "nsubj", "nsubjpass") for c in verb.children)))
+
+
 def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
     text = doc_text(sent.doc)
     found = []
     for verb in with_pos(sent, ("VERB", "AUX")):
-        if not is_cue_verb(verb) or in_quote(quotes, verb.idx) or (verb.dep_ == "acl" and verb.tag_ == "VBN"):
+        if not is_cue_verb(verb) or in_quote(quotes, verb.idx) or _passive_participle(verb):
             continue
         subject = subject_of(verb)
         bounds = None
@@ -756,6 +838,8 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
         quote, cue = None, cue_bounds(verb)
         if clause is not None:
             quote = quote_containing(quotes, *clause)
+            if quote is None:
+                clause = _to_fragment_end(text, clause, quotes, sent.end_char)
         if quote is None and (clause is None or verb.dep_ in ("parataxis", "ROOT")):
             adjacent = _adjacent_quote(verb, quotes, speaker)
             if adjacent is not None and (clause is None or (adjacent.open_mark <= clause[0]
@@ -821,7 +905,7 @@ def learned_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: li
     for verb in with_pos(sent, ("VERB",)):
         if verb.i in taken or in_quote(quotes, verb.idx):
             continue
-        if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        if _passive_participle(verb):
             continue
         learned = _learned_content(verb)
         if learned is None or _hedged(verb):
@@ -892,7 +976,10 @@ def according_to_attributions(sent: Span, found: list[Found], quotes: Quotes, ac
             for f in found:
                 f.via.append(channel)
             continue
-        source = source_of(pobj, actors, trim(text, according.idx + len("according to"), p_end))
+        # "according to the operator, Bluewake Lines": the name in apposition is the source (source_of)
+        named = pobj.pos_ != "PROPN" and not pobj.ent_type_ and any(
+            c.dep_ == "appos" and c.pos_ == "PROPN" for c in pobj.children)
+        source = source_of(pobj, actors, None if named else trim(text, according.idx + len("according to"), p_end))
         # the content is the rest of the sentence, either side of the phrase
         before = trim(text, sent.start_char, p_start)
         after = trim(text, p_end, sent.end_char)
@@ -1044,9 +1131,11 @@ def relayed_and_nested(found: list[Found]) -> list[Found]:
             drop.add(id(g))
     kept = [f for f in found if id(f) not in drop]
     # nested: the cue comes after the outer cue and its speaker lies in the outer content (a parse that
-    # runs one content over the next statement, "Police said A; organisers said B", nests nothing)
-    return [f for f in kept if f.form == "direct" or not any(
+    # runs one content over the next statement, "Police said A; organisers said B", nests nothing); a
+    # quotation is nested only as the fragment of a mixed content ('said the trials had found "no harm"')
+    return [f for f in kept if not any(
         _inside(f, g) and g.cue is not None and f.cue is not None and f.cue[0] > g.cue[0]
+        and (f.form != "direct" or g.form == "mixed")
         and (f.speaker is None or g.content[0] <= f.speaker[0]) for g in kept)]
 
 
