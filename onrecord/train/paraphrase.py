@@ -16,7 +16,10 @@ thread by default: about 10 pairs a second on an idle core, 15 minutes. Exported
 logit and cheap pair features (``onrecord.store.verdict.FEATURES``) is fitted on the tune slice and kept only
 when, judged out of fold, it is more precise there at recall >= 0.80 than the logit alone. The card's figures
 are those of the int8 model read by onnxruntime, exactly as ``onrecord.store.verdict`` reads it.
-``--card-only`` writes the card of an existing model again.
+``--card-only`` writes the card of an existing model again. Options measured and not the default
+(docs/corroboration.md, "Tried"): ``--pooling mean|cls`` (a head over the mean of the token vectors or over [CLS]
+itself instead of BERT's pooler), ``--both-orders`` (every pair in both orders each pass), ``--per-channel`` int8
+weights; ``--keep-fp32`` keeps the unquantised file beside the int8 one.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ WARMUP = 0.1
 SMOOTHING = 0.0
 MIN_RECALL = 0.80
 POOLING = "pooler"
+PER_CHANNEL = False
 
 
 def read_pairs(path: str) -> list[tuple[int, str, str, str, str]]:
@@ -132,6 +136,8 @@ def main() -> None:
                     help="what the head reads: BERT's pooler over [CLS], [CLS] itself, or the mean of the token "
                          "vectors (how all-MiniLM-L6-v2 was trained; its pooler was not)")
     ap.add_argument("--both-orders", action="store_true", help="every pair in both orders each pass (2x the data)")
+    ap.add_argument("--per-channel", action=argparse.BooleanOptionalAction, default=PER_CHANNEL,
+                    help="int8 weights quantised per output channel, not per tensor")
     ap.add_argument("--keep-fp32", action="store_true", help="keep OUT/paraphrase.fp32.onnx beside the int8 file")
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--card-only", action="store_true", help="keep OUT/paraphrase.onnx, only write its card again")
@@ -214,13 +220,15 @@ def main() -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target = out / "paraphrase.onnx"
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=args.per_channel)
     if not args.keep_fp32:
         fp32.unlink()
 
     write_card(target, tune, dev, {"seed": args.seed, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
                                    "smoothing": args.smoothing, "pooling": args.pooling,
-                                   "both_orders": args.both_orders, "seconds": round(time.time() - t0)})
+                                   "both_orders": args.both_orders, "per_channel": args.per_channel,
+                                   "threads": args.threads,
+                                   "seconds": round(time.time() - t0)})
 
 
 def pooled_classifier(torch: Any, base: Path, pooling: str) -> Any:
