@@ -16,7 +16,10 @@ thread by default: about 10 pairs a second on an idle core, 15 minutes. Exported
 logit and cheap pair features (``onrecord.store.verdict.FEATURES``) is fitted on the tune slice and kept only
 when, judged out of fold, it is more precise there at recall >= 0.80 than the logit alone. The card's figures
 are those of the int8 model read by onnxruntime, exactly as ``onrecord.store.verdict`` reads it.
-``--card-only`` writes the card of an existing model again.
+``--card-only`` writes the card of an existing model again. Options measured and not the default
+(docs/corroboration.md, "Tried"): ``--pooling mean|cls`` (a head over the mean of the token vectors or over [CLS]
+itself instead of BERT's pooler), ``--both-orders`` (every pair in both orders each pass), ``--per-channel`` int8
+weights; ``--keep-fp32`` keeps the unquantised file beside the int8 one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import json
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +45,8 @@ LR = 5e-5
 WARMUP = 0.1
 SMOOTHING = 0.0
 MIN_RECALL = 0.80
+POOLING = "pooler"
+PER_CHANNEL = False
 
 
 def read_pairs(path: str) -> list[tuple[int, str, str, str, str]]:
@@ -126,6 +132,13 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=WARMUP, help="share of the steps the rate rises over")
     ap.add_argument("--smoothing", type=float, default=SMOOTHING, help="label smoothing: targets eps/2, 1-eps/2")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--pooling", choices=("pooler", "cls", "mean"), default=POOLING,
+                    help="what the head reads: BERT's pooler over [CLS], [CLS] itself, or the mean of the token "
+                         "vectors (how all-MiniLM-L6-v2 was trained; its pooler was not)")
+    ap.add_argument("--both-orders", action="store_true", help="every pair in both orders each pass (2x the data)")
+    ap.add_argument("--per-channel", action=argparse.BooleanOptionalAction, default=PER_CHANNEL,
+                    help="int8 weights quantised per output channel, not per tensor")
+    ap.add_argument("--keep-fp32", action="store_true", help="keep OUT/paraphrase.fp32.onnx beside the int8 file")
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--card-only", action="store_true", help="keep OUT/paraphrase.onnx, only write its card again")
     args = ap.parse_args()
@@ -156,7 +169,8 @@ def main() -> None:
     tokenizer.enable_truncation(MAX_LEN)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     config = BertConfig.from_pretrained(str(base), num_labels=1)
-    model = BertForSequenceClassification.from_pretrained(str(base), config=config)
+    model = (BertForSequenceClassification.from_pretrained(str(base), config=config) if args.pooling == "pooler"
+             else pooled_classifier(torch, base, args.pooling))
 
     def encode(a: list[str], b: list[str]) -> dict[str, torch.Tensor]:
         enc = tokenizer.encode_batch(list(zip(a, b, strict=True)))
@@ -165,20 +179,22 @@ def main() -> None:
                 "token_type_ids": torch.tensor([e.type_ids for e in enc])}
 
     examples = [(r[3], r[4], r[0]) for r in train]
-    steps = args.epochs * ((len(examples) + BATCH - 1) // BATCH)
+    steps = args.epochs * ((len(examples) * (2 if args.both_orders else 1) + BATCH - 1) // BATCH)
     optimizer, schedule = one_cycle(torch, model.parameters(), args.lr, steps, args.warmup)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     t0 = time.time()
     for epoch in range(args.epochs):
         model.train()
         # each pair in a random order (the verdict averages both), batches of similar length in random order
-        ordered = [(a, b, y) if rnd.random() < 0.5 else (b, a, y) for a, b, y in examples]
+        ordered = ([e for a, b, y in examples for e in ((a, b, y), (b, a, y))] if args.both_orders
+                   else [(a, b, y) if rnd.random() < 0.5 else (b, a, y) for a, b, y in examples])
         by_length = sorted(ordered, key=lambda e: len(e[0]) + len(e[1]))
         batches = [by_length[i : i + BATCH] for i in range(0, len(by_length), BATCH)]
         rnd.shuffle(batches)
         total = 0.0
         for step, part in enumerate(batches):
-            logits = model(**encode([e[0] for e in part], [e[1] for e in part])).logits[:, 0]
+            logits = model(**encode([e[0] for e in part], [e[1] for e in part]))
+            logits = (logits.logits if hasattr(logits, "logits") else logits)[:, 0]
             targets = torch.tensor([float(e[2]) for e in part]) * (1 - args.smoothing) + args.smoothing / 2
             loss = loss_fn(logits, targets)
             gradient_step(torch, optimizer, schedule, loss)
@@ -204,11 +220,41 @@ def main() -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target = out / "paraphrase.onnx"
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
-    fp32.unlink()
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=args.per_channel)
+    if not args.keep_fp32:
+        fp32.unlink()
 
     write_card(target, tune, dev, {"seed": args.seed, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
-                                   "smoothing": args.smoothing, "seconds": round(time.time() - t0)})
+                                   "smoothing": args.smoothing, "pooling": args.pooling,
+                                   "both_orders": args.both_orders, "per_channel": args.per_channel,
+                                   "threads": args.threads,
+                                   "seconds": round(time.time() - t0)})
+
+
+def pooled_classifier(torch: Any, base: Path, pooling: str) -> Any:
+    """all-MiniLM-L6-v2 with a one-logit head over the mean of its token vectors (padding left out) or over [CLS]
+    itself, not BERT's pooler: the sentence model was trained on mean-pooled vectors and its pooler never was
+    (bias all zero). Returns ``(batch, 1)`` logits, as BertForSequenceClassification's do."""
+    from transformers import BertModel
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = BertModel.from_pretrained(str(base), add_pooling_layer=False)
+            self.dropout = torch.nn.Dropout(self.bert.config.hidden_dropout_prob)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, 1)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            if pooling == "cls":
+                vector = hidden[:, 0]
+            else:
+                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+                vector = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return self.head(self.dropout(vector))
+
+    return Pooled()
 
 
 def gated(rows: list) -> np.ndarray:
@@ -279,6 +325,7 @@ def write_card(target: Path, tune: list, dev: list, extra: dict) -> dict:
         "dev_with_facts": figures(dev_labels, dev_gated, threshold),
         "dev_decision_alone": figures(dev_labels, dev_scores, threshold) | {"auc": round(_auc(dev_labels, dev_scores),
                                                                                            4)},
+        "tune_cross_encoder_auc": round(_auc(tune_labels, tune_logits), 4),
         "dev_cross_encoder_auc": round(_auc(dev_labels, dev_logits), 4),
         "dev_static_cosine_auc": round(_auc(dev_labels, dev_x[:, 1]), 4),
         "dev_all_equivalent": figures(dev_labels, np.ones(len(dev)), 0.5),
