@@ -210,3 +210,12 @@ def test_naming_verbs_give_mixed_content_and_leave_the_quote_before_them_alone()
     assert said['the offer as "an insult"'] == "Karl Ness"
     assert said['the plan "a trick"'] == "Greta Holm"
     assert {a.form for a in record.attributions if "insult" in a.content.text or "trick" in a.content.text} == {"mixed"}
+
+
+def test_a_labelled_quote_on_a_bullet_line_is_the_named_persons() -> None:
+    # the tagger finds no name after the bullet; the label's own words before its appositive name the speaker
+    text = ("WHAT THEY SAID\n\n• Henrik Aas, Solvik's chief executive: \"We listened. There will be no dam.\"\n"
+            "• Anna Berg, the mayor, said the plan was fine.")
+    said = speakers(onrecord.analyze(text))
+    assert said["We listened. There will be no dam."] == "Henrik Aas"
+    assert said["the plan was fine"] == "Anna Berg"

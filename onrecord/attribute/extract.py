@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
-from onrecord.attribute.coref import ORG_NOUNS
+from onrecord.attribute.coref import COMPANY_ENDINGS, ORG_NOUNS
 from onrecord.attribute.lexicon import (
     BODY_NOUNS,
     CHANNEL_NOUNS,
@@ -275,7 +275,9 @@ def _own_words(head: Token, span: Span) -> Span:
     if plural and preps and span.start < min(c.i for c in preps) <= span.end:
         return span.doc[span.start : min(c.i for c in preps)]
     if head.pos_ == "PROPN" and span.start <= head.i < span.end:
-        return span.doc[head.i : span.end]
+        # ... up to an appositive: "Reinholt, Arvo's chief executive" is not Arvo
+        appos = [c.left_edge.i for c in head.children if c.dep_ == "appos" and c.i > head.i]
+        return span.doc[head.i : max(head.i + 1, min([span.end, *appos]))]
     return span
 
 
@@ -316,7 +318,8 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     relcl = [c for c, dep in children if dep == "relcl" or (dep == "acl" and c.tag_ == "VBG")]
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
     name_end = end  # the words stay as written (PolNeAR's source spans keep an appositive) but a name
-    for c in appos:  # ends before it: the comma closing an appositive hangs on the head
+    named_in = appos or [c for c, dep in children if dep == "appos" and start < c.left_edge.idx < end]
+    for c in named_in:  # ends before it: the comma closing an appositive hangs on the head
         if c.i > head.i:
             name_end = min(name_end, trim(text, start, c.left_edge.idx, _EDGE + "([")[1])
     if bounds is None:
@@ -397,6 +400,9 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         return Source(start, end, words.text if len(words) < len(span) else own_name, "group", None, role)
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
         return Source(start, end, own_name, "person", None, role or own_name)
+    if head.pos_ == "PROPN" and len(own_name.split()) in (2, 3) and own_name.split()[0].lower() in actors.name_genders \
+            and own_name.split()[-1].lower() not in COMPANY_ENDINGS:
+        return Source(start, end, own_name, "person", None, role)  # a name the tagger missed: "• Tomas Reinholt, …"
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
         return Source(start, end, own_name, "organization", None, role)
     return Source(start, end, own_name, "unknown", None, role)
