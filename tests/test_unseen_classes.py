@@ -219,3 +219,11 @@ def test_a_labelled_quote_on_a_bullet_line_is_the_named_persons() -> None:
     said = speakers(onrecord.analyze(text))
     assert said["We listened. There will be no dam."] == "Henrik Aas"
     assert said["the plan was fine"] == "Anna Berg"
+
+
+def test_a_given_name_the_tagger_left_out_belongs_to_the_name_after_it() -> None:
+    # the tagger labels "Kvam" alone (and elsewhere "Kvist" as NORP with "Anders" untagged): one person, "Anders Kvam"
+    text = ("The lake and the lode\n\nBy Mia Strand\n\nAnders Kvam has kept sheep on the slopes above the lake for "
+            "thirty years, as his father did before him. On a cold morning he walks the fence line. \"That is where "
+            "they want the dam,\" he says.")
+    assert speakers(onrecord.analyze(text))["That is where they want the dam"] == "Anders Kvam"

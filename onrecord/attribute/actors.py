@@ -76,12 +76,21 @@ def _name_tokens(span: Span, person: bool = True) -> list[str]:
     return words
 
 
+# Given names that are also months ("In early May Arvo floated …"): never taken as a left-out first name.
+_MONTH_NAMES = frozenset("january february march april may june july august september october november "
+                         "december".split())
+
+
 def _unbulleted(ent: Span) -> Span:
-    """An entity without the list bullet the tagger took into it. A name the tagger calls an ORG or GPE is a
-    person when it opens with a given name, ends as no company does, and carries a bullet ("• Marta Eklund")
-    or a person's title ("Marta Eklund, the county executive")."""
+    """An entity without the list bullet the tagger took into it, with a given name it left out before it.
+    A name the tagger calls an ORG or GPE is a person when it opens with a given name, ends as no company
+    does, and carries a bullet ("• Marta Eklund") or a person's title ("Marta Eklund, the county executive")."""
     bulleted = len(ent) >= 2 and ent[0].text.strip(BULLETS) == ""
     span = ent[1:] if bulleted else ent
+    before = ent.doc[ent.start - 1] if ent.start > 0 else None
+    if ent.label_ == "PERSON" and before is not None and before.pos_ == "PROPN" and not before.ent_type_ \
+            and before.text.istitle() and before.lower_ in all_given_names() and before.lower_ not in _MONTH_NAMES:
+        return Span(ent.doc, ent.start - 1, ent.end, label="PERSON")  # "Anders | Lund": the given name left out
     words = span.text.split()
     if ent.label_ != "PERSON" and len(words) >= 2 and words[0].lower() in all_given_names() \
             and words[-1].lower() not in COMPANY_ENDINGS and (bulleted or mention_role(span) is not None):
@@ -470,7 +479,9 @@ class ActorIndex:
         spans: list[Span] = [e for e in doc.ents if e.label_ in _MISLABELLED]
         run: list[Token] = []
         for token in [*doc, None]:
-            if token is not None and token.pos_ == "PROPN" and not token.ent_type_ and token.text.istitle():
+            # a run may take in a word mislabelled on its own: "Anders" + "Kvist" (NORP) is one name
+            if token is not None and token.pos_ == "PROPN" and token.text.istitle() \
+                    and (not token.ent_type_ or (token.ent_type_ in _MISLABELLED and run)):
                 run.append(token)
                 continue
             if run:

@@ -748,16 +748,17 @@ def naming_content(verb: Token, text: str, quotes: Quotes) -> tuple[int, int] | 
     """'called that rate "a fair price"': the object and the quoted words it is given, as one mixed
     content (the guideline's `what she called the 'sweetheart deal'` read as the speaker's words).
     None unless the object follows the verb and its complement (a second object, an object
-    predicate, or 'as' + noun) opens with a quotation mark."""
+    predicate, the object's appositive, or 'as' + noun) opens with a quotation mark."""
     if verb.lemma_.lower() not in NAMING_VERBS:
         return None
     obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i), None)
     if obj is None:
         return None
-    for c in verb.children:
+    # the quoted name may also hang on the object as its appositive ("calls the return \u201ca step back\u201d")
+    for c in [*verb.children, *(a for a in obj.children if a.dep_ == "appos")]:
         if c.i <= obj.i:
             continue
-        comp = c if c.dep_ in ("oprd", "dobj") else None
+        comp = c if c.dep_ in ("oprd", "dobj", "appos") else None
         if c.dep_ == "prep" and c.lower_ == "as":
             comp = next((g for g in c.children if g.dep_ == "pobj"), None)
         if comp is None:
@@ -778,7 +779,9 @@ def _adjacent_quote(verb: Token, quotes: Quotes, speaker: tuple[int, int] | None
     for q in quotes.near(left - 4, left):
         gap_before = text[q.close_mark + 1 : left]
         ends_clause = text[q.close_mark - 1] in ",?!." or "," in gap_before or any(d in gap_before for d in _DASHES)
-        if q.close_mark < left and len(gap_before) <= 3 and not gap_before.strip(" ,-\n" + _DASHES) and ends_clause:
+        # (not across a paragraph break: a quote ending one paragraph is not the next paragraph's speaker's)
+        if q.close_mark < left and len(gap_before) <= 3 and not gap_before.strip(" ,-\n" + _DASHES) and ends_clause \
+                and "\n\n" not in gap_before:
             return q
     for q in quotes.near(right, max(sent.end_char + 2, right + 40)):
         gap_after = text[right : q.open_mark]
