@@ -227,3 +227,12 @@ def test_a_given_name_the_tagger_left_out_belongs_to_the_name_after_it() -> None
             "thirty years, as his father did before him. On a cold morning he walks the fence line. \"That is where "
             "they want the dam,\" he says.")
     assert speakers(onrecord.analyze(text))["That is where they want the dam"] == "Anders Kvam"
+
+
+def test_an_honorific_makes_one_person_of_the_name_pieces_after_it() -> None:
+    # the tagger labels only "Park" (as ORG) and leaves "Hyun-woo" untagged: one person, not a body
+    text = ("Dr Hyun-woo Park, a geologist at Seoul National University, said the deposit was smaller than claimed. "
+            "\"The numbers do not add up,\" he said.")
+    record = onrecord.analyze(text)
+    assert _kind(record, "Hyun-woo Park") == "person"
+    assert speakers(record)["The numbers do not add up"] == "Hyun-woo Park"

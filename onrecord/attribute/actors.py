@@ -82,7 +82,8 @@ _MONTH_NAMES = frozenset("january february march april may june july august sept
 
 
 def _unbulleted(ent: Span) -> Span:
-    """An entity without the list bullet the tagger took into it, with a given name it left out before it.
+    """An entity without the list bullet the tagger took into it, with a given name it left out before it
+    (after an honorific, any untagged name pieces).
     A name the tagger calls an ORG or GPE is a person when it opens with a given name, ends as no company
     does, and carries a bullet ("• Marta Eklund") or a person's title ("Marta Eklund, the county executive")."""
     bulleted = len(ent) >= 2 and ent[0].text.strip(BULLETS) == ""
@@ -91,6 +92,13 @@ def _unbulleted(ent: Span) -> Span:
     if ent.label_ == "PERSON" and before is not None and before.pos_ == "PROPN" and not before.ent_type_ \
             and before.text.istitle() and before.lower_ in all_given_names() and before.lower_ not in _MONTH_NAMES:
         return Span(ent.doc, ent.start - 1, ent.end, label="PERSON")  # "Anders | Lund": the given name left out
+    # "Dr Hyun-woo Park": an honorific, then untagged name pieces, then what the tagger called an ORG: one person
+    i = ent.start - 1
+    while i >= 0 and ent.start - i <= 4 and not ent.doc[i].ent_type_ and ent.doc[i].lower_ not in _HONORIFICS \
+            and (ent.doc[i].text == "-" or (ent.doc[i].text[:1].isalpha() and ent.doc[i].pos_ in ("PROPN", "NOUN"))):
+        i -= 1
+    if ent.label_ != "PERSON" and i >= 0 and ent.doc[i].lower_ in _HONORIFICS:
+        return Span(ent.doc, i + 1, ent.end, label="PERSON")
     words = span.text.split()
     if ent.label_ != "PERSON" and len(words) >= 2 and words[0].lower() in all_given_names() \
             and words[-1].lower() not in COMPANY_ENDINGS and (bulleted or mention_role(span) is not None):
