@@ -20,8 +20,10 @@ MAX_PROMPT_CHARS = 200
 # Credit lines ("Reporting by …; Editing by …", copyright notices) can list several names.
 MAX_CREDIT_CHARS = 300
 
+# List bullets that open a line ("• Name, role: …" in newsletters); never part of a name or a sentence.
+BULLETS = "•·▪◦‣∙●○■□»›►▶▸*"
 # Bullets, arrows and brackets that sites put in front of a teaser line.
-_LEAD = r"[\s\-–—•·»›►▶▸*>|\[(]*"
+_LEAD = rf"[\s\-–—>|\[({re.escape(BULLETS)}]*"
 # What separates a teaser label from its headline: a colon, dash, bar, or (as some sites emit) a no-break space.
 # A dash counts only with spaces around it, so "Related-party deals" or "More—much more" stay prose.
 _SEP = r"(?:\s*[:|]\s*|\s+[–—-]\s+|\u00a0\s*|\s*$)"

@@ -84,6 +84,10 @@ def paragraphs(doc: Doc) -> Doc:
     for i in np.unique(at[at < len(doc) - 1]).tolist():
         if not columns[i + 1, 1]:
             doc[i + 1].is_sent_start = True
+            # a line's first word is no sentence of its own when a word follows it on that line: the parser
+            # otherwise splits "Priya | Nand of Fenwick Capital, …" after a capitalised heading line
+            if i + 2 < len(doc) and doc[i + 1].is_alpha and doc[i + 2].is_alpha:
+                doc[i + 2].is_sent_start = False
     return doc
 
 

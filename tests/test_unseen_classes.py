@@ -165,3 +165,74 @@ def test_the_agency_a_dateline_credits_is_a_channel_when_told() -> None:
             "spokesman for the fire service told Kestrel. Mayor Ann Vik told Halloran the town would cope.")
     record = onrecord.analyze(text)
     assert [[v.text for v in a.via] for a in record.attributions] == [["Kestrel"], []]
+
+
+# Classes found on the three mine articles of the positions set (newsletter with bullets, feature, trade press).
+
+def test_a_bullet_is_no_part_of_a_name_and_a_heading_is_no_speaker() -> None:
+    text = ("WHAT THEY SAID\n\n• Viktor Sand, the club's chairman: \"We will rebuild. The fans deserve it.\"\n"
+            "• Elin Roos, a local trader, said the market would suffer.")
+    record = onrecord.analyze(text)
+    said = speakers(record)
+    assert said["We will rebuild. The fans deserve it."] == "Viktor Sand"
+    assert said["the market would suffer"] == "Elin Roos"
+    assert _kind(record, "Elin Roos") == "person"
+    assert not any("•" in a.speaker.text for a in record.attributions if a.speaker)
+
+
+def test_a_person_of_a_firm_is_the_person_after_a_heading() -> None:
+    # the parser made "Priya" a sentence of its own after the capitalised heading line
+    text = ("WHAT THE EXPERTS THINK\n\nPriya Desai of Holbrook Capital, who has followed the deal from the start, "
+            "said the merger made sense. \"Both boards wanted it,\" she said.")
+    record = onrecord.analyze(text)
+    first = next(a for a in record.attributions if a.content.text == "the merger made sense")
+    assert first.speaker.name == "Priya Desai" and first.speaker.text.startswith("Priya Desai")
+    assert _kind(record, "Holbrook Capital") == "organization"
+
+
+def test_a_brand_that_opens_a_company_name_is_the_company_and_no_he() -> None:
+    # a one-word brand that is also a given name ("Aino") is the company named in full before it
+    text = ("The rights belong to Aino Minerals, a company founded in 2015. Aino has drilled the hills for two "
+            "years. Jonas Brandt, Aino's chief executive since 2024, used to run a smelter. Two weeks ago he told "
+            "analysts that Aino would pay two per cent. \"We could live with a royalty that rises,\" he says.")
+    record = onrecord.analyze(text)
+    assert speakers(record)["We could live with a royalty that rises"] == "Jonas Brandt"
+    assert not any(a.name == "Aino" and a.kind == "person" for a in record.actors)
+
+
+def test_naming_verbs_give_mixed_content_and_leave_the_quote_before_them_alone() -> None:
+    text = ("Sofia Lind keeps a map on her wall. \"We will not move,\" she says. \"Six per cent. The people here "
+            "deserve it.\" Karl Ness, the county lawyer, describes the offer as \"an insult\". Greta Holm calls "
+            "the plan \"a trick\".")
+    record = onrecord.analyze(text)
+    said = speakers(record)
+    assert said["Six per cent. The people here deserve it."] == "Sofia Lind"
+    assert said['the offer as "an insult"'] == "Karl Ness"
+    assert said['the plan "a trick"'] == "Greta Holm"
+    assert {a.form for a in record.attributions if "insult" in a.content.text or "trick" in a.content.text} == {"mixed"}
+
+
+def test_a_labelled_quote_on_a_bullet_line_is_the_named_persons() -> None:
+    # the tagger finds no name after the bullet; the label's own words before its appositive name the speaker
+    text = ("WHAT THEY SAID\n\n• Henrik Aas, Solvik's chief executive: \"We listened. There will be no dam.\"\n"
+            "• Anna Berg, the mayor, said the plan was fine.")
+    said = speakers(onrecord.analyze(text))
+    assert said["We listened. There will be no dam."] == "Henrik Aas"
+    assert said["the plan was fine"] == "Anna Berg"
+
+
+def test_a_given_name_the_tagger_left_out_belongs_to_the_name_after_it() -> None:
+    # the tagger labels "Kvam" alone (and elsewhere "Kvist" as NORP with "Anders" untagged): one person, "Anders Kvam"
+    text = ("The lake and the lode\n\nBy Mia Strand\n\nAnders Kvam has kept sheep on the slopes above the lake for "
+            "thirty years, as his father did before him. On a cold morning he walks the fence line. \"That is where "
+            "they want the dam,\" he says.")
+    assert speakers(onrecord.analyze(text))["That is where they want the dam"] == "Anders Kvam"
+
+
+def test_an_honorific_makes_one_person_of_the_name_pieces_after_it() -> None:
+    # the tagger labels only "Park" (as ORG) and leaves "Hyun-woo" untagged: one person, not a body
+    text = ("Dr Hyun-woo Park, a geologist at Seoul National University, said the deposit was smaller than claimed. "
+            "\"The numbers do not add up,\" he said.")
+    record = onrecord.analyze(text)
+    assert _kind(record, "Hyun-woo Park") == "person"
+    assert speakers(record)["The numbers do not add up"] == "Hyun-woo Park"

@@ -35,6 +35,7 @@ from onrecord.attribute.coref import (
 from onrecord.attribute.coref_reader import PronounReader
 from onrecord.attribute.lexicon import BODY_NOUNS, TITLE_WORDS, given_name_shares, given_names, place_names
 from onrecord.attribute.tokens import doc_text, token_index
+from onrecord.clean import BULLETS
 
 _ACTOR_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization"}
 # labels the tagger gives a person's name now and then ("Aiko" as WORK_OF_ART, "Irina" as PRODUCT)
@@ -66,13 +67,43 @@ def _name_tokens(span: Span, person: bool = True) -> list[str]:
     """The words of a name, without honorifics, leading titles and, for a person, a possessive
     ("Erdogan's" is Erdogan; a company's "McDonald's" keeps its)."""
     # split on spaces, not tokens, so that "Delgado-Ruiz" stays one word
-    words = [w.strip(".,;:!?()[]\"“”'’") for w in span.text.split()]
+    words = [w.strip(".,;:!?()[]\"“”'’" + BULLETS) for w in span.text.split()]  # "• Marta Eklund" is Marta Eklund
     words = [w for w in words if w and w.lower() not in _HONORIFICS and w.lower() != "the"]
     while len(words) > 1 and words[0].lower() in TITLE_WORDS:  # "Councillor Graham Pettit"
         words.pop(0)
     if person and words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
     return words
+
+
+# Given names that are also months ("In early May Arvo floated …"): never taken as a left-out first name.
+_MONTH_NAMES = frozenset("january february march april may june july august september october november "
+                         "december".split())
+
+
+def _unbulleted(ent: Span) -> Span:
+    """An entity without the list bullet the tagger took into it, with a given name it left out before it
+    (after an honorific, any untagged name pieces).
+    A name the tagger calls an ORG or GPE is a person when it opens with a given name, ends as no company
+    does, and carries a bullet ("• Marta Eklund") or a person's title ("Marta Eklund, the county executive")."""
+    bulleted = len(ent) >= 2 and ent[0].text.strip(BULLETS) == ""
+    span = ent[1:] if bulleted else ent
+    before = ent.doc[ent.start - 1] if ent.start > 0 else None
+    if ent.label_ == "PERSON" and before is not None and before.pos_ == "PROPN" and not before.ent_type_ \
+            and before.text.istitle() and before.lower_ in all_given_names() and before.lower_ not in _MONTH_NAMES:
+        return Span(ent.doc, ent.start - 1, ent.end, label="PERSON")  # "Anders | Lund": the given name left out
+    # "Dr Hyun-woo Park": an honorific, then untagged name pieces, then what the tagger called an ORG: one person
+    i = ent.start - 1
+    while i >= 0 and ent.start - i <= 4 and not ent.doc[i].ent_type_ and ent.doc[i].lower_ not in _HONORIFICS \
+            and (ent.doc[i].text == "-" or (ent.doc[i].text[:1].isalpha() and ent.doc[i].pos_ in ("PROPN", "NOUN"))):
+        i -= 1
+    if ent.label_ != "PERSON" and i >= 0 and ent.doc[i].lower_ in _HONORIFICS:
+        return Span(ent.doc, i + 1, ent.end, label="PERSON")
+    words = span.text.split()
+    if ent.label_ != "PERSON" and len(words) >= 2 and words[0].lower() in all_given_names() \
+            and words[-1].lower() not in COMPANY_ENDINGS and (bulleted or mention_role(span) is not None):
+        return Span(ent.doc, span.start, span.end, label="PERSON")
+    return Span(ent.doc, span.start, span.end, label=ent.label_) if bulleted else ent
 
 
 def _fold(word: str) -> str:
@@ -255,8 +286,8 @@ class ActorIndex:
         self.not_person: dict[int, bool] = {}  # actor id -> coref.never_person, asked once per actor
         self._bodies: dict[str, Actor] = {}
         skip = skip or []
-        ents = [e for e in doc.ents if e.label_ in _ACTOR_LABELS and not any(s <= e.start_char < x for s, x in skip)
-                and not is_nickname(e)]
+        ents = [_unbulleted(e) for e in doc.ents if e.label_ in _ACTOR_LABELS
+                and not any(s <= e.start_char < x for s, x in skip) and not is_nickname(e)]
         # people first, so that a surname the tagger labelled ORG or GPE still finds its person
         for ent in ents:
             if ent.label_ == "PERSON":
@@ -268,6 +299,7 @@ class ActorIndex:
                 self.add_mention(ent, "person" if is_person else _ACTOR_LABELS[ent.label_])
         self._add_untagged_surnames(skip)
         self._settle_one_word_kinds()
+        self._merge_short_body_names()
         latent = self._add_latent_people(skip) if coref else []
         self._merge_acronyms()
         self.actors.sort(key=lambda a: min(a.mentions))
@@ -319,6 +351,21 @@ class ActorIndex:
                 if actor in people:
                     people.remove(actor)
             self._bodies.setdefault(actor.name.lower(), actor)
+
+    def _merge_short_body_names(self) -> None:
+        """A one-word "person" that opens an organisation's longer name is that organisation: "Arvo" after
+        "Arvo Lithium", "Corvel" after "Corvel Mining" (the tagger calls a given-name-like brand a person)."""
+        bodies = [a for a in self.actors if a.kind != "person" and len(a.name.split()) > 1]
+        for actor in [a for a in self.actors if a.kind == "person" and len(a.name.split()) == 1]:
+            body = next((b for b in bodies if _fold(b.name.split()[0]) == _fold(actor.name)), None)
+            if body is None:
+                continue
+            body.mentions.extend(m for m in actor.mentions if m not in body.mentions)
+            body.subject_at.extend(actor.subject_at)
+            self.actors.remove(actor)
+            for people in self._people.values():
+                if actor in people:
+                    people.remove(actor)
 
     def _named_body(self, actor: Actor) -> bool:
         """A longer name the syntax puts an organisation noun on ("The maker of velostan, Orvane Pharma") or
@@ -440,7 +487,9 @@ class ActorIndex:
         spans: list[Span] = [e for e in doc.ents if e.label_ in _MISLABELLED]
         run: list[Token] = []
         for token in [*doc, None]:
-            if token is not None and token.pos_ == "PROPN" and not token.ent_type_ and token.text.istitle():
+            # a run may take in a word mislabelled on its own: "Anders" + "Kvist" (NORP) is one name
+            if token is not None and token.pos_ == "PROPN" and token.text.istitle() \
+                    and (not token.ent_type_ or (token.ent_type_ in _MISLABELLED and run)):
                 run.append(token)
                 continue
             if run:

@@ -426,9 +426,10 @@ def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
         # word and no place or body ("Andreev", "Quinn" as ORG / GPE)
         if kind != "person" and actor.kind == "person":
             continue
-        if kind == "person" and actor.kind != "person" and actor.name.split()[0].lower() not in index.name_genders \
+        if kind == "person" and actor.kind != "person" and (actor.name.split()[0].lower() not in index.name_genders
+                                                            or actor.name.split()[-1].lower() in COMPANY_ENDINGS) \
                 and not surname_alone(actor, index):
-            continue
+            continue  # ... but never a name that ends as a company's does ("Arvo Lithium", "Orvane Pharma")
         if agreement in "mf" and _clashes(actor, agreement):
             continue  # "he" is never a woman the article or her given name has shown to be one
         head = index.head_token(start, end)
@@ -671,7 +672,9 @@ organisation organization association federation league club alliance coalition 
 """.split())
 # Company-name endings: a generic "the company" / "the firm" stands for the latest such body.
 COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
-                             "airlines bank energy pharma systems technologies".split())
+                             "airlines bank energy pharma systems technologies capital partners associates "
+                             "investments resources minerals mining metals lithium industries".split())
+# (capital … lithium: finance and mining firms, "Fenwick Capital", "Arvo Lithium", that the tagger calls people)
 _COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
 # Nouns news uses interchangeably for one public body that oversees others: "the regulator" after "the data
 # protection authority", "the watchdog" after "the Competition Commission".

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
-from onrecord.attribute.coref import ORG_NOUNS
+from onrecord.attribute.coref import COMPANY_ENDINGS, ORG_NOUNS
 from onrecord.attribute.lexicon import (
     BODY_NOUNS,
     CHANNEL_NOUNS,
@@ -35,10 +35,10 @@ from onrecord.attribute.lexicon import (
 )
 from onrecord.attribute.quotes import Quote, Quotes
 from onrecord.attribute.tokens import doc_text, sentence_of, token_index, token_range, with_pos
-from onrecord.clean import dateline_credits
+from onrecord.clean import BULLETS, dateline_credits
 
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
-_EDGE = " \t\n\u00a0,;:.-" + _DASHES
+_EDGE = " \t\n\u00a0,;:.-" + _DASHES + BULLETS  # a list bullet is never part of a span
 _SPEAKER_EDGE = _EDGE + "\"\u201c\u201d"  # around a name set off by a dash or colon
 _OUTLET_LABELS = ("ORG", "PERSON", "GPE", "FAC", "PRODUCT", "WORK_OF_ART", "NORP")
 
@@ -275,7 +275,9 @@ def _own_words(head: Token, span: Span) -> Span:
     if plural and preps and span.start < min(c.i for c in preps) <= span.end:
         return span.doc[span.start : min(c.i for c in preps)]
     if head.pos_ == "PROPN" and span.start <= head.i < span.end:
-        return span.doc[head.i : span.end]
+        # ... up to an appositive: "Reinholt, Arvo's chief executive" is not Arvo
+        appos = [c.left_edge.i for c in head.children if c.dep_ == "appos" and c.i > head.i]
+        return span.doc[head.i : max(head.i + 1, min([span.end, *appos]))]
     return span
 
 
@@ -311,10 +313,13 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
                       antecedent.role)
     children = [(c, c.dep_) for c in head.children]
     appos = [c for c, dep in children if dep == "appos"] if bounds is None else []
+    # "Priya Nand of …" parsed with "Nand" in apposition to "Priya": a word inside the head's own name is the name
+    appos = [c for c in appos if not (c.i == head.i + 1 and c.ent_iob_ == "I" and head.ent_iob_ in ("B", "I"))]
     relcl = [c for c, dep in children if dep == "relcl" or (dep == "acl" and c.tag_ == "VBG")]
     start, end = bounds or trim(text, *subtree_bounds(head, {c.i for c in appos + relcl}))
     name_end = end  # the words stay as written (PolNeAR's source spans keep an appositive) but a name
-    for c in appos:  # ends before it: the comma closing an appositive hangs on the head
+    named_in = appos or [c for c, dep in children if dep == "appos" and start < c.left_edge.idx < end]
+    for c in named_in:  # ends before it: the comma closing an appositive hangs on the head
         if c.i > head.i:
             name_end = min(name_end, trim(text, start, c.left_edge.idx, _EDGE + "([")[1])
     if bounds is None:
@@ -395,6 +400,9 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         return Source(start, end, words.text if len(words) < len(span) else own_name, "group", None, role)
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
         return Source(start, end, own_name, "person", None, role or own_name)
+    if head.pos_ == "PROPN" and len(own_name.split()) in (2, 3) and own_name.split()[0].lower() in actors.name_genders \
+            and own_name.split()[-1].lower() not in COMPANY_ENDINGS:
+        return Source(start, end, own_name, "person", None, role)  # a name the tagger missed: "• Tomas Reinholt, …"
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
         return Source(start, end, own_name, "organization", None, role)
     return Source(start, end, own_name, "unknown", None, role)
@@ -732,6 +740,36 @@ def directive_content(verb: Token, text: str) -> tuple[tuple[int, int], int] | N
     return ((start, end), cue_end) if end > start else None
 
 
+# Verbs that name what their object is: "called the plan \u201ca gamble\u201d", "describes the figure as \u201c…\u201d".
+NAMING_VERBS = frozenset({"call", "describe", "dub", "label", "brand", "term"})
+
+
+def naming_content(verb: Token, text: str, quotes: Quotes) -> tuple[int, int] | None:
+    """'called that rate "a fair price"': the object and the quoted words it is given, as one mixed
+    content (the guideline's `what she called the 'sweetheart deal'` read as the speaker's words).
+    None unless the object follows the verb and its complement (a second object, an object
+    predicate, the object's appositive, or 'as' + noun) opens with a quotation mark."""
+    if verb.lemma_.lower() not in NAMING_VERBS:
+        return None
+    obj = next((c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i), None)
+    if obj is None:
+        return None
+    # the quoted name may also hang on the object as its appositive ("calls the return \u201ca step back\u201d")
+    for c in [*verb.children, *(a for a in obj.children if a.dep_ == "appos")]:
+        if c.i <= obj.i:
+            continue
+        comp = c if c.dep_ in ("oprd", "dobj", "appos") else None
+        if c.dep_ == "prep" and c.lower_ == "as":
+            comp = next((g for g in c.children if g.dep_ == "pobj"), None)
+        if comp is None:
+            continue
+        lo = comp.left_edge.idx
+        quote = next((q for q in quotes.near(lo - 3, lo + 1) if lo - 3 <= q.open_mark <= lo), None)
+        if quote is not None:
+            return obj.left_edge.idx, quote.close_mark + 1
+    return None
+
+
 def _adjacent_quote(verb: Token, quotes: Quotes, speaker: tuple[int, int] | None) -> Quote | None:
     """A quotation right before or after the reporting clause: '“…,” X said' / 'X said: “…”'."""
     text = doc_text(verb.doc)
@@ -741,10 +779,14 @@ def _adjacent_quote(verb: Token, quotes: Quotes, speaker: tuple[int, int] | None
     for q in quotes.near(left - 4, left):
         gap_before = text[q.close_mark + 1 : left]
         ends_clause = text[q.close_mark - 1] in ",?!." or "," in gap_before or any(d in gap_before for d in _DASHES)
-        if q.close_mark < left and len(gap_before) <= 3 and not gap_before.strip(" ,-\n" + _DASHES) and ends_clause:
+        # (not across a paragraph break: a quote ending one paragraph is not the next paragraph's speaker's)
+        if q.close_mark < left and len(gap_before) <= 3 and not gap_before.strip(" ,-\n" + _DASHES) and ends_clause \
+                and "\n\n" not in gap_before:
             return q
     for q in quotes.near(right, max(sent.end_char + 2, right + 40)):
         gap_after = text[right : q.open_mark]
+        if gap_after.rsplit("\n", 1)[-1].strip() and "\n" in gap_after:
+            continue  # words on a later line ("SAID\n\n• Name, role: “…”") are that line's own speaker
         if (right <= q.open_mark and q.open_mark < sent.end_char + 2 and not gap_after.strip(" ,:-\n" + _DASHES)) or (
             right <= q.open_mark and len(gap_after) < 40 and gap_after.strip().endswith(":")
         ):
@@ -840,7 +882,10 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
             quote = quote_containing(quotes, *clause)
             if quote is None:
                 clause = _to_fragment_end(text, clause, quotes, sent.end_char)
-        if quote is None and (clause is None or verb.dep_ in ("parataxis", "ROOT")):
+        named = naming_content(verb, text, quotes) if clause is None else None
+        if named is not None:  # the verb's own quoted words; a quotation before it is someone's earlier
+            clause = named
+        elif quote is None and (clause is None or verb.dep_ in ("parataxis", "ROOT")):
             adjacent = _adjacent_quote(verb, quotes, speaker)
             if adjacent is not None and (clause is None or (adjacent.open_mark <= clause[0]
                                                              and clause[1] <= adjacent.close_mark + 1)):

@@ -80,7 +80,7 @@ commander ambassador envoy negotiator leader chairman chairwoman chair ceo found
 aide deputy member judge justice attorney prosecutor lawyer candidate nominee speaker lawmaker legislator mp
 mep delegate delegation analyst professor researcher economist editor correspondent reporter officer sheriff
 chief-of-staff counsel councillor councilor councilman councilwoman alderman commissioner inspector
-superintendent trustee treasurer presenter host
+superintendent trustee treasurer presenter host executive
 """.split())
 
 # Channels: how a statement reached the article ("told CNN", "in an interview with …").
