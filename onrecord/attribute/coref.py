@@ -264,7 +264,6 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
 # a name is a place when it is the object of these ("in Melbourne") or the possessor of these ("Victoria's east")
 _PLACE_PREPOSITIONS = frozenset("in near across throughout".split())
 # "the state of Montana", "the village of Bukovina": the noun a place's name is "of"
-_PRIZE_WORDS = frozenset("award awards prize trophy medal".split())
 _PLACE_OF = frozenset("state city town village county province region district island republic kingdom".split())
 _PLACE_POSSESSED = frozenset("""government capital parliament economy coast border borders suburb suburbs outskirts
 east west north south population""".split())
@@ -305,8 +304,6 @@ def never_person(actor: Actor, index: ActorIndex) -> bool:
     if not words:
         return True
     personal = actor.kind == "person" and (words[0] in index.name_genders or bool(actor.gender))
-    if words[0] in ("a", "an") or words[-1] in _PRIZE_WORDS:
-        return True  # "a Tony Award", "the Booker Prize": the tagger's PERSON, no one's name
     if actor.kind != "person" and len(words) == 1 and actor.name.isupper() and len(actor.name) > 1:
         return True  # an acronym ("AKB", "NATO") names a body, never a surname standing alone
     if actor.kind != "person" and (words[-1] in _PLACE_WORDS or words[-1] in ORG_NOUNS):
