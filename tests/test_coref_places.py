@@ -124,25 +124,3 @@ def test_a_given_name_filed_as_a_body_once_and_missed_later_is_one_person() -> N
     byrons = [a for a in index.actors if a.name == "Byron"]
     assert len(byrons) == 1 and byrons[0].kind == "person"
     assert len(byrons[0].mentions) == 2
-
-
-
-def _never_person_names(doc: Doc) -> dict[str, bool]:
-    index = ActorIndex(doc, coref=False)
-    return {a.name: never_person(a, index) for a in index.actors}
-
-
-def test_an_acronym_names_a_body_never_a_surname() -> None:
-    text = "Rena Oduya said the TKV was her own creation, and she defended it."
-    marks = _never_person_names(_doc(text, {"Rena Oduya": "PERSON", "TKV": "ORG"}))
-    assert marks == {"Rena Oduya": False, "TKV": True}
-
-
-def test_the_state_of_x_and_city_comma_x_are_places() -> None:
-    text = ("Dorel Ashby came from Harlow, Wenmark, a town in the state of Quillon. "
-            "In 2006 she won the title.")
-    marks = _never_person_names(_doc(text, {"Dorel Ashby": "PERSON", "Harlow": "GPE", "Wenmark": "ORG",
-                                            "Quillon": "ORG"}))
-    assert marks["Quillon"] is True  # "the state of Quillon"
-    assert marks["Wenmark"] is True  # "Harlow, Wenmark"
-    assert marks["Dorel Ashby"] is False

@@ -263,26 +263,18 @@ def pair_features(doc: Doc, pronoun: Token, cands: list[Candidate], index: Actor
 
 # a name is a place when it is the object of these ("in Melbourne") or the possessor of these ("Victoria's east")
 _PLACE_PREPOSITIONS = frozenset("in near across throughout".split())
-# "the state of Montana", "the village of Bukovina": the noun a place's name is "of"
-_PLACE_OF = frozenset("state city town village county province region district island republic kingdom".split())
 _PLACE_POSSESSED = frozenset("""government capital parliament economy coast border borders suburb suburbs outskirts
 east west north south population""".split())
 
 
 def place_syntax(actor: Actor, index: ActorIndex) -> bool:
-    """A mention of the actor reads as a place: "in X", "X-based", "X's government", "the state of X",
-    "Billings, X" (a name in apposition to a place the tagger named)."""
+    """A mention of the actor reads as a place: "in X", "X-based", "X's government"."""
     text = index.doc.text
     for start, end in actor.mentions:
         head = index.head_token(start, end)
         if head is None:
             continue
         if head.dep_ == "pobj" and head.head.lower_ in _PLACE_PREPOSITIONS:
-            return True
-        if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.lower_ in _PLACE_OF:
-            return True
-        if head.dep_ in ("appos", "conj") and head.head.ent_type_ == "GPE" and \
-                text[head.head.idx + len(head.head.text) : head.idx].strip() == ",":
             return True
         if head.dep_ == "poss" and head.head.lemma_.lower() in _PLACE_POSSESSED:
             return True
@@ -304,8 +296,6 @@ def never_person(actor: Actor, index: ActorIndex) -> bool:
     if not words:
         return True
     personal = actor.kind == "person" and (words[0] in index.name_genders or bool(actor.gender))
-    if actor.kind != "person" and len(words) == 1 and actor.name.isupper() and len(actor.name) > 1:
-        return True  # an acronym ("AKB", "NATO") names a body, never a surname standing alone
     if actor.kind != "person" and (words[-1] in _PLACE_WORDS or words[-1] in ORG_NOUNS):
         return True
     if actor.name.lower() in place_names() and not personal:
