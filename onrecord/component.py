@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from threadpoolctl import ThreadpoolController
 
 from onrecord.assess.checkworthiness import CheckworthinessModel
-from onrecord.assess.conflicts import find_conflicts
+from onrecord.assess.conflicts import StatusEvent, find_conflicts, status_events
 from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import Actor as ActorIndexActor
 from onrecord.attribute.actors import ActorIndex
@@ -55,8 +55,18 @@ def _record(doc: Doc) -> Record:
     return Record.from_dict({"article": {"id": ""}, "text": doc.text, **(doc._.onrecord or {})})
 
 
+def _analysed(doc: Doc) -> Record:
+    """The record with the status events the article check read (``Record.status_events``, not in its JSON)."""
+    record = _record(doc)
+    record.status_events = [StatusEvent(lemma, verb, (subject[0], subject[1]), pronoun, (sentence[0], sentence[1]),
+                                        restored, background, office)
+                            for lemma, verb, subject, pronoun, sentence, restored, background, office
+                            in doc._.status_events or []]
+    return record
+
+
 for _name, _getter in {
-    "record": _record,
+    "record": _analysed,
     "attributions": lambda doc: _record(doc).attributions,
     "unsourced": lambda doc: _record(doc).unsourced,
     "actors": lambda doc: _record(doc).actors,
@@ -67,6 +77,8 @@ for _name, _getter in {
         Doc.set_extension(_name, getter=_getter)
 if not Doc.has_extension("onrecord"):
     Doc.set_extension("onrecord", default=None)
+if not Doc.has_extension("status_events"):  # plain lists too, so they survive nlp.pipe(n_process=…) and DocBin
+    Doc.set_extension("status_events", default=None)
 
 
 _LINE_BREAK = re.compile("\n")
@@ -119,7 +131,10 @@ class OnrecordComponent:
         # it waits, taking the core that spaCy or a second worker (n_process=2) would use.
         try:
             with _thread_pools().limit(limits=1, user_api="blas"):
-                doc._.onrecord = analyse_doc(doc, self.model, self.checkworthy, self.judge).to_dict()
+                record = analyse_doc(doc, self.model, self.checkworthy, self.judge)
+                doc._.onrecord = record.to_dict()
+                doc._.status_events = [[e.lemma, e.verb, list(e.subject), e.pronoun, list(e.sentence), e.restored,
+                                        e.background, e.office] for e in record.status_events]
         finally:
             forget_text(doc)
         return doc
@@ -189,12 +204,14 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
                                            f"checkable claim (check-worthiness {u.checkworthiness:.2f})."),
                               related=[u.id]))
     flags.sort(key=lambda f: f.start)
+    # the events the status check reads, for the store's corpus check (which would otherwise parse the article again)
+    events = status_events(doc, actors, [f.content for f in found], skip)
 
     actor_list = [Actor(a.id, a.name, a.kind, list(a.roles), _mentions(text, a))  # type: ignore[arg-type]
                   for a in actors.actors if any(f.actor is a for f in found) or a.kind == "person" or a.pronouns]
     _add_speaker_mentions(actor_list, attributions)
     return Record(Article(id=hashlib.sha256(text.encode()).hexdigest()), text, boilerplate, attributions,
-                  unsourced, actor_list, [], flags)
+                  unsourced, actor_list, [], flags, status_events=events)
 
 
 def _mentions(text: str, actor: ActorIndexActor) -> list[Mention]:

@@ -156,7 +156,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     names = _FIELDS.get(type(value))
     if names is None:
-        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value)
+                                             if f.metadata.get("record", True))
     return {name: _plain(getattr(value, name)) for name in names}
 
 
@@ -171,6 +172,10 @@ class Record:
     positions: list[Position] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     schema: str = SCHEMA
+    # Not part of the record (``to_dict`` leaves it out, ``from_dict`` never fills it): the status events the article
+    # check read (``onrecord.assess.conflicts.StatusEvent``), kept on the analysis so that the store's corpus check
+    # reads them without parsing the article again (``onrecord.store.corroborate.status_rows``)
+    status_events: list[Any] = field(default_factory=list, repr=False, compare=False, metadata={"record": False})
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, ``schema`` first."""

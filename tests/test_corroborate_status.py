@@ -8,13 +8,16 @@ Each case is a pair of articles written for this test: one reports a person resi
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
 from feeds import write_feed
 
-from onrecord.store import schema
+from onrecord.analysis import analyze
+from onrecord.store import corroborate, schema
 from onrecord.store.ingest import ingest
 
 CASES = {
@@ -70,7 +73,7 @@ FLAGGED = {"Daniel Moreau", "Pavel Rudnik", "Sarah Whitman"}
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("status")
     items = []
     for i, (event, spoken) in enumerate(CASES.values()):
@@ -80,7 +83,12 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
                       "text": spoken})
     path = base / "status.duckdb"
     ingest([write_feed(base / "feed.jsonl", items)], path, jobs=1, progress=False, corroborate=True)
-    connection = schema.connect(path, read_only=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def con(store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = schema.connect(store, read_only=True)
     yield connection
     connection.close()
 
@@ -106,3 +114,58 @@ def test_events_are_the_article_checks(con: duckdb.DuckDBPyConnection) -> None:
     assert set(by_case) == {"Daniel Moreau", "Pavel Rudnik", "Rick Dalton", "Mara Quint", "Sarah Whitman"}
     assert by_case["Rick Dalton"][2] == "campaign manager"
     assert by_case["Daniel Moreau"][0] == "resign" and by_case["Pavel Rudnik"][0] == "die"
+
+
+FACTS = "SELECT * FROM statement_facts ORDER BY ALL"
+CORPUS_FLAGS = "SELECT article_id, code, severity, start_char, related FROM flags WHERE origin = 'corpus' ORDER BY ALL"
+
+
+def test_workers_keep_the_events_off_the_record() -> None:
+    """The analysis keeps the status events its check read (for the store), and the record's JSON does not."""
+    record = analyze(next(iter(CASES.values()))[0])
+    assert [(e.lemma, record.text[e.subject[0]:e.subject[1]]) for e in record.status_events] == [
+        ("resign", "Mayor Daniel Moreau")]
+    assert "status_events" not in record.to_dict() and "status_events" not in record.to_json()
+
+
+def test_corroborate_reads_the_workers_rows(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every article ingested with corroboration has its status_events rows (one without an event when it holds
+    none), and corroborating again from scratch reads them: no article is parsed again, the facts and the flags
+    are the same."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(store, copy)
+    con = schema.connect(copy)
+    try:
+        assert con.execute("SELECT count(DISTINCT article_id) FROM status_events").fetchone()[0] == 2 * len(CASES)
+        before = con.execute(FACTS).fetchall(), con.execute(CORPUS_FLAGS).fetchall()
+
+        def parsed_again(by_article: object, texts: object, todo: list[str]) -> dict[str, list[dict[str, object]]]:
+            assert not todo, "articles with rows parsed again"
+            return {}
+
+        monkeypatch.setattr(corroborate, "_read_status", parsed_again)
+        corroborate.corroborate(con, rebuild=True)
+        assert (con.execute(FACTS).fetchall(), con.execute(CORPUS_FLAGS).fetchall()) == before
+    finally:
+        con.close()
+
+
+def test_a_store_without_the_rows_parses_again(store: Path, tmp_path: Path) -> None:
+    """A store ingested before the workers kept the events (no status_events table), or without corroborating:
+    the articles are parsed again and give the same facts and flags."""
+    with schema.connect(store, read_only=True) as con:
+        before = con.execute(FACTS).fetchall(), con.execute(CORPUS_FLAGS).fetchall()
+    assert any(row[2] == "status" for row in before[0]) and before[1]
+    copy = tmp_path / "old.duckdb"
+    shutil.copy(store, copy)
+    con = schema.connect(copy)
+    try:
+        some = [r[0] for r in con.execute("SELECT DISTINCT article_id FROM status_events ORDER BY 1").fetchall()]
+        con.execute("DELETE FROM status_events WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [some[::2]])
+        corroborate.corroborate(con, rebuild=True)  # half the articles with rows, half without
+        assert (con.execute(FACTS).fetchall(), con.execute(CORPUS_FLAGS).fetchall()) == before
+        con.execute("DROP TABLE status_events")
+        corroborate.corroborate(con, rebuild=True)
+        assert (con.execute(FACTS).fetchall(), con.execute(CORPUS_FLAGS).fetchall()) == before
+    finally:
+        con.close()

@@ -162,6 +162,21 @@ EMBEDDINGS = Table("statement_embeddings", (
     ("kind", TEXT),  # attribution | unsourced
     ("vector", ("FLOAT[]", pa.list_(pa.float32()))),  # a unit vector, embed.WIDTH wide (zeros: no content word)
 ), order=("article_id", "kind", "statement_id"))
+# written by the ingest workers with each article when the store corroborates (kept like ``EMBEDDINGS``): the status
+# events the article check read (``Record.status_events``) that lie in an unsourced statement, with what the corpus
+# check filters on; one row with NULL ``lemma`` says the article was read and holds none. An article without a row
+# (a store ingested before, or without corroborating; another engine) is parsed again when its facts are extracted
+STATUS = Table("status_events", (
+    ("article_id", TEXT),
+    ("statement_id", TEXT),  # the unsourced statement holding the verb (NULL on the row of an article without one)
+    ("verb", _INT),  # the verb's offset in the article text
+    ("lemma", TEXT),  # a key of conflicts.STATUS_KIND (resign, step down, die…); NULL: the article holds no event
+    ("subject_start", _INT), ("subject_end", _INT), ("subject_text", TEXT), ("pronoun", _BOOL),
+    ("office", TEXT),  # the office the event's sentence names, lower case (NULL: none)
+    ("restored", _BOOL),  # the article tells the status coming back ("released on bail")
+    ("background", _BOOL),  # told as before the story's time ("had resigned", "former", "ago")
+    ("years", ("INTEGER[]", pa.list_(pa.int32()))),  # the years written in the event's sentence
+), order=("article_id", "verb"))
 
 
 # ------------------------------------------------------------------------------------------------ shingles
@@ -335,43 +350,93 @@ _FORMER = re.compile(r"\b(?:former|formerly|ex|onetime|one-time|erstwhile|then|r
                      re.IGNORECASE)
 
 
-def _status_facts(statements: list[dict[str, Any]], texts: dict[str, str]) -> Iterator[dict[str, Any]]:
-    """The status events of the articles whose unsourced statements name one, read by the article check's own
-    reader (``onrecord.assess.conflicts.status_events``: asserted, not reported speech, not hypothetical, negated
-    or framed, whom it happened to plainly named), the whole article parsed again; events told as background or
+def status_rows(article_id: str, text: str, unsourced: list[tuple[str, int, int]],
+                events: Iterable[Any]) -> list[dict[str, Any]]:
+    """The ``status_events`` rows of one article: each status event the article check read
+    (``conflicts.StatusEvent``) inside one of its unsourced statements (``(id, start, end)``, in text order), or
+    one row without an event when there is none. Per-article work, run where the article is analysed (the ingest
+    workers), or in ``_status_facts`` for an article stored without rows."""
+    rows = []
+    for event in events:
+        home = next((sid for sid, start, end in unsourced if start <= event.verb < end), None)
+        if home is None:
+            continue
+        sentence = text[event.sentence[0]:event.sentence[1]]
+        rows.append({"article_id": article_id, "statement_id": home, "verb": event.verb, "lemma": event.lemma,
+                     "subject_start": event.subject[0], "subject_end": event.subject[1],
+                     "subject_text": text[event.subject[0]:event.subject[1]], "pronoun": event.pronoun,
+                     "office": event.office, "restored": event.restored, "background": event.background,
+                     "years": sorted({int(y) for y in _YEAR.findall(sentence)})})
+    return rows or [{"article_id": article_id, **dict.fromkeys(STATUS.names[1:])}]
+
+
+def stored_status(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The ``status_events`` rows of these articles that the ingest workers wrote, by article, in text order."""
+    if not article_ids or not _has_table(con, STATUS.name):
+        return {}
+    cursor = con.execute(f"SELECT {', '.join(STATUS.names)} FROM {STATUS.name} "
+                         "WHERE article_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY article_id, verb NULLS FIRST",
+                         [article_ids])
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in cursor.fetchall():
+        out[r[0]].append(dict(zip(STATUS.names, r, strict=True)))
+    return out
+
+
+def _status_facts(statements: list[dict[str, Any]], texts: dict[str, str],
+                  stored: dict[str, list[dict[str, Any]]] | None = None) -> Iterator[dict[str, Any]]:
+    """The status events of the articles whose unsourced statements name one, as the article check's own reader
+    read them (``onrecord.assess.conflicts.status_events``: asserted, not reported speech, not hypothetical,
+    negated or framed, whom it happened to plainly named): the ingest workers' rows (``stored``, by article:
+    ``stored_status``), else the whole article parsed again (a store without them). Events told as background or
     undone in the article ("released on bail"), or dated in another year than the article, are not news of its
     time and are left out. Each event is kept with the unsourced statement holding its verb."""
-    from onrecord.assess.conflicts import STATUS_FORMS, status_events
-    from onrecord.attribute.actors import ActorIndex
-    from onrecord.clean import find_boilerplate
-    from onrecord.parse import load_pipeline
+    from onrecord.assess.conflicts import STATUS_FORMS
 
+    stored = stored or {}
     by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in statements:
         by_article[s["article_id"]].append(s)
     todo = [aid for aid, rows in by_article.items() if texts.get(aid) and any(
         s["kind"] == "unsourced" and s["text"] and STATUS_FORMS.search(s["text"]) for s in rows)]
+    read = {aid: stored[aid] for aid in todo if aid in stored}
+    read.update(_read_status(by_article, texts, [aid for aid in todo if aid not in stored]))
+    for aid in todo:
+        rows = by_article[aid]
+        published = rows[0]["published_date"]
+        unsourced = {s["statement_id"]: s for s in rows if s["kind"] == "unsourced"}
+        for event in read[aid]:
+            home = unsourced.get(event["statement_id"])
+            if home is None or event["lemma"] is None or event["restored"] or event["background"] or (
+                    published is not None and any(y != published.year for y in event["years"])):
+                continue
+            yield {"article_id": aid, "statement_id": home["statement_id"], "start_char": home["start_char"],
+                   "end_char": home["end_char"], "kind": "status", "lemma": event["lemma"],
+                   "subject_start": event["subject_start"], "subject_end": event["subject_end"],
+                   "subject_text": event["subject_text"], "pronoun": event["pronoun"], "noun": event["office"]}
+
+
+def _read_status(by_article: dict[str, list[dict[str, Any]]], texts: dict[str, str],
+                 todo: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """``status_rows`` of articles stored without them: each article parsed again to build the article check's
+    actor index (the cost the workers' rows save: the pipeline and its models in this process)."""
     if not todo:
-        return
+        return {}
+    from onrecord.assess.conflicts import status_events
+    from onrecord.attribute.actors import ActorIndex
+    from onrecord.clean import find_boilerplate
+    from onrecord.parse import load_pipeline
+
+    out = {}
     nlp = load_pipeline()
     with nlp.select_pipes(disable=["onrecord"]):
         for aid, doc in zip(todo, nlp.pipe([texts[a] for a in todo], batch_size=16), strict=True):
             rows = by_article[aid]
-            published = rows[0]["published_date"]
             skip = [(b.start, b.end) for b in find_boilerplate(texts[aid])]
             reported = [(s["start_char"], s["end_char"]) for s in rows if s["kind"] == "attribution"]
-            for event in status_events(doc, ActorIndex(doc, skip), reported, skip):
-                home = next((s for s in rows if s["kind"] == "unsourced"
-                             and s["start_char"] <= event.verb < s["end_char"]), None)
-                sentence = doc.text[event.sentence[0]:event.sentence[1]]
-                if home is None or event.restored or event.background or (published is not None and any(
-                        int(y) != published.year for y in _YEAR.findall(sentence))):
-                    continue
-                yield {"article_id": aid, "statement_id": home["statement_id"], "start_char": home["start_char"],
-                       "end_char": home["end_char"], "kind": "status", "lemma": event.lemma,
-                       "subject_start": event.subject[0], "subject_end": event.subject[1],
-                       "subject_text": doc.text[event.subject[0]:event.subject[1]], "pronoun": event.pronoun,
-                       "noun": event.office}
+            unsourced = [(s["statement_id"], s["start_char"], s["end_char"]) for s in rows if s["kind"] == "unsourced"]
+            out[aid] = status_rows(aid, doc.text, unsourced, status_events(doc, ActorIndex(doc, skip), reported, skip))
+    return out
 
 
 def _count_facts(doc: Any) -> Iterator[dict[str, Any]]:
@@ -392,11 +457,12 @@ def _count_facts(doc: Any) -> Iterator[dict[str, Any]]:
                "weekday": weekdays[0] if len(weekdays) == 1 else None, "figure": ent.text}
 
 
-def extract_facts(statements: list[dict[str, Any]], texts: dict[str, str]) -> list[dict[str, Any]]:
-    """Status events (``_status_facts``) and casualty figures in the statements (``statements``: ``article_id,
-    statement_id, kind, start_char, end_char, text, published_date``; ``texts``: each article's text). Only
-    statements whose words suggest one are parsed."""
-    rows: list[dict[str, Any]] = list(_status_facts(statements, texts))
+def extract_facts(statements: list[dict[str, Any]], texts: dict[str, str],
+                  status: dict[str, list[dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
+    """Status events (``_status_facts``; ``status``: the articles' stored ``status_events`` rows) and casualty
+    figures in the statements (``statements``: ``article_id, statement_id, kind, start_char, end_char, text,
+    published_date``; ``texts``: each article's text). Only statements whose words suggest one are parsed."""
+    rows: list[dict[str, Any]] = list(_status_facts(statements, texts, status))
     todo = [s for s in statements if s["text"] and _CASUALTY_FORMS.search(s["text"]) and _NUMBER.search(s["text"])]
     if not todo:
         return rows
@@ -649,7 +715,7 @@ def _process(con: duckdb.DuckDBPyConnection, state: _State, articles: list[dict[
         st["context"] = context(texts[st["article_id"]], st["start_char"], st["end_char"], st["text"] or "")
     members, statement_buckets = _cluster(con, state, statements)
     vectors, conflicts = _paraphrases(con, state, statements, members) if state.paraphrase else ([], [])
-    facts = extract_facts(statements, texts)
+    facts = extract_facts(statements, texts, stored_status(con, [a["id"] for a in articles]))
     con.begin()
     try:
         schema.insert(con, BY_NAME["cluster_members"], members)

@@ -195,12 +195,15 @@ def known_ids(con: duckdb.DuckDBPyConnection) -> np.ndarray:
     return values
 
 
-def init_worker(known: np.ndarray, max_bytes: int | None, vectors: bool = False, in_pool: bool = True) -> None:
+def init_worker(known: np.ndarray, max_bytes: int | None, vectors: bool = False, status: bool = False,
+                in_pool: bool = True) -> None:
     """Per-process set-up: the stored-id hashes, the size limit, whether to compute statement vectors (the store
-    corroborates in other words), the spaCy pipeline (loaded once)."""
+    corroborates in other words) and to keep the status events the article check read (the store corroborates),
+    the spaCy pipeline (loaded once)."""
     _WORKER["known"] = known
     _WORKER["max_bytes"] = max_bytes
     _WORKER["vectors"] = vectors
+    _WORKER["status"] = status
     if not in_pool:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
@@ -296,6 +299,12 @@ def process(items: list[Item]) -> list[Outcome]:
                 from onrecord.store.corroborate import EMBEDDINGS, embedding_rows
 
                 rows[EMBEDDINGS.name] = embedding_rows(rows)
+            if _WORKER.get("status"):  # the corpus check's input, so that it need not parse the article again
+                from onrecord.store.corroborate import STATUS, status_rows
+
+                rows[STATUS.name] = status_rows(record.article.id, record.text,
+                                                [(u.id, u.start, u.end) for u in record.unsourced],
+                                                record.status_events)
         except Exception as exc:
             outcomes[i] = Outcome(item.name, item.source, "failed", stage="analyse", reason=_reason(exc))
             continue
@@ -453,11 +462,12 @@ class Writer:
         try:
             for table in schema.ARTICLE_TABLES:
                 schema.insert(self.con, table, tables[table.name])
-            if tables.get("statement_embeddings"):
-                from onrecord.store.corroborate import EMBEDDINGS
+            from onrecord.store.corroborate import EMBEDDINGS, STATUS
 
-                self.con.execute(EMBEDDINGS.ddl())
-                schema.insert(self.con, EMBEDDINGS, tables[EMBEDDINGS.name])
+            for table in (EMBEDDINGS, STATUS):  # what the workers add for corroboration, when the store corroborates
+                if tables.get(table.name):
+                    self.con.execute(table.ddl())
+                    schema.insert(self.con, table, tables[table.name])
             schema.insert(self.con, schema.ACTORS, actor_rows, upsert=True)
             if cleared:
                 self.con.execute("DELETE FROM failures WHERE name IN (SELECT unnest(?::VARCHAR[]))", [cleared])
@@ -519,7 +529,7 @@ def ingest(sources: list[str], store: str | Path, *, jobs: int | None = None, ba
 
         will_corroborate = corroborate or (corroborate is None and corroboration.enabled(con))
         vectors = bool(will_corroborate) and corroboration.paraphrase_enabled(con)
-        runner = Runner(jobs, (known_ids(con), max_bytes, vectors))
+        runner = Runner(jobs, (known_ids(con), max_bytes, vectors, bool(will_corroborate)))
         items = _items(sources, max_bytes)
         try:
             unknown_seen: set[str] = set()
