@@ -85,25 +85,44 @@ def release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-RELEASE_GROWTH = 64 << 20  # bytes of private memory a worker gains before it gives freed memory back
-_kept = [0]  # this process's private memory after its last release
+RELEASE_GROWTH = 64 << 20  # bytes of private memory a task may gain before it gives freed memory back
+_mark: dict[str, Any] = {"task": None, "low": 0}  # the task running, the least private memory since a release
 
 
 def _released(fn: Any) -> Any:
-    """``fn`` (a map or group function of the corpus steps) followed by ``release_memory`` once the process has
-    gained RELEASE_GROWTH since the last release: a Ray worker runs task after task of every step (Ray Data's
-    shuffles too), and what each freed stayed with the process — one worker reached 2.3 GB private at 8,000
-    articles. The test costs a read of /proc per call; a group function is called once per group."""
+    """``fn`` (a map or group function of the corpus steps) with ``_release`` before and after: a Ray worker runs
+    task after task of every step (Ray Data's shuffles too), and what each freed stayed with the process — one
+    worker reached 2.3 GB private at 8,000 articles."""
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
+        _release(starting=True)
         out = fn(*args, **kwargs)
-        if private_memory() > _kept[0] + RELEASE_GROWTH:
-            release_memory()
-            _kept[0] = private_memory()
+        _release(starting=False)
         return out
 
     return call
+
+
+def _release(starting: bool) -> None:
+    """``release_memory`` before the first call of each task (what the worker's earlier tasks freed), and after a
+    call once the process holds RELEASE_GROWTH more than the least it held since the last release (a group function
+    is called once per group: a release costs ~1 ms, the test a read of /proc). A module function, so that the mark
+    is the worker process's, not a copy shipped with each task's function."""
+    if starting:
+        import ray
+
+        if not ray.is_initialized():  # not in a Ray process: asking for the task would start or join a Ray
+            return
+        task = ray.get_runtime_context().get_task_id()
+        if task == _mark["task"]:
+            return
+        _mark["task"] = task
+    elif (now := private_memory()) <= _mark["low"] + RELEASE_GROWTH:
+        _mark["low"] = min(_mark["low"], now)
+        return
+    release_memory()
+    _mark["low"] = private_memory()
 
 
 class Analyser:
@@ -391,9 +410,14 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     started = time.monotonic()
     parts = work / parquet_store.CORROBORATION
     source = parquet_store.corroboration_input(work)
-    counts = _collect(ray.data.read_parquet(str(source)).map_batches(
-        Preparer, batch_size=batch_size, batch_format="pyarrow", num_cpus=1,
-        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_cpus()), fn_constructor_kwargs={"parts": str(parts)}))
+    files = sorted(source.glob("*.parquet")) if source.is_dir() else [source]
+    batches = -(-sum(pq.read_metadata(f).num_rows for f in files) // batch_size)
+    pool = ray.data.ActorPoolStrategy(size=max(1, min(_cpus(), batches)))  # no more actors (spaCy loads) than batches
+    # read first (blocks in the object store, not on the driver): a pool holding every CPU would leave none for the
+    # read tasks, and the step would wait forever (seen at 2 CPUs)
+    counts = _collect(ray.data.read_parquet(str(source)).materialize().map_batches(
+        Preparer, batch_size=batch_size, batch_format="pyarrow", num_cpus=1, compute=pool,
+        fn_constructor_kwargs={"parts": str(parts)}))
     n_articles = sum(counts["articles"].to_pylist()) if counts.num_rows else 0
     n_statements = sum(counts["statements"].to_pylist()) if counts.num_rows else 0
     # one shuffle partition per CPU, more when the statements would make a partition large (a join partition holds
