@@ -88,14 +88,18 @@ def kind(proc: Any) -> str:
     cmd = proc.info["cmdline"] or []
     if cmd and cmd[0].startswith("ray::"):
         title = " ".join(cmd)[5:]
-        if "Analyser" in title:
-            return "Analyser"
+        for actor in ACTORS:  # the analysis and corroboration-prepare actors, whatever method they run
+            if actor in title:
+                return actor
         title = re.sub(r"\(keys=.*?partitions=\d+\)", "", title).split(" ")[0]
         return title.removesuffix(".submit")[:80]
     if "multiprocessing" in " ".join(cmd[1:4]):
         return "pool worker"  # onrecord ingest --jobs N's analysis processes
     scripts = [Path(c).name for c in cmd[1:3] if c.endswith(".py")]
     return scripts[0] if scripts else Path(cmd[0]).name if cmd else "?"
+
+
+ACTORS = ("Analyser", "Preparer")  # ray_engine's actor classes: each holds the spaCy pipeline for its run or step
 
 
 class Sampler(threading.Thread):
@@ -246,9 +250,10 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         "worker_starts": worker_starts(sampler.procs, sampler.publish_started),
         "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actor_anon_mb": sampler.anon.get("Analyser", 0) / mb,
         "actors": len(sampler.pids.get("Analyser", ())),
-        "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
+        "preparer_mb": sampler.kinds.get("Preparer", 0) / mb, "preparer_anon_mb": sampler.anon.get("Preparer", 0) / mb,
+        "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k not in ACTORS and not k.endswith(".py")
                                and k not in ("raylet", "gcs_server")), default=0) / mb,
-        "largest_ray_anon_mb": max((v for k, v in sampler.anon.items() if k != "Analyser" and not k.endswith(".py")
+        "largest_ray_anon_mb": max((v for k, v in sampler.anon.items() if k not in ACTORS and not k.endswith(".py")
                                     and k not in ("raylet", "gcs_server")), default=0) / mb,
         "largest_process": largest_process(sampler.procs)}
     for key, pattern in (("publish_s", r"\(([\d.]+) s publishing\)"), ("corroborate_s", r"flags: .*\(([\d.]+) s\)"),
@@ -261,11 +266,11 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
 
 
 def largest_process(procs: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """The Ray worker process (not an ``Analyser`` actor) whose private memory went highest: what it ran in turn,
-    each with its peak private memory (MB) — whether one task is large or a long-lived worker keeps what its earlier
-    tasks freed."""
+    """The Ray worker process (not an ``Analyser`` or ``Preparer`` actor) whose private memory went highest: what it
+    ran in turn, each with its peak private memory (MB) — whether one task is large or a long-lived worker keeps what
+    its earlier tasks freed."""
     workers = {pid: p for pid, p in procs.items() if p.get("anon_mb") and p["kinds"][0] not in RAY_DAEMONS
-               and not p["kinds"][0].startswith("driver") and "Analyser" not in p["kinds"]}
+               and not p["kinds"][0].startswith("driver") and not set(ACTORS) & set(p["kinds"])}
     if not workers:
         return {}
     pid = max(workers, key=lambda q: max(workers[q]["anon_mb"]))
@@ -455,6 +460,7 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
               f"{top(r['processes_anon_mb'])}; driver held "
               f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article; "
               f"CPU {r['cpu_total_s']:.0f} s, Ray worker processes started (count, CPU-s): {r['worker_starts']}; "
+              f"Preparer actors {r['preparer_mb']:.0f} MB ({r['preparer_anon_mb']:.0f} MB private); "
               f"the largest worker (private MB after what it ran): {r['largest_process']}", flush=True)
         shutil.rmtree(target.path, ignore_errors=True)
 
