@@ -88,14 +88,18 @@ def kind(proc: Any) -> str:
     cmd = proc.info["cmdline"] or []
     if cmd and cmd[0].startswith("ray::"):
         title = " ".join(cmd)[5:]
-        if "Analyser" in title:
-            return "Analyser"
+        for actor in ACTORS:  # the analysis and corroboration-prepare actors, whatever method they run
+            if actor in title:
+                return actor
         title = re.sub(r"\(keys=.*?partitions=\d+\)", "", title).split(" ")[0]
         return title.removesuffix(".submit")[:80]
     if "multiprocessing" in " ".join(cmd[1:4]):
         return "pool worker"  # onrecord ingest --jobs N's analysis processes
     scripts = [Path(c).name for c in cmd[1:3] if c.endswith(".py")]
     return scripts[0] if scripts else Path(cmd[0]).name if cmd else "?"
+
+
+ACTORS = ("Analyser", "Preparer")  # ray_engine's actor classes: each holds the spaCy pipeline for its run or step
 
 
 class Sampler(threading.Thread):
@@ -119,18 +123,23 @@ class Sampler(threading.Thread):
         self.publish_started: float | None = None  # seconds after the start when the publishing folder appeared
         self.stop = threading.Event()
 
-    def _account(self, proc: Any, k: str) -> None:
+    def _account(self, proc: Any, k: str, anon: int = 0) -> None:
         """Add the CPU time ``proc`` used since it was last seen to kind ``k`` (what it is now: a Ray worker that
-        changed task between two samples has the whole interval counted under its new title)."""
+        changed task between two samples has the whole interval counted under its new title); ``anon``: its private
+        memory now, kept as the peak of each stretch of one kind (``kinds`` / ``anon_mb``: what a long-lived worker
+        ran in turn, and how its private memory went)."""
         times = proc.cpu_times()
         total = times.user + times.system
         self.cpu[k] = self.cpu.get(k, 0.0) + total - self.last_cpu.get(proc.pid, 0.0)
         self.last_cpu[proc.pid] = total
         seen = self.procs.get(proc.pid)
         if seen is None:
-            seen = self.procs[proc.pid] = {"start": round(proc.create_time() - self.started_at, 1), "kinds": []}
+            seen = self.procs[proc.pid] = {"start": round(proc.create_time() - self.started_at, 1), "kinds": [],
+                                           "anon_mb": []}
         if not seen["kinds"] or seen["kinds"][-1] != k:
             seen["kinds"].append(k)
+            seen["anon_mb"].append(0)
+        seen["anon_mb"][-1] = max(seen["anon_mb"][-1], anon >> 20)
         seen["cpu"] = round(total, 2)
 
     def run(self) -> None:
@@ -157,12 +166,12 @@ class Sampler(threading.Thread):
             for child in children:
                 with contextlib.suppress(psutil.Error):
                     child.info = {"cmdline": child.cmdline()}
-                    k, r = kind(child), child.memory_info().rss
+                    k, r, anon = kind(child), child.memory_info().rss, private_memory(child.pid) or 0
                     self.kinds[k] = max(self.kinds.get(k, 0), r)
-                    self.anon[k] = max(self.anon.get(k, 0), private_memory(child.pid) or 0)
+                    self.anon[k] = max(self.anon.get(k, 0), anon)
                     self.pids.setdefault(k, set()).add(child.pid)
                     now[k] = max(now.get(k, 0), r)
-                    self._account(child, k)
+                    self._account(child, k, anon)
             if self.trace and time.monotonic() - last_trace >= 10:
                 last_trace = time.monotonic()
                 with self.trace.open("a", encoding="utf-8") as f:
@@ -241,10 +250,12 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         "worker_starts": worker_starts(sampler.procs, sampler.publish_started),
         "actor_mb": sampler.kinds.get("Analyser", 0) / mb, "actor_anon_mb": sampler.anon.get("Analyser", 0) / mb,
         "actors": len(sampler.pids.get("Analyser", ())),
-        "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k != "Analyser" and not k.endswith(".py")
+        "preparer_mb": sampler.kinds.get("Preparer", 0) / mb, "preparer_anon_mb": sampler.anon.get("Preparer", 0) / mb,
+        "largest_ray_mb": max((v for k, v in sampler.kinds.items() if k not in ACTORS and not k.endswith(".py")
                                and k not in ("raylet", "gcs_server")), default=0) / mb,
-        "largest_ray_anon_mb": max((v for k, v in sampler.anon.items() if k != "Analyser" and not k.endswith(".py")
-                                    and k not in ("raylet", "gcs_server")), default=0) / mb}
+        "largest_ray_anon_mb": max((v for k, v in sampler.anon.items() if k not in ACTORS and not k.endswith(".py")
+                                    and k not in ("raylet", "gcs_server")), default=0) / mb,
+        "largest_process": largest_process(sampler.procs)}
     for key, pattern in (("publish_s", r"\(([\d.]+) s publishing\)"), ("corroborate_s", r"flags: .*\(([\d.]+) s\)"),
                          ("driver_links", r"([\d]+) driver rows"), ("statements", r"(\d+) new statements"),
                          ("clusters", r"(\d+) statements carried by"), ("copies", r"(\d+) syndicated copies")):
@@ -252,6 +263,20 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         if found:
             out[key] = float(found.group(1))
     return out
+
+
+def largest_process(procs: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The Ray worker process (not an ``Analyser`` or ``Preparer`` actor) whose private memory went highest: what it
+    ran in turn, each with its peak private memory (MB) — whether one task is large or a long-lived worker keeps what
+    its earlier tasks freed."""
+    workers = {pid: p for pid, p in procs.items() if p.get("anon_mb") and p["kinds"][0] not in RAY_DAEMONS
+               and not p["kinds"][0].startswith("driver") and not set(ACTORS) & set(p["kinds"])}
+    if not workers:
+        return {}
+    pid = max(workers, key=lambda q: max(workers[q]["anon_mb"]))
+    p = workers[pid]
+    return {"pid": pid, "cpu": p.get("cpu"), "peak_mb": max(p["anon_mb"]),
+            "ran": [f"{k} {a}" for k, a in zip(p["kinds"], p["anon_mb"], strict=True)]}
 
 
 def worker_starts(procs: dict[int, dict[str, Any]], publish_started: float | None) -> dict[str, Any]:
@@ -434,8 +459,9 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
               f"{r['driver_publish_mb']:.0f} MB publishing, {top(r['processes_mb'])}; private (RssAnon): "
               f"{top(r['processes_anon_mb'])}; driver held "
               f"{r.get('driver_links', 0):.0f} link rows; published {r['bytes_per_article'] / 1024:.1f} kB/article; "
-              f"CPU {r['cpu_total_s']:.0f} s, Ray worker processes started (count, CPU-s): {r['worker_starts']}",
-              flush=True)
+              f"CPU {r['cpu_total_s']:.0f} s, Ray worker processes started (count, CPU-s): {r['worker_starts']}; "
+              f"Preparer actors {r['preparer_mb']:.0f} MB ({r['preparer_anon_mb']:.0f} MB private); "
+              f"the largest worker (private MB after what it ran): {r['largest_process']}", flush=True)
         shutil.rmtree(target.path, ignore_errors=True)
 
 

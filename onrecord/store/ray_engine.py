@@ -61,13 +61,75 @@ def batch_key(table: pa.Table, invocation: str) -> str:
     return f"r{table['_run'][0].as_py():04d}-{invocation}-{min(pos):012d}-{max(pos):012d}-{len(pos)}"
 
 
+def private_memory() -> int:
+    """This process's private resident memory in bytes (resident less shared pages: without the object store's and
+    the mapped files' pages)."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        fields = f.read().split()
+    return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    import ctypes
+
+    return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; other C libraries have none
+
+
+def release_memory() -> None:
+    """Give the memory this process freed back to the system: glibc's heap (``malloc_trim``) and Arrow's pool
+    (mimalloc keeps every freed buffer until asked: 500 MB of freed strings stayed resident until then)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+    pa.default_memory_pool().release_unused()
+
+
+RELEASE_GROWTH = 64 << 20  # bytes of private memory a task may gain before it gives freed memory back
+_mark: dict[str, Any] = {"task": None, "low": 0}  # the task running, the least private memory since a release
+
+
+def _released(fn: Any) -> Any:
+    """``fn`` (a map or group function of the corpus steps) with ``_release`` before and after: a Ray worker runs
+    task after task of every step (Ray Data's shuffles too), and what each freed stayed with the process — one
+    worker reached 2.3 GB private at 8,000 articles."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        _release(starting=True)
+        out = fn(*args, **kwargs)
+        _release(starting=False)
+        return out
+
+    return call
+
+
+def _release(starting: bool) -> None:
+    """``release_memory`` before the first call of each task (what the worker's earlier tasks freed), and after a
+    call once the process holds RELEASE_GROWTH more than the least it held since the last release (a group function
+    is called once per group: a release costs ~1 ms, the test a read of /proc). A module function, so that the mark
+    is the worker process's, not a copy shipped with each task's function."""
+    if starting:
+        import ray
+
+        if not ray.is_initialized():  # not in a Ray process: asking for the task would start or join a Ray
+            return
+        task = ray.get_runtime_context().get_task_id()
+        if task == _mark["task"]:
+            return
+        _mark["task"] = task
+    elif (now := private_memory()) <= _mark["low"] + RELEASE_GROWTH:
+        _mark["low"] = min(_mark["low"], now)
+        return
+    release_memory()
+    _mark["low"] = private_memory()
+
+
 class Analyser:
     """A Ray Data actor: the spaCy pipeline loaded once, then one ``analyse_batch`` per batch, after which the
     memory the batch freed goes back to the system."""
 
     def __init__(self, store: str, known: Any, max_bytes: int | None, invocation: str) -> None:
-        import ctypes
-
         import ray
 
         from onrecord.parse import load_pipeline
@@ -77,9 +139,6 @@ class Analyser:
         self.known: np.ndarray = ray.get(known[0])  # in a list: Ray resolves only top-level references
         self.max_bytes = max_bytes
         self.invocation = invocation
-        # glibc keeps the heap a batch's parse freed (a few hundred MB at peak) and the actor lives for the whole run:
-        # without giving it back, its RSS ratchets up with fragmentation; other C libraries have no malloc_trim
-        self.trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
 
     def __call__(self, files: pa.Table) -> pa.Table:
         items = _read_items(files["file"].to_pylist())
@@ -93,8 +152,9 @@ class Analyser:
         self.store.write_batch(key, tables)
         outcomes = tables["outcomes"]
         del tables
-        if self.trim is not None:
-            self.trim(0)
+        # glibc keeps the heap a batch's parse freed (a few hundred MB at peak) and the actor lives for the whole run:
+        # without giving it back, its RSS ratchets up with fragmentation
+        release_memory()
         import ray
 
         worker = f"{ray.get_runtime_context().get_node_id()[:12]}:{os.getpid()}"
@@ -246,15 +306,24 @@ def _cpus() -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def _prepare(articles: pa.Table, parts: str) -> pa.Table:
-    """Corroboration's per-article work (``corroborate_batch.prepare``; spaCy for the facts, loaded once per
-    worker process) as a Ray task: the batch's rows written into the version's ``_corroboration`` folder, counts
-    returned."""
-    tables = corroborate_batch.prepare(articles)
-    key = f"b{pc.min(articles['seq']).as_py():012d}"  # a retried batch rewrites the same files
-    for name, table in tables.items():
-        parquet_store.write_table(Path(parts) / name / f"{key}.parquet", table)
-    return pa.table({"articles": [tables["articles"].num_rows], "statements": [tables["statements"].num_rows]})
+class Preparer:
+    """Corroboration's per-article work (``corroborate_batch.prepare``) as a Ray Data actor: the batch's rows written
+    into the version's ``_corroboration`` folder, counts returned. An actor, not a task: spaCy (for the facts) is
+    loaded once per actor and leaves with it at the end of the step — a task worker that loaded it kept ≈ 400 MB
+    through every later step it ran."""
+
+    def __init__(self, parts: str) -> None:
+        self.parts = Path(parts)
+
+    def __call__(self, articles: pa.Table) -> pa.Table:
+        tables = corroborate_batch.prepare(articles)
+        key = f"b{pc.min(articles['seq']).as_py():012d}"  # a retried batch rewrites the same files
+        for name, table in tables.items():
+            parquet_store.write_table(self.parts / name / f"{key}.parquet", table)
+        counts = pa.table({"articles": [tables["articles"].num_rows], "statements": [tables["statements"].num_rows]})
+        del tables
+        release_memory()
+        return counts
 
 
 def _collect(ds: Any) -> pa.Table:
@@ -268,7 +337,7 @@ def _pairs(ds: Any, key: str, partitions: int) -> Any:
     meet in one call) and paired within their buckets. A pair met in buckets of two shards comes twice; the
     verdict is the same, and ``best_links`` takes it once."""
     return ds.groupby("shard", num_partitions=partitions).map_groups(
-        corroborate_batch.bucket_pairs, fn_kwargs={"key": key}, batch_format="pyarrow")
+        _released(corroborate_batch.bucket_pairs), fn_kwargs={"key": key}, batch_format="pyarrow")
 
 
 COMPARE_ROWS = 8192  # items plus pairs per comparison part: a part holds at most this many payloads
@@ -283,12 +352,13 @@ def _compare(pairs: Any, items: Any, id_column: str, payload: pa.Schema, verdict
     schema = cb.compare_schema(payload)
     pairs = pairs.materialize()
     parts = max(partitions, -(-(pairs.count() + items.count()) // COMPARE_ROWS))
-    routed = pairs.map_batches(cb.pair_rows, fn_kwargs={"schema": schema}, batch_format="pyarrow").union(
-        items.map_batches(cb.item_rows, fn_kwargs={"schema": schema, "id_column": id_column}, batch_format="pyarrow")
-    ).groupby("shard").map_groups(cb.route, fn_kwargs={"parts": parts}, batch_format="pyarrow")
-    keys = items.map_batches(cb.item_rows, fn_kwargs={"schema": schema, "id_column": id_column, "parts": parts},
-                             batch_format="pyarrow")
-    return routed.union(keys).groupby("shard").map_groups(cb.compare, fn_kwargs={"verdict": verdict},
+    routed = pairs.map_batches(_released(cb.pair_rows), fn_kwargs={"schema": schema}, batch_format="pyarrow").union(
+        items.map_batches(_released(cb.item_rows), fn_kwargs={"schema": schema, "id_column": id_column},
+                          batch_format="pyarrow")
+    ).groupby("shard").map_groups(_released(cb.route), fn_kwargs={"parts": parts}, batch_format="pyarrow")
+    keys = items.map_batches(_released(cb.item_rows), batch_format="pyarrow",
+                             fn_kwargs={"schema": schema, "id_column": id_column, "parts": parts})
+    return routed.union(keys).groupby("shard").map_groups(_released(cb.compare), fn_kwargs={"verdict": verdict},
                                                           batch_format="pyarrow")
 
 
@@ -299,10 +369,11 @@ def _join(left: Any, right: Any, on: str, schemas: tuple[pa.Schema, pa.Schema], 
     hash-shuffle aggregator, whose actors hold their share of both sides until the end whatever the partitions."""
     cb = corroborate_batch
     schema = cb.join_schema(*schemas, on)
-    sides = [ds.map_batches(cb.join_rows, fn_kwargs={"schema": schema, "on": on, "right": side, "parts": partitions},
-                            batch_format="pyarrow") for ds, side in ((left, False), (right, True))]
+    sides = [ds.map_batches(_released(cb.join_rows), batch_format="pyarrow",
+                            fn_kwargs={"schema": schema, "on": on, "right": side, "parts": partitions})
+             for ds, side in ((left, False), (right, True))]
     return sides[0].union(sides[1]).groupby("_part").map_groups(
-        cb.lookup, batch_format="pyarrow",
+        _released(cb.lookup), batch_format="pyarrow",
         fn_kwargs={"on": on, "how": how, "left": schemas[0].names, "right": [n for n in schemas[1].names if n != on]})
 
 
@@ -339,8 +410,14 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     started = time.monotonic()
     parts = work / parquet_store.CORROBORATION
     source = parquet_store.corroboration_input(work)
-    counts = _collect(ray.data.read_parquet(str(source)).map_batches(
-        _prepare, batch_size=batch_size, batch_format="pyarrow", num_cpus=1, fn_kwargs={"parts": str(parts)}))
+    files = sorted(source.glob("*.parquet")) if source.is_dir() else [source]
+    batches = -(-sum(pq.read_metadata(f).num_rows for f in files) // batch_size)
+    pool = ray.data.ActorPoolStrategy(size=max(1, min(_cpus(), batches)))  # no more actors (spaCy loads) than batches
+    # read first (blocks in the object store, not on the driver): a pool holding every CPU would leave none for the
+    # read tasks, and the step would wait forever (seen at 2 CPUs)
+    counts = _collect(ray.data.read_parquet(str(source)).materialize().map_batches(
+        Preparer, batch_size=batch_size, batch_format="pyarrow", num_cpus=1, compute=pool,
+        fn_constructor_kwargs={"parts": str(parts)}))
     n_articles = sum(counts["articles"].to_pylist()) if counts.num_rows else 0
     n_statements = sum(counts["statements"].to_pylist()) if counts.num_rows else 0
     # one shuffle partition per CPU, more when the statements would make a partition large (a join partition holds
@@ -359,10 +436,11 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     read.parts = parts  # type: ignore[attr-defined]
 
     def grouped(ds: Any, fn: Any, **kwargs: Any) -> Any:
-        return ds.groupby("shard", num_partitions=partitions).map_groups(fn, batch_format="pyarrow", fn_kwargs=kwargs)
+        return ds.groupby("shard", num_partitions=partitions).map_groups(_released(fn), batch_format="pyarrow",
+                                                                         fn_kwargs=kwargs)
 
     def pyarrow(ds: Any, fn: Any, **kwargs: Any) -> Any:
-        return ds.map_batches(fn, batch_format="pyarrow", fn_kwargs=kwargs)
+        return ds.map_batches(_released(fn), batch_format="pyarrow", fn_kwargs=kwargs)
 
     # statements: copies onto their wording's representative (a groupby on the wording), the representatives'
     # LSH candidates, verdicts and links resolved by pointer jumping, cluster ids numbered per block of founders:
@@ -391,7 +469,7 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
         counts = _collect(founders.groupby("block").count())
         before = cb.blocks_before(dict(zip(counts["block"].to_pylist(), counts["count()"].to_pylist(), strict=True)))
         ids = founders.groupby("block", num_partitions=partitions).map_groups(
-            cb.number_founders, batch_format="pyarrow", fn_kwargs={"before": before})
+            _released(cb.number_founders), batch_format="pyarrow", fn_kwargs={"before": before})
         _join(read("resolved", None), ids, "root", (cb.RESOLVED, cb.FOUNDERS), partitions).write_parquet(
             str(parts / "linked_members"))
         sizes["founder_counts"] = len(counts)  # what the driver held of the statements: founders per block
@@ -401,7 +479,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     articles = read("articles", ["seq", "buckets"])
     best_text: dict[int, tuple[int, float]] = {}
     if articles is not None:
-        index = articles.map_batches(cb.explode, fn_kwargs={"key": "seq"}, batch_format="pyarrow").materialize()
+        index = articles.map_batches(_released(cb.explode), fn_kwargs={"key": "seq"},
+                                     batch_format="pyarrow").materialize()
         index.select_columns(["bucket", "seq"]).write_parquet(str(parts / "article_buckets"))
         pairs = _pairs(index, "seq", partitions)
         sh = read("articles", ["seq", "shingles"])
@@ -414,10 +493,10 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     if statements is not None:
         eligible = read("linked_members", ["member", "cluster_id", "article_id", "words", "seq", "own"]).filter(
             expr=col("words") >= co.MIN_FUZZY_WORDS).map_batches(
-            cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow")
+            _released(cb.with_shard), fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow")
         shared = eligible.groupby("shard", num_partitions=partitions).map_groups(
-            cb.statement_copy_pairs, batch_format="pyarrow")
-        shared = shared.map_batches(lambda t: t.set_column(4, "own", pc.cast(t["own"], pa.int64())),
+            _released(cb.statement_copy_pairs), batch_format="pyarrow")
+        shared = shared.map_batches(_released(lambda t: t.set_column(4, "own", pc.cast(t["own"], pa.int64()))),
                                     batch_format="pyarrow")
         from ray.data.aggregate import Count, Sum
 
@@ -488,7 +567,7 @@ def _resolve_links(read: Any, name: str, partitions: int) -> tuple[str | None, i
         rounds += 1
         step = f"{name.split('~')[0]}~{rounds}"
         _join(links, roots, "b_root", (corroborate_batch.REP_LINKS, ROOTS), partitions, "left_outer").map_batches(
-            corroborate_batch.jump, batch_format="pyarrow").write_parquet(str(read.parts / step))
+            _released(corroborate_batch.jump), batch_format="pyarrow").write_parquet(str(read.parts / step))
         name = step
         if not read(step, ["changed"]).filter(expr=col("changed")).count():
             break
@@ -508,25 +587,26 @@ def _summary(read: Any, parts: Path, partitions: int, links: Any) -> None:
     cb = corroborate_batch
 
     def grouped(ds: Any, fn: Any) -> Any:
-        return ds.groupby("shard", num_partitions=partitions).map_groups(fn, batch_format="pyarrow")
+        return ds.groupby("shard", num_partitions=partitions).map_groups(_released(fn), batch_format="pyarrow")
 
     sources = None
     articles = read("articles", ["article_id", "seq", "wire", "outlet_key", "published_date"])
     if articles is not None:
-        sources = grouped(articles.map_batches(lambda t, a: cb.article_rows(t, ray.get(a[0])), fn_kwargs={"a": [links]},
-                                               batch_format="pyarrow"), cb.group_sources).materialize()
+        sources = grouped(articles.map_batches(_released(lambda t, a: cb.article_rows(t, ray.get(a[0]))),
+                                               fn_kwargs={"a": [links]}, batch_format="pyarrow"),
+                          cb.group_sources).materialize()
         sources.write_parquet(str(parts / "article_sources"))
     linked = read("linked_members", None)
     if linked is not None and sources is not None:
-        members = linked.map_batches(lambda t, c: cb.with_groups(cb.member_rows(t), ray.get(c[0])),
+        members = linked.map_batches(_released(lambda t, c: cb.with_groups(cb.member_rows(t), ray.get(c[0]))),
                                      fn_kwargs={"c": [links]}, batch_format="pyarrow")
         members = grouped(members, cb.furniture).materialize()
         members.select_columns(cb.MEMBERS.names).write_parquet(str(parts / "cluster_members"))
         clustered = members.filter(expr=col("cluster_id") >= 0).drop_columns(["shard"])
         clustered = _join(clustered, sources.select_columns(["article_id", "source_key"]), "article_id",
                           (CLUSTERED, SOURCE_KEYS), partitions)
-        grouped(clustered.map_batches(cb.with_shard, fn_kwargs={"column": "cluster_id"}, batch_format="pyarrow"),
-                cb.cluster_rows).write_parquet(str(parts / "clusters"))
+        grouped(clustered.map_batches(_released(cb.with_shard), fn_kwargs={"column": "cluster_id"},
+                                      batch_format="pyarrow"), cb.cluster_rows).write_parquet(str(parts / "clusters"))
     checks = read("checks", None)
     if checks is not None:
         grouped(grouped(checks, cb.check_flags), cb.unique_flags).write_parquet(str(parts / "corpus_flags"))
