@@ -415,7 +415,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     pool = ray.data.ActorPoolStrategy(size=max(1, min(_cpus(), batches)))  # no more actors (spaCy loads) than batches
     # read first (blocks in the object store, not on the driver): a pool holding every CPU would leave none for the
     # read tasks, and the step would wait forever (seen at 2 CPUs)
-    counts = _collect(ray.data.read_parquet(str(source)).materialize().map_batches(
+    # one block per batch: a file read as one block would go to one actor while the others idle
+    counts = _collect(ray.data.read_parquet(str(source)).repartition(batches).materialize().map_batches(
         Preparer, batch_size=batch_size, batch_format="pyarrow", num_cpus=1, compute=pool,
         fn_constructor_kwargs={"parts": str(parts)}))
     n_articles = sum(counts["articles"].to_pylist()) if counts.num_rows else 0
