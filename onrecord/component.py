@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from threadpoolctl import ThreadpoolController
 
 from onrecord.assess.checkworthiness import CheckworthinessModel
-from onrecord.assess.conflicts import StatusEvent, find_conflicts, status_events
+from onrecord.assess.conflicts import StatusEvent, find_conflicts, status_events, status_readings
 from onrecord.assess.unsourced import unsourced_sentences
 from onrecord.attribute.actors import Actor as ActorIndexActor
 from onrecord.attribute.actors import ActorIndex
@@ -186,7 +186,10 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
                  for i, ((s, e), score) in enumerate(zip(bounds, scores, strict=True), 1)]
 
     flags: list[Flag] = []
-    for c in find_conflicts(doc, actors, found, skip):
+    # the status events are read once: for the article's conflicts and for the store's corpus check (which would
+    # otherwise parse the article again)
+    readings = status_readings(doc, actors, [f.content for f in found], skip)
+    for c in find_conflicts(doc, actors, found, skip, readings):
         # related: the attributions the two statements hold, and the other statement when it is unsourced
         related = [by_content[r] for r in c.related_spans]
         if c.other is not None:
@@ -204,14 +207,12 @@ def analyse_doc(doc: Doc, model: CheckworthinessModel, checkworthy: float,
                                            f"checkable claim (check-worthiness {u.checkworthiness:.2f})."),
                               related=[u.id]))
     flags.sort(key=lambda f: f.start)
-    # the events the status check reads, for the store's corpus check (which would otherwise parse the article again)
-    events = status_events(doc, actors, [f.content for f in found], skip)
 
     actor_list = [Actor(a.id, a.name, a.kind, list(a.roles), _mentions(text, a))  # type: ignore[arg-type]
                   for a in actors.actors if any(f.actor is a for f in found) or a.kind == "person" or a.pronouns]
     _add_speaker_mentions(actor_list, attributions)
     return Record(Article(id=hashlib.sha256(text.encode()).hexdigest()), text, boilerplate, attributions,
-                  unsourced, actor_list, [], flags, status_events=events)
+                  unsourced, actor_list, [], flags, status_events=status_events(readings))
 
 
 def _mentions(text: str, actor: ActorIndexActor) -> list[Mention]:

@@ -423,11 +423,18 @@ class StatusEvent:
     office: str | None  # the office the person held as the article names it in the event's sentence, lower case
 
 
-def status_events(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
-                  skip: list[tuple[int, int]]) -> list[StatusEvent]:
-    """Every status event the article check reads (``status_conflicts``), with whom and when."""
+def status_readings(doc: Doc, actors: ActorIndex, reported: list[tuple[int, int]],
+                    skip: list[tuple[int, int]]) -> list[_Event]:
+    """The article's asserted status events outside ``reported`` speech, read once for ``status_conflicts`` and
+    for ``status_events``."""
+    return list(_events(doc, actors, reported, skip))
+
+
+def status_events(readings: list[_Event]) -> list[StatusEvent]:
+    """Every status event the article check reads (``status_readings``), with whom and when, for readers outside
+    this module."""
     out = []
-    for event in _events(doc, actors, reported, skip):
+    for event in readings:
         verb = event.verb
         sent = _sent(verb)
         out.append(StatusEvent(_status_key(verb), verb.idx, (event.mention.start_char, event.mention.end_char),
@@ -508,13 +515,14 @@ def _cue_verb(f: Found, doc: Doc) -> Token | None:
     return span.root if span is not None else None
 
 
-def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
+def status_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]],
+                     readings: list[_Event] | None = None) -> list[Conflict]:
     """A person said to have left office, died or been arrested, whom the article also presents as still
-    holding that status: one conflict per person and status."""
-    reported = [f.content for f in found]
+    holding that status: one conflict per person and status (``readings``: ``status_readings``, when read)."""
     out: list[Conflict] = []
     done: set[tuple[int, str]] = set()
-    for event in _events(doc, actors, reported, skip):
+    for event in readings if readings is not None else status_readings(doc, actors, [f.content for f in found],
+                                                                       skip):
         key = (id(event.actor), event.kind)
         if key in done or _restored(event):
             continue
@@ -1201,9 +1209,11 @@ def figure_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: lis
     return out
 
 
-def find_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]]) -> list[Conflict]:
-    """Every conflict of the article, in text order of the statement flagged; one per contradiction."""
-    out = (status_conflicts(doc, actors, found, skip) + denial_conflicts(doc, actors, found, skip)
+def find_conflicts(doc: Doc, actors: ActorIndex, found: list[Found], skip: list[tuple[int, int]],
+                   readings: list[_Event] | None = None) -> list[Conflict]:
+    """Every conflict of the article, in text order of the statement flagged; one per contradiction
+    (``readings``: the status events ``status_readings`` read, when already read)."""
+    out = (status_conflicts(doc, actors, found, skip, readings) + denial_conflicts(doc, actors, found, skip)
            + figure_conflicts(doc, actors, found, skip) + reversal_conflicts(doc, actors, found, skip))
     unique: dict[tuple[int, int, tuple[int, int] | None], Conflict] = {}
     for c in out:

@@ -422,7 +422,7 @@ def _read_status(by_article: dict[str, list[dict[str, Any]]], texts: dict[str, s
     actor index (the cost the workers' rows save: the pipeline and its models in this process)."""
     if not todo:
         return {}
-    from onrecord.assess.conflicts import status_events
+    from onrecord.assess.conflicts import status_events, status_readings
     from onrecord.attribute.actors import ActorIndex
     from onrecord.clean import find_boilerplate
     from onrecord.parse import load_pipeline
@@ -435,7 +435,8 @@ def _read_status(by_article: dict[str, list[dict[str, Any]]], texts: dict[str, s
             skip = [(b.start, b.end) for b in find_boilerplate(texts[aid])]
             reported = [(s["start_char"], s["end_char"]) for s in rows if s["kind"] == "attribution"]
             unsourced = [(s["statement_id"], s["start_char"], s["end_char"]) for s in rows if s["kind"] == "unsourced"]
-            out[aid] = status_rows(aid, doc.text, unsourced, status_events(doc, ActorIndex(doc, skip), reported, skip))
+            out[aid] = status_rows(aid, doc.text, unsourced, status_events(
+                status_readings(doc, ActorIndex(doc, skip), reported, skip)))
     return out
 
 
