@@ -20,9 +20,9 @@ import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.coref import (
-    COMPANY_ENDINGS,
     ORG_NOUNS,
     PronounRanker,
+    company_name,
     nouns_naming,
     person_ages,
     person_descriptors,
@@ -101,7 +101,7 @@ def _unbulleted(ent: Span) -> Span:
         return Span(ent.doc, i + 1, ent.end, label="PERSON")
     words = span.text.split()
     if ent.label_ != "PERSON" and len(words) >= 2 and words[0].lower() in all_given_names() \
-            and words[-1].lower() not in COMPANY_ENDINGS and (bulleted or mention_role(span) is not None):
+            and not company_name(span.text) and (bulleted or mention_role(span) is not None):
         return Span(ent.doc, span.start, span.end, label="PERSON")
     return Span(ent.doc, span.start, span.end, label=ent.label_) if bulleted else ent
 
@@ -370,7 +370,7 @@ class ActorIndex:
     def _named_body(self, actor: Actor) -> bool:
         """A longer name the syntax puts an organisation noun on ("The maker of velostan, Orvane Pharma") or
         that ends as a company's does ("Orvane Pharma", "Y Motors")."""
-        if actor.name.split()[-1].lower() in COMPANY_ENDINGS:
+        if company_name(actor.name):
             return True
         for start, end in actor.mentions:
             span = self.doc.char_span(start, end, alignment_mode="expand")

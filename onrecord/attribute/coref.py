@@ -414,7 +414,7 @@ def candidates(pronoun: Token, index: ActorIndex) -> list[Candidate]:
         if kind != "person" and actor.kind == "person":
             continue
         if kind == "person" and actor.kind != "person" and (actor.name.split()[0].lower() not in index.name_genders
-                                                            or actor.name.split()[-1].lower() in COMPANY_ENDINGS) \
+                                                            or company_name(actor.name)) \
                 and not surname_alone(actor, index):
             continue  # ... but never a name that ends as a company's does ("Arvo Lithium", "Orvane Pharma")
         if agreement in "mf" and _clashes(actor, agreement):
@@ -658,10 +658,16 @@ institute university ministry agency party union council commission committee co
 organisation organization association federation league club alliance coalition network
 """.split())
 # Company-name endings: a generic "the company" / "the firm" stands for the latest such body.
-COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
+_COMPANY_ENDINGS = frozenset("inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group motors holdings "
                              "airlines bank energy pharma systems technologies capital partners associates "
-                             "investments resources minerals mining metals lithium industries".split())
-# (capital … lithium: finance and mining firms, "Fenwick Capital", "Arvo Lithium", that the tagger calls people)
+                             "investments resources minerals mining metals industries".split())
+# (capital … industries: finance and mining firms, "Fenwick Capital", "Corvel Mining", that the tagger calls people)
+
+
+def company_name(name: str) -> bool:
+    """The name ends as a company's does ("Orvane Pharma", "Y Motors", "Fenwick Capital")."""
+    words = name.split()
+    return bool(words) and words[-1].lower() in _COMPANY_ENDINGS
 _COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
 # Nouns news uses interchangeably for one public body that oversees others: "the regulator" after "the data
 # protection authority", "the watchdog" after "the Competition Commission".
@@ -793,7 +799,7 @@ def resolve_body(head: Token, index: ActorIndex, cache: dict[int, set[str]]) -> 
             return actor
     if noun in _COMPANY_NOUNS:
         for _, _, actor in index.mentions_before(head.idx):
-            if actor.kind != "person" and actor.name.split()[-1].lower() in COMPANY_ENDINGS:
+            if actor.kind != "person" and company_name(actor.name):
                 return actor
     if head.dep_ == "nsubj" and head.tag_ == "NN":
         # no name fits: the body that was the subject of the sentence before ("Kellan Rovers said …

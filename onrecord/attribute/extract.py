@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from spacy.tokens import Doc, Span, Token
 
 from onrecord.attribute.actors import Actor, ActorIndex
-from onrecord.attribute.coref import COMPANY_ENDINGS, ORG_NOUNS
+from onrecord.attribute.coref import ORG_NOUNS, company_name
 from onrecord.attribute.lexicon import (
     BODY_NOUNS,
     CHANNEL_NOUNS,
@@ -401,7 +401,7 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     if head.lower_ in TITLE_WORDS or head.ent_type_ == "PERSON":
         return Source(start, end, own_name, "person", None, role or own_name)
     if head.pos_ == "PROPN" and len(own_name.split()) in (2, 3) and own_name.split()[0].lower() in actors.name_genders \
-            and own_name.split()[-1].lower() not in COMPANY_ENDINGS:
+            and not company_name(own_name):
         return Source(start, end, own_name, "person", None, role)  # a name the tagger missed: "• Tomas Reinholt, …"
     if head.ent_type_ in ("ORG", "GPE", "NORP") or head.pos_ == "PROPN" or head.lemma_.lower() in BODY_NOUNS:
         return Source(start, end, own_name, "organization", None, role)
