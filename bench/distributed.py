@@ -310,7 +310,8 @@ def size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
-RAW = ("articles", "attributions", "unsourced", "mentions", "positions", "flags", "boilerplate", "outcomes")
+RAW = ("articles", "attributions", "unsourced", "mentions", "positions", "flags", "boilerplate", "status_events",
+       "outcomes")
 
 
 def _analyse_into(store: str, first: int, docs: list[dict[str, str]]) -> int:
@@ -320,7 +321,7 @@ def _analyse_into(store: str, first: int, docs: list[dict[str, str]]) -> int:
 
     items = [(first + i, Item("bench", f"bench:{first + i + 1}", "row", d, None)) for i, d in enumerate(docs)]
     parquet_store.ParquetStore(store).write_batch(f"r0000-bench-{first:012d}",
-                                                  batch.analyse_batch(batch.items_table(items, 0)))
+                                                  batch.analyse_batch(batch.items_table(items, 0), status=True))
     return len(docs)
 
 
@@ -466,9 +467,10 @@ def corpus_steps(rows: dict[str, Any], docs: list[dict[str, str]], steps: list[i
 
 
 def _raw_schema(name: str) -> Any:
-    from onrecord.store import batch, schema
+    from onrecord.store import batch
 
-    return batch.OUTCOMES if name == "outcomes" else batch.raw_schema(schema.BY_NAME[name])
+    return batch.OUTCOMES if name == "outcomes" else batch.raw_schema(
+        {t.name: t for t in batch.row_tables(status=True)}[name])
 
 
 def main() -> None:

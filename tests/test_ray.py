@@ -292,7 +292,7 @@ def corroboration_tables(path: Path) -> dict[str, list[str]]:
     con = schema.connect(path, read_only=True)
     try:
         return {t.name: sorted(repr(r) for r in con.execute(f"SELECT * FROM {t.name}").fetchall())
-                for t in (*schema.TABLES, *corroborate.TABLES)}
+                for t in (*schema.TABLES, *corroborate.TABLES, corroborate.STATUS)}
     finally:
         con.close()
 

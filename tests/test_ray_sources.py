@@ -125,3 +125,48 @@ def _feed(tmp_path: Path, texts: list[str]) -> str:
         path.write_text("".join(json.dumps({"text": t, "id": f"a{i}"}) + "\n" for i, t in enumerate(texts)),
                         encoding="utf-8")
     return str(path)
+
+
+def test_the_analysis_keeps_status_events_for_corroboration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``status`` the batch keeps the status events its articles' checks read (``status_events``); they are
+    published, reach corroboration's input, and its per-article step reads them instead of parsing the articles
+    again — with the facts a second parse gives."""
+    from test_corroborate_status import CASES
+
+    from onrecord.store import corroborate, corroborate_batch, parquet_store
+    from onrecord.store.sources import Item
+
+    articles = [{"id": f"e{i}", "outlet": "Capital Gazette", "published": "2024-06-03", "text": event}
+                for i, (event, _) in enumerate(CASES.values())]
+    items = batch.items_table([(i, Item("feed", f"feed:{i + 1}", "row", a)) for i, a in enumerate(articles)], run=0)
+    out = batch.analyse_batch(items, status=True)
+    assert set(out) == {t.name for t in schema.ARTICLE_TABLES} | {"outcomes", "status_events"}
+    assert set(out["status_events"]["article_id"].to_pylist()) == {a["id"] for a in articles}  # one row at least
+    assert "status_events" not in batch.analyse_batch(items)
+    store = parquet_store.ParquetStore(tmp_path / "store")
+    store.create()
+    store.write_batch("b0", out)
+    prepared: dict[str, list] = {}
+
+    def read(work: Path) -> None:
+        source = pq.read_table(parquet_store.corroboration_input(work))
+        assert source["status"].null_count == 0
+        real = corroborate._read_status
+        parsed: list[str] = []
+
+        def counted(by_article: object, texts: object, todo: list[str]) -> dict:
+            parsed.extend(todo)
+            return real(by_article, texts, todo)
+
+        monkeypatch.setattr(corroborate, "_read_status", counted)
+        prepared["kept"] = corroborate_batch.prepare(source)["statement_facts"].to_pylist()
+        assert not parsed  # no article parsed again
+        prepared["parsed"] = corroborate_batch.prepare(source.drop_columns(["status"]))["statement_facts"].to_pylist()
+        assert parsed  # without the kept events, the articles are parsed
+
+    store.publish([], parquet_store.resolve_locally, corroborate=read)
+    assert any(f["kind"] == "status" for f in prepared["kept"])
+    assert prepared["kept"] == prepared["parsed"]
+    con = schema.connect(store.path, read_only=True)
+    assert con.execute("SELECT count(DISTINCT article_id) FROM status_events").fetchone()[0] == len(articles)
+    con.close()

@@ -9,8 +9,10 @@ Input: a table in the ``ITEMS`` schema (one row per article to read: where it ca
 from; ``items_table`` builds it from ``sources.Item``s, ``articles_items`` from a table of articles with a
 ``text`` or ``html`` column). Output: one table per article table of the store (``seq`` and ``actor_id`` left
 NULL: they are corpus-level, filled in when the rows are published) plus ``outcomes`` (one row per input row:
-``ok``, ``skipped`` or ``failed`` with the stage and a one-line reason). Every output row carries the input's
-``_run`` and ``_pos``, which order the articles exactly as a one-process run would.
+``ok``, ``skipped`` or ``failed`` with the stage and a one-line reason), and with ``status`` (the store
+corroborates) ``status_events``: the status events each article's check read (``corroborate.STATUS``), so that the
+corpus check need not parse the article again. Every output row carries the input's ``_run`` and ``_pos``, which
+order the articles exactly as a one-process run would.
 """
 
 from __future__ import annotations
@@ -81,23 +83,34 @@ def to_items(table: pa.Table) -> list[Item]:
     return out
 
 
-def analyse_batch(items: pa.Table, *, max_bytes: int | None = None, known: np.ndarray | None = None
-                  ) -> dict[str, pa.Table]:
+def row_tables(status: bool = False) -> tuple[schema.Table, ...]:
+    """The tables of rows a batch produces: the store's article tables, and ``status_events`` with ``status``."""
+    if not status:
+        return schema.ARTICLE_TABLES
+    from onrecord.store.corroborate import STATUS
+
+    return (*schema.ARTICLE_TABLES, STATUS)
+
+
+def analyse_batch(items: pa.Table, *, max_bytes: int | None = None, known: np.ndarray | None = None,
+                  status: bool = False) -> dict[str, pa.Table]:
     """Analyse one batch of items. ``known``: sorted 8-byte hashes of the article ids already stored
-    (``ingest.id_hash``), which are skipped before the costly analysis. One bad item is a ``failed`` outcome,
-    never an exception."""
+    (``ingest.id_hash``), which are skipped before the costly analysis; ``status``: keep the status events too
+    (``status_events``). One bad item is a ``failed`` outcome, never an exception."""
     from onrecord.store import ingest
 
-    ingest.init_worker(known if known is not None else np.empty(0, dtype=np.uint64), max_bytes, in_pool=False)
+    ingest.init_worker(known if known is not None else np.empty(0, dtype=np.uint64), max_bytes, status=status,
+                       in_pool=False)
     order = items.select(["_run", "_pos"]).to_pylist()
     outcomes = ingest.process(to_items(items))
-    rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in schema.ARTICLE_TABLES}
+    tables = row_tables(status)
+    rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in tables}
     status = []
     for where, outcome in zip(order, outcomes, strict=True):
         status.append({"name": outcome.name, "source": outcome.source, "status": outcome.status,
                        "stage": outcome.stage, "reason": outcome.reason, "article_id": outcome.article_id, **where})
         for name, table_rows in (outcome.rows or {}).items():
             rows[name].extend({**r, **where} for r in table_rows)
-    out = {t.name: pa.Table.from_pylist(rows[t.name], schema=raw_schema(t)) for t in schema.ARTICLE_TABLES}
+    out = {t.name: pa.Table.from_pylist(rows[t.name], schema=raw_schema(t)) for t in tables}
     out["outcomes"] = pa.Table.from_pylist(status, schema=OUTCOMES)
     return out

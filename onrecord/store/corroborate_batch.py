@@ -63,7 +63,7 @@ LINKS = pa.schema([("key", pa.int64()), ("candidate", pa.int64()), ("score", pa.
 
 
 def prepare(articles: pa.Table) -> dict[str, pa.Table]:
-    """Per article (``id, seq, text, outlet, url, published_date, statements, people, positions``): its
+    """Per article (``id, seq, text, outlet, url, published_date, statements, people, positions, status``): its
     ``articles`` row, its ``statements`` rows, its ``statement_facts`` rows and its ``checks`` rows (the input of
     the corpus conflict checks, ``corroborate.CHECKS`` with a ``shard`` of their group)."""
     arts, stmts, facts_in = [], [], []
@@ -89,7 +89,9 @@ def prepare(articles: pa.Table) -> dict[str, pa.Table]:
                              "text": s["text"],
                              "start_char": s["start_char"], "end_char": s["end_char"],
                              "published_date": a["published_date"]})
-    facts = co.extract_facts(facts_in, {a["id"]: a["text"] or "" for a in rows})
+    # the status events the analysis kept (an article without them is parsed again, as on a DuckDB store)
+    kept = {a["id"]: a["status"] for a in rows if a.get("status") is not None}
+    facts = co.extract_facts(facts_in, {a["id"]: a["text"] or "" for a in rows}, kept)
     checks = check_rows(rows, facts)
     return {"articles": pa.Table.from_pylist(arts, schema=ARTICLES),
             "statements": pa.Table.from_pylist(stmts, schema=STATEMENTS),

@@ -40,6 +40,7 @@ MARKER = "onrecord-store.json"
 LAYOUT = "parquet-directory/1"
 ANALYSED = "_analysed"
 OUTCOMES = "outcomes"
+STATUS_EVENTS = "status_events"  # kept by the analysis when the store corroborates (``batch.row_tables``)
 CHOSEN = "_chosen"  # per version: where each published article's rows are (id, seq, _batch, _pos)
 KEEP_VERSIONS = 2  # the published version and the one before (a reader may still be on it)
 
@@ -163,7 +164,7 @@ class ParquetStore:
         con = scratch()
         con.execute("SET preserve_insertion_order = false")
         _view(con, "raw_outcomes", self.analysed(OUTCOMES), _batch_schema(batch.OUTCOMES))
-        for table in schema.ARTICLE_TABLES:
+        for table in batch.row_tables(status=True):
             _view(con, f"raw_all_{table.name}", self.analysed(table.name), _batch_schema(batch.raw_schema(table)))
             con.execute(f"CREATE VIEW raw_{table.name} AS SELECT * FROM raw_all_{table.name} "
                         "WHERE _batch IN (SELECT DISTINCT _batch FROM raw_outcomes)")
@@ -250,7 +251,8 @@ class ParquetStore:
         """The version's tables: those with actor ids (``with_actors``: after actor merging, from ``resolved``),
         or the others."""
         local = {"attributions": "speaker_local", "mentions": "local_id", "positions": "local_actor"}
-        for table in schema.ARTICLE_TABLES:
+        # status_events: what the analysis kept for corroboration (``batch.row_tables``), published when it did
+        for table in batch.row_tables(status=any(self.analysed(STATUS_EVENTS).glob("*.parquet"))):
             if (table.name in local) != with_actors:
                 continue
             cols = []
@@ -359,13 +361,17 @@ CORROBORATION = "_corroboration"  # in a version being published: the engine's i
 def corroboration_input(work: Path) -> Path:
     """The input of the engine's corroboration: one row per article (``seq`` order) with its statements, each
     numbered (``member``) in the order ``corroborate`` processes them, the speaker of each attribution, the
-    article's canonical person mentions and its stances (what the conflict checks read of one article). DuckDB over
-    the version's Parquet."""
+    article's canonical person mentions and its stances (what the conflict checks read of one article), and the
+    status events its analysis kept (NULL when it kept none: the article is parsed again). DuckDB over the version's
+    Parquet."""
+    from onrecord.store import corroborate as co
+
     folder = work / CORROBORATION / "input"
     con = scratch()
     try:
         for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
             _view(con, name, work / name, getattr(schema, name.upper()).arrow)
+        _view(con, STATUS_EVENTS, work / STATUS_EVENTS, co.STATUS.arrow)
         _copy(con, """
             WITH s AS (SELECT article_id, id AS statement_id, 'attribution' AS kind, content_start AS start_char,
                               content_end AS end_char, content AS text, coalesce(form, '') <> 'direct' AS own,
@@ -392,10 +398,14 @@ def corroboration_input(work: Path) -> Path:
                                                   'name': ac.name, 'issue': p.issue, 'stance': p.stance,
                                                   'confidence': p.confidence, 'origin': p.origin}) AS positions
                        FROM positions p LEFT JOIN actors ac ON ac.id = p.actor_id
-                       WHERE p.actor_id IS NOT NULL GROUP BY p.article_id)
-            SELECT a.id, a.seq, a.text, a.outlet, a.url, a.published_date, g.statements, m.people, p.positions
+                       WHERE p.actor_id IS NOT NULL GROUP BY p.article_id),
+                 e AS (SELECT article_id, list({%s} ORDER BY verb NULLS FIRST) AS status
+                       FROM status_events GROUP BY article_id)
+            SELECT a.id, a.seq, a.text, a.outlet, a.url, a.published_date, g.statements, m.people, p.positions,
+                   e.status
             FROM articles a LEFT JOIN g ON g.article_id = a.id LEFT JOIN m ON m.article_id = a.id
-            LEFT JOIN p ON p.article_id = a.id ORDER BY a.seq""", folder)
+            LEFT JOIN p ON p.article_id = a.id LEFT JOIN e ON e.article_id = a.id ORDER BY a.seq"""
+              % ", ".join(f"'{c}': {c}" for c in co.STATUS.names[1:]), folder)
     finally:
         con.close()
     return folder

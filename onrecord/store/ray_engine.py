@@ -129,7 +129,7 @@ class Analyser:
     """A Ray Data actor: the spaCy pipeline loaded once, then one ``analyse_batch`` per batch, after which the
     memory the batch freed goes back to the system."""
 
-    def __init__(self, store: str, known: Any, max_bytes: int | None, invocation: str) -> None:
+    def __init__(self, store: str, known: Any, max_bytes: int | None, invocation: str, status: bool = False) -> None:
         import ray
 
         from onrecord.parse import load_pipeline
@@ -139,6 +139,7 @@ class Analyser:
         self.known: np.ndarray = ray.get(known[0])  # in a list: Ray resolves only top-level references
         self.max_bytes = max_bytes
         self.invocation = invocation
+        self.status = status  # keep the status events the article check read (the run corroborates)
 
     def __call__(self, files: pa.Table) -> pa.Table:
         items = _read_items(files["file"].to_pylist())
@@ -148,7 +149,7 @@ class Analyser:
         if self.store.attempt(key) > TASK_RETRIES + 1:
             tables = {"outcomes": failed_outcomes(items, LOST)}
         else:
-            tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known)
+            tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known, status=self.status)
         self.store.write_batch(key, tables)
         outcomes = tables["outcomes"]
         del tables
@@ -634,6 +635,8 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     rules = rules if rules is not None else target.stored_rules()
     run = target.run_number(parquet_sources.signature(sources))
     known = target.known_ids()
+    if corroborate is None:
+        corroborate = target.corroborated()
     _import_ray()  # before any staging: without Ray, say so at once
     invocation = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + f"{os.getpid() % 100000:05d}"
     staged = target.path / INPUT
@@ -652,7 +655,7 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
 
             pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
             analyser = {"store": str(target.path), "known": [ray.put(known)], "max_bytes": max_bytes,
-                        "invocation": invocation}
+                        "invocation": invocation, "status": corroborate}
             while files := ahead.result():
                 ahead = staging.submit(stage)  # the next window is staged while this one is analysed
                 files = _cut_tail(files, 2 * pool, batch_size)
@@ -682,8 +685,6 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
         shutil.rmtree(staged, ignore_errors=True)
     if progress:
         print(file=sys.stderr)
-    if corroborate is None:
-        corroborate = target.corroborated()
     publishing = time.monotonic()
     summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray, partitions=_cpus(),
                                                            corroborate=corroborate and functools.partial(
