@@ -399,13 +399,13 @@ def corroboration_input(work: Path) -> Path:
                                                   'confidence': p.confidence, 'origin': p.origin}) AS positions
                        FROM positions p LEFT JOIN actors ac ON ac.id = p.actor_id
                        WHERE p.actor_id IS NOT NULL GROUP BY p.article_id),
-                 e AS (SELECT article_id, list({%s} ORDER BY verb NULLS FIRST) AS status
+                 e AS (SELECT article_id, list({STATUS} ORDER BY verb NULLS FIRST) AS status
                        FROM status_events GROUP BY article_id)
             SELECT a.id, a.seq, a.text, a.outlet, a.url, a.published_date, g.statements, m.people, p.positions,
                    e.status
             FROM articles a LEFT JOIN g ON g.article_id = a.id LEFT JOIN m ON m.article_id = a.id
-            LEFT JOIN p ON p.article_id = a.id LEFT JOIN e ON e.article_id = a.id ORDER BY a.seq"""
-              % ", ".join(f"'{c}': {c}" for c in co.STATUS.names[1:]), folder)
+            LEFT JOIN p ON p.article_id = a.id LEFT JOIN e ON e.article_id = a.id ORDER BY a.seq""".replace(
+            "{STATUS}", "{" + ", ".join(f"'{c}': {c}" for c in co.STATUS.names[1:]) + "}"), folder)
     finally:
         con.close()
     return folder
