@@ -167,6 +167,10 @@ def _is_subject(span: Span) -> bool:
 _TITLE_ABBREVIATIONS = {"sen.": "senator", "sen": "senator", "gov.": "governor", "rep.": "representative",
                         "gen.": "general", "pres.": "president", "sec.": "secretary", "supt.": "superintendent",
                         "cllr": "councillor", "cllr.": "councillor", "insp.": "inspector", "amb.": "ambassador"}
+# Role nouns news uses interchangeably for one person: "Their attorney, X" is "the lawyer" a sentence on.
+_ROLE_SYNONYMS = [frozenset("lawyer attorney counsel solicitor barrister".split()),
+                  frozenset("spokesman spokeswoman spokesperson".split()),
+                  frozenset("chairman chairwoman chair chairperson".split())]
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m",
                    "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
@@ -714,6 +718,7 @@ class ActorIndex:
         'the leader' failing that, the latest person."""
         title = head.lemma_.lower()
         nouns = {title, head.lower_, _TITLE_ABBREVIATIONS.get(head.lower_, head.lower_)}
+        nouns |= {w for synonyms in _ROLE_SYNONYMS if nouns & synonyms for w in synonyms}
         modifiers = {c.lemma_.lower() for c in head.children if c.dep_ in ("compound", "amod") and c.i < head.i}
         fitting: Actor | None = None
         for n, (_, _, actor) in enumerate(self._before(head.idx)):
