@@ -551,7 +551,13 @@ def _is_outlet(token: Token) -> bool:
 
 def _credited(token: Token) -> bool:
     """A name the article's datelines credit as its agency ("told Wire" under "PORT ELIM (Wire) -")."""
-    return token.pos_ == "PROPN" and token.text in dateline_credits(doc_text(token.doc))  # rare: not cached
+    if token.pos_ != "PROPN":
+        return False
+    memo = token_index(token.doc).memo  # the datelines are read once per document, not once per question
+    credits = memo.get("dateline_credits")
+    if credits is None:
+        credits = memo["dateline_credits"] = dateline_credits(doc_text(token.doc))
+    return token.text in credits
 
 
 def _definite_name(token: Token) -> bool:
@@ -1227,7 +1233,9 @@ def continue_quotes(doc: Doc, found: list[Found], quotes: Quotes) -> list[Found]
             continue
         content = trim(text, nxt.start, nxt.end, " \n,")
         starts.add(content[0])
-        out.append(replace(f, content=content, form="direct", via=list(f.via), when=None, rule="continued"))
+        # a run-on across a paragraph or after an indirect report is this project's reading, not PolNeAR's
+        rule = "continued" if f.form != "indirect" and "\n" not in gap else "run-on"
+        out.append(replace(f, content=content, form="direct", via=list(f.via), when=None, rule=rule))
     return out
 
 
