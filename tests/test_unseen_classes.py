@@ -316,3 +316,17 @@ def test_a_trailing_document_clause_with_its_is_the_bodys_document() -> None:
     found = [(a.content.text, a.speaker.name if a.speaker else None, a.speaker.kind if a.speaker else None)
              for a in record.attributions]
     assert found == [("The steelmaker made a loss of 80 million crowns last year", "Norrvik Steel", "document")]
+
+
+def test_a_trailing_clause_with_an_object_or_a_mark_of_its_own_reports_nothing() -> None:
+    text = ("Mayor Tom Reed said the depot would close in May. He added that the buses would run as planned, "
+            "whatever the union said.")
+    record = onrecord.analyze(text)
+    assert [a.cue.text for a in record.attributions] == ["said", "added"]
+
+
+def test_a_quotation_continues_after_the_inverted_speakers_appositive() -> None:
+    text = ("\"We will not accept less than 9 per cent,\" said Ana Duarte, general secretary of the Lisbon Bakers' "
+            "Union. \"The strike goes on until the owners come back with a real offer.\"")
+    said = speakers(onrecord.analyze(text))
+    assert said["The strike goes on until the owners come back with a real offer."] == "Ana Duarte"

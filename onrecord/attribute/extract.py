@@ -829,15 +829,20 @@ def _hedged(verb: Token) -> bool:
     return any(c.dep_ == "aux" and c.tag_ == "MD" for c in verb.children)
 
 
+_TRAILING_DEPS = frozenset({"nsubj", "nsubjpass", "aux", "auxpass", "neg", "advmod", "punct"})
+
+
 def _trailing_clause(verb: Token) -> bool:
     """The cue closes its sentence after a comma, with a subject and nothing it reports of its own:
     "…, its annual report shows." is a reporting clause on the clause before, whatever the parse."""
     doc = verb.doc
     left = min(t.i for t in verb.subtree if not t.is_punct)  # the comma itself often hangs on the cue
     after = doc[verb.i + 1] if verb.i + 1 < len(doc) else None
+    # only a subject, auxiliaries and adverbs of its own: "whatever the union said" has an object, "as X said" a mark
     return (verb.i > verb.head.i and left > 0 and doc[left - 1].text == ","
             and any(c.dep_ in ("nsubj", "nsubjpass") and c.i < verb.i for c in verb.children)
-            and not any(c.i > verb.i and c.dep_ not in ("punct",) for c in verb.children)
+            and all(c.dep_ in _TRAILING_DEPS and c.tag_ not in ("WDT", "WP", "WRB") and (c.i < verb.i or c.is_punct)
+                    for c in verb.children)
             and (after is None or after.is_punct or after.is_space))
 
 
@@ -1228,13 +1233,15 @@ def continue_quotes(doc: Doc, found: list[Found], quotes: Quotes) -> list[Found]
             # a paragraph that is one quotation, after the paragraph the reporting clause closed
             if gap.count("\n") > 2 or gap.strip() not in (".", "") or not _fills_paragraph(text, nxt):
                 continue
-        # the reporting clause ends its sentence and nothing but a date or place may follow it
-        elif len(gap) > 40 or not gap.rstrip().endswith((".", ":", ",")) or in_quote(quotes, tail):
+        # the reporting clause ends its sentence and nothing but a date or place may follow it, or the
+        # speaker's appositive ('said Maria Okafor, general secretary of the union. “B.”')
+        elif len(gap) > (120 if gap.startswith(",") else 40) or not gap.rstrip().endswith((".", ":", ",")) \
+                or in_quote(quotes, tail):
             continue
         content = trim(text, nxt.start, nxt.end, " \n,")
         starts.add(content[0])
         # a run-on across a paragraph or after an indirect report is this project's reading, not PolNeAR's
-        rule = "continued" if f.form != "indirect" and "\n" not in gap else "run-on"
+        rule = "continued" if f.form != "indirect" and "\n" not in gap and len(gap) <= 40 else "run-on"
         out.append(replace(f, content=content, form="direct", via=list(f.via), when=None, rule=rule))
     return out
 
