@@ -324,9 +324,3 @@ def test_a_trailing_clause_with_an_object_or_a_mark_of_its_own_reports_nothing()
     record = onrecord.analyze(text)
     assert [a.cue.text for a in record.attributions] == ["said", "added"]
 
-
-def test_a_quotation_continues_after_the_inverted_speakers_appositive() -> None:
-    text = ("\"We will not accept less than 9 per cent,\" said Ana Duarte, general secretary of the Lisbon Bakers' "
-            "Union. \"The strike goes on until the owners come back with a real offer.\"")
-    said = speakers(onrecord.analyze(text))
-    assert said["The strike goes on until the owners come back with a real offer."] == "Ana Duarte"

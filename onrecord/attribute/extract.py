@@ -1233,15 +1233,13 @@ def continue_quotes(doc: Doc, found: list[Found], quotes: Quotes) -> list[Found]
             # a paragraph that is one quotation, after the paragraph the reporting clause closed
             if gap.count("\n") > 2 or gap.strip() not in (".", "") or not _fills_paragraph(text, nxt):
                 continue
-        # the reporting clause ends its sentence and nothing but a date or place may follow it, or the
-        # speaker's appositive ('said Maria Okafor, general secretary of the union. “B.”')
-        elif len(gap) > (120 if gap.startswith(",") else 40) or not gap.rstrip().endswith((".", ":", ",")) \
-                or in_quote(quotes, tail):
+        # the reporting clause ends its sentence and nothing but a date or place may follow it
+        elif len(gap) > 40 or not gap.rstrip().endswith((".", ":", ",")) or in_quote(quotes, tail):
             continue
         content = trim(text, nxt.start, nxt.end, " \n,")
         starts.add(content[0])
         # a run-on across a paragraph or after an indirect report is this project's reading, not PolNeAR's
-        rule = "continued" if f.form != "indirect" and "\n" not in gap and len(gap) <= 40 else "run-on"
+        rule = "continued" if f.form != "indirect" and "\n" not in gap else "run-on"
         out.append(replace(f, content=content, form="direct", via=list(f.via), when=None, rule=rule))
     return out
 
