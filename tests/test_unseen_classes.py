@@ -299,6 +299,9 @@ def test_a_that_clause_the_parser_hangs_on_the_statement_noun_is_the_content() -
     said = speakers(record)
     assert said["it had received the complaint and would reply in May"] == "Baltic Ferry Authority"
     assert said["it had cut supply to two towns"] == "Lakeland Water Board"
+    text = ("The mayor, Ilse Brand, said in a statement posted on Facebook that 14 homes had been flooded, six of them "
+            "in the old town.")
+    assert list(speakers(onrecord.analyze(text))) == ["14 homes had been flooded, six of them in the old town"]
     # the statement's content is no part of the statement as a channel
     assert not [v.name for a in record.attributions for v in a.via if "supply" in v.name or "complaint" in v.name]
 

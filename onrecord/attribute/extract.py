@@ -699,7 +699,8 @@ def _clause_on_channel(verb: Token) -> list[Token]:
                 if clause.dep_ in ("acl", "relcl") and clause.i > noun.i and any(
                         g.dep_ == "mark" and g.lower_ == "that" for g in clause.children) and any(
                         g.dep_ in ("nsubj", "nsubjpass") for g in clause.children):
-                    return [clause]
+                    # a phrase after it that the parse left on the cue belongs to it (", nine of them children")
+                    return [clause] + [c for c in verb.children if c.dep_ == "npadvmod" and c.i > clause.right_edge.i]
     return []
 
 
