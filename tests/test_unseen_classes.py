@@ -327,3 +327,9 @@ def test_a_trailing_clause_with_an_object_or_a_mark_of_its_own_reports_nothing()
     record = onrecord.analyze(text)
     assert [a.cue.text for a in record.attributions] == ["said", "added"]
 
+
+
+def test_a_name_closed_by_a_number_is_a_broadcaster_when_told() -> None:
+    text = "Ortega told News 12 by phone that he was sorry. Ortega told Patel he would resign."
+    record = onrecord.analyze(text)
+    assert [[v.name for v in a.via] for a in record.attributions] == [["News 12"], []]

@@ -532,7 +532,9 @@ def channel_name(np_head: Token) -> tuple[int, int, str, str]:
         while left > 0 and doc[left - 1].dep_ in ("compound", "flat") and doc[left - 1].pos_ == "PROPN":
             left -= 1
         ent = entity_at(np_head)
-        name = ent.text if ent is not None and ent.label_ != "NORP" else doc[left : np_head.i + 1].text
+        number = _numbered(np_head)
+        last = number.i if number is not None else np_head.i
+        name = ent.text if ent is not None and ent.label_ != "NORP" else doc[left : last + 1].text
     else:
         span = doc.char_span(start, end, alignment_mode="expand")
         ents = [e for e in ents_in(span) if e.label_ in _OUTLET_LABELS and e.label_ != "NORP"] if span else []
@@ -543,10 +545,16 @@ def channel_name(np_head: Token) -> tuple[int, int, str, str]:
     return start, end, name, kind
 
 
+def _numbered(token: Token) -> Token | None:
+    """The number that closes a name ("News 7", "Channel 4"): a broadcaster's, as no person's name has one."""
+    return next((c for c in token.children if c.dep_ == "nummod" and c.i == token.i + 1 and c.like_num), None) \
+        if token.pos_ == "PROPN" and token.ent_type_ != "PERSON" else None
+
+
 def _is_outlet(token: Token) -> bool:
     return token.ent_type_ in ("ORG", "WORK_OF_ART", "PRODUCT", "FAC") or token.lower_ in CHANNEL_NOUNS or (
         token.pos_ == "PROPN" and token.ent_type_ not in ("PERSON", "GPE", "NORP") and token.is_upper
-    )
+    ) or _numbered(token) is not None
 
 
 def _credited(token: Token) -> bool:
