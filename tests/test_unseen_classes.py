@@ -333,3 +333,10 @@ def test_a_name_closed_by_a_number_is_a_broadcaster_when_told() -> None:
     text = "Ortega told News 12 by phone that he was sorry. Ortega told Patel he would resign."
     record = onrecord.analyze(text)
     assert [[v.name for v in a.via] for a in record.attributions] == [["News 12"], []]
+
+
+def test_a_dateline_is_no_subject() -> None:
+    text = ("Court orders port to reopen\n\nMARLOW BAY — A district judge on Friday ordered the port authority to "
+            "reopen the north quay, ruling that the closure had broken the harbour act.")
+    record = onrecord.analyze(text)
+    assert [a.speaker.text for a in record.attributions if a.speaker] == ["A district judge"]

@@ -35,7 +35,7 @@ from onrecord.attribute.lexicon import (
 )
 from onrecord.attribute.quotes import Quote, Quotes
 from onrecord.attribute.tokens import doc_text, sentence_of, token_index, token_range, with_pos
-from onrecord.clean import BULLETS, dateline_credits
+from onrecord.clean import BULLETS, dateline_credits, find_datelines
 
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
 _EDGE = " \t\n\u00a0,;:.-" + _DASHES + BULLETS  # a list bullet is never part of a span
@@ -452,6 +452,15 @@ def coordinated_cue_host(verb: Token) -> Token | None:
     return None
 
 
+def _in_dateline(token: Token) -> bool:
+    """The token lies in one of the article's datelines (found once per document, on the token index's memo)."""
+    memo = token_index(token.doc).memo
+    datelines = memo.get("datelines")
+    if datelines is None:
+        datelines = memo["datelines"] = find_datelines(doc_text(token.doc))
+    return any(s <= token.idx < e for s, e in datelines)  # type: ignore[attr-defined]
+
+
 def subject_of(verb: Token) -> Token | None:
     """The clause subject of a verb, following conjunctions and control verbs up the tree; for a
     passive, the agent ("it was reported by the broadcaster that …"). A second cue hung on the
@@ -464,6 +473,8 @@ def subject_of(verb: Token) -> Token | None:
         agent = next((c for c in children if c.dep_ == "agent"), None)
         pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
         for child in children:
+            if child.dep_ in ("nsubj", "nsubjpass") and _in_dateline(child):
+                continue  # "HARLOW COUNTY — A judge ordered …": the parser's first subject is the dateline
             if child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and child.lower_ not in ("it", "there")):
                 return child
             if child.dep_ == "nsubjpass":  # impersonal passive: only an agent can be the source
