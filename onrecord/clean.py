@@ -88,7 +88,7 @@ _ROLE = (
     r"(?:staff\s+writer|staff\s+reporter|staff|writer|reporter|correspondent|editor|contributor|analyst|"
     r"(?:senior|chief|political|foreign|diplomatic|defence|defense|security|white\s+house|washington|europe|"
     r"world|news|special|international)\s+(?:\w+\s+)?(?:correspondent|editor|reporter|writer)|"
-    r"the\s+associated\s+press|associated\s+press|[A-Z][\w&.]*(?:\s+[A-Z][\w&.]*){0,3})"
+    r"the\s+associated\s+press|associated\s+press|[A-Z][\w&.]*(?:\s+(?:[A-Z][\w&.]*|\d{1,3})){0,3})"
 )
 # "By March" or "By Monday" on a line of its own is a time phrase, not a byline.
 _NOT_NAMES = (
@@ -161,10 +161,11 @@ _RELEASE_END = re.compile(
     rf"^{_LEAD}(?:[-–—#\s]*ends?[-–—#\s]*|notes?\s+(?:to|for)\s+editors?\s*:?|about\s+[\w .&'’-]{{1,60}}:)\s*$",
     re.IGNORECASE,
 )
-# Live-page furniture: "Posted by the Politics Desk | Refresh for latest updates", "Updated 14:02 GMT".
+# Live-page furniture: "Posted by the Politics Desk | Refresh for latest updates", "Updated 14:02 GMT", and a
+# story's time stamps ("Posted 4:12 PM, Updated 6:38 PM").
 _LIVE = re.compile(
     rf"^{_LEAD}(?:(?i:posted\s+by)\s+(?:the\s+)?{_BY_NAME}(?:\s*(?:,|at|on)\s*[\w:., ]{{1,30}})?|"
-    r"(?i:(?:last\s+)?updated)\s*:?\s*(?=[^|]*\d)[\d:.,\w ]{0,40}|"
+    r"(?i:(?:last\s+)?updated|posted|published)\s*:?\s*(?=[^|]*\d)[\d:.,\w ]{0,40}|"
     r"(?i:refresh\s+(?:for|to\s+see)\s+(?:the\s+)?latest(?:\s+updates)?))(?:\s*\|\s*.{0,80})?\s*$"
 )
 

@@ -221,6 +221,14 @@ def test_live_page_furniture() -> None:
     assert classify_line("Updated guidance was issued on Monday") is None
 
 
+def test_time_stamps_and_an_outlet_with_a_number_in_its_byline() -> None:
+    assert classify_line("Posted 9:05 AM, Updated 11:40 AM") == "credit"
+    assert classify_line("Published 08:15, 3 June 2026") == "credit"
+    assert classify_line("By Lena Price, Channel 12 Newsroom") == "credit"
+    assert classify_line("Published in 2019, the survey found that rents rose 4 percent.") is None
+    assert classify_line("Posted workers from Poland earned 12 euros an hour, the report found.") is None
+
+
 def test_dateline() -> None:
     from onrecord.clean import find_dateline
 

@@ -81,29 +81,53 @@ _MONTH_NAMES = frozenset("january february march april may june july august sept
                          "december".split())
 
 
-def _unbulleted(ent: Span) -> Span:
-    """An entity without the list bullet the tagger took into it, with a given name it left out before it
-    (after an honorific, any untagged name pieces).
-    A name the tagger calls an ORG or GPE is a person when it opens with a given name, ends as no company
-    does, and carries a bullet ("• Marta Eklund") or a person's title ("Marta Eklund, the county executive")."""
-    bulleted = len(ent) >= 2 and ent[0].text.strip(BULLETS) == ""
-    span = ent[1:] if bulleted else ent
+def _without_bullet(ent: Span) -> Span:
+    """The entity without the list bullet the tagger took into it ("• Marta Eklund")."""
+    if len(ent) >= 2 and ent[0].text.strip(BULLETS) == "":
+        return Span(ent.doc, ent.start + 1, ent.end, label=ent.label_)
+    return ent
+
+
+def _with_left_out_given_name(ent: Span) -> Span | None:
+    """A person with the given name the tagger left out before it ("Anders | Lund"), or None."""
     before = ent.doc[ent.start - 1] if ent.start > 0 else None
     if ent.label_ == "PERSON" and before is not None and before.pos_ == "PROPN" and not before.ent_type_ \
             and before.text.istitle() and before.lower_ in all_given_names() and before.lower_ not in _MONTH_NAMES:
-        return Span(ent.doc, ent.start - 1, ent.end, label="PERSON")  # "Anders | Lund": the given name left out
-    # "Dr Hyun-woo Park": an honorific, then untagged name pieces, then what the tagger called an ORG: one person
-    i = ent.start - 1
-    while i >= 0 and ent.start - i <= 4 and not ent.doc[i].ent_type_ and ent.doc[i].lower_ not in _HONORIFICS \
-            and (ent.doc[i].text == "-" or (ent.doc[i].text[:1].isalpha() and ent.doc[i].pos_ in ("PROPN", "NOUN"))):
+        return Span(ent.doc, ent.start - 1, ent.end, label="PERSON")
+    return None
+
+
+def _after_honorific(ent: Span) -> Span | None:
+    """"Dr Hyun-woo Park": an honorific, then untagged name pieces, then what the tagger called an ORG: one
+    person from the pieces on, or None."""
+    doc, i = ent.doc, ent.start - 1
+    while i >= 0 and ent.start - i <= 4 and not doc[i].ent_type_ and doc[i].lower_ not in _HONORIFICS \
+            and (doc[i].text == "-" or (doc[i].text[:1].isalpha() and doc[i].pos_ in ("PROPN", "NOUN"))):
         i -= 1
-    if ent.label_ != "PERSON" and i >= 0 and ent.doc[i].lower_ in _HONORIFICS:
-        return Span(ent.doc, i + 1, ent.end, label="PERSON")
+    if ent.label_ != "PERSON" and i >= 0 and doc[i].lower_ in _HONORIFICS:
+        return Span(doc, i + 1, ent.end, label="PERSON")
+    return None
+
+
+def _person_not_body(span: Span, bulleted: bool) -> Span | None:
+    """A name the tagger calls an ORG or GPE as a person, when it opens with a given name, ends as no company
+    does, and carries a bullet or a person's title ("Marta Eklund, the county executive"); else None."""
     words = span.text.split()
-    if ent.label_ != "PERSON" and len(words) >= 2 and words[0].lower() in all_given_names() \
+    if span.label_ != "PERSON" and len(words) >= 2 and words[0].lower() in all_given_names() \
             and not company_name(span.text) and (bulleted or mention_role(span) is not None):
-        return Span(ent.doc, span.start, span.end, label="PERSON")
-    return Span(ent.doc, span.start, span.end, label=ent.label_) if bulleted else ent
+        return Span(span.doc, span.start, span.end, label="PERSON")
+    return None
+
+
+def _unbulleted(ent: Span) -> Span:
+    """An entity as a name: the tagger's span repaired by the steps above, the first that applies to
+    the entity as tagged (a left-out given name, a name after an honorific), else the span without its
+    bullet, as a person when it is one."""
+    span = _without_bullet(ent)
+    repaired = _with_left_out_given_name(ent) or _after_honorific(ent)
+    if repaired is not None:
+        return repaired
+    return _person_not_body(span, span is not ent) or span
 
 
 def _fold(word: str) -> str:
@@ -167,6 +191,10 @@ def _is_subject(span: Span) -> bool:
 _TITLE_ABBREVIATIONS = {"sen.": "senator", "sen": "senator", "gov.": "governor", "rep.": "representative",
                         "gen.": "general", "pres.": "president", "sec.": "secretary", "supt.": "superintendent",
                         "cllr": "councillor", "cllr.": "councillor", "insp.": "inspector", "amb.": "ambassador"}
+# Role nouns news uses interchangeably for one person: "Their attorney, X" is "the lawyer" a sentence on.
+_ROLE_SYNONYMS = [frozenset("lawyer attorney counsel solicitor barrister".split()),
+                  frozenset("spokesman spokeswoman spokesperson".split()),
+                  frozenset("chairman chairwoman chair chairperson".split())]
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m",
                    "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
@@ -714,6 +742,7 @@ class ActorIndex:
         'the leader' failing that, the latest person."""
         title = head.lemma_.lower()
         nouns = {title, head.lower_, _TITLE_ABBREVIATIONS.get(head.lower_, head.lower_)}
+        nouns |= {w for synonyms in _ROLE_SYNONYMS if nouns & synonyms for w in synonyms}
         modifiers = {c.lemma_.lower() for c in head.children if c.dep_ in ("compound", "amod") and c.i < head.i}
         fitting: Actor | None = None
         for n, (_, _, actor) in enumerate(self._before(head.idx)):

@@ -690,6 +690,8 @@ def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
     for span in spans:
         root = span.root
         out |= nouns_naming(root, span.start)
+        if span[-1] is not root:  # "the Friends of X Library, a residents' group": the appositive hangs on the end
+            out.update(c.lemma_.lower() for c in span[-1].children if c.dep_ == "appos" and c.pos_ == "NOUN")
         if root.dep_ == "nsubj" and root.head.lemma_ == "be":
             out.update(c.lemma_.lower() for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
     return out
@@ -830,6 +832,8 @@ def unnamed_body(head: Token, index: ActorIndex) -> Span | None:
         children = list(token.children)
         if any(c.dep_ == "det" and c.lower_ in ("a", "an", "any", "every", "each", "no") for c in children):
             continue
+        if token.dep_ == "appos" and (token.head.pos_ == "PROPN" or token.head.ent_type_):
+            continue  # "the Friends of X, a residents' group": the appositive describes the named body
         if not any(c.dep_ in ("poss", "compound", "amod") for c in children):
             continue
         after = head.doc[token.i + 1] if token.i + 1 < len(head.doc) else None
@@ -853,7 +857,10 @@ def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
     cache: dict[int, set[str]] = {}
     person_nouns = set().union(*(index.person_words(a) for a in index.actors if a.kind == "person"))
     titles = TITLE_WORDS | person_nouns
-    nouns = titles | BODY_NOUNS | ORG_NOUNS
+    # the head noun of a body's own name stands for it ("the directorate" after "the Norwegian Fisheries
+    # Directorate", "the county" after "Harlow County")
+    name_heads = {a.name.split()[-1].lower() for a in index.actors if a.kind != "person" and len(a.name.split()) > 1}
+    nouns = titles | BODY_NOUNS | ORG_NOUNS | name_heads
     heads = sorted(set(_positions(doc, TITLE_WORDS)) | set(_positions(doc, nouns, LEMMA)))
     for i in _positions(doc, ("old",)):
         if (age := _age_description(doc[i])) is not None and not index.in_skip(doc[i].idx):
@@ -864,7 +871,7 @@ def resolve_descriptions(doc: Doc, index: ActorIndex) -> dict[int, Actor]:
         token = doc[i]
         lower = token.lower_
         lemma = token.lemma_.lower()
-        body = lemma in BODY_NOUNS or lemma in ORG_NOUNS
+        body = lemma in BODY_NOUNS or lemma in ORG_NOUNS or (lower in name_heads and token.tag_ == "NN")
         title = lower in TITLE_WORDS or lemma in TITLE_WORDS
         described = lemma in person_nouns and token.tag_ == "NN"  # "the neurologist": one person
         if not (title or body or described):

@@ -35,7 +35,7 @@ from onrecord.attribute.lexicon import (
 )
 from onrecord.attribute.quotes import Quote, Quotes
 from onrecord.attribute.tokens import doc_text, sentence_of, token_index, token_range, with_pos
-from onrecord.clean import BULLETS, dateline_credits
+from onrecord.clean import BULLETS, dateline_credits, find_datelines
 
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
 _EDGE = " \t\n\u00a0,;:.-" + _DASHES + BULLETS  # a list bullet is never part of a span
@@ -177,6 +177,9 @@ def document_author(head: Token, actors: ActorIndex) -> tuple[str, Actor | None]
     description: "the trust" for the Northvale Health Trust), else its words without the article;
     None when there is none or it is no agent ("results from Sunday's election")."""
     author = next((c for c in head.children if c.dep_ == "poss" and c.pos_ in ("NOUN", "PROPN")), None)
+    owner = next((c for c in head.children if c.dep_ == "poss" and c.lower_ == "its"), None)
+    if author is None and owner is not None and (body := actors.resolve_pronoun(owner, "organization")) is not None:
+        return body.name, body  # "its annual report shows": the body "its" stands for
     if author is None:
         prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ in ("by", "from")), None)
         if prep is None and head.dep_ == "dobj":  # "reviews a study by X": the parser hangs "by X" on the verb
@@ -372,7 +375,9 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
     if head.lower_ in SPOKESPERSON_NOUNS and (body := _spoken_for(head, actors)) is not None:
         return Source(start, end, body[0], body[2], body[1], role or head.text)
     if head.lower_ in DOCUMENT_NOUNS or head.lemma_.lower() in DOCUMENT_NOUNS:
-        if actor is None and (author := document_author(head, actors)) is not None:
+        # the author "by" / "from" names comes first: "a study by X published in the journal Y" is X's, although Y
+        # is the phrase's other name
+        if actors.actor_at(head) is None and (author := document_author(head, actors)) is not None:
             return Source(start, end, author[0], "document", author[1], role)
         if actor is None and _bare_definite(head) and (named := earlier_document(head, actors)) is not None:
             return Source(start, end, named[0], "document", named[1], role)  # "The data suggest …"
@@ -447,6 +452,15 @@ def coordinated_cue_host(verb: Token) -> Token | None:
     return None
 
 
+def _in_dateline(token: Token) -> bool:
+    """The token lies in one of the article's datelines (found once per document, on the token index's memo)."""
+    memo = token_index(token.doc).memo
+    datelines = memo.get("datelines")
+    if datelines is None:
+        datelines = memo["datelines"] = find_datelines(doc_text(token.doc))
+    return any(s <= token.idx < e for s, e in datelines)  # type: ignore[attr-defined]
+
+
 def subject_of(verb: Token) -> Token | None:
     """The clause subject of a verb, following conjunctions and control verbs up the tree; for a
     passive, the agent ("it was reported by the broadcaster that …"). A second cue hung on the
@@ -459,6 +473,8 @@ def subject_of(verb: Token) -> Token | None:
         agent = next((c for c in children if c.dep_ == "agent"), None)
         pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
         for child in children:
+            if child.dep_ in ("nsubj", "nsubjpass") and _in_dateline(child):
+                continue  # "HARLOW COUNTY — A judge ordered …": the parser's first subject is the dateline
             if child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and child.lower_ not in ("it", "there")):
                 return child
             if child.dep_ == "nsubjpass":  # impersonal passive: only an agent can be the source
@@ -513,15 +529,23 @@ def channel_name(np_head: Token) -> tuple[int, int, str, str]:
     """A channel from its noun phrase: the outlet's proper name where there is one
     ('Russian state news agency RIA' -> RIA)."""
     doc = np_head.doc
-    start, end = trim(doc_text(doc), *subtree_bounds(np_head))
+    # a clause on the noun is no part of the channel ("in a statement that …": the statement's content)
+    start, end = trim(doc_text(doc), *subtree_bounds(np_head, {
+        c.i for c in np_head.children if c.dep_ in ("acl", "relcl") and c.i > np_head.i
+        and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)}))
     name = doc_text(doc)[start:end]
     kind = "outlet"
+    named = next((c for c in np_head.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+    if np_head.pos_ == "NOUN" and named is not None and not np_head.ent_type_:
+        np_head = named  # "the state broadcaster RTP": the appositive is the outlet's name
     if np_head.pos_ == "PROPN" or np_head.ent_type_:
         left = np_head.i
         while left > 0 and doc[left - 1].dep_ in ("compound", "flat") and doc[left - 1].pos_ == "PROPN":
             left -= 1
         ent = entity_at(np_head)
-        name = ent.text if ent is not None and ent.label_ != "NORP" else doc[left : np_head.i + 1].text
+        number = _numbered(np_head)
+        last = number.i if number is not None else np_head.i
+        name = ent.text if ent is not None and ent.label_ != "NORP" else doc[left : last + 1].text
     else:
         span = doc.char_span(start, end, alignment_mode="expand")
         ents = [e for e in ents_in(span) if e.label_ in _OUTLET_LABELS and e.label_ != "NORP"] if span else []
@@ -532,15 +556,27 @@ def channel_name(np_head: Token) -> tuple[int, int, str, str]:
     return start, end, name, kind
 
 
+def _numbered(token: Token) -> Token | None:
+    """The number that closes a name ("News 7", "Channel 4"): a broadcaster's, as no person's name has one."""
+    return next((c for c in token.children if c.dep_ == "nummod" and c.i == token.i + 1 and c.like_num), None) \
+        if token.pos_ == "PROPN" and token.ent_type_ != "PERSON" else None
+
+
 def _is_outlet(token: Token) -> bool:
     return token.ent_type_ in ("ORG", "WORK_OF_ART", "PRODUCT", "FAC") or token.lower_ in CHANNEL_NOUNS or (
         token.pos_ == "PROPN" and token.ent_type_ not in ("PERSON", "GPE", "NORP") and token.is_upper
-    )
+    ) or _numbered(token) is not None
 
 
 def _credited(token: Token) -> bool:
     """A name the article's datelines credit as its agency ("told Wire" under "PORT ELIM (Wire) -")."""
-    return token.pos_ == "PROPN" and token.text in dateline_credits(doc_text(token.doc))  # rare: not cached
+    if token.pos_ != "PROPN":
+        return False
+    memo = token_index(token.doc).memo  # the datelines are read once per document, not once per question
+    credits = memo.get("dateline_credits")
+    if credits is None:
+        credits = memo["dateline_credits"] = dateline_credits(doc_text(token.doc))
+    return token.text in credits
 
 
 def _definite_name(token: Token) -> bool:
@@ -673,6 +709,20 @@ def clause_parsed_as_object(verb: Token) -> list[Token]:
     return heads
 
 
+def _clause_on_channel(verb: Token) -> list[Token]:
+    """'said in a statement that A': the parser hangs the that-clause on the noun of the phrase between
+    cue and clause; a clause with 'that' as its complementiser and a subject of its own is the cue's."""
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.i > verb.i):
+        for noun in (c for c in prep.children if c.dep_ == "pobj"):
+            for clause in noun.children:
+                if clause.dep_ in ("acl", "relcl") and clause.i > noun.i and any(
+                        g.dep_ == "mark" and g.lower_ == "that" for g in clause.children) and any(
+                        g.dep_ in ("nsubj", "nsubjpass") for g in clause.children):
+                    # a phrase after it that the parse left on the cue belongs to it (", nine of them children")
+                    return [clause] + [c for c in verb.children if c.dep_ == "npadvmod" and c.i > clause.right_edge.i]
+    return []
+
+
 def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple[int, int] | None:
     """The complement clause of a reporting verb, without 'that' and without attribution phrases."""
     clauses = [c for c in verb.children if c.dep_ in ("ccomp",) or (c.dep_ == "xcomp" and c.pos_ == "VERB"
@@ -682,7 +732,7 @@ def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple
     if not clauses and verb.lemma_.lower() in OBJECT_CONTENT_VERBS:
         clauses = [c for c in verb.children if c.dep_ == "dobj"]
     if not clauses:
-        clauses = clause_parsed_as_object(verb)
+        clauses = clause_parsed_as_object(verb) or _clause_on_channel(verb)
     if not clauses:
         return None
     start = min(subtree_bounds(c)[0] for c in clauses)
@@ -799,11 +849,32 @@ def _hedged(verb: Token) -> bool:
     return any(c.dep_ == "aux" and c.tag_ == "MD" for c in verb.children)
 
 
+_TRAILING_DEPS = frozenset({"nsubj", "nsubjpass", "aux", "auxpass", "neg", "advmod", "punct"})
+
+
+def _trailing_clause(verb: Token) -> bool:
+    """The cue closes its sentence after a comma, with a subject and nothing it reports of its own:
+    "…, its annual report shows." is a reporting clause on the clause before, whatever the parse."""
+    doc = verb.doc
+    left = min(t.i for t in verb.subtree if not t.is_punct)  # the comma itself often hangs on the cue
+    after = doc[verb.i + 1] if verb.i + 1 < len(doc) else None
+    # only a subject, auxiliaries and adverbs of its own: "whatever the union said" has an object, "as X said" a mark
+    return (verb.i > verb.head.i and left > 0 and doc[left - 1].text == ","
+            and any(c.dep_ in ("nsubj", "nsubjpass") and c.i < verb.i for c in verb.children)
+            and all(c.dep_ in _TRAILING_DEPS and c.tag_ not in ("WDT", "WP", "WRB") and (c.i < verb.i or c.is_punct)
+                    for c in verb.children)
+            and (after is None or after.is_punct or after.is_space))
+
+
 def _host_clause(verb: Token, text: str) -> tuple[int, int] | None:
     """'The plan will fail, he said.': the reporting clause hangs on the clause it reports (the
     parser's parataxis); the content is that clause without the reporting clause."""
     host = verb.head
-    if verb.dep_ != "parataxis" or host.pos_ not in ("VERB", "AUX") or _hedged(verb):
+    if verb.dep_ == "ccomp" and _trailing_clause(verb):
+        pass  # "…, its annual report shows.": a trailing reporting clause the parser took for the host's complement
+    elif verb.dep_ != "parataxis" or host.pos_ not in ("VERB", "AUX") or _hedged(verb):
+        return None
+    if host.pos_ not in ("VERB", "AUX") or _hedged(verb):
         return None
     if host.i > verb.i:
         return _parenthetical_host(verb, text)
@@ -918,6 +989,13 @@ LEARNED_RATE = 0.5
 LEARNED_MIN = 3  # times a lemma must have been a cue in training
 
 
+def _object_control(verb: Token, obj: Token) -> bool:
+    """'V NP to-VP' ("ordered the county to reopen", "forced them to leave"): the verb has a to-infinitive
+    after its object, so the object is the one directed or made to act."""
+    return any(c.dep_ == "xcomp" and c.i > obj.i and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children)
+               for c in verb.children)
+
+
 def _learned_content(verb: Token) -> tuple[str, list[Token]] | None:
     """The dependent that holds the content of ``verb`` if the learned lexicon says a verb of this
     lemma with such a dependent is usually a cue: (relation, heads of the content)."""
@@ -933,6 +1011,8 @@ def _learned_content(verb: Token) -> tuple[str, list[Token]] | None:
             heads = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
         else:
             continue
+        if relation == "dobj" and _object_control(verb, child):
+            continue  # "ordered the county to reopen it": the object is who is made to act, not what is said
         rate = entry.rate(relation)
         if relation != "ccomp" and (rate < LEARNED_RATE or any(h.tag_ in ("WDT", "WP") for h in heads)):
             continue
@@ -1128,27 +1208,59 @@ def find_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex,
     return found
 
 
+def _fills_paragraph(text: str, quote: Quote) -> bool:
+    """The quotation is its paragraph: nothing but the marks and closing punctuation around it."""
+    line_start = text.rfind("\n", 0, quote.open_mark) + 1
+    line_end = text.find("\n", quote.close_mark)
+    line_end = len(text) if line_end == -1 else line_end
+    return not text[line_start : quote.open_mark].strip() and not text[quote.close_mark + 1 : line_end].strip(" .,")
+
+
+def _fills_rest(text: str, quote: Quote) -> bool:
+    """Nothing but closing punctuation follows the quotation in its paragraph."""
+    line_end = text.find("\n", quote.close_mark)
+    line_end = len(text) if line_end == -1 else line_end
+    return not text[quote.close_mark + 1 : line_end].strip(" .,")
+
+
 def continue_quotes(doc: Doc, found: list[Found], quotes: Quotes) -> list[Found]:
     """'“A,” X said. “B.”': a quotation right after the reporting clause, in the same paragraph and
     attributed to no one else, continues the same statement: a second attribution with the
-    speaker and cue of the first (the project's guideline; PolNeAR joins A and B in one content)."""
+    speaker and cue of the first (the project's guideline; PolNeAR joins A and B in one content).
+    So does a quotation that is a paragraph of its own right after the paragraph that closed on
+    the reporting clause, and one that ends the paragraph of an indirect report ('X says A. “B.”'):
+    news style names a speaker once and lets the next bare quotation run on."""
     text = doc_text(doc)
     starts = {f.content[0] for f in found}
     out = []
     for f in found:
-        if f.form == "indirect" or f.cue is None or f.cue[0] < f.content[1]:
+        if f.cue is None or (f.form == "indirect") != (f.cue[0] < f.content[0]):
+            continue  # a quotation before its cue, or an indirect report after its cue
+        if f.form != "indirect" and f.cue[0] < f.content[1]:
             continue
-        tail = max(f.cue[1], f.speaker[1] if f.speaker else 0)
+        tail = max(f.cue[1], f.speaker[1] if f.speaker else 0, f.content[1])
         nxt = next((q for q in quotes if q.open_mark >= tail), None)
         if nxt is None or nxt.start in starts or trim(text, nxt.start, nxt.end, " \n,")[0] in starts:
             continue
+        if any(g.content[0] <= nxt.start < g.content[1] for g in found):
+            continue
         gap = text[tail : nxt.open_mark]
+        if f.form == "indirect":
+            # 'X says A. “B.”': the next sentence is the quotation and it closes the paragraph
+            if gap.strip() != "." or "\n" in gap or not _fills_rest(text, nxt):
+                continue
+        elif "\n" in gap:
+            # a paragraph that is one quotation, after the paragraph the reporting clause closed
+            if gap.count("\n") > 2 or gap.strip() not in (".", "") or not _fills_paragraph(text, nxt):
+                continue
         # the reporting clause ends its sentence and nothing but a date or place may follow it
-        if "\n" in gap or len(gap) > 40 or not gap.rstrip().endswith((".", ":", ",")) or in_quote(quotes, tail):
+        elif len(gap) > 40 or not gap.rstrip().endswith((".", ":", ",")) or in_quote(quotes, tail):
             continue
         content = trim(text, nxt.start, nxt.end, " \n,")
         starts.add(content[0])
-        out.append(replace(f, content=content, form="direct", via=list(f.via), when=None, rule="continued"))
+        # a run-on across a paragraph or after an indirect report is this project's reading, not PolNeAR's
+        rule = "continued" if f.form != "indirect" and "\n" not in gap else "run-on"
+        out.append(replace(f, content=content, form="direct", via=list(f.via), when=None, rule=rule))
     return out
 
 

@@ -772,7 +772,8 @@ def candidates(doc: Doc, quotes: Quotes, actors: ActorIndex,
     ones that continue them, the stance candidates of every sentence, colon labels and the contents
     the role reader reads."""
     text = doc_text(doc)
-    found = find_attributions(doc, quotes, actors, skip)
+    # the judge was trained without the run-on readings of a bare quotation (extract.continue_quotes)
+    found = [f for f in find_attributions(doc, quotes, actors, skip) if f.rule != "run-on"]
     found += joined_quotes(doc, quotes, found)
     out = [(f, _sentence_at(doc, f.content)) for f in found]
     taken = {f.cue_token for f in found if f.cue_token is not None}
