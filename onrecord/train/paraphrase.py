@@ -12,12 +12,9 @@ one-logit head over the pooled [CLS] vector, and is fine-tuned whole as a cross-
 input, Devlin et al. 2019) with a logistic loss: 3 passes, AdamW, one-cycle schedule, batches of similar length,
 each pair in a random order every pass (the verdict averages both orders of a pair, so it is symmetric). One
 thread by default: about 10 pairs a second on an idle core, 15 minutes. Exported to ONNX and quantised to int8
-(dynamic quantisation of the linear layers, onnxruntime), about 23 MB. A stacked judge
-(``onrecord.store.verdict``) is fitted beside it: a lexical logistic layer over ``verdict.LEXICAL`` on the
-training slice (no cross-encoder score in it: the cross-encoder has seen those pairs, so its scores there would be
-too sure), then a logistic layer over the cross-encoder's logits in both orders (mean, minimum) and that lexical
-logit on the tune slice, which the cross-encoder never saw; it is kept only when, judged out of fold (5 folds),
-it is more precise there at recall >= 0.80 than the logit alone. The card's figures
+(dynamic quantisation of the linear layers, onnxruntime), about 23 MB. A logistic layer over the cross-encoder's
+logit and cheap pair features (``onrecord.store.verdict.FEATURES``) is fitted on the tune slice and kept only
+when, judged out of fold, it is more precise there at recall >= 0.80 than the logit alone. The card's figures
 are those of the int8 model read by onnxruntime, exactly as ``onrecord.store.verdict`` reads it.
 ``--card-only`` writes the card of an existing model again. Options measured and not the default
 (docs/corroboration.md, "Tried"): ``--pooling mean|cls`` (a head over the mean of the token vectors or over [CLS]
@@ -86,10 +83,14 @@ def write_slices(args: argparse.Namespace, tune: list, dev: list) -> None:
             write_pairs(rows, Path(path))
 
 
-def logits_of(score_batch, rows: list) -> tuple[np.ndarray, np.ndarray]:
-    """The cross-encoder's logits of ``rows`` in both orders, with ``score_batch(firsts, seconds) -> logits``."""
-    a, b = [r[3] for r in rows], [r[4] for r in rows]
-    return (np.asarray(score_batch(a, b), dtype=np.float64), np.asarray(score_batch(b, a), dtype=np.float64))
+def logits_of(score_batch, rows: list, batch: int = 32) -> np.ndarray:
+    """Symmetric verdict logits of ``rows`` with ``score_batch(firsts, seconds) -> logits`` (both orders averaged)."""
+    out = []
+    for i in range(0, len(rows), batch):
+        part = rows[i : i + batch]
+        a, b = [r[3] for r in part], [r[4] for r in part]
+        out.append((np.asarray(score_batch(a, b), dtype=np.float64) + np.asarray(score_batch(b, a))) / 2)
+    return np.concatenate(out) if out else np.zeros(0)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -142,10 +143,10 @@ def main() -> None:
     ap.add_argument("--card-only", action="store_true", help="keep OUT/paraphrase.onnx, only write its card again")
     args = ap.parse_args()
     if args.card_only:
-        train, tune, dev = split(read_pairs(args.pairs), args.seed)
+        _, tune, dev = split(read_pairs(args.pairs), args.seed)
         write_slices(args, tune, dev)
         old = json.loads((Path(args.out) / "paraphrase.json").read_text(encoding="utf-8"))
-        write_card(Path(args.out) / "paraphrase.onnx", train, tune, dev,
+        write_card(Path(args.out) / "paraphrase.onnx", tune, dev,
                    {k: old[k] for k in ("seed", "epochs", "seconds") if k in old})
         return
 
@@ -223,10 +224,11 @@ def main() -> None:
     if not args.keep_fp32:
         fp32.unlink()
 
-    write_card(target, train, tune, dev, {"seed": args.seed, "epochs": args.epochs, "lr": args.lr,
-                                          "warmup": args.warmup, "smoothing": args.smoothing, "pooling": args.pooling,
-                                          "both_orders": args.both_orders, "per_channel": args.per_channel,
-                                          "threads": args.threads, "seconds": round(time.time() - t0)})
+    write_card(target, tune, dev, {"seed": args.seed, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
+                                   "smoothing": args.smoothing, "pooling": args.pooling,
+                                   "both_orders": args.both_orders, "per_channel": args.per_channel,
+                                   "threads": args.threads,
+                                   "seconds": round(time.time() - t0)})
 
 
 def pooled_classifier(torch: Any, base: Path, pooling: str) -> Any:
@@ -263,61 +265,35 @@ def gated(rows: list) -> np.ndarray:
                      for r in rows])
 
 
-LEXICAL_C = 0.1  # the lexical layer's regularisation (19 features on ~3,300 pairs; chosen on the tune slice)
-FOLDS = 5
-
-
-def fit_lexical(rows: list) -> dict:
-    """The lexical layer (``verdict.LEXICAL``, standardised, L2 C = ``LEXICAL_C``) fitted on ``rows`` — the
-    training slice: its weights on the raw features (the standardisation folded in) and bias."""
-    from sklearn.linear_model import LogisticRegression
-
-    from onrecord.store.verdict import lexical_features
-
-    x, labels = lexical_features([r[3] for r in rows], [r[4] for r in rows]), np.array([r[0] for r in rows])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=LEXICAL_C, max_iter=5000).fit((x - mean) / scale, labels)
-    weights = model.coef_[0] / scale
-    return {"features": None, "weights": [round(float(w), 6) for w in weights],
-            "bias": round(float(model.intercept_[0] - (weights * mean).sum()), 6)}
-
-
 def fit_combination(features: np.ndarray, labels: np.ndarray, seed: int) -> tuple[dict, np.ndarray]:
-    """The top layer over ``verdict.STACK`` fitted on the tune slice: its weights, and its out-of-fold decision
-    logits on that slice (``FOLDS`` folds) for choosing between it and the logit alone and for the threshold."""
+    """A logistic layer over ``verdict.FEATURES`` fitted on the tune slice: its weights, and its out-of-fold
+    decision logits on that slice (5 folds) for choosing between it and the logit alone and for the threshold."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
     oof = np.zeros(len(labels))
-    for fit, held in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(features, labels):
+    for fit, held in StratifiedKFold(5, shuffle=True, random_state=seed).split(features, labels):
         model = LogisticRegression(C=1.0, max_iter=1000).fit(features[fit], labels[fit])
         oof[held] = model.decision_function(features[held])
     model = LogisticRegression(C=1.0, max_iter=1000).fit(features, labels)
     return {"weights": [round(float(w), 6) for w in model.coef_[0]], "bias": round(float(model.intercept_[0]), 6)}, oof
 
 
-def write_card(target: Path, train: list, tune: list, dev: list, extra: dict) -> dict:
-    """The card beside the weights: the decision (the cross-encoder's logit alone, or the stacked judge over it,
-    whichever is more precise at recall >= MIN_RECALL on the tune slice, the judge's top layer judged out of fold),
-    its threshold chosen on the tune slice, figures on the dev slice — all read by onnxruntime from the int8 file
-    exactly as the store reads it. The threshold is chosen as the pipeline uses the model: pairs whose checked
-    facts differ are never linked, so recall is counted after that gate."""
-    from onrecord.store.verdict import LEXICAL, STACK, Verdict, lexical_features
+def write_card(target: Path, tune: list, dev: list, extra: dict) -> dict:
+    """The card beside the weights: the decision (the cross-encoder's logit alone, or a logistic layer over it
+    and cheap pair features, whichever is more precise at recall >= MIN_RECALL on the tune slice, the layer
+    judged out of fold), its threshold chosen on the tune slice, figures on the dev slice — all read by
+    onnxruntime from the int8 file exactly as the store reads it. The threshold is chosen as the pipeline uses
+    the model: pairs whose checked facts differ are never linked, so recall is counted after that gate."""
+    from onrecord.store.verdict import FEATURES, Verdict, pair_features
 
     verdict = Verdict(target, threshold=0.5)
     tune_labels, dev_labels = np.array([r[0] for r in tune]), np.array([r[0] for r in dev])
-    (tune_ab, tune_ba), (dev_ab, dev_ba) = logits_of(verdict.logits, tune), logits_of(verdict.logits, dev)
-    tune_logits, dev_logits = (tune_ab + tune_ba) / 2, (dev_ab + dev_ba) / 2
+    tune_logits, dev_logits = logits_of(verdict.logits, tune), logits_of(verdict.logits, dev)
     tune_gate, dev_gate = gated(tune), gated(dev)
     seed = extra.get("seed", SEED)
-    lexical = fit_lexical(train) | {"features": list(LEXICAL)}
-    tune_lex, dev_lex = (lexical_features([r[3] for r in rows], [r[4] for r in rows]) for rows in (tune, dev))
-
-    def stacked(ab: np.ndarray, ba: np.ndarray, lex: np.ndarray) -> np.ndarray:
-        return np.column_stack([(ab + ba) / 2, np.minimum(ab, ba), lexical["bias"] + lex @ lexical["weights"]])
-
-    tune_x, dev_x = stacked(tune_ab, tune_ba, tune_lex), stacked(dev_ab, dev_ba, dev_lex)
+    tune_x = pair_features([r[3] for r in tune], [r[4] for r in tune], tune_logits)
+    dev_x = pair_features([r[3] for r in dev], [r[4] for r in dev], dev_logits)
     combine, oof = fit_combination(tune_x, tune_labels, seed)
 
     def best(scores: np.ndarray) -> tuple[float, float]:  # (threshold, precision) at recall >= MIN_RECALL, gated
@@ -337,16 +313,11 @@ def write_card(target: Path, train: list, tune: list, dev: list, extra: dict) ->
         "data": "MRPC train (Dolan & Brockett 2005), split by seed: train / tune / dev",
         "command": "python -m onrecord.train.paraphrase PATH/TO/mrpc-train.tsv --out onrecord/data",
         "frozen_layers": 0, "lr": LR, "batch": BATCH, "max_len": MAX_LEN, **extra,
-        "pairs": {"train": len(train), "tune": len(tune), "dev": len(dev)},
-        "combine": ({"features": list(STACK), **combine, "lexical": lexical} if use else None),
-        "combine_rule": "a stacked judge: a lexical logistic layer fitted on the training slice (C "
-                        f"{LEXICAL_C}, standardisation folded into its weights), a top layer over the features "
-                        "fitted on the tune slice; kept when its out-of-fold precision at recall >= "
+        "pairs": {"train": "the rest", "tune": len(tune), "dev": len(dev)},
+        "combine": ({"features": list(FEATURES), **combine} if use else None),
+        "combine_rule": "a logistic layer over the features, kept when its out-of-fold precision at recall >= "
                         f"{MIN_RECALL} on the tune slice beats the logit alone "
                         f"(tune: {combined_p:.4f} vs {alone_p:.4f})",
-        "tune_oof_auc": {"stack": round(_auc(tune_labels, oof), 4), "cross_encoder": round(_auc(tune_labels,
-                                                                                                 tune_logits), 4),
-                         "lexical": round(_auc(tune_labels, tune_x[:, 2]), 4)},
         "threshold": round(threshold, 4),
         "threshold_rule": f"best precision at recall >= {MIN_RECALL} on the tune slice, pairs whose checked facts "
                           "differ counted as not linked (int8 model)",
@@ -356,8 +327,7 @@ def write_card(target: Path, train: list, tune: list, dev: list, extra: dict) ->
                                                                                            4)},
         "tune_cross_encoder_auc": round(_auc(tune_labels, tune_logits), 4),
         "dev_cross_encoder_auc": round(_auc(dev_labels, dev_logits), 4),
-        "dev_lexical_auc": round(_auc(dev_labels, dev_x[:, 2]), 4),
-        "dev_static_cosine_auc": round(_auc(dev_labels, dev_lex[:, 0]), 4),
+        "dev_static_cosine_auc": round(_auc(dev_labels, dev_x[:, 1]), 4),
         "dev_all_equivalent": figures(dev_labels, np.ones(len(dev)), 0.5),
         "size_bytes": target.stat().st_size,
     }
