@@ -106,6 +106,15 @@ def test_two_named_parties_speaking_together_each_hold() -> None:
     assert holders(one, mentions) == ["olm-county"]
 
 
+def test_a_name_is_held_by_the_one_actor_it_mentions_else_by_its_slug() -> None:
+    from onrecord.positions.match import named_holder
+
+    mentions = [(0, 5, "brenn"), (10, 20, "olm-county")]
+    assert named_holder(0, 9, "Brenn Mining", mentions) == "brenn"  # one actor mentioned inside
+    assert named_holder(22, 30, "Ada Vik", mentions) == "ada-vik"  # none: the name as an id
+    assert named_holder(0, 20, "Brenn and Olm County", mentions) == ""  # several: not which one
+
+
 def test_named_person_without_an_actor_holds_under_the_name() -> None:
     assert holder(Speaker(0, 10, "", name="A spokeswoman for the company, Ingrid Hale", kind="person")) \
         == "ingrid-hale"
@@ -256,6 +265,10 @@ def test_a_judged_subject_takes_its_stance_or_the_other_end(encoder) -> None:
     assert judged('the new deal "a sell-out"', "called", deal, topic).polarity == -1
     assert judged("the new deal as a fair one", "described", deal, topic).polarity == 1
     assert judged('the new deal "a sell-out"', "said", deal, topic) is None  # no naming cue: a quotation
+    assert judged("the new deal “a sell-out”", "called", deal, topic).polarity == -1  # curly quotes alike
+    from onrecord.positions.stance import object_polarity
+    assert object_polarity("called the deal “a sell-out”") == object_polarity('called the deal "a sell-out"') \
+        == (-1, "the deal")
     assert read("a rise of 12 per cent would cost jobs", encoder) == {"pay": "small"}
     assert read("any new agreement with the port would be a disaster", encoder) == {"deal": "against"}
 

@@ -21,8 +21,7 @@ import re
 from dataclasses import dataclass
 
 from onrecord.attribute.quotes import spans_between
-from onrecord.positions.issues import slug
-from onrecord.positions.match import Statement, holder
+from onrecord.positions.match import Statement, holder, mention_spans, named_holder
 from onrecord.record import Record, act_evidence
 
 # Cue verbs of stance acts, and reporting verbs the attribution rules can miss after an appositive. Whole words;
@@ -75,7 +74,7 @@ def stance_acts(record: Record) -> list[Act]:
     text = record.text
     taken = [(a.cue.start, a.cue.end) for a in record.attributions if a.cue] + [
         (a.content.start, a.content.end) for a in record.attributions]
-    mentions = sorted((m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions)
+    mentions = sorted(mention_spans(record))
     acts: dict[tuple[int, int], Act] = {}
     for s_start, s_end in _sentences(text):
         for start, end, actor in mentions:
@@ -149,17 +148,16 @@ _LABELLED = re.compile(r"^[ \t]*(?:[•*–—-][ \t]*)?(?P<name>[A-Z][\w'’-]+
 
 
 def labelled_quotes(record: Record) -> list[Act]:
-    """Quotations a line labels with their speaker's name and a colon (``_LABELLED``) that no attribution holds:
-    the actor mentioned in the name, else the name as an id."""
+    """Quotations a line labels with their speaker's name and a colon (``_LABELLED``) that no attribution holds,
+    held by ``named_holder`` of the name."""
     text = record.text
     spans = [(a.content.start, a.content.end) for a in record.attributions]
-    mentions = [(m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions]
+    mentions = mention_spans(record)
     out = []
     for m in _LABELLED.finditer(text):
         if any(x < m.end("content") and m.start("content") < y for x, y in spans):
             continue
-        inside = {actor for a, b, actor in mentions if m.start("name") <= a and b <= m.end("name")}
-        actor = inside.pop() if len(inside) == 1 else slug(m.group("name"))
+        actor = named_holder(m.start("name"), m.end("name"), m.group("name"), mentions)
         if actor:
             out.append(Act(actor, (m.start("colon"), m.start("colon")), (m.start("content"), m.end("content"))))
     return out

@@ -402,8 +402,13 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
 # A naming frame: "called the offer 'a betrayal'", "described the plan as reckless": the name judges the object.
 _NAMING_CUE = re.compile(r"\b(?:call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|dub(?:s|bed)?|label(?:s|led|ed)?"
                          r"|brand(?:s|ed)?)$", re.IGNORECASE)
-_NAMED = re.compile(r"^(?P<subject>[^\"]+?)\s+(?:as\s+(?P<bare>[^\"]+)$|\"(?P<predicate>[^\"]+)(?:\"|$))")
-_NAME = re.compile(r"\s+(?:as\s+(?P<bare>[^\"]+)$|[\"“](?P<predicate>[^\"”]+))")
+# The name given after the object: "as reckless" (to the clause's end) or a quotation. One pattern, matched on the
+# text with curly double quotes made straight (``_STRAIGHT``, which keeps offsets): after a matched subject
+# (``_NAME``) or over a clause (``_NAMED``: the object is what comes before it).
+_STRAIGHT = str.maketrans({"“": '"', "”": '"'})
+_NAME_GIVEN = r"\s+(?:as\s+(?P<bare>[^\"]+)$|\"(?P<predicate>[^\"]+))"
+_NAME = re.compile(_NAME_GIVEN)
+_NAMED = re.compile(r"^(?P<subject>[^\"]+?)" + _NAME_GIVEN)
 
 # A referring phrase: a definite, demonstrative or possessive noun phrase whose head names a proposal or an act
 # ("the proposal", "Vestmark's plan", "the vote"), or "it" closing its clause ("would fight it").
@@ -454,7 +459,7 @@ def object_polarity(text: str) -> tuple[int, str] | None:
         span = " ".join(words)
         verb = next((v for v in (_AGAINST_OBJECT.search(span), _FOR_OBJECT.search(span)) if v), None)
         judged = _COPULA.match(clause, m.end() - clause_start)
-        named = _NAME.match(clause, m.end() - clause_start) if _NAMING_CUE.search(span) else None
+        named = _NAME.match(clause.translate(_STRAIGHT), m.end() - clause_start) if _NAMING_CUE.search(span) else None
         if verb is None and (judged or named) is not None:
             # "the rule itself was long overdue", "called the offer 'a betrayal'": what the predicate says of it
             value = evaluation(judged.group("predicate") if judged else named.group("predicate") or named.group("bare"))
@@ -521,7 +526,7 @@ def judged(clause: str, cue: str | None, issue: Issue, topic: frozenset[str] = f
     when negative (turned by a denying or negated cue). None when the subject is a pronoun, describes nothing beyond
     the issue's own words, is longer than eight words or negated, when the predicate names the issue itself (then
     the clause is the stance: "the royalty must rise to six per cent") or stops something, or judges nothing."""
-    naming = _NAMED.match(clause.replace("“", '"').replace("”", '"')) if cue and _NAMING_CUE.fullmatch(cue) else None
+    naming = _NAMED.match(clause.translate(_STRAIGHT)) if cue and _NAMING_CUE.fullmatch(cue) else None
     m = naming or _JUDGED.match(_CONNECTIVE.sub("", clause))
     if m is None:
         return None
