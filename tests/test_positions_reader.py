@@ -718,3 +718,21 @@ def test_staying_out_negates_only_what_it_stays_out_of() -> None:
     assert polarity("Ukraine will stay out of the alliance")[1] == 1
     assert polarity("Kyiv will remain outside any bloc")[1] == 1
     assert polarity("members voted to stay out for another fortnight")[1] == 0  # on strike: nothing negated
+
+
+def test_topic_is_no_stance_findings_declared_neutrality_and_a_stoppage() -> None:
+    from onrecord.positions.stance import _NEGATIVE, _STOPPING, _lexicon, candidates, declared_none
+
+    # a cue that reports a measurement or a finding reports a fact, not the speaker's stance
+    found = [Statement(0, "x", "the rise would cost the firm 40 million a year", cue)
+             for cue in ("estimated", "found", "has calculated", "said")]
+    assert {c.statement.cue for c in candidates(found, CODEBOOK)} == {"said"}
+    # a declaration of no position silences what it declares about, and what "and" ties to it; not past a contrast
+    assert declared_none(pieces("the deal did not affect current retirees and that it would not take a position")) \
+        == [True, True]
+    assert declared_none(pieces("the deal is good for workers, but she had taken no view on the rise")) \
+        == [False, True]
+    assert declared_none(pieces("the deal is good for workers and it would take the rise")) == [False, False]
+    # verbs of stopping, not the noun of a stoppage
+    assert _STOPPING.search("the strike must stop") and not _STOPPING.search("laid off staff because of the stoppage")
+    assert not _lexicon(_NEGATIVE).search("the stoppage")

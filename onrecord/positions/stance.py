@@ -73,6 +73,10 @@ _UNDECIDED = re.compile(r"\b(?:made\s+up\s+(?:his|her|their|its|my|our)\s+mind|n
                         r"|(?:taken|take|taking|takes)\s+(?:a|any|no)\s+(?:view|position|stance)|yet\s+to\s+decide"
                         r"|had\s+doubts|has\s+doubts|have\s+doubts)\b",
                         re.IGNORECASE)
+# A declaration of no position ("would not take a position", "had taken no view") says the whole statement takes
+# none: it silences the clauses it continues with "and" as well as those that continue it.
+_NO_POSITION = re.compile(r"\b(?:not\s+(?:yet\s+)?(?:taken|take|taking|takes)\s+(?:a|any)"
+                          r"|(?:taken|take|taking|takes)\s+no)\s+(?:view|position|stance|side)\b", re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:will|would|should|must|shall|can|could|cannot|need|needs|has\s+to|have\s+to|ought"
                     r"|ready|prepared|willing|refus\w*|demand\w*|want\w*|insist\w*|never)\b|n't\b", re.IGNORECASE)
 _PARTICLES = re.compile(r"\b(?:not|never|no|none|neither|nor|nothing|nobody)\b|n't\b|\bcannot\b", re.IGNORECASE)
@@ -91,9 +95,9 @@ _NEGATIVE = """bad worse worst mistake* waste* kill* cost* costs hit hits harm* 
 fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject* oppos* against scrap* condemn*
 criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
 denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too
-halt* stop* block* fight* scrap* ditch* throw suspend* ended ending""".split() + """flimsy unrealistic
-unworkable unaffordable gimmick* stunt* blunder* folly charade* sell-out* sellout* gamble* fantasy fantasies relic*
-absurd* reckless""".split() + [  # evaluative words of political news neither lexicon holds
+halt* stop stops stopped stopping block* fight* scrap* ditch* throw suspend* ended ending""".split() + """flimsy
+unrealistic unworkable unaffordable gimmick* stunt* blunder* folly charade* sell-out* sellout* gamble* fantasy
+fantasies relic* absurd* reckless""".split() + [  # evaluative words of political news neither lexicon holds
     "at best", "step back", "step backwards", "pipe dream", "backward step"] + [  # "thin at best": a ceiling
     f"{verb} off" for verb in ("call", "calls", "called", "calling")] + [
     f"{aux} end" for aux in ("to", "must", "should", "will", "would", "can", "could", "shall")] + [
@@ -110,8 +114,9 @@ def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
 _POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
 # Acts of stopping or ending among the negative words: halting, scrapping, suspending, calling off, going back to
 # work (the end of a walkout).
-_STOPPING = _lexicon("halt* stop* block* scrap* ditch* suspend* ended ending".split() + _NEGATIVE[_NEGATIVE.index(
-    "call off"):])
+# Verbs of stopping, not the nouns of a stoppage: "laid off drivers because of the stoppage" names the strike.
+_STOPPING = _lexicon("halt* stop stops stopped stopping block* scrap* ditch* suspend* ended ending".split()
+                     + _NEGATIVE[_NEGATIVE.index("call off"):])
 # "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back").
 _NOT_SUPPORT = re.compile(r"\b(?:(?:go|goes|going|went|gone|come|comes|came|coming|get|gets|got|pull|pulls|pulled"
                           r"|pulling|move|moves|moved|fall|falls|fell|bring|brings|brought|way|forces|troops)\s+back\b(?!\s+to\s+work)"
@@ -120,6 +125,10 @@ _NOT_SUPPORT = re.compile(r"\b(?:(?:go|goes|going|went|gone|come|comes|came|comi
 _CUE_POSITIVE = _lexicon("welcom* prais* back* support* endors* hail* applaud* call* urg* demand* insist* "
                          "pledg* promis* vow* commit* agree* accept* approv* defend*".split())
 _CUE_WARNING = _lexicon("warn* fear* caution*".split())
+# Cues that report a measurement or a finding ("estimated that the strike would cost …", "the review found that …"):
+# what they report is a fact the speaker arrived at, not a stance the speaker takes.
+_CUE_FINDING = re.compile(r"^(?:\w+\s+)?(?:estimat|calculat|project|forecast|found\b|finds?\b|measur|count)",
+                          re.IGNORECASE)
 _CUE_NEGATIVE = _lexicon("reject* oppos* warn* criticis* criticiz* condemn* dismiss* denounc* attack* scorn* "
                          "refus* deni* deny* blast* slam* question* doubt* fear*".split())
 
@@ -365,6 +374,16 @@ def hedged(clause: str, concession: bool) -> bool:
     return concession or bool(_CONDITIONAL.search(clause) or _UNDECIDED.search(clause))
 
 
+def declared_none(clauses: Sequence[str]) -> list[bool]:
+    """Per clause, whether it declares no position (``_NO_POSITION``) or an "and" ties it to a later one that does
+    ("the plan did not affect retirees and that it would not take a position"): such clauses take no stance."""
+    out = [False] * len(clauses)
+    for k in range(len(clauses) - 1, -1, -1):
+        out[k] = bool(_NO_POSITION.search(clauses[k])) or (
+            k + 1 < len(clauses) and out[k + 1] and bool(_AND.match(clauses[k + 1])))
+    return out
+
+
 def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidate]:
     """Every (statement, clause) with the issues the keywords gate in. A clause that names issues is read for
     those; one that names none, for the issues its statement names ("the 12 per cent claim …: machines will
@@ -373,6 +392,8 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
     out = []
     named_by = example_names(issues)
     for st in statements:
+        if st.cue and _CUE_FINDING.match(st.cue):
+            continue
         flip = 1 if cue_negates(st.cue) else 0
         gated = [issue for issue in issues.issues if names(issue, st.content, named_by)]
         context = not gated
@@ -385,7 +406,10 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
         if not gated:
             continue
         undecided = False
-        for clause in pieces(st.content):
+        split = pieces(st.content)
+        for clause, silent in zip(split, declared_none(split), strict=True):
+            if silent:
+                continue
             # A hedge carries over to what continues it ("had not yet taken a view … and would publish its
             # review"), not past a contrast ("had doubts about the routes but would vote for the fare").
             undecided = bool(_UNDECIDED.search(clause)) or (undecided and bool(_AND.match(clause)))
