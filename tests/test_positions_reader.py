@@ -736,3 +736,29 @@ def test_topic_is_no_stance_findings_declared_neutrality_and_a_stoppage() -> Non
     # verbs of stopping, not the noun of a stoppage
     assert _STOPPING.search("the strike must stop") and not _STOPPING.search("laid off staff because of the stoppage")
     assert not _lexicon(_NEGATIVE).search("the stoppage")
+
+
+def test_a_transcript_turn_is_its_labelled_speakers_statement() -> None:
+    from onrecord.positions.acts import transcript_turns
+
+    text = ("Press conference, Carrow.\nADA BRENN (Greens): We will vote against the deal. It costs jobs.\n"
+            "QUESTION (Carrow Post): Will you?\nTOM HALE: Yes.\nWHAT HAPPENED\nNEXT STEPS: the vote is on Friday.")
+    record = _record(text, {"ada-brenn": ["Ada Brenn"]})  # a name in capitals: no mention, held by its slug
+    assert [(a.actor, text[slice(*a.content)]) for a in transcript_turns(record)] == [
+        ("ada-brenn", "We will vote against the deal. It costs jobs."), ("tom-hale", "Yes."),
+        ("next-steps", "the vote is on Friday.")]  # two capitalised words label a line as a speaker would
+
+
+def test_a_signed_piece_in_its_authors_voice_is_the_authors_statement() -> None:
+    from onrecord.positions.acts import signed_pieces
+
+    text = ("Opinion\nWhy I oppose the deal\nBy Ada Brenn\n\nI will vote against the deal. It costs jobs.\n\n"
+            "Ada Brenn is leader of the Greens.\n\nSir, the deal is good.\nI back it.\nTom Hale, Carrow\n\n"
+            "Our view: sign it. We back the deal.\n— The Carrow Post\n\n"
+            "Port talks resume\nBy Jo Reporter\n\nThe talks resume on Friday.\n\nJo Reporter is our correspondent.")
+    record = _record(text, {"ada-brenn": ["Ada Brenn"]})
+    got = [(a.actor, text[slice(*a.content)]) for a in signed_pieces(record)]
+    assert got == [("ada-brenn", "I will vote against the deal."), ("ada-brenn", "It costs jobs."),
+                   ("tom-hale", "Sir, the deal is good."), ("tom-hale", "I back it."),
+                   ("the-carrow-post", "Our view: sign it."),
+                   ("the-carrow-post", "We back the deal.")]  # the reporter's story has no voice of its own
