@@ -762,3 +762,13 @@ def test_a_signed_piece_in_its_authors_voice_is_the_authors_statement() -> None:
                    ("tom-hale", "Sir, the deal is good."), ("tom-hale", "I back it."),
                    ("the-carrow-post", "Our view: sign it."),
                    ("the-carrow-post", "We back the deal.")]  # the reporter's story has no voice of its own
+
+
+def test_a_clause_reporting_a_named_others_words_is_not_the_speakers_stance() -> None:
+    from onrecord.positions.stance import candidates
+
+    st = Statement(0, "x", "we back the deal, and the union has made clear it will reject the deal", "said")
+    told = Statement(1, "x", "Nordbane tells us that the deal is good", "wrote")
+    own = Statement(2, "x", "she said the deal was good", "said")  # a pronoun in reported speech: the speaker
+    assert [(c.statement.key, c.clause) for c in candidates([st, told, own], CODEBOOK)] == [
+        (0, "we back the deal"), (2, "she said the deal was good")]

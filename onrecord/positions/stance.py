@@ -77,6 +77,13 @@ _UNDECIDED = re.compile(r"\b(?:made\s+up\s+(?:his|her|their|its|my|our)\s+mind|n
 # none: it silences the clauses it continues with "and" as well as those that continue it.
 _NO_POSITION = re.compile(r"\b(?:not\s+(?:yet\s+)?(?:taken|take|taking|takes)\s+(?:a|any)"
                           r"|(?:taken|take|taking|takes)\s+no)\s+(?:view|position|stance|side)\b", re.IGNORECASE)
+# A clause that reports what a named other says ("the union has made clear it will not discuss change", "Nordbane
+# tells us that …") gives that other's stance, not the speaker's: a definite or named subject (not a pronoun, which
+# in reported speech is the speaker) before a verb of saying.
+_REPORTED = re.compile(r"^(?:(?:and|but|so|yet|that|while)\s+)*(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?-i:[A-Z][\w'’-]+)"
+                       r"(?:\s+(?-i:[A-Z][\w'’-]+))*)\s+(?:has\s+|have\s+|had\s+)?"
+                       r"(?:made\s+(?:it\s+)?clear|says|said|insists?|insisted|claims?|claimed|argues|argued"
+                       r"|tells?\s+\w+|told\s+\w+|maintains?|maintained)\b", re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:will|would|should|must|shall|can|could|cannot|need|needs|has\s+to|have\s+to|ought"
                     r"|ready|prepared|willing|refus\w*|demand\w*|want\w*|insist\w*|never)\b|n't\b", re.IGNORECASE)
 _PARTICLES = re.compile(r"\b(?:not|never|no|none|neither|nor|nothing|nobody)\b|n't\b|\bcannot\b", re.IGNORECASE)
@@ -414,7 +421,7 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
             # review"), not past a contrast ("had doubts about the routes but would vote for the fare").
             undecided = bool(_UNDECIDED.search(clause)) or (undecided and bool(_AND.match(clause)))
             conceded = bool(_CONCESSION.match(clause))
-            if undecided or hedged(clause, conceded):
+            if undecided or hedged(clause, conceded) or _REPORTED.match(clause):
                 continue
             own = [issue for issue in gated if names(issue, clause, named_by)] if not context else []
             _, negations = polarity(clause)
