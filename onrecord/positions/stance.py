@@ -415,13 +415,11 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
         undecided = False
         split = pieces(st.content)
         for clause, silent in zip(split, declared_none(split), strict=True):
-            if silent:
-                continue
             # A hedge carries over to what continues it ("had not yet taken a view … and would publish its
             # review"), not past a contrast ("had doubts about the routes but would vote for the fare").
             undecided = bool(_UNDECIDED.search(clause)) or (undecided and bool(_AND.match(clause)))
             conceded = bool(_CONCESSION.match(clause))
-            if undecided or hedged(clause, conceded) or _REPORTED.match(clause):
+            if silent or undecided or hedged(clause, conceded) or _REPORTED.match(clause):
                 continue
             own = [issue for issue in gated if names(issue, clause, named_by)] if not context else []
             _, negations = polarity(clause)
