@@ -725,7 +725,7 @@ def test_topic_is_no_stance_findings_declared_neutrality_and_a_stoppage() -> Non
 
     # a cue that reports a measurement or a finding reports a fact, not the speaker's stance
     found = [Statement(0, "x", "the rise would cost the firm 40 million a year", cue)
-             for cue in ("estimated", "found", "has calculated", "said")]
+             for cue in ("estimated", "found", "has calculated", "confirm", "said")]
     assert {c.statement.cue for c in candidates(found, CODEBOOK)} == {"said"}
     # a declaration of no position silences what it declares about, and what "and" ties to it; not past a contrast
     assert declared_none(pieces("the deal did not affect current retirees and that it would not take a position")) \

@@ -134,8 +134,8 @@ _CUE_POSITIVE = _lexicon("welcom* prais* back* support* endors* hail* applaud* c
 _CUE_WARNING = _lexicon("warn* fear* caution*".split())
 # Cues that report a measurement or a finding ("estimated that the strike would cost …", "the review found that …"):
 # what they report is a fact the speaker arrived at, not a stance the speaker takes.
-_CUE_FINDING = re.compile(r"^(?:\w+\s+)?(?:estimat|calculat|project|forecast|found\b|finds?\b|measur|count)",
-                          re.IGNORECASE)
+_CUE_FINDING = re.compile(r"^(?:\w+\s+)?(?:estimat|calculat|project|forecast|found\b|finds?\b|measur|count"
+                          r"|confirm)", re.IGNORECASE)  # "both delegations confirm" that an offer was tabled
 _CUE_NEGATIVE = _lexicon("reject* oppos* warn* criticis* criticiz* condemn* dismiss* denounc* attack* scorn* "
                          "refus* deni* deny* blast* slam* question* doubt* fear*".split())
 
