@@ -5,7 +5,9 @@ reporting speech — "vowed to fight the plan", "called on the minister to halt 
 association's demand for the higher sum", "defended the rise as the only way" — and a few speech acts its rules
 miss ("Name, head of X, said …"). PolNeAR's guideline counts such acts as attributions (Newell, Margolin & Ruths
 2018); for positions they are what a careful reader takes a stance from. A quotation that continues a speaker's
-quote in the same paragraph with no attribution of its own is that speaker's too (``continued_quotes``).
+quote in the same paragraph with no attribution of its own is that speaker's too (``continued_quotes``); so are
+a quotation a line labels with a name and a colon (``labelled_quotes``), a transcript's turn under its speaker's
+label (``transcript_turns``) and the sentences of a piece its author signs in their own voice (``signed_pieces``).
 
 An act here is a cue verb right after a mention of a resolved actor (its name, a description or a pronoun the
 actors step resolved), across an appositive (", head of Brookfield Academy,") and auxiliaries ("has", "also"),
