@@ -772,3 +772,13 @@ def test_a_clause_reporting_a_named_others_words_is_not_the_speakers_stance() ->
     own = Statement(2, "x", "she said the deal was good", "said")  # a pronoun in reported speech: the speaker
     assert [(c.statement.key, c.clause) for c in candidates([st, told, own], CODEBOOK)] == [
         (0, "we back the deal"), (2, "she said the deal was good")]
+
+
+def test_an_admission_that_something_falls_short_concedes() -> None:
+    from onrecord.positions.stance import candidates
+
+    st = Statement(0, "x", "It is not everything we asked for, but we will sign the deal", "said")
+    perfect = Statement(1, "x", "the deal is not perfect", "said")
+    bad = Statement(2, "x", "the deal is not good for workers", "said")  # a plain negation still reads
+    assert [(c.statement.key, c.clause) for c in candidates([st, perfect, bad], CODEBOOK)] == [
+        (0, "but we will sign the deal"), (2, "the deal is not good for workers")]

@@ -375,10 +375,17 @@ def names(issue: Issue, text: str, named_by: dict[str, frozenset[str]]) -> bool:
     return issue.gated(text) or bool(named_by[issue.id] & set(_WORD.findall(text.lower().replace("’", "'"))))
 
 
+# An admission that what is accepted falls short concedes ("it is not everything we asked for, but …", "the deal is
+# not perfect"): what the speaker accepts follows it.
+_SHORT_OF = re.compile(r"\bnot\s+(?:perfect|ideal|everything|all\s+(?:we|that\s+we|i|they|he|she)\b)"
+                       r"|\bfar\s+from\s+(?:perfect|ideal)\b", re.IGNORECASE)
+
+
 def hedged(clause: str, concession: bool) -> bool:
-    """A clause that concedes, sets a restrictive condition or hedges takes no stance (the reader's weights put
-    such clauses far below its threshold): it is not read at all."""
-    return concession or bool(_CONDITIONAL.search(clause) or _UNDECIDED.search(clause))
+    """A clause that concedes (a conceding connective, or an admission that something falls short: ``_SHORT_OF``),
+    sets a restrictive condition or hedges takes no stance (the reader's weights put such clauses far below its
+    threshold): it is not read at all."""
+    return concession or bool(_CONDITIONAL.search(clause) or _UNDECIDED.search(clause) or _SHORT_OF.search(clause))
 
 
 def declared_none(clauses: Sequence[str]) -> list[bool]:
