@@ -782,3 +782,9 @@ def test_an_admission_that_something_falls_short_concedes() -> None:
     bad = Statement(2, "x", "the deal is not good for workers", "said")  # a plain negation still reads
     assert [(c.statement.key, c.clause) for c in candidates([st, perfect, bad], CODEBOOK)] == [
         (0, "but we will sign the deal"), (2, "the deal is not good for workers")]
+
+
+def test_a_step_back_to_is_a_judgement_not_a_way_back() -> None:
+    assert evaluation("a step back to 1970s mining") < 0
+    assert evaluation("go back to work") <= 0  # a way back, no backing
+    assert evaluation("backed the deal") > 0

@@ -124,10 +124,11 @@ _POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
 # Verbs of stopping, not the nouns of a stoppage: "laid off drivers because of the stoppage" names the strike.
 _STOPPING = _lexicon("halt* stop stops stopped stopping block* scrap* ditch* suspend* ended ending".split()
                      + _NEGATIVE[_NEGATIVE.index("call off"):])
-# "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back").
+# "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back"); "a step back to
+# 1970s mining" keeps its "back" for the evaluative "step back".
 _NOT_SUPPORT = re.compile(r"\b(?:(?:go|goes|going|went|gone|come|comes|came|coming|get|gets|got|pull|pulls|pulled"
                           r"|pulling|move|moves|moved|fall|falls|fell|bring|brings|brought|way|forces|troops)\s+back\b(?!\s+to\s+work)"
-                          r"|back\s+(?:to|from|home|down|off|out)\b(?!\s+work))", re.IGNORECASE)
+                          r"|(?<!\bstep\s)back\s+(?:to|from|home|down|off|out)\b(?!\s+work))", re.IGNORECASE)
 # Cues that carry stance towards what they report (PolNeAR's stance verbs, their most common readings).
 _CUE_POSITIVE = _lexicon("welcom* prais* back* support* endors* hail* applaud* call* urg* demand* insist* "
                          "pledg* promis* vow* commit* agree* accept* approv* defend*".split())
