@@ -106,6 +106,15 @@ def test_two_named_parties_speaking_together_each_hold() -> None:
     assert holders(one, mentions) == ["olm-county"]
 
 
+def test_a_name_is_held_by_the_one_actor_it_mentions_else_by_its_slug() -> None:
+    from onrecord.positions.match import named_holder
+
+    mentions = [(0, 5, "brenn"), (10, 20, "olm-county")]
+    assert named_holder(0, 9, "Brenn Mining", mentions) == "brenn"  # one actor mentioned inside
+    assert named_holder(22, 30, "Ada Vik", mentions) == "ada-vik"  # none: the name as an id
+    assert named_holder(0, 20, "Brenn and Olm County", mentions) == ""  # several: not which one
+
+
 def test_named_person_without_an_actor_holds_under_the_name() -> None:
     assert holder(Speaker(0, 10, "", name="A spokeswoman for the company, Ingrid Hale", kind="person")) \
         == "ingrid-hale"
@@ -256,6 +265,10 @@ def test_a_judged_subject_takes_its_stance_or_the_other_end(encoder) -> None:
     assert judged('the new deal "a sell-out"', "called", deal, topic).polarity == -1
     assert judged("the new deal as a fair one", "described", deal, topic).polarity == 1
     assert judged('the new deal "a sell-out"', "said", deal, topic) is None  # no naming cue: a quotation
+    assert judged("the new deal “a sell-out”", "called", deal, topic).polarity == -1  # curly quotes alike
+    from onrecord.positions.stance import object_polarity
+    assert object_polarity("called the deal “a sell-out”") == object_polarity('called the deal "a sell-out"') \
+        == (-1, "the deal")
     assert read("a rise of 12 per cent would cost jobs", encoder) == {"pay": "small"}
     assert read("any new agreement with the port would be a disaster", encoder) == {"deal": "against"}
 
@@ -705,3 +718,73 @@ def test_staying_out_negates_only_what_it_stays_out_of() -> None:
     assert polarity("Ukraine will stay out of the alliance")[1] == 1
     assert polarity("Kyiv will remain outside any bloc")[1] == 1
     assert polarity("members voted to stay out for another fortnight")[1] == 0  # on strike: nothing negated
+
+
+def test_topic_is_no_stance_findings_declared_neutrality_and_a_stoppage() -> None:
+    from onrecord.positions.stance import _NEGATIVE, _STOPPING, _lexicon, candidates, declared_none
+
+    # a cue that reports a measurement or a finding reports a fact, not the speaker's stance
+    found = [Statement(0, "x", "the rise would cost the firm 40 million a year", cue)
+             for cue in ("estimated", "found", "has calculated", "confirm", "said")]
+    assert {c.statement.cue for c in candidates(found, CODEBOOK)} == {"said"}
+    # a declaration of no position silences what it declares about, and what "and" ties to it; not past a contrast
+    assert declared_none(pieces("the deal did not affect current retirees and that it would not take a position")) \
+        == [True, True]
+    assert declared_none(pieces("the deal is good for workers, but she had taken no view on the rise")) \
+        == [False, True]
+    assert declared_none(pieces("the deal is good for workers and it would take the rise")) == [False, False]
+    # verbs of stopping, not the noun of a stoppage
+    assert _STOPPING.search("the strike must stop") and not _STOPPING.search("laid off staff because of the stoppage")
+    assert not _lexicon(_NEGATIVE).search("the stoppage")
+
+
+def test_a_transcript_turn_is_its_labelled_speakers_statement() -> None:
+    from onrecord.positions.acts import transcript_turns
+
+    text = ("Press conference, Carrow.\nADA BRENN (Greens): We will vote against the deal. It costs jobs.\n"
+            "QUESTION (Carrow Post): Will you?\nTOM HALE: Yes.\nWHAT HAPPENED\nNEXT STEPS: the vote is on Friday.")
+    record = _record(text, {"ada-brenn": ["Ada Brenn"]})  # a name in capitals: no mention, held by its slug
+    assert [(a.actor, text[slice(*a.content)]) for a in transcript_turns(record)] == [
+        ("ada-brenn", "We will vote against the deal. It costs jobs."), ("tom-hale", "Yes."),
+        ("next-steps", "the vote is on Friday.")]  # two capitalised words label a line as a speaker would
+
+
+def test_a_signed_piece_in_its_authors_voice_is_the_authors_statement() -> None:
+    from onrecord.positions.acts import signed_pieces
+
+    text = ("Opinion\nWhy I oppose the deal\nBy Ada Brenn\n\nI will vote against the deal. It costs jobs.\n\n"
+            "Ada Brenn is leader of the Greens.\n\nSir, the deal is good.\nI back it.\nTom Hale, Carrow\n\n"
+            "Our view: sign it. We back the deal.\n— The Carrow Post\n\n"
+            "Port talks resume\nBy Jo Reporter\n\nThe talks resume on Friday.\n\nJo Reporter is our correspondent.")
+    record = _record(text, {"ada-brenn": ["Ada Brenn"]})
+    got = [(a.actor, text[slice(*a.content)]) for a in signed_pieces(record)]
+    assert got == [("ada-brenn", "I will vote against the deal."), ("ada-brenn", "It costs jobs."),
+                   ("tom-hale", "Sir, the deal is good."), ("tom-hale", "I back it."),
+                   ("the-carrow-post", "Our view: sign it."),
+                   ("the-carrow-post", "We back the deal.")]  # the reporter's story has no voice of its own
+
+
+def test_a_clause_reporting_a_named_others_words_is_not_the_speakers_stance() -> None:
+    from onrecord.positions.stance import candidates
+
+    st = Statement(0, "x", "we back the deal, and the union has made clear it will reject the deal", "said")
+    told = Statement(1, "x", "Nordbane tells us that the deal is good", "wrote")
+    own = Statement(2, "x", "she said the deal was good", "said")  # a pronoun in reported speech: the speaker
+    assert [(c.statement.key, c.clause) for c in candidates([st, told, own], CODEBOOK)] == [
+        (0, "we back the deal"), (2, "she said the deal was good")]
+
+
+def test_an_admission_that_something_falls_short_concedes() -> None:
+    from onrecord.positions.stance import candidates
+
+    st = Statement(0, "x", "It is not everything we asked for, but we will sign the deal", "said")
+    perfect = Statement(1, "x", "the deal is not perfect", "said")
+    bad = Statement(2, "x", "the deal is not good for workers", "said")  # a plain negation still reads
+    assert [(c.statement.key, c.clause) for c in candidates([st, perfect, bad], CODEBOOK)] == [
+        (0, "but we will sign the deal"), (2, "the deal is not good for workers")]
+
+
+def test_a_step_back_to_is_a_judgement_not_a_way_back() -> None:
+    assert evaluation("a step back to 1970s mining") < 0
+    assert evaluation("go back to work") <= 0  # a way back, no backing
+    assert evaluation("backed the deal") > 0

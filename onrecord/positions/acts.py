@@ -5,7 +5,9 @@ reporting speech — "vowed to fight the plan", "called on the minister to halt 
 association's demand for the higher sum", "defended the rise as the only way" — and a few speech acts its rules
 miss ("Name, head of X, said …"). PolNeAR's guideline counts such acts as attributions (Newell, Margolin & Ruths
 2018); for positions they are what a careful reader takes a stance from. A quotation that continues a speaker's
-quote in the same paragraph with no attribution of its own is that speaker's too (``continued_quotes``).
+quote in the same paragraph with no attribution of its own is that speaker's too (``continued_quotes``); so are
+a quotation a line labels with a name and a colon (``labelled_quotes``), a transcript's turn under its speaker's
+label (``transcript_turns``) and the sentences of a piece its author signs in their own voice (``signed_pieces``).
 
 An act here is a cue verb right after a mention of a resolved actor (its name, a description or a pronoun the
 actors step resolved), across an appositive (", head of Brookfield Academy,") and auxiliaries ("has", "also"),
@@ -21,8 +23,7 @@ import re
 from dataclasses import dataclass
 
 from onrecord.attribute.quotes import spans_between
-from onrecord.positions.issues import slug
-from onrecord.positions.match import Statement, holder
+from onrecord.positions.match import Statement, holder, mention_spans, named_holder
 from onrecord.record import Record, act_evidence
 
 # Cue verbs of stance acts, and reporting verbs the attribution rules can miss after an appositive. Whole words;
@@ -75,7 +76,7 @@ def stance_acts(record: Record) -> list[Act]:
     text = record.text
     taken = [(a.cue.start, a.cue.end) for a in record.attributions if a.cue] + [
         (a.content.start, a.content.end) for a in record.attributions]
-    mentions = sorted((m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions)
+    mentions = sorted(mention_spans(record))
     acts: dict[tuple[int, int], Act] = {}
     for s_start, s_end in _sentences(text):
         for start, end, actor in mentions:
@@ -149,29 +150,119 @@ _LABELLED = re.compile(r"^[ \t]*(?:[•*–—-][ \t]*)?(?P<name>[A-Z][\w'’-]+
 
 
 def labelled_quotes(record: Record) -> list[Act]:
-    """Quotations a line labels with their speaker's name and a colon (``_LABELLED``) that no attribution holds:
-    the actor mentioned in the name, else the name as an id."""
+    """Quotations a line labels with their speaker's name and a colon (``_LABELLED``) that no attribution holds,
+    held by ``named_holder`` of the name."""
     text = record.text
     spans = [(a.content.start, a.content.end) for a in record.attributions]
-    mentions = [(m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions]
+    mentions = mention_spans(record)
     out = []
     for m in _LABELLED.finditer(text):
         if any(x < m.end("content") and m.start("content") < y for x, y in spans):
             continue
-        inside = {actor for a, b, actor in mentions if m.start("name") <= a and b <= m.end("name")}
-        actor = inside.pop() if len(inside) == 1 else slug(m.group("name"))
+        actor = named_holder(m.start("name"), m.end("name"), m.group("name"), mentions)
         if actor:
             out.append(Act(actor, (m.start("colon"), m.start("colon")), (m.start("content"), m.end("content"))))
     return out
 
 
+# A transcript's speaker label: a line opening with a name in capitals (two words or more), an optional
+# parenthesis and a colon, then what was said ("KARI LUNDE: Good afternoon. …", "TOM HALE (Greens): We back it.").
+# One capitalised word ("QUESTION:", "WHAT HAPPENED") labels no speaker.
+_SPEAKER_LABEL = re.compile(r"^[ \t]*(?P<name>[A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-Z'’.-]+)+)(?:[ \t]*\([^)\n]{1,80}\))?"
+                            r"(?P<colon>:)[ \t]*(?P<content>[^\n]*[a-z][^\n]*)", re.MULTILINE)
+
+
+def transcript_turns(record: Record) -> list[Act]:
+    """What a transcript's speaker label (``_SPEAKER_LABEL``) introduces, to the line's end, held by
+    ``named_holder`` of the name; lines an attribution already holds are left to it."""
+    text = record.text
+    spans = [(a.content.start, a.content.end) for a in record.attributions]
+    mentions = mention_spans(record)
+    out = []
+    for m in _SPEAKER_LABEL.finditer(text):
+        if any(x < m.end("content") and m.start("content") < y for x, y in spans):
+            continue
+        actor = named_holder(m.start("name"), m.end("name"), m.group("name"), mentions)
+        if actor:
+            out.append(Act(actor, (m.start("colon"), m.start("colon")), (m.start("content"), m.end("content"))))
+    return out
+
+
+# Signed pieces: an op-ed opened by a byline and closed by its author's tag line ("By Ada Brenn" … "Ada Brenn is
+# chair of the Greens."), an editorial or statement closed by "— The Carrow Post", a letter opening "Sir," or
+# "Dear …" closed by a signature line ("Ada Brenn, chair, Greens, Carrow"). The name: two capitalised words or more.
+_NAME_WORDS = r"(?:The[ \t]+)?[A-Z][\w'’.-]+(?:[ \t]+(?:of[ \t]+|the[ \t]+)*[A-Z][\w'’.-]+)+"
+_BYLINE = re.compile(r"^[ \t]*By[ \t]+(?P<name>" + _NAME_WORDS + r")[ \t]*$", re.MULTILINE)
+_DASH_SIGNATURE = re.compile(r"^[ \t]*[—–-][ \t]*(?P<name>" + _NAME_WORDS + r")[ \t]*$", re.MULTILINE)
+_LETTER_SIGNATURE = re.compile(r"^(?P<name>" + _NAME_WORDS + r")(?:,[^\n.!?]{0,120})?[ \t]*$", re.MULTILINE)
+_LETTER_OPENING = re.compile(r"^(?:Sir|Madam|Dear\b[^,\n]{0,60}),")
+# The author's own voice: a signed piece says "I", "we", "our"; a reporter's signed news story does not.
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
+_PROSE_LINE = re.compile(r"[.!?\"”’)]$")
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for line in text.split("\n"):
+        out.append((start, start + len(line)))
+        start += len(line) + 1
+    return out
+
+
+def signed_pieces(record: Record) -> list[Act]:
+    """The sentences of signed pieces (``_BYLINE`` with a tag line, ``_DASH_SIGNATURE``, a letter's
+    ``_LETTER_SIGNATURE``) in their author's own voice (``_FIRST_PERSON`` outside quotations), each held by
+    ``named_holder`` of the signature's name. The body is the run of prose lines (ending as a sentence does)
+    next to the signature, blank lines between them allowed; sentences an attribution holds are left to it."""
+    text = record.text
+    lines = [(a, b) for a, b in _lines(text) if text[a:b].strip()]
+    prose = [bool(_PROSE_LINE.search(text[a:b].rstrip())) for a, b in lines]
+    taken = [(a.content.start, a.content.end) for a in record.attributions] + [
+        (a.cue.start, a.cue.end) for a in record.attributions if a.cue]
+    mentions = mention_spans(record)
+    bodies: list[tuple[tuple[int, int], list[tuple[int, int]]]] = []
+    for k, (a, b) in enumerate(lines):
+        line = text[a:b]
+        opening = _BYLINE.fullmatch(line)
+        j = k  # the run of prose lines before this one
+        while j > 0 and prose[j - 1]:
+            j -= 1
+        letter = [i for i in range(j, k) if _LETTER_OPENING.match(text[lines[i][0]:lines[i][1]])]
+        closing = _DASH_SIGNATURE.fullmatch(line) or (
+            _LETTER_SIGNATURE.fullmatch(line) if letter and not prose[k] else None)
+        if closing and j < k:  # a letter runs from its opening, a dashed signature's piece over the whole run
+            body = lines[letter[-1]:k] if letter and not _DASH_SIGNATURE.fullmatch(line) else lines[j:k]
+            bodies.append(((a + closing.start("name"), a + closing.end("name")), body))
+        elif opening:
+            name = opening.group("name")
+            j = k + 1
+            while j < len(lines) and prose[j] and not text[lines[j][0]:lines[j][1]].startswith(name + " is "):
+                j += 1
+            if j < len(lines) and text[lines[j][0]:lines[j][1]].startswith(name + " is ") and j > k + 1:
+                bodies.append(((a + opening.start("name"), a + opening.end("name")), lines[k + 1:j]))
+    out = []
+    for (n_start, n_end), body in bodies:
+        own_voice = " ".join(_QUOTE.sub("", text[a:b]) for a, b in body)
+        actor = named_holder(n_start, n_end, text[n_start:n_end], mentions)
+        if not actor or not _FIRST_PERSON.search(own_voice):
+            continue
+        for a, b in body:
+            for s_start, s_end in spans_between(_SENTENCE_END, text[a:b]):
+                start, end = a + s_start, a + s_end
+                if end > start and not any(x < end and start < y for x, y in taken):
+                    out.append(Act(actor, (start, start), (start, end)))
+    return out
+
+
 def act_statements(record: Record) -> list[Statement]:
-    """The record's stance acts, continued and labelled quotations as statements to read stances from."""
+    """The record's stance acts, continued and labelled quotations and transcript turns as statements to read
+    stances from."""
     text = record.text
     return [Statement(key=act_id(a), actor=a.actor, content=text[a.content[0]:a.content[1]].strip(" ,."),
                       cue=text[a.cue[0]:a.cue[1]] or None, context=paragraph(text, a.content[0]),
                       before=preceding(text, min(a.cue[0], a.content[0])))
-            for a in stance_acts(record) + continued_quotes(record) + labelled_quotes(record)]
+            for a in stance_acts(record) + continued_quotes(record) + labelled_quotes(record)
+            + transcript_turns(record) + signed_pieces(record)]
 
 
 def paragraph(text: str, offset: int) -> str:

@@ -299,21 +299,31 @@ def holder(speaker: Speaker | None) -> str | None:
 _TWO_PARTIES = re.compile(r"(?:both\s+)?(?P<a>[A-Z][^,;:]*?)\s+and\s+(?P<b>[A-Z][^,;:]*)")
 
 
+def mention_spans(record: Record) -> list[tuple[int, int, str]]:
+    """The record's actor mentions as (start, end, actor id)."""
+    return [(m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions]
+
+
+def named_holder(start: int, end: int, name: str, mentions: list[tuple[int, int, str]]) -> str:
+    """Who holds what a name in the text labels (a part of "A and B said", a quotation's label): the one actor
+    mentioned inside ``[start, end)``; with none mentioned, the name as an id (its slug); with several, "" — a
+    span naming two actors does not say which one holds."""
+    inside = {actor for a, b, actor in mentions if start <= a and b <= end}
+    return next(iter(inside)) if len(inside) == 1 else "" if inside else slug(name)
+
+
 def holders(speaker: Speaker | None, mentions: list[tuple[int, int, str]]) -> list[str]:
     """Who holds what a speaker says (``holder``); when the speaker is two named parties speaking together ("Arvo
-    Lithium and Dalmark County said in a joint statement"), each of them: the actor mentioned in each part, else
-    the part's name as an id. ``mentions`` are the record's (start, end, actor id); a name one mention spans across
-    "and" ("Marks and Spencer") is one holder."""
+    Lithium and Dalmark County said in a joint statement"), each of them (``named_holder`` of each part).
+    ``mentions`` are the record's (``mention_spans``); a name one mention spans across "and" ("Marks and Spencer")
+    is one holder."""
     one = holder(speaker)
     m = _TWO_PARTIES.fullmatch(speaker.text.strip()) if speaker is not None and speaker.text else None
     if speaker is None or m is None or any(a < speaker.start + m.end("a") and b > speaker.start + m.start("b")
                                            for a, b, _ in mentions):
         return [one] if one else []
-    parties = []
-    for part in ("a", "b"):
-        start, end = speaker.start + m.start(part), speaker.start + m.end(part)
-        inside = {actor for a, b, actor in mentions if start <= a and b <= end}
-        parties.append(inside.pop() if len(inside) == 1 else slug(m.group(part)) if not inside else "")
+    parties = [named_holder(speaker.start + m.start(part), speaker.start + m.end(part), m.group(part), mentions)
+               for part in ("a", "b")]
     return parties if all(parties) and parties[0] != parties[1] else [one] if one else []
 
 
@@ -330,7 +340,7 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
     from onrecord.positions.acts import act_statements, asked_action, paragraph, preceding
 
     out = []
-    mentions = [(m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions]
+    mentions = mention_spans(record)
     for a in record.attributions:
         for actor in holders(a.speaker, mentions):
             cue = a.cue.text if a.cue else None

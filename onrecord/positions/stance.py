@@ -73,6 +73,17 @@ _UNDECIDED = re.compile(r"\b(?:made\s+up\s+(?:his|her|their|its|my|our)\s+mind|n
                         r"|(?:taken|take|taking|takes)\s+(?:a|any|no)\s+(?:view|position|stance)|yet\s+to\s+decide"
                         r"|had\s+doubts|has\s+doubts|have\s+doubts)\b",
                         re.IGNORECASE)
+# A declaration of no position ("would not take a position", "had taken no view") says the whole statement takes
+# none: it silences the clauses it continues with "and" as well as those that continue it.
+_NO_POSITION = re.compile(r"\b(?:not\s+(?:yet\s+)?(?:taken|take|taking|takes)\s+(?:a|any)"
+                          r"|(?:taken|take|taking|takes)\s+no)\s+(?:view|position|stance|side)\b", re.IGNORECASE)
+# A clause that reports what a named other says ("the union has made clear it will not discuss change", "Nordbane
+# tells us that …") gives that other's stance, not the speaker's: a definite or named subject (not a pronoun, which
+# in reported speech is the speaker) before a verb of saying.
+_REPORTED = re.compile(r"^(?:(?:and|but|so|yet|that|while)\s+)*(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?-i:[A-Z][\w'’-]+)"
+                       r"(?:\s+(?-i:[A-Z][\w'’-]+))*)\s+(?:has\s+|have\s+|had\s+)?"
+                       r"(?:made\s+(?:it\s+)?clear|says|said|insists?|insisted|claims?|claimed|argues|argued"
+                       r"|tells?\s+\w+|told\s+\w+|maintains?|maintained)\b", re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:will|would|should|must|shall|can|could|cannot|need|needs|has\s+to|have\s+to|ought"
                     r"|ready|prepared|willing|refus\w*|demand\w*|want\w*|insist\w*|never)\b|n't\b", re.IGNORECASE)
 _PARTICLES = re.compile(r"\b(?:not|never|no|none|neither|nor|nothing|nobody)\b|n't\b|\bcannot\b", re.IGNORECASE)
@@ -91,9 +102,9 @@ _NEGATIVE = """bad worse worst mistake* waste* kill* cost* costs hit hits harm* 
 fail* failure empty danger* dangerous threat* illusion unacceptable wrong reject* oppos* against scrap* condemn*
 criticis* criticiz* warn* fear* risk* burden* punish* unfair uncompetitive disaster* scorn* refus* deny denied
 denies drive push* hardest little nowhere sham farce pointless undermin* destroy* ruin* crippl* too
-halt* stop* block* fight* scrap* ditch* throw suspend* ended ending""".split() + """flimsy unrealistic
-unworkable unaffordable gimmick* stunt* blunder* folly charade* sell-out* sellout* gamble* fantasy fantasies relic*
-absurd* reckless""".split() + [  # evaluative words of political news neither lexicon holds
+halt* stop stops stopped stopping block* fight* scrap* ditch* throw suspend* ended ending""".split() + """flimsy
+unrealistic unworkable unaffordable gimmick* stunt* blunder* folly charade* sell-out* sellout* gamble* fantasy
+fantasies relic* absurd* reckless""".split() + [  # evaluative words of political news neither lexicon holds
     "at best", "step back", "step backwards", "pipe dream", "backward step"] + [  # "thin at best": a ceiling
     f"{verb} off" for verb in ("call", "calls", "called", "calling")] + [
     f"{aux} end" for aux in ("to", "must", "should", "will", "would", "can", "could", "shall")] + [
@@ -110,16 +121,22 @@ def _lexicon(words: Sequence[str]) -> re.Pattern[str]:
 _POS, _NEG = _lexicon(_POSITIVE), _lexicon(_NEGATIVE)
 # Acts of stopping or ending among the negative words: halting, scrapping, suspending, calling off, going back to
 # work (the end of a walkout).
-_STOPPING = _lexicon("halt* stop* block* scrap* ditch* suspend* ended ending".split() + _NEGATIVE[_NEGATIVE.index(
-    "call off"):])
-# "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back").
+# Verbs of stopping, not the nouns of a stoppage: "laid off drivers because of the stoppage" names the strike.
+_STOPPING = _lexicon("halt* stop stops stopped stopping block* scrap* ditch* suspend* ended ending".split()
+                     + _NEGATIVE[_NEGATIVE.index("call off"):])
+# "back" is support ("backed the plan"), not a way back ("go back to work", "pull its forces back"); "a step back to
+# 1970s mining" keeps its "back" for the evaluative "step back".
 _NOT_SUPPORT = re.compile(r"\b(?:(?:go|goes|going|went|gone|come|comes|came|coming|get|gets|got|pull|pulls|pulled"
                           r"|pulling|move|moves|moved|fall|falls|fell|bring|brings|brought|way|forces|troops)\s+back\b(?!\s+to\s+work)"
-                          r"|back\s+(?:to|from|home|down|off|out)\b(?!\s+work))", re.IGNORECASE)
+                          r"|(?<!\bstep\s)back\s+(?:to|from|home|down|off|out)\b(?!\s+work))", re.IGNORECASE)
 # Cues that carry stance towards what they report (PolNeAR's stance verbs, their most common readings).
 _CUE_POSITIVE = _lexicon("welcom* prais* back* support* endors* hail* applaud* call* urg* demand* insist* "
                          "pledg* promis* vow* commit* agree* accept* approv* defend*".split())
 _CUE_WARNING = _lexicon("warn* fear* caution*".split())
+# Cues that report a measurement or a finding ("estimated that the strike would cost …", "the review found that …"):
+# what they report is a fact the speaker arrived at, not a stance the speaker takes.
+_CUE_FINDING = re.compile(r"^(?:\w+\s+)?(?:estimat|calculat|project|forecast|found\b|finds?\b|measur|count"
+                          r"|confirm)", re.IGNORECASE)  # "both delegations confirm" that an offer was tabled
 _CUE_NEGATIVE = _lexicon("reject* oppos* warn* criticis* criticiz* condemn* dismiss* denounc* attack* scorn* "
                          "refus* deni* deny* blast* slam* question* doubt* fear*".split())
 
@@ -359,10 +376,27 @@ def names(issue: Issue, text: str, named_by: dict[str, frozenset[str]]) -> bool:
     return issue.gated(text) or bool(named_by[issue.id] & set(_WORD.findall(text.lower().replace("’", "'"))))
 
 
+# An admission that what is accepted falls short concedes ("it is not everything we asked for, but …", "the deal is
+# not perfect"): what the speaker accepts follows it.
+_SHORT_OF = re.compile(r"\bnot\s+(?:perfect|ideal|everything|all\s+(?:we|that\s+we|i|they|he|she)\b)"
+                       r"|\bfar\s+from\s+(?:perfect|ideal)\b", re.IGNORECASE)
+
+
 def hedged(clause: str, concession: bool) -> bool:
-    """A clause that concedes, sets a restrictive condition or hedges takes no stance (the reader's weights put
-    such clauses far below its threshold): it is not read at all."""
-    return concession or bool(_CONDITIONAL.search(clause) or _UNDECIDED.search(clause))
+    """A clause that concedes (a conceding connective, or an admission that something falls short: ``_SHORT_OF``),
+    sets a restrictive condition or hedges takes no stance (the reader's weights put such clauses far below its
+    threshold): it is not read at all."""
+    return concession or bool(_CONDITIONAL.search(clause) or _UNDECIDED.search(clause) or _SHORT_OF.search(clause))
+
+
+def declared_none(clauses: Sequence[str]) -> list[bool]:
+    """Per clause, whether it declares no position (``_NO_POSITION``) or an "and" ties it to a later one that does
+    ("the plan did not affect retirees and that it would not take a position"): such clauses take no stance."""
+    out = [False] * len(clauses)
+    for k in range(len(clauses) - 1, -1, -1):
+        out[k] = bool(_NO_POSITION.search(clauses[k])) or (
+            k + 1 < len(clauses) and out[k + 1] and bool(_AND.match(clauses[k + 1])))
+    return out
 
 
 def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidate]:
@@ -373,6 +407,8 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
     out = []
     named_by = example_names(issues)
     for st in statements:
+        if st.cue and _CUE_FINDING.match(st.cue):
+            continue
         flip = 1 if cue_negates(st.cue) else 0
         gated = [issue for issue in issues.issues if names(issue, st.content, named_by)]
         context = not gated
@@ -385,12 +421,13 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
         if not gated:
             continue
         undecided = False
-        for clause in pieces(st.content):
+        split = pieces(st.content)
+        for clause, silent in zip(split, declared_none(split), strict=True):
             # A hedge carries over to what continues it ("had not yet taken a view … and would publish its
             # review"), not past a contrast ("had doubts about the routes but would vote for the fare").
             undecided = bool(_UNDECIDED.search(clause)) or (undecided and bool(_AND.match(clause)))
             conceded = bool(_CONCESSION.match(clause))
-            if undecided or hedged(clause, conceded):
+            if silent or undecided or hedged(clause, conceded) or _REPORTED.match(clause):
                 continue
             own = [issue for issue in gated if names(issue, clause, named_by)] if not context else []
             _, negations = polarity(clause)
@@ -402,8 +439,13 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
 # A naming frame: "called the offer 'a betrayal'", "described the plan as reckless": the name judges the object.
 _NAMING_CUE = re.compile(r"\b(?:call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|dub(?:s|bed)?|label(?:s|led|ed)?"
                          r"|brand(?:s|ed)?)$", re.IGNORECASE)
-_NAMED = re.compile(r"^(?P<subject>[^\"]+?)\s+(?:as\s+(?P<bare>[^\"]+)$|\"(?P<predicate>[^\"]+)(?:\"|$))")
-_NAME = re.compile(r"\s+(?:as\s+(?P<bare>[^\"]+)$|[\"“](?P<predicate>[^\"”]+))")
+# The name given after the object: "as reckless" (to the clause's end) or a quotation. One pattern, matched on the
+# text with curly double quotes made straight (``_STRAIGHT``, which keeps offsets): after a matched subject
+# (``_NAME``) or over a clause (``_NAMED``: the object is what comes before it).
+_STRAIGHT = str.maketrans({"“": '"', "”": '"'})
+_NAME_GIVEN = r"\s+(?:as\s+(?P<bare>[^\"]+)$|\"(?P<predicate>[^\"]+))"
+_NAME = re.compile(_NAME_GIVEN)
+_NAMED = re.compile(r"^(?P<subject>[^\"]+?)" + _NAME_GIVEN)
 
 # A referring phrase: a definite, demonstrative or possessive noun phrase whose head names a proposal or an act
 # ("the proposal", "Vestmark's plan", "the vote"), or "it" closing its clause ("would fight it").
@@ -454,7 +496,7 @@ def object_polarity(text: str) -> tuple[int, str] | None:
         span = " ".join(words)
         verb = next((v for v in (_AGAINST_OBJECT.search(span), _FOR_OBJECT.search(span)) if v), None)
         judged = _COPULA.match(clause, m.end() - clause_start)
-        named = _NAME.match(clause, m.end() - clause_start) if _NAMING_CUE.search(span) else None
+        named = _NAME.match(clause.translate(_STRAIGHT), m.end() - clause_start) if _NAMING_CUE.search(span) else None
         if verb is None and (judged or named) is not None:
             # "the rule itself was long overdue", "called the offer 'a betrayal'": what the predicate says of it
             value = evaluation(judged.group("predicate") if judged else named.group("predicate") or named.group("bare"))
@@ -521,7 +563,7 @@ def judged(clause: str, cue: str | None, issue: Issue, topic: frozenset[str] = f
     when negative (turned by a denying or negated cue). None when the subject is a pronoun, describes nothing beyond
     the issue's own words, is longer than eight words or negated, when the predicate names the issue itself (then
     the clause is the stance: "the royalty must rise to six per cent") or stops something, or judges nothing."""
-    naming = _NAMED.match(clause.replace("“", '"').replace("”", '"')) if cue and _NAMING_CUE.fullmatch(cue) else None
+    naming = _NAMED.match(clause.translate(_STRAIGHT)) if cue and _NAMING_CUE.fullmatch(cue) else None
     m = naming or _JUDGED.match(_CONNECTIVE.sub("", clause))
     if m is None:
         return None
