@@ -69,7 +69,7 @@ def test_a_stored_article_gives_the_statements_and_acts_of_its_record(harbour) -
         assert _statements(rebuilt[aid]) == _statements(record), aid
         assert rebuilt[aid].text == record.text
         acts += sum(1 for s in record_statements(record) if act_span(str(s.key)))
-    assert acts >= 3  # the series has stance acts: the comparison covers them
+    assert acts >= 2  # the series has stance acts (harbour-1, harbour-6): the comparison covers them
 
 
 def test_positions_over_a_store_and_over_records_are_those_of_analyze(harbour, tmp_path: Path, capsys) -> None:
