@@ -186,6 +186,22 @@ class _Exemplars:
     opposite: np.ndarray  # (n,) index of that stance's opposite, -1 when none
 
 
+def stance_examples(issue: Issue, implicit_opposites: bool = False) -> list[tuple[str, int, int, int, str]]:
+    """Each example of ``issue``'s stances as clauses are compared with it: its text stripped of negations, its
+    parity (negated or not), its stance's index, its opposite's index (-1: none), the example as written. With
+    ``implicit_opposites`` a stance without a declared opposite takes the one at the other end of the scale."""
+    index = {s.id: k for k, s in enumerate(issue.stances)}
+    rows = []
+    for k, stance in enumerate(issue.stances):
+        opposite = issue.opposite(stance) if implicit_opposites else stance.opposite
+        for example in stance.examples:
+            stripped, negations = polarity(example)
+            # The reader reads any negation as one ("will not accept less than 12 per cent, not after …").
+            negated = min(negations, 1) if implicit_opposites else negations % 2
+            rows.append((stripped or example, negated, k, index[opposite] if opposite else -1, example))
+    return rows
+
+
 def _exemplars(issues: Issues, encoder: Encoder, implicit_opposites: bool = False) -> dict[str, _Exemplars]:
     """Stance examples embedded once per (issues, encoder). With ``implicit_opposites`` a stance without a declared
     opposite takes the one at the other end of the scale (``Issue.opposite``)."""
@@ -195,15 +211,9 @@ def _exemplars(issues: Issues, encoder: Encoder, implicit_opposites: bool = Fals
         return cached[1]
     texts, rows = [], []
     for issue in issues.issues:
-        index = {s.id: k for k, s in enumerate(issue.stances)}
-        for k, stance in enumerate(issue.stances):
-            opposite = issue.opposite(stance) if implicit_opposites else stance.opposite
-            for example in stance.examples:
-                stripped, negations = polarity(example)
-                texts.append(stripped or example)
-                # The reader reads any negation as one ("will not accept less than 12 per cent, not after …").
-                negated = min(negations, 1) if implicit_opposites else negations % 2
-                rows.append((issue.id, negated, k, index[opposite] if opposite else -1))
+        for text, negated, k, opposite, _ in stance_examples(issue, implicit_opposites):
+            texts.append(text)
+            rows.append((issue.id, negated, k, opposite))
     vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
     out: dict[str, _Exemplars] = {}
     for issue in issues.issues:

@@ -27,7 +27,7 @@ import numpy as np
 from onrecord.positions.draft import negate
 from onrecord.positions.encoder import load_encoder
 from onrecord.positions.issues import Issue, Issues, load_issues
-from onrecord.positions.match import polarity
+from onrecord.positions.match import polarity, stance_examples
 from onrecord.positions.stance import (
     _CONCESSION,
     FEATURES,
@@ -128,19 +128,11 @@ def featurise(rows: list[Sample], encoder: object) -> tuple[list[np.ndarray], li
     for s in rows:
         if id(s.issue) in issue_vectors:
             continue
-        texts, parity, stance, opposite, sources = [], [], [], [], []
-        index = {st.id: k for k, st in enumerate(s.issue.stances)}
-        for k, st in enumerate(s.issue.stances):
-            opp = s.issue.opposite(st)
-            for ex in st.examples:
-                stripped, neg = polarity(ex)
-                texts.append(stripped or ex)
-                parity.append(min(neg, 1))
-                stance.append(k)
-                opposite.append(index[opp] if opp else -1)
-                sources.append(ex)
-        vectors = np.asarray(encoder.encode(texts), dtype=np.float32)  # type: ignore[attr-defined]
-        issue_vectors[id(s.issue)] = (vectors, np.array(parity), np.column_stack([stance, opposite]), sources)
+        examples = stance_examples(s.issue, implicit_opposites=True)  # as the reader reads them
+        vectors = np.asarray(encoder.encode([e[0] for e in examples]), dtype=np.float32)  # type: ignore[attr-defined]
+        issue_vectors[id(s.issue)] = (vectors, np.array([e[1] for e in examples]),
+                                      np.array([[e[2], e[3]] for e in examples]).reshape(-1, 2),
+                                      [e[4] for e in examples])
     clause_vectors = np.asarray(encoder.encode([polarity(s.clause)[0] or s.clause for s in rows]),  # type: ignore[attr-defined]
                                 dtype=np.float32)
     feats, labels = [], []
