@@ -87,7 +87,7 @@ superintendent trustee treasurer presenter host executive
 CHANNEL_NOUNS = frozenset("""
 agency broadcaster newspaper paper channel network television tv radio outlet website site interview statement
 briefing conference post tweet video broadcast programme program podcast telegram twitter facebook x youtube
-instagram newsletter blog media
+instagram newsletter blog media station magazine daily weekly tabloid
 """.split())
 
 PERSONAL_PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person",
