@@ -426,3 +426,10 @@ def test_a_surname_alone_is_the_person_whose_surname_it_is_not_a_double_barrelle
     daughter = next(a for a in record.actors if a.name == "Ingrid Lindqvist-Holm")
     assert "Lindqvist" not in [m.text for m in daughter.mentions]
     assert speakers(record)["the towers could be saved"] == "Oskar Lindqvist"
+
+
+def test_a_denied_charge_is_content_a_denied_request_is_not() -> None:
+    text = ("The two councillors deny any wrongdoing. The mayor has denied the allegations. The court denied the "
+            "request for a delay. The suspect was denied bail.")
+    record = onrecord.analyze(text)
+    assert {a.content.text for a in record.attributions} == {"any wrongdoing", "the allegations"}

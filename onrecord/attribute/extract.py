@@ -23,6 +23,7 @@ from onrecord.attribute.coref import ORG_NOUNS, company_name
 from onrecord.attribute.lexicon import (
     BODY_NOUNS,
     CHANNEL_NOUNS,
+    DENIED_NOUNS,
     DOCUMENT_NOUNS,
     GROUP_NOUNS,
     NOMINAL_CUES,
@@ -776,6 +777,8 @@ def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple
         clauses += [c for c in verb.children if c.dep_ == "conj" and any(g.dep_ == "mark" for g in c.children)]
     if not clauses and verb.lemma_.lower() in OBJECT_CONTENT_VERBS:
         clauses = [c for c in verb.children if c.dep_ == "dobj"]
+    if not clauses and verb.lemma_.lower() == "deny":  # "denied all the charges": the denial's object is said
+        clauses = [c for c in verb.children if c.dep_ == "dobj" and c.lemma_.lower() in DENIED_NOUNS]
     if not clauses:
         clauses = clause_parsed_as_object(verb) or _clause_on_channel(verb)
     if not clauses:
