@@ -368,6 +368,9 @@ def test_citing_a_source_makes_the_source_speak_and_the_outlet_relay() -> None:
     assert said["the budget would be cut by a tenth"] == "an official"  # a group, without its post-modifier
     assert via["the budget would be cut by a tenth"] == ["Vesti"]
     assert "an official in the ministry" not in said  # "citing X" is no statement of its own
+    text = ("The weekly Pravo reported, citing three people at the meeting, that the finance minister, Karel "
+            "Hruby, left early.")
+    assert not [c for c in speakers(onrecord.analyze(text)) if c.startswith("three people")]
 
 
 def test_a_group_is_named_without_an_adjective_phrase_after_it() -> None:

@@ -1022,8 +1022,13 @@ def _relay_via(relay: Token | None, quotes: Quotes, actors: ActorIndex) -> list[
 
 def _source_marker(verb: Token) -> bool:
     """'citing Y' on a reporting verb names that verb's source: no statement of its own."""
-    return (verb.lemma_.lower() == "cite" and verb.tag_ == "VBG" and is_cue_verb(verb.head)
-            and _citing(verb.head) is not None)
+    if verb.lemma_.lower() != "cite" or verb.tag_ != "VBG":
+        return False
+    if is_cue_verb(verb.head) and _citing(verb.head) is not None:
+        return True
+    # "X reported, citing Y, that …" where the parser hung the participle on the reported clause's verb
+    doc = verb.doc
+    return verb.i >= 2 and doc[verb.i - 1].text == "," and is_cue_verb(doc[verb.i - 2])
 
 
 def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
