@@ -340,3 +340,99 @@ def test_a_dateline_is_no_subject() -> None:
             "reopen the north quay, ruling that the closure had broken the harbour act.")
     record = onrecord.analyze(text)
     assert [a.speaker.text for a in record.attributions if a.speaker] == ["A district judge"]
+
+
+# --- round six: a foreign-press roundup, a sports-governance story, an obituary ---
+
+
+def _vias(record: Record) -> dict[str, list[str]]:
+    return {a.content.text: [v.name for v in a.via] for a in record.attributions}
+
+
+def test_quoted_as_saying_gives_the_quoted_speaker_and_the_relay() -> None:
+    text = ("The broadcaster Kanal Nord quoted Transport Minister Sanna Berg as saying the tunnel would open in "
+            "spring. The state news agency Baltinfo quoted a navy spokesman as saying two ships had left port.")
+    record = onrecord.analyze(text)
+    said, via = speakers(record), _vias(record)
+    assert said["the tunnel would open in spring"] == "Sanna Berg"
+    assert via["the tunnel would open in spring"] == ["Kanal Nord"]
+    assert said["two ships had left port"] == "navy"  # an unnamed spokesman speaks for the body before the noun
+    assert via["two ships had left port"] == ["Baltinfo"]
+
+
+def test_citing_a_source_makes_the_source_speak_and_the_outlet_relay() -> None:
+    text = ("The daily Vesti, citing an official in the ministry, claimed the budget would be cut by a tenth. "
+            "The minister declined to comment.")
+    record = onrecord.analyze(text)
+    said, via = speakers(record), _vias(record)
+    assert said["the budget would be cut by a tenth"] == "an official"  # a group, without its post-modifier
+    assert via["the budget would be cut by a tenth"] == ["Vesti"]
+    assert "an official in the ministry" not in said  # "citing X" is no statement of its own
+    text = ("The weekly Pravo reported, citing three people at the meeting, that the finance minister, Karel "
+            "Hruby, left early.")
+    assert not [c for c in speakers(onrecord.analyze(text)) if c.startswith("three people")]
+
+
+def test_a_group_is_named_without_an_adjective_phrase_after_it() -> None:
+    text = "Sources close to the mayor said the budget would be delayed by a month."
+    assert speakers(onrecord.analyze(text))["the budget would be delayed by a month"] == "Sources"
+
+
+def test_a_spokesman_for_a_noun_and_its_name_speaks_for_the_name() -> None:
+    text = ("A spokeswoman for the teachers' union NUT said members would vote in May. A spokesman for the "
+            "farmers\u2019 union LTO said it would \u201cfight\u201d the plan.")
+    said = speakers(onrecord.analyze(text))
+    assert said["members would vote in May"] == "NUT"
+    assert said["it would \u201cfight\u201d the plan"] == "LTO"
+
+
+def test_told_a_radio_station_or_a_paper_with_a_foreign_article_is_a_channel() -> None:
+    text = ("Anna Kovacs told the radio station Polar FM that the plant would close. Her deputy, Elias Moreau, "
+            "told Le Figaro that the workers would be paid. Mayor Ann Vik told Halloran the town would cope.")
+    via = _vias(onrecord.analyze(text))
+    assert via["the plant would close"] == ["Polar FM"]
+    assert via["the workers would be paid"] == ["Le Figaro"]
+    assert via["the town would cope"] == []  # a one-word name may be a person's
+
+
+def test_a_title_nobody_holds_is_the_person_just_named() -> None:
+    # the lead names the office ("its chairman"), the next sentence the holder; "the league chairman" then
+    # continues him, as nobody in the article has been given that title
+    text = ("The national rugby league has fined Harbour City 40,000 euros for fielding an ineligible player, its "
+            "chairman said on Monday. Marek Vasko told reporters in Prague that the club had been warned twice. "
+            "\"Rules are rules,\" the league chairman said.")
+    said = speakers(onrecord.analyze(text))
+    assert said["The national rugby league has fined Harbour City 40,000 euros for fielding an ineligible "
+                "player"] == "Marek Vasko"
+    assert said["Rules are rules"] == "Marek Vasko"
+
+
+def test_a_title_someone_else_holds_is_not_taken_by_the_person_just_named() -> None:
+    text = ("Coach Pavel Ruzek said the squad was tired. Club president Ilona Marsh had criticised the schedule. "
+            "Ruzek told reporters the players needed a week off. \"We will talk about it,\" the president said.")
+    said = speakers(onrecord.analyze(text))
+    assert said["We will talk about it"] == "Ilona Marsh"
+
+
+def test_the_club_stands_for_a_name_with_a_club_abbreviation() -> None:
+    text = ("The league has opened an inquiry into transfer payments by SV Rosental. In a statement, the club "
+            "said every payment had been approved.")
+    assert speakers(onrecord.analyze(text))["every payment had been approved"] == "SV Rosental"
+
+
+def test_a_surname_alone_is_the_person_whose_surname_it_is_not_a_double_barrelled_relative() -> None:
+    text = ("Oskar Lindqvist, engineer who built the harbour bridge, dies at 84\n\nOskar Lindqvist, the structural "
+            "engineer, has died at his home in Lund. He was 84.\n\nHis daughter, Ingrid Lindqvist-Holm, said he died "
+            "peacefully on Sunday.\n\nBorn in Malmo in 1942, Lindqvist trained in Gothenburg. Lindqvist argued that "
+            "the towers could be saved.")
+    record = onrecord.analyze(text)
+    daughter = next(a for a in record.actors if a.name == "Ingrid Lindqvist-Holm")
+    assert "Lindqvist" not in [m.text for m in daughter.mentions]
+    assert speakers(record)["the towers could be saved"] == "Oskar Lindqvist"
+
+
+def test_a_denied_charge_is_content_a_denied_request_is_not() -> None:
+    text = ("The two councillors deny any wrongdoing. The mayor has denied the allegations. The court denied the "
+            "request for a delay. The suspect was denied bail.")
+    record = onrecord.analyze(text)
+    assert {a.content.text for a in record.attributions} == {"any wrongdoing", "the allegations"}

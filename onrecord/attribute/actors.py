@@ -149,6 +149,12 @@ def same_surname(a: str, b: str) -> bool:
     return SequenceMatcher(None, a, b).ratio() >= 0.83
 
 
+def exact_surname_first(actors: list[Actor], word: str) -> list[Actor]:
+    """Candidates for a surname alone, those whose surname it is exactly before those it only partly
+    matches: "Solberg" is Henrik Solberg's before his daughter Ingrid Solberg-Aas's."""
+    return sorted(actors, key=lambda a: _fold(a.surname) != _fold(word))
+
+
 @dataclass
 class Actor:
     """One canonical actor with every mention (token spans) in the document."""
@@ -496,7 +502,7 @@ class ActorIndex:
             k = bisect_left(skipped, (start + 1,)) - 1
             if k >= 0 and skipped[k][0] <= start < skipped[k][1]:
                 continue
-            for actor in candidates:
+            for actor in exact_surname_first(candidates, word):
                 if same_surname(actor.surname, word):
                     actor.mentions.append((start, end))
                     if _is_subject(self.doc[i : i + 1]):
@@ -592,7 +598,7 @@ class ActorIndex:
 
     def _match(self, words: list[str], kind: str) -> Actor | None:
         if kind == "person":
-            for actor in reversed(self._people.get(_fold(words[-1])[:4], [])):
+            for actor in exact_surname_first(list(reversed(self._people.get(_fold(words[-1])[:4], []))), words[-1]):
                 if same_surname(actor.surname, words[-1]):
                     given, other = words[:-1], actor.name.split()[:-1]
                     if not given or not other or given[0][0].lower() == other[0][0].lower():
@@ -759,7 +765,26 @@ class ActorIndex:
             return fitting
         if title == "leader":
             return next((a for _, _, a in self._before(head.idx) if a.kind == "person"), None)
-        return None
+        return self.untitled_near(head)
+
+    def untitled_near(self, head: Token, forward: bool = False) -> Actor | None:
+        """A title nobody in the article holds ("Bernd Lautenschläger told … . '…,' the federation president
+        said") is the person named in that sentence or the one before whose role the article has not given;
+        ``forward``, the one named in that sentence or the next ("…, its president said. Bernd
+        Lautenschläger told …"). None when another person stands between."""
+        doc = head.doc
+        sent = head.sent
+        if forward:
+            nxt = doc[sent.end].sent if sent.end < len(doc) else sent
+            lo, hi = head.idx + len(head.text), nxt.end_char
+            mentions = [m for m in self._mentions[bisect_left(self._starts, lo):] if m[0] < hi]
+        else:
+            lo = doc[sent.start - 1].sent.start_char if sent.start > 0 else sent.start_char
+            mentions = [m for m in self._before(head.idx) if m[0] >= lo]
+        people = [a for _, _, a in mentions if a.kind == "person"]
+        if not people or any(a is not people[0] for a in people):
+            return None
+        return None if self.person_words(people[0]) & TITLE_WORDS else people[0]
 
     def resolve_age(self, head: Token, years: str) -> Actor | None:
         """'the 61-year-old': the person the article gives that age ('Murphy, 61,', '61-year-old

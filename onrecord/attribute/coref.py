@@ -669,6 +669,16 @@ def company_name(name: str) -> bool:
     words = name.split()
     return bool(words) and words[-1].lower() in _COMPANY_ENDINGS
 _COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
+# Abbreviations that mark a sports club's name in many languages ("FC Lechtal", "AFC Wimbledon", "SV Werder",
+# "Djurgårdens IF", "AC Milan", "FK Partizan"): such a body is "the club".
+_CLUB_MARKS = frozenset("fc afc cf sc sv ac fk bk if sk ssc vfb vfl tsv".split())
+
+
+def club_name(name: str) -> bool:
+    """The name carries a sports club's abbreviation as its first or last word."""
+    words = name.split()
+    return len(words) > 1 and (words[0] in {w.upper() for w in _CLUB_MARKS} or words[-1] in {
+        w.upper() for w in _CLUB_MARKS})
 # Nouns news uses interchangeably for one public body that oversees others: "the regulator" after "the data
 # protection authority", "the watchdog" after "the Competition Commission".
 _REGULATOR_NOUNS = frozenset("regulator watchdog authority commission agency office board".split())
@@ -680,7 +690,7 @@ def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
     """Lower-case nouns the article uses for a body: the words of its name, a noun in front of it
     ("carmaker Y Motors"), an appositive's or a copula's head ("Y Motors, the carmaker", "Y is a
     lender")."""
-    out = {w.lower() for w in actor.name.split()}
+    out = {w.lower() for w in actor.name.split()} | ({"club"} if club_name(actor.name) else set())
     doc = index.doc
     spans = [span for start, end in actor.mentions
              if (span := doc.char_span(start, end, alignment_mode="expand")) is not None and len(span)]

@@ -23,6 +23,7 @@ from onrecord.attribute.coref import ORG_NOUNS, company_name
 from onrecord.attribute.lexicon import (
     BODY_NOUNS,
     CHANNEL_NOUNS,
+    DENIED_NOUNS,
     DOCUMENT_NOUNS,
     GROUP_NOUNS,
     NOMINAL_CUES,
@@ -40,6 +41,8 @@ from onrecord.clean import BULLETS, dateline_credits, find_datelines
 _DASHES = "\u2014\u2013\u2015"  # em dash, en dash, horizontal bar
 _EDGE = " \t\n\u00a0,;:.-" + _DASHES + BULLETS  # a list bullet is never part of a span
 _SPEAKER_EDGE = _EDGE + "\"\u201c\u201d"  # around a name set off by a dash or colon
+# Definite articles of the languages whose papers English news quotes most (German, French, Spanish, Italian, Dutch)
+_FOREIGN_ARTICLES = frozenset("Der Die Das Le La Les El Il Lo Het".split())
 _OUTLET_LABELS = ("ORG", "PERSON", "GPE", "FAC", "PRODUCT", "WORK_OF_ART", "NORP")
 
 
@@ -266,15 +269,26 @@ def _bare_definite(head: Token) -> bool:
         c.dep_ in ("det", "amod") and (c.dep_ == "det" or c.pos_ == "ADJ") for c in children)
 
 
+_UNNAMED_ONE = frozenset({"source", "insider", "official", "diplomat", "aide", "adviser", "advisor"})
+
+
+def _unnamed_one(head: Token) -> bool:
+    """'a source in the Kremlin', 'a senior official': one unnamed source, a group by the guideline (the
+    definite 'the official' may be someone named before)."""
+    return head.tag_ == "NN" and head.lower_ in _UNNAMED_ONE and any(
+        c.dep_ == "det" and c.lower_ in ("a", "an", "one", "another") for c in head.children)
+
+
 def _own_words(head: Token, span: Span) -> Span:
     """The words of a speaker phrase that may hold its own name: for a plural common noun, the
     phrase without its prepositional modifiers ("airlines at Brevik airport", "supporters of
     Lopez": the group speaks, not the place or person it is named after); for a proper name no
     actor covers, the phrase from its head on ("Brevik Transport" is not Brevik); else the whole
     phrase."""
-    preps = [c for c in head.children if c.dep_ == "prep" and c.i > head.i]
+    # "Sources close to the club": an adjective phrase after the noun modifies it as a prepositional phrase does
+    preps = [c for c in head.children if c.dep_ in ("prep", "amod") and c.i > head.i]
     # a capitalised plural opening a sentence is often tagged NNPS: without an entity it is still a noun
-    plural = head.tag_ == "NNS" or (head.tag_ == "NNPS" and not head.ent_type_)
+    plural = head.tag_ == "NNS" or (head.tag_ == "NNPS" and not head.ent_type_) or _unnamed_one(head)
     if plural and preps and span.start < min(c.i for c in preps) <= span.end:
         return span.doc[span.start : min(c.i for c in preps)]
     if head.pos_ == "PROPN" and span.start <= head.i < span.end:
@@ -288,7 +302,17 @@ def _spoken_for(head: Token, actors: ActorIndex) -> tuple[str, Actor | None, str
     """'a spokeswoman for the coastguard': the body an unnamed spokesperson speaks for (the
     guideline's speaker), as its actor or, when none is known, its words without the article."""
     prep = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "for" and c.i > head.i), None)
-    body = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+    bodies = [c for c in prep.children if c.dep_ == "pobj"] if prep is not None else []
+    body = bodies[0] if bodies else None
+    after = body.doc[body.i + 1] if body is not None and body.i + 1 < len(body.doc) else None
+    if body is not None and body.pos_ == "NOUN" and after is not None and after.pos_ == "PROPN" \
+            and after.ent_type_ in ("ORG", "GPE", "NORP") and after.ent_iob_ == "B":
+        body = after  # "the players' union VDV": a name right after the noun is the body's name, however parsed
+    if body is None:  # "a foreign ministry spokesman", "a Kremlin spokeswoman": the body is the noun before
+        body = next((c for c in head.children if c.dep_ == "compound" and c.i == head.i - 1), None)
+        if body is not None and actors.actor_at(body) is None and actors.described.get(body.i) is None:
+            words = [t for t in body.subtree if t.dep_ in ("compound", "amod") or t.i == body.i]
+            return " ".join(t.text for t in words), None, "organization"
     if body is None or body.pos_ == "PRON":
         return None
     actor = actors.actor_at(body) or actors.described.get(body.i)
@@ -399,7 +423,12 @@ def source_of(head: Token, actors: ActorIndex, bounds: tuple[int, int] | None = 
         described = actors.resolve_description(head)
         if described is not None:
             return Source(start, end, described.name, "person", described, None)
-    if head.tag_ in ("NNS", "NNPS") or (head.lower_ in GROUP_NOUNS and head.tag_ != "NN"):
+    if span[0].lower_ in ("its", "their") and head.lower_ in TITLE_WORDS and head.lower_ not in SPOKESPERSON_NOUNS \
+            and (named := actors.untitled_near(head, forward=True)) is not None:
+        # "…, its president said on Wednesday. Bernd Lautenschläger told …": a lead names the office, the
+        # next sentence the holder
+        return Source(start, end, named.name, "person", named, None)
+    if head.tag_ in ("NNS", "NNPS") or (head.lower_ in GROUP_NOUNS and head.tag_ != "NN") or _unnamed_one(head):
         # a group is named without its prepositional modifiers ("Diplomats from both sides": Diplomats)
         words = _own_words(head, span)
         return Source(start, end, words.text if len(words) < len(span) else own_name, "group", None, role)
@@ -535,6 +564,12 @@ def channel_name(np_head: Token) -> tuple[int, int, str, str]:
         and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)}))
     name = doc_text(doc)[start:end]
     kind = "outlet"
+    after = doc[np_head.i + 1] if np_head.i + 1 < len(doc) else None
+    if np_head.pos_ == "NOUN" and np_head.lower_ in CHANNEL_NOUNS and after is not None and after.pos_ == "PROPN" \
+            and (ent := entity_at(after)) is not None and ent.start == after.i and ent.label_ in _OUTLET_LABELS:
+        # "the radio station Polar FM", "the state news agency Xinhua quoted": the name after the noun, however
+        # the parser hung it
+        return start, max(end, ent.end_char), ent.text, kind
     named = next((c for c in np_head.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
     if np_head.pos_ == "NOUN" and named is not None and not np_head.ent_type_:
         np_head = named  # "the state broadcaster RTP": the appositive is the outlet's name
@@ -589,6 +624,17 @@ def _definite_name(token: Token) -> bool:
             and any(c.dep_ == "compound" and c.tag_ == "NNP" for c in children))
 
 
+def _foreign_article_title(token: Token) -> bool:
+    """A two-word name told something that opens with another language's definite article and that the
+    article never names again ("told Der Spiegel", "told Le Monde", "told El País"): a paper's or
+    broadcaster's title, whatever the tagger's label ("Le Pen" is named again, as "Marine Le Pen")."""
+    ent = entity_at(token)
+    words = list(ent) if ent is not None else [token.doc[token.i - 1], token] if token.i else [token]
+    if token.pos_ != "PROPN" or len(words) != 2 or words[0].text not in _FOREIGN_ARTICLES:
+        return False
+    return sum(t.text == words[-1].text for t in token.doc) == 1
+
+
 def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int, int, str, str]]:
     """Channels on a reporting verb ('told CNN', 'in an interview with …', 'on state TV') and on
     its subject ('officials who talked to CNN')."""
@@ -596,7 +642,7 @@ def channels_of(verb: Token, speaker: tuple[int, int] | None) -> list[tuple[int,
     telling = verb.lemma_ in ("tell", "say")
     for child in verb.children:
         if child.dep_ in ("dative", "dobj") and telling and (_is_outlet(child) or _definite_name(child)
-                                                              or _credited(child)):
+                                                              or _credited(child) or _foreign_article_title(child)):
             found.append(channel_name(child))
         elif child.dep_ == "prep" and child.lower_ in ("in", "on", "to", "during", "via", "through"):
             pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -731,6 +777,8 @@ def _clause_content(verb: Token, text: str, cut: list[tuple[int, int]]) -> tuple
         clauses += [c for c in verb.children if c.dep_ == "conj" and any(g.dep_ == "mark" for g in c.children)]
     if not clauses and verb.lemma_.lower() in OBJECT_CONTENT_VERBS:
         clauses = [c for c in verb.children if c.dep_ == "dobj"]
+    if not clauses and verb.lemma_.lower() == "deny":  # "denied all the charges": the denial's object is said
+        clauses = [c for c in verb.children if c.dep_ == "dobj" and c.lemma_.lower() in DENIED_NOUNS]
     if not clauses:
         clauses = clause_parsed_as_object(verb) or _clause_on_channel(verb)
     if not clauses:
@@ -923,13 +971,73 @@ def _passive_participle(verb: Token) -> bool:
         c.dep_ in ("aux", "auxpass", "nsubj", "nsubjpass") for c in verb.children)))
 
 
+def _quoted_as_saying(verb: Token) -> tuple[Token, Token | None] | None:
+    """'X quoted Y as saying …' (and a verb coordinated with that one, 'X quoted Y as saying A but hoped B'):
+    the quoted Y speaks and X relays; as (speaker, relay)."""
+    quote = verb.head.head if verb.dep_ == "pcomp" and verb.head.lower_ == "as" else None
+    if quote is None and verb.dep_ == "conj" and verb.head.i < verb.i:
+        head = verb.head  # the parser hangs a second verb of Y's on "quoted"
+        if any(c.dep_ == "prep" and c.lower_ == "as" and c.i < verb.i and any(
+                g.dep_ == "pcomp" and is_cue_verb(g) for g in c.children) for c in head.children):
+            quote = head
+    if quote is None or quote.lemma_.lower() != "quote":
+        return None
+    quoted = next((c for c in quote.children if c.dep_ == "dobj"), None)
+    if quoted is None:
+        return None
+    return quoted, subject_of(quote)
+
+
+def _citing(verb: Token) -> Token | None:
+    """'X, citing Y, claimed …': the cited Y is the cue's source and X its relay; the cited noun."""
+    for child in verb.children:
+        if child.dep_ in ("advcl", "xcomp") and child.lemma_.lower() == "cite" and child.tag_ == "VBG":
+            cited = next((c for c in child.children if c.dep_ == "dobj"), None)
+            if cited is not None and _can_speak(cited) and cited.lemma_.lower() not in DOCUMENT_NOUNS | BODY_NOUNS - {
+                    "source", "official"}:
+                return cited
+    return None
+
+
+def _relayed(verb: Token, subject: Token | None) -> tuple[Token | None, Token | None]:
+    """The cue's source and its relay, when the sentence names a relay ('X quoted Y as saying',
+    'X, citing Y, claimed'); else the subject and None."""
+    if (quoted := _quoted_as_saying(verb)) is not None:
+        return quoted
+    if subject is not None and (cited := _citing(verb)) is not None:
+        return cited, subject
+    return subject, None
+
+
+def _relay_via(relay: Token | None, quotes: Quotes, actors: ActorIndex) -> list[tuple[int, int, str, str]]:
+    """The relay as a channel: an outlet, or the person or document that passed the words on."""
+    if relay is None or in_quote(quotes, relay.idx):
+        return []
+    if relay.lower_ in CHANNEL_NOUNS:  # "the state news agency Xinhua quoted"
+        return [channel_name(relay)]
+    relayed = source_of(relay, actors)
+    kind = {"organization": "outlet", "person": "person", "document": "document"}.get(relayed.kind, "organization")
+    return [(relayed.start, relayed.end, relayed.name, kind)]
+
+
+def _source_marker(verb: Token) -> bool:
+    """'citing Y' on a reporting verb names that verb's source: no statement of its own."""
+    if verb.lemma_.lower() != "cite" or verb.tag_ != "VBG":
+        return False
+    if is_cue_verb(verb.head) and _citing(verb.head) is not None:
+        return True
+    # "X reported, citing Y, that …" where the parser hung the participle on the reported clause's verb
+    doc = verb.doc
+    return verb.i >= 2 and doc[verb.i - 1].text == "," and is_cue_verb(doc[verb.i - 2])
+
+
 def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[tuple[int, int]]) -> list[Found]:
     text = doc_text(sent.doc)
     found = []
     for verb in with_pos(sent, ("VERB", "AUX")):
         if not is_cue_verb(verb) or in_quote(quotes, verb.idx) or _passive_participle(verb):
             continue
-        subject = subject_of(verb)
+        subject, relay = _relayed(verb, subject_of(verb))
         bounds = None
         if subject is None and verb.dep_ in ("acl", "relcl", "conj", "ROOT", "advcl"):
             recovered = recover_subject(verb)
@@ -973,9 +1081,9 @@ def verb_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: list[
             form, cue = form_of(text, *content, quotes), (cue[0], max(cue[1], cue_end))
         else:
             continue
+        via = channels_of(verb, speaker) + _relay_via(relay, quotes, actors)
         found.append(Found(content, form, cue, speaker, source.name, source.kind, source.actor,
-                           source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i,
-                           rule="verb"))
+                           source.role, via, when_of(sent, content, verb), verb.i, rule="verb"))
     return found
 
 
@@ -1033,10 +1141,10 @@ def learned_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: li
         if _passive_participle(verb):
             continue
         learned = _learned_content(verb)
-        if learned is None or _hedged(verb):
+        if learned is None or _hedged(verb) or _source_marker(verb):
             continue
         relation, heads = learned
-        subject = subject_of(verb)
+        subject, relay = _relayed(verb, subject_of(verb))
         if subject is None or in_quote(quotes, subject.idx) or subject.lower_ in ("i", "we", "you", "it", "there"):
             continue
         if any(subject.i in range(h.left_edge.i, h.right_edge.i + 1) for h in heads):
@@ -1062,8 +1170,8 @@ def learned_attributions(sent: Span, quotes: Quotes, actors: ActorIndex, cut: li
         content, form = ((trim(text, quote.start, quote.end, " \n,"), "direct") if quote is not None
                          else ((start, end), form_of(text, start, end, quotes)))
         found.append(Found(content, form, (cue_start, cue_end), speaker, source.name, source.kind, source.actor,
-                           source.role, channels_of(verb, speaker), when_of(sent, content, verb), verb.i,
-                           rule="learned", relation=relation))
+                           source.role, channels_of(verb, speaker) + _relay_via(relay, quotes, actors),
+                           when_of(sent, content, verb), verb.i, rule="learned", relation=relation))
     return found
 
 

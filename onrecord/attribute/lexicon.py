@@ -35,6 +35,13 @@ express voice raise signal cast
 welcome applaud hail praise denounce condemn criticize criticise
 """.split())
 
+# What one denies when denying says something ("denied the charges", "deny any wrongdoing"), unlike what one
+# refuses to grant ("denied the request", "was denied bail"): a denied noun of these is reported content.
+DENIED_NOUNS = frozenset("""
+charge allegation accusation claim report rumour rumor wrongdoing involvement responsibility guilt
+knowledge wrong misconduct link links role
+""".split())
+
 # Nouns that carry attribution: "in a statement", "a claim by X that …".
 NOMINAL_CUES = frozenset("""
 statement claim assertion allegation announcement warning remark comment testimony interview briefing report
@@ -87,7 +94,7 @@ superintendent trustee treasurer presenter host executive
 CHANNEL_NOUNS = frozenset("""
 agency broadcaster newspaper paper channel network television tv radio outlet website site interview statement
 briefing conference post tweet video broadcast programme program podcast telegram twitter facebook x youtube
-instagram newsletter blog media
+instagram newsletter blog media station magazine daily weekly tabloid
 """.split())
 
 PERSONAL_PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person",
