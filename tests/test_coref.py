@@ -274,6 +274,22 @@ def test_a_missed_name_no_pronoun_takes_is_no_actor() -> None:
     assert not [a for a in ActorIndex(doc).actors if "Victoria" in a.name]
 
 
+def test_a_missed_surname_that_is_a_subject_is_a_person_of_no_known_gender() -> None:
+    from onrecord.attribute.actors import ActorIndex, surname_subject
+
+    doc = _without_people("Despite his early fame, Pondexter remained in Ohio for ten years.")
+    index = ActorIndex(doc)
+    people = [a for a in index.actors if a.kind == "person"]
+    assert [a.name for a in people] == ["Pondexter"] and not people[0].gender
+    assert people[0].pronouns == [(doc.text.index("his"), doc.text.index("his") + 3)]
+    # no pronoun takes it: no actor; a census surname that is no subject, or a given name, is not one
+    assert not [a for a in ActorIndex(_without_people("Pondexter remained in Ohio.")).actors if a.kind == "person"]
+    names = index.name_genders
+    other = _without_people("The club hired Pondexter in May.")
+    assert not surname_subject(other[3:4], names)
+    assert not surname_subject(_without_people("Megan scored twice.")[0:1], names)
+
+
 def test_the_reader_reads_nearby_pronouns_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     from onrecord.attribute.coref_reader import MODEL, PronounReader
 
