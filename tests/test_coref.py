@@ -290,6 +290,8 @@ def test_a_missed_surname_that_is_a_subject_is_a_person_of_no_known_gender() -> 
     other = _without_people("The club hired Pondexter in May.")
     assert not surname_subject(other[3:4], names)
     assert not surname_subject(_without_people("Megan scored twice.")[0:1], names)
+    # an untagged subject no census surname spells is left alone: "Instagram" taking "her" costs news records
+    assert not surname_subject(_without_people("Instagram removed her post.")[0:1], names)
 
 
 def test_only_a_person_governing_the_pronouns_clause_wins_over_the_trees() -> None:
