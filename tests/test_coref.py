@@ -243,14 +243,16 @@ def test_the_reader_runs_only_where_people_of_one_gender_compete(monkeypatch: py
     assert calls
 
 
-def _without_people(text: str):
-    """The parsed text with the tagger's PERSON entities taken away, as if it had missed them."""
+def _without_people(text: str, keep: bool = False):
+    """The parsed text with the tagger's PERSON entities taken away, as if it had missed them (``keep``:
+    left as they are), before onrecord's own component."""
     from onrecord.parse import load_pipeline
 
     nlp = load_pipeline()
     with nlp.select_pipes(disable=["onrecord"]):
         doc = nlp(text)
-    doc.ents = [e for e in doc.ents if e.label_ != "PERSON"]
+    if not keep:
+        doc.ents = [e for e in doc.ents if e.label_ != "PERSON"]
     return doc
 
 
@@ -272,6 +274,45 @@ def test_a_missed_name_no_pronoun_takes_is_no_actor() -> None:
     # a place that opens with a given name is not taken for a person
     doc = _without_people("Victoria Street was closed. She said the talks had gone well.")
     assert not [a for a in ActorIndex(doc).actors if "Victoria" in a.name]
+
+
+def test_a_missed_surname_that_is_a_subject_is_a_person_of_no_known_gender() -> None:
+    from onrecord.attribute.actors import ActorIndex, surname_subject
+
+    doc = _without_people("Despite his early fame, Pondexter remained in Ohio for ten years.")
+    index = ActorIndex(doc)
+    people = [a for a in index.actors if a.kind == "person"]
+    assert [a.name for a in people] == ["Pondexter"] and not people[0].gender
+    assert people[0].pronouns == [(doc.text.index("his"), doc.text.index("his") + 3)]
+    # no pronoun takes it: no actor; a census surname that is no subject, or a given name, is not one
+    assert not [a for a in ActorIndex(_without_people("Pondexter remained in Ohio.")).actors if a.kind == "person"]
+    names = index.name_genders
+    other = _without_people("The club hired Pondexter in May.")
+    assert not surname_subject(other[3:4], names)
+    assert not surname_subject(_without_people("Megan scored twice.")[0:1], names)
+    # an untagged subject no census surname spells is left alone: "Instagram" taking "her" costs news records
+    assert not surname_subject(_without_people("Instagram removed her post.")[0:1], names)
+
+
+def test_only_a_person_governing_the_pronouns_clause_wins_over_the_trees() -> None:
+    from onrecord.attribute import coref
+    from onrecord.attribute.actors import ActorIndex
+
+    class Trees:  # the governing subject scores above the threshold, below its rival
+        threshold, threshold_other = 0.3, 0.35
+
+        def scores(self, x: np.ndarray) -> np.ndarray:
+            return np.where(x[:, coref._GOVERNS] > 0, 0.4, 0.6)
+
+    def taken(text: str) -> str:
+        doc = _without_people(text, keep=True)
+        index = ActorIndex(doc)
+        he = next(t.i for t in doc if t.lower_ == "he")
+        return coref.resolve_pronouns(doc, index, Trees())[he].name  # type: ignore[arg-type]
+
+    assert taken("Mark Olsen met Peter Lund in May. Olsen said he had resigned.") == "Mark Olsen"
+    # a body the tagger named that governs "he" ("Nordea said he …") is left to the trees
+    assert taken("Peter Lund left the bank in May. Nordea said he had resigned.") == "Peter Lund"
 
 
 def test_the_reader_reads_nearby_pronouns_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:

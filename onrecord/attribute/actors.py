@@ -221,20 +221,30 @@ def common_surnames() -> frozenset[str]:
     """Surnames borne by at least SURNAME_SHARE % of the 1990 US census population (the ``names``
     package's last-name list, about 2,300): "Taylor", "Kelly", "Howard" alone are more likely a
     surname than a given name."""
-    from importlib.resources import files
-
     given = given_name_shares()
     out = set()
+    for name, share in census_surnames().items():
+        if share < SURNAME_SHARE:
+            continue
+        # a given name borne far more often than the surname ("Michael", "Mark") still says its gender
+        as_given = sum(given.get(name, {}).values()) / 2  # % of the whole population, roughly
+        if as_given < GIVEN_OVER_SURNAME * share:
+            out.add(name)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def census_surnames() -> dict[str, float]:
+    """Every surname of the 1990 US census (the ``names`` package's last-name list, about 89,000, many
+    from outside the English-speaking world: "Pondexter", "Loew", "Byas") -> % of the population."""
+    from importlib.resources import files
+
+    out: dict[str, float] = {}
     with (files("names") / "dist.all.last").open(encoding="ascii") as lines:
         for line in lines:
             name, share = line.split()[:2]
-            if float(share) < SURNAME_SHARE:
-                break  # the list runs from the commonest down
-            # a given name borne far more often than the surname ("Michael", "Mark") still says its gender
-            as_given = sum(given.get(name.lower(), {}).values()) / 2  # % of the whole population, roughly
-            if as_given < GIVEN_OVER_SURNAME * float(share):
-                out.add(name.lower())
-    return frozenset(out)
+            out[name.lower()] = float(share)
+    return out
 
 
 def name_gender(words: list[str], names: dict[str, str]) -> str | None:
@@ -246,6 +256,16 @@ def name_gender(words: list[str], names: dict[str, str]) -> str | None:
     if len(words) == 1 and first in common_surnames():
         return None
     return names.get(first)
+
+
+def surname_subject(span: Span, names: dict[str, str]) -> bool:
+    """One untagged proper noun, the subject of its verb, that the census knows as a surname and not as a
+    given name ("Byas remained rooted", "Pondexter scored"): a person the tagger missed, of no known gender
+    (a latent person: it stays an actor only when a pronoun links to it)."""
+    if len(span) != 1 or span.root.dep_ not in ("nsubj", "nsubjpass") or span.root.ent_type_:
+        return False
+    word = span.text.lower()
+    return word in census_surnames() and word not in names and word not in place_names()
 
 
 _NICKNAMING = frozenset({"nicknamed", "dubbed", "called", "as"})
@@ -541,7 +561,9 @@ class ActorIndex:
             if gender is not None and len(words) < 2:
                 continue
             gender = gender or name_gender(words, names)
-            if gender is None or words[-1].lower() in _PLACE_WORDS or words[-1].lower() in TITLE_WORDS:
+            if words[-1].lower() in _PLACE_WORDS or words[-1].lower() in TITLE_WORDS:
+                continue
+            if gender is None and not surname_subject(span, names):
                 continue
             if span.start_char in known or any(s <= span.start_char < x for s, x in skip) or is_nickname(span):
                 continue
@@ -557,7 +579,8 @@ class ActorIndex:
             before = len(self.actors)
             actor = self.add_mention(span, "person")
             if actor is not None and len(self.actors) > before:
-                actor.gender[gender] = actor.gender.get(gender, 0) + 2  # the evidence it was taken on
+                if gender is not None:
+                    actor.gender[gender] = actor.gender.get(gender, 0) + 2  # the evidence it was taken on
                 new.append(actor)
         return new
 
