@@ -436,3 +436,14 @@ def test_a_denied_charge_is_content_a_denied_request_is_not() -> None:
             "request for a delay. The suspect was denied bail.")
     record = onrecord.analyze(text)
     assert {a.content.text for a in record.attributions} == {"any wrongdoing", "the allegations"}
+
+
+def test_he_is_never_a_body_the_article_calls_one() -> None:
+    # the company's name opens with a given name ("Elias"), and the tagger calls it a person; "a company" in
+    # apposition says it is none
+    text = ("Elias Nickel, a company founded in 2015, holds the licence for the valley. Peter Lund, the chief "
+            "executive of Elias, met the council on Monday. Two weeks ago he told analysts that Elias would not "
+            "raise its offer. Now, sitting in a borrowed office, he chooses his words with care. \"We have been "
+            "more than fair,\" he says.")
+    said = speakers(onrecord.analyze(text))
+    assert said["We have been more than fair"] == "Peter Lund"

@@ -31,6 +31,8 @@ import numpy as np
 from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
+from onrecord.attribute.tokens import doc_text
+
 if TYPE_CHECKING:
     from onrecord.attribute.actors import Actor, ActorIndex
     from onrecord.attribute.coref_reader import PronounReader
@@ -269,7 +271,7 @@ east west north south population""".split())
 
 def place_syntax(actor: Actor, index: ActorIndex) -> bool:
     """A mention of the actor reads as a place: "in X", "X-based", "X's government"."""
-    text = index.doc.text
+    text = doc_text(index.doc)
     for start, end in actor.mentions:
         head = index.head_token(start, end)
         if head is None:
@@ -298,9 +300,34 @@ def never_person(actor: Actor, index: ActorIndex) -> bool:
     personal = actor.kind == "person" and (words[0] in index.name_genders or bool(actor.gender))
     if actor.kind != "person" and (words[-1] in _PLACE_WORDS or words[-1] in ORG_NOUNS):
         return True
+    if described_as_body(actor, index):  # whatever the tagger's label ("Elias Nickel" as a person)
+        return True
     if actor.name.lower() in place_names() and not personal:
         return True
     return not personal and place_syntax(actor, index)
+
+
+# organisation nouns that never describe a person ("developer", "producer", "publisher", "giant" may)
+_BODY_ONLY_NOUNS = frozenset("""company firm corporation conglomerate startup bank lender insurer retailer airline
+manufacturer carmaker automaker charity institute university ministry agency association federation organisation
+organization union club league""".split())
+
+
+def described_as_body(actor: Actor, index: ActorIndex) -> bool:
+    """The article calls the actor a body, in an apposition or after "is" ("Arvo Lithium, a company that …",
+    "Corvella is a lender"): so it is none, though its name opens with a given name."""
+    doc = index.doc
+    for start, end in actor.mentions:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        root = span.root
+        heads = [c for c in (*root.children, *span[-1].children) if c.dep_ == "appos" and c.pos_ == "NOUN"]
+        if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+            heads += [c for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN"]
+        if any(h.lemma_.lower() in _BODY_ONLY_NOUNS for h in heads):
+            return True
+    return False
 
 
 def unfit(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarray:
@@ -698,7 +725,7 @@ def descriptors(actor: Actor, index: ActorIndex) -> set[str]:
              if (span := doc.char_span(start, end, alignment_mode="expand")) is not None and len(span)]
     # the name where the tagger gave it another label or none ("fined payments company Corvella 48 million")
     last, seen = actor.name.split()[-1], {t.i for span in spans for t in span}
-    spans += [doc[t.i : t.i + 1] for t in doc if t.text == last and t.pos_ == "PROPN" and t.i not in seen]
+    spans += [doc[i : i + 1] for i in index.proper_nouns().get(last, ()) if i not in seen]
     for span in spans:
         root = span.root
         out |= nouns_naming(root, span.start)
