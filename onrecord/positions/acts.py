@@ -149,20 +149,24 @@ _LABELLED = re.compile(r"^[ \t]*(?:[•*–—-][ \t]*)?(?P<name>[A-Z][\w'’-]+
                        r"(?:,[^:\n\"“]{1,80})?(?P<colon>:)[ \t]*[\"“](?P<content>[^\"”\n]+)", re.MULTILINE)
 
 
-def labelled_quotes(record: Record) -> list[Act]:
-    """Quotations a line labels with their speaker's name and a colon (``_LABELLED``) that no attribution holds,
+def _labelled(record: Record, label: re.Pattern[str]) -> list[Act]:
+    """What ``label`` (a pattern with ``name``, ``colon`` and ``content`` groups) finds that no attribution holds,
     held by ``named_holder`` of the name."""
-    text = record.text
     spans = [(a.content.start, a.content.end) for a in record.attributions]
     mentions = mention_spans(record)
     out = []
-    for m in _LABELLED.finditer(text):
+    for m in label.finditer(record.text):
         if any(x < m.end("content") and m.start("content") < y for x, y in spans):
             continue
         actor = named_holder(m.start("name"), m.end("name"), m.group("name"), mentions)
         if actor:
             out.append(Act(actor, (m.start("colon"), m.start("colon")), (m.start("content"), m.end("content"))))
     return out
+
+
+def labelled_quotes(record: Record) -> list[Act]:
+    """Quotations a line labels with their speaker's name and a colon (``_LABELLED``) that no attribution holds."""
+    return _labelled(record, _LABELLED)
 
 
 # A transcript's speaker label: a line opening with a name in capitals (two words or more), an optional
@@ -173,19 +177,9 @@ _SPEAKER_LABEL = re.compile(r"^[ \t]*(?P<name>[A-Z][A-Z'’.-]+(?:[ \t]+[A-Z][A-
 
 
 def transcript_turns(record: Record) -> list[Act]:
-    """What a transcript's speaker label (``_SPEAKER_LABEL``) introduces, to the line's end, held by
-    ``named_holder`` of the name; lines an attribution already holds are left to it."""
-    text = record.text
-    spans = [(a.content.start, a.content.end) for a in record.attributions]
-    mentions = mention_spans(record)
-    out = []
-    for m in _SPEAKER_LABEL.finditer(text):
-        if any(x < m.end("content") and m.start("content") < y for x, y in spans):
-            continue
-        actor = named_holder(m.start("name"), m.end("name"), m.group("name"), mentions)
-        if actor:
-            out.append(Act(actor, (m.start("colon"), m.start("colon")), (m.start("content"), m.end("content"))))
-    return out
+    """What a transcript's speaker label (``_SPEAKER_LABEL``) introduces, to the line's end; lines an attribution
+    already holds are left to it."""
+    return _labelled(record, _SPEAKER_LABEL)
 
 
 # Signed pieces: an op-ed opened by a byline and closed by its author's tag line ("By Ada Brenn" … "Ada Brenn is
