@@ -78,7 +78,8 @@ def _malloc_trim() -> Any:
 
 def release_memory() -> None:
     """Give the memory this process freed back to the system: glibc's heap (``malloc_trim``) and Arrow's pool
-    (mimalloc keeps every freed buffer until asked: 500 MB of freed strings stayed resident until then)."""
+    (needed where Arrow's default mimalloc runs: it keeps every freed buffer until asked; the engine's workers run
+    jemalloc, ``MEMORY``, which gives pages back by itself)."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
