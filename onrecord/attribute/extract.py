@@ -14,7 +14,9 @@ Each rule reads one sentence's dependency parse with the article's quotations:
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
@@ -481,12 +483,17 @@ def coordinated_cue_host(verb: Token) -> Token | None:
     return None
 
 
+def _per_document(doc: Doc, key: str, read: Callable[[str], Any]) -> Any:
+    """``read(text)`` of the document, read once per document (on the token index's memo), not once per question."""
+    memo = token_index(doc).memo
+    if key not in memo:
+        memo[key] = read(doc_text(doc))
+    return memo[key]
+
+
 def _in_dateline(token: Token) -> bool:
     """The token lies in one of the article's datelines (found once per document, on the token index's memo)."""
-    memo = token_index(token.doc).memo
-    datelines = memo.get("datelines")
-    if datelines is None:
-        datelines = memo["datelines"] = find_datelines(doc_text(token.doc))
+    datelines = _per_document(token.doc, "datelines", find_datelines)
     return any(s <= token.idx < e for s, e in datelines)  # type: ignore[attr-defined]
 
 
@@ -605,13 +612,7 @@ def _is_outlet(token: Token) -> bool:
 
 def _credited(token: Token) -> bool:
     """A name the article's datelines credit as its agency ("told Wire" under "PORT ELIM (Wire) -")."""
-    if token.pos_ != "PROPN":
-        return False
-    memo = token_index(token.doc).memo  # the datelines are read once per document, not once per question
-    credits = memo.get("dateline_credits")
-    if credits is None:
-        credits = memo["dateline_credits"] = dateline_credits(doc_text(token.doc))
-    return token.text in credits
+    return token.pos_ == "PROPN" and token.text in _per_document(token.doc, "dateline_credits", dateline_credits)
 
 
 def _definite_name(token: Token) -> bool:
@@ -918,11 +919,9 @@ def _host_clause(verb: Token, text: str) -> tuple[int, int] | None:
     """'The plan will fail, he said.': the reporting clause hangs on the clause it reports (the
     parser's parataxis); the content is that clause without the reporting clause."""
     host = verb.head
-    if verb.dep_ == "ccomp" and _trailing_clause(verb):
-        pass  # "…, its annual report shows.": a trailing reporting clause the parser took for the host's complement
-    elif verb.dep_ != "parataxis" or host.pos_ not in ("VERB", "AUX") or _hedged(verb):
-        return None
-    if host.pos_ not in ("VERB", "AUX") or _hedged(verb):
+    # "…, its annual report shows.": a trailing reporting clause the parser took for the host's complement
+    reporting = verb.dep_ == "parataxis" or (verb.dep_ == "ccomp" and _trailing_clause(verb))
+    if not reporting or host.pos_ not in ("VERB", "AUX") or _hedged(verb):
         return None
     if host.i > verb.i:
         return _parenthetical_host(verb, text)
@@ -1316,19 +1315,17 @@ def find_attributions(doc: Doc, quotes: Quotes, actors: ActorIndex,
     return found
 
 
-def _fills_paragraph(text: str, quote: Quote) -> bool:
-    """The quotation is its paragraph: nothing but the marks and closing punctuation around it."""
-    line_start = text.rfind("\n", 0, quote.open_mark) + 1
-    line_end = text.find("\n", quote.close_mark)
-    line_end = len(text) if line_end == -1 else line_end
-    return not text[line_start : quote.open_mark].strip() and not text[quote.close_mark + 1 : line_end].strip(" .,")
-
-
 def _fills_rest(text: str, quote: Quote) -> bool:
     """Nothing but closing punctuation follows the quotation in its paragraph."""
     line_end = text.find("\n", quote.close_mark)
     line_end = len(text) if line_end == -1 else line_end
     return not text[quote.close_mark + 1 : line_end].strip(" .,")
+
+
+def _fills_paragraph(text: str, quote: Quote) -> bool:
+    """The quotation is its paragraph: nothing before its mark, nothing but closing punctuation after it."""
+    line_start = text.rfind("\n", 0, quote.open_mark) + 1
+    return not text[line_start : quote.open_mark].strip() and _fills_rest(text, quote)
 
 
 def continue_quotes(doc: Doc, found: list[Found], quotes: Quotes) -> list[Found]:
