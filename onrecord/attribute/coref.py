@@ -314,20 +314,9 @@ organization union club league""".split())
 
 
 def described_as_body(actor: Actor, index: ActorIndex) -> bool:
-    """The article calls the actor a body, in an apposition or after "is" ("Arvo Lithium, a company that …",
-    "Corvella is a lender"): so it is none, though its name opens with a given name."""
-    doc = index.doc
-    for start, end in actor.mentions:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None or not len(span):
-            continue
-        root = span.root
-        heads = [c for c in (*root.children, *span[-1].children) if c.dep_ == "appos" and c.pos_ == "NOUN"]
-        if root.dep_ == "nsubj" and root.head.lemma_ == "be":
-            heads += [c for c in root.head.children if c.dep_ == "attr" and c.pos_ == "NOUN"]
-        if any(h.lemma_.lower() in _BODY_ONLY_NOUNS for h in heads):
-            return True
-    return False
+    """The article calls the actor a body (``descriptors``: "Arvo Lithium, a company that …", "Corvella is a
+    lender", "payments company Corvella"): so it is none, though its name opens with a given name."""
+    return bool(descriptors(actor, index) & _BODY_ONLY_NOUNS)
 
 
 def unfit(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarray:
@@ -700,14 +689,13 @@ def company_name(name: str) -> bool:
 _COMPANY_NOUNS = frozenset("company firm group giant business conglomerate".split())
 # Abbreviations that mark a sports club's name in many languages ("FC Lechtal", "AFC Wimbledon", "SV Werder",
 # "Djurgårdens IF", "AC Milan", "FK Partizan"): such a body is "the club".
-_CLUB_MARKS = frozenset("fc afc cf sc sv ac fk bk if sk ssc vfb vfl tsv".split())
+_CLUB_MARKS = frozenset("FC AFC CF SC SV AC FK BK IF SK SSC VFB VFL TSV".split())
 
 
 def club_name(name: str) -> bool:
     """The name carries a sports club's abbreviation as its first or last word."""
     words = name.split()
-    return len(words) > 1 and (words[0] in {w.upper() for w in _CLUB_MARKS} or words[-1] in {
-        w.upper() for w in _CLUB_MARKS})
+    return len(words) > 1 and (words[0] in _CLUB_MARKS or words[-1] in _CLUB_MARKS)
 # Nouns news uses interchangeably for one public body that oversees others: "the regulator" after "the data
 # protection authority", "the watchdog" after "the Competition Commission".
 _REGULATOR_NOUNS = frozenset("regulator watchdog authority commission agency office board".split())
