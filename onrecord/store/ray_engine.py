@@ -191,9 +191,8 @@ def _import_ray() -> Any:
 # the run 184 -> 71 s, worker processes started while publishing 135 -> 25, publishing 346 -> 85 s)
 READS = {"RAY_DATA_PARQUET_FOOTER_NUM_ACTORS": "1"}
 # a worker runs task after task of every step, Ray Data's shuffles too, and kept what they freed: Arrow's default pool
-# (mimalloc) held freed buffers until asked, glibc kept a heap per thread. jemalloc gives freed pages back after its
-# decay time whoever freed them, two glibc arenas fragment less (1,000 articles: largest task worker 1,097 -> 505 MB
-# private)
+# (mimalloc) held freed buffers until asked, glibc kept a heap per thread. jemalloc gives freed pages back whoever
+# freed them, two glibc arenas fragment less (1,000 articles, one window: largest task worker 1,189 -> 524 MB private)
 MEMORY = {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc", "MALLOC_ARENA_MAX": "2"}
 
 
