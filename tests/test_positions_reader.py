@@ -788,3 +788,43 @@ def test_a_step_back_to_is_a_judgement_not_a_way_back() -> None:
     assert evaluation("a step back to 1970s mining") < 0
     assert evaluation("go back to work") <= 0  # a way back, no backing
     assert evaluation("backed the deal") > 0
+
+
+def test_a_negated_judging_predicate_judges_the_subject(encoder) -> None:
+    # "not greed" judges the amount; it does not negate the stance the amount describes
+    book = parse_issues({"issues": [{"id": "pay", "question": "?", "keywords": ["pay", "per cent", "rise"], "stances": [
+        {"id": "low", "score": -1, "examples": ["Four per cent is a fair offer and all the budget allows.",
+                                                "The health service cannot afford more than four per cent.",
+                                                "Any bigger rise would come out of patient care."]},
+        {"id": "middle", "score": 0, "examples": ["A rise of around eight per cent would settle this.",
+                                                  "We could accept something between seven and ten per cent.",
+                                                  "Both sides should meet in the middle."]},
+        {"id": "high", "score": 1, "examples": ["Doctors need fifteen per cent to restore what inflation took.",
+                                                "Four per cent is a pay cut in disguise.",
+                                                "We will not settle for less than full pay restoration."]}]}]}, "test")
+    said = [Statement(0, "someone", "eighteen per cent is not greed", "said")]
+    assert [(m.issue, m.stance) for m in read_stances(said, book, encoder)] == [("pay", "high")]  # was low
+
+
+def test_statement_holders_read_the_sentence_around_the_speaker() -> None:
+    from onrecord.positions.match import statement_holders
+
+    def attribution(text: str, speaker: str, content: str, actor: str | None, kind: str = "person") -> Attribution:
+        s, c = text.index(speaker), text.index(content)
+        return Attribution("a1", Speaker(s, s + len(speaker), speaker, name=speaker, actor=actor, kind=kind),
+                           None, Span(c, c + len(content), content), "indirect")
+
+    text = "The union's chair, Ada Vik, told us the strike would go on."
+    a = attribution(text, "The union's chair", "the strike would go on", None, "unknown")
+    assert statement_holders(text, a, [(19, 26, "ada-vik")], [(19, 26, "ada-vik")]) == ["ada-vik"]
+    assert statement_holders(text, a, [], []) == ["ada-vik"]  # no actor for the name: the name as an id
+    text = "Olmia would not give up its water, he said."
+    a = attribution(text, "he", "Olmia would not give up its water", "olmia")
+    assert statement_holders(text, a, [(0, 5, "olmia"), (35, 37, "olmia")], [(0, 5, "olmia")]) == []
+    text = "The water is ours, he said."
+    a = attribution(text, "he", "The water is ours", "ada-vik")
+    assert statement_holders(text, a, [(19, 21, "ada-vik")], []) == ["ada-vik"]  # nothing named inside: kept
+
+
+def test_gold_holders_fold_accents_as_actor_ids_do() -> None:
+    assert same_holder("Pål Ruud", "pal-ruud")

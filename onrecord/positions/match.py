@@ -30,7 +30,7 @@ import numpy as np
 
 from onrecord.positions.encoder import encoder_for
 from onrecord.positions.issues import Issue, Issues, slug
-from onrecord.record import Position, Record, Speaker
+from onrecord.record import Attribution, Position, Record, Speaker
 
 MARGIN_FULL = 0.25  # a lead over the next stance this large counts as fully decisive in the confidence
 
@@ -339,6 +339,31 @@ def holders(speaker: Speaker | None, mentions: list[tuple[int, int, str]]) -> li
 
 # A run of two or more capitalised words: a person's name, not a sentence-initial "Not every head".
 _PROPER_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)+\b")
+# A speaker named by an appositive after the phrase the attribution took: "The union's chair, Maja Torvik, told us".
+_APPOSITIVE_NAME = re.compile(r",\s+(?P<name>" + _PROPER_NAME.pattern[2:-2] + r")\s*,")
+_PERSONAL_PRONOUN = frozenset(("he", "she", "him", "her"))
+
+
+def statement_holders(text: str, a: Attribution, mentions: list[tuple[int, int, str]],
+                      named: list[tuple[int, int, str]]) -> list[str]:
+    """``holders`` of an attribution in its record, with two readings of the sentence around the speaker phrase:
+    an unresolved speaker followed by an appositive name holds under that name ("The union's chair, Maja Torvik,
+    told us" -> maja-torvik, by ``named_holder``); and a "he" or "she" is never an actor its own content names
+    (binding principle C: "Ostria would not trade away its water, he said" is no statement of Ostria's — the
+    pronoun was resolved wrongly, and the statement holds none). ``named``: the record's name and description
+    mentions."""
+    speaker = a.speaker
+    if speaker is not None and speaker.text.strip().lower() in _PERSONAL_PRONOUN and speaker.actor and any(
+            a.content.start <= s and e <= a.content.end and actor == speaker.actor for s, e, actor in named):
+        return []
+    found = holders(speaker, mentions)
+    if found or speaker is None or speaker.kind not in ("person", "unknown"):
+        return found
+    m = _APPOSITIVE_NAME.match(text, speaker.end)
+    if m is None:
+        return found
+    one = named_holder(m.start("name"), m.end("name"), m.group("name"), mentions)
+    return [one] if one else []
 
 
 def record_statements(record: Record, reader: str = "reader") -> list[Statement]:
@@ -351,8 +376,9 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
 
     out = []
     mentions = mention_spans(record)
+    named = [(m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions if m.kind != "pronoun"]
     for a in record.attributions:
-        for actor in holders(a.speaker, mentions):
+        for actor in statement_holders(record.text, a, mentions, named):
             cue = a.cue.text if a.cue else None
             # A directive ("urged X to Y", "called on X to Y") is read as an act of the same words is: for Y.
             start = asked_action(record.text, cue, a.content.start, a.content.end) if cue else a.content.start

@@ -728,7 +728,12 @@ def with_judgements(found: Iterable[Reading]) -> list[Reading]:
         j = plain.get((r.statement.key, r.statement.actor, r.issue.id, r.clause))
         target = r.issue.stances[r.best]
         subject = target.id if r.polarity > 0 else r.issue.opposite(target)
-        if j is None or subject != r.issue.stances[found[j].best].id:
+        if j is None:
+            continue
+        as_is = r.issue.stances[found[j].best]
+        # a negation in the judging predicate ("fifteen per cent is not greed") turned the plain reading around:
+        # it judges the subject, it does not negate the stance the subject describes
+        if subject != as_is.id and not (_PARTICLES.search(r.clause) and r.issue.opposite(as_is) == subject):
             continue
         probabilities = np.zeros(len(r.issue.stances))
         probabilities[r.best] = found[j].probabilities.max()
