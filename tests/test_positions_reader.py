@@ -828,3 +828,18 @@ def test_statement_holders_read_the_sentence_around_the_speaker() -> None:
 
 def test_gold_holders_fold_accents_as_actor_ids_do() -> None:
     assert same_holder("Pål Ruud", "pal-ruud")
+
+
+def test_a_negated_verb_of_relinquishing_keeps_its_object() -> None:
+    assert polarity("we would not trade away our water") == ("we would keep our water", 0)
+    assert polarity("the town cannot afford to turn away new homes") == ("the town can afford to keep new homes", 0)
+    assert polarity("they won't give up a single tonne") == ("they will keep a single tonne", 0)
+    assert polarity("they should give up the claim")[1] == 1  # not negated: still a refusal of its object
+
+
+def test_far_from_denies_what_it_opens_and_the_rest_is_read() -> None:
+    assert pieces("Far from drying out the valley, the dam would keep it green") == [
+        "Far from drying out the valley", "the dam would keep it green"]
+    from onrecord.positions.stance import _CONCESSION
+
+    assert _CONCESSION.match("Far from drying out the valley") and not _CONCESSION.match("far from perfect")

@@ -90,6 +90,14 @@ _AT_LEAST = re.compile(
     r"\b(?:(nothing|no)\s+|(\w+n't|not|cannot)\s+((?:\w+\s+){0,3}?)(?:anything\s+)?)(?:(?:less|short)\s+(?:than|of)"
     r"|more\s+than)\s+|,?\s+(?:and\s+)?(not)\s+(?:a|one)\s+(?:single\s+)?\w+\s+more\b",
     re.IGNORECASE)
+# A negated verb of relinquishing keeps what it would give up: "would not give up its quota", "will never trade away
+# our water", "cannot afford to turn away new homes" are read as "would keep its quota", … — the negation and the
+# verb cancel (the reader reads any negation as one, so two would otherwise read as a refusal of the object).
+_NOT_RELINQUISH = re.compile(
+    r"\b(?:not|never|cannot|(?:do|does|did|would|will|could|should|must|can|wo|ca)n't)\s+((?:\w+\s+){0,3}?)"
+    r"(?:g(?:ive|ives|ave|iven|iving)\s+up|(?:trad|sign|turn|throw)(?:e|es|ed|s|ing|ows|ew|own)?\s+away"
+    r"|ced(?:e|es|ed|ing)|part(?:s|ed|ing)?\s+with|surrender(?:s|ed|ing)?|hand(?:s|ed|ing)?\s+over)\b",
+    re.IGNORECASE)
 _AUXILIARY = {"won't": "will", "can't": "can", "cannot": "can", "shan't": "shall"}
 
 
@@ -100,6 +108,12 @@ def _at_least(m: re.Match[str]) -> str:
     auxiliary = _AUXILIARY.get(word, word[:-3] if word.endswith("n't") and word not in ("don't", "doesn't", "didn't")
                                else "")
     return " ".join(p for p in (auxiliary, m.group(3).strip()) if p) + " "
+
+
+def _kept(m: re.Match[str]) -> str:
+    word = m.group(0).split()[0].lower()
+    auxiliary = _AUXILIARY.get(word, word[:-3] if word.endswith("n't") else "")
+    return " ".join(p for p in (auxiliary, m.group(1).strip(), "keep") if p)
 
 
 def clauses(text: str) -> list[str]:
@@ -140,6 +154,7 @@ def polarity(text: str) -> tuple[str, int]:
         return ""
 
     text = _AT_LEAST.sub(_at_least, text.translate(_QUOTES))
+    text = _NOT_RELINQUISH.sub(_kept, text)
     text = _CONTRACTIONS.sub(contraction, text)
     text = _NEGATORS.sub(negator, text)
     count += len(_NEGATING_VERBS.findall(text))

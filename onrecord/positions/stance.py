@@ -63,7 +63,8 @@ _SPLIT = re.compile(
     r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
 _AND = re.compile(r"^and\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"^(?:but|yet|however)\b", re.IGNORECASE)
-_CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of)\b",
+_CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of"
+                         r"|far\s+from(?!\s+(?:perfect|ideal)\b))\b",  # "far from drying it out, it would …" denies it
                          re.IGNORECASE)
 _CONDITIONAL = re.compile(r"^until\b|\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as"
                           r"|on\s+condition|before\s+any|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
