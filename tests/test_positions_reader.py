@@ -843,3 +843,13 @@ def test_far_from_denies_what_it_opens_and_the_rest_is_read() -> None:
     from onrecord.positions.stance import _CONCESSION
 
     assert _CONCESSION.match("Far from drying out the valley") and not _CONCESSION.match("far from perfect")
+
+
+def test_a_quotation_continuing_the_content_is_read_with_it() -> None:
+    from onrecord.positions.match import quotation_end
+
+    text = 'She said two per cent was "all we can pay" and left.'
+    end = text.index(" \"all")
+    assert text[:quotation_end(text, end)].endswith('"all we can pay"')
+    text = 'She said two per cent was fair. "We will see," he added.'
+    assert quotation_end(text, text.index(" \"We")) == text.index(" \"We")  # a sentence ended: no continuation
