@@ -853,3 +853,8 @@ def test_a_quotation_continuing_the_content_is_read_with_it() -> None:
     assert text[:quotation_end(text, end)].endswith('"all we can pay"')
     text = 'She said two per cent was fair. "We will see," he added.'
     assert quotation_end(text, text.index(" \"We")) == text.index(" \"We")  # a sentence ended: no continuation
+
+
+def test_an_agreement_of_two_others_is_theirs(encoder) -> None:
+    assert read("both sides have agreed on a rise of five per cent", encoder) == {}
+    assert read("a rise of five per cent is fair", encoder) == {"pay": "middle"}  # the speaker's own: read

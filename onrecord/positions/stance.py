@@ -81,10 +81,12 @@ _NO_POSITION = re.compile(r"\b(?:not\s+(?:yet\s+)?(?:taken|take|taking|takes)\s+
 # A clause that reports what a named other says ("the union has made clear it will not discuss change", "Nordbane
 # tells us that …") gives that other's stance, not the speaker's: a definite or named subject (not a pronoun, which
 # in reported speech is the speaker) before a verb of saying.
-_REPORTED = re.compile(r"^(?:(?:and|but|so|yet|that|while)\s+)*(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?-i:[A-Z][\w'’-]+)"
+# Two others' agreement is theirs too: "both sides have agreed on nine per cent", "the two delegations agreed".
+_REPORTED = re.compile(r"^(?:(?:and|but|so|yet|that|while)\s+)*(?:(?:both|the\s+two)\s+[a-z]+\s+(?:has\s+|have\s+|had\s+)?"
+                       r"(?:now\s+)?agreed\b|(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?-i:[A-Z][\w'’-]+)"
                        r"(?:\s+(?-i:[A-Z][\w'’-]+))*)\s+(?:has\s+|have\s+|had\s+)?"
                        r"(?:made\s+(?:it\s+)?clear|says|said|insists?|insisted|claims?|claimed|argues|argued"
-                       r"|tells?\s+\w+|told\s+\w+|maintains?|maintained)\b", re.IGNORECASE)
+                       r"|tells?\s+\w+|told\s+\w+|maintains?|maintained)\b)", re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:will|would|should|must|shall|can|could|cannot|need|needs|has\s+to|have\s+to|ought"
                     r"|ready|prepared|willing|refus\w*|demand\w*|want\w*|insist\w*|never)\b|n't\b", re.IGNORECASE)
 _PARTICLES = re.compile(r"\b(?:not|never|no|none|neither|nor|nothing|nobody)\b|n't\b|\bcannot\b", re.IGNORECASE)
