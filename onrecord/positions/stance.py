@@ -82,8 +82,8 @@ _NO_POSITION = re.compile(r"\b(?:not\s+(?:yet\s+)?(?:taken|take|taking|takes)\s+
 # tells us that …") gives that other's stance, not the speaker's: a definite or named subject (not a pronoun, which
 # in reported speech is the speaker) before a verb of saying.
 # Two others' agreement is theirs too: "both sides have agreed on nine per cent", "the two delegations agreed".
-_REPORTED = re.compile(r"^(?:(?:and|but|so|yet|that|while)\s+)*(?:(?:both|the\s+two)\s+[a-z]+\s+(?:has\s+|have\s+|had\s+)?"
-                       r"(?:now\s+)?agreed\b|(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?-i:[A-Z][\w'’-]+)"
+_REPORTED = re.compile(r"^(?:(?:and|but|so|yet|that|while)\s+)*(?:(?:both|the\s+two)\s+[a-z]+\s+"
+                       r"(?:has\s+|have\s+|had\s+)?(?:now\s+)?agreed\b|(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?-i:[A-Z][\w'’-]+)"
                        r"(?:\s+(?-i:[A-Z][\w'’-]+))*)\s+(?:has\s+|have\s+|had\s+)?"
                        r"(?:made\s+(?:it\s+)?clear|says|said|insists?|insisted|claims?|claimed|argues|argued"
                        r"|tells?\s+\w+|told\s+\w+|maintains?|maintained)\b)", re.IGNORECASE)
