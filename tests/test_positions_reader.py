@@ -858,3 +858,22 @@ def test_a_quotation_continuing_the_content_is_read_with_it() -> None:
 def test_an_agreement_of_two_others_is_theirs(encoder) -> None:
     assert read("both sides have agreed on a rise of five per cent", encoder) == {}
     assert read("a rise of five per cent is fair", encoder) == {"pay": "middle"}  # the speaker's own: read
+
+
+def test_a_live_blog_dates_each_day_and_a_holder_may_move_between_days(encoder) -> None:
+    from onrecord.analysis import analyze
+    from onrecord.positions.match import add_positions
+    from onrecord.positions.timeline import day_headings, record_observations
+
+    text = ("Pay talks: live\n\nOLM, May 3, 2027 — Updates from the pay talks.\n\nMonday 3 May\n\n"
+            "Ada Brenn said the deal should be signed this week.\n\nTuesday 4 May\n\n"
+            "Ada Brenn said the deal would cost thousands of jobs.\n")
+    record = analyze(text)
+    assert [d.isoformat() for _, d in day_headings(record)] == ["2027-05-03", "2027-05-04"]
+    record = add_positions(record, CODEBOOK)
+    assert sorted((p.actor, p.stance) for p in record.positions) == [("ada-brenn", "against"), ("ada-brenn", "for")]
+    days = {(o.stance, o.date.isoformat(), o.date_source) for o in record_observations(record, CODEBOOK, "actor")}
+    assert days == {("for", "2027-05-03", "heading"), ("against", "2027-05-04", "heading")}
+    one_day = analyze(text.replace("Tuesday 4 May\n\n", ""))
+    assert day_headings(one_day) == []  # one heading dates nothing the dateline does not
+    assert len({p.stance for p in add_positions(one_day, CODEBOOK).positions}) == 1  # one stance per article

@@ -30,7 +30,7 @@ import numpy as np
 
 from onrecord.positions.encoder import encoder_for
 from onrecord.positions.issues import Issue, Issues, slug
-from onrecord.record import Attribution, Position, Record, Speaker
+from onrecord.record import Attribution, Position, Record, Speaker, act_span
 
 MARGIN_FULL = 0.25  # a lead over the next stance this large counts as fully decisive in the confidence
 
@@ -179,6 +179,7 @@ class Statement:
     cue: str | None = None
     context: str = ""  # the paragraph it stands in: opens an issue its content names without a keyword
     before: str = ""  # the article's text before it: where "the proposal", "it" find the issue they refer to
+    section: str = ""  # the day heading it stands under in a live blog (ISO date; timeline.day_headings)
 
 
 @dataclass(frozen=True)
@@ -388,6 +389,7 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
     stance reader the record's stance acts (``onrecord.positions.acts``; the nearest-example matcher reads
     attributions only, as it was measured)."""
     from onrecord.positions.acts import act_statements, asked_action, paragraph, preceding
+    from onrecord.positions.timeline import day_headings, under_heading
 
     out = []
     mentions = mention_spans(record)
@@ -404,7 +406,14 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
                                  before=preceding(record.text, min(a.cue.start, a.content.start) if a.cue
                                                   else a.content.start)))
     out = out + act_statements(record) if reader != "embeddings" else out
-    return same_person(out)
+    out = same_person(out)
+    headings = day_headings(record)
+    if not headings:
+        return out
+    starts = {a.id: a.content.start for a in record.attributions}
+    return [replace(st, section=str(under_heading(headings, starts[st.key] if st.key in starts
+                                                  else act_span(str(st.key))[0]) or ""))  # type: ignore[index]
+            for st in out]
 
 
 # A content the attribution ends where a quotation continues its sentence: 'said four per cent was "a fair offer"'.
@@ -449,7 +458,7 @@ def read_positions(statements: list[Statement], issues: Issues, encoder: Encoder
         if reader == "embeddings":
             out += match_statements(group, issues, encoder)
         else:
-            out += one_stance_per_holder(read_stances(group, issues, encoder))
+            out += one_stance_per_holder(read_stances(group, issues, encoder), {st.key: st.section for st in group})
     return out
 
 
@@ -479,16 +488,22 @@ def article_of(key: Hashable) -> Hashable:
     return key[0] if isinstance(key, tuple) else None
 
 
-def one_stance_per_holder(matches: list[Match]) -> list[Match]:
+def one_stance_per_holder(matches: list[Match], sections: dict[Hashable, str] | None = None) -> list[Match]:
     """Within one article, a holder's stance on an issue is that of its most confident statement; statements read
     as another stance are dropped (a weaker reading of the same speaker is more often a misreading than a turn).
-    Articles are told apart by ``article_of`` the statement keys."""
-    best: dict[tuple[Hashable, str, str], Match] = {}
+    Articles are told apart by ``article_of`` the statement keys; a live blog's days (``sections``: statement key
+    -> its day heading, ``Statement.section``) count as articles of their own, since a stance may move between
+    them."""
+    sections = sections or {}
+    best: dict[tuple[Hashable, str, str, str], Match] = {}
+
+    def slot(m: Match) -> tuple[Hashable, str, str, str]:
+        return (article_of(m.key), sections.get(m.key, ""), m.actor, m.issue)
+
     for m in matches:
-        slot = (article_of(m.key), m.actor, m.issue)
-        if slot not in best or m.confidence > best[slot].confidence:
-            best[slot] = m
-    return [m for m in matches if m.stance == best[(article_of(m.key), m.actor, m.issue)].stance]
+        if slot(m) not in best or m.confidence > best[slot(m)].confidence:
+            best[slot(m)] = m
+    return [m for m in matches if m.stance == best[slot(m)].stance]
 
 
 def add_positions(record: Record, issues: Issues, encoder: Encoder | None = None, reader: str = "reader") -> Record:
