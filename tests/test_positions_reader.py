@@ -824,6 +824,9 @@ def test_statement_holders_read_the_sentence_around_the_speaker() -> None:
     text = "The water is ours, he said."
     a = attribution(text, "he", "The water is ours", "ada-vik")
     assert statement_holders(text, a, [(19, 21, "ada-vik")], []) == ["ada-vik"]  # nothing named inside: kept
+    assert statement_holders(text, a, [(19, 21, "ada-vik")], [], {"ada-vik"}) == ["ada-vik"]  # a person
+    a = attribution(text, "he", "The water is ours", "olmia")
+    assert statement_holders(text, a, [(19, 21, "olmia")], [], {"ada-vik"}) == []  # never named as a person
 
 
 def test_gold_holders_fold_accents_as_actor_ids_do() -> None:

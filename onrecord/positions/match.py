@@ -361,16 +361,18 @@ _PERSONAL_PRONOUN = frozenset(("he", "she", "him", "her"))
 
 
 def statement_holders(text: str, a: Attribution, mentions: list[tuple[int, int, str]],
-                      named: list[tuple[int, int, str]]) -> list[str]:
-    """``holders`` of an attribution in its record, with two readings of the sentence around the speaker phrase:
-    an unresolved speaker followed by an appositive name holds under that name ("The union's chair, Maja Torvik,
-    told us" -> maja-torvik, by ``named_holder``); and a "he" or "she" is never an actor its own content names
-    (binding principle C: "Ostria would not trade away its water, he said" is no statement of Ostria's — the
-    pronoun was resolved wrongly, and the statement holds none). ``named``: the record's name and description
-    mentions."""
+                      named: list[tuple[int, int, str]], people: set[str] | None = None) -> list[str]:
+    """``holders`` of an attribution in its record, with readings of the sentence around the speaker phrase: an
+    unresolved speaker followed by an appositive name holds under that name ("The union's chair, Maja Torvik, told
+    us" -> maja-torvik, by ``named_holder``); and a "he" or "she" holds for no actor its own content names (binding
+    principle C: "Ostria would not trade away its water, he said" is no statement of Ostria's) nor for one the
+    article never names as a person (``people``: a name of two words or more, or a role — not a country or a
+    company under one word: "Arvo", "Marenland"): the pronoun was resolved wrongly, and the statement holds none.
+    ``named``: the record's name and description mentions."""
     speaker = a.speaker
-    if speaker is not None and speaker.text.strip().lower() in _PERSONAL_PRONOUN and speaker.actor and any(
-            a.content.start <= s and e <= a.content.end and actor == speaker.actor for s, e, actor in named):
+    if speaker is not None and speaker.text.strip().lower() in _PERSONAL_PRONOUN and speaker.actor and (
+            (people is not None and speaker.actor not in people) or any(
+                a.content.start <= s and e <= a.content.end and actor == speaker.actor for s, e, actor in named)):
         return []
     found = holders(speaker, mentions)
     if found or speaker is None or speaker.kind not in ("person", "unknown"):
@@ -394,8 +396,9 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
     out = []
     mentions = mention_spans(record)
     named = [(m.start, m.end, actor.id) for actor in record.actors for m in actor.mentions if m.kind != "pronoun"]
+    people = {actor.id for actor in record.actors if len(actor.name.split()) > 1 or actor.roles}
     for a in record.attributions:
-        for actor in statement_holders(record.text, a, mentions, named):
+        for actor in statement_holders(record.text, a, mentions, named, people):
             cue = a.cue.text if a.cue else None
             # A directive ("urged X to Y", "called on X to Y") is read as an act of the same words is: for Y.
             start = asked_action(record.text, cue, a.content.start, a.content.end) if cue else a.content.start
