@@ -85,6 +85,8 @@ def test_a_cap_is_an_offer_of_the_amount_not_a_refusal() -> None:
     assert polarity("a rise of no more than two per cent") == ("a rise of two per cent", 0)
     assert polarity("we would pay two per cent and not a penny more") == ("we would pay two per cent", 0)
     assert polarity("we will not pay more")[1] == 1  # more than nothing named: still a refusal
+    assert polarity("we will not go beyond our offer of two per cent") == ("we will go our offer of two per cent", 0)
+    assert polarity("we will not go to court")[1] == 1  # no cap: a refusal
 
 
 def test_a_condition_may_stand_apart_from_its_only() -> None:

@@ -84,11 +84,12 @@ _NEGATING_CUE = re.compile(
 _SPACES = re.compile(r"\s+")
 # "accept nothing less than X", "will not settle for anything less than X", "won't take less than X", "no less than
 # X": a demand for at least X, not a negation of it; likewise a cap is an offer of X, not a refusal of it ("will not
-# pay more than 2 per cent", "no more than X", "two per cent and not a crown more"). The negator and the "less
+# pay more than 2 per cent", "will not go beyond our offer of X", "no more than X", "two per cent and not a crown
+# more"). The negator and the "less
 # than" go, the verb stays.
 _AT_LEAST = re.compile(
     r"\b(?:(nothing|no)\s+|(\w+n't|not|cannot)\s+((?:\w+\s+){0,3}?)(?:anything\s+)?)(?:(?:less|short)\s+(?:than|of)"
-    r"|more\s+than)\s+|,?\s+(?:and\s+)?(not)\s+(?:a|one)\s+(?:single\s+)?\w+\s+more\b",
+    r"|more\s+than|(?<=go\s)(?:beyond|above))\s+|,?\s+(?:and\s+)?(not)\s+(?:a|one)\s+(?:single\s+)?\w+\s+more\b",
     re.IGNORECASE)
 # A negated verb of relinquishing keeps what it would give up: "would not give up its quota", "will never trade away
 # our water", "cannot afford to turn away new homes" are read as "would keep its quota", … — the negation and the
