@@ -882,3 +882,16 @@ def test_a_live_blog_dates_each_day_and_a_holder_may_move_between_days(encoder) 
     one_day = analyze(text.replace("Tuesday 4 May\n\n", ""))
     assert day_headings(one_day) == []  # one heading dates nothing the dateline does not
     assert len({p.stance for p in add_positions(one_day, CODEBOOK).positions}) == 1  # one stance per article
+
+
+def test_a_correction_holds_the_stance_not_what_it_denies() -> None:
+    assert pieces("we are not against a deal, just against this deal") == ["we are not against a deal",
+                                                                            "just against this deal"]
+    from onrecord.positions.stance import candidates
+
+    def read_clauses(text: str) -> list[str]:
+        return [c.clause for c in candidates([Statement(0, "someone", text, "said")], CODEBOOK)]
+
+    assert read_clauses("we are not against a deal, just against this deal") == ["just against this deal"]
+    assert read_clauses("we will not sign the deal, but we will keep talking") == [
+        "we will not sign the deal", "but we will keep talking"]  # a contrast, no correction: both read

@@ -60,7 +60,9 @@ _SPLIT = re.compile(
     r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+(?:though|after|as)|however|despite"
     r"|in\s+spite\s+of|until)\s)"  # not "unless": the clause it conditions holds no stance either
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
-    r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
+    r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s|[\"“']?(?:just|only|merely)\s)", re.IGNORECASE)
+# "not against new homes, just against these homes": the correction holds the stance, what it denies does not
+_CORRECTION = re.compile(r"^(?:just|only|merely)\b", re.IGNORECASE)
 _AND = re.compile(r"^and\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"^(?:but|yet|however)\b", re.IGNORECASE)
 _CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of"
@@ -425,7 +427,10 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
             continue
         undecided = False
         split = pieces(st.content)
-        for clause, silent in zip(split, declared_none(split), strict=True):
+        corrected = [bool(_PARTICLES.search(c)) and k + 1 < len(split) and bool(_CORRECTION.match(split[k + 1]))
+                     for k, c in enumerate(split)]
+        for clause, silent in zip(split, [a or b for a, b in zip(declared_none(split), corrected, strict=True)],
+                                  strict=True):
             # A hedge carries over to what continues it ("had not yet taken a view … and would publish its
             # review"), not past a contrast ("had doubts about the routes but would vote for the fare").
             undecided = bool(_UNDECIDED.search(clause)) or (undecided and bool(_AND.match(clause)))
