@@ -895,3 +895,16 @@ def test_a_correction_holds_the_stance_not_what_it_denies() -> None:
     assert read_clauses("we are not against a deal, just against this deal") == ["just against this deal"]
     assert read_clauses("we will not sign the deal, but we will keep talking") == [
         "we will not sign the deal", "but we will keep talking"]  # a contrast, no correction: both read
+
+
+def test_a_finding_beside_a_statement_opens_no_issue_for_it() -> None:
+    from onrecord.analysis import analyze
+    from onrecord.positions.match import own_paragraph
+
+    text = ("Ada Brenn, who chairs the talks, said both sides had come in good faith. A study published last month "
+            "found that the agreement would cost 400 jobs.\n")
+    record = analyze(text)
+    finding = next(a for a in record.attributions if a.cue and a.cue.text == "found")
+    chair = next(a for a in record.attributions if a is not finding)
+    assert "agreement" not in own_paragraph(record, chair.content.start)
+    assert "agreement" in own_paragraph(record, finding.content.start)  # its own words stay

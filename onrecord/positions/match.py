@@ -391,7 +391,7 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
     the attributions whose speaker can hold a position (see ``holder``), each with its paragraph, and for the
     stance reader the record's stance acts (``onrecord.positions.acts``; the nearest-example matcher reads
     attributions only, as it was measured)."""
-    from onrecord.positions.acts import act_statements, asked_action, paragraph, preceding
+    from onrecord.positions.acts import act_statements, asked_action, preceding
     from onrecord.positions.timeline import day_headings, under_heading
 
     out = []
@@ -406,7 +406,7 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
             end = quotation_end(record.text, a.content.end)
             content = record.text[start:end] if (start, end) != (a.content.start, a.content.end) else a.content.text
             out.append(Statement(key=a.id, actor=actor, content=content, cue=cue,
-                                 context=paragraph(record.text, a.content.start),
+                                 context=own_paragraph(record, a.content.start),
                                  before=preceding(record.text, min(a.cue.start, a.content.start) if a.cue
                                                   else a.content.start)))
     out = out + act_statements(record) if reader != "embeddings" else out
@@ -431,6 +431,24 @@ def quotation_end(text: str, end: int) -> int:
         return end
     m = _CONTINUING_QUOTE.match(text, end)
     return m.end() if m else end
+
+
+def own_paragraph(record: Record, offset: int) -> str:
+    """The paragraph around ``offset`` (``acts.paragraph``) without the findings others are reported to make in it:
+    a study's finding on the river's flow opens no issue for the chair's remark beside it (a finding states a fact,
+    not a stance, see ``stance.candidates``; masking every other speaker's words instead cost the 34 older gold
+    articles R 0.710 -> 0.689)."""
+    from onrecord.positions.acts import paragraph
+    from onrecord.positions.stance import _CUE_FINDING
+
+    text = record.text
+    start = text.rfind("\n", 0, offset) + 1
+    out = paragraph(text, offset)
+    for o in record.attributions:
+        if (o.cue and _CUE_FINDING.match(o.cue.text) and start <= o.content.start and o.content.end <= start + len(out)
+                and not o.content.start <= offset < o.content.end):
+            out = out[:o.content.start - start] + " " * (o.content.end - o.content.start) + out[o.content.end - start:]
+    return out
 
 
 def same_person(statements: list[Statement]) -> list[Statement]:
