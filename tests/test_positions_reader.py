@@ -908,3 +908,15 @@ def test_a_finding_beside_a_statement_opens_no_issue_for_it() -> None:
     chair = next(a for a in record.attributions if a is not finding)
     assert "agreement" not in own_paragraph(record, chair.content.start)
     assert "agreement" in own_paragraph(record, finding.content.start)  # its own words stay
+
+
+def test_a_parenthetical_speaker_leaves_the_subject_to_the_content() -> None:
+    from onrecord.analysis import analyze
+    from onrecord.positions.match import parenthetical_subject, record_statements
+
+    text = 'Talks broke down. The deal, Ada Brenn said, "would cost jobs".'
+    record = analyze(text)
+    assert [parenthetical_subject(text, a) for a in record.attributions] == ["The deal "]
+    assert [st.content for st in record_statements(record)] == ["The deal would cost jobs"]
+    text = "On Monday, Ada Brenn said, the deal would be signed."
+    assert [parenthetical_subject(text, a) for a in analyze(text).attributions] == [""]  # a content with a subject

@@ -405,6 +405,7 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
             start = asked_action(record.text, cue, a.content.start, a.content.end) if cue else a.content.start
             end = quotation_end(record.text, a.content.end)
             content = record.text[start:end] if (start, end) != (a.content.start, a.content.end) else a.content.text
+            content = parenthetical_subject(record.text, a) + content
             out.append(Statement(key=a.id, actor=actor, content=content, cue=cue,
                                  context=own_paragraph(record, a.content.start),
                                  before=preceding(record.text, min(a.cue.start, a.content.start) if a.cue
@@ -422,6 +423,27 @@ def record_statements(record: Record, reader: str = "reader") -> list[Statement]
 
 # A content the attribution ends where a quotation continues its sentence: 'said four per cent was "a fair offer"'.
 _CONTINUING_QUOTE = re.compile(r"[ \t]*[\"“](?P<quote>[^\"”\n]{1,300})[\"”]")
+
+
+_SUBJECT_WORDS = frozenset("the a an this that these those it he she they we i you there his her its their our my no "
+                           "every all some any each both neither".split())
+
+
+def parenthetical_subject(text: str, a: Attribution) -> str:
+    """The head of a sentence whose speaker is a parenthetical — 'The strike, she said, "helps nobody"': the
+    content the attribution takes ("helps nobody") lacks the subject its predicate judges — with a space, to read
+    before the content; else ""."""
+    speaker = a.speaker
+    if speaker is None or a.cue is None or not speaker.end <= a.cue.start < a.content.start:
+        return ""
+    start = max((m.end() for m in _SENTENCE.finditer(text, 0, speaker.start)), default=0)
+    start = max(start, text.rfind("\n", 0, speaker.start) + 1)
+    head = text[start:speaker.start]
+    first = (a.content.text.split() or [""])[0].strip("\"“'‘")
+    if (not re.fullmatch(r"[A-Z][^\"“”.;:]{2,80},\s*", head) or not re.match(r"\s*,", text[a.cue.end:a.content.start])
+            or not first.islower() or first in _SUBJECT_WORDS):  # "On Monday, Moen said, the strike …" has its own
+        return ""
+    return head.rstrip(" ,") + " "
 
 
 def quotation_end(text: str, end: int) -> int:
