@@ -879,6 +879,10 @@ def test_a_live_blog_dates_each_day_and_a_holder_may_move_between_days(encoder) 
     assert sorted((p.actor, p.stance) for p in record.positions) == [("ada-brenn", "against"), ("ada-brenn", "for")]
     days = {(o.stance, o.date.isoformat(), o.date_source) for o in record_observations(record, CODEBOOK, "actor")}
     assert days == {("for", "2027-05-03", "heading"), ("against", "2027-05-04", "heading")}
+    from onrecord.positions.cli import record_sources  # `onrecord positions` reads the days as analyze does
+
+    assert {(s.date.isoformat(), s.extra["section"]) for s in record_sources(record)} == {
+        ("2027-05-03", "2027-05-03"), ("2027-05-04", "2027-05-04")}
     one_day = analyze(text.replace("Tuesday 4 May\n\n", ""))
     assert day_headings(one_day) == []  # one heading dates nothing the dateline does not
     assert len({p.stance for p in add_positions(one_day, CODEBOOK).positions}) == 1  # one stance per article
