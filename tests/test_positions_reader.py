@@ -85,6 +85,8 @@ def test_a_cap_is_an_offer_of_the_amount_not_a_refusal() -> None:
     assert polarity("a rise of no more than two per cent") == ("a rise of two per cent", 0)
     assert polarity("we would pay two per cent and not a penny more") == ("we would pay two per cent", 0)
     assert polarity("we will not pay more")[1] == 1  # more than nothing named: still a refusal
+    assert polarity("we will not go beyond our offer of two per cent") == ("we will go our offer of two per cent", 0)
+    assert polarity("we will not go to court")[1] == 1  # no cap: a refusal
 
 
 def test_a_condition_may_stand_apart_from_its_only() -> None:
@@ -788,3 +790,137 @@ def test_a_step_back_to_is_a_judgement_not_a_way_back() -> None:
     assert evaluation("a step back to 1970s mining") < 0
     assert evaluation("go back to work") <= 0  # a way back, no backing
     assert evaluation("backed the deal") > 0
+
+
+def test_a_negated_judging_predicate_judges_the_subject(encoder) -> None:
+    # "not greed" judges the amount; it does not negate the stance the amount describes
+    book = parse_issues({"issues": [{"id": "pay", "question": "?", "keywords": ["pay", "per cent", "rise"], "stances": [
+        {"id": "low", "score": -1, "examples": ["Four per cent is a fair offer and all the budget allows.",
+                                                "The health service cannot afford more than four per cent.",
+                                                "Any bigger rise would come out of patient care."]},
+        {"id": "middle", "score": 0, "examples": ["A rise of around eight per cent would settle this.",
+                                                  "We could accept something between seven and ten per cent.",
+                                                  "Both sides should meet in the middle."]},
+        {"id": "high", "score": 1, "examples": ["Doctors need fifteen per cent to restore what inflation took.",
+                                                "Four per cent is a pay cut in disguise.",
+                                                "We will not settle for less than full pay restoration."]}]}]}, "test")
+    said = [Statement(0, "someone", "eighteen per cent is not greed", "said")]
+    assert [(m.issue, m.stance) for m in read_stances(said, book, encoder)] == [("pay", "high")]  # was low
+
+
+def test_statement_holders_read_the_sentence_around_the_speaker() -> None:
+    from onrecord.positions.match import statement_holders
+
+    def attribution(text: str, speaker: str, content: str, actor: str | None, kind: str = "person") -> Attribution:
+        s, c = text.index(speaker), text.index(content)
+        return Attribution("a1", Speaker(s, s + len(speaker), speaker, name=speaker, actor=actor, kind=kind),
+                           None, Span(c, c + len(content), content), "indirect")
+
+    text = "The union's chair, Ada Vik, told us the strike would go on."
+    a = attribution(text, "The union's chair", "the strike would go on", None, "unknown")
+    assert statement_holders(text, a, [(19, 26, "ada-vik")], [(19, 26, "ada-vik")]) == ["ada-vik"]
+    assert statement_holders(text, a, [], []) == ["ada-vik"]  # no actor for the name: the name as an id
+    text = "Olmia would not give up its water, he said."
+    a = attribution(text, "he", "Olmia would not give up its water", "olmia")
+    assert statement_holders(text, a, [(0, 5, "olmia"), (35, 37, "olmia")], [(0, 5, "olmia")]) == []
+    text = "The water is ours, he said."
+    a = attribution(text, "he", "The water is ours", "ada-vik")
+    assert statement_holders(text, a, [(19, 21, "ada-vik")], []) == ["ada-vik"]  # nothing named inside: kept
+    assert statement_holders(text, a, [(19, 21, "ada-vik")], [], {"ada-vik"}) == ["ada-vik"]  # a person
+    a = attribution(text, "he", "The water is ours", "olmia")
+    assert statement_holders(text, a, [(19, 21, "olmia")], [], {"ada-vik"}) == []  # never named as a person
+
+
+def test_gold_holders_fold_accents_as_actor_ids_do() -> None:
+    assert same_holder("Pål Ruud", "pal-ruud")
+
+
+def test_a_negated_verb_of_relinquishing_keeps_its_object() -> None:
+    assert polarity("we would not trade away our water") == ("we would keep our water", 0)
+    assert polarity("the town cannot afford to turn away new homes") == ("the town can afford to keep new homes", 0)
+    assert polarity("they won't give up a single tonne") == ("they will keep a single tonne", 0)
+    assert polarity("they should give up the claim")[1] == 1  # not negated: still a refusal of its object
+
+
+def test_far_from_denies_what_it_opens_and_the_rest_is_read() -> None:
+    assert pieces("Far from drying out the valley, the dam would keep it green") == [
+        "Far from drying out the valley", "the dam would keep it green"]
+    from onrecord.positions.stance import _CONCESSION
+
+    assert _CONCESSION.match("Far from drying out the valley") and not _CONCESSION.match("far from perfect")
+
+
+def test_a_quotation_continuing_the_content_is_read_with_it() -> None:
+    from onrecord.positions.match import quotation_end
+
+    text = 'She said two per cent was "all we can pay" and left.'
+    end = text.index(" \"all")
+    assert text[:quotation_end(text, end)].endswith('"all we can pay"')
+    text = 'She said two per cent was fair. "We will see," he added.'
+    assert quotation_end(text, text.index(" \"We")) == text.index(" \"We")  # a sentence ended: no continuation
+
+
+def test_an_agreement_of_two_others_is_theirs(encoder) -> None:
+    assert read("both sides have agreed on a rise of five per cent", encoder) == {}
+    assert read("a rise of five per cent is fair", encoder) == {"pay": "middle"}  # the speaker's own: read
+
+
+def test_a_live_blog_dates_each_day_and_a_holder_may_move_between_days(encoder) -> None:
+    from onrecord.analysis import analyze
+    from onrecord.positions.match import add_positions
+    from onrecord.positions.timeline import day_headings, record_observations
+
+    text = ("Pay talks: live\n\nOLM, May 3, 2027 — Updates from the pay talks.\n\nMonday 3 May\n\n"
+            "Ada Brenn said the deal should be signed this week.\n\nTuesday 4 May\n\n"
+            "Ada Brenn said the deal would cost thousands of jobs.\n")
+    record = analyze(text)
+    assert [d.isoformat() for _, d in day_headings(record)] == ["2027-05-03", "2027-05-04"]
+    record = add_positions(record, CODEBOOK)
+    assert sorted((p.actor, p.stance) for p in record.positions) == [("ada-brenn", "against"), ("ada-brenn", "for")]
+    days = {(o.stance, o.date.isoformat(), o.date_source) for o in record_observations(record, CODEBOOK, "actor")}
+    assert days == {("for", "2027-05-03", "heading"), ("against", "2027-05-04", "heading")}
+    from onrecord.positions.cli import record_sources  # `onrecord positions` reads the days as analyze does
+
+    assert {(s.date.isoformat(), s.extra["section"]) for s in record_sources(record)} == {
+        ("2027-05-03", "2027-05-03"), ("2027-05-04", "2027-05-04")}
+    one_day = analyze(text.replace("Tuesday 4 May\n\n", ""))
+    assert day_headings(one_day) == []  # one heading dates nothing the dateline does not
+    assert len({p.stance for p in add_positions(one_day, CODEBOOK).positions}) == 1  # one stance per article
+
+
+def test_a_correction_holds_the_stance_not_what_it_denies() -> None:
+    assert pieces("we are not against a deal, just against this deal") == ["we are not against a deal",
+                                                                            "just against this deal"]
+    from onrecord.positions.stance import candidates
+
+    def read_clauses(text: str) -> list[str]:
+        return [c.clause for c in candidates([Statement(0, "someone", text, "said")], CODEBOOK)]
+
+    assert read_clauses("we are not against a deal, just against this deal") == ["just against this deal"]
+    assert read_clauses("we will not sign the deal, but we will keep talking") == [
+        "we will not sign the deal", "but we will keep talking"]  # a contrast, no correction: both read
+
+
+def test_a_finding_beside_a_statement_opens_no_issue_for_it() -> None:
+    from onrecord.analysis import analyze
+    from onrecord.positions.match import own_paragraph
+
+    text = ("Ada Brenn, who chairs the talks, said both sides had come in good faith. A study published last month "
+            "found that the agreement would cost 400 jobs.\n")
+    record = analyze(text)
+    finding = next(a for a in record.attributions if a.cue and a.cue.text == "found")
+    chair = next(a for a in record.attributions if a is not finding)
+    assert "agreement" not in own_paragraph(record, chair.content.start)
+    assert "agreement" in own_paragraph(record, finding.content.start)  # its own words stay
+
+
+def test_a_parenthetical_speaker_leaves_the_subject_to_the_content() -> None:
+    from onrecord.analysis import analyze
+    from onrecord.positions.match import parenthetical_subject, record_statements
+
+    text = 'Talks broke down. The deal, Ada Brenn said, "would cost jobs".'
+    record = analyze(text)
+    assert [parenthetical_subject(text, a) for a in record.attributions] == ["The deal "]
+    assert [st.content for st in record_statements(record)] == ["The deal would cost jobs"]
+    text = "On Monday, Ada Brenn said, the deal would be signed."
+    assert [parenthetical_subject(text, a) for a in analyze(text).attributions] == [""]  # a content with a subject

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from onrecord.attribute.quotes import spans_between
-from onrecord.positions.match import Statement, holder, mention_spans, named_holder
+from onrecord.positions.match import Statement, holder, mention_spans, named_holder, own_paragraph
 from onrecord.record import Record, act_evidence
 
 # Cue verbs of stance acts, and reporting verbs the attribution rules can miss after an appositive. Whole words;
@@ -253,7 +253,7 @@ def act_statements(record: Record) -> list[Statement]:
     stances from."""
     text = record.text
     return [Statement(key=act_id(a), actor=a.actor, content=text[a.content[0]:a.content[1]].strip(" ,."),
-                      cue=text[a.cue[0]:a.cue[1]] or None, context=paragraph(text, a.content[0]),
+                      cue=text[a.cue[0]:a.cue[1]] or None, context=own_paragraph(record, a.content[0]),
                       before=preceding(text, min(a.cue[0], a.content[0])))
             for a in stance_acts(record) + continued_quotes(record) + labelled_quotes(record)
             + transcript_turns(record) + signed_pieces(record)]

@@ -21,6 +21,7 @@ parties with most positions on the issue are compared.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections import Counter
@@ -119,9 +120,11 @@ def record_sources(record: Any, reader: str = "reader") -> list[Source]:
             local = speaker.actor if speaker else None
         out.append(Source(article=record.article.id, attribution=str(st.key), actor=st.actor,
                           actor_name=names.get(st.actor, speaker.name if speaker else st.actor), content=st.content,
-                          cue=st.cue, speaker=speaker.name if speaker else None, role=role, date=day,
+                          cue=st.cue, speaker=speaker.name if speaker else None, role=role,
+                          date=dt.date.fromisoformat(st.section) if st.section else day,
                           title=record.article.title, context=st.context, before=st.before,
-                          extra={"outlet": record.article.outlet, "date_source": source, "local_actor": local}))
+                          extra={"outlet": record.article.outlet, "date_source": "heading" if st.section else source,
+                                 "local_actor": local, "section": st.section}))
     return out
 
 
@@ -195,7 +198,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     sources = sources_from_store(args.store, reader) if args.store else sources_from_jsonl(args.from_jsonl, reader)
     by_key = {(s.article, s.attribution): s for s in sources}
     statements = [Statement(key=(s.article, s.attribution), actor=s.actor, content=s.content, cue=s.cue,
-                            context=s.context, before=s.before) for s in sources]
+                            context=s.context, before=s.before, section=s.extra.get("section", "")) for s in sources]
     # Read against the whole issues file, as analyze reads, then keep the issues asked for: a paragraph naming
     # two issues opens neither, whichever of them is asked for.
     wanted = {i.id for i in selected}

@@ -60,10 +60,13 @@ _SPLIT = re.compile(
     r"|\s*,?\s+(?=(?:but|while|whereas|although|though|even\s+(?:though|after|as)|however|despite"
     r"|in\s+spite\s+of|until)\s)"  # not "unless": the clause it conditions holds no stance either
     r"|\s*,?\s+(?=and\s+(?:that|he|she|it|they|we|i|will|would|is|was|can|could|must|should)\b)"
-    r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s)", re.IGNORECASE)
+    r"|\s*,\s+(?=(?:and|so)\s+the\b|yet\s|[\"“']?(?:just|only|merely)\s)", re.IGNORECASE)
+# "not against new homes, just against these homes": the correction holds the stance, what it denies does not
+_CORRECTION = re.compile(r"^(?:just|only|merely)\b", re.IGNORECASE)
 _AND = re.compile(r"^and\b", re.IGNORECASE)
 _CONTRAST = re.compile(r"^(?:but|yet|however)\b", re.IGNORECASE)
-_CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of)\b",
+_CONCESSION = re.compile(r"^(?:while|whereas|although|though|even\s+(?:though|after|if|as)|despite|in\s+spite\s+of"
+                         r"|far\s+from(?!\s+(?:perfect|ideal)\b))\b",  # "far from drying it out, it would …" denies it
                          re.IGNORECASE)
 _CONDITIONAL = re.compile(r"^until\b|\b(?:only\s+(?:\w+\s+){0,3}?if|unless|provided\s+that|as\s+long\s+as"
                           r"|on\s+condition|before\s+any|not\s+until|only\s+when|only\s+after)\b", re.IGNORECASE)
@@ -80,10 +83,12 @@ _NO_POSITION = re.compile(r"\b(?:not\s+(?:yet\s+)?(?:taken|take|taking|takes)\s+
 # A clause that reports what a named other says ("the union has made clear it will not discuss change", "Nordbane
 # tells us that …") gives that other's stance, not the speaker's: a definite or named subject (not a pronoun, which
 # in reported speech is the speaker) before a verb of saying.
-_REPORTED = re.compile(r"^(?:(?:and|but|so|yet|that|while)\s+)*(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?-i:[A-Z][\w'’-]+)"
+# Two others' agreement is theirs too: "both sides have agreed on nine per cent", "the two delegations agreed".
+_REPORTED = re.compile(r"^(?:(?:and|but|so|yet|that|while)\s+)*(?:(?:both|the\s+two)\s+[a-z]+\s+"
+                       r"(?:has\s+|have\s+|had\s+)?(?:now\s+)?agreed\b|(?:the\s+[a-z]+(?:\s+[a-z]+)?|(?-i:[A-Z][\w'’-]+)"
                        r"(?:\s+(?-i:[A-Z][\w'’-]+))*)\s+(?:has\s+|have\s+|had\s+)?"
                        r"(?:made\s+(?:it\s+)?clear|says|said|insists?|insisted|claims?|claimed|argues|argued"
-                       r"|tells?\s+\w+|told\s+\w+|maintains?|maintained)\b", re.IGNORECASE)
+                       r"|tells?\s+\w+|told\s+\w+|maintains?|maintained)\b)", re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:will|would|should|must|shall|can|could|cannot|need|needs|has\s+to|have\s+to|ought"
                     r"|ready|prepared|willing|refus\w*|demand\w*|want\w*|insist\w*|never)\b|n't\b", re.IGNORECASE)
 _PARTICLES = re.compile(r"\b(?:not|never|no|none|neither|nor|nothing|nobody)\b|n't\b|\bcannot\b", re.IGNORECASE)
@@ -422,7 +427,10 @@ def candidates(statements: Iterable[Statement], issues: Issues) -> list[Candidat
             continue
         undecided = False
         split = pieces(st.content)
-        for clause, silent in zip(split, declared_none(split), strict=True):
+        corrected = [bool(_PARTICLES.search(c)) and k + 1 < len(split) and bool(_CORRECTION.match(split[k + 1]))
+                     for k, c in enumerate(split)]
+        for clause, silent in zip(split, [a or b for a, b in zip(declared_none(split), corrected, strict=True)],
+                                  strict=True):
             # A hedge carries over to what continues it ("had not yet taken a view … and would publish its
             # review"), not past a contrast ("had doubts about the routes but would vote for the fare").
             undecided = bool(_UNDECIDED.search(clause)) or (undecided and bool(_AND.match(clause)))
@@ -728,7 +736,12 @@ def with_judgements(found: Iterable[Reading]) -> list[Reading]:
         j = plain.get((r.statement.key, r.statement.actor, r.issue.id, r.clause))
         target = r.issue.stances[r.best]
         subject = target.id if r.polarity > 0 else r.issue.opposite(target)
-        if j is None or subject != r.issue.stances[found[j].best].id:
+        if j is None:
+            continue
+        as_is = r.issue.stances[found[j].best]
+        # a negation in the judging predicate ("fifteen per cent is not greed") turned the plain reading around:
+        # it judges the subject, it does not negate the stance the subject describes
+        if subject != as_is.id and not (_PARTICLES.search(r.clause) and r.issue.opposite(as_is) == subject):
             continue
         probabilities = np.zeros(len(r.issue.stances))
         probabilities[r.best] = found[j].probabilities.max()

@@ -188,6 +188,37 @@ def dateline_date(text: str) -> dt.date | None:
         return None
 
 
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# A line that is a date alone: a live blog's or a diary's day heading ("Tuesday 2 March", "March 3, 2027").
+_DAY_HEADING = re.compile(
+    rf"^[ \t]*(?:(?:{_WEEKDAYS}),?[ \t]+)?"
+    r"(?:(?P<d1>\d{1,2})[ \t]+(?P<m1>[a-z]+)|(?P<m2>[a-z]+)[ \t]+(?P<d2>\d{1,2}))"
+    r"(?:,?[ \t]+(?P<y>\d{4}))?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def day_headings(record: Record) -> list[tuple[int, dt.date]]:
+    """A live blog's day headings: (offset, date) of each line that is a date alone, in text order, the year from
+    the heading or else from the article's date — when they name two days or more (one heading dates nothing the
+    article's own date does not). What is said under a heading was said that day (``under_heading``)."""
+    year = (article_date(record)[0] or dt.date.min).year
+    out = []
+    for m in _DAY_HEADING.finditer(record.text):
+        month = (m.group("m1") or m.group("m2")).lower()
+        number = next((n for n, name in enumerate(_MONTHS, 1) if month in (name, name[:3])), None)
+        if number is None or (not m.group("y") and year == dt.date.min.year):
+            continue
+        try:
+            out.append((m.start(), dt.date(int(m.group("y") or year), number, int(m.group("d1") or m.group("d2")))))
+        except ValueError:
+            continue
+    return out if len({d for _, d in out}) > 1 else []
+
+
+def under_heading(headings: Sequence[tuple[int, dt.date]], offset: int) -> dt.date | None:
+    """The day of the last heading before ``offset`` (``day_headings``); None before the first or without any."""
+    return next((d for start, d in reversed(headings) if start <= offset), None)
+
+
 def article_date(record: Record) -> tuple[dt.date | None, str | None]:
     """The article's date and where it came from: its metadata ('metadata'), else its dateline ('dateline')."""
     day = parse_date(record.article.published)
@@ -222,6 +253,7 @@ def record_observations(record: Record, issues: Issues, by: str = "party",
     day, source = article_date(record)
     if day is None:
         return []
+    headings = day_headings(record)
     attributions = {a.id: a for a in record.attributions}
     names = {a.id: a.name for a in record.actors}
     roles = {a.id: " ".join(a.roles) for a in record.actors}
@@ -241,10 +273,12 @@ def record_observations(record: Record, issues: Issues, by: str = "party",
         issue = next((i for i in issues.issues if i.id == p.issue), None)
         if group is None or issue is None:
             continue
+        heading = under_heading(headings, a.content.start if a else act[0])  # type: ignore[index]
         out.append(Observation(group=group, issue=p.issue, stance=p.stance, score=issue.stance(p.stance).score,
-                               confidence=p.confidence or 0.0, date=day, actor=name, article=record.article.id or "",
-                               attribution=p.attribution, text=text, outlet=record.article.outlet,
-                               title=record.article.title, date_source=source))
+                               confidence=p.confidence or 0.0, date=heading or day, actor=name,
+                               article=record.article.id or "", attribution=p.attribution, text=text,
+                               outlet=record.article.outlet, title=record.article.title,
+                               date_source="heading" if heading else source))
     return out
 
 
