@@ -598,12 +598,14 @@ def blend_choice(cands: list[Candidate], reader_p: list[np.ndarray], trees: np.n
 
 
 def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
-                     reader: PronounReader | None = None) -> dict[int, Actor]:
+                     reader: PronounReader | None = None, trace: dict[int, dict] | None = None) -> dict[int, Actor]:
     """Token index -> actor for every referring pronoun the ranker links (or, with no model, the
     rule: the nearest earlier clause subject that fits); a contested he/she is the ``reader``'s to
     link when one is given (all of an article's contested pronouns read in as few encoder passes as
-    their windows allow: ``PronounReader.scores_many``)."""
+    their windows allow: ``PronounReader.scores_many``). ``trace`` (an error listing's, ``bench/gap_errors.py``)
+    gets, per pronoun the trees scored, its candidates, their scores and which step decided."""
     out: dict[int, Actor] = {}
+    trace = {} if trace is None else trace
     pending: list[tuple[Token, list[Candidate], np.ndarray]] = []
     for i in _positions(doc, PRONOUNS):
         token = doc[i]
@@ -622,11 +624,13 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         return out
     scores = ranker.scores(np.concatenate([x for _, _, x in pending]))  # one pass of the trees per document
 
-    def by_trees(token: Token, cands: list[Candidate], p: np.ndarray, k: int, threshold: float) -> None:
+    def by_trees(token: Token, cands: list[Candidate], p: np.ndarray, k: int, threshold: float, how: str) -> None:
         if p[k] >= threshold:
             out[token.i] = cands[k].actor
         elif (actor := _rule(token, index)) is not None:
             out[token.i] = actor  # below the threshold: the rule's reading, as a speaker would get
+            how = "rule"
+        trace[token.i] = {**trace.get(token.i, {}), "cands": [c.actor for c in cands], "trees": p, "by": how}
 
     at = 0
     to_read: list[tuple[Token, list[Candidate], np.ndarray, float, list[list[tuple[int, int]]], np.ndarray]] = []
@@ -637,16 +641,18 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         threshold = ranker.threshold if PRONOUNS[token.lower_][0] == "person" else ranker.threshold_other
         k = int(np.argmax(p))
         governing = np.flatnonzero(x[:, _GOVERNS])
+        how = "trees"
         if len(governing) == 1 and p[governing[0]] >= threshold and cands[governing[0]].actor.kind == "person":
             # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978); a body the tagger
             # named ("Nordea said he …") is left to the trees (GAP development, held-out 300: +1 row, all 2,000 +0.002)
-            k = int(governing[0])
+            k, how = int(governing[0]), "governs"
         elif (previous := _previous_speaker(token, cands, index)) is not None and not never[previous]:
-            k = previous  # "X said A. 'B,' he said.": a reporting subject continues the last sentence's speaker
+            # "X said A. 'B,' he said.": a reporting subject continues the last sentence's speaker
+            k, how = previous, "previous"
         elif reader is not None and unsure(p, threshold) and contested(token, cands, index, never):
             to_read.append((token, cands, p, threshold, reader_mentions(token, cands), never))
             continue
-        by_trees(token, cands, p, k, threshold)
+        by_trees(token, cands, p, k, threshold, how)
     if to_read and reader is not None:
         from onrecord.attribute.tokens import doc_text
 
@@ -658,10 +664,13 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
                 per_cand.append(probs[at : at + len(ms)])
                 at += len(ms)
             if sum(x.max() > 0 for x in per_cand) < 2:  # fewer than two in the reader's window: the trees decide
-                by_trees(token, cands, p, int(np.argmax(p)), threshold)
-            elif (actor := blend_choice(cands, [x * (not n) for x, n in zip(per_cand, never, strict=True)],
-                                        p)) is not None:
+                by_trees(token, cands, p, int(np.argmax(p)), threshold, "trees (reader window)")
+                continue
+            read = [x * (not n) for x, n in zip(per_cand, never, strict=True)]
+            if (actor := blend_choice(cands, read, p)) is not None:
                 out[token.i] = actor
+            trace[token.i] = {"cands": [c.actor for c in cands], "trees": p, "by": "reader",
+                              "reader": [float(x.max()) if len(x) else 0.0 for x in read]}
     return out
 
 
