@@ -292,6 +292,11 @@ def test_a_missed_surname_that_is_a_subject_is_a_person_of_no_known_gender() -> 
     assert not surname_subject(_without_people("Megan scored twice.")[0:1], names)
     # an untagged subject no census surname spells is left alone: "Instagram" taking "her" costs news records
     assert not surname_subject(_without_people("Instagram removed her post.")[0:1], names)
+    # a common surname that is a given name too says no gender alone: it is a surname here
+    robinson = _without_people("Despite her early fame, Robinson remained in Ohio for ten years.")
+    assert surname_subject(robinson[5:6], names)
+    people = [a for a in ActorIndex(robinson).actors if a.kind == "person"]
+    assert [a.name for a in people] == ["Robinson"] and not people[0].gender and people[0].pronouns
 
 
 def test_only_a_person_governing_the_pronouns_clause_wins_over_the_trees() -> None:

@@ -260,12 +260,14 @@ def name_gender(words: list[str], names: dict[str, str]) -> str | None:
 
 def surname_subject(span: Span, names: dict[str, str]) -> bool:
     """One untagged proper noun, the subject of its verb, that the census knows as a surname and not as a
-    given name ("Byas remained rooted", "Pondexter scored"): a person the tagger missed, of no known gender
-    (a latent person: it stays an actor only when a pronoun links to it)."""
+    given name ("Byas remained rooted", "Pondexter scored"), or as a common surname that alone says no gender
+    (``common_surnames``: "Robinson lectures", "Curtis was brought up"): a person the tagger missed, of no known
+    gender (a latent person: it stays an actor only when a pronoun links to it)."""
     if len(span) != 1 or span.root.dep_ not in ("nsubj", "nsubjpass") or span.root.ent_type_:
         return False
     word = span.text.lower()
-    return word in census_surnames() and word not in names and word not in place_names()
+    return word in census_surnames() and (word not in names or word in common_surnames()) \
+        and word not in place_names()
 
 
 _NICKNAMING = frozenset({"nicknamed", "dubbed", "called", "as"})
