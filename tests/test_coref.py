@@ -343,3 +343,21 @@ def test_the_reader_reads_nearby_pronouns_in_one_pass(monkeypatch: pytest.Monkey
     capped = reader.scores_many(far, [((she, she + 3), mentions), ((later, later + 3), mentions)], max_passes=1)
     assert len(runs) == 3  # two groups, one pass allowed
     assert sum(bool(p.any()) for p in capped) == 1
+
+
+def test_a_name_given_as_someones_kin_is_another_person_than_the_bare_surname() -> None:
+    from onrecord.attribute.actors import kin_phrase
+
+    record = onrecord.analyze("Keller is the daughter of the engineer Martin Keller. She trained as a nurse in Bonn.")
+    assert ("She", "pronoun") in _kinds(record, "Keller")
+    assert _kinds(record, "Martin Keller") == [("Martin Keller", "name")]
+    record = onrecord.analyze("Dahl was born in Bergen to Ola and Kari Dahl. He studied law in Oslo.")
+    assert ("He", "pronoun") in _kinds(record, "Dahl") and _kinds(record, "Kari Dahl") == [("Kari Dahl", "name")]
+    # a bare surname is the person the article names by it, not the relative named beside her
+    record = onrecord.analyze("Marta Lund said her father, Nils Lund, had left. Lund said she was sorry.")
+    assert ("Lund", "name") in _kinds(record, "Marta Lund")
+    assert _kinds(record, "Nils Lund") == [("Nils Lund", "name")]
+    doc = _without_people("Marta Lund met the engineer Nils Lund in Oslo.", keep=True)
+    assert not kin_phrase(doc[6:8])
+    doc = _without_people("She is the niece of the engineer Nils Lund.", keep=True)
+    assert kin_phrase(doc[7:9])

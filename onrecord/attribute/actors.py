@@ -283,6 +283,27 @@ def is_nickname(span: Span) -> bool:
     return i >= 0 and i < span.start - 1 and doc[i].lower_ in _NICKNAMING
 
 
+# nouns of kinship: a name after "the daughter of" or in apposition to "his brother" is a relative of someone
+_KIN_NOUNS = frozenset("""son daughter child children brother sister father mother parent parents husband wife widow
+widower grandson granddaughter grandfather grandmother grandchild nephew niece cousin uncle aunt descendant stepson
+stepdaughter stepfather stepmother""".split())
+
+
+def kin_phrase(span: Span) -> bool:
+    """The name is given as someone's kin: "the daughter of Colin Ure (and Edith Swinburne)", "born to Randy and
+    Melinda Doege", "Makarov's father, Aleksandr Makarov"."""
+    root = span.root
+    # "of A and B Doege": B hangs on A; "of the engineer Martin Keller": the name on the noun
+    while root.dep_ in ("conj", "appos") and root.head.i != root.i:
+        if root.dep_ == "appos" and root.head.lemma_.lower() in _KIN_NOUNS:
+            return True
+        root = root.head
+    head = root.head
+    if root.dep_ == "pobj" and head.lower_ == "of":
+        return head.head.lemma_.lower() in _KIN_NOUNS
+    return root.dep_ == "pobj" and head.lower_ == "to" and head.head.lower_ == "born"
+
+
 def sentence_numbers(doc: Doc) -> list[int]:
     """The number of each token's sentence."""
     out = [0] * len(doc)
@@ -342,6 +363,7 @@ class ActorIndex:
         self.not_person: dict[int, bool] = {}  # actor id -> coref.never_person, asked once per actor
         self._proper_nouns: dict[str, list[int]] | None = None
         self._bodies: dict[str, Actor] = {}
+        self._relatives: set[int] = set()  # people named only as someone's kin ("the daughter of Colin Ure")
         skip = skip or []
         ents = [_unbulleted(e) for e in doc.ents if e.label_ in _ACTOR_LABELS
                 and not any(s <= e.start_char < x for s, x in skip) and not is_nickname(e)]
@@ -526,7 +548,7 @@ class ActorIndex:
             if k >= 0 and skipped[k][0] <= start < skipped[k][1]:
                 continue
             for actor in exact_surname_first(candidates, word):
-                if same_surname(actor.surname, word):
+                if id(actor) not in self._relatives and same_surname(actor.surname, word):
                     actor.mentions.append((start, end))
                     if _is_subject(self.doc[i : i + 1]):
                         actor.subject_at.append(start)
@@ -591,10 +613,13 @@ class ActorIndex:
         words = _name_tokens(span, kind == "person")
         if not words:
             return None
-        actor = self._match(words, kind)
+        relative = kind == "person" and len(words) > 1 and kin_phrase(span)
+        actor = self._match(words, kind, relative)
         if actor is None:
             actor = Actor(" ".join(words), kind)
             self.actors.append(actor)
+            if relative:
+                self._relatives.add(id(actor))
             if kind == "person":
                 for part in {_fold(words[-1])[:4]} | {_fold(p)[:4] for p in words[-1].split("-")}:
                     self._people.setdefault(part, []).append(actor)
@@ -602,6 +627,8 @@ class ActorIndex:
                 self._bodies[actor.name.lower()] = actor
         elif kind == "person" and len(words) > len(actor.name.split()):
             actor.name = " ".join(words)  # the fullest form is the canonical one
+        if kind == "person" and len(words) > 1 and not relative:
+            self._relatives.discard(id(actor))
         mention = (span.start_char, span.end_char)
         if mention not in actor.mentions:
             actor.mentions.append(mention)
@@ -622,9 +649,14 @@ class ActorIndex:
             self._build_index()
         return actor
 
-    def _match(self, words: list[str], kind: str) -> Actor | None:
+    def _match(self, words: list[str], kind: str, relative: bool = False) -> Actor | None:
+        """The actor a name continues: a person by surname (and given initial), a body by its name. A bare
+        surname never joins a person named only as someone's kin, nor such a relative a bare surname's
+        person ("Pratt is the sister of Spencer Pratt": two people; ``kin_phrase``)."""
         if kind == "person":
             for actor in exact_surname_first(list(reversed(self._people.get(_fold(words[-1])[:4], []))), words[-1]):
+                if (len(words) == 1 and id(actor) in self._relatives) or (relative and len(actor.name.split()) == 1):
+                    continue
                 if same_surname(actor.surname, words[-1]):
                     given, other = words[:-1], actor.name.split()[:-1]
                     if not given or not other or given[0][0].lower() == other[0][0].lower():
