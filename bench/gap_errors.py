@@ -123,7 +123,7 @@ def main() -> None:
     writer.writerows(listing)
     if args.out:
         out.close()
-    print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()),
+    print(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()),
           file=sys.stderr)
     print("classes: " + ", ".join(f"{k} {v}" for k, v in classes.most_common()), file=sys.stderr)
     wrong = [r for r in listing if r[1] in ("other", "third", "unlinked")]

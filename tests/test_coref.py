@@ -361,3 +361,12 @@ def test_a_name_given_as_someones_kin_is_another_person_than_the_bare_surname() 
     assert not kin_phrase(doc[6:8])
     doc = _without_people("She is the niece of the engineer Nils Lund.", keep=True)
     assert kin_phrase(doc[7:9])
+
+
+def test_a_birth_name_is_another_name_of_the_subject() -> None:
+    for text in ("Pettersen was born as Karin Lie in Tromso. She later moved to Oslo.",
+                 "Pettersen was born Karin Lie in Tromso in 1950. She later moved to Oslo."):
+        record = onrecord.analyze(text)
+        people = [a for a in record.actors if a.kind == "person"]
+        assert len(people) == 1 and {m.text for m in people[0].mentions} >= {"Pettersen", "Karin Lie", "She"}
+

@@ -380,6 +380,7 @@ class ActorIndex:
         self._settle_one_word_kinds()
         self._merge_short_body_names()
         latent = self._add_latent_people(skip) if coref else []
+        self._merge_birth_names(latent)
         self._merge_acronyms()
         self.actors.sort(key=lambda a: min(a.mentions))
         self.name_genders = all_given_names()
@@ -503,6 +504,37 @@ class ActorIndex:
                 g = _PRONOUN_GENDER.get(token.lower_)
                 if g and token.dep_ in ("nsubj", "nsubjpass"):  # possessives often belong to others
                     actor.gender[g] = actor.gender.get(g, 0) + 1
+
+    def _merge_birth_names(self, latent: list[Actor]) -> None:
+        """"Hall was born Shirley Grossman", "McLaughlin was born as Audrey Brown": the birth name is the subject's
+        other name — one person, named as the subject is; the birth name's given name is gender evidence."""
+        for born in [a for a in self.actors if a.kind == "person"]:
+            for start, end in born.mentions:
+                span = self.doc.char_span(start, end, alignment_mode="expand")
+                verb = None if span is None else span.root.head
+                if verb is not None and span.root.dep_ == "pobj" and verb.lower_ == "as":
+                    verb = verb.head
+                if verb is None or verb.lower_ != "born" or span.root.dep_ not in ("oprd", "attr", "dobj", "pobj"):
+                    continue
+                subject = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+                person = None if subject is None else next(
+                    (a for a in self.actors if a is not born and a.kind == "person"
+                     and any(s <= subject.idx < e for s, e in a.mentions)), None)
+                if person is None:
+                    continue
+                person.mentions.extend(m for m in born.mentions if m not in person.mentions)
+                gender = name_gender(born.name.split(), all_given_names())
+                if gender is not None:
+                    person.gender[gender] = person.gender.get(gender, 0) + 2
+                self.actors.remove(born)
+                for people in self._people.values():
+                    if born in people:
+                        people.remove(born)
+                if person in latent and born not in latent:
+                    latent.remove(person)  # named by the tagger, it is no longer latent
+                elif born in latent:
+                    latent.remove(born)
+                break
 
     def _merge_acronyms(self) -> None:
         """A body named by its acronym (CEC, UN, OSCE) is the body whose name the acronym spells,
