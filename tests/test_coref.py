@@ -370,3 +370,19 @@ def test_a_birth_name_is_another_name_of_the_subject() -> None:
         people = [a for a in record.actors if a.kind == "person"]
         assert len(people) == 1 and {m.text for m in people[0].mentions} >= {"Pettersen", "Karin Lie", "She"}
 
+
+def test_a_name_inside_the_phrase_a_possessive_opens_is_not_its_antecedent() -> None:
+    from onrecord.attribute.actors import ActorIndex
+    from onrecord.attribute.coref import _possessed_phrase, candidates, unfit
+
+    doc = _without_people("Lena Ash directed the show in Oslo. Her assistant Maria Vik arrived late from Bergen.",
+                          keep=True)
+    index = ActorIndex(doc)
+    her = next(t for t in doc if t.text == "Her")
+    cands = candidates(her, index)
+    never = dict(zip([c.actor.name for c in cands], unfit(her, cands, index), strict=True))
+    assert never["Maria Vik"] and not never["Lena Ash"]
+    # a naming noun's phrase names the possessor: "his real name, Henry Rosenthal"
+    doc = _without_people("Rank produced films under his real name, Henry Rosenthal.", keep=True)
+    assert _possessed_phrase(next(t for t in doc if t.text == "his")) is None
+

@@ -330,14 +330,31 @@ def unfit(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarr
     out = np.zeros(len(cands), dtype=bool)
     if agreement not in "mf":
         return out
+    owned = _possessed_phrase(pronoun)
     for k, cand in enumerate(cands):
         actor = cand.actor
+        if owned is not None and owned[0] <= cand.mention[2].i <= owned[1]:
+            out[k] = True  # "her play Beds": a name inside the phrase the pronoun possesses is someone else
+            continue
         said = name_gender(actor.name.split(), index.name_genders) if actor.kind != "person" else None
         if said is not None and said != agreement:
             out[k] = True
             continue
         out[k] = _never_person_once(actor, index)
     return out
+
+
+_NAMING_NOUNS = frozenset("name nickname pseudonym alias surname".split())  # "his real name, Henry Rosenthal"
+
+
+def _possessed_phrase(pronoun: Token) -> tuple[int, int] | None:
+    """The token range of the noun phrase a possessive pronoun opens ("her play Beds", "his letter to Varga"): a
+    name inside it is c-commanded by the pronoun and so cannot be the pronoun's antecedent (binding Principle C);
+    not a naming noun's phrase ("his real name, Henry Rosenthal"), which names him."""
+    owner = pronoun.head
+    if pronoun.dep_ != "poss" or owner.i == pronoun.i or owner.lemma_.lower() in _NAMING_NOUNS:
+        return None
+    return owner.left_edge.i, owner.right_edge.i
 
 
 def _never_person_once(actor: Actor, index: ActorIndex) -> bool:
