@@ -386,3 +386,23 @@ def test_a_name_inside_the_phrase_a_possessive_opens_is_not_its_antecedent() -> 
     doc = _without_people("Rank produced films under his real name, Henry Rosenthal.", keep=True)
     assert _possessed_phrase(next(t for t in doc if t.text == "his")) is None
 
+
+def test_an_object_pronoun_is_not_the_subject_of_its_own_clause() -> None:
+    from onrecord.attribute.actors import ActorIndex
+    from onrecord.attribute.coref import _local_subject, candidates, unfit
+
+    text = ("Tomas Berg scored twice for the club. Afterwards coach Henrik Lund refused to sign a new deal with Berg, "
+            "choosing instead to trade him.")
+    record = onrecord.analyze(text)
+    assert ("him", "pronoun") in _kinds(record, "Tomas Berg")
+    assert ("him", "pronoun") not in _kinds(record, "Henrik Lund")
+    doc = _without_people(text, keep=True)
+    him = next(t for t in doc if t.text == "him")
+    assert _local_subject(him).text == "Lund"
+    index = ActorIndex(doc)
+    cands = candidates(him, index)
+    never = dict(zip([c.actor.name for c in cands], unfit(him, cands, index), strict=True))
+    assert never["Henrik Lund"] and not never["Tomas Berg"]
+    # a possessive or a subject pronoun may stand for its clause's subject
+    doc = _without_people("Henrik Lund said the club would trade his best player.", keep=True)
+    assert _local_subject(next(t for t in doc if t.text == "his")) is None

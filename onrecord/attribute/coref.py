@@ -331,10 +331,15 @@ def unfit(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarr
     if agreement not in "mf":
         return out
     owned = _possessed_phrase(pronoun)
+    subject = _local_subject(pronoun)
+    local = index.actor_at(subject) if subject is not None else None
     for k, cand in enumerate(cands):
         actor = cand.actor
         if owned is not None and owned[0] <= cand.mention[2].i <= owned[1]:
             out[k] = True  # "her play Beds": a name inside the phrase the pronoun possesses is someone else
+            continue
+        if actor is local:
+            out[k] = True  # "Clarke refused to sign McCrimmon, choosing to trade him": him is not Clarke
             continue
         said = name_gender(actor.name.split(), index.name_genders) if actor.kind != "person" else None
         if said is not None and said != agreement:
@@ -355,6 +360,23 @@ def _possessed_phrase(pronoun: Token) -> tuple[int, int] | None:
     if pronoun.dep_ != "poss" or owner.i == pronoun.i or owner.lemma_.lower() in _NAMING_NOUNS:
         return None
     return owner.left_edge.i, owner.right_edge.i
+
+
+def _local_subject(pronoun: Token) -> Token | None:
+    """The subject of an object pronoun's own clause, through the verbs that share it ("Clarke refused …, choosing
+    to trade him", "Jackson bandaged Bass and left him", "Kolb entered the office to wish him luck"): the one the
+    pronoun cannot stand for (binding Principle B: that would be "himself")."""
+    if pronoun.dep_ not in ("dobj", "dative") or pronoun.tag_ != "PRP":
+        return None
+    verb = pronoun.head
+    for _ in range(6):
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None:
+            return subject if subject.pos_ in ("PROPN", "NOUN") else None
+        if verb.dep_ not in ("xcomp", "advcl", "conj") or verb.head.i == verb.i:
+            return None
+        verb = verb.head
+    return None
 
 
 def _never_person_once(actor: Actor, index: ActorIndex) -> bool:
