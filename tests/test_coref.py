@@ -406,3 +406,17 @@ def test_an_object_pronoun_is_not_the_subject_of_its_own_clause() -> None:
     # a possessive or a subject pronoun may stand for its clause's subject
     doc = _without_people("Henrik Lund said the club would trade his best player.", keep=True)
     assert _local_subject(next(t for t in doc if t.text == "his")) is None
+
+
+def test_an_object_pronoun_is_not_the_object_that_controls_its_infinitive() -> None:
+    from onrecord.attribute.coref import _local_subject
+
+    text = "Mary Lind lost her post in 1313. In 1317 the king asked Eleanor Holm to restore her to the post."
+    doc = _without_people(text, keep=True)
+    her = [t for t in doc if t.lower_ == "her"][-1]
+    assert _local_subject(her).text == "Holm"
+    record = onrecord.analyze(text)
+    assert ("her", "pronoun") not in _kinds(record, "Eleanor Holm")
+    # subject control: the subject of the verb above stays the one ruled out
+    doc = _without_people("Karin Berg hoped to see her again.", keep=True)
+    assert _local_subject(next(t for t in doc if t.text == "her")).text == "Berg"

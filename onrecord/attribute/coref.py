@@ -375,6 +375,9 @@ def _local_subject(pronoun: Token) -> Token | None:
             return subject if subject.pos_ in ("PROPN", "NOUN") else None
         if verb.dep_ not in ("xcomp", "advcl", "conj") or verb.head.i == verb.i:
             return None
+        controller = next((c for c in verb.head.children if c.dep_ == "dobj"), None) if verb.dep_ == "xcomp" else None
+        if controller is not None:  # "asked Eleanor to restore her": the object controls the infinitive
+            return controller if controller.pos_ in ("PROPN", "NOUN") else None
         verb = verb.head
     return None
 
