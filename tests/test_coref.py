@@ -420,3 +420,11 @@ def test_an_object_pronoun_is_not_the_object_that_controls_its_infinitive() -> N
     # subject control: the subject of the verb above stays the one ruled out
     doc = _without_people("Karin Berg hoped to see her again.", keep=True)
     assert _local_subject(next(t for t in doc if t.text == "her")).text == "Berg"
+
+
+def test_a_plural_name_the_tagger_mislabelled_is_no_latent_person() -> None:
+    # "Winter" opens the event's name as a given name would; the plural "Olympics" says it is no one person
+    record = onrecord.analyze("During her race at the 1972 Winter Olympics in Sapporo, Henning was obstructed, "
+                              "but she still won.")
+    assert not [a for a in record.actors if "Olympics" in a.name]
+    assert ("she", "pronoun") in _kinds(record, "Henning")

@@ -618,8 +618,8 @@ class ActorIndex:
             if gender is not None and len(words) < 2:
                 continue
             gender = gender or name_gender(words, names)
-            if words[-1].lower() in _PLACE_WORDS or words[-1].lower() in TITLE_WORDS:
-                continue
+            if words[-1].lower() in _PLACE_WORDS or words[-1].lower() in TITLE_WORDS or span[-1].tag_ == "NNPS":
+                continue  # a plural name is no one person ("Winter Olympics", "the Beatles")
             if gender is None and not surname_subject(span, names):
                 continue
             if span.start_char in known or any(s <= span.start_char < x for s, x in skip) or is_nickname(span):
