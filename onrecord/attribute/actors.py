@@ -260,12 +260,14 @@ def name_gender(words: list[str], names: dict[str, str]) -> str | None:
 
 def surname_subject(span: Span, names: dict[str, str]) -> bool:
     """One untagged proper noun, the subject of its verb, that the census knows as a surname and not as a
-    given name ("Byas remained rooted", "Pondexter scored"): a person the tagger missed, of no known gender
-    (a latent person: it stays an actor only when a pronoun links to it)."""
+    given name ("Byas remained rooted", "Pondexter scored"), or as a common surname that alone says no gender
+    (``common_surnames``: "Robinson lectures", "Curtis was brought up"): a person the tagger missed, of no known
+    gender (a latent person: it stays an actor only when a pronoun links to it)."""
     if len(span) != 1 or span.root.dep_ not in ("nsubj", "nsubjpass") or span.root.ent_type_:
         return False
     word = span.text.lower()
-    return word in census_surnames() and word not in names and word not in place_names()
+    return word in census_surnames() and (word not in names or word in common_surnames()) \
+        and word not in place_names()
 
 
 _NICKNAMING = frozenset({"nicknamed", "dubbed", "called", "as"})
@@ -279,6 +281,27 @@ def is_nickname(span: Span) -> bool:
     while i >= 0 and (doc[i].is_quote or doc[i].lower_ == "the"):
         i -= 1
     return i >= 0 and i < span.start - 1 and doc[i].lower_ in _NICKNAMING
+
+
+# nouns of kinship: a name after "the daughter of" or in apposition to "his brother" is a relative of someone
+_KIN_NOUNS = frozenset("""son daughter child children brother sister father mother parent parents husband wife widow
+widower grandson granddaughter grandfather grandmother grandchild nephew niece cousin uncle aunt descendant stepson
+stepdaughter stepfather stepmother""".split())
+
+
+def kin_phrase(span: Span) -> bool:
+    """The name is given as someone's kin: "the daughter of Colin Ure (and Edith Swinburne)", "born to Randy and
+    Melinda Doege", "Makarov's father, Aleksandr Makarov"."""
+    root = span.root
+    # "of A and B Doege": B hangs on A; "of the engineer Martin Keller": the name on the noun
+    while root.dep_ in ("conj", "appos") and root.head.i != root.i:
+        if root.dep_ == "appos" and root.head.lemma_.lower() in _KIN_NOUNS:
+            return True
+        root = root.head
+    head = root.head
+    if root.dep_ == "pobj" and head.lower_ == "of":
+        return head.head.lemma_.lower() in _KIN_NOUNS
+    return root.dep_ == "pobj" and head.lower_ == "to" and head.head.lower_ == "born"
 
 
 def sentence_numbers(doc: Doc) -> list[int]:
@@ -340,6 +363,7 @@ class ActorIndex:
         self.not_person: dict[int, bool] = {}  # actor id -> coref.never_person, asked once per actor
         self._proper_nouns: dict[str, list[int]] | None = None
         self._bodies: dict[str, Actor] = {}
+        self._relatives: set[int] = set()  # people named only as someone's kin ("the daughter of Colin Ure")
         skip = skip or []
         ents = [_unbulleted(e) for e in doc.ents if e.label_ in _ACTOR_LABELS
                 and not any(s <= e.start_char < x for s, x in skip) and not is_nickname(e)]
@@ -356,6 +380,7 @@ class ActorIndex:
         self._settle_one_word_kinds()
         self._merge_short_body_names()
         latent = self._add_latent_people(skip) if coref else []
+        self._merge_birth_names(latent)
         self._merge_acronyms()
         self.actors.sort(key=lambda a: min(a.mentions))
         self.name_genders = all_given_names()
@@ -480,6 +505,37 @@ class ActorIndex:
                 if g and token.dep_ in ("nsubj", "nsubjpass"):  # possessives often belong to others
                     actor.gender[g] = actor.gender.get(g, 0) + 1
 
+    def _merge_birth_names(self, latent: list[Actor]) -> None:
+        """"Hall was born Shirley Grossman", "McLaughlin was born as Audrey Brown": the birth name is the subject's
+        other name — one person, named as the subject is; the birth name's given name is gender evidence."""
+        for born in [a for a in self.actors if a.kind == "person"]:
+            for start, end in born.mentions:
+                span = self.doc.char_span(start, end, alignment_mode="expand")
+                verb = None if span is None else span.root.head
+                if verb is not None and span.root.dep_ == "pobj" and verb.lower_ == "as":
+                    verb = verb.head
+                if verb is None or verb.lower_ != "born" or span.root.dep_ not in ("oprd", "attr", "dobj", "pobj"):
+                    continue
+                subject = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+                person = None if subject is None else next(
+                    (a for a in self.actors if a is not born and a.kind == "person"
+                     and any(s <= subject.idx < e for s, e in a.mentions)), None)
+                if person is None:
+                    continue
+                person.mentions.extend(m for m in born.mentions if m not in person.mentions)
+                gender = name_gender(born.name.split(), all_given_names())
+                if gender is not None:
+                    person.gender[gender] = person.gender.get(gender, 0) + 2
+                self.actors.remove(born)
+                for people in self._people.values():
+                    if born in people:
+                        people.remove(born)
+                if person in latent and born not in latent:
+                    latent.remove(person)  # named by the tagger, it is no longer latent
+                elif born in latent:
+                    latent.remove(born)
+                break
+
     def _merge_acronyms(self) -> None:
         """A body named by its acronym (CEC, UN, OSCE) is the body whose name the acronym spells,
         when the article names it in full too (Schwartz & Hearst 2003 match an acronym to its long
@@ -524,7 +580,7 @@ class ActorIndex:
             if k >= 0 and skipped[k][0] <= start < skipped[k][1]:
                 continue
             for actor in exact_surname_first(candidates, word):
-                if same_surname(actor.surname, word):
+                if id(actor) not in self._relatives and same_surname(actor.surname, word):
                     actor.mentions.append((start, end))
                     if _is_subject(self.doc[i : i + 1]):
                         actor.subject_at.append(start)
@@ -562,8 +618,8 @@ class ActorIndex:
             if gender is not None and len(words) < 2:
                 continue
             gender = gender or name_gender(words, names)
-            if words[-1].lower() in _PLACE_WORDS or words[-1].lower() in TITLE_WORDS:
-                continue
+            if words[-1].lower() in _PLACE_WORDS or words[-1].lower() in TITLE_WORDS or span[-1].tag_ == "NNPS":
+                continue  # a plural name is no one person ("Winter Olympics", "the Beatles")
             if gender is None and not surname_subject(span, names):
                 continue
             if span.start_char in known or any(s <= span.start_char < x for s, x in skip) or is_nickname(span):
@@ -589,10 +645,13 @@ class ActorIndex:
         words = _name_tokens(span, kind == "person")
         if not words:
             return None
-        actor = self._match(words, kind)
+        relative = kind == "person" and len(words) > 1 and kin_phrase(span)
+        actor = self._match(words, kind, relative)
         if actor is None:
             actor = Actor(" ".join(words), kind)
             self.actors.append(actor)
+            if relative:
+                self._relatives.add(id(actor))
             if kind == "person":
                 for part in {_fold(words[-1])[:4]} | {_fold(p)[:4] for p in words[-1].split("-")}:
                     self._people.setdefault(part, []).append(actor)
@@ -600,6 +659,8 @@ class ActorIndex:
                 self._bodies[actor.name.lower()] = actor
         elif kind == "person" and len(words) > len(actor.name.split()):
             actor.name = " ".join(words)  # the fullest form is the canonical one
+        if kind == "person" and len(words) > 1 and not relative:
+            self._relatives.discard(id(actor))
         mention = (span.start_char, span.end_char)
         if mention not in actor.mentions:
             actor.mentions.append(mention)
@@ -620,9 +681,14 @@ class ActorIndex:
             self._build_index()
         return actor
 
-    def _match(self, words: list[str], kind: str) -> Actor | None:
+    def _match(self, words: list[str], kind: str, relative: bool = False) -> Actor | None:
+        """The actor a name continues: a person by surname (and given initial), a body by its name. A bare
+        surname never joins a person named only as someone's kin, nor such a relative a bare surname's
+        person ("Pratt is the sister of Spencer Pratt": two people; ``kin_phrase``)."""
         if kind == "person":
             for actor in exact_surname_first(list(reversed(self._people.get(_fold(words[-1])[:4], []))), words[-1]):
+                if (len(words) == 1 and id(actor) in self._relatives) or (relative and len(actor.name.split()) == 1):
+                    continue
                 if same_surname(actor.surname, words[-1]):
                     given, other = words[:-1], actor.name.split()[:-1]
                     if not given or not other or given[0][0].lower() == other[0][0].lower():

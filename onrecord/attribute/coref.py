@@ -330,14 +330,56 @@ def unfit(pronoun: Token, cands: list[Candidate], index: ActorIndex) -> np.ndarr
     out = np.zeros(len(cands), dtype=bool)
     if agreement not in "mf":
         return out
+    owned = _possessed_phrase(pronoun)
+    subject = _local_subject(pronoun)
+    local = index.actor_at(subject) if subject is not None else None
     for k, cand in enumerate(cands):
         actor = cand.actor
+        if owned is not None and owned[0] <= cand.mention[2].i <= owned[1]:
+            out[k] = True  # "her play Beds": a name inside the phrase the pronoun possesses is someone else
+            continue
+        if actor is local:
+            out[k] = True  # "Clarke refused to sign McCrimmon, choosing to trade him": him is not Clarke
+            continue
         said = name_gender(actor.name.split(), index.name_genders) if actor.kind != "person" else None
         if said is not None and said != agreement:
             out[k] = True
             continue
         out[k] = _never_person_once(actor, index)
     return out
+
+
+_NAMING_NOUNS = frozenset("name nickname pseudonym alias surname".split())  # "his real name, Henry Rosenthal"
+
+
+def _possessed_phrase(pronoun: Token) -> tuple[int, int] | None:
+    """The token range of the noun phrase a possessive pronoun opens ("her play Beds", "his letter to Varga"): a
+    name inside it is c-commanded by the pronoun and so cannot be the pronoun's antecedent (binding Principle C);
+    not a naming noun's phrase ("his real name, Henry Rosenthal"), which names him."""
+    owner = pronoun.head
+    if pronoun.dep_ != "poss" or owner.i == pronoun.i or owner.lemma_.lower() in _NAMING_NOUNS:
+        return None
+    return owner.left_edge.i, owner.right_edge.i
+
+
+def _local_subject(pronoun: Token) -> Token | None:
+    """The subject of an object pronoun's own clause, through the verbs that share it ("Clarke refused …, choosing
+    to trade him", "Jackson bandaged Bass and left him", "Kolb entered the office to wish him luck"): the one the
+    pronoun cannot stand for (binding Principle B: that would be "himself")."""
+    if pronoun.dep_ not in ("dobj", "dative") or pronoun.tag_ != "PRP":
+        return None
+    verb = pronoun.head
+    for _ in range(6):
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None:
+            return subject if subject.pos_ in ("PROPN", "NOUN") else None
+        if verb.dep_ not in ("xcomp", "advcl", "conj") or verb.head.i == verb.i:
+            return None
+        controller = next((c for c in verb.head.children if c.dep_ == "dobj"), None) if verb.dep_ == "xcomp" else None
+        if controller is not None:  # "asked Eleanor to restore her": the object controls the infinitive
+            return controller if controller.pos_ in ("PROPN", "NOUN") else None
+        verb = verb.head
+    return None
 
 
 def _never_person_once(actor: Actor, index: ActorIndex) -> bool:
@@ -598,12 +640,14 @@ def blend_choice(cands: list[Candidate], reader_p: list[np.ndarray], trees: np.n
 
 
 def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
-                     reader: PronounReader | None = None) -> dict[int, Actor]:
+                     reader: PronounReader | None = None, trace: dict[int, dict] | None = None) -> dict[int, Actor]:
     """Token index -> actor for every referring pronoun the ranker links (or, with no model, the
     rule: the nearest earlier clause subject that fits); a contested he/she is the ``reader``'s to
     link when one is given (all of an article's contested pronouns read in as few encoder passes as
-    their windows allow: ``PronounReader.scores_many``)."""
+    their windows allow: ``PronounReader.scores_many``). ``trace`` (an error listing's, ``bench/gap_errors.py``)
+    gets, per pronoun the trees scored, its candidates, their scores and which step decided."""
     out: dict[int, Actor] = {}
+    trace = {} if trace is None else trace
     pending: list[tuple[Token, list[Candidate], np.ndarray]] = []
     for i in _positions(doc, PRONOUNS):
         token = doc[i]
@@ -622,11 +666,13 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         return out
     scores = ranker.scores(np.concatenate([x for _, _, x in pending]))  # one pass of the trees per document
 
-    def by_trees(token: Token, cands: list[Candidate], p: np.ndarray, k: int, threshold: float) -> None:
+    def by_trees(token: Token, cands: list[Candidate], p: np.ndarray, k: int, threshold: float, how: str) -> None:
         if p[k] >= threshold:
             out[token.i] = cands[k].actor
         elif (actor := _rule(token, index)) is not None:
             out[token.i] = actor  # below the threshold: the rule's reading, as a speaker would get
+            how = "rule"
+        trace[token.i] = {**trace.get(token.i, {}), "cands": [c.actor for c in cands], "trees": p, "by": how}
 
     at = 0
     to_read: list[tuple[Token, list[Candidate], np.ndarray, float, list[list[tuple[int, int]]], np.ndarray]] = []
@@ -637,16 +683,18 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         threshold = ranker.threshold if PRONOUNS[token.lower_][0] == "person" else ranker.threshold_other
         k = int(np.argmax(p))
         governing = np.flatnonzero(x[:, _GOVERNS])
+        how = "trees"
         if len(governing) == 1 and p[governing[0]] >= threshold and cands[governing[0]].actor.kind == "person":
             # "X said he …": the subject of the verb above the pronoun's clause (Hobbs 1978); a body the tagger
             # named ("Nordea said he …") is left to the trees (GAP development, held-out 300: +1 row, all 2,000 +0.002)
-            k = int(governing[0])
+            k, how = int(governing[0]), "governs"
         elif (previous := _previous_speaker(token, cands, index)) is not None and not never[previous]:
-            k = previous  # "X said A. 'B,' he said.": a reporting subject continues the last sentence's speaker
+            # "X said A. 'B,' he said.": a reporting subject continues the last sentence's speaker
+            k, how = previous, "previous"
         elif reader is not None and unsure(p, threshold) and contested(token, cands, index, never):
             to_read.append((token, cands, p, threshold, reader_mentions(token, cands), never))
             continue
-        by_trees(token, cands, p, k, threshold)
+        by_trees(token, cands, p, k, threshold, how)
     if to_read and reader is not None:
         from onrecord.attribute.tokens import doc_text
 
@@ -658,10 +706,13 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
                 per_cand.append(probs[at : at + len(ms)])
                 at += len(ms)
             if sum(x.max() > 0 for x in per_cand) < 2:  # fewer than two in the reader's window: the trees decide
-                by_trees(token, cands, p, int(np.argmax(p)), threshold)
-            elif (actor := blend_choice(cands, [x * (not n) for x, n in zip(per_cand, never, strict=True)],
-                                        p)) is not None:
+                by_trees(token, cands, p, int(np.argmax(p)), threshold, "trees (reader window)")
+                continue
+            read = [x * (not n) for x, n in zip(per_cand, never, strict=True)]
+            if (actor := blend_choice(cands, read, p)) is not None:
                 out[token.i] = actor
+            trace[token.i] = {"cands": [c.actor for c in cands], "trees": p, "by": "reader",
+                              "reader": [float(x.max()) if len(x) else 0.0 for x in read]}
     return out
 
 
