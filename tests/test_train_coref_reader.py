@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 
@@ -71,3 +72,27 @@ def test_third_persons_are_negatives_of_resolved_rows_only() -> None:
 def test_padded_batches_rows_of_unequal_width() -> None:
     out = padded([np.array([1.0, 0.0]), np.array([0.0, 1.0, 0.0, 0.0])])
     assert out.shape == (2, 4) and out[0].tolist() == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_ontogum_rows_from_a_written_conll(tmp_path) -> None:
+    from onrecord.train.coref_reader import ontogum_rows
+
+    lines = ["# begin document x"]
+    # Anna(1) met Bo Lund(2) . Anna(1) said she(1) knew Eva(no chain) .
+    marks = ["(1)", "_", "(2", "2)", "_", "(1)", "_", "(1)", "_", "_", "_"]
+    words = ["Anna", "met", "Bo", "Lund", ".", "Anna", "said", "she", "knew", "Eva", "."]
+    lines += [f"{i}\t{w}\t{m}" for i, (w, m) in enumerate(zip(words, marks, strict=True))]
+    (tmp_path / "doc1.conll").write_text("\n".join(lines) + "\n# end document\n", encoding="utf-8")
+    (tmp_path / "splits.md").write_text("## train\n* doc1\n", encoding="utf-8")
+
+    def tagger(texts):
+        return [[(m.start(), m.end()) for m in re.finditer(r"Anna|Bo Lund|Eva", t)] for t in texts]
+
+    (row,) = ontogum_rows(tmp_path, tagger)
+    text = row["Text"]
+    assert row["Pronoun"] == "she" and text[int(row["Pronoun-offset"]):].startswith("she")
+    # the nearer "Anna" is the coreferent A; Eva (no chain) and Bo Lund (another chain) are negatives
+    assert row["A"] == "Anna" and int(row["A-offset"]) == text.index("Anna said")
+    assert row["A-coref"] == "TRUE" and row["B-coref"] == "FALSE"
+    got = {row["B"], *(text[s:e] for s, e in row["others"])}
+    assert got == {"Eva", "Bo Lund"}

@@ -20,7 +20,8 @@ census list; Webster et al. 2018 and the GAP shared-task systems used name subst
 names), so the reader learns context, not names; ``--third-persons`` adds, to each row where A or B is the
 antecedent, every other person the tagger finds in the window as a negative candidate (the pipeline offers
 the reader third people; GAP's pairs never did). ``--held-out PATH`` writes the tune rows as a GAP ``.tsv``
-(outside the repository) to be read through the pipeline with ``onrecord evaluate PATH``.
+(outside the repository) to be read through the pipeline with ``onrecord evaluate PATH``. ``--ontogum DIR``
+adds rows from OntoGUM's train documents (``ontogum_rows``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -182,6 +183,49 @@ def third_persons(row: dict, persons: Iterable[tuple[int, int]],
     return sorted(out, key=lambda span: (other_gender(span), abs(span[0] - p0)))[:MAX_THIRD]
 
 
+GAP_PRONOUNS = frozenset({"he", "him", "his", "she", "her"})
+
+
+def ontogum_rows(folder: pathlib.Path,
+                 tagger: Callable[[Sequence[str]], list[list[tuple[int, int]]]] | None = None) -> list[dict]:
+    """GAP-like rows from OntoGUM's train documents (``splits.md``; CoNLL coreference): for each he / she /
+    him / her / his whose gold chain has a mention the tagger calls a person within the reader's window, A is
+    the nearest such mention (coreferent), B the nearest person mention of another chain or of none (OntoGUM
+    marks no singletons) sharing no capitalised word with the chain (an unmarked "Galois" is still Galois) and
+    ``others`` the rest of those (negatives); B is empty (offset -1) when there is none. ``tagger``: the
+    person spans of each text (``tagged_persons``)."""
+    from onrecord.evaluate_coref import conll_text, read_conll
+    from onrecord.train.coref import split_names
+
+    names = [n for n in split_names(folder / "splits.md", "train") if (folder / f"{n}.conll").exists()]
+    read = [read_conll(folder / f"{n}.conll") for n in names]
+    texts = [conll_text(tokens) for tokens, _ in read]
+    out: list[dict] = []
+    for name, (tokens, clusters), (text, starts), persons in zip(
+            names, read, texts, (tagger or tagged_persons)([t for t, _ in texts]), strict=True):
+        chars = {cid: [(starts[s], starts[e - 1] + len(tokens[e - 1])) for s, e in spans]
+                 for cid, spans in clusters.items()}
+        for spans in chars.values():
+            for p0, p1 in spans:
+                if text[p0:p1].lower() not in GAP_PRONOUNS:
+                    continue
+                lo, hi = window(text, p0, p1)
+                near = sorted(((s, e) for s, e in persons if lo <= s and e <= hi and not (s < p1 and p0 < e)),
+                              key=lambda span: abs(span[0] - p0))
+                pos = [sp for sp in near if any(sp[0] < ge and gs < sp[1] for gs, ge in spans)]
+                if not pos:
+                    continue
+                chain_words = {w for gs, ge in spans for w in re.findall(r"\w+", text[gs:ge]) if w[0].isupper()}
+                neg = [sp for sp in near if sp not in pos
+                       and not chain_words & set(re.findall(r"\w+", text[sp[0] : sp[1]]))][: MAX_THIRD + 1]
+                row = {"ID": f"{name}-{p0}", "Text": text, "Pronoun": text[p0:p1], "Pronoun-offset": str(p0),
+                       "A": text[pos[0][0] : pos[0][1]], "A-offset": str(pos[0][0]), "A-coref": "TRUE",
+                       "B": text[neg[0][0] : neg[0][1]] if neg else "", "B-offset": str(neg[0][0] if neg else -1),
+                       "B-coref": "FALSE", "others": neg[1:]}
+                out.append(row)
+    return out
+
+
 def tagged_persons(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
     """The parser's PERSON entities of each text (the entity recogniser alone runs)."""
     import spacy
@@ -263,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="add K name-substituted copies of each training row")
     ap.add_argument("--third-persons", action="store_true",
                     help="other people the tagger finds in a row's window are negative candidates")
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help="seed of the initial head, dropout and batch order (the train / tune split stays seed 17)")
+    ap.add_argument("--ontogum", type=pathlib.Path, metavar="DIR",
+                    help="add rows from the OntoGUM train documents there (he/she with a named antecedent)")
     ap.add_argument("--held-out", type=pathlib.Path, metavar="TSV",
                     help="write the tune rows (never trained on) as a GAP .tsv there and stop")
     args = ap.parse_args(argv)
@@ -285,8 +333,13 @@ def main(argv: list[str] | None = None) -> int:
             writer.writeheader()
             writer.writerows(r for i, r in enumerate(rows) if i in tune_ids)
         return 0
+    if args.seed != SEED:  # another draw of the same training: the run-to-run spread of a figure
+        torch.manual_seed(args.seed)
+        rnd = random.Random(args.seed)
     tokenizer = piece_tokenizer()
     train_rows = augment([r for i, r in enumerate(rows) if i not in tune_ids], args.swap_names, args.third_persons)
+    if args.ontogum:
+        train_rows += ontogum_rows(args.ontogum)
     train = examples(train_rows, tokenizer, args.max_pieces)
     tune = examples([r for i, r in enumerate(rows) if i in tune_ids], tokenizer, args.max_pieces)
     print(f"negatives: {sum(len(r.get('others', ())) for r in train_rows)}", file=sys.stderr, flush=True)
@@ -442,10 +495,13 @@ def main(argv: list[str] | None = None) -> int:
                        f"--epochs {args.epochs}" + (f" --passes {args.passes}" if args.passes else "")
                        + (f" --swap-names {args.swap_names}" if args.swap_names else "")
                        + (" --third-persons" if args.third_persons else "")
+                       + (" --ontogum PATH/TO/ontogum" if args.ontogum else "")
+                       + (f" --seed {args.seed}" if args.seed != SEED else "")
                        + (f" --frozen {args.frozen}" if args.frozen != FROZEN_LAYERS else "")
                        + (f" --max-pieces {args.max_pieces}" if args.max_pieces != MAX_PIECES else ""),
-            "seed": SEED, "rows": {"train": len(train), "tune": len(tune)},
-            "augmentation": {"swap_names": args.swap_names, "third_person_negatives":
+            "seed": SEED, "init_seed": args.seed, "rows": {"train": len(train), "tune": len(tune)},
+            "augmentation": {"swap_names": args.swap_names, "ontogum": bool(args.ontogum),
+                             "third_person_negatives":
                              sum(len(r.get("others", ())) for r in train_rows)}, "frozen_layers": args.frozen,
             "epochs": args.epochs, "passes": args.passes or args.epochs, "chosen_epoch": best[1],
             "lr": LR, "head_lr": HEAD_LR, "batch": BATCH,
