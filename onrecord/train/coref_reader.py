@@ -507,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
                        + (" --third-persons" if args.third_persons else "")
                        + (" --ontogum PATH/TO/ontogum" if args.ontogum else "")
                        + (f" --also-pieces {args.also_pieces}" if args.also_pieces else "")
+                       + (f" --max-minutes {args.max_minutes:g}" if args.max_minutes != MAX_MINUTES else "")
                        + (f" --seed {args.seed}" if args.seed != SEED else "")
                        + (f" --frozen {args.frozen}" if args.frozen != FROZEN_LAYERS else "")
                        + (f" --max-pieces {args.max_pieces}" if args.max_pieces != MAX_PIECES else ""),
