@@ -993,23 +993,34 @@ def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list
                  members: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The second stage on a chunk of a DuckDB store: the blocks around it loaded, the statements' vectors read,
     then ``link_paraphrases``. Updates ``members`` in place; returns the vector rows and the conflict rows."""
-    from onrecord.store.verdict import shipped
-
     if not statements:
         return [], []
     state.ensure_blocks(con, {match.block(s["published_date"]) for s in statements})
     vectors = _vectors(con, statements)
     by_member = {m["member"] for m in members}
     state.fill(con, [m["matched"] for m in members if m["matched"] is not None and m["matched"] not in by_member])
-
-    def score(a: list[str], b: list[str]) -> np.ndarray:
-        state.verdicts += len(a)
-        return shipped().scores(a, b, margin=match.MARGIN)
-
+    score = Scorer()
     vector_rows, conflicts = link_paraphrases(state.index, state.known, statements, members, vectors, score,
-                                              shipped().threshold)
+                                              score.threshold)
+    state.verdicts += score.pairs
     _fill_other_ids(con, conflicts)
     return vector_rows, conflicts
+
+
+class Scorer:
+    """The verdict as ``link_paraphrases`` calls it — the shipped model, the second order read only near its
+    threshold (``match.MARGIN``) — counting the pairs it read."""
+
+    def __init__(self) -> None:
+        from onrecord.store.verdict import shipped
+
+        self.verdict = shipped()
+        self.threshold = self.verdict.threshold
+        self.pairs = 0
+
+    def __call__(self, a: list[str], b: list[str]) -> np.ndarray:
+        self.pairs += len(a)
+        return self.verdict.scores(a, b, margin=match.MARGIN)
 
 
 def link_paraphrases(index: match.WindowIndex, known: dict[int, match.Candidate], statements: list[dict[str, Any]],

@@ -494,22 +494,16 @@ def paraphrase_segment(folder: Path, redirects: dict[int, dict[str, Any]]) -> tu
     """One segment of the second stage (``corroborate_batch.paraphrase_segment`` with the shipped verdict), its rows
     written next to the other segments' (a segment run again rewrites its files). Returns its ``EXPORTED`` rows and
     the pairs the verdict read."""
+    from onrecord.store import corroborate as co
     from onrecord.store import corroborate_batch as cb
-    from onrecord.store import match
-    from onrecord.store.verdict import shipped
 
-    read = {"n": 0}
-
-    def score(a: list[str], b: list[str]) -> np.ndarray:
-        read["n"] += len(a)
-        return shipped().scores(a, b, margin=match.MARGIN)
-
+    score = co.Scorer()
     rows = pq.read_table(folder, schema=cb.PARAPHRASE_IN.remove(0)).cast(cb.PARAPHRASE_IN.remove(0))
-    tables = cb.paraphrase_segment(rows, redirects, score, shipped().threshold)
+    tables = cb.paraphrase_segment(rows, redirects, score, score.threshold)
     parts = folder.parent.parent
     for name in ("linked", "statement_vectors", "claim_conflicts"):
         write_table(parts / f"paraphrase_{name}" / f"{folder.name.replace('=', '-')}.parquet", tables[name])
-    return tables["exported"], read["n"]
+    return tables["exported"], score.pairs
 
 
 def paraphrase_finish(work: Path) -> None:
