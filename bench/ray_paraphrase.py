@@ -22,6 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import distributed  # the sampled runs of bench/distributed.py
 
+sys.path.insert(0, str(distributed.REPO))  # this tree's onrecord, as the commands it runs use (their PYTHONPATH)
+
 
 def feed(data: Path, n: int, out: Path) -> int:
     """The first ``n`` PolNeAR articles as JSON Lines (id, outlet, published, text)."""

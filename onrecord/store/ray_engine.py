@@ -540,7 +540,8 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None, paraphrase
     for x, (y, share) in by_statements.items():
         copies[x] = (y, "statements", round(share, 4), x_seq[x])
     groups = cb.forest({x: (c[0], c[2]) for x, c in copies.items()}, {x: c[3] for x, c in copies.items()})
-    sizes["driver_rows"] = sizes["founder_counts"] + len(best_text) + len(by_statements)
+    sizes["driver_rows"] = sizes["founder_counts"] + len(best_text) + len(by_statements) + \
+        sizes.get("crossing_clusters", 0)
     links_ref = ray.put({x: (c[0], c[1], c[2], groups[x]) for x, c in copies.items()})
     steps["ids_and_copies"] = time.monotonic() - started - sum(steps.values())
     _summary(read, parts, partitions, links_ref, work if paraphrase else None)
