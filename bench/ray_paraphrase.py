@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -39,6 +40,18 @@ def feed(data: Path, n: int, out: Path) -> int:
     return len(files)
 
 
+def steps(store: Path) -> dict[str, float]:
+    """The pairs the verdict read and the paraphrase step's seconds, from the last run's summary lines
+    (``distributed.run`` keeps the last command's stderr; the store keeps neither)."""
+    err = distributed.LAST_ERR.get("text", "")
+    out = {}
+    for key, pattern in (("pairs_judged", r"(\d+) pairs judged"), ("paraphrase_s", r"paraphrase ([\d.]+) s")):
+        found = re.search(pattern, err)
+        if found:
+            out[key] = float(found.group(1))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", type=Path)
@@ -61,7 +74,8 @@ def main() -> None:
         for name in ("--no-paraphrase", "--paraphrase"):
             figures[name.strip("-")] = distributed.run(["corroborate", name, "--store", str(store), "--quiet",
                                                         *cpus], store)
-    keys = ("seconds", "cpu_total_s", "corroborate_s", "statements", "clusters")
+            figures[name.strip("-")].update(steps(store))
+    keys = ("seconds", "cpu_total_s", "corroborate_s", "statements", "clusters", "pairs_judged", "paraphrase_s")
     for name in ("ingest", "no-paraphrase", "paraphrase"):
         print(name, {k: figures[name].get(k) for k in keys})
     if opts.output:

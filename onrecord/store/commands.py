@@ -244,8 +244,11 @@ def run_corroborate(args: argparse.Namespace) -> int:
     if parquet_store.is_store(_store(args)):  # a Parquet store: corroborated again on Ray, following the setting
         from onrecord.store import ray_engine
 
-        _report(ray_engine.corroborate_store(_store(args), paraphrase=args.paraphrase, address=args.address,
-                                             cpus=args.cpus))
+        summary = ray_engine.corroborate_store(_store(args), paraphrase=args.paraphrase, address=args.address,
+                                               cpus=args.cpus)
+        _report(summary)
+        steps = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in getattr(summary, "steps", {}).items())
+        print(f"onrecord corroborate: steps {steps}", file=sys.stderr)  # where the time went, step by step
         return 0
     if args.address or args.cpus:
         raise InputError("--address and --cpus go with a Parquet store (corroboration on Ray)")
