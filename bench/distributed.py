@@ -209,6 +209,9 @@ def _stop(proc: subprocess.Popen[str]) -> None:
             child.kill()
 
 
+LAST_ERR: dict[str, str] = {}  # the stderr of the last ``run``
+
+
 def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         cores: list[int] | None = None) -> dict[str, Any]:
     """One ``onrecord`` command in a subprocess: its wall time, the driver's peak RSS (before publishing and
@@ -229,6 +232,7 @@ def run(args: list[str], store: Path | None = None, trace: Path | None = None,
         _, err = proc.communicate()
         stopped = True
     seconds = time.monotonic() - started
+    LAST_ERR["text"] = err  # for callers that read more of the summary lines
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     sampler.stop.set()
     sampler.join()

@@ -367,3 +367,68 @@ def test_local_ray_environment_is_set_then_restored(monkeypatch: pytest.MonkeyPa
     with _environment({"OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}):
         assert os.environ["OMP_NUM_THREADS"] == "1" and os.environ["TOKENIZERS_PARALLELISM"] == "false"
     assert os.environ["OMP_NUM_THREADS"] == "4" and "TOKENIZERS_PARALLELISM" not in os.environ
+
+
+# ------------------------------------------------------------------------ the paraphrase stage on the engine
+
+TALKS = "Talks on the new port agreement will resume in Geneva on Monday, the foreign ministry said."
+TALKS_OTHER = "The foreign ministry said negotiations over the port deal would restart Monday in Geneva."
+TALKS_THIRD = "Port agreement negotiations restart on Monday in Geneva, according to the foreign ministry."
+STORM = "The storm killed {n} people in the coastal villages, the civil defence said on Sunday."
+STORM_OTHER = "The civil defence said {n} people were killed by the storm in the coastal villages on Sunday."
+
+
+@pytest.fixture(scope="module")
+def paraphrase_feed(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One-sentence articles of several outlets: a claim in three wordings, a casualty figure told by three outlets
+    (one with another figure), a wording copied three weeks later (across a gap no window spans) and undated."""
+    rows = [("p1", "Harbour Times", "2024-03-04", TALKS), ("p2", "Valley Post", "2024-03-04", TALKS_OTHER),
+            ("p3", "Daily Ledger", "2024-03-05", TALKS_THIRD),
+            ("p4", "Harbour Times", "2024-03-05", STORM.format(n=12)),
+            ("p5", "Valley Post", "2024-03-05", STORM_OTHER.format(n=36)),
+            ("p6", "Daily Ledger", "2024-03-06", STORM_OTHER.format(n=12)),
+            ("p7", "Evening Star", "2024-03-25", TALKS_OTHER), ("p8", "Morning Herald", "2024-03-26", TALKS_THIRD),
+            ("p9", "Evening Star", None, TALKS_OTHER)]
+    return write_feed(tmp_path_factory.mktemp("paraphrase") / "feed.jsonl", [
+        {"id": i, "outlet": outlet, "title": f"Story {i}", "text": text, **({"published": day} if day else {})}
+        for i, outlet, day, text in rows])
+
+
+def test_paraphrase_stage_on_the_engine_equals_one_process(cluster: str, paraphrase_feed: str,
+                                                           tmp_path: Path) -> None:
+    """A store set to corroborate in other words: ``ingest --engine ray --corroborate`` (vectors in the analysis
+    actors, the linking per time segment) gives the tables of ``corroborate --paraphrase`` then ``ingest
+    --corroborate`` on a DuckDB store — ``cluster_members`` (how, similarity), ``statement_embeddings``,
+    ``statement_vectors``, ``claim_conflicts`` and the conflict flags — ids included; ``onrecord corroborate`` on the
+    Parquet store publishes the same tables again."""
+    from onrecord.store import corroborate, parquet_store, ray_engine
+
+    reference = tmp_path / "ref.duckdb"
+    corroborate.corroborate(reference, paraphrase=True)  # the setting first: the workers compute the vectors
+    expected = ingest([paraphrase_feed], reference, jobs=1, progress=False, corroborate=True).corroboration
+    path = tmp_path / "store"
+    store = parquet_store.ParquetStore(path)
+    store.create()
+    store.set_paraphrase(True)
+    got = ray_engine.ingest([paraphrase_feed], path, address=cluster, batch_size=3, progress=False,
+                            corroborate=True).corroboration
+    want = {**corroboration_tables(reference), **_embeddings(reference)}
+    assert want == {**corroboration_tables(path), **_embeddings(path)}
+    assert (got.clusters, got.copies, got.flags, got.furniture) == \
+        (expected.clusters, expected.copies, expected.flags, expected.furniture)
+    assert got.verdicts == expected.verdicts and got.flags.get("conflict", 0) >= 1
+    assert any("'paraphrase'" in r for r in want["cluster_members"]) and want["claim_conflicts"]
+    assert len(want["statement_embeddings"]) == len(want["cluster_members"])  # computed by the analysis, both sides
+    assert got.paraphrase_rounds == 2  # the copies across the gap moved with the statement they copy
+    again = ray_engine.corroborate_store(path, address=cluster)  # the store's setting, kept
+    assert {**corroboration_tables(path), **_embeddings(path)} == want and again.flags == got.flags
+
+
+def _embeddings(path: Path) -> dict[str, list[str]]:
+    from onrecord.store.corroborate import EMBEDDINGS
+
+    con = schema.connect(path, read_only=True)
+    try:
+        return {EMBEDDINGS.name: sorted(repr(r) for r in con.execute(f"SELECT * FROM {EMBEDDINGS.name}").fetchall())}
+    finally:
+        con.close()

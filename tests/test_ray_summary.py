@@ -178,6 +178,13 @@ def _joined(left: pa.Table, right: pa.Table, on: str, schemas: tuple[pa.Schema, 
 def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
     """The engine's statement steps (``ray_engine._corroborate``) in this process, every groupby cut into ``k``
     partitions of whole groups and every map into batches of ``k`` rows: ``cluster_members`` rows."""
+    linked = _linked_members(statements, k)
+    return [r for i in range(0, linked.num_rows, k) for r in cb.member_rows(linked.slice(i, k)).to_pylist()]
+
+
+def _linked_members(statements: pa.Table, k: int) -> pa.Table:
+    """The engine's ``linked_members`` (``RESOLVED`` rows with their cluster id), built as ``_statement_clusters``
+    says."""
     def parts(table: pa.Table) -> list[pa.Table]:
         return [pa.Table.from_pylist(p, schema=table.schema) for p in _partitions(table.to_pylist(), "shard", k)]
 
@@ -210,7 +217,7 @@ def _statement_clusters(statements: pa.Table, k: int) -> list[dict[str, Any]]:
     ids = pa.concat_tables([cb.number_founders(p.drop_columns(["shard"]), before) for p in parts(founders)])
     joined_ids = _joined(resolved, ids, "root", (cb.RESOLVED, cb.FOUNDERS), k)
     assert joined_ids.num_rows == resolved.num_rows
-    return [r for b in batches(joined_ids) for r in cb.member_rows(b).to_pylist()]
+    return joined_ids
 
 
 def test_statement_clusters_do_not_depend_on_cuts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,3 +258,65 @@ def test_copy_pairs_grow_linearly_with_copies() -> None:
         pairs = cb.statement_copy_pairs(group)
         assert pairs.num_rows == n * co.ORIGINALS - co.ORIGINALS
         assert set(pairs["y"].to_pylist()) == {f"a{i:03d}" for i in range(co.ORIGINALS)}
+
+
+def test_time_segments() -> None:
+    """Blocks two or more apart never meet in a window: a segment each; undated statements are one of their own."""
+    from onrecord.store import match
+
+    assert match.segments([10, 11, 12, 14, 15, 30, None, 11]) == {10: 10, 11: 10, 12: 10, 14: 14, 15: 14, 30: 30,
+                                                                   None: match.UNDATED_SEGMENT}
+    assert match.segments([]) == {}
+
+
+def test_paraphrase_stage_per_segment_equals_one_process(tmp_path: Path) -> None:
+    """The second stage as the engine runs it — statements cut into time segments, each segment's loop on its own,
+    run again while a verbatim copy across a gap moves — gives the one-process ``cluster_members``,
+    ``statement_vectors`` and ``claim_conflicts`` of ``corroborate(paraphrase=True)``, ids included. A copy three
+    weeks later of a statement that joined another outlet's cluster in other words needs the second round."""
+    from datetime import date, timedelta
+
+    from test_corroborate_semantic import TALKS, TALKS_OTHER_WORDS, TALKS_THIRD, UNRELATED, make_store
+
+    day, later = date(2024, 3, 4), date(2024, 3, 25)
+    killed12 = "The storm killed 12 people in the coastal villages, the civil defence said."
+    killed36 = "The civil defence said 36 people were killed by the storm in coastal villages."
+    path = make_store(tmp_path / "s.duckdb", [
+        ("a", "Harbour Times", day, [TALKS, UNRELATED]),
+        ("b", "Valley Post", day, [TALKS_OTHER_WORDS]),
+        ("c", "Daily Ledger", later, [TALKS_OTHER_WORDS]),  # a verbatim copy across the gap of b's
+        ("d", "Evening Star", later, [TALKS_THIRD]),  # other words, judged against the cluster's core (a's)
+        ("e", "Harbour Times", later, [killed12]),
+        ("f", "Valley Post", later + timedelta(days=1), [killed36]),  # a changed figure: a conflict
+        ("g", "Morning Herald", None, [TALKS_OTHER_WORDS, UNRELATED]),  # undated copies
+    ])
+    co.corroborate(path, paraphrase=True)
+    con = schema.connect(path, read_only=True)
+    try:
+        expected = {name: _rows(con, f"SELECT * FROM {name}")
+                    for name in ("cluster_members", "statement_vectors", "claim_conflicts")}
+        work = tmp_path / "version"
+        for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
+            (work / name).mkdir(parents=True)
+            con.execute(f"COPY {name} TO '{work / name / 'part-0.parquet'}' (FORMAT parquet)")
+    finally:
+        con.close()
+    assert any(r["how"] == "paraphrase" for r in expected["cluster_members"]) and expected["claim_conflicts"]
+    statements = cb.prepare(pq.read_table(parquet_store.corroboration_input(work)))["statements"]
+    parts = work / parquet_store.CORROBORATION
+    parquet_store.write_table(parts / "linked_members" / "part-0.parquet", _linked_members(statements, 1))
+    folders, needs = parquet_store.paraphrase_input(work)
+    assert len(folders) == 3 and sum(map(len, needs.values())) >= 1  # two dated segments and the undated one
+
+    def run(todo: list[Path], redirects: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for f in todo for r in parquet_store.paraphrase_segment(f, redirects)[0].to_pylist()]
+
+    rounds, _ = cb.paraphrase_rounds(folders, needs, run)
+    assert rounds == 2  # the copies of b's statement moved with it in the second
+    parquet_store.paraphrase_finish(work)
+    got = pq.read_table(parts / "linked_members")
+    names = cb.MEMBERS.names
+    assert _canon(cb.member_rows(got).to_pylist(), names) == _canon(expected["cluster_members"], names)
+    for name in ("statement_vectors", "claim_conflicts"):
+        names = co.BY_NAME[name].names
+        assert _canon(pq.read_table(parts / name).to_pylist(), names) == _canon(expected[name], names)

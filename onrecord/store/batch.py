@@ -11,7 +11,8 @@ from; ``items_table`` builds it from ``sources.Item``s, ``articles_items`` from 
 NULL: they are corpus-level, filled in when the rows are published) plus ``outcomes`` (one row per input row:
 ``ok``, ``skipped`` or ``failed`` with the stage and a one-line reason), and with ``status`` (the store
 corroborates) ``status_events``: the status events each article's check read (``corroborate.STATUS``), so that the
-corpus check need not parse the article again. Every output row carries the input's ``_run`` and ``_pos``, which
+corpus check need not parse the article again, and with ``vectors`` (the store corroborates in other words)
+``statement_embeddings`` (``corroborate.EMBEDDINGS``). Every output row carries the input's ``_run`` and ``_pos``, which
 order the articles exactly as a one-process run would.
 """
 
@@ -83,27 +84,29 @@ def to_items(table: pa.Table) -> list[Item]:
     return out
 
 
-def row_tables(status: bool = False) -> tuple[schema.Table, ...]:
-    """The tables of rows a batch produces: the store's article tables, and ``status_events`` with ``status``."""
-    if not status:
+def row_tables(status: bool = False, vectors: bool = False) -> tuple[schema.Table, ...]:
+    """The tables of rows a batch produces: the store's article tables, ``status_events`` with ``status`` and
+    ``statement_embeddings`` with ``vectors``."""
+    if not (status or vectors):
         return schema.ARTICLE_TABLES
-    from onrecord.store.corroborate import STATUS
+    from onrecord.store.corroborate import EMBEDDINGS, STATUS
 
-    return (*schema.ARTICLE_TABLES, STATUS)
+    return (*schema.ARTICLE_TABLES, *([STATUS] if status else []), *([EMBEDDINGS] if vectors else []))
 
 
 def analyse_batch(items: pa.Table, *, max_bytes: int | None = None, known: np.ndarray | None = None,
-                  status: bool = False) -> dict[str, pa.Table]:
+                  status: bool = False, vectors: bool = False) -> dict[str, pa.Table]:
     """Analyse one batch of items. ``known``: sorted 8-byte hashes of the article ids already stored
     (``ingest.id_hash``), which are skipped before the costly analysis; ``status``: keep the status events too
-    (``status_events``). One bad item is a ``failed`` outcome, never an exception."""
+    (``status_events``); ``vectors``: the statement vectors of the second stage (``statement_embeddings``). One bad
+    item is a ``failed`` outcome, never an exception."""
     from onrecord.store import ingest
 
-    ingest.init_worker(known if known is not None else np.empty(0, dtype=np.uint64), max_bytes, status=status,
-                       in_pool=False)
+    ingest.init_worker(known if known is not None else np.empty(0, dtype=np.uint64), max_bytes, vectors=vectors,
+                       status=status, in_pool=False)
     order = items.select(["_run", "_pos"]).to_pylist()
     outcomes = ingest.process(to_items(items))
-    tables = row_tables(status)
+    tables = row_tables(status, vectors)
     rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in tables}
     status = []
     for where, outcome in zip(order, outcomes, strict=True):

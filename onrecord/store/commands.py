@@ -238,9 +238,20 @@ def _report(summary: Any) -> None:
 
 
 def run_corroborate(args: argparse.Namespace) -> int:
-    from onrecord.store import schema
+    from onrecord.store import parquet_store, schema
     from onrecord.store.corroborate import corroborate
 
+    if parquet_store.is_store(_store(args)):  # a Parquet store: corroborated again on Ray, following the setting
+        from onrecord.store import ray_engine
+
+        summary = ray_engine.corroborate_store(_store(args), paraphrase=args.paraphrase, address=args.address,
+                                               cpus=args.cpus)
+        _report(summary)
+        steps = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in getattr(summary, "steps", {}).items())
+        print(f"onrecord corroborate: steps {steps}", file=sys.stderr)  # where the time went, step by step
+        return 0
+    if args.address or args.cpus:
+        raise InputError("--address and --cpus go with a Parquet store (corroboration on Ray)")
     con = schema.connect(_store(args))
     with con:
         _report(corroborate(con, rebuild=args.rebuild, progress=not args.quiet, paraphrase=args.paraphrase))
@@ -436,6 +447,8 @@ def register(subparsers: Any) -> None:
                    help="also link claims told in other words (embeddings + verdict model; experimental, off in a "
                         "new store; kept in the store for later runs)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument("--address", help="on a Parquet store: the Ray cluster to join (default: a local Ray)")
+    p.add_argument("--cpus", type=int, help="on a Parquet store: CPUs of a local Ray (default 2)")
     p.set_defaults(func=run_corroborate)
 
     p = subparsers.add_parser("cluster", help="the statements of one cluster, or the most corroborated clusters")

@@ -991,37 +991,64 @@ def _vectors(con: duckdb.DuckDBPyConnection, statements: list[dict[str, Any]]) -
 
 def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list[dict[str, Any]],
                  members: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The second stage: statements that found no verbatim match join a cluster whose core says the same claim
-    in other words (onrecord.store.match); pairs of sources that tell one claim differently are kept as
-    ``claim_conflicts``. Updates ``members`` in place; returns the vector rows and the conflict rows."""
-    from onrecord.store.verdict import shipped
-
+    """The second stage on a chunk of a DuckDB store: the blocks around it loaded, the statements' vectors read,
+    then ``link_paraphrases``. Updates ``members`` in place; returns the vector rows and the conflict rows."""
     if not statements:
         return [], []
-    days = [s["published_date"] for s in statements]
-    state.ensure_blocks(con, {match.block(d) for d in days})
+    state.ensure_blocks(con, {match.block(s["published_date"]) for s in statements})
     vectors = _vectors(con, statements)
-    verdict = shipped()
-    by_member = {m["member"]: m for m in members}
-
-    def score(a: list[str], b: list[str]) -> np.ndarray:
-        state.verdicts += len(a)
-        return verdict.scores(a, b, margin=match.MARGIN)
-
+    by_member = {m["member"] for m in members}
     state.fill(con, [m["matched"] for m in members if m["matched"] is not None and m["matched"] not in by_member])
+    score = Scorer()
+    vector_rows, conflicts = link_paraphrases(state.index, state.known, statements, members, vectors, score,
+                                              score.threshold)
+    state.verdicts += score.pairs
+    _fill_other_ids(con, conflicts)
+    return vector_rows, conflicts
+
+
+class Scorer:
+    """The verdict as ``link_paraphrases`` calls it — the shipped model, the second order read only near its
+    threshold (``match.MARGIN``) — counting the pairs it read."""
+
+    def __init__(self) -> None:
+        from onrecord.store.verdict import shipped
+
+        self.verdict = shipped()
+        self.threshold = self.verdict.threshold
+        self.pairs = 0
+
+    def __call__(self, a: list[str], b: list[str]) -> np.ndarray:
+        self.pairs += len(a)
+        return self.verdict.scores(a, b, margin=match.MARGIN)
+
+
+def link_paraphrases(index: match.WindowIndex, known: dict[int, match.Candidate], statements: list[dict[str, Any]],
+                     members: list[dict[str, Any]], vectors: np.ndarray, score: Any, threshold: float
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The second stage over plain rows, in member order: statements that found no verbatim match join a cluster
+    whose core says the same claim in other words (onrecord.store.match); pairs of sources that tell one claim
+    differently are kept as ``claim_conflicts``. ``index`` and ``known`` hold the earlier statements (each
+    statement is added as it is done); ``known`` holds the cores of their clusters and the statements the verbatim
+    copies among ``members`` matched. Sequential: a join changes what later statements meet. The DuckDB store
+    calls it per chunk (``_paraphrases``), the engine per time segment (``corroborate_batch.paraphrase_segment``).
+    Updates ``members`` in place; returns the vector rows and the conflict rows (a partner outside ``members``
+    without its ids)."""
+    by_member = {m["member"]: m for m in members}
     vector_rows, conflicts = [], []
-    for s, m, vector, day in zip(statements, members, vectors, days, strict=True):
+    for s, m, vector in zip(statements, members, vectors, strict=True):
+        day = s["published_date"]
         core, matched = m["member"], None
         if m["matched"] in by_member:  # a verbatim copy of a statement of this chunk: wherever that one went
             m["cluster_id"] = by_member[m["matched"]]["cluster_id"]
         if m["matched"] is not None:
-            matched = state.known.get(m["matched"])
+            matched = known.get(m["matched"])
             core = matched.core if matched is not None else by_member.get(m["matched"], m)["member"]
         new = match.Candidate(m["member"], m["cluster_id"], s["source"], day, s["context"], core)
         if m["words"] >= MIN_EXACT_WORDS:
-            near = match.candidates(new, state.index.search(vector, match.block(day)), state.known)
+            near = match.candidates(new, index.search(vector, match.block(day)), known)
             if near:  # a verbatim copy is in its cluster already: only conflicts are looked for
-                best, clashes = match.judge(new, [c for c, _ in near], state.known, score, verdict.threshold,
+                best, clashes = match.judge(new, [c for c, _ in near], known, score, threshold,
                                             join=m["matched"] is None)
                 if best is not None:
                     m.update(cluster_id=best.other.cluster, matched=best.other.member,
@@ -1037,11 +1064,10 @@ def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list
                             "other_member": c.other.member, "what": d.what, "kind": d.kind or None,
                             "value": d.a, "other_value": d.b, "score": round(c.score, 4),
                             "updates": new.read().updates})
-        state.known[new.member] = new
-        state.index.add([new.member], vector[None, :], [match.block(day)])
+        known[new.member] = new
+        index.add([new.member], vector[None, :], [match.block(day)])
         vector_rows.append({"member": new.member, "block": match.block(day), "day": day, "source": s["source"],
                             "context": s["context"], "vector": vector.tolist()})
-    _fill_other_ids(con, conflicts)
     return vector_rows, conflicts
 
 

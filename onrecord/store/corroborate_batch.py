@@ -465,9 +465,14 @@ def blocks_before(counts: dict[int, int]) -> dict[int, int]:
 
 
 def member_rows(resolved: pa.Table) -> pa.Table:
-    """``MEMBERS_IN`` rows (``shard`` still empty) of resolved statements joined to their founder's cluster id."""
-    how = pc.if_else(pc.is_valid(resolved["matched"]), pa.scalar("verbatim"), pa.scalar(None, pa.string()))
-    table = resolved.append_column("how", how).append_column("group_id", pa.nulls(len(resolved), pa.string()))
+    """``MEMBERS_IN`` rows (``shard`` still empty) of resolved statements joined to their founder's cluster id (or
+    the final cluster the second stage gave them)."""
+    if "how" in resolved.schema.names:  # the second stage set it (verbatim | paraphrase)
+        table = resolved
+    else:
+        how = pc.if_else(pc.is_valid(resolved["matched"]), pa.scalar("verbatim"), pa.scalar(None, pa.string()))
+        table = resolved.append_column("how", how)
+    table = table.append_column("group_id", pa.nulls(len(resolved), pa.string()))
     table = table.append_column("shard", pa.nulls(len(resolved), pa.int64()))
     return table.select(MEMBERS_IN.names).cast(MEMBERS_IN)
 
@@ -616,3 +621,103 @@ def check_flags(group: pa.Table) -> pa.Table:
 def unique_flags(group: pa.Table) -> pa.Table:
     """``corroborate.unique_flags`` over whole articles' flags: the ``flags`` rows to store."""
     return pa.Table.from_pylist(co.unique_flags(group.to_pylist()), schema=schema.FLAGS.arrow)
+
+
+# --- the second stage (``corroborate --paraphrase``): ``corroborate.link_paraphrases`` once per time segment
+# A statement meets only the statements of its window (its 3-day block and the two next to it), so blocks cut where a
+# gap of 2+ blocks lies between them (``match.segments``) never meet: each segment runs the sequential loop on its
+# own. What crosses a gap is a verbatim copy (copies link at any distance): a statement whose verbatim cluster was
+# founded in another segment takes that founder's final cluster and core (``outside`` rows, with the decisions of
+# the founder's segment once known: ``paraphrase_rounds``).
+
+PARAPHRASE_IN = pa.schema([
+    ("segment", pa.int64()), ("member", pa.int64()),
+    ("cluster_id", pa.int64()),  # the verbatim cluster (its founder: ``root``)
+    ("matched", pa.int64()), ("similarity", pa.float64()), ("words", pa.int32()),
+    ("article_id", pa.string()), ("statement_id", pa.string()),
+    ("source", pa.string()), ("published_date", pa.date32()), ("context", pa.string()),
+    ("vector", pa.list_(pa.float32())),  # the analysis's statement vector (NULL: computed here)
+    ("outside", pa.bool_()),  # the founder of a verbatim cluster of this segment's statements, from another segment
+    ("exported", pa.bool_()),  # a founder of this segment whose cluster other segments' statements are in
+])
+LINKED = pa.schema([("member", pa.int64()), ("cluster_id", pa.int64()), ("matched", pa.int64()),
+                    ("similarity", pa.float64()), ("how", pa.string())])
+EXPORTED = pa.schema([("cluster", pa.int64()), ("founder", pa.int64()), ("final", pa.int64()), ("core", pa.int64()),
+                      ("source", pa.string()), ("published_date", pa.date32()), ("context", pa.string())])
+
+
+def paraphrase_segment(rows: pa.Table, redirects: dict[int, dict[str, Any]], score: Any, threshold: float
+                       ) -> dict[str, pa.Table]:
+    """``corroborate.link_paraphrases`` over one segment's rows (``PARAPHRASE_IN``, in member order). ``redirects``:
+    what other segments decided for the founders of ``outside`` rows (``EXPORTED`` rows by verbatim cluster; a
+    founder without one keeps its cluster and is its own core). Returns the segment's ``linked`` rows (final
+    cluster, match, score, how), ``statement_vectors``, ``claim_conflicts`` and ``exported`` (its founders other
+    segments' statements copy: their final cluster and core)."""
+    from onrecord.store import embed, match
+
+    rows_ = sorted(rows.to_pylist(), key=lambda r: (r["outside"], r["member"]))
+    known: dict[int, match.Candidate] = {}
+    finals: dict[int, tuple[int, int]] = {}  # verbatim cluster founded outside -> (final cluster, core member)
+    for r in (r for r in rows_ if r["outside"]):
+        red = redirects.get(r["cluster_id"])
+        core = {"core": r["member"], "final": r["cluster_id"], **r} if red is None else red
+        known[core["core"]] = match.Candidate(core["core"], core["final"], core["source"], core["published_date"],
+                                              core["context"], core["core"])
+        finals[r["cluster_id"]] = (core["final"], core["core"])
+    own = [r for r in rows_ if not r["outside"]]
+    mine = {r["member"] for r in own}
+    statements, members = [], []
+    for r in own:
+        m = {"member": r["member"], "cluster_id": r["cluster_id"], "matched": r["matched"],
+             "similarity": r["similarity"], "how": None if r["matched"] is None else "verbatim", "words": r["words"],
+             "article_id": r["article_id"], "statement_id": r["statement_id"]}
+        if r["matched"] is not None and r["matched"] not in mine and r["cluster_id"] in finals:
+            final, core = finals[r["cluster_id"]]  # a copy of a statement of another segment: where its founder went
+            m["cluster_id"] = final
+            known.setdefault(r["matched"], match.Candidate(r["matched"], final, "", None, "", core))  # its core only
+        statements.append({"article_id": r["article_id"], "statement_id": r["statement_id"], "source": r["source"],
+                           "published_date": r["published_date"], "context": r["context"]})
+        members.append(m)
+    vectors = np.zeros((len(own), embed.WIDTH), dtype=np.float32)
+    missing = [i for i, r in enumerate(own) if r["vector"] is None]
+    for i, r in enumerate(own):
+        if r["vector"] is not None:
+            vectors[i] = r["vector"]
+    if missing:
+        vectors[missing] = embed.embed([own[i]["context"] for i in missing])
+    vector_rows, conflicts = co.link_paraphrases(match.WindowIndex(embed.WIDTH), known, statements, members, vectors,
+                                                 score, threshold)
+    exported = []
+    for r, m in zip(own, members, strict=True):
+        if r["exported"]:
+            core = known[known[m["member"]].core]
+            exported.append({"cluster": r["cluster_id"], "founder": r["member"], "final": m["cluster_id"],
+                             "core": core.member, "source": core.source, "published_date": core.day,
+                             "context": core.context})
+    return {"linked": pa.Table.from_pylist([{k: m[k] for k in LINKED.names} for m in members], schema=LINKED),
+            "statement_vectors": pa.Table.from_pylist(vector_rows, schema=co.BY_NAME["statement_vectors"].arrow),
+            "claim_conflicts": pa.Table.from_pylist(conflicts, schema=co.BY_NAME["claim_conflicts"].arrow),
+            "exported": pa.Table.from_pylist(exported, schema=EXPORTED)}
+
+
+def paraphrase_rounds(segments: list[Any], needs: dict[Any, set[int]],
+                      run: Any) -> tuple[int, dict[int, dict[str, Any]]]:
+    """The segments run until no decision crossing a gap changes: ``run(segments, redirects)`` runs the given
+    segments (each ``paraphrase_segment``) and returns their ``EXPORTED`` rows; ``needs``: the verbatim clusters
+    founded elsewhere each segment holds statements of. The first round runs every segment with no redirect; a
+    segment runs again when a cluster it needs was redirected otherwise than it last saw. Each decision depends
+    only on earlier statements, so the rounds end (one more than the longest chain of such crossings). Returns the
+    rounds and the redirects (the driver holds only the clusters crossing a gap)."""
+    redirects: dict[int, dict[str, Any]] = {}
+    todo, rounds = list(segments), 0
+    while todo:
+        rounds += 1
+        changed = set()
+        for r in run(todo, redirects):
+            before = redirects.get(r["cluster"])
+            was = (before["final"], before["core"]) if before else (r["cluster"], r["founder"])
+            if (r["final"], r["core"]) != was:
+                changed.add(r["cluster"])
+            redirects[r["cluster"]] = r
+        todo = [s for s in segments if needs.get(s, set()) & changed]
+    return rounds, redirects

@@ -19,7 +19,7 @@ Thresholds: ``MIN_COSINE`` keeps every equivalent pair of the MRPC dev slice amo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -43,6 +43,26 @@ def block(day: date | None) -> int | None:
 
 def near_blocks(b: int | None) -> list[int | None]:
     return [None] if b is None else [b - 1, b, b + 1]
+
+
+UNDATED_SEGMENT = -1  # the segment of undated statements (they meet only each other)
+
+
+def segments(blocks: Iterable[int | None]) -> dict[int | None, int]:
+    """Each block's time segment: blocks cut where two dated blocks in a row are 2+ blocks apart (a statement
+    searches its block and the two next to it, so no window reaches across such a gap), a segment named by its
+    first block; undated statements are a segment of their own. The second stage runs each segment on its own."""
+    found = set(blocks)
+    out: dict[int | None, int] = {}
+    first = last = None
+    for b in sorted(b for b in found if b is not None):
+        if last is None or b - last >= 2:
+            first = b
+        out[b] = first  # type: ignore[assignment]
+        last = b
+    if None in found:
+        out[None] = UNDATED_SEGMENT
+    return out
 
 
 @dataclass

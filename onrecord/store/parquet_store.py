@@ -41,6 +41,7 @@ LAYOUT = "parquet-directory/1"
 ANALYSED = "_analysed"
 OUTCOMES = "outcomes"
 STATUS_EVENTS = "status_events"  # kept by the analysis when the store corroborates (``batch.row_tables``)
+EMBEDDINGS = "statement_embeddings"  # kept by the analysis when the store corroborates in other words
 CHOSEN = "_chosen"  # per version: where each published article's rows are (id, seq, _batch, _pos)
 KEEP_VERSIONS = 2  # the published version and the one before (a reader may still be on it)
 
@@ -164,7 +165,7 @@ class ParquetStore:
         con = scratch()
         con.execute("SET preserve_insertion_order = false")
         _view(con, "raw_outcomes", self.analysed(OUTCOMES), _batch_schema(batch.OUTCOMES))
-        for table in batch.row_tables(status=True):
+        for table in batch.row_tables(status=True, vectors=True):
             _view(con, f"raw_all_{table.name}", self.analysed(table.name), _batch_schema(batch.raw_schema(table)))
             con.execute(f"CREATE VIEW raw_{table.name} AS SELECT * FROM raw_all_{table.name} "
                         "WHERE _batch IN (SELECT DISTINCT _batch FROM raw_outcomes)")
@@ -238,6 +239,28 @@ class ParquetStore:
             shutil.rmtree(old, ignore_errors=True)
         return int(new), summary
 
+    def paraphrase(self) -> bool:
+        """Whether the store corroborates in other words (``corroborate --paraphrase``): the setting kept in the
+        marker file, else the published version's ``store_info``, else ``corroborate.PARAPHRASE_DEFAULT`` — as
+        ``corroborate.paraphrase_enabled`` reads a DuckDB store's."""
+        from onrecord.store import corroborate as co
+
+        info = self.info()
+        if "paraphrase" in info:
+            return bool(info["paraphrase"])
+        version = self.version()
+        if version is not None and (version / "store_info").is_dir():
+            for r in pq.read_table(version / "store_info").to_pylist():
+                if r["key"] == "corroborate_paraphrase":
+                    return r["value"] == "1"
+        return co.PARAPHRASE_DEFAULT
+
+    def set_paraphrase(self, on: bool) -> None:
+        """Keep the second stage's setting in the store: every later corroboration (an ingest's) follows it."""
+        info = self.info()
+        info["paraphrase"] = bool(on)
+        self._save_info(info)
+
     def corroborated(self) -> bool:
         """Whether the published store has been corroborated (later ingests then keep it up to date)."""
         version = self.version()
@@ -251,8 +274,10 @@ class ParquetStore:
         """The version's tables: those with actor ids (``with_actors``: after actor merging, from ``resolved``),
         or the others."""
         local = {"attributions": "speaker_local", "mentions": "local_id", "positions": "local_actor"}
-        # status_events: what the analysis kept for corroboration (``batch.row_tables``), published when it did
-        for table in batch.row_tables(status=any(self.analysed(STATUS_EVENTS).glob("*.parquet"))):
+        # status_events, statement_embeddings: what the analysis kept for corroboration (``batch.row_tables``),
+        # published when it did
+        for table in batch.row_tables(status=any(self.analysed(STATUS_EVENTS).glob("*.parquet")),
+                                      vectors=any(self.analysed(EMBEDDINGS).glob("*.parquet"))):
             if (table.name in local) != with_actors:
                 continue
             cols = []
@@ -411,6 +436,123 @@ def corroboration_input(work: Path) -> Path:
     return folder
 
 
+def paraphrase_input(work: Path) -> tuple[list[Path], dict[Path, set[int]]]:
+    """The second stage's input (``corroborate_batch.PARAPHRASE_IN``), written by DuckDB on the driver's node cut by
+    time segment (``match.segments`` over the statements' blocks; a folder per segment): each statement of the
+    version's ``linked_members`` (its verbatim cluster) with its source, date, context and the analysis's vector,
+    and the founders of the verbatim clusters it holds that lie in other segments (``outside``). Returns the segment
+    folders and, per folder, the verbatim clusters founded elsewhere it needs (what the rounds watch)."""
+    from onrecord.store import corroborate as co
+    from onrecord.store import match
+
+    parts = work / CORROBORATION
+    folder = parts / "paraphrase_input"
+    shutil.rmtree(folder, ignore_errors=True)
+    con = scratch()
+    try:
+        _view(con, "linked", parts / "linked_members", pa.schema([]))
+        _view(con, "embeddings", work / co.EMBEDDINGS.name, co.EMBEDDINGS.arrow)
+        # the block of a date as ``match.block`` (date.toordinal() // WINDOW_DAYS; ordinals count from 0001-01-01 = 1)
+        # (``time_block``: linked_members' own ``block`` numbers the founders)
+        con.execute(f"""CREATE TABLE s AS SELECT l.*, CASE WHEN l.published_date IS NULL THEN NULL ELSE
+                            (l.published_date - DATE '0001-01-01' + 1) // {match.WINDOW_DAYS} END AS time_block
+                        FROM linked l""")
+        blocks = [r[0] for r in con.execute("SELECT DISTINCT time_block FROM s").fetchall()]
+        segment = match.segments(blocks)  # one row per distinct block on the driver
+        con.register("_segments", pa.table({"block": pa.array([b for b in segment if b is not None], pa.int64()),
+                                            "segment": pa.array([v for b, v in segment.items() if b is not None],
+                                                                pa.int64())}))
+        con.execute(f"""CREATE TABLE t AS SELECT s.*, coalesce(g.segment, {match.UNDATED_SEGMENT}) AS segment
+                        FROM s LEFT JOIN _segments g ON g.block = s.time_block""")
+        con.execute("""CREATE TABLE refs AS SELECT DISTINCT t.segment, f.member
+                       FROM t JOIN t f ON f.member = t.root WHERE f.segment <> t.segment""")
+        names = ("member", "cluster_id", "matched", "similarity", "words", "article_id", "statement_id",
+                 "outlet_key AS source", "published_date", "context")
+
+        def columns(alias: str) -> str:
+            return ", ".join(f"{alias}.{c}" for c in names)
+
+        con.execute(f"""COPY (
+            SELECT t.segment, {columns('t')}, e.vector, FALSE AS outside,
+                   t.member IN (SELECT member FROM refs) AS exported
+            FROM t LEFT JOIN embeddings e ON e.article_id = t.article_id AND e.statement_id = t.statement_id
+                                          AND e.kind = t.kind
+            UNION ALL
+            SELECT r.segment, {columns('f')}, NULL, TRUE, FALSE
+            FROM refs r JOIN t f ON f.member = r.member)
+            TO {_quote(folder)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (segment))""")
+        needs: dict[Path, set[int]] = {}
+        for seg, cluster in con.execute("SELECT r.segment, f.cluster_id FROM refs r JOIN t f ON f.member = r.member"
+                                        ).fetchall():
+            needs.setdefault(folder / f"segment={seg}", set()).add(cluster)
+    finally:
+        con.close()
+    return sorted(folder.glob("segment=*")), needs
+
+
+def paraphrase_segment(folder: Path, redirects: dict[int, dict[str, Any]]) -> tuple[pa.Table, int]:
+    """One segment of the second stage (``corroborate_batch.paraphrase_segment`` with the shipped verdict), its rows
+    written next to the other segments' (a segment run again rewrites its files). Returns its ``EXPORTED`` rows and
+    the pairs the verdict read."""
+    from onrecord.store import corroborate as co
+    from onrecord.store import corroborate_batch as cb
+
+    score = co.Scorer()
+    rows = pq.read_table(folder, schema=cb.PARAPHRASE_IN.remove(0)).cast(cb.PARAPHRASE_IN.remove(0))
+    tables = cb.paraphrase_segment(rows, redirects, score, score.threshold)
+    parts = folder.parent.parent
+    for name in ("linked", "statement_vectors", "claim_conflicts"):
+        write_table(parts / f"paraphrase_{name}" / f"{folder.name.replace('=', '-')}.parquet", tables[name])
+    return tables["exported"], score.pairs
+
+
+def paraphrase_finish(work: Path) -> None:
+    """The second stage's links into ``linked_members`` (each statement's final cluster, match, score and how; DuckDB
+    on the driver's node, streaming) and its ``statement_vectors`` and ``claim_conflicts`` into place."""
+    parts = work / CORROBORATION
+    con = scratch()
+    try:
+        _view(con, "linked", parts / "linked_members", pa.schema([]))
+        _view(con, "paraphrased", parts / "paraphrase_linked", pa.schema([]))
+        _copy(con, """SELECT l.* REPLACE (p.cluster_id AS cluster_id, p.matched AS matched, p.similarity AS similarity),
+                             p.how FROM linked l JOIN paraphrased p ON p.member = l.member ORDER BY l.member""",
+              parts / "linked_members~paraphrased")
+    finally:
+        con.close()
+    shutil.rmtree(parts / "linked_members")
+    os.replace(parts / "linked_members~paraphrased", parts / "linked_members")
+    for name in ("statement_vectors", "claim_conflicts"):
+        shutil.rmtree(parts / name, ignore_errors=True)
+        os.replace(parts / f"paraphrase_{name}", parts / name)
+    shutil.rmtree(parts / "paraphrase_linked", ignore_errors=True)
+    shutil.rmtree(parts / "paraphrase_input", ignore_errors=True)
+
+
+def claim_flags(work: Path) -> pa.Table | None:
+    """The flags of ``claim_conflicts`` (``corroborate._claim_conflicts``, the function a DuckDB store runs, over
+    DuckDB views of the version's Parquet and the engine's ``article_sources``) as ``corroborate_batch.FLAGS_IN``
+    rows (check ``claim``), or None when there are none."""
+    from onrecord.store import corroborate as co
+    from onrecord.store import corroborate_batch as cb
+
+    parts = work / CORROBORATION
+    if not any((parts / "claim_conflicts").glob("*.parquet")):
+        return None
+    con = scratch()
+    try:
+        for name in ("articles", "attributions", "unsourced"):
+            _view(con, name, work / name, getattr(schema, name.upper()).arrow)
+        for name in ("claim_conflicts", "article_sources"):
+            _view(con, name, parts / name, co.BY_NAME[name].arrow)
+        flags = co._claim_conflicts(con)
+    finally:
+        con.close()
+    if not flags:
+        return None
+    rows = [{**f, "check": "claim", "shard": cb.text_shard(f["article_id"])} for f in flags]
+    return pa.Table.from_pylist(rows, schema=cb.FLAGS_IN)
+
+
 def lookup(folder: Path, key: str, values: list[Any], aggregate: str) -> dict[Any, Any]:
     """``aggregate`` per ``key`` for a few keys (a filtered scan of a Parquet folder: the driver gets one value
     per key asked for, never the folder's rows)."""
@@ -424,7 +566,7 @@ def lookup(folder: Path, key: str, values: list[Any], aggregate: str) -> dict[An
     return dict(rows)
 
 
-def corroboration_finish(work: Path) -> Any:
+def corroboration_finish(work: Path, paraphrase: bool = False) -> Any:
     """The engine's corroboration tables into the version: each table the steps wrote under ``work/_corroboration``
     (an empty one for a table without rows), the corpus flags beside the record flags, ``store_info`` marked as
     corroborated. Returns ``corroborate.Summary`` with the store-wide counts (DuckDB aggregates over the Parquet)."""
@@ -442,7 +584,8 @@ def corroboration_finish(work: Path) -> Any:
         os.replace(path, work / "flags" / f"corpus-{n:05d}.parquet")
     info = [r for r in pq.read_table(work / "store_info").to_pylist()
             if r["key"] not in ("corroborate", "corroborate_paraphrase")]
-    info += [{"key": "corroborate", "value": co.VERSION}, {"key": "corroborate_paraphrase", "value": "0"}]
+    info += [{"key": "corroborate", "value": co.VERSION},
+             {"key": "corroborate_paraphrase", "value": "1" if paraphrase else "0"}]
     shutil.rmtree(work / "store_info")
     _arrow(work / "store_info", pa.Table.from_pylist(sorted(info, key=lambda r: r["key"]),
                                                      schema=schema.STORE_INFO.arrow))

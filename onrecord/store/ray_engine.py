@@ -130,7 +130,8 @@ class Analyser:
     """A Ray Data actor: the spaCy pipeline loaded once, then one ``analyse_batch`` per batch, after which the
     memory the batch freed goes back to the system."""
 
-    def __init__(self, store: str, known: Any, max_bytes: int | None, invocation: str, status: bool = False) -> None:
+    def __init__(self, store: str, known: Any, max_bytes: int | None, invocation: str, status: bool = False,
+                 vectors: bool = False) -> None:
         import ray
 
         from onrecord.parse import load_pipeline
@@ -141,6 +142,7 @@ class Analyser:
         self.max_bytes = max_bytes
         self.invocation = invocation
         self.status = status  # keep the status events the article check read (the run corroborates)
+        self.vectors = vectors  # the statement vectors of the second stage (the store corroborates in other words)
 
     def __call__(self, files: pa.Table) -> pa.Table:
         items = _read_items(files["file"].to_pylist())
@@ -150,7 +152,8 @@ class Analyser:
         if self.store.attempt(key) > TASK_RETRIES + 1:
             tables = {"outcomes": failed_outcomes(items, LOST)}
         else:
-            tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known, status=self.status)
+            tables = batch.analyse_batch(items, max_bytes=self.max_bytes, known=self.known, status=self.status,
+                                         vectors=self.vectors)
         self.store.write_batch(key, tables)
         outcomes = tables["outcomes"]
         del tables
@@ -383,7 +386,8 @@ def _join(left: Any, right: Any, on: str, schemas: tuple[pa.Schema, pa.Schema], 
         fn_kwargs={"on": on, "how": how, "left": schemas[0].names, "right": [n for n in schemas[1].names if n != on]})
 
 
-def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, partitions: int | None = None) -> Any:
+def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, partitions: int | None = None,
+                       paraphrase: bool = False) -> Any:
     """Corroboration of a version being published, as Ray Data steps (``corroborate_batch`` explains the split):
     a map over articles, a groupby over wordings (copies onto representatives), groupbys over LSH buckets and
     clusters, joins of candidate pairs to their texts, maps for the verdicts, self-joins resolving the links,
@@ -391,7 +395,8 @@ def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, parti
     between articles and a count per block of statements, and ``parquet_store.corroboration_finish`` moves the
     tables into the version.
     ``batch_size``: articles per prepare call; ``partitions``: of every groupby and join (default: one per CPU) —
-    neither changes a row. Returns ``corroborate.Summary`` with the sizes the driver held in ``driver_rows``."""
+    neither changes a row; ``paraphrase``: the second stage too (``_paraphrase``). Returns ``corroborate.Summary``
+    with the sizes the driver held in ``driver_rows``."""
     import ray
     import ray.data
     from ray.data.context import ShuffleStrategy
@@ -402,12 +407,12 @@ def corroborate_on_ray(work: Path, *, batch_size: int = CORROBORATE_BATCH, parti
     ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED  # groupbys as tasks: no aggregator actors to start
     try:
         with _environment(READS):  # the driver plans the reads too
-            return _corroborate(work, batch_size, partitions)
+            return _corroborate(work, batch_size, partitions, paraphrase)
     finally:
         ctx.max_errored_blocks, ctx.shuffle_strategy = saved
 
 
-def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
+def _corroborate(work: Path, batch_size: int, partitions: int | None, paraphrase: bool = False) -> Any:
     import ray
     import ray.data
     from ray.data.expressions import col
@@ -481,6 +486,10 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
             str(parts / "linked_members"))
         sizes["founder_counts"] = len(counts)  # what the driver held of the statements: founders per block
     steps["statement_links"] = time.monotonic() - started - sum(steps.values())
+    verdicts = paraphrase_rounds = 0
+    if paraphrase and statements is not None:  # the second stage: final clusters into linked_members
+        paraphrase_rounds, verdicts, sizes["crossing_clusters"] = _paraphrase(work)
+        steps["paraphrase"] = time.monotonic() - started - sum(steps.values())
 
     # articles: text copies (LSH over 4-gram shingles), then copies by shared statements
     articles = read("articles", ["seq", "buckets"])
@@ -531,19 +540,66 @@ def _corroborate(work: Path, batch_size: int, partitions: int | None) -> Any:
     for x, (y, share) in by_statements.items():
         copies[x] = (y, "statements", round(share, 4), x_seq[x])
     groups = cb.forest({x: (c[0], c[2]) for x, c in copies.items()}, {x: c[3] for x, c in copies.items()})
-    sizes["driver_rows"] = sizes["founder_counts"] + len(best_text) + len(by_statements)
+    sizes["driver_rows"] = sizes["founder_counts"] + len(best_text) + len(by_statements) + \
+        sizes.get("crossing_clusters", 0)
     links_ref = ray.put({x: (c[0], c[1], c[2], groups[x]) for x, c in copies.items()})
     steps["ids_and_copies"] = time.monotonic() - started - sum(steps.values())
-    _summary(read, parts, partitions, links_ref)
+    _summary(read, parts, partitions, links_ref, work if paraphrase else None)
     steps["summary"] = time.monotonic() - started - sum(steps.values())
-    summary = parquet_store.corroboration_finish(work)
+    summary = parquet_store.corroboration_finish(work, paraphrase)
     steps["finish"] = time.monotonic() - started - sum(steps.values())
     summary.steps = steps
     summary.articles, summary.statements = n_articles, n_statements
     summary.seconds = time.monotonic() - started
     summary.sizes = sizes
     summary.link_rounds = rounds  # pointer-jumping rounds that resolved the representatives' links
+    summary.verdicts = verdicts
+    summary.paraphrase_rounds = paraphrase_rounds  # runs of the time segments (1: no decision crossed a gap)
     return summary
+
+
+SEGMENT_OUT = pa.schema([*corroborate_batch.EXPORTED, ("segment", pa.string()), ("verdicts", pa.int64())])
+
+
+def _paraphrase_segments(rows: pa.Table, redirects: list[Any]) -> pa.Table:
+    """Ray Data's call: ``parquet_store.paraphrase_segment`` on each segment folder named in ``rows``; its exported
+    founders, and one row with the pairs its verdict read."""
+    import ray
+
+    known = ray.get(redirects[0])  # in a list: Ray resolves only top-level references
+    out = []
+    for folder in rows["segment"].to_pylist():
+        exported, n = parquet_store.paraphrase_segment(Path(folder), known)
+        out += [{**r, "segment": folder, "verdicts": None} for r in exported.to_pylist()]
+        out.append({"segment": folder, "verdicts": n})
+    release_memory()
+    return pa.Table.from_pylist(out, schema=SEGMENT_OUT)
+
+
+def _paraphrase(work: Path) -> tuple[int, int, int]:
+    """The second stage (``corroborate --paraphrase``) over the version's ``linked_members``: DuckDB on the driver's
+    node cuts the statements into time segments (``parquet_store.paraphrase_input``), a Ray Data map runs each
+    segment as one task (the sequential ``corroborate.link_paraphrases`` within it), run again in rounds for the
+    segments whose copies of other segments' statements moved (``corroborate_batch.paraphrase_rounds``); then the
+    final clusters go into ``linked_members``. Returns the rounds, the pairs the verdict read and the clusters whose
+    decisions crossed a gap (what the driver held)."""
+    import ray
+    import ray.data
+
+    folders, needs = parquet_store.paraphrase_input(work)
+    read: dict[str, int] = {}
+
+    def run(todo: list[Path], redirects: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+        ds = ray.data.from_items([{"segment": str(p)} for p in todo], override_num_blocks=len(todo))
+        out = _collect(ds.map_batches(_paraphrase_segments, batch_size=1, batch_format="pyarrow", num_cpus=1,
+                                      fn_kwargs={"redirects": [ray.put(redirects)]}))
+        rows = out.to_pylist() if out.num_rows else []
+        read.update((r["segment"], r["verdicts"]) for r in rows if r["verdicts"] is not None)
+        return [{k: r[k] for k in corroborate_batch.EXPORTED.names} for r in rows if r["verdicts"] is None]
+
+    rounds, redirects = corroborate_batch.paraphrase_rounds(folders, needs, run) if folders else (0, {})
+    parquet_store.paraphrase_finish(work)
+    return rounds, sum(read.values()), len(redirects)
 
 
 def _with_nulls(table: pa.Table, schema: pa.Schema, key: str) -> pa.Table:
@@ -581,13 +637,14 @@ def _resolve_links(read: Any, name: str, partitions: int) -> tuple[str | None, i
     return (name if rounds else None), rounds
 
 
-def _summary(read: Any, parts: Path, partitions: int, links: Any) -> None:
+def _summary(read: Any, parts: Path, partitions: int, links: Any, claims: Path | None = None) -> None:
     """``corroborate.refresh`` as Ray Data groupbys (``corroborate_batch``'s summary functions): each copy group's
     source (groupby copy group), site furniture (groupby line: a line one outlet repeats), ``clusters`` (the
     members joined to their articles' sources, groupby cluster), the corpus conflict checks (groupby check group:
     an actor, a casualty count, an actor's issue; then groupby article for one flag per statement). Only the
     copy links (already on the driver, broadcast) take part; every table is written by the
-    workers into ``parts``."""
+    workers into ``parts``. ``claims`` (the version, when the second stage ran): the flags of ``claim_conflicts``
+    (``parquet_store.claim_flags``) join the checks' flags before one flag per statement is kept."""
     import ray
     from ray.data.expressions import col
 
@@ -615,8 +672,31 @@ def _summary(read: Any, parts: Path, partitions: int, links: Any) -> None:
         grouped(clustered.map_batches(_released(cb.with_shard), fn_kwargs={"column": "cluster_id"},
                                       batch_format="pyarrow"), cb.cluster_rows).write_parquet(str(parts / "clusters"))
     checks = read("checks", None)
-    if checks is not None:
-        grouped(grouped(checks, cb.check_flags), cb.unique_flags).write_parquet(str(parts / "corpus_flags"))
+    flags = None if checks is None else grouped(checks, cb.check_flags)
+    claimed = parquet_store.claim_flags(claims) if claims is not None and sources is not None else None
+    if claimed is not None:
+        parquet_store.write_table(parts / "claim_flags" / "part-0.parquet", claimed)
+        flags = read("claim_flags", None) if flags is None else flags.union(read("claim_flags", None))
+    if flags is not None:
+        grouped(flags, cb.unique_flags).write_parquet(str(parts / "corpus_flags"))
+
+
+def corroborate_store(store: str | Path, *, paraphrase: bool | None = None, address: str | None = None,
+                      cpus: int | None = None, partitions: int | None = None) -> Any:
+    """``onrecord corroborate --store DIR`` on a Parquet store: keep the second stage's setting (``paraphrase``;
+    None: the store's), then publish the store again with corroboration on Ray (the analysed rows as they are:
+    statements analysed before the setting have their vectors computed by the second stage). Returns
+    ``corroborate.Summary``."""
+    target = parquet_store.ParquetStore(store)
+    target.info()
+    if target.version() is None:
+        raise InputError(f"{store} has no tables yet: ingest first (onrecord ingest SOURCE --engine ray --store DIR)")
+    if paraphrase is not None:
+        target.set_paraphrase(paraphrase)
+    start(address, cpus)
+    steps = functools.partial(corroborate_on_ray, partitions=partitions, paraphrase=target.paraphrase())
+    _, summary = target.publish(target.stored_rules(), resolve_on_ray, partitions=_cpus(), corroborate=steps)
+    return summary
 
 
 def ingest(sources: list[str], store: str | Path, *, address: str | None = None, cpus: int | None = None,
@@ -642,6 +722,7 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     known = target.known_ids()
     if corroborate is None:
         corroborate = target.corroborated()
+    paraphrase = bool(corroborate) and target.paraphrase()  # the store's setting (``corroborate --paraphrase``)
     _import_ray()  # before any staging: without Ray, say so at once
     invocation = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + f"{os.getpid() % 100000:05d}"
     staged = target.path / INPUT
@@ -660,7 +741,7 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
 
             pool = actors or max(1, int(ray.cluster_resources().get("CPU", 1) // cpus_per_actor))
             analyser = {"store": str(target.path), "known": [ray.put(known)], "max_bytes": max_bytes,
-                        "invocation": invocation, "status": corroborate}
+                        "invocation": invocation, "status": corroborate, "vectors": paraphrase}
             while files := ahead.result():
                 ahead = staging.submit(stage)  # the next window is staged while this one is analysed
                 files = _cut_tail(files, 2 * pool, batch_size)
@@ -694,7 +775,7 @@ def ingest(sources: list[str], store: str | Path, *, address: str | None = None,
     summary.stored, summary.corroboration = target.publish(rules, resolve_on_ray, partitions=_cpus(),
                                                            corroborate=corroborate and functools.partial(
                                                                corroborate_on_ray, batch_size=corroborate_batch_size,
-                                                               partitions=partitions))
+                                                               partitions=partitions, paraphrase=paraphrase))
     summary.publish_seconds = time.monotonic() - publishing
     summary.failed = len(failed)
     summary.skipped = max(0, done - summary.stored - summary.failed)
