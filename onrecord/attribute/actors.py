@@ -283,6 +283,9 @@ def is_nickname(span: Span) -> bool:
     return i >= 0 and i < span.start - 1 and doc[i].lower_ in _NICKNAMING
 
 
+_BORN = re.compile(r"born", re.IGNORECASE)  # a birth name needs the word ("was born Shirley Grossman")
+
+
 # nouns of kinship: a name after "the daughter of" or in apposition to "his brother" is a relative of someone
 _KIN_NOUNS = frozenset("""son daughter child children brother sister father mother parent parents husband wife widow
 widower grandson granddaughter grandfather grandmother grandchild nephew niece cousin uncle aunt descendant stepson
@@ -508,6 +511,8 @@ class ActorIndex:
     def _merge_birth_names(self, latent: list[Actor]) -> None:
         """"Hall was born Shirley Grossman", "McLaughlin was born as Audrey Brown": the birth name is the subject's
         other name — one person, named as the subject is; the birth name's given name is gender evidence."""
+        if not _BORN.search(doc_text(self.doc)):  # most articles: no mention's span need be looked at
+            return
         for born in [a for a in self.actors if a.kind == "person"]:
             for start, end in born.mentions:
                 span = self.doc.char_span(start, end, alignment_mode="expand")

@@ -647,7 +647,6 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
     their windows allow: ``PronounReader.scores_many``). ``trace`` (an error listing's, ``bench/gap_errors.py``)
     gets, per pronoun the trees scored, its candidates, their scores and which step decided."""
     out: dict[int, Actor] = {}
-    trace = {} if trace is None else trace
     pending: list[tuple[Token, list[Candidate], np.ndarray]] = []
     for i in _positions(doc, PRONOUNS):
         token = doc[i]
@@ -672,7 +671,8 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
         elif (actor := _rule(token, index)) is not None:
             out[token.i] = actor  # below the threshold: the rule's reading, as a speaker would get
             how = "rule"
-        trace[token.i] = {**trace.get(token.i, {}), "cands": [c.actor for c in cands], "trees": p, "by": how}
+        if trace is not None:
+            trace[token.i] = {"cands": [c.actor for c in cands], "trees": p, "by": how}
 
     at = 0
     to_read: list[tuple[Token, list[Candidate], np.ndarray, float, list[list[tuple[int, int]]], np.ndarray]] = []
@@ -711,8 +711,9 @@ def resolve_pronouns(doc: Doc, index: ActorIndex, ranker: PronounRanker | None,
             read = [x * (not n) for x, n in zip(per_cand, never, strict=True)]
             if (actor := blend_choice(cands, read, p)) is not None:
                 out[token.i] = actor
-            trace[token.i] = {"cands": [c.actor for c in cands], "trees": p, "by": "reader",
-                              "reader": [float(x.max()) if len(x) else 0.0 for x in read]}
+            if trace is not None:
+                trace[token.i] = {"cands": [c.actor for c in cands], "trees": p, "by": "reader",
+                                  "reader": [float(x.max()) if len(x) else 0.0 for x in read]}
     return out
 
 

@@ -965,8 +965,7 @@ def embedding_rows(rows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]
 
 def _vectors(con: duckdb.DuckDBPyConnection, statements: list[dict[str, Any]]) -> np.ndarray:
     """The statements' vectors: those the ingest workers stored, the others (older stores) computed here."""
-    out = np.zeros((len(statements), embed.WIDTH), dtype=np.float32)
-    missing = list(range(len(statements)))
+    found: list[np.ndarray | None] = [None] * len(statements)
     if _has_table(con, EMBEDDINGS.name):
         ids = sorted({s["article_id"] for s in statements})
         table = con.sql(f"SELECT article_id, statement_id, kind, vector FROM {EMBEDDINGS.name} "
@@ -977,16 +976,11 @@ def _vectors(con: duckdb.DuckDBPyConnection, statements: list[dict[str, Any]]) -
                                                     table.column("kind").to_pylist(), strict=True))}
             stored = np.asarray(table.column("vector").combine_chunks().flatten().to_numpy(), dtype=np.float32)
             stored = stored.reshape(table.num_rows, embed.WIDTH)
-            missing = []
             for i, s in enumerate(statements):
                 row = where.get((s["article_id"], s["statement_id"], s["kind"]))
-                if row is None:
-                    missing.append(i)
-                else:
-                    out[i] = stored[row]
-    if missing:
-        out[missing] = embed.embed([statements[i]["context"] for i in missing])
-    return out
+                if row is not None:
+                    found[i] = stored[row]
+    return embed.embed_missing(found, [s["context"] for s in statements])
 
 
 def _paraphrases(con: duckdb.DuckDBPyConnection, state: _State, statements: list[dict[str, Any]],

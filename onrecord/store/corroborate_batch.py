@@ -678,13 +678,7 @@ def paraphrase_segment(rows: pa.Table, redirects: dict[int, dict[str, Any]], sco
         statements.append({"article_id": r["article_id"], "statement_id": r["statement_id"], "source": r["source"],
                            "published_date": r["published_date"], "context": r["context"]})
         members.append(m)
-    vectors = np.zeros((len(own), embed.WIDTH), dtype=np.float32)
-    missing = [i for i, r in enumerate(own) if r["vector"] is None]
-    for i, r in enumerate(own):
-        if r["vector"] is not None:
-            vectors[i] = r["vector"]
-    if missing:
-        vectors[missing] = embed.embed([own[i]["context"] for i in missing])
+    vectors = embed.embed_missing([r["vector"] for r in own], [r["context"] for r in own])
     vector_rows, conflicts = co.link_paraphrases(match.WindowIndex(embed.WIDTH), known, statements, members, vectors,
                                                  score, threshold)
     exported = []

@@ -52,3 +52,16 @@ def embed(texts: Sequence[str]) -> np.ndarray:
         if norm:
             out[row] = v / norm
     return out
+
+
+def embed_missing(vectors: Sequence[Sequence[float] | np.ndarray | None], texts: Sequence[str]) -> np.ndarray:
+    """(len(vectors), WIDTH): the vectors given (the ingest workers' stored ones), ``embed`` of the text where one is
+    None (a statement analysed before its store linked claims in other words)."""
+    out = np.zeros((len(vectors), WIDTH), dtype=np.float32)
+    missing = [i for i, v in enumerate(vectors) if v is None]
+    for i, v in enumerate(vectors):
+        if v is not None:
+            out[i] = v
+    if missing:
+        out[missing] = embed([texts[i] for i in missing])
+    return out
