@@ -243,6 +243,16 @@ def test_the_reader_runs_only_where_people_of_one_gender_compete(monkeypatch: py
     assert calls
 
 
+def _unfit_by_name(pronoun, doc) -> dict[str, bool]:
+    """Each candidate's name -> whether ``coref.unfit`` rules it out for ``pronoun``."""
+    from onrecord.attribute.actors import ActorIndex
+    from onrecord.attribute.coref import candidates, unfit
+
+    index = ActorIndex(doc)
+    cands = candidates(pronoun, index)
+    return dict(zip([c.actor.name for c in cands], unfit(pronoun, cands, index), strict=True))
+
+
 def _without_people(text: str, keep: bool = False):
     """The parsed text with the tagger's PERSON entities taken away, as if it had missed them (``keep``:
     left as they are), before onrecord's own component."""
@@ -372,15 +382,11 @@ def test_a_birth_name_is_another_name_of_the_subject() -> None:
 
 
 def test_a_name_inside_the_phrase_a_possessive_opens_is_not_its_antecedent() -> None:
-    from onrecord.attribute.actors import ActorIndex
-    from onrecord.attribute.coref import _possessed_phrase, candidates, unfit
+    from onrecord.attribute.coref import _possessed_phrase
 
     doc = _without_people("Lena Ash directed the show in Oslo. Her assistant Maria Vik arrived late from Bergen.",
                           keep=True)
-    index = ActorIndex(doc)
-    her = next(t for t in doc if t.text == "Her")
-    cands = candidates(her, index)
-    never = dict(zip([c.actor.name for c in cands], unfit(her, cands, index), strict=True))
+    never = _unfit_by_name(next(t for t in doc if t.text == "Her"), doc)
     assert never["Maria Vik"] and not never["Lena Ash"]
     # a naming noun's phrase names the possessor: "his real name, Henry Rosenthal"
     doc = _without_people("Rank produced films under his real name, Henry Rosenthal.", keep=True)
@@ -388,8 +394,7 @@ def test_a_name_inside_the_phrase_a_possessive_opens_is_not_its_antecedent() -> 
 
 
 def test_an_object_pronoun_is_not_the_subject_of_its_own_clause() -> None:
-    from onrecord.attribute.actors import ActorIndex
-    from onrecord.attribute.coref import _local_subject, candidates, unfit
+    from onrecord.attribute.coref import _local_subject
 
     text = ("Tomas Berg scored twice for the club. Afterwards coach Henrik Lund refused to sign a new deal with Berg, "
             "choosing instead to trade him.")
@@ -399,9 +404,7 @@ def test_an_object_pronoun_is_not_the_subject_of_its_own_clause() -> None:
     doc = _without_people(text, keep=True)
     him = next(t for t in doc if t.text == "him")
     assert _local_subject(him).text == "Lund"
-    index = ActorIndex(doc)
-    cands = candidates(him, index)
-    never = dict(zip([c.actor.name for c in cands], unfit(him, cands, index), strict=True))
+    never = _unfit_by_name(him, doc)
     assert never["Henrik Lund"] and not never["Tomas Berg"]
     # a possessive or a subject pronoun may stand for its clause's subject
     doc = _without_people("Henrik Lund said the club would trade his best player.", keep=True)

@@ -59,6 +59,13 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict[str, Any]]:
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
+def _write_version(con: duckdb.DuckDBPyConnection, work: Path) -> None:
+    """The store's article tables as a Parquet version in ``work`` (the engine's input is built from them)."""
+    for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
+        (work / name).mkdir(parents=True)
+        con.execute(f"COPY {name} TO '{work / name / 'part-0.parquet'}' (FORMAT parquet)")
+
+
 def _partitions(rows: list[dict[str, Any]], shard: str, k: int) -> list[list[dict[str, Any]]]:
     parts: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
@@ -70,9 +77,7 @@ def test_check_rows_per_article_equal_the_store_query(con: duckdb.DuckDBPyConnec
     expected = co.check_rows(con)
     assert {r["check"] for r in expected} == {"event", "spoken", "count", "position"}
     work = tmp_path / "version"  # the store's tables as a Parquet version, the engine's input built from them
-    for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
-        (work / name).mkdir(parents=True)
-        con.execute(f"COPY {name} TO '{work / name / 'part-0.parquet'}' (FORMAT parquet)")
+    _write_version(con, work)
     articles = pq.read_table(parquet_store.corroboration_input(work))
     reported = {r["key"] for r in expected if r["check"] == "event"}
     for size in (1, 5):  # articles per map call
@@ -232,9 +237,7 @@ def test_statement_clusters_do_not_depend_on_cuts(tmp_path: Path, monkeypatch: p
     try:
         stored = _rows(con, "SELECT * FROM cluster_members")
         work = tmp_path / "version"
-        for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
-            (work / name).mkdir(parents=True)
-            con.execute(f"COPY {name} TO '{work / name / 'part-0.parquet'}' (FORMAT parquet)")
+        _write_version(con, work)
     finally:
         con.close()
     statements = cb.prepare(pq.read_table(parquet_store.corroboration_input(work)))["statements"]
@@ -296,9 +299,7 @@ def test_paraphrase_stage_per_segment_equals_one_process(tmp_path: Path) -> None
         expected = {name: _rows(con, f"SELECT * FROM {name}")
                     for name in ("cluster_members", "statement_vectors", "claim_conflicts")}
         work = tmp_path / "version"
-        for name in ("articles", "attributions", "unsourced", "mentions", "positions", "actors"):
-            (work / name).mkdir(parents=True)
-            con.execute(f"COPY {name} TO '{work / name / 'part-0.parquet'}' (FORMAT parquet)")
+        _write_version(con, work)
     finally:
         con.close()
     assert any(r["how"] == "paraphrase" for r in expected["cluster_members"]) and expected["claim_conflicts"]
